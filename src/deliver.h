@@ -1,0 +1,60 @@
+/*
+ * deliver - hand one message with many recipients to a relay.
+ *
+ * Transports, chosen by the spec string:
+ *   dir:PATH            one file per message in PATH (written to a temp
+ *                       name, fsynced, renamed), envelope beside it
+ *   smtp://HOST:PORT    SMTP through libetpan (EHLO, MAIL, one RCPT per
+ *                       recipient, DATA); each recipient's outcome from its
+ *                       numeric reply code
+ *   sendmail:PATH       PATH -oi -f SENDER -- RCPT... with the message on
+ *                       stdin; exit status decides (EX_TEMPFAIL: temporary)
+ *
+ * Envelope addresses holding CR, LF, NUL, '<', '>' or longer than
+ * DELIVER_ADDR_MAX are refused before anything reaches the wire.
+ *
+ * Ownership: deliver_send borrows the message and recipients; it fills
+ * each recipient's outcome fields.
+ */
+#ifndef AGW_DELIVER_H
+#define AGW_DELIVER_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define DELIVER_ADDR_MAX 254
+#define DELIVER_REPLY_MAX 256
+#define DELIVER_TIMEOUT_S 60
+
+enum deliver_state { DELIVER_PENDING = 0, DELIVER_OK, DELIVER_TEMP,
+                     DELIVER_PERM };
+
+struct deliver_rcpt {
+    const char *addr;                   /* in */
+    enum deliver_state state;           /* out */
+    int code;                           /* out: SMTP code or 0 */
+    char reply[DELIVER_REPLY_MAX];      /* out: printable reply text */
+};
+
+struct deliver_msg {
+    const char *sender;     /* envelope sender */
+    const char *data;       /* whole message, CRLF line ends */
+    size_t len;
+    const char *name;       /* file-name hint for dir: ([A-Za-z0-9._-]) */
+};
+
+struct deliver;
+
+/* Parse the spec; ERR_CONFIG when it is not one of the forms above. */
+int deliver_open(struct deliver **out, const char *spec, struct err *e);
+void deliver_close(struct deliver *d);
+
+/* Send msg to all rcpts. Returns 0 when the transport gave per-recipient
+ * outcomes (some may be TEMP or PERM); -1 when the whole attempt failed
+ * (relay down: ERR_TEMP; every recipient is then left PENDING or set
+ * TEMP). */
+int deliver_send(struct deliver *d, const struct deliver_msg *msg,
+                 struct deliver_rcpt *rcpts, size_t n, struct err *e);
+
+#endif

@@ -1,0 +1,82 @@
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static const struct {
+    enum err_code code;
+    int temp;
+    const char *name;
+} err_table[] = {
+    {ERR_OK, 0, "ok"},
+    {ERR_USAGE, 0, "usage"},
+    {ERR_CONFIG, 1, "config"},
+    {ERR_DATA, 0, "data"},
+    {ERR_TOOBIG, 0, "too big"},
+    {ERR_NOUSER, 0, "no such name"},
+    {ERR_NOPERM, 0, "not authorised"},
+    {ERR_LEAK, 0, "leak"},
+    {ERR_DUP, 0, "duplicate"},
+    {ERR_TEMP, 1, "temporary"},
+    {ERR_IO, 1, "i/o"},
+    {ERR_NOMEM, 1, "out of memory"},
+    {ERR_SOFTWARE, 0, "internal"},
+};
+
+#define ERR_NTABLE (sizeof(err_table) / sizeof(err_table[0]))
+
+void err_init(struct err *e)
+{
+    e->code = ERR_OK;
+    e->msg[0] = '\0';
+}
+
+/* Control bytes and newlines would break the one-line promise (and a
+ * Postfix bounce text), so they become '?'. */
+static void err_printable(char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f)
+            *s = '?';
+    }
+}
+
+int err_set(struct err *e, enum err_code code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (e == NULL || e->code != ERR_OK)
+        return -1;
+    e->code = code;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    va_end(ap);
+    err_printable(e->msg);
+    return -1;
+}
+
+int err_is_set(const struct err *e)
+{
+    return e->code != ERR_OK;
+}
+
+int err_is_temp(const struct err *e)
+{
+    size_t i;
+
+    for (i = 0; i < ERR_NTABLE; i++)
+        if (err_table[i].code == e->code)
+            return err_table[i].temp;
+    return 0;
+}
+
+const char *err_code_name(enum err_code code)
+{
+    size_t i;
+
+    for (i = 0; i < ERR_NTABLE; i++)
+        if (err_table[i].code == code)
+            return err_table[i].name;
+    return "unknown";
+}

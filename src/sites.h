@@ -1,0 +1,69 @@
+/*
+ * sites - the index of victim sites: names, aliases, DNS domains, networks,
+ * and the keep-list of shared service host names.
+ *
+ * Built once (from a sites file, or entry by entry from the registry), then
+ * read-only: lookups do not allocate and cost the same whatever the number
+ * of sites (hash tables and a prefix table, never a scan of all sites).
+ *
+ * Sites file format (DESIGN.md): one site a line; first token the site
+ * name; then, in any order, aliases in double quotes, DNS domains, networks
+ * in CIDR (IPv4 or IPv6). '#' starts a comment. Errors name FILE:LINE.
+ *
+ * Ownership: strings passed in are copied. Pointers returned by the
+ * accessors are borrowed from the index and live until sites_free().
+ */
+#ifndef AGW_SITES_H
+#define AGW_SITES_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define SITES_NAME_MAX 255      /* bytes in a name, alias or domain */
+#define SITES_LINE_MAX 8192     /* bytes in one sites-file line */
+#define SITES_MAX 1000000       /* sites in one index */
+
+struct sites;
+
+struct sites *sites_new(void);
+void sites_free(struct sites *s);
+
+/* Parse sites-file text; origin names it in errors ("sites.txt:12: ...").
+ * ERR_DATA on a bad line; what was added before the bad line stays. */
+int sites_load_text(struct sites *s, const char *text, size_t len,
+                    const char *origin, struct err *e);
+int sites_load_file(struct sites *s, const char *path, struct err *e);
+
+/* Programmatic building (from the registry). sites_add returns the new
+ * site's index in *idx. ERR_DUP for a name already present, ERR_DATA for
+ * a malformed domain or network. */
+int sites_add(struct sites *s, const char *name, size_t *idx, struct err *e);
+int sites_add_alias(struct sites *s, size_t idx, const char *alias,
+                    struct err *e);
+int sites_add_domain(struct sites *s, size_t idx, const char *domain,
+                     struct err *e);
+int sites_add_network(struct sites *s, size_t idx, const char *cidr,
+                      struct err *e);
+/* A host name that stays readable even under a site domain. */
+int sites_keep(struct sites *s, const char *host, struct err *e);
+
+size_t sites_count(const struct sites *s);
+const char *sites_name(const struct sites *s, size_t idx);
+/* kind: 'a' alias, 'd' domain, 'n' network (as normalised CIDR text).
+ * Returns the j-th value of that kind for site idx, NULL past the end. */
+const char *sites_value(const struct sites *s, size_t idx, int kind,
+                        size_t j);
+
+/* Lookups. Each returns the site index, or -1 when not a site identifier.
+ * name: a whole word, compared without regard to case (names and
+ *       single-word aliases).
+ * host: a DNS name (trailing dot and case ignored); matches a site domain
+ *       or any name under it, unless the name is on the keep-list.
+ * addr: IPv4 or IPv6 text in any form (compressed, full, leading zeros,
+ *       IPv4-mapped); matches when inside a site network. */
+long sites_lookup_name(const struct sites *s, const char *w, size_t len);
+long sites_lookup_host(const struct sites *s, const char *h, size_t len);
+long sites_lookup_addr(const struct sites *s, const char *a, size_t len);
+
+#endif
