@@ -5,7 +5,7 @@
  * Candidates are found with a few PCRE2 (JIT) token patterns (host names,
  * e-mail addresses, IPv4/IPv6 addresses and CIDR ranges, words and word
  * sequences) and looked up in the sites index, so the cost does not grow
- * with the number of sites. Rule files (rules/*.rules, see rules/README)
+ * with the number of sites. Rule files (rules/NAME.rules, see rules/README)
  * add patterns of their own, each with a placeholder class.
  *
  * Placeholders (never routable, never an address):

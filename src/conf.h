@@ -1,0 +1,55 @@
+/*
+ * conf - the gateway configuration: an INI file over compiled-in defaults.
+ *
+ * Every key has a default, so the gateway runs with no file at all (the
+ * embedded default configuration). Keys and defaults are one table in
+ * conf.c, documented in README.md. Values may use ${data_dir}.
+ *
+ * Errors: ERR_CONFIG "FILE:LINE: reason" for an unknown section or key, a
+ * number out of range, an unreadable file. ERR_CONFIG is temporary: the
+ * MTA keeps the mail while an operator mends the file.
+ *
+ * Ownership: conf_load fills a caller-owned struct; conf_free releases
+ * the strings.
+ */
+#ifndef AGW_CONF_H
+#define AGW_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+
+#define CONF_DEFAULT_PATH "/etc/alertgw/alertgw.conf"
+#define CONF_VALUE_MAX 4096
+
+struct conf {
+    char *path;             /* file read, or "" for built-in defaults */
+    char *data_dir;
+    char *db_path;
+    char *gnupg_home;
+    char *signing_key;      /* fingerprint; "" = the one `init` recorded */
+    char *from;             /* From of every copy */
+    char *sender;           /* envelope sender of every copy */
+    char *domain;           /* Message-ID and List-Id domain */
+    char *admin;            /* quarantine notices go here */
+    char *rules_dir;
+    char *templates_dir;
+    char *sites_file;       /* optional extra sites file ("" = registry) */
+    char *keep;             /* keep-list host names, space separated */
+    char *alert_prefix;     /* "EGI" → EGI-YYYYMMDD-NN */
+    char *transport;        /* dir:PATH | smtp://HOST:PORT | sendmail:PATH */
+    long max_size;          /* bytes accepted by filter */
+    long time_budget;       /* seconds filter may take before the commit */
+    long max_sig_age;       /* seconds a signature may be old */
+    long retry_max_age;     /* seconds an outbox row is retried */
+};
+
+/* path NULL: $ALERTGW_CONFIG, then CONF_DEFAULT_PATH if it exists, else
+ * defaults only. A path given explicitly must exist. */
+int conf_load(struct conf *c, const char *path, struct err *e);
+void conf_free(struct conf *c);
+/* Print the effective configuration as INI (for `alertgw config`). */
+void conf_print(const struct conf *c, FILE *fp);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * gateway - the handles one command works with, opened once from the
+ * configuration and passed down: database, GnuPG, sites index and
+ * anonymiser. Parts are opened on first use, so a command that never signs
+ * never starts GnuPG.
+ *
+ * Ownership: the gateway borrows conf; everything else it opens it frees
+ * in gateway_close().
+ */
+#ifndef AGW_GATEWAY_H
+#define AGW_GATEWAY_H
+
+#include "anon.h"
+#include "conf.h"
+#include "err.h"
+#include "pgp.h"
+#include "sites.h"
+#include "store.h"
+
+struct gateway {
+    const struct conf *conf;
+    struct store *store;
+    struct pgp *pgp;
+    struct sites *sites;
+    struct anon *anon;
+    char signing_key[PGP_FPR_MAX];
+};
+
+void gateway_init(struct gateway *g, const struct conf *c);
+void gateway_close(struct gateway *g);
+
+/* create: make the database if missing (init only). */
+int gateway_store(struct gateway *g, int create, struct err *e);
+int gateway_pgp(struct gateway *g, struct err *e);
+/* The gateway's signing key: conf's signing_key, else the one init saved. */
+int gateway_signing_key(struct gateway *g, struct err *e);
+/* Sites (registry, plus conf's sites_file, plus keep-list) and the
+ * anonymiser with conf's rules. */
+int gateway_anon(struct gateway *g, struct err *e);
+
+#endif

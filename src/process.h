@@ -1,0 +1,56 @@
+/*
+ * process - the pipeline from a stored raw alert to queued, signed copies:
+ * parse, authenticate, anonymise per list, render, sign, leak check, and
+ * one transaction that stores every copy and every outbox row, or none.
+ *
+ * Verdicts are data (struct process_result), not errors: a quarantined or
+ * held alert is a success of processing. -1 means processing could not
+ * finish (database busy, agent down: ERR_TEMP) and the alert stays 'new'
+ * for the worker's next pass.
+ *
+ * Ownership: raw input is borrowed; the result is the caller's struct.
+ */
+#ifndef AGW_PROCESS_H
+#define AGW_PROCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "alert.h"
+#include "err.h"
+#include "gateway.h"
+#include "util/buf.h"
+
+enum process_verdict { PROCESS_QUEUED = 0, PROCESS_QUARANTINED,
+                       PROCESS_HELD };
+
+struct process_result {
+    enum process_verdict verdict;
+    char reason[ERR_MSG_MAX];
+    char alert_id[ALERT_ID_MAX];
+    int copies;
+    long recipients;
+};
+
+/* Store a raw alert for a distribution in one durable transaction. */
+int process_intake(struct gateway *g, int64_t dist, const char *recipient,
+                   const char *raw, size_t len, int64_t *row, struct err *e);
+int process_alert(struct gateway *g, int64_t row, struct process_result *r,
+                  struct err *e);
+/* Every alert still 'new'; *n counts those finished. */
+int process_pending(struct gateway *g, long *n, struct err *e);
+
+/* The exact message list would get, written to out (nothing stored);
+ * with diff, every replacement instead. */
+int process_preview(struct gateway *g, const char *raw, size_t len,
+                    const char *list, int diff, FILE *out, struct err *e);
+
+/* Anonymise one RFC 5322 message (DESIGN.md `anonymise`): kept headers
+ * and every text part anonymised, parts that cannot be inspected dropped
+ * with a note. alert_id non-NULL: reuse that alert's placeholders. */
+int process_anonymise(struct gateway *g, const char *alert_id,
+                      const char *raw, size_t len, struct buf *out,
+                      struct err *e);
+
+#endif

@@ -1,0 +1,442 @@
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct store {
+    sqlite3 *db;
+};
+
+struct store_stmt {
+    struct store *s;
+    sqlite3_stmt *st;
+};
+
+/* Migrations in order: entry i takes the schema from version i to i+1. */
+static const char *const store_migrations[] = {
+    "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE orgs(id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " kind TEXT NOT NULL CHECK(kind IN ('ngi','nren','isp','csirt','site')),"
+    " country TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE contacts(id INTEGER PRIMARY KEY,"
+    " address TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " name TEXT NOT NULL DEFAULT '',"
+    " org_id INTEGER REFERENCES orgs(id),"
+    " fingerprint TEXT NOT NULL DEFAULT '',"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " source TEXT NOT NULL DEFAULT 'manual',"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE lists(id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " address TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " audience TEXT NOT NULL DEFAULT '',"
+    " anonymise INTEGER NOT NULL CHECK(anonymise IN (0,1)),"
+    " template TEXT NOT NULL,"
+    " attachments TEXT NOT NULL DEFAULT 'drop'"
+    "  CHECK(attachments IN ('keep','drop','refuse')),"
+    " encrypt TEXT NOT NULL DEFAULT 'never'"
+    "  CHECK(encrypt IN ('never','if-key','always')));"
+    "CREATE TABLE members(list_id INTEGER NOT NULL"
+    "  REFERENCES lists(id) ON DELETE CASCADE,"
+    " contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+    " PRIMARY KEY(list_id, contact_id));"
+    "CREATE TABLE dists(id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " address TEXT NOT NULL UNIQUE COLLATE NOCASE);"
+    "CREATE TABLE dist_lists(dist_id INTEGER NOT NULL"
+    "  REFERENCES dists(id) ON DELETE CASCADE,"
+    " list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+    " PRIMARY KEY(dist_id, list_id));"
+    "CREATE TABLE officers(id INTEGER PRIMARY KEY,"
+    " fingerprint TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " name TEXT NOT NULL DEFAULT '',"
+    " email TEXT NOT NULL DEFAULT '',"
+    " active INTEGER NOT NULL DEFAULT 1);"
+    "CREATE TABLE sites(id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " source TEXT NOT NULL DEFAULT 'manual');"
+    "CREATE TABLE site_ids(site_id INTEGER NOT NULL"
+    "  REFERENCES sites(id) ON DELETE CASCADE,"
+    " kind TEXT NOT NULL CHECK(kind IN ('alias','domain','network')),"
+    " value TEXT NOT NULL COLLATE NOCASE,"
+    " UNIQUE(kind, value));"
+    "CREATE TABLE alerts(id INTEGER PRIMARY KEY,"
+    " received INTEGER NOT NULL,"
+    " recipient TEXT NOT NULL,"
+    " dist_id INTEGER REFERENCES dists(id),"
+    " raw BLOB NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'new'"
+    "  CHECK(state IN ('new','quarantined','held','queued')),"
+    " reason TEXT NOT NULL DEFAULT '',"
+    " alert_id TEXT NOT NULL DEFAULT '',"
+    " signer TEXT NOT NULL DEFAULT '',"
+    " subject TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX alerts_state ON alerts(state);"
+    "CREATE TABLE pseudonyms(alert_id TEXT NOT NULL,"
+    " cls TEXT NOT NULL,"
+    " original TEXT NOT NULL,"
+    " placeholder TEXT NOT NULL,"
+    " PRIMARY KEY(alert_id, original));"
+    "CREATE TABLE copies(id INTEGER PRIMARY KEY,"
+    " alert_row INTEGER NOT NULL REFERENCES alerts(id),"
+    " list_id INTEGER NOT NULL REFERENCES lists(id),"
+    " message_id TEXT NOT NULL,"
+    " message BLOB NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE outbox(id INTEGER PRIMARY KEY,"
+    " copy_id INTEGER NOT NULL REFERENCES copies(id),"
+    " rcpt TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending'"
+    "  CHECK(state IN ('pending','sent','failed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_try INTEGER NOT NULL DEFAULT 0,"
+    " code INTEGER NOT NULL DEFAULT 0,"
+    " reply TEXT NOT NULL DEFAULT '',"
+    " updated INTEGER NOT NULL);"
+    "CREATE INDEX outbox_state ON outbox(state, next_try);"
+    "CREATE TABLE audit(id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " alert_row INTEGER,"
+    " event TEXT NOT NULL,"
+    " detail TEXT NOT NULL DEFAULT '');",
+};
+
+#define STORE_NMIGRATIONS \
+    (sizeof(store_migrations) / sizeof(store_migrations[0]))
+
+_Static_assert(STORE_NMIGRATIONS == STORE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+static int store_fail(struct store *s, int rc, struct err *e)
+{
+    const char *msg = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+    int ext = s && s->db ? sqlite3_extended_errcode(s->db) : rc;
+
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return err_set(e, ERR_TEMP, "database busy: %s", msg);
+    case SQLITE_CONSTRAINT:
+        if (ext == SQLITE_CONSTRAINT_UNIQUE ||
+            ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return err_set(e, ERR_DUP, "already exists (%s)", msg);
+        return err_set(e, ERR_DATA, "refused by the database (%s)", msg);
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+        return err_set(e, ERR_IO, "database: %s", msg);
+    case SQLITE_NOMEM:
+        return err_set(e, ERR_NOMEM, "database: out of memory");
+    default:
+        return err_set(e, ERR_SOFTWARE, "database: %s", msg);
+    }
+}
+
+static int store_exec(struct store *s, const char *sql, struct err *e)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+    return rc == SQLITE_OK ? 0 : store_fail(s, rc, e);
+}
+
+static int store_version(struct store *s, int64_t *v, struct err *e)
+{
+    return store_get_int(s, e, v, "PRAGMA user_version", "") < 0 ? -1 : 0;
+}
+
+static int store_migrate(struct store *s, struct err *e)
+{
+    int64_t v;
+    char sql[64];
+
+    if (store_begin(s, e) != 0)
+        return -1;
+    if (store_version(s, &v, e) != 0)
+        goto fail;
+    if (v > STORE_SCHEMA_VERSION) {
+        err_set(e, ERR_CONFIG, "database schema version %lld is newer than "
+                "this alertgw (%d): upgrade alertgw", (long long)v,
+                STORE_SCHEMA_VERSION);
+        goto fail;
+    }
+    for (; v < STORE_SCHEMA_VERSION; v++)
+        if (store_exec(s, store_migrations[v], e) != 0)
+            goto fail;
+    snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", STORE_SCHEMA_VERSION);
+    if (store_exec(s, sql, e) != 0)
+        goto fail;
+    return store_commit(s, e);
+fail:
+    store_rollback(s);
+    return -1;
+}
+
+static int store_setup(struct store *s, struct err *e)
+{
+    sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(s->db, 1);
+    if (store_exec(s, "PRAGMA journal_mode=WAL", e) != 0 ||
+        store_exec(s, "PRAGMA synchronous=FULL", e) != 0 ||
+        store_exec(s, "PRAGMA foreign_keys=ON", e) != 0)
+        return -1;
+    return store_migrate(s, e);
+}
+
+int store_open(struct store **out, const char *path, int create,
+               struct err *e)
+{
+    struct store *s;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    int rc;
+
+    *out = NULL;
+    if (!create && access(path, F_OK) != 0)
+        return err_set(e, ERR_CONFIG, "no database at %s (run alertgw init)",
+                       path);
+    if (create)
+        flags |= SQLITE_OPEN_CREATE;
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        store_fail(s, rc, e);
+        store_close(s);
+        return -1;
+    }
+    if (store_setup(s, e) != 0) {
+        store_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void store_close(struct store *s)
+{
+    if (s == NULL)
+        return;
+    sqlite3_close_v2(s->db);
+    free(s);
+}
+
+int store_begin(struct store *s, struct err *e)
+{
+    return store_exec(s, "BEGIN IMMEDIATE", e);
+}
+
+int store_commit(struct store *s, struct err *e)
+{
+    if (store_fault("commit")) {
+        store_rollback(s);
+        return err_set(e, ERR_IO, "database: injected fault at commit");
+    }
+    if (store_exec(s, "COMMIT", e) != 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return 0;
+}
+
+void store_rollback(struct store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_prepare(struct store *s, const char *sql, struct store_stmt **out,
+                  struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    *out = NULL;
+    st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    st->s = s;
+    rc = sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL);
+    if (rc != SQLITE_OK) {
+        free(st);
+        return store_fail(s, rc, e);
+    }
+    *out = st;
+    return 0;
+}
+
+void store_finalize(struct store_stmt *st)
+{
+    if (st == NULL)
+        return;
+    sqlite3_finalize(st->st);
+    free(st);
+}
+
+int store_bind_text(struct store_stmt *st, int i, const char *v)
+{
+    return sqlite3_bind_text(st->st, i, v, -1, SQLITE_TRANSIENT) ==
+           SQLITE_OK ? 0 : -1;
+}
+
+int store_bind_int(struct store_stmt *st, int i, int64_t v)
+{
+    return sqlite3_bind_int64(st->st, i, v) == SQLITE_OK ? 0 : -1;
+}
+
+int store_bind_blob(struct store_stmt *st, int i, const void *p, size_t n)
+{
+    return sqlite3_bind_blob64(st->st, i, p, n, SQLITE_TRANSIENT) ==
+           SQLITE_OK ? 0 : -1;
+}
+
+int store_bind_null(struct store_stmt *st, int i)
+{
+    return sqlite3_bind_null(st->st, i) == SQLITE_OK ? 0 : -1;
+}
+
+int store_step(struct store_stmt *st, struct err *e)
+{
+    int rc = sqlite3_step(st->st);
+
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return store_fail(st->s, rc, e);
+}
+
+int store_reset(struct store_stmt *st)
+{
+    sqlite3_reset(st->st);
+    return sqlite3_clear_bindings(st->st) == SQLITE_OK ? 0 : -1;
+}
+
+const char *store_col_text(struct store_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st->st, i);
+
+    return t ? (const char *)t : "";
+}
+
+int64_t store_col_int(struct store_stmt *st, int i)
+{
+    return sqlite3_column_int64(st->st, i);
+}
+
+const void *store_col_blob(struct store_stmt *st, int i, size_t *n)
+{
+    const void *p = sqlite3_column_blob(st->st, i);
+
+    *n = (size_t)sqlite3_column_bytes(st->st, i);
+    return p;
+}
+
+int store_col_is_null(struct store_stmt *st, int i)
+{
+    return sqlite3_column_type(st->st, i) == SQLITE_NULL;
+}
+
+static int store_vbind(struct store_stmt *st, const char *types, va_list ap)
+{
+    int i, rc = 0;
+
+    for (i = 1; *types && rc == 0; types++, i++) {
+        switch (*types) {
+        case 't':
+            rc = store_bind_text(st, i, va_arg(ap, const char *));
+            break;
+        case 'i':
+            rc = store_bind_int(st, i, va_arg(ap, int64_t));
+            break;
+        case 'b': {
+            const void *p = va_arg(ap, const void *);
+            rc = store_bind_blob(st, i, p, va_arg(ap, size_t));
+            break;
+        }
+        case 'n':
+            rc = store_bind_null(st, i);
+            break;
+        default:
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+static int store_vrun(struct store *s, struct err *e, int64_t *v,
+                      const char *sql, const char *types, va_list ap)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(s, sql, &st, e) != 0)
+        return -1;
+    if (store_vbind(st, types, ap) != 0) {
+        store_finalize(st);
+        return err_set(e, ERR_SOFTWARE, "database: bad binding for: %s", sql);
+    }
+    rc = store_step(st, e);
+    if (v == NULL && rc > 0) {
+        while ((rc = store_step(st, e)) > 0)
+            ;
+    }
+    if (rc == 0 && v == NULL)
+        rc = sqlite3_changes(s->db);
+    else if (rc == 1 && v)
+        *v = store_col_int(st, 0);
+    store_finalize(st);
+    return rc;
+}
+
+int store_run(struct store *s, struct err *e, const char *sql,
+              const char *types, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, types);
+    rc = store_vrun(s, e, NULL, sql, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int store_get_int(struct store *s, struct err *e, int64_t *v, const char *sql,
+                  const char *types, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, types);
+    rc = store_vrun(s, e, v, sql, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int64_t store_last_id(struct store *s)
+{
+    return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_fault(const char *point)
+{
+    const char *f = getenv("ALERTGW_FAULT");
+
+    return f != NULL && strcmp(f, point) == 0;
+}
+
+int store_col_count(struct store_stmt *st)
+{
+    return sqlite3_column_count(st->st);
+}
+
+const char *store_col_name(struct store_stmt *st, int i)
+{
+    return sqlite3_column_name(st->st, i);
+}

@@ -1,0 +1,110 @@
+# Shared set-up for the end-to-end tests and the demo (sourced by sh/bash).
+#
+# agw_setup DIR  makes a complete gateway under DIR: configuration file,
+# GnuPG homes (short paths under /tmp: gpg-agent's socket path is
+# limited), a gateway signing key, an officer key, sample sites, three
+# lists (ngi whole; nren and isp anonymised) with contacts, and the
+# distribution alerts@csirt.example feeding all three.
+# Sets: AGW_CONF OFFICER_HOME OFFICER_FPR GW_HOME AGW_OUT AGW_DIR
+
+: "${AGW_SOURCE_DIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+PGPMIME="python3 $AGW_SOURCE_DIR/tests/e2e/pgpmime.py"
+AGW_HOMES=""
+
+agw() {
+    "$ALERTGW" -c "$AGW_CONF" "$@"
+}
+
+agw_gnupg_home() {
+    h=$(mktemp -d /tmp/agw.XXXXXX)
+    chmod 700 "$h"
+    AGW_HOMES="$AGW_HOMES $h"
+    echo "$h"
+}
+
+agw_cleanup() {
+    for h in $AGW_HOMES; do
+        gpgconf --homedir "$h" --kill all >/dev/null 2>&1 || true
+        rm -rf "$h"
+    done
+}
+
+# agw_key HOME UID: a new ed25519 key without passphrase; prints its fpr.
+agw_key() {
+    gpg --homedir "$1" --batch --quiet --pinentry-mode loopback \
+        --passphrase '' --quick-gen-key "$2" ed25519 sign never >/dev/null 2>&1
+    gpg --homedir "$1" --with-colons --list-keys "$2" |
+        awk -F: '$1 == "fpr" { print $10; exit }'
+}
+
+agw_write_conf() {
+    cat >"$AGW_CONF" <<CONF
+[gateway]
+data_dir = $AGW_DIR/data
+gnupg_home = $GW_HOME
+from = EGI CSIRT <csirt@csirt.example>
+sender = csirt-bounces@csirt.example
+domain = csirt.example
+admin = csirt-admin@csirt.example
+max_signature_age = 3600
+
+[anonymise]
+rules_dir = $AGW_SOURCE_DIR/rules
+keep = cvmfs-stratum-one.grid.inst.example
+
+[render]
+templates_dir = $AGW_SOURCE_DIR/templates
+
+[delivery]
+transport = dir:$AGW_OUT
+CONF
+}
+
+agw_registry() {
+    agw sites import "$AGW_SOURCE_DIR/tests/data/sites-sample.txt" >/dev/null
+    agw orgs add NGI_XX --kind ngi --country XX
+    agw orgs add NREN-XX --kind nren --country XX
+    agw orgs add ISP-One --kind isp
+    agw lists add ngi --address ngi-security@csirt.example \
+        --audience "NGI security officers" --anonymise no
+    agw lists add nren --address nren-csirts@csirt.example \
+        --audience "NREN CSIRTs and TF-CSIRT"
+    agw lists add isp --address isp-security@csirt.example \
+        --audience "Commercial ISPs"
+    for c in ngi:officer1@ngi-xx.example ngi:officer2@ngi-yy.example \
+             ngi:officer3@ngi-zz.example nren:cert@nren-xx.example \
+             nren:csirt@nren-yy.example isp:abuse@isp-one.example \
+             isp:soc@isp-two.example; do
+        agw contacts add "${c#*:}" >/dev/null
+        agw lists add-member "${c%%:*}" "${c#*:}"
+    done
+    agw dists add alerts --address alerts@csirt.example \
+        --lists ngi,nren,isp
+}
+
+agw_setup() {
+    AGW_DIR=$1
+    AGW_CONF=$AGW_DIR/alertgw.conf
+    AGW_OUT=$AGW_DIR/out
+    mkdir -p "$AGW_DIR" "$AGW_OUT"
+    GW_HOME=$(agw_gnupg_home)
+    OFFICER_HOME=$(agw_gnupg_home)
+    agw_write_conf
+    agw init >/dev/null
+    OFFICER_FPR=$(agw_key "$OFFICER_HOME" "Duty Officer <duty@csirt.example>")
+    gpg --homedir "$OFFICER_HOME" --armor --export "$OFFICER_FPR" \
+        >"$AGW_DIR/officer.asc"
+    agw officers add --key "$AGW_DIR/officer.asc" --name "Duty Officer" \
+        --email duty@csirt.example >/dev/null
+    agw_registry
+}
+
+# agw_sign HOME FPR TEXTFILE SUBJECT > message
+agw_sign() {
+    $PGPMIME sign "$1" "$2" "Duty Officer <duty@csirt.example>" "$4" "$3"
+}
+
+# The gateway's public key, for verifying copies elsewhere.
+agw_export_gateway_key() {
+    gpg --homedir "$GW_HOME" --export "$1"
+}
