@@ -51,7 +51,9 @@ int pgp_sign_detached(struct pgp *p, const char *fpr, const char *data,
  * `init`, the demo and tests. */
 int pgp_create_key(struct pgp *p, const char *uid, char fpr[PGP_FPR_MAX],
                    struct err *e);
-/* Import keys; fpr gets the primary fingerprint of the first key. */
+/* Import keys; fpr gets the primary fingerprint of the first key. Data
+ * holding only revocation certificates is applied with fpr "" (GnuPG does
+ * not say which key it revoked). ERR_DATA when no key was taken. */
 int pgp_import(struct pgp *p, const char *data, size_t len,
                char fpr[PGP_FPR_MAX], struct err *e);
 /* Armoured public key. */
@@ -59,5 +61,16 @@ int pgp_export(struct pgp *p, const char *fpr, struct buf *out,
                struct err *e);
 /* 1 when a secret key with that fingerprint is in the home. */
 int pgp_has_secret(struct pgp *p, const char *fpr);
+
+/* pgp_create_key with options: expires is seconds from now (0: never);
+ * PGP_CREATE_SIGN_SUBKEY makes a certify-only primary key with a separate
+ * ed25519 signing subkey. fpr gets the primary fingerprint. */
+#define PGP_CREATE_SIGN_SUBKEY 0x1u
+int pgp_create_key_ex(struct pgp *p, const char *uid, unsigned long expires,
+                      unsigned int flags, char fpr[PGP_FPR_MAX],
+                      struct err *e);
+/* Expiry of the primary key fpr (0: never). ERR_NOUSER when unknown. */
+int pgp_key_expiry(struct pgp *p, const char *fpr, time_t *expires,
+                   struct err *e);
 
 #endif

@@ -37,7 +37,8 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, int c);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 const char *buf_cstr(struct buf *b);            /* "" when empty */
 char *buf_steal(struct buf *b, size_t *len);    /* caller frees; b reset */
 
