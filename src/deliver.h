@@ -50,11 +50,26 @@ struct deliver;
 int deliver_open(struct deliver **out, const char *spec, struct err *e);
 void deliver_close(struct deliver *d);
 
+/* Seconds any one network step (connect, each reply, each write) or the
+ * sendmail child may take; DELIVER_TIMEOUT_S unless set. Values <= 0 are
+ * ignored. */
+void deliver_set_timeout(struct deliver *d, int seconds);
+
 /* Send msg to all rcpts. Returns 0 when the transport gave per-recipient
  * outcomes (some may be TEMP or PERM); -1 when the whole attempt failed
  * (relay down: ERR_TEMP; every recipient is then left PENDING or set
  * TEMP). */
 int deliver_send(struct deliver *d, const struct deliver_msg *msg,
                  struct deliver_rcpt *rcpts, size_t n, struct err *e);
+/* Details of the outcomes:
+ * - An unsafe recipient (also: empty, white space, control bytes) is PERM
+ *   with reply "refused: unsafe address" and never sent; an unsafe sender
+ *   fails the call with ERR_DATA before anything is written or sent.
+ * - smtp: code is the numeric reply (RCPT, or DATA / end of DATA for
+ *   accepted recipients); on -1 a recipient the relay had accepted is TEMP
+ *   with code 0, one not yet offered stays PENDING, and one the relay had
+ *   already answered keeps that answer (a 5xx RCPT stays PERM).
+ * - sendmail: code 0, reply from the program's output or its exit status.
+ * - dir: code 0; a missing or unwritable directory is -1 ERR_IO. */
 
 #endif
