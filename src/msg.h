@@ -1,6 +1,6 @@
 /*
- * msg - RFC 5322 / MIME in and out, through libetpan (the only module that
- * includes it).
+ * msg - RFC 5322 / MIME in and out, through libetpan's MIME parser and
+ * writer (its SMTP client is deliver's; no other module includes it).
  *
  * In: msg_parse() reads a whole message under named limits, recognises a
  * PGP/MIME signed message (RFC 3156: multipart/signed with
@@ -98,5 +98,11 @@ int msg_build_signed(const struct msg_header_field *hdrs, size_t nhdrs,
                      const char *entity, size_t elen, const char *sig,
                      size_t slen, const char *micalg, struct buf *out,
                      struct err *e);
+
+/* Write headers, MIME-Version, then the entity (from msg_build_entity):
+ * a complete unsigned message. Same refusals as msg_build_signed. */
+int msg_build_message(const struct msg_header_field *hdrs, size_t nhdrs,
+                      const char *entity, size_t elen, struct buf *out,
+                      struct err *e);
 
 #endif
