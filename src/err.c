@@ -56,6 +56,18 @@ int err_set(struct err *e, enum err_code code, const char *fmt, ...)
     return -1;
 }
 
+int err_reword(struct err *e, enum err_code code, const char *fmt, ...)
+{
+    va_list ap;
+
+    e->code = code;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    va_end(ap);
+    err_printable(e->msg);
+    return -1;
+}
+
 int err_is_set(const struct err *e)
 {
     return e->code != ERR_OK;

@@ -40,6 +40,10 @@ void err_init(struct err *e);
 /* Sets e unless already set; always returns -1 for `return err_set(...)`. */
 int err_set(struct err *e, enum err_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Replace an error already set with a clearer one (a constraint failure
+ * the caller understands better than the database did). Returns -1. */
+int err_reword(struct err *e, enum err_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int err_is_set(const struct err *e);
 /* Temporary errors are retried later (the MTA keeps the mail, the worker
  * tries again); permanent ones are reported and recorded. */

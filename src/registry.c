@@ -80,8 +80,7 @@ int registry_org_add(struct store *s, const char *name, const char *kind,
     rc = store_run(s, e, "INSERT INTO orgs(name, kind, country) VALUES(?,?,?)",
                    "ttt", name, kind, country ? country : "");
     if (rc < 0 && e->code == ERR_DUP) {
-        e->code = ERR_OK;
-        err_set(e, ERR_DUP, "organisation '%s' already exists", name);
+        err_reword(e, ERR_DUP, "organisation '%s' already exists", name);
     }
     return registry_end(s, rc, e);
 }
@@ -104,8 +103,7 @@ static int registry_contact_insert(struct store *s,
                   c->address, c->name ? c->name : "", org, fpr,
                   (int64_t)time(NULL)) < 0) {
         if (e->code == ERR_DUP) {
-            e->code = ERR_OK;
-            err_set(e, ERR_DUP, "contact %s already exists", c->address);
+            err_reword(e, ERR_DUP, "contact %s already exists", c->address);
         }
         return -1;
     }
@@ -183,8 +181,7 @@ int registry_list_add(struct store *s, const struct registry_list *l,
                    l->audience, (int64_t)(l->anonymise != 0), l->template_name,
                    l->attachments, l->encrypt);
     if (rc < 0 && e->code == ERR_DUP) {
-        e->code = ERR_OK;
-        err_set(e, ERR_DUP, "a list named %s or with address %s exists",
+        err_reword(e, ERR_DUP, "a list named %s or with address %s exists",
                 l->name, l->address);
     }
     return registry_end(s, rc, e);
@@ -219,8 +216,7 @@ static int registry_member_insert(struct store *s, const char *list,
     if (store_run(s, e, "INSERT INTO members(list_id, contact_id) "
                   "VALUES(?,?)", "ii", lid, cid) < 0) {
         if (e->code == ERR_DUP) {
-            e->code = ERR_OK;
-            err_set(e, ERR_DUP, "%s is already a member of %s", address,
+            err_reword(e, ERR_DUP, "%s is already a member of %s", address,
                     list);
         }
         return -1;
@@ -248,8 +244,7 @@ static int registry_dist_insert(struct store *s, const char *name,
     if (store_run(s, e, "INSERT INTO dists(name, address) VALUES(?,?)", "tt",
                   name, address) < 0) {
         if (e->code == ERR_DUP) {
-            e->code = ERR_OK;
-            err_set(e, ERR_DUP, "a distribution named %s or with address %s "
+            err_reword(e, ERR_DUP, "a distribution named %s or with address %s "
                     "exists", name, address);
         }
         return -1;
@@ -320,8 +315,7 @@ int registry_officer_add(struct store *s, const char *fpr, const char *name,
                    "VALUES(?,?,?)", "ttt", norm, name ? name : "",
                    email ? email : "");
     if (rc < 0 && e->code == ERR_DUP) {
-        e->code = ERR_OK;
-        err_set(e, ERR_DUP, "officer %s already registered", norm);
+        err_reword(e, ERR_DUP, "officer %s already registered", norm);
     }
     return registry_end(s, rc, e);
 }
