@@ -66,4 +66,29 @@ long sites_lookup_name(const struct sites *s, const char *w, size_t len);
 long sites_lookup_host(const struct sites *s, const char *h, size_t len);
 long sites_lookup_addr(const struct sites *s, const char *a, size_t len);
 
+/* Additions for anon (and for importers). */
+
+#define SITES_ADDR_TEXT_MAX 64  /* canonical address or CIDR text, NUL incl. */
+
+/* Like sites_lookup_host; on a hit *dlen is the length of the site domain
+ * that matched (equal to the host's length, trailing dot not counted, when
+ * the host is the domain itself). */
+long sites_match_host(const struct sites *s, const char *h, size_t len,
+                      size_t *dlen);
+/* A network in text ("192.0.2.0/24", "192.0.2.0/255.255.255.0",
+ * "2001:db8::/48"): the site whose network holds its first address. */
+long sites_lookup_net(const struct sites *s, const char *cidr, size_t len);
+/* Multi-word aliases (names and aliases with white space). t[0..len) starts
+ * at a word; matches the longest such alias at the start of t, words
+ * compared without regard to case, any run of white space (line breaks
+ * too) between them, and no letter, digit or '_' right after. Returns the
+ * site and the matched length in *mlen, or -1. Costs one hash probe for
+ * the first word, then a compare per alias sharing that first word. */
+long sites_match_phrase(const struct sites *s, const char *t, size_t len,
+                        size_t *mlen);
+/* Canonical text of an address or network in any form accepted above
+ * (IPv4-mapped IPv6 becomes IPv4, "/dotted-mask" becomes "/len"); out
+ * holds SITES_ADDR_TEXT_MAX bytes. -1 when a is not an address. Pure. */
+int sites_addr_canon(const char *a, size_t len, char *out);
+
 #endif

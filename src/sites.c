@@ -1,0 +1,1160 @@
+/*
+ * sites - the victim-site index. See sites.h for the contract.
+ *
+ * Every identifier kind has its own open-addressing hash table with the
+ * lower-cased identifier as key and the site index as value, so a lookup
+ * costs a few probes whatever the number of sites:
+ *   names    site names and one-word aliases
+ *   phrases  multi-word names and aliases, words joined by one space
+ *   firsts   first word of a phrase -> most words of a phrase with it
+ *   domains  site DNS domains (a host walks its label suffixes)
+ *   keep     kept host names (exact)
+ *   net4/6   one table per prefix length, key = the masked address
+ * Tables never shrink and entries are never removed, so no tombstones.
+ */
+#include "sites.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SITES_TAB_MIN 16
+#define SITES_FILE_MAX (64u << 20)  /* bytes in one sites file */
+#define SITES_DOMAIN_MAX 253        /* RFC 1035 text form, no final dot */
+#define SITES_LABEL_MAX 63
+#define SITES_ADDR_IN_MAX 96        /* longer text is no address */
+#define SITES_OCTET_DIGITS 3        /* "010" is 10; "0010" is refused */
+#define SITES_SHOW_MAX 80           /* bytes of a token quoted in errors */
+
+enum { SITES_ALIAS, SITES_DOMAIN, SITES_NETWORK, SITES_KINDS };
+
+struct sites_slot {
+    char *key;              /* NULL: empty slot */
+    size_t klen;
+    uint32_t hash;
+    long val;
+};
+
+struct sites_tab {
+    struct sites_slot *v;
+    size_t cap;             /* power of two, 0 before the first insert */
+    size_t n;
+};
+
+struct sites_strv {
+    char **v;
+    size_t n, cap;
+};
+
+struct sites_site {
+    char *name;
+    struct sites_strv vals[SITES_KINDS];
+};
+
+struct sites_net {
+    int v6;
+    unsigned char addr[16]; /* IPv4 uses the first 4 bytes */
+    int plen;
+};
+
+struct sites {
+    struct sites_site *v;
+    size_t n, cap;
+    struct sites_tab names;
+    struct sites_tab phrases;
+    struct sites_tab firsts;
+    struct sites_tab domains;
+    struct sites_tab keep;
+    struct sites_tab net4[33];
+    struct sites_tab net6[129];
+};
+
+/* ---- hash tables ---- */
+
+static uint32_t sites_hash(const void *p, size_t len)
+{
+    const unsigned char *b = p;
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= b[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static struct sites_slot *tab_slot(const struct sites_tab *t, const void *key,
+                                   size_t klen, uint32_t h)
+{
+    size_t i, mask = t->cap - 1;
+
+    for (i = h & mask;; i = (i + 1) & mask) {
+        struct sites_slot *sl = &t->v[i];
+
+        if (sl->key == NULL)
+            return sl;
+        if (sl->hash == h && sl->klen == klen && memcmp(sl->key, key, klen) == 0)
+            return sl;
+    }
+}
+
+static long tab_get(const struct sites_tab *t, const void *key, size_t klen)
+{
+    struct sites_slot *sl;
+
+    if (t->n == 0)
+        return -1;
+    sl = tab_slot(t, key, klen, sites_hash(key, klen));
+    return sl->key ? sl->val : -1;
+}
+
+static int tab_grow(struct sites_tab *t)
+{
+    size_t ncap = t->cap ? t->cap * 2 : SITES_TAB_MIN, i;
+    struct sites_tab nt = {NULL, ncap, t->n};
+
+    if (ncap > SIZE_MAX / sizeof *nt.v)
+        return -1;
+    nt.v = calloc(ncap, sizeof *nt.v);
+    if (nt.v == NULL)
+        return -1;
+    for (i = 0; i < t->cap; i++) {
+        struct sites_slot *o = &t->v[i];
+
+        if (o->key)
+            *tab_slot(&nt, o->key, o->klen, o->hash) = *o;
+    }
+    free(t->v);
+    *t = nt;
+    return 0;
+}
+
+/* Insert or overwrite; the key is copied. Keeps the load under 1/2. */
+static int tab_put(struct sites_tab *t, const void *key, size_t klen, long val)
+{
+    uint32_t h = sites_hash(key, klen);
+    struct sites_slot *sl;
+
+    if ((t->n + 1) * 2 > t->cap && tab_grow(t) != 0)
+        return -1;
+    sl = tab_slot(t, key, klen, h);
+    if (sl->key == NULL) {
+        sl->key = malloc(klen + 1);
+        if (sl->key == NULL)
+            return -1;
+        memcpy(sl->key, key, klen);
+        sl->key[klen] = '\0';
+        sl->klen = klen;
+        sl->hash = h;
+        t->n++;
+    }
+    sl->val = val;
+    return 0;
+}
+
+static void tab_free(struct sites_tab *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->cap; i++)
+        free(t->v[i].key);
+    free(t->v);
+    t->v = NULL;
+    t->cap = t->n = 0;
+}
+
+/* ---- small helpers ---- */
+
+static int strv_push(struct sites_strv *sv, const char *p, size_t len)
+{
+    char *c;
+
+    if (sv->n == sv->cap) {
+        size_t ncap = sv->cap ? sv->cap * 2 : 4;
+        char **nv = realloc(sv->v, ncap * sizeof *nv);
+
+        if (nv == NULL)
+            return -1;
+        sv->v = nv;
+        sv->cap = ncap;
+    }
+    c = malloc(len + 1);
+    if (c == NULL)
+        return -1;
+    memcpy(c, p, len);
+    c[len] = '\0';
+    sv->v[sv->n++] = c;
+    return 0;
+}
+
+static void strv_free(struct sites_strv *sv)
+{
+    size_t i;
+
+    for (i = 0; i < sv->n; i++)
+        free(sv->v[i]);
+    free(sv->v);
+}
+
+static void lower_copy(char *dst, const char *src, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        dst[i] = (char)tolower((unsigned char)src[i]);
+}
+
+static int is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'
+        || c == '\v';
+}
+
+static int is_word(int c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Printable, bounded copy of untrusted text for an error message. */
+static const char *sites_show(const char *p, size_t len, char *out,
+                              size_t size)
+{
+    size_t i, n = len < size - 1 ? len : size - 1;
+
+    for (i = 0; i < n; i++)
+        out[i] = isprint((unsigned char)p[i]) ? p[i] : '?';
+    out[n] = '\0';
+    return out;
+}
+
+/* ---- names and aliases ---- */
+
+/* Lower-cased label with white space trimmed and runs of it folded to one
+ * space, into out (SITES_NAME_MAX + 1 bytes). Returns the length, 0 when
+ * empty, -1 when too long or holding a control byte or a quote. */
+static long label_norm(const char *p, size_t len, char *out)
+{
+    size_t i, n = 0;
+    int gap = 0;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+
+        if (is_space(c)) {
+            gap = n > 0;
+            continue;
+        }
+        if (c < 0x20 || c == 0x7f || c == '"')
+            return -1;
+        if (n + gap + 1 > SITES_NAME_MAX)
+            return -1;
+        if (gap)
+            out[n++] = ' ';
+        gap = 0;
+        out[n++] = (char)tolower(c);
+    }
+    out[n] = '\0';
+    return (long)n;
+}
+
+/* The site that owns a normalised name or alias, or -1. */
+static long label_owner(const struct sites *s, const char *norm, size_t len)
+{
+    if (memchr(norm, ' ', len))
+        return tab_get(&s->phrases, norm, len);
+    return tab_get(&s->names, norm, len);
+}
+
+static int phrase_add(struct sites *s, const char *norm, size_t len,
+                      size_t idx)
+{
+    const char *sp = memchr(norm, ' ', len);
+    size_t flen = (size_t)(sp - norm), i;
+    long words = 1;
+
+    for (i = 0; i < len; i++)
+        words += norm[i] == ' ';
+    if (tab_put(&s->phrases, norm, len, (long)idx) != 0)
+        return -1;
+    if (tab_get(&s->firsts, norm, flen) >= words)
+        return 0;
+    return tab_put(&s->firsts, norm, flen, words);
+}
+
+static int label_add(struct sites *s, const char *norm, size_t len,
+                     size_t idx)
+{
+    if (memchr(norm, ' ', len))
+        return phrase_add(s, norm, len, idx);
+    return tab_put(&s->names, norm, len, (long)idx);
+}
+
+/* ---- domains ---- */
+
+/* Lower-cased domain without the final dot into out (SITES_NAME_MAX + 1).
+ * At least two labels of letters, digits, '-' and '_', the last one with a
+ * letter (so no address passes as a domain). Returns the length or -1. */
+static long domain_norm(const char *p, size_t len, char *out)
+{
+    size_t i, lab = 0;
+    int labels = 1, alpha = 0;
+
+    if (len > 0 && p[len - 1] == '.')
+        len--;
+    if (len == 0 || len > SITES_DOMAIN_MAX)
+        return -1;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+
+        if (c == '.') {
+            if (lab == 0)
+                return -1;
+            lab = 0;
+            alpha = 0;
+            labels++;
+        } else if (isalnum(c) || c == '-' || c == '_') {
+            if (++lab > SITES_LABEL_MAX)
+                return -1;
+            alpha |= isalpha(c) != 0;
+        } else {
+            return -1;
+        }
+        out[i] = (char)tolower(c);
+    }
+    out[len] = '\0';
+    if (lab == 0 || labels < 2 || !alpha)
+        return -1;
+    return (long)len;
+}
+
+/* ---- addresses ---- */
+
+/* ".val" (or "val" for the first octet) at out; hot path, no printf. */
+static int put_octet(char *out, size_t size, int dot, unsigned val)
+{
+    char d[4];
+    int n = 0, w = 0;
+
+    do {
+        d[n++] = (char)('0' + val % 10);
+        val /= 10;
+    } while (val);
+    if ((size_t)(n + dot) >= size)
+        return -1;
+    if (dot)
+        out[w++] = '.';
+    while (n > 0)
+        out[w++] = d[--n];
+    out[w] = '\0';
+    return w;
+}
+
+/* Rewrite dotted-quad text without leading zeros ("010" means 10, as in
+ * most log formats, never octal). Returns the output length or -1. */
+static long v4_norm(const char *p, size_t len, char *out, size_t size)
+{
+    size_t i = 0, n = 0;
+    int parts = 0;
+
+    while (parts < 4) {
+        unsigned val = 0, digits = 0;
+        int w;
+
+        while (i < len && isdigit((unsigned char)p[i])) {
+            val = val * 10 + (unsigned)(p[i++] - '0');
+            if (++digits > SITES_OCTET_DIGITS)
+                return -1;
+        }
+        if (digits == 0 || val > 255)
+            return -1;
+        w = put_octet(out + n, size - n, parts > 0, val);
+        if (w < 0)
+            return -1;
+        n += (size_t)w;
+        if (++parts < 4 && (i >= len || p[i++] != '.'))
+            return -1;
+    }
+    return i == len ? (long)n : -1;
+}
+
+static void v6_unmap(struct sites_net *a)
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                             0, 0, 0xff, 0xff};
+
+    if (!a->v6 || memcmp(a->addr, mapped, sizeof mapped) != 0)
+        return;
+    memmove(a->addr, a->addr + 12, 4);
+    memset(a->addr + 4, 0, 12);
+    a->v6 = 0;
+    a->plen = a->plen >= 96 ? a->plen - 96 : 32;
+}
+
+static int v6_parse(const char *p, size_t len, struct sites_net *a)
+{
+    char buf[SITES_ADDR_IN_MAX + 1];
+    const char *colon = p, *q;
+    size_t head;
+
+    for (q = p; q < p + len; q++)
+        if (*q == ':')
+            colon = q + 1;
+    head = (size_t)(colon - p);
+    memcpy(buf, p, head);
+    if (memchr(colon, '.', len - head)) {
+        /* an embedded IPv4 tail gets the same leading-zero leniency */
+        if (v4_norm(colon, len - head, buf + head, sizeof buf - head) < 0)
+            return -1;
+    } else {
+        memcpy(buf + head, colon, len - head);
+        buf[len] = '\0';
+    }
+    if (inet_pton(AF_INET6, buf, a->addr) != 1)
+        return -1;
+    a->v6 = 1;
+    a->plen = 128;
+    v6_unmap(a);
+    return 0;
+}
+
+static int v4_parse(const char *p, size_t len, struct sites_net *a)
+{
+    char buf[SITES_ADDR_IN_MAX + 1];
+
+    memset(a->addr, 0, sizeof a->addr);
+    if (v4_norm(p, len, buf, sizeof buf) < 0)
+        return -1;
+    if (inet_pton(AF_INET, buf, a->addr) != 1)
+        return -1;
+    a->v6 = 0;
+    a->plen = 32;
+    return 0;
+}
+
+/* One address in any text form: brackets and an IPv6 zone are dropped,
+ * IPv4-mapped IPv6 becomes IPv4. Never allocates. */
+static int addr_parse(const char *p, size_t len, struct sites_net *a)
+{
+    const char *z;
+
+    if (len >= 2 && p[0] == '[' && p[len - 1] == ']') {
+        p++;
+        len -= 2;
+    }
+    if (len == 0 || len > SITES_ADDR_IN_MAX)
+        return -1;
+    if (memchr(p, ':', len) == NULL)
+        return v4_parse(p, len, a);
+    z = memchr(p, '%', len);
+    if (z)
+        len = (size_t)(z - p);
+    return v6_parse(p, len, a);
+}
+
+static int mask_len(const char *p, size_t len, int v6)
+{
+    struct sites_net m;
+    int bits = 0, i;
+    unsigned v = 0;
+    size_t k;
+
+    if (!v6 && memchr(p, '.', len)) {
+        /* GOCDB writes networks as address/dotted-netmask */
+        if (v4_parse(p, len, &m) != 0)
+            return -1;
+        for (i = 0; i < 4; i++)
+            v = v << 8 | m.addr[i];
+        while (v & 0x80000000u) {
+            v <<= 1;
+            bits++;
+        }
+        return v == 0 ? bits : -1;
+    }
+    if (len == 0 || len > 3)
+        return -1;
+    for (k = 0; k < len; k++) {
+        if (!isdigit((unsigned char)p[k]))
+            return -1;
+        bits = bits * 10 + (p[k] - '0');
+    }
+    return bits <= (v6 ? 128 : 32) ? bits : -1;
+}
+
+static void addr_mask(unsigned char *a, int plen)
+{
+    int i;
+
+    for (i = 0; i < 16; i++) {
+        int keep = plen - i * 8;
+
+        if (keep <= 0)
+            a[i] = 0;
+        else if (keep < 8)
+            a[i] &= (unsigned char)(0xff << (8 - keep));
+    }
+}
+
+/* "addr[/len|/mask]"; a bare address is a host network. Masked. */
+static int net_parse(const char *p, size_t len, struct sites_net *n)
+{
+    const char *sl = memchr(p, '/', len);
+    size_t alen = sl ? (size_t)(sl - p) : len;
+    int mapped, plen;
+
+    if (addr_parse(p, alen, n) != 0)
+        return -1;
+    mapped = !n->v6 && memchr(p, ':', alen) != NULL;
+    if (sl) {
+        plen = mask_len(sl + 1, len - alen - 1, n->v6 || mapped);
+        if (plen < 0)
+            return -1;
+        if (mapped && plen < 96)
+            return -1;  /* a mapped range wider than IPv4 space */
+        n->plen = mapped ? plen - 96 : plen;
+    }
+    addr_mask(n->addr, n->plen);
+    return 0;
+}
+
+static int net_text(const struct sites_net *n, int with_len, char *out)
+{
+    char a[INET6_ADDRSTRLEN];
+    int w;
+
+    if (inet_ntop(n->v6 ? AF_INET6 : AF_INET, n->addr, a, sizeof a) == NULL)
+        return -1;
+    if (with_len)
+        w = snprintf(out, SITES_ADDR_TEXT_MAX, "%s/%d", a, n->plen);
+    else
+        w = snprintf(out, SITES_ADDR_TEXT_MAX, "%s", a);
+    return w < 0 || w >= SITES_ADDR_TEXT_MAX ? -1 : 0;
+}
+
+static struct sites_tab *net_tab(const struct sites *s, int v6, int plen)
+{
+    return v6 ? (struct sites_tab *)&s->net6[plen]
+              : (struct sites_tab *)&s->net4[plen];
+}
+
+static long net_owner(const struct sites *s, const struct sites_net *n)
+{
+    return tab_get(net_tab(s, n->v6, n->plen), n->addr, n->v6 ? 16 : 4);
+}
+
+/* Longest prefix first, one probe per non-empty prefix length. */
+static long addr_find(const struct sites *s, const struct sites_net *a)
+{
+    int max = a->v6 ? 128 : 32, plen;
+    unsigned char m[16];
+
+    for (plen = max; plen >= 0; plen--) {
+        long r;
+
+        if (net_tab(s, a->v6, plen)->n == 0)
+            continue;
+        memcpy(m, a->addr, 16);
+        addr_mask(m, plen);
+        r = tab_get(net_tab(s, a->v6, plen), m, a->v6 ? 16 : 4);
+        if (r >= 0)
+            return r;
+    }
+    return -1;
+}
+
+/* ---- public: life cycle ---- */
+
+struct sites *sites_new(void)
+{
+    return calloc(1, sizeof(struct sites));
+}
+
+void sites_free(struct sites *s)
+{
+    size_t i;
+    int k;
+
+    if (s == NULL)
+        return;
+    for (i = 0; i < s->n; i++) {
+        free(s->v[i].name);
+        for (k = 0; k < SITES_KINDS; k++)
+            strv_free(&s->v[i].vals[k]);
+    }
+    free(s->v);
+    tab_free(&s->names);
+    tab_free(&s->phrases);
+    tab_free(&s->firsts);
+    tab_free(&s->domains);
+    tab_free(&s->keep);
+    for (i = 0; i <= 32; i++)
+        tab_free(&s->net4[i]);
+    for (i = 0; i <= 128; i++)
+        tab_free(&s->net6[i]);
+    free(s);
+}
+
+/* ---- public: building ---- */
+
+static int site_push(struct sites *s, const char *name)
+{
+    struct sites_site *v;
+
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 16;
+
+        v = realloc(s->v, ncap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        s->v = v;
+        s->cap = ncap;
+    }
+    v = &s->v[s->n];
+    memset(v, 0, sizeof *v);
+    v->name = strdup(name);
+    if (v->name == NULL)
+        return -1;
+    s->n++;
+    return 0;
+}
+
+int sites_add(struct sites *s, const char *name, size_t *idx, struct err *e)
+{
+    char norm[SITES_NAME_MAX + 1], show[SITES_SHOW_MAX];
+    long len = label_norm(name, strlen(name), norm), owner;
+
+    if (len <= 0)
+        return err_set(e, ERR_DATA, "bad site name '%s'",
+                       sites_show(name, strlen(name), show, sizeof show));
+    if (s->n >= SITES_MAX)
+        return err_set(e, ERR_TOOBIG, "more than %d sites", SITES_MAX);
+    owner = label_owner(s, norm, (size_t)len);
+    if (owner >= 0)
+        return err_set(e, ERR_DUP, "site name '%s' already used by site %s",
+                       sites_show(name, strlen(name), show, sizeof show),
+                       s->v[owner].name);
+    if (site_push(s, name) != 0
+        || label_add(s, norm, (size_t)len, s->n - 1) != 0)
+        return err_set(e, ERR_NOMEM, "out of memory adding a site");
+    *idx = s->n - 1;
+    return 0;
+}
+
+static int bad_idx(const struct sites *s, size_t idx, struct err *e)
+{
+    if (idx < s->n)
+        return 0;
+    return err_set(e, ERR_SOFTWARE, "no site with index %zu", idx);
+}
+
+static int dup_err(const struct sites *s, long owner, const char *what,
+                   const char *p, struct err *e)
+{
+    char show[SITES_SHOW_MAX];
+
+    return err_set(e, ERR_DUP, "%s '%s' already belongs to site %s", what,
+                   sites_show(p, strlen(p), show, sizeof show),
+                   s->v[owner].name);
+}
+
+int sites_add_alias(struct sites *s, size_t idx, const char *alias,
+                    struct err *e)
+{
+    char norm[SITES_NAME_MAX + 1], show[SITES_SHOW_MAX];
+    long len = label_norm(alias, strlen(alias), norm), owner;
+
+    if (bad_idx(s, idx, e))
+        return -1;
+    if (len <= 0)
+        return err_set(e, ERR_DATA, "bad alias '%s'",
+                       sites_show(alias, strlen(alias), show, sizeof show));
+    owner = label_owner(s, norm, (size_t)len);
+    if (owner == (long)idx)
+        return 0;
+    if (owner >= 0)
+        return dup_err(s, owner, "alias", alias, e);
+    if (label_add(s, norm, (size_t)len, idx) != 0
+        || strv_push(&s->v[idx].vals[SITES_ALIAS], alias, strlen(alias)))
+        return err_set(e, ERR_NOMEM, "out of memory adding an alias");
+    return 0;
+}
+
+int sites_add_domain(struct sites *s, size_t idx, const char *domain,
+                     struct err *e)
+{
+    char norm[SITES_NAME_MAX + 1], show[SITES_SHOW_MAX];
+    long len = domain_norm(domain, strlen(domain), norm), owner;
+
+    if (bad_idx(s, idx, e))
+        return -1;
+    if (len < 0)
+        return err_set(e, ERR_DATA, "bad domain '%s'",
+                       sites_show(domain, strlen(domain), show, sizeof show));
+    owner = tab_get(&s->domains, norm, (size_t)len);
+    if (owner == (long)idx)
+        return 0;
+    if (owner >= 0)
+        return dup_err(s, owner, "domain", domain, e);
+    if (tab_put(&s->domains, norm, (size_t)len, (long)idx) != 0
+        || strv_push(&s->v[idx].vals[SITES_DOMAIN], norm, (size_t)len))
+        return err_set(e, ERR_NOMEM, "out of memory adding a domain");
+    return 0;
+}
+
+int sites_add_network(struct sites *s, size_t idx, const char *cidr,
+                      struct err *e)
+{
+    char text[SITES_ADDR_TEXT_MAX], show[SITES_SHOW_MAX];
+    struct sites_net n;
+    long owner;
+
+    if (bad_idx(s, idx, e))
+        return -1;
+    if (net_parse(cidr, strlen(cidr), &n) != 0 || net_text(&n, 1, text) != 0)
+        return err_set(e, ERR_DATA, "bad network '%s'",
+                       sites_show(cidr, strlen(cidr), show, sizeof show));
+    owner = net_owner(s, &n);
+    if (owner == (long)idx)
+        return 0;
+    if (owner >= 0)
+        return dup_err(s, owner, "network", text, e);
+    if (tab_put(net_tab(s, n.v6, n.plen), n.addr, n.v6 ? 16 : 4, (long)idx)
+        || strv_push(&s->v[idx].vals[SITES_NETWORK], text, strlen(text)))
+        return err_set(e, ERR_NOMEM, "out of memory adding a network");
+    return 0;
+}
+
+int sites_keep(struct sites *s, const char *host, struct err *e)
+{
+    char norm[SITES_NAME_MAX + 1], show[SITES_SHOW_MAX];
+    long len = domain_norm(host, strlen(host), norm);
+
+    if (len < 0)
+        return err_set(e, ERR_DATA, "bad host name '%s'",
+                       sites_show(host, strlen(host), show, sizeof show));
+    if (tab_put(&s->keep, norm, (size_t)len, 0) != 0)
+        return err_set(e, ERR_NOMEM, "out of memory adding a kept host");
+    return 0;
+}
+
+/* ---- public: accessors and lookups ---- */
+
+size_t sites_count(const struct sites *s)
+{
+    return s->n;
+}
+
+const char *sites_name(const struct sites *s, size_t idx)
+{
+    return idx < s->n ? s->v[idx].name : NULL;
+}
+
+const char *sites_value(const struct sites *s, size_t idx, int kind,
+                        size_t j)
+{
+    const char *kinds = "adn", *k = kind ? strchr(kinds, kind) : NULL;
+    const struct sites_strv *sv;
+
+    if (idx >= s->n || k == NULL)
+        return NULL;
+    sv = &s->v[idx].vals[k - kinds];
+    return j < sv->n ? sv->v[j] : NULL;
+}
+
+long sites_lookup_name(const struct sites *s, const char *w, size_t len)
+{
+    char low[SITES_NAME_MAX];
+
+    if (len == 0 || len > SITES_NAME_MAX || s->names.n == 0)
+        return -1;
+    lower_copy(low, w, len);
+    return tab_get(&s->names, low, len);
+}
+
+long sites_match_host(const struct sites *s, const char *h, size_t len,
+                      size_t *dlen)
+{
+    char low[SITES_DOMAIN_MAX];
+    const char *dot;
+    size_t off = 0;
+
+    if (len > 0 && h[len - 1] == '.')
+        len--;
+    if (len == 0 || s->domains.n == 0)
+        return -1;
+    /* over-long names cannot be kept; start at the first suffix that fits */
+    while (len - off > SITES_DOMAIN_MAX) {
+        dot = memchr(h + off, '.', len - off);
+        if (dot == NULL)
+            return -1;
+        off = (size_t)(dot - h) + 1;
+    }
+    lower_copy(low, h + off, len - off);
+    len -= off;
+    if (off == 0 && s->keep.n && tab_get(&s->keep, low, len) >= 0)
+        return -1;
+    for (off = 0;;) {
+        long r = tab_get(&s->domains, low + off, len - off);
+
+        if (r >= 0) {
+            *dlen = len - off;
+            return r;
+        }
+        dot = memchr(low + off, '.', len - off);
+        if (dot == NULL)
+            return -1;
+        off = (size_t)(dot - low) + 1;
+    }
+}
+
+long sites_lookup_host(const struct sites *s, const char *h, size_t len)
+{
+    size_t dlen;
+
+    return sites_match_host(s, h, len, &dlen);
+}
+
+long sites_lookup_addr(const struct sites *s, const char *a, size_t len)
+{
+    struct sites_net n;
+
+    if (addr_parse(a, len, &n) != 0)
+        return -1;
+    return addr_find(s, &n);
+}
+
+long sites_lookup_net(const struct sites *s, const char *cidr, size_t len)
+{
+    struct sites_net n;
+
+    if (len > SITES_ADDR_IN_MAX || net_parse(cidr, len, &n) != 0)
+        return -1;
+    return addr_find(s, &n);
+}
+
+int sites_addr_canon(const char *a, size_t len, char *out)
+{
+    struct sites_net n;
+
+    if (len > SITES_ADDR_IN_MAX)
+        return -1;
+    if (memchr(a, '/', len) == NULL) {
+        if (addr_parse(a, len, &n) != 0)
+            return -1;
+        return net_text(&n, 0, out);
+    }
+    if (net_parse(a, len, &n) != 0)
+        return -1;
+    return net_text(&n, 1, out);
+}
+
+/* Offset just past the word (run of non-space) at t[i], and of the space
+ * run after it. */
+static size_t word_end(const char *t, size_t len, size_t i)
+{
+    while (i < len && !is_space((unsigned char)t[i]))
+        i++;
+    return i;
+}
+
+static size_t space_end(const char *t, size_t len, size_t i)
+{
+    while (i < len && is_space((unsigned char)t[i]))
+        i++;
+    return i;
+}
+
+/* key[0..k) holds the words before t[j..we); try the phrase ending at each
+ * place in that word where no letter, digit or '_' follows. */
+static void phrase_try(const struct sites *s, char *key, size_t k,
+                       const char *t, size_t j, size_t we, size_t *best,
+                       long *site)
+{
+    size_t c, n = we - j;
+
+    if (k + 1 + n > SITES_NAME_MAX)
+        n = SITES_NAME_MAX - k - 1;
+    key[k] = ' ';
+    lower_copy(key + k + 1, t + j, n);
+    for (c = j + 1; c <= j + n; c++) {
+        long r;
+
+        if (c < we && is_word(t[c]))
+            continue;
+        r = tab_get(&s->phrases, key, k + 1 + (c - j));
+        if (r >= 0 && c > *best) {
+            *best = c;
+            *site = r;
+        }
+    }
+}
+
+/* Candidate phrases are built from the text word by word and looked up
+ * whole, so the cost is a few probes per word whatever the number of
+ * aliases sharing a first word ("University of ..."). */
+long sites_match_phrase(const struct sites *s, const char *t, size_t len,
+                        size_t *mlen)
+{
+    char key[SITES_NAME_MAX];
+    size_t i = word_end(t, len, 0), k = i, best = 0, j;
+    long words = 1, maxw, site = -1;
+
+    if (s->phrases.n == 0 || i == 0 || i >= SITES_NAME_MAX)
+        return -1;
+    lower_copy(key, t, i);
+    maxw = tab_get(&s->firsts, key, k);
+    while (words < maxw && k + 2 < SITES_NAME_MAX) {
+        size_t we;
+
+        j = space_end(t, len, i);
+        if (j == i || j == len)
+            break;
+        we = word_end(t, len, j);
+        phrase_try(s, key, k, t, j, we, &best, &site);
+        k += 1 + (we - j);
+        i = we;
+        words++;
+    }
+    if (site >= 0)
+        *mlen = best;
+    return site;
+}
+
+/* ---- sites file ---- */
+
+struct sites_tok {
+    const char *p;
+    size_t len;
+    int quoted;
+};
+
+/* Next token of a line: 1 found, 0 at the end or a comment, -1 when a
+ * quote is not closed. '#' outside quotes starts a comment. */
+static int tok_next(const char *line, size_t len, size_t *pos,
+                    struct sites_tok *t)
+{
+    size_t i = *pos;
+    const char *q;
+
+    while (i < len && is_space((unsigned char)line[i]))
+        i++;
+    if (i >= len || line[i] == '#')
+        return 0;
+    t->quoted = line[i] == '"';
+    if (t->quoted) {
+        q = memchr(line + i + 1, '"', len - i - 1);
+        if (q == NULL)
+            return -1;
+        t->p = line + i + 1;
+        t->len = (size_t)(q - t->p);
+        *pos = (size_t)(q - line) + 1;
+        return 1;
+    }
+    t->p = line + i;
+    while (i < len && !is_space((unsigned char)line[i]) && line[i] != '"'
+           && line[i] != '#')
+        i++;
+    t->len = (size_t)(line + i - t->p);
+    *pos = i;
+    return 1;
+}
+
+/* Which table a value token goes to; -1 when it fits none. Also reports
+ * the site already owning it in *owner (-1: free). */
+static int tok_kind(const struct sites *s, const struct sites_tok *t,
+                    long *owner)
+{
+    char norm[SITES_NAME_MAX + 1];
+    struct sites_net n;
+    long len;
+
+    if (t->quoted) {
+        len = label_norm(t->p, t->len, norm);
+        if (len <= 0)
+            return -1;
+        *owner = label_owner(s, norm, (size_t)len);
+        return SITES_ALIAS;
+    }
+    len = domain_norm(t->p, t->len, norm);
+    if (len >= 0) {
+        *owner = tab_get(&s->domains, norm, (size_t)len);
+        return SITES_DOMAIN;
+    }
+    if (t->len <= SITES_ADDR_IN_MAX && net_parse(t->p, t->len, &n) == 0) {
+        *owner = net_owner(s, &n);
+        return SITES_NETWORK;
+    }
+    return -1;
+}
+
+static int line_err(struct err *e, const char *origin, size_t lineno,
+                    const char *why, const struct sites_tok *t)
+{
+    char show[SITES_SHOW_MAX];
+
+    if (t == NULL)
+        return err_set(e, ERR_DATA, "%s:%zu: %s", origin, lineno, why);
+    return err_set(e, ERR_DATA, "%s:%zu: %s '%s'", origin, lineno, why,
+                   sites_show(t->p, t->len, show, sizeof show));
+}
+
+static int owner_err(const struct sites *s, long owner, struct err *e,
+                     const char *origin, size_t lineno,
+                     const struct sites_tok *t)
+{
+    char show[SITES_SHOW_MAX];
+
+    return err_set(e, ERR_DATA, "%s:%zu: '%s' already belongs to site %s",
+                   origin, lineno, sites_show(t->p, t->len, show, sizeof show),
+                   s->v[owner].name);
+}
+
+/* First pass over a line: every token valid and nothing owned by another
+ * site, so the second pass cannot fail half-way but for memory. */
+static int line_check(const struct sites *s, const char *line, size_t len,
+                      const char *origin, size_t lineno, struct err *e)
+{
+    struct sites_tok t;
+    size_t pos = 0;
+    int r, first = 1;
+    long owner;
+
+    while ((r = tok_next(line, len, &pos, &t)) == 1) {
+        if (first && t.quoted)
+            return line_err(e, origin, lineno, "site name in quotes", &t);
+        if (first) {
+            char norm[SITES_NAME_MAX + 1];
+            long n = label_norm(t.p, t.len, norm);
+
+            if (n <= 0)
+                return line_err(e, origin, lineno, "bad site name", &t);
+            if (label_owner(s, norm, (size_t)n) >= 0)
+                return line_err(e, origin, lineno, "duplicate site name", &t);
+            first = 0;
+            continue;
+        }
+        if (tok_kind(s, &t, &owner) < 0)
+            return line_err(e, origin, lineno,
+                            "neither a quoted alias, a domain nor a network",
+                            &t);
+        if (owner >= 0)
+            return owner_err(s, owner, e, origin, lineno, &t);
+    }
+    return r < 0 ? line_err(e, origin, lineno, "unclosed quote", NULL) : 0;
+}
+
+static int tok_add(struct sites *s, size_t idx, const struct sites_tok *t,
+                   struct err *e)
+{
+    char v[SITES_LINE_MAX + 1];
+    long owner;
+    int kind = tok_kind(s, t, &owner);
+
+    memcpy(v, t->p, t->len);
+    v[t->len] = '\0';
+    if (kind == SITES_ALIAS)
+        return sites_add_alias(s, idx, v, e);
+    if (kind == SITES_DOMAIN)
+        return sites_add_domain(s, idx, v, e);
+    return sites_add_network(s, idx, v, e);
+}
+
+static int line_add(struct sites *s, const char *line, size_t len,
+                    struct err *e)
+{
+    char name[SITES_NAME_MAX + 1];
+    struct sites_tok t;
+    size_t pos = 0, idx;
+
+    if (tok_next(line, len, &pos, &t) != 1)
+        return 0;
+    memcpy(name, t.p, t.len);  /* line_check bounded it */
+    name[t.len] = '\0';
+    if (sites_add(s, name, &idx, e) != 0)
+        return -1;
+    while (tok_next(line, len, &pos, &t) == 1)
+        if (tok_add(s, idx, &t, e) != 0)
+            return -1;
+    return 0;
+}
+
+static int load_line(struct sites *s, const char *line, size_t len,
+                     const char *origin, size_t lineno, struct err *e)
+{
+    struct err sub;
+
+    if (len > SITES_LINE_MAX)
+        return line_err(e, origin, lineno, "line too long", NULL);
+    if (memchr(line, '\0', len))
+        return line_err(e, origin, lineno, "NUL byte", NULL);
+    if (line_check(s, line, len, origin, lineno, e) != 0)
+        return -1;
+    err_init(&sub);
+    if (line_add(s, line, len, &sub) != 0)
+        return err_set(e, sub.code, "%s:%zu: %s", origin, lineno, sub.msg);
+    return 0;
+}
+
+int sites_load_text(struct sites *s, const char *text, size_t len,
+                    const char *origin, struct err *e)
+{
+    size_t pos = 0, lineno = 0;
+
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+
+        lineno++;
+        if (load_line(s, text + pos, end - pos, origin, lineno, e) != 0)
+            return -1;
+        pos = end + 1;
+    }
+    return 0;
+}
+
+int sites_load_file(struct sites *s, const char *path, struct err *e)
+{
+    FILE *f = fopen(path, "rb");
+    char *data = NULL;
+    size_t len = 0, cap = 0, n;
+    int rc = -1;
+
+    if (f == NULL)
+        return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+    for (;;) {
+        if (len == cap) {
+            char *nd;
+
+            cap = cap ? cap * 2 : 65536;
+            if (cap > SITES_FILE_MAX + 1)
+                cap = SITES_FILE_MAX + 1;
+            if (len == cap) {
+                err_set(e, ERR_TOOBIG, "%s: over %u bytes", path,
+                        SITES_FILE_MAX);
+                goto out;
+            }
+            nd = realloc(data, cap);
+            if (nd == NULL) {
+                err_set(e, ERR_NOMEM, "%s: out of memory", path);
+                goto out;
+            }
+            data = nd;
+        }
+        n = fread(data + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f))
+        err_set(e, ERR_IO, "%s: read error", path);
+    else
+        rc = sites_load_text(s, data ? data : "", len, path, e);
+out:
+    free(data);
+    fclose(f);
+    return rc;
+}

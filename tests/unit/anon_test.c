@@ -1,0 +1,525 @@
+/* anon_test - anonymisation, leak scan, rule files, the mapping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "anon.h"
+
+#ifndef AGW_SOURCE_DIR
+#define AGW_SOURCE_DIR "."
+#endif
+
+#define OUT_MAX (1u << 20)
+
+static const char sites_text[] =
+    "CERN \"European Organization for Nuclear Research\" cern.ch "
+    "128.142.0.0/16 2001:1458::/32\n"
+    "UKI-LT2-QMUL \"Queen Mary University of London\" qmul.ac.uk "
+    "138.37.0.0/16\n"
+    "EXAMPLE-T2 \"ExGrid\" \"T2_XX_Example\" \"LCG.Example.xx\" "
+    "grid.inst.example inst.example 192.0.2.0/255.255.255.0 "
+    "2001:db8:77::/48\n"
+    "RAL rl.example 198.51.100.0/24\n";
+
+struct fixture {
+    struct sites *s;
+    struct anon *a;
+    char rules[4096];
+};
+
+static const char *rules_dir(char *buf, size_t size)
+{
+    const char *src = getenv("AGW_SOURCE_DIR");
+
+    snprintf(buf, size, "%s/rules", src ? src : AGW_SOURCE_DIR);
+    return buf;
+}
+
+static int setup(void **state)
+{
+    static struct fixture f;
+    struct err e;
+
+    err_init(&e);
+    f.s = sites_new();
+    if (sites_load_text(f.s, sites_text, sizeof sites_text - 1, "t", &e)
+        || sites_keep(f.s, "voms.cern.ch", &e)
+        || anon_new(&f.a, f.s, rules_dir(f.rules, sizeof f.rules), &e)) {
+        print_error("setup: %s\n", e.msg);
+        return -1;
+    }
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    anon_free(f->a);
+    sites_free(f->s);
+    return 0;
+}
+
+struct apply_case {
+    const char *in;
+    const char *want;
+};
+
+static const struct apply_case apply_cases[] = {
+    /* names and aliases, any case, on word boundaries only */
+    {"Sites CERN and cern hit.", "Sites [SITE-1] and [SITE-1] hit."},
+    {"RAL: general, neutral, RALly, RAL.", "[SITE-1]: general, neutral, "
+                                           "RALly, [SITE-1]."},
+    {"généRAL RAL’s", "généRAL [SITE-1]’s"},
+    {"EXAMPLE-T2 ExGrid t2_xx_example", "[SITE-1] [SITE-1] [SITE-1]"},
+    {"EXAMPLE-T2_DATADISK and T2_XX_Example_SCRATCH",
+     "[SITE-1]_DATADISK and [SITE-1]_SCRATCH"},
+    {"DIRAC site LCG.Example.xx.", "DIRAC site [SITE-1]."},
+    {"RAL-LCG2 is another name", "RAL-LCG2 is another name"},
+    {"at Queen Mary University of London (QMUL)",
+     "at [SITE-1] (QMUL)"},
+    {"at Queen Mary\n  university OF\tLondon.", "at [SITE-1]."},
+    {"Queen Mary University of Londonderry", "Queen Mary University of "
+                                             "Londonderry"},
+    /* hosts, e-mail, URLs */
+    {"wn-r03-n117.grid.inst.example. and LXPLUS.CERN.CH",
+     "host1.site1.invalid. and host2.site2.invalid"},
+    {"cern.ch and CERN", "site1.invalid and [SITE-1]"},
+    {"https://jo:pw@portal.inst.example:8443/x?y=1",
+     "https://jo:pw@host1.site1.invalid:8443/x?y=1"},
+    {"mail jo.smith@inst.example, JO.SMITH@INST.EXAMPLE",
+     "mail user1@site1.invalid, user1@site1.invalid"},
+    {"voms.cern.ch stays, x.voms.cern.ch not",
+     "voms.cern.ch stays, host1.site1.invalid not"},
+    {"C2 update-cdn.example.net:4444 notcern.ch cern.ch.evil.example",
+     "C2 update-cdn.example.net:4444 notcern.ch cern.ch.evil.example"},
+    {"attacker@evil.example.net", "attacker@evil.example.net"},
+    /* addresses and networks */
+    {"from 192.0.2.45 and 203.0.113.9", "from [IP-1] and 203.0.113.9"},
+    {"192.000.002.045 ::ffff:192.0.2.45 192.0.2.45:22",
+     "[IP-1] [IP-1] [IP-1]:22"},
+    {"2001:db8:77::a [2001:DB8:77:0:0:0:0:A]:443 fe80::1%eth0",
+     "[IP-1] [IP-1]:443 fe80::1%eth0"},
+    {"ip:2001:db8:77::a: refused", "ip:[IP-1]: refused"},
+    {"nets 192.0.2.0/24 192.0.2.0/255.255.255.0 2001:db8:77::/48 10.0.0.0/8",
+     "nets [NET-1] [NET-1] [NET-2] 10.0.0.0/8"},
+    {"128.142.1.1 198.51.100.7", "[IP-1] [IP-2]"},
+    /* things receivers act on stay */
+    {"CVE-2024-0001 AS64500 2024-05-11T03:14:07Z 03:14:07 "
+     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 "
+     "d41d8cd98f00b204e9800998ecf8427e",
+     "CVE-2024-0001 AS64500 2024-05-11T03:14:07Z 03:14:07 "
+     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 "
+     "d41d8cd98f00b204e9800998ecf8427e"},
+    {"1.2.3.4.5 v1.2.3 aa:bb:cc:dd:ee:ff", "1.2.3.4.5 v1.2.3 "
+                                           "aa:bb:cc:dd:ee:ff"},
+    /* rules first, then sites in the rest */
+    {"exvo012@inst.example ran /home/exvo012/x on 192.0.2.1",
+     "[ACCOUNT-1]@site1.invalid ran /home/[ACCOUNT-1]/x on [IP-1]"},
+    {"DN /DC=ch/DC=cern/OU=Users/CN=jsmith at CERN",
+     "DN [DN-1] at [SITE-1]"},
+    /* invalid UTF-8 is a barrier, not an error */
+    {"\xff" "CERN\xfe cern.ch", "\xff[SITE-1]\xfe site1.invalid"},
+    {"", ""},
+};
+
+static void test_apply(void **state)
+{
+    struct fixture *f = *state;
+    size_t i, bad = 0;
+
+    for (i = 0; i < sizeof apply_cases / sizeof *apply_cases; i++) {
+        const struct apply_case *c = &apply_cases[i];
+        struct anon_map *m = anon_map_new();
+        struct buf out;
+        struct err e;
+
+        buf_init(&out, OUT_MAX);
+        err_init(&e);
+        if (anon_apply(f->a, m, c->in, strlen(c->in), &out, NULL, &e) != 0) {
+            print_error("case %zu: got error '%s', want \"%s\"\n", i, e.msg,
+                        c->want);
+            bad++;
+        } else if (strcmp(buf_cstr(&out), c->want) != 0) {
+            print_error("case %zu: got \"%s\", want \"%s\"\n", i,
+                        buf_cstr(&out), c->want);
+            bad++;
+        }
+        buf_free(&out);
+        anon_map_free(m);
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void expect_str(const char *what, const char *got, const char *want)
+{
+    if (strcmp(got, want) != 0)
+        fail_msg("%s: got \"%s\", want \"%s\"", what, got, want);
+}
+
+/* One map across two texts (an alert and its update). */
+static void test_stable(void **state)
+{
+    struct fixture *f = *state;
+    struct anon_map *m = anon_map_new();
+    struct buf out;
+    struct err e;
+    const char *t1 = "RAL then x.grid.inst.example then CERN 192.0.2.9";
+    const char *t2 = "cern.ch, EXAMPLE-T2, X.GRID.INST.EXAMPLE., ral";
+
+    buf_init(&out, OUT_MAX);
+    err_init(&e);
+    assert_int_equal(anon_apply(f->a, m, t1, strlen(t1), &out, NULL, &e), 0);
+    expect_str("first", buf_cstr(&out),
+               "[SITE-1] then host1.site2.invalid then [SITE-3] [IP-1]");
+    buf_reset(&out);
+    assert_int_equal(anon_apply(f->a, m, t2, strlen(t2), &out, NULL, &e), 0);
+    expect_str("update", buf_cstr(&out),
+               "site3.invalid, [SITE-2], host1.site2.invalid., [SITE-1]");
+    assert_int_equal(anon_map_count(m), 6);
+    buf_free(&out);
+    anon_map_free(m);
+}
+
+struct map_row {
+    const char *cls, *orig, *ph;
+};
+
+static void test_preload(void **state)
+{
+    static const struct map_row pre[] = {
+        {"site", "CERN", "[SITE-4]"},
+        {"host", "lxplus.cern.ch", "host7.site4.invalid"},
+        {"email", "jo@cern.ch", "user2@site4.invalid"},
+        {"ip", "128.142.0.1", "[IP-3]"},
+        {"account", "exvo012", "[ACCOUNT-5]"},
+    };
+    struct fixture *f = *state;
+    struct anon_map *m = anon_map_new();
+    const char *t = "CERN lxplus.cern.ch b.cern.ch jo@cern.ch x@cern.ch "
+                    "128.142.000.001 128.142.0.2 exvo012 exvo013 RAL";
+    const char *cls, *orig, *ph;
+    struct buf out;
+    struct err e;
+    size_t i;
+
+    buf_init(&out, OUT_MAX);
+    err_init(&e);
+    for (i = 0; i < sizeof pre / sizeof *pre; i++)
+        assert_int_equal(anon_map_add(m, pre[i].cls, pre[i].orig, pre[i].ph,
+                                      &e), 0);
+    assert_int_equal(anon_map_add(m, "ip", "128.142.0.1", "[IP-9]", &e), -1);
+    assert_int_equal(e.code, ERR_DUP);
+    err_init(&e);
+    assert_int_equal(anon_apply(f->a, m, t, strlen(t), &out, NULL, &e), 0);
+    expect_str("preloaded", buf_cstr(&out),
+               "[SITE-4] host7.site4.invalid host8.site4.invalid "
+               "user2@site4.invalid user3@site4.invalid [IP-3] [IP-4] "
+               "[ACCOUNT-5] [ACCOUNT-6] [SITE-5]");
+    assert_int_equal(anon_map_get(m, 0, &cls, &orig, &ph), 0);
+    expect_str("get cls", cls, "site");
+    expect_str("get orig", orig, "CERN");
+    assert_int_equal(anon_map_get(m, anon_map_count(m), &cls, &orig, &ph),
+                     -1);
+    buf_free(&out);
+    anon_map_free(m);
+}
+
+static void test_changes(void **state)
+{
+    struct fixture *f = *state;
+    struct anon_map *m = anon_map_new();
+    struct anon_changes ch = {NULL, 0, 0};
+    const char *t = "line one CERN\nline two\n exvo012 at 192.0.2.1\n";
+    struct buf out;
+    struct err e;
+
+    buf_init(&out, OUT_MAX);
+    err_init(&e);
+    assert_int_equal(anon_apply(f->a, m, t, strlen(t), &out, &ch, &e), 0);
+    assert_int_equal(ch.n, 3);
+    assert_int_equal(ch.v[0].line, 1);
+    expect_str("rule 0", ch.v[0].rule, "site");
+    expect_str("orig 0", ch.v[0].original, "CERN");
+    assert_int_equal(ch.v[1].line, 3);
+    expect_str("rule 1", ch.v[1].rule, "pool-account");
+    expect_str("ph 1", ch.v[1].placeholder, "[ACCOUNT-1]");
+    expect_str("rule 2", ch.v[2].rule, "ip");
+    anon_changes_free(&ch);
+    buf_free(&out);
+    anon_map_free(m);
+}
+
+struct scan_case {
+    const char *text;
+    const char *want;   /* NULL: clean */
+};
+
+static const struct scan_case scan_cases[] = {
+    {"[SITE-1] host1.site1.invalid user1@site1.invalid [IP-1] [NET-1]",
+     NULL},
+    {"general neutral voms.cern.ch 203.0.113.9", NULL},
+    {"hello Cern.CH.", "identifier 'Cern.CH' (site CERN) in body"},
+    {"from ::ffff:192.0.2.1", "identifier '::ffff:192.0.2.1' (site "
+                              "EXAMPLE-T2) in body"},
+    {"Queen Mary\nUniversity of London",
+     "identifier 'Queen Mary?University of London' (site UKI-LT2-QMUL) "
+     "in body"},
+    {"x EXAMPLE-T2_DATADISK", "identifier 'EXAMPLE-T2' (site EXAMPLE-T2) "
+                              "in body"},
+};
+
+static void test_scan(void **state)
+{
+    struct fixture *f = *state;
+    size_t i, bad = 0;
+
+    for (i = 0; i < sizeof scan_cases / sizeof *scan_cases; i++) {
+        const struct scan_case *c = &scan_cases[i];
+        struct err e;
+        int rc;
+
+        err_init(&e);
+        rc = anon_scan(f->a, c->text, strlen(c->text), "body", &e);
+        if (c->want == NULL && rc != 0) {
+            print_error("scan %zu: got '%s', want clean\n", i, e.msg);
+            bad++;
+        } else if (c->want && (rc != -1 || e.code != ERR_LEAK
+                               || strcmp(e.msg, c->want) != 0)) {
+            print_error("scan %zu: got %d '%s', want '%s'\n", i, rc, e.msg,
+                        c->want);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* Output of anon_apply is the scan's input: nothing must be left. */
+static void test_apply_then_scan(void **state)
+{
+    struct fixture *f = *state;
+    size_t i, bad = 0;
+
+    for (i = 0; i < sizeof apply_cases / sizeof *apply_cases; i++) {
+        const char *in = apply_cases[i].in;
+        struct anon_map *m = anon_map_new();
+        struct buf out;
+        struct err e;
+
+        buf_init(&out, OUT_MAX);
+        err_init(&e);
+        if (anon_apply(f->a, m, in, strlen(in), &out, NULL, &e) != 0
+            || anon_scan(f->a, buf_cstr(&out), out.len, "copy", &e) != 0) {
+            print_error("case %zu: got '%s', want clean\n", i, e.msg);
+            bad++;
+        }
+        buf_free(&out);
+        anon_map_free(m);
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void test_shipped_rules(void **state)
+{
+    struct fixture *f = *state;
+    struct buf out;
+    struct err e;
+
+    buf_init(&out, OUT_MAX);
+    err_init(&e);
+    if (anon_rules_test(f->a, &out, &e) != 0)
+        fail_msg("%s\n%s", e.msg, buf_cstr(&out));
+    buf_free(&out);
+}
+
+/* ---- rule files in a scratch directory ---- */
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[4096];
+    FILE *fp;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+    char path[4096];
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    unlink(path);
+}
+
+struct rule_err_case {
+    const char *text;
+    const char *want;   /* message after "DIR/x.rules:" */
+};
+
+static const struct rule_err_case rule_err_cases[] = {
+    {"rule a\nclass x\npattern (ab\nexample \"\" => \"\"\n",
+     "3: bad pattern: missing closing parenthesis at offset 3"},
+    {"rule a\nflavour x\n", "2: unknown keyword 'flavour'"},
+    {"class x\n", "1: class outside a rule"},
+    {"rule a\nclass x\nexample \"a\" => \"a\"\n", "1: rule a has no pattern"},
+    {"rule a\npattern a\nexample \"a\" => \"a\"\n", "1: rule a has no class"},
+    {"rule a\nclass x\npattern a\n\nrule b\n", "1: rule a has no example"},
+    {"rule a\nclass ip\n", "2: class ip is reserved"},
+    {"rule a\nclass Big\n",
+     "2: bad class (lower-case letters, digits, - and _)"},
+    {"rule a\nclass x\npattern a\nexample \"a\" = \"b\"\n",
+     "4: example: expected '=>'"},
+    {"rule a\nclass x\npattern a\nexample \"a\\q\" => \"b\"\n",
+     "4: example: bad escape \\q"},
+    {"rule a\nclass x\npattern a\nexample \"a\" => \"b\nx\"\n",
+     "4: example: unclosed quote"},
+    {"rule a\nclass x\npattern a\npattern b\n",
+     "4: second pattern for rule a"},
+};
+
+static void test_rule_errors(void **state)
+{
+    char dir[] = "/tmp/anon_test.XXXXXX";
+    size_t i, bad = 0;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    for (i = 0; i < sizeof rule_err_cases / sizeof *rule_err_cases; i++) {
+        const struct rule_err_case *c = &rule_err_cases[i];
+        char want[1024];
+        struct anon *a = NULL;
+        struct err e;
+        int rc;
+
+        write_file(dir, "x.rules", c->text);
+        snprintf(want, sizeof want, "%s/x.rules:%s", dir, c->want);
+        err_init(&e);
+        rc = anon_new(&a, NULL, dir, &e);
+        if (rc != -1 || a != NULL || e.code != ERR_CONFIG
+            || strcmp(e.msg, want) != 0) {
+            print_error("case %zu: got %d '%s', want '%s'\n", i, rc, e.msg,
+                        want);
+            bad++;
+        }
+        anon_free(a);
+    }
+    remove_file(dir, "x.rules");
+    rmdir(dir);
+    assert_int_equal(bad, 0);
+}
+
+static void test_rule_examples_fail(void **state)
+{
+    char dir[] = "/tmp/anon_test.XXXXXX", want[1024];
+    struct anon *a = NULL;
+    struct buf out;
+    struct err e;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "b.rules", "rule job\nclass job\npattern \\bjob\\d+\n"
+                               "example \"job17 done\" => \"[JOB-1] done\"\n"
+                               "example \"job1 job2\" => \"[JOB-1] [JOB-1]\"\n");
+    write_file(dir, "a.rules", "# first by name\n");
+    write_file(dir, "ignored.txt", "nonsense\n");
+    err_init(&e);
+    assert_int_equal(anon_new(&a, NULL, dir, &e), 0);
+    buf_init(&out, OUT_MAX);
+    assert_int_equal(anon_rules_test(a, &out, &e), -1);
+    assert_int_equal(e.code, ERR_CONFIG);
+    expect_str("summary", e.msg, "1 of 2 rule examples failed");
+    snprintf(want, sizeof want,
+             "%s/b.rules:5: got \"[JOB-1] [JOB-2]\", want \"[JOB-1] "
+             "[JOB-1]\"\n", dir);
+    expect_str("report", buf_cstr(&out), want);
+    buf_free(&out);
+    anon_free(a);
+    remove_file(dir, "a.rules");
+    remove_file(dir, "b.rules");
+    remove_file(dir, "ignored.txt");
+    rmdir(dir);
+}
+
+/* A rule that backtracks without end hits the match limit: the whole
+ * apply fails, the output buffer keeps what it had, no partial text. */
+static void test_match_limit(void **state)
+{
+    char dir[] = "/tmp/anon_test.XXXXXX";
+    char text[4096];
+    struct anon *a = NULL;
+    struct anon_map *m = anon_map_new();
+    struct anon_changes ch = {NULL, 0, 0};
+    struct buf out;
+    struct err e;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "slow.rules", "rule slow\nclass slow\n"
+                                  "pattern (?:a+)+(?!\\S)\n"
+                                  "example \"aa b\" => \"[SLOW-1] b\"\n");
+    err_init(&e);
+    assert_int_equal(anon_new(&a, NULL, dir, &e), 0);
+    memset(text, 'a', sizeof text - 2);
+    text[sizeof text - 2] = '!';
+    text[sizeof text - 1] = '\0';
+    buf_init(&out, OUT_MAX);
+    assert_int_equal(buf_puts(&out, "kept"), 0);
+    assert_int_equal(anon_apply(a, m, text, strlen(text), &out, &ch, &e), -1);
+    assert_int_equal(e.code, ERR_DATA);
+    expect_str("output", buf_cstr(&out), "kept");
+    assert_int_equal(ch.n, 0);
+    buf_free(&out);
+    anon_map_free(m);
+    anon_free(a);
+    remove_file(dir, "slow.rules");
+    rmdir(dir);
+}
+
+static void test_out_cap(void **state)
+{
+    struct fixture *f = *state;
+    struct anon_map *m = anon_map_new();
+    struct buf out;
+    struct err e;
+    const char *t = "CERN CERN CERN CERN";
+
+    buf_init(&out, 10);
+    err_init(&e);
+    assert_int_equal(anon_apply(f->a, m, t, strlen(t), &out, NULL, &e), -1);
+    assert_int_equal(e.code, ERR_TOOBIG);
+    assert_int_equal(out.len, 0);
+    buf_free(&out);
+    anon_map_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_preload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apply_then_scan, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_shipped_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_cap, setup, teardown),
+        cmocka_unit_test(test_rule_errors),
+        cmocka_unit_test(test_rule_examples_fail),
+        cmocka_unit_test(test_match_limit),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,403 @@
+/* sites_test - the site index: file parsing, lookups, normalisation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sites.h"
+
+static const char sites_text[] =
+    "# test sites\n"
+    "CERN \"European Organization for Nuclear Research\" cern.ch "
+    "128.142.0.0/16 2001:1458::/32\n"
+    "UKI-LT2-QMUL \"Queen Mary University of London\" qmul.ac.uk "
+    "138.37.0.0/16   # trailing comment\n"
+    "\n"
+    "EXAMPLE-T2 \"ExGrid\" \"T2_XX_Example\" \"LCG.Example.xx\" "
+    "grid.inst.example 192.0.2.0/255.255.255.0 198.51.100.0/26 "
+    "2001:db8:77::/48\r\n"
+    "RAL \"Rutherford Appleton Laboratory\" \"Queen Mary Hospital\" "
+    "rl.example 203.0.113.128/25\n";
+
+struct fixture {
+    struct sites *s;
+};
+
+static int setup(void **state)
+{
+    static struct fixture f;
+    struct err e;
+
+    err_init(&e);
+    f.s = sites_new();
+    if (f.s == NULL
+        || sites_load_text(f.s, sites_text, sizeof sites_text - 1, "t.sites",
+                           &e) != 0
+        || sites_keep(f.s, "voms.cern.ch", &e) != 0) {
+        print_error("setup: %s\n", e.msg);
+        return -1;
+    }
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    sites_free(f->s);
+    return 0;
+}
+
+static const char *site_of(const struct sites *s, long idx)
+{
+    return idx < 0 ? "(none)" : sites_name(s, (size_t)idx);
+}
+
+/* One lookup case: fn 'n' name, 'h' host, 'a' addr, 'c' net, 'p' phrase. */
+struct lookup_case {
+    int fn;
+    const char *in;
+    const char *want;   /* site name or NULL */
+};
+
+static const struct lookup_case lookup_cases[] = {
+    {'n', "CERN", "CERN"},
+    {'n', "cern", "CERN"},
+    {'n', "example-t2", "EXAMPLE-T2"},
+    {'n', "ExGrid", "EXAMPLE-T2"},
+    {'n', "T2_XX_EXAMPLE", "EXAMPLE-T2"},
+    {'n', "lcg.example.xx", "EXAMPLE-T2"},
+    {'n', "RAL", "RAL"},
+    {'n', "general", NULL},
+    {'n', "CERNs", NULL},
+    {'n', "", NULL},
+    {'h', "cern.ch", "CERN"},
+    {'h', "CERN.CH.", "CERN"},
+    {'h', "lxplus.cern.ch", "CERN"},
+    {'h', "wn-r03-n117.grid.inst.example", "EXAMPLE-T2"},
+    {'h', "grid.inst.example", "EXAMPLE-T2"},
+    {'h', "inst.example", NULL},
+    {'h', "voms.cern.ch", NULL},
+    {'h', "VOMS.cern.ch.", NULL},
+    {'h', "x.voms.cern.ch", "CERN"},
+    {'h', "notcern.ch", NULL},
+    {'h', "cern.ch.evil.example", NULL},
+    {'h', "update-cdn.example.net", NULL},
+    {'a', "128.142.1.2", "CERN"},
+    {'a', "128.142.001.002", "CERN"},
+    {'a', "010.1.2.3", NULL},
+    {'a', "192.0.2.45", "EXAMPLE-T2"},
+    {'a', "::ffff:192.0.2.45", "EXAMPLE-T2"},
+    {'a', "::FFFF:192.000.002.045", "EXAMPLE-T2"},
+    {'a', "198.51.100.63", "EXAMPLE-T2"},
+    {'a', "198.51.100.64", NULL},
+    {'a', "203.0.113.9", NULL},
+    {'a', "203.0.113.200", "RAL"},
+    {'a', "2001:db8:77::a", "EXAMPLE-T2"},
+    {'a', "2001:0DB8:0077:0000:0000:0000:0000:000a", "EXAMPLE-T2"},
+    {'a', "[2001:db8:77::a]", "EXAMPLE-T2"},
+    {'a', "fe80::1%eth0", NULL},
+    {'a', "2001:db8:78::1", NULL},
+    {'a', "2001:1458:1::1%eth0", "CERN"},
+    {'a', "1.2.3", NULL},
+    {'a', "256.1.1.1", NULL},
+    {'a', "0010.1.2.3", NULL},
+    {'a', "2001:db8::1:", NULL},
+    {'c', "192.0.2.0/24", "EXAMPLE-T2"},
+    {'c', "192.0.2.128/255.255.255.128", "EXAMPLE-T2"},
+    {'c', "2001:db8:77:1::/64", "EXAMPLE-T2"},
+    {'c', "192.0.0.0/8", NULL},
+    {'c', "192.0.2.0/33", NULL},
+    {'p', "Queen Mary University of London", "UKI-LT2-QMUL"},
+    {'p', "queen mary\n   UNIVERSITY of\tLondon, said", "UKI-LT2-QMUL"},
+    {'p', "Queen Mary University of Londonderry", NULL},
+    {'p', "Queen Mary Hospital", "RAL"},
+    {'p', "Queen Mary", NULL},
+    {'p', "Queen", NULL},
+};
+
+static long run_lookup(const struct sites *s, const struct lookup_case *c)
+{
+    size_t len = strlen(c->in), m;
+
+    switch (c->fn) {
+    case 'n':
+        return sites_lookup_name(s, c->in, len);
+    case 'h':
+        return sites_lookup_host(s, c->in, len);
+    case 'a':
+        return sites_lookup_addr(s, c->in, len);
+    case 'c':
+        return sites_lookup_net(s, c->in, len);
+    default:
+        return sites_match_phrase(s, c->in, len, &m);
+    }
+}
+
+static void test_lookups(void **state)
+{
+    struct fixture *f = *state;
+    size_t i, bad = 0;
+
+    for (i = 0; i < sizeof lookup_cases / sizeof *lookup_cases; i++) {
+        const struct lookup_case *c = &lookup_cases[i];
+        const char *got = site_of(f->s, run_lookup(f->s, c));
+        const char *want = c->want ? c->want : "(none)";
+
+        if (strcmp(got, want) != 0) {
+            print_error("lookup %c '%s': got %s, want %s\n", c->fn, c->in,
+                        got, want);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void test_phrase_length(void **state)
+{
+    struct fixture *f = *state;
+    const char *t = "Queen Mary\n University of London) and more";
+    size_t m = 0;
+
+    assert_int_not_equal(sites_match_phrase(f->s, t, strlen(t), &m), -1);
+    if (m != strlen("Queen Mary\n University of London"))
+        fail_msg("phrase length: got %zu, want %zu", m,
+                 strlen("Queen Mary\n University of London"));
+}
+
+static void test_host_domain_length(void **state)
+{
+    struct fixture *f = *state;
+    size_t d = 0;
+    long r = sites_match_host(f->s, "a.b.grid.inst.example.", 22, &d);
+
+    assert_int_not_equal(r, -1);
+    if (d != strlen("grid.inst.example"))
+        fail_msg("domain length: got %zu, want %zu", d,
+                 strlen("grid.inst.example"));
+}
+
+struct value_case {
+    const char *site;
+    int kind;
+    size_t j;
+    const char *want;
+};
+
+static const struct value_case value_cases[] = {
+    {"EXAMPLE-T2", 'n', 0, "192.0.2.0/24"},
+    {"EXAMPLE-T2", 'n', 1, "198.51.100.0/26"},
+    {"EXAMPLE-T2", 'n', 2, "2001:db8:77::/48"},
+    {"EXAMPLE-T2", 'n', 3, NULL},
+    {"EXAMPLE-T2", 'd', 0, "grid.inst.example"},
+    {"EXAMPLE-T2", 'a', 0, "ExGrid"},
+    {"CERN", 'a', 0, "European Organization for Nuclear Research"},
+    {"CERN", 'x', 0, NULL},
+};
+
+static void test_values(void **state)
+{
+    struct fixture *f = *state;
+    size_t i, bad = 0;
+
+    for (i = 0; i < sizeof value_cases / sizeof *value_cases; i++) {
+        const struct value_case *c = &value_cases[i];
+        long idx = sites_lookup_name(f->s, c->site, strlen(c->site));
+        const char *got = sites_value(f->s, (size_t)idx, c->kind, c->j);
+
+        if ((got == NULL) != (c->want == NULL)
+            || (got && strcmp(got, c->want) != 0)) {
+            print_error("value %s %c %zu: got %s, want %s\n", c->site,
+                        c->kind, c->j, got ? got : "NULL",
+                        c->want ? c->want : "NULL");
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+    assert_int_equal(sites_count(f->s), 4);
+}
+
+struct canon_case {
+    const char *in;
+    const char *want;   /* NULL: not an address */
+};
+
+static const struct canon_case canon_cases[] = {
+    {"192.000.002.045", "192.0.2.45"},
+    {"010.1.2.3", "10.1.2.3"},
+    {"::ffff:192.0.2.45", "192.0.2.45"},
+    {"[2001:DB8::0001]", "2001:db8::1"},
+    {"192.0.2.7/255.255.255.0", "192.0.2.0/24"},
+    {"2001:db8::1/32", "2001:db8::/32"},
+    {"::ffff:192.0.2.0/120", "192.0.2.0/24"},
+    {"example.org", NULL},
+    {"1.2.3.4.5", NULL},
+};
+
+static void test_canon(void **state)
+{
+    size_t i, bad = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof canon_cases / sizeof *canon_cases; i++) {
+        const struct canon_case *c = &canon_cases[i];
+        char out[SITES_ADDR_TEXT_MAX];
+        int r = sites_addr_canon(c->in, strlen(c->in), out);
+        const char *got = r == 0 ? out : "NULL";
+        const char *want = c->want ? c->want : "NULL";
+
+        if (strcmp(got, want) != 0) {
+            print_error("canon '%s': got %s, want %s\n", c->in, got, want);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+struct bad_case {
+    const char *text;
+    enum err_code code;
+    const char *want;   /* the whole message */
+};
+
+static const struct bad_case bad_cases[] = {
+    {"A a.example\nB foo\n", ERR_DATA,
+     "b.sites:2: neither a quoted alias, a domain nor a network 'foo'"},
+    {"A 192.0.2.0/40\n", ERR_DATA,
+     "b.sites:1: neither a quoted alias, a domain nor a network "
+     "'192.0.2.0/40'"},
+    {"A \"open\n", ERR_DATA, "b.sites:1: unclosed quote"},
+    {"\"A\" a.example\n", ERR_DATA, "b.sites:1: site name in quotes 'A'"},
+    {"A a.example\na a.example\n", ERR_DATA,
+     "b.sites:2: duplicate site name 'a'"},
+    {"A a.example\nB x.a.example A.EXAMPLE\n", ERR_DATA,
+     "b.sites:2: 'A.EXAMPLE' already belongs to site A"},
+    {"A 10.0.0.0/8\nB 10.0.0.0/255.0.0.0\n", ERR_DATA,
+     "b.sites:2: '10.0.0.0/255.0.0.0' already belongs to site A"},
+    {"A \"Big Lab\"\nB \"big   lab\"\n", ERR_DATA,
+     "b.sites:2: 'big   lab' already belongs to site A"},
+    {"A \"\"\n", ERR_DATA,
+     "b.sites:1: neither a quoted alias, a domain nor a network ''"},
+    {"A 10.0.0.0/255.0.255.0\n", ERR_DATA,
+     "b.sites:1: neither a quoted alias, a domain nor a network "
+     "'10.0.0.0/255.0.255.0'"},
+};
+
+static void test_bad_files(void **state)
+{
+    size_t i, bad = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof bad_cases / sizeof *bad_cases; i++) {
+        const struct bad_case *c = &bad_cases[i];
+        struct sites *s = sites_new();
+        struct err e;
+        int r;
+
+        err_init(&e);
+        r = sites_load_text(s, c->text, strlen(c->text), "b.sites", &e);
+        if (r != -1 || e.code != c->code || strcmp(e.msg, c->want) != 0) {
+            print_error("case %zu: got %d %s '%s', want -1 %s '%s'\n", i, r,
+                        err_code_name(e.code), e.msg, err_code_name(c->code),
+                        c->want);
+            bad++;
+        }
+        sites_free(s);
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void test_long_line(void **state)
+{
+    static char text[SITES_LINE_MAX + 16];
+    struct sites *s = sites_new();
+    struct err e;
+
+    (void)state;
+    memset(text, 'a', sizeof text - 1);
+    text[sizeof text - 2] = '\n';
+    err_init(&e);
+    assert_int_equal(sites_load_text(s, text, sizeof text - 1, "l", &e), -1);
+    if (strcmp(e.msg, "l:1: line too long") != 0)
+        fail_msg("got '%s', want 'l:1: line too long'", e.msg);
+    sites_free(s);
+}
+
+static void test_api_errors(void **state)
+{
+    struct sites *s = sites_new();
+    struct err e;
+    size_t a, b;
+
+    (void)state;
+    err_init(&e);
+    assert_int_equal(sites_add(s, "A", &a, &e), 0);
+    assert_int_equal(sites_add(s, "B", &b, &e), 0);
+    assert_int_equal(sites_add(s, "a", &b, &e), -1);
+    assert_int_equal(e.code, ERR_DUP);
+    err_init(&e);
+    assert_int_equal(sites_add_alias(s, b, "A", &e), -1);
+    assert_int_equal(e.code, ERR_DUP);
+    err_init(&e);
+    assert_int_equal(sites_add_domain(s, a, "nodots", &e), -1);
+    assert_int_equal(e.code, ERR_DATA);
+    err_init(&e);
+    assert_int_equal(sites_add_network(s, a, "10.1.2.3/8", &e), 0);
+    assert_string_equal(sites_value(s, a, 'n', 0), "10.0.0.0/8");
+    assert_int_equal(sites_add_network(s, a, "10.0.0.0/8", &e), 0);
+    assert_null(sites_value(s, a, 'n', 1));
+    assert_int_equal(sites_add_network(s, b, "10.0.0.0/8", &e), -1);
+    assert_int_equal(e.code, ERR_DUP);
+    err_init(&e);
+    assert_int_equal(sites_add_alias(s, 7, "x", &e), -1);
+    assert_int_equal(e.code, ERR_SOFTWARE);
+    sites_free(s);
+}
+
+static void test_load_file(void **state)
+{
+    char path[] = "/tmp/sites_test.XXXXXX";
+    struct sites *s = sites_new();
+    struct err e;
+    FILE *f;
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(sites_text, f);
+    fclose(f);
+    err_init(&e);
+    assert_int_equal(sites_load_file(s, path, &e), 0);
+    assert_int_equal(sites_count(s), 4);
+    remove(path);
+    err_init(&e);
+    assert_int_equal(sites_load_file(s, path, &e), -1);
+    assert_int_equal(e.code, ERR_IO);
+    sites_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_lookups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phrase_length, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_domain_length, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_values, setup, teardown),
+        cmocka_unit_test(test_canon),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_api_errors),
+        cmocka_unit_test(test_load_file),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
