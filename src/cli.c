@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "cli_int.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -23,46 +24,8 @@
 #include "util/buf.h"
 #include "util/file.h"
 
-#define CLI_POS_MAX 8
-#define CLI_OPTS_MAX 12
-#define CLI_FILE_MAX (64u * 1024 * 1024)
 
-/* sysexits.h values, spelled out so the mapping reads as a table. */
-enum {
-    EX_OK_ = 0, EX_USAGE_ = 64, EX_DATAERR_ = 65, EX_NOINPUT_ = 66,
-    EX_NOUSER_ = 67, EX_SOFTWARE_ = 70, EX_OSERR_ = 71, EX_IOERR_ = 74,
-    EX_TEMPFAIL_ = 75, EX_NOPERM_ = 77, EX_CONFIG_ = 78
-};
-
-struct cli_args {
-    const char *pos[CLI_POS_MAX];
-    int npos;
-    const char *name[CLI_OPTS_MAX];     /* option names, from the spec */
-    const char *val[CLI_OPTS_MAX];      /* value, "" for a flag, NULL unset */
-    int nopts;
-    int help;
-};
-
-struct cli {
-    const char *conf_path;
-    struct conf conf;
-    int conf_loaded;
-    struct gateway g;
-    struct err e;
-    int filter_mode;        /* filter answers the MTA: see cli_exit */
-};
-
-struct cli_cmd {
-    const char *name;
-    const char *sub;        /* NULL: no subcommand */
-    const char *opts;       /* "name=,flag": '=' takes a value */
-    int minpos, maxpos;
-    int (*fn)(struct cli *c, struct cli_args *a);
-    const char *usage;
-    const char *help;
-};
-
-static const char *cli_opt(const struct cli_args *a, const char *name)
+const char *cli_opt(const struct cli_args *a, const char *name)
 {
     int i;
 
@@ -72,7 +35,7 @@ static const char *cli_opt(const struct cli_args *a, const char *name)
     return NULL;
 }
 
-static int cli_flag(const struct cli_args *a, const char *name)
+int cli_flag(const struct cli_args *a, const char *name)
 {
     return cli_opt(a, name) != NULL;
 }
@@ -196,7 +159,20 @@ static void cli_report(const struct cli *c)
         fprintf(stderr, "alertgw: %s\n", c->e.msg);
 }
 
-static int cli_conf(struct cli *c)
+int cli_yesno(struct cli *c, const char *v, int def, int *out)
+{
+    if (v == NULL)
+        *out = def;
+    else if (strcmp(v, "yes") == 0)
+        *out = 1;
+    else if (strcmp(v, "no") == 0)
+        *out = 0;
+    else
+        return err_set(&c->e, ERR_USAGE, "expected yes or no, not '%s'", v);
+    return 0;
+}
+
+int cli_conf(struct cli *c)
 {
     if (c->conf_loaded)
         return 0;
@@ -208,7 +184,7 @@ static int cli_conf(struct cli *c)
 }
 
 /* Most commands want configuration and the database. */
-static int cli_open(struct cli *c)
+int cli_open(struct cli *c)
 {
     if (cli_conf(c) != 0)
         return -1;
@@ -216,7 +192,7 @@ static int cli_open(struct cli *c)
 }
 
 /* path NULL or "-": standard input. */
-static int cli_read(struct cli *c, const char *path, size_t max,
+int cli_read(struct cli *c, const char *path, size_t max,
                     struct buf *out)
 {
     int rc;
@@ -234,7 +210,7 @@ static int cli_read(struct cli *c, const char *path, size_t max,
                    path ? path : "stdin", strerror(errno));
 }
 
-static int cli_print(struct cli *c, const char *sql, const char *arg,
+int cli_print(struct cli *c, const char *sql, const char *arg,
                      const struct cli_args *a)
 {
     if (cli_open(c) != 0)
@@ -243,607 +219,31 @@ static int cli_print(struct cli *c, const char *sql, const char *arg,
                           &c->e);
 }
 
-/* ---- init, config ---------------------------------------------------- */
 
-static int cmd_init_key(struct cli *c, const struct cli_args *a,
-                        char fpr[PGP_FPR_MAX])
-{
-    const char *file = cli_opt(a, "import-key");
-    const char *uid = cli_opt(a, "uid");
-    struct buf key;
-    int rc;
 
-    if (file == NULL)
-        return pgp_create_key(c->g.pgp, uid ? uid : c->conf.from, fpr, &c->e);
-    buf_init(&key, CLI_FILE_MAX);
-    rc = cli_read(c, file, CLI_FILE_MAX, &key);
-    if (rc == 0)
-        rc = pgp_import(c->g.pgp, buf_cstr(&key), key.len, fpr, &c->e);
-    buf_free(&key);
-    if (rc == 0 && !pgp_has_secret(c->g.pgp, fpr))
-        rc = err_set(&c->e, ERR_DATA, "%s holds no secret key", file);
-    return rc;
-}
 
-static int cmd_init(struct cli *c, struct cli_args *a)
-{
-    char fpr[PGP_FPR_MAX];
-    struct err ignore;
 
-    if (cli_conf(c) != 0)
-        return -1;
-    if (file_mkdirs(c->conf.data_dir, 0750) != 0 ||
-        file_mkdirs(c->conf.gnupg_home, 0700) != 0 ||
-        chmod(c->conf.gnupg_home, 0700) != 0)
-        return err_set(&c->e, ERR_IO, "cannot create %s: %s",
-                       c->conf.gnupg_home, strerror(errno));
-    if (gateway_store(&c->g, 1, &c->e) != 0 || gateway_pgp(&c->g, &c->e) != 0)
-        return -1;
-    err_init(&ignore);
-    if (gateway_signing_key(&c->g, &ignore) == 0 &&
-        pgp_has_secret(c->g.pgp, c->g.signing_key)) {
-        printf("database %s ready; signing key %s (unchanged)\n",
-               c->conf.db_path, c->g.signing_key);
-        return 0;
-    }
-    if (cmd_init_key(c, a, fpr) != 0 ||
-        store_run(c->g.store, &c->e, "INSERT OR REPLACE INTO settings(key, "
-                  "value) VALUES('signing_key', ?)", "t", fpr) < 0)
-        return -1;
-    printf("database %s ready; signing key %s\n", c->conf.db_path, fpr);
-    return 0;
-}
 
-static int cmd_config(struct cli *c, struct cli_args *a)
-{
-    if (cli_conf(c) != 0)
-        return -1;
-    printf("# effective configuration (from %s)\n",
-           c->conf.path[0] ? c->conf.path : "built-in defaults");
-    conf_print(&c->conf, stdout);
-    return 0;
-}
 
-/* ---- intake ------------------------------------------------------------ */
 
-static volatile sig_atomic_t cli_stored;
 
-/* The MTA must hear 75 when the budget runs out before the commit; after
- * the commit the answer is 0 whatever processing still does. */
-static void cli_budget_spent(int sig)
-{
-    static const char msg[] = "4.3.0 alertgw: time budget spent before the "
-                              "alert was stored\n";
-    (void)sig;
-    if (cli_stored)
-        _exit(EX_OK_);
-    if (write(2, msg, sizeof(msg) - 1) < 0)
-        _exit(EX_TEMPFAIL_);
-    _exit(EX_TEMPFAIL_);
-}
 
-static const char *cli_recipient(const struct cli_args *a)
-{
-    const char *r = cli_opt(a, "recipient");
-
-    if (r == NULL)
-        r = getenv("ORIGINAL_RECIPIENT");
-    if (r == NULL)
-        r = getenv("RECIPIENT");
-    return r;
-}
-
-static void cli_process_quietly(struct cli *c, int64_t row)
-{
-    struct process_result r;
-    struct err pe;
-
-    err_init(&pe);
-    if (process_alert(&c->g, row, &r, &pe) != 0)
-        fprintf(stderr, "alertgw: alert #%lld stored, processing deferred: "
-                "%s\n", (long long)row, pe.msg);
-}
-
-static int cmd_filter(struct cli *c, struct cli_args *a)
-{
-    const char *rcpt = cli_recipient(a);
-    struct buf raw;
-    int64_t dist, row;
-    int rc = -1;
-
-    c->filter_mode = 1;
-    buf_init(&raw, CLI_FILE_MAX);
-    if (cli_conf(c) != 0)
-        return -1;
-    signal(SIGALRM, cli_budget_spent);
-    alarm((unsigned)c->conf.time_budget);
-    raw.max = (size_t)c->conf.max_size;
-    if (rcpt == NULL) {
-        err_set(&c->e, ERR_USAGE, "no recipient (--recipient ADDR)");
-        goto out;
-    }
-    if (cli_read(c, NULL, (size_t)c->conf.max_size, &raw) != 0 ||
-        gateway_store(&c->g, 0, &c->e) != 0 ||
-        registry_dist_find(c->g.store, rcpt, NULL, &dist, &c->e) != 0 ||
-        process_intake(&c->g, dist, rcpt, buf_cstr(&raw), raw.len, &row,
-                       &c->e) != 0)
-        goto out;
-    cli_stored = 1;
-    rc = 0;
-    cli_process_quietly(c, row);
-out:
-    buf_free(&raw);
-    return rc;
-}
-
-static int cmd_submit_report(struct cli *c, const struct process_result *r)
-{
-    switch (r->verdict) {
-    case PROCESS_QUEUED:
-        printf("queued %s: %d copies for %ld recipients\n", r->alert_id,
-               r->copies, r->recipients);
-        return 0;
-    case PROCESS_HELD:
-        return err_set(&c->e, ERR_LEAK, "held %s: %s", r->alert_id,
-                       r->reason);
-    default:
-        if (strncmp(r->reason, "malformed", 9) == 0)
-            return err_set(&c->e, ERR_DATA, "quarantined: %s", r->reason);
-        return err_set(&c->e, ERR_NOPERM, "quarantined: %s", r->reason);
-    }
-}
-
-static int cmd_submit(struct cli *c, struct cli_args *a)
-{
-    const char *dname = cli_opt(a, "dist");
-    struct process_result r;
-    struct buf raw;
-    int64_t dist, row;
-    int rc = -1;
-
-    if (dname == NULL)
-        return err_set(&c->e, ERR_USAGE, "submit needs --dist NAME");
-    if (cli_open(c) != 0)
-        return -1;
-    buf_init(&raw, (size_t)c->conf.max_size);
-    if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0 &&
-        registry_dist_find(c->g.store, NULL, dname, &dist, &c->e) == 0 &&
-        process_intake(&c->g, dist, dname, buf_cstr(&raw), raw.len, &row,
-                       &c->e) == 0 &&
-        process_alert(&c->g, row, &r, &c->e) == 0)
-        rc = cmd_submit_report(c, &r);
-    buf_free(&raw);
-    return rc;
-}
-
-static int cmd_preview(struct cli *c, struct cli_args *a)
-{
-    const char *list = cli_opt(a, "list");
-    struct buf raw;
-    int rc = -1;
-
-    if (list == NULL)
-        return err_set(&c->e, ERR_USAGE, "preview needs --list NAME");
-    if (cli_open(c) != 0)
-        return -1;
-    buf_init(&raw, (size_t)c->conf.max_size);
-    if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0)
-        rc = process_preview(&c->g, buf_cstr(&raw), raw.len, list,
-                             cli_flag(a, "diff"), stdout, &c->e);
-    buf_free(&raw);
-    return rc;
-}
-
-static int cmd_anonymise_setup(struct cli *c, const struct cli_args *a)
-{
-    const char *sites = cli_opt(a, "sites"), *rules = cli_opt(a, "rules");
-    struct gateway *g = &c->g;
-
-    if (rules) {
-        free(c->conf.rules_dir);
-        if ((c->conf.rules_dir = strdup(rules)) == NULL)
-            return err_set(&c->e, ERR_NOMEM, "out of memory");
-    }
-    if (sites == NULL)      /* the registry's sites */
-        return gateway_store(g, 0, &c->e);
-    if ((g->sites = sites_new()) == NULL)
-        return err_set(&c->e, ERR_NOMEM, "out of memory");
-    if (sites_load_file(g->sites, sites, &c->e) != 0)
-        return -1;
-    /* The registry is optional here: only for --alert-id placeholders. */
-    if (cli_opt(a, "alert-id") && access(c->conf.db_path, F_OK) == 0)
-        return gateway_store(g, 0, &c->e);
-    return 0;
-}
-
-static int cmd_anonymise(struct cli *c, struct cli_args *a)
-{
-    struct buf raw, out;
-    int rc = -1;
-
-    if (cli_conf(c) != 0 || cmd_anonymise_setup(c, a) != 0)
-        return -1;
-    buf_init(&raw, (size_t)c->conf.max_size);
-    buf_init(&out, CLI_FILE_MAX * 2);
-    if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0 &&
-        process_anonymise(&c->g, cli_opt(a, "alert-id"), buf_cstr(&raw),
-                          raw.len, &out, &c->e) == 0 &&
-        fwrite(out.data, 1, out.len, stdout) == out.len)
-        rc = 0;
-    buf_free(&raw);
-    buf_free(&out);
-    return rc;
-}
-
-/* ---- queue, audit, reveal ---------------------------------------------- */
-
-static int cmd_queue_run(struct cli *c, struct cli_args *a)
-{
-    struct queue_report r;
-
-    if (cli_open(c) != 0 || queue_run(&c->g, &r, &c->e) != 0)
-        return -1;
-    printf("processed %ld alerts; %ld copies handed to the relay: %ld "
-           "recipients sent, %ld deferred, %ld failed\n", r.processed,
-           r.copies, r.sent, r.deferred, r.failed);
-    return 0;
-}
-
-static int cmd_queue_status(struct cli *c, struct cli_args *a)
-{
-    return cli_print(c, "SELECT o.state, count(*) AS recipients, "
-                     "count(DISTINCT o.copy_id) AS copies, "
-                     "coalesce(strftime('%s','now') - min(c.created), 0) "
-                     "AS oldest_age_s FROM outbox o JOIN copies c ON "
-                     "c.id = o.copy_id GROUP BY o.state ORDER BY o.state",
-                     NULL, a);
-}
-
-static int cmd_alerts_list(struct cli *c, struct cli_args *a)
-{
-    return cli_print(c, "SELECT id AS row, datetime(received, 'unixepoch') "
-                     "AS received, state, alert_id, signer, reason FROM "
-                     "alerts ORDER BY id", NULL, a);
-}
-
-static int cmd_audit(struct cli *c, struct cli_args *a)
-{
-    if (a->pos[0])
-        return cli_print(c, "SELECT datetime(u.at, 'unixepoch') AS at, "
-                         "u.alert_row AS row, u.event, u.detail FROM audit u "
-                         "JOIN alerts l ON l.id = u.alert_row WHERE "
-                         "l.alert_id = ? ORDER BY u.id", a->pos[0], a);
-    return cli_print(c, "SELECT datetime(at, 'unixepoch') AS at, alert_row "
-                     "AS row, event, detail FROM audit ORDER BY id", NULL, a);
-}
-
-static int cmd_reveal(struct cli *c, struct cli_args *a)
-{
-    return cli_print(c, "SELECT placeholder, original, cls AS class FROM "
-                     "pseudonyms WHERE alert_id = ? ORDER BY rowid",
-                     a->pos[0], a);
-}
-
-/* ---- registry ---------------------------------------------------------- */
-
-static int cmd_orgs_add(struct cli *c, struct cli_args *a)
-{
-    const char *kind = cli_opt(a, "kind");
-
-    if (kind == NULL)
-        return err_set(&c->e, ERR_USAGE, "orgs add needs --kind");
-    if (cli_open(c) != 0)
-        return -1;
-    return registry_org_add(c->g.store, a->pos[0], kind,
-                            cli_opt(a, "country"), &c->e);
-}
-
-static int cmd_orgs_list(struct cli *c, struct cli_args *a)
-{
-    return cli_print(c, "SELECT name, kind, country FROM orgs ORDER BY name",
-                     NULL, a);
-}
-
-static int cmd_contacts_add(struct cli *c, struct cli_args *a)
-{
-    struct registry_contact rc = {a->pos[0], cli_opt(a, "name"),
-                                  cli_opt(a, "org"),
-                                  cli_opt(a, "fingerprint")};
-
-    if (cli_open(c) != 0)
-        return -1;
-    return registry_contact_add(c->g.store, &rc, &c->e);
-}
-
-static int cmd_contacts_list(struct cli *c, struct cli_args *a)
-{
-    return cli_print(c, "SELECT c.address, c.name, coalesce(o.name, '') AS "
-                     "org, c.fingerprint, c.active, c.source FROM contacts c "
-                     "LEFT JOIN orgs o ON o.id = c.org_id ORDER BY c.address",
-                     NULL, a);
-}
-
-static int cmd_contacts_rm(struct cli *c, struct cli_args *a)
-{
-    if (cli_open(c) != 0)
-        return -1;
-    return registry_contact_rm(c->g.store, a->pos[0], &c->e);
-}
-
-static int cli_yesno(struct cli *c, const char *v, int def, int *out)
-{
-    if (v == NULL)
-        *out = def;
-    else if (strcmp(v, "yes") == 0)
-        *out = 1;
-    else if (strcmp(v, "no") == 0)
-        *out = 0;
-    else
-        return err_set(&c->e, ERR_USAGE, "expected yes or no, not '%s'", v);
-    return 0;
-}
-
-static int cmd_lists_add(struct cli *c, struct cli_args *a)
-{
-    struct registry_list l;
-    const char *tmpl = cli_opt(a, "template");
-
-    memset(&l, 0, sizeof(l));
-    l.name = a->pos[0];
-    l.address = cli_opt(a, "address");
-    l.audience = cli_opt(a, "audience") ? cli_opt(a, "audience") : "";
-    l.attachments = cli_opt(a, "attachments") ? cli_opt(a, "attachments")
-                                              : "drop";
-    l.encrypt = cli_opt(a, "encrypt") ? cli_opt(a, "encrypt") : "never";
-    if (l.address == NULL)
-        return err_set(&c->e, ERR_USAGE, "lists add needs --address");
-    if (cli_yesno(c, cli_opt(a, "anonymise"), 1, &l.anonymise) != 0 ||
-        cli_open(c) != 0)
-        return -1;
-    l.template_name = tmpl ? tmpl : l.anonymise ? "sanitised" : "full";
-    if (render_check_template(c->conf.templates_dir, l.template_name,
-                              &c->e) != 0)
-        return -1;
-    return registry_list_add(c->g.store, &l, &c->e);
-}
-
-static int cmd_lists_list(struct cli *c, struct cli_args *a)
-{
-    return cli_print(c, "SELECT l.name, l.address, l.audience, CASE "
-                     "l.anonymise WHEN 1 THEN 'yes' ELSE 'no' END AS "
-                     "anonymise, l.template, l.attachments, l.encrypt, "
-                     "(SELECT count(*) FROM members m WHERE m.list_id = l.id)"
-                     " AS members FROM lists l ORDER BY l.name", NULL, a);
-}
-
-static int cmd_lists_add_member(struct cli *c, struct cli_args *a)
-{
-    if (cli_open(c) != 0)
-        return -1;
-    return registry_member_add(c->g.store, a->pos[0], a->pos[1], &c->e);
-}
-
-static int cmd_lists_members(struct cli *c, struct cli_args *a)
-{
-    int64_t id;
-
-    if (cli_open(c) != 0)
-        return -1;
-    if (store_get_int(c->g.store, &c->e, &id, "SELECT id FROM lists WHERE "
-                      "name=?", "t", a->pos[0]) == 0)
-        return err_set(&c->e, ERR_NOUSER, "no list '%s'", a->pos[0]);
-    return cli_print(c, "SELECT c.address, c.name, c.fingerprint, c.active "
-                     "FROM members m JOIN contacts c ON c.id = m.contact_id "
-                     "JOIN lists l ON l.id = m.list_id WHERE l.name = ? "
-                     "ORDER BY c.address", a->pos[0], a);
-}
-
-static int cmd_dists_add(struct cli *c, struct cli_args *a)
-{
-    const char *addr = cli_opt(a, "address"), *lists = cli_opt(a, "lists");
-
-    if (addr == NULL || lists == NULL)
-        return err_set(&c->e, ERR_USAGE, "dists add needs --address and "
-                       "--lists");
-    if (cli_open(c) != 0)
-        return -1;
-    return registry_dist_add(c->g.store, a->pos[0], addr, lists, &c->e);
-}
-
-static int cmd_dists_list(struct cli *c, struct cli_args *a)
-{
-    return cli_print(c, "SELECT d.name, d.address, group_concat(l.name, ',') "
-                     "AS lists FROM dists d LEFT JOIN dist_lists x ON "
-                     "x.dist_id = d.id LEFT JOIN lists l ON l.id = x.list_id "
-                     "GROUP BY d.id ORDER BY d.name", NULL, a);
-}
-
-static int cmd_officers_add(struct cli *c, struct cli_args *a)
-{
-    const char *file = cli_opt(a, "key");
-    char fpr[PGP_FPR_MAX];
-    struct buf key;
-    int rc = 0;
-
-    if (file == NULL && a->pos[0] == NULL)
-        return err_set(&c->e, ERR_USAGE, "officers add needs FINGERPRINT or "
-                       "--key FILE");
-    if (cli_open(c) != 0)
-        return -1;
-    snprintf(fpr, sizeof(fpr), "%s", a->pos[0] ? a->pos[0] : "");
-    if (file) {
-        buf_init(&key, CLI_FILE_MAX);
-        rc = cli_read(c, file, CLI_FILE_MAX, &key);
-        if (rc == 0 && gateway_pgp(&c->g, &c->e) == 0)
-            rc = pgp_import(c->g.pgp, buf_cstr(&key), key.len, fpr, &c->e);
-        buf_free(&key);
-        if (rc == 0 && a->pos[0] && strcasecmp(a->pos[0], fpr) != 0)
-            rc = err_set(&c->e, ERR_DATA, "%s holds key %s, not %s", file,
-                         fpr, a->pos[0]);
-    }
-    if (rc == 0)
-        rc = registry_officer_add(c->g.store, fpr, cli_opt(a, "name"),
-                                  cli_opt(a, "email"), &c->e);
-    if (rc == 0)
-        printf("officer %s authorised\n", fpr);
-    return rc;
-}
-
-static int cmd_officers_list(struct cli *c, struct cli_args *a)
-{
-    return cli_print(c, "SELECT fingerprint, name, email, active FROM "
-                     "officers ORDER BY name", NULL, a);
-}
-
-static int cmd_sites_import(struct cli *c, struct cli_args *a)
-{
-    struct sites *s = sites_new();
-    long added = 0;
-    int rc = -1;
-
-    if (s == NULL)
-        return err_set(&c->e, ERR_NOMEM, "out of memory");
-    if (cli_open(c) == 0 && sites_load_file(s, a->pos[0], &c->e) == 0 &&
-        registry_sites_import(c->g.store, s, &added, &c->e) == 0) {
-        printf("%zu sites read, %ld new\n", sites_count(s), added);
-        rc = 0;
-    }
-    sites_free(s);
-    return rc;
-}
-
-static int cmd_sites_list(struct cli *c, struct cli_args *a)
-{
-    return cli_print(c, "SELECT s.name, coalesce(group_concat(CASE i.kind "
-                     "WHEN 'alias' THEN '\"' || i.value || '\"' ELSE i.value "
-                     "END, ' '), '') AS identifiers FROM sites s LEFT JOIN "
-                     "site_ids i ON i.site_id = s.id GROUP BY s.id ORDER BY "
-                     "s.name", NULL, a);
-}
-
-static int cmd_rules(struct cli *c, struct cli_args *a, int run_examples)
-{
-    struct sites *s = sites_new();
-    struct anon *an = NULL;
-    struct buf out;
-    const char *dir = cli_opt(a, "rules");
-    int rc = -1;
-
-    buf_init(&out, CLI_FILE_MAX);
-    if (s == NULL || cli_conf(c) != 0)
-        goto out;
-    if (anon_new(&an, s, dir ? dir : c->conf.rules_dir, &c->e) != 0)
-        goto out;
-    if (run_examples && anon_rules_test(an, &out, &c->e) != 0) {
-        fputs(buf_cstr(&out), stdout);
-        goto out;
-    }
-    fputs(buf_cstr(&out), stdout);
-    printf("rules in %s: %s\n", dir ? dir : c->conf.rules_dir,
-           run_examples ? "all examples pass" : "no errors");
-    rc = 0;
-out:
-    buf_free(&out);
-    anon_free(an);
-    sites_free(s);
-    return rc;
-}
-
-static int cmd_rules_test(struct cli *c, struct cli_args *a)
-{
-    return cmd_rules(c, a, 1);
-}
-
-static int cmd_rules_lint(struct cli *c, struct cli_args *a)
-{
-    return cmd_rules(c, a, 0);
-}
-
-/* ---- the command table ------------------------------------------------- */
-
-static const struct cli_cmd cli_cmds[] = {
-    {"init", NULL, "uid=,import-key=", 0, 0, cmd_init,
-     "[--uid USERID] [--import-key FILE]",
-     "Create the data directory, the database and the GnuPG home, and a\n"
-     "signing key (ed25519) or import one (an armoured secret key)."},
-    {"config", NULL, "", 0, 0, cmd_config, "",
-     "Print the effective configuration."},
-    {"filter", NULL, "recipient=", 0, 0, cmd_filter, "[--recipient ADDR]",
-     "MTA mode: read one message on stdin, store it for the distribution\n"
-     "with that inbound address, then process it. Exit 0 once stored;\n"
-     "67 unknown address; 65 over max_size; 75 anything else that stopped\n"
-     "the store. ADDR defaults to $ORIGINAL_RECIPIENT, then $RECIPIENT."},
-    {"submit", NULL, "dist=", 0, 1, cmd_submit, "--dist NAME [FILE]",
-     "Submit a signed alert from the shell and report the verdict: 0 queued,\n"
-     "77 not signed by an authorised officer, 65 malformed or held."},
-    {"preview", NULL, "list=,diff", 0, 1, cmd_preview,
-     "--list NAME [--diff] [FILE]",
-     "Print the exact message the list would receive (signed; nothing is\n"
-     "stored), or with --diff every replacement: line, original,\n"
-     "placeholder, rule. The alert need not be signed yet."},
-    {"anonymise", NULL, "sites=,rules=,alert-id=", 0, 1, cmd_anonymise,
-     "[--sites FILE] [--rules DIR] [--alert-id ID] [FILE]",
-     "Anonymise one RFC 5322 message to stdout, nothing else. Sites come\n"
-     "from FILE (sites-file format) or else the registry; --alert-id reuses\n"
-     "that alert's placeholders from the registry."},
-    {"queue", "run", "", 0, 0, cmd_queue_run, "",
-     "One worker pass: process new alerts, deliver what is due."},
-    {"queue", "status", "json", 0, 0, cmd_queue_status, "[--json]",
-     "Outbox recipients and copies per state, and the oldest age."},
-    {"alerts", "list", "json", 0, 0, cmd_alerts_list, "[--json]",
-     "Every stored alert with its state and reason."},
-    {"audit", NULL, "json", 0, 1, cmd_audit, "[--json] [ALERT-ID]",
-     "Who was sent which copy, when, with what outcome."},
-    {"reveal", NULL, "json", 1, 1, cmd_reveal, "[--json] ALERT-ID",
-     "Placeholder -> original for an alert (officers only)."},
-    {"orgs", "add", "kind=,country=", 1, 1, cmd_orgs_add,
-     "NAME --kind ngi|nren|isp|csirt|site [--country CC]",
-     "Add an organisation."},
-    {"orgs", "list", "json", 0, 0, cmd_orgs_list, "[--json]",
-     "List organisations."},
-    {"contacts", "add", "name=,org=,fingerprint=", 1, 1, cmd_contacts_add,
-     "ADDRESS [--name NAME] [--org ORG] [--fingerprint FPR]",
-     "Add a contact."},
-    {"contacts", "list", "json", 0, 0, cmd_contacts_list, "[--json]",
-     "List contacts."},
-    {"contacts", "rm", "", 1, 1, cmd_contacts_rm, "ADDRESS",
-     "Remove a contact (and its memberships)."},
-    {"lists", "add", "address=,audience=,anonymise=,template=,attachments=,"
-     "encrypt=", 1, 1, cmd_lists_add,
-     "NAME --address ADDR [--audience TEXT] [--anonymise yes|no]\n"
-     "       [--template NAME] [--attachments keep|drop|refuse]\n"
-     "       [--encrypt never|if-key|always]",
-     "Add a list. Defaults: anonymise yes, template 'sanitised' (or 'full'\n"
-     "with --anonymise no), attachments drop. The template is checked now."},
-    {"lists", "list", "json", 0, 0, cmd_lists_list, "[--json]",
-     "List lists and their policies."},
-    {"lists", "add-member", "", 2, 2, cmd_lists_add_member, "LIST ADDRESS",
-     "Make a contact a member of a list."},
-    {"lists", "members", "json", 1, 1, cmd_lists_members, "[--json] LIST",
-     "List a list's members."},
-    {"dists", "add", "address=,lists=", 1, 1, cmd_dists_add,
-     "NAME --address ADDR --lists LIST[,LIST...]",
-     "Add a distribution: an inbound address and the lists it feeds."},
-    {"dists", "list", "json", 0, 0, cmd_dists_list, "[--json]",
-     "List distributions."},
-    {"officers", "add", "key=,name=,email=", 0, 1, cmd_officers_add,
-     "[FINGERPRINT] [--key FILE] [--name NAME] [--email ADDR]",
-     "Authorise an officer's signing key, pinned by its primary\n"
-     "fingerprint. --key imports the public key into the gateway's GnuPG\n"
-     "home (needed to verify the officer's signatures)."},
-    {"officers", "list", "json", 0, 0, cmd_officers_list, "[--json]",
-     "List officers."},
-    {"sites", "import", "", 1, 1, cmd_sites_import, "FILE",
-     "Add the sites of a sites file (one transaction; nothing is removed)."},
-    {"sites", "list", "json", 0, 0, cmd_sites_list, "[--json]",
-     "List sites and their identifiers."},
-    {"rules", "test", "rules=", 0, 0, cmd_rules_test, "[--rules DIR]",
-     "Run the examples embedded in the rule files."},
-    {"rules", "lint", "rules=", 0, 0, cmd_rules_lint, "[--rules DIR]",
-     "Check the rule files; errors as FILE:LINE."},
+static const struct cli_table *const cli_tables[] = {
+    &cli_intake, &cli_alerts, &cli_queue, &cli_registry, &cli_keys,
 };
 
-#define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+/* The i-th command over all tables, NULL past the end. */
+static const struct cli_cmd *cli_nth(size_t i)
+{
+    size_t t;
+
+    for (t = 0; t < sizeof(cli_tables) / sizeof(cli_tables[0]); t++) {
+        if (i < cli_tables[t]->n)
+            return &cli_tables[t]->cmds[i];
+        i -= cli_tables[t]->n;
+    }
+    return NULL;
+}
 
 /* First line of a help text, for the overview. */
 static int cli_line1(const char *s)
@@ -853,14 +253,14 @@ static int cli_line1(const char *s)
 
 static void cli_usage(FILE *fp)
 {
+    const struct cli_cmd *k;
     size_t i;
 
     fprintf(fp, "usage: alertgw [-c CONFIG] COMMAND [ARGS]\n\n"
             "CONFIG defaults to $ALERTGW_CONFIG, then %s, then the\n"
             "built-in defaults (alertgw config prints them). Every command\n"
             "takes --help.\n\ncommands:\n", CONF_DEFAULT_PATH);
-    for (i = 0; i < CLI_NCMDS; i++) {
-        const struct cli_cmd *k = &cli_cmds[i];
+    for (i = 0; (k = cli_nth(i)) != NULL; i++) {
         char both[64];
 
         snprintf(both, sizeof(both), "%s%s%s", k->name, k->sub ? " " : "",
@@ -877,14 +277,14 @@ static void cli_cmd_help(const struct cli_cmd *k, FILE *fp)
 
 static void cli_group_help(const char *name, FILE *fp)
 {
+    const struct cli_cmd *k;
     size_t i;
 
     fprintf(fp, "usage: alertgw %s SUBCOMMAND [ARGS]\n\n", name);
-    for (i = 0; i < CLI_NCMDS; i++)
-        if (strcmp(cli_cmds[i].name, name) == 0)
-            fprintf(fp, "  %s %s %s\n      %.*s\n", name, cli_cmds[i].sub,
-                    cli_cmds[i].usage, cli_line1(cli_cmds[i].help),
-                    cli_cmds[i].help);
+    for (i = 0; (k = cli_nth(i)) != NULL; i++)
+        if (strcmp(k->name, name) == 0)
+            fprintf(fp, "  %s %s %s\n      %.*s\n", name, k->sub, k->usage,
+                    cli_line1(k->help), k->help);
 }
 
 /* The command for argv; *used says how many words named it. NULL with
@@ -892,11 +292,11 @@ static void cli_group_help(const char *name, FILE *fp)
 static const struct cli_cmd *cli_lookup(int argc, char **argv, int *used,
                                         int *group)
 {
+    const struct cli_cmd *k;
     size_t i;
 
     *group = 0;
-    for (i = 0; i < CLI_NCMDS; i++) {
-        const struct cli_cmd *k = &cli_cmds[i];
+    for (i = 0; (k = cli_nth(i)) != NULL; i++) {
         if (strcmp(k->name, argv[0]) != 0)
             continue;
         *group = 1;

@@ -26,7 +26,7 @@
 #include "err.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 struct store_stmt;

@@ -1,0 +1,324 @@
+/* cli_intake - commands: init, config, filter, submit, preview, anonymise, rules. */
+#include "cli_int.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "anon.h"
+#include "pgp.h"
+#include "process.h"
+#include "queue.h"
+#include "registry.h"
+#include "render.h"
+#include "store.h"
+#include "util/file.h"
+
+static volatile sig_atomic_t cli_stored;
+
+static int cmd_init_key(struct cli *c, const struct cli_args *a,
+                        char fpr[PGP_FPR_MAX])
+{
+    const char *file = cli_opt(a, "import-key");
+    const char *uid = cli_opt(a, "uid");
+    struct buf key;
+    int rc;
+
+    if (file == NULL)
+        return pgp_create_key(c->g.pgp, uid ? uid : c->conf.from, fpr, &c->e);
+    buf_init(&key, CLI_FILE_MAX);
+    rc = cli_read(c, file, CLI_FILE_MAX, &key);
+    if (rc == 0)
+        rc = pgp_import(c->g.pgp, buf_cstr(&key), key.len, fpr, &c->e);
+    buf_free(&key);
+    if (rc == 0 && !pgp_has_secret(c->g.pgp, fpr))
+        rc = err_set(&c->e, ERR_DATA, "%s holds no secret key", file);
+    return rc;
+}
+
+static int cmd_init(struct cli *c, struct cli_args *a)
+{
+    char fpr[PGP_FPR_MAX];
+    struct err ignore;
+
+    if (cli_conf(c) != 0)
+        return -1;
+    if (file_mkdirs(c->conf.data_dir, 0750) != 0 ||
+        file_mkdirs(c->conf.gnupg_home, 0700) != 0 ||
+        chmod(c->conf.gnupg_home, 0700) != 0)
+        return err_set(&c->e, ERR_IO, "cannot create %s: %s",
+                       c->conf.gnupg_home, strerror(errno));
+    if (gateway_store(&c->g, 1, &c->e) != 0 || gateway_pgp(&c->g, &c->e) != 0)
+        return -1;
+    err_init(&ignore);
+    if (gateway_signing_key(&c->g, &ignore) == 0 &&
+        pgp_has_secret(c->g.pgp, c->g.signing_key)) {
+        printf("database %s ready; signing key %s (unchanged)\n",
+               c->conf.db_path, c->g.signing_key);
+        return 0;
+    }
+    if (cmd_init_key(c, a, fpr) != 0 ||
+        store_run(c->g.store, &c->e, "INSERT OR REPLACE INTO settings(key, "
+                  "value) VALUES('signing_key', ?)", "t", fpr) < 0)
+        return -1;
+    printf("database %s ready; signing key %s\n", c->conf.db_path, fpr);
+    return 0;
+}
+
+static int cmd_config(struct cli *c, struct cli_args *a)
+{
+    if (cli_conf(c) != 0)
+        return -1;
+    printf("# effective configuration (from %s)\n",
+           c->conf.path[0] ? c->conf.path : "built-in defaults");
+    conf_print(&c->conf, stdout);
+    return 0;
+}
+
+/* The MTA must hear 75 when the budget runs out before the commit; after
+ * the commit the answer is 0 whatever processing still does. */
+static void cli_budget_spent(int sig)
+{
+    static const char msg[] = "4.3.0 alertgw: time budget spent before the "
+                              "alert was stored\n";
+    (void)sig;
+    if (cli_stored)
+        _exit(EX_OK_);
+    if (write(2, msg, sizeof(msg) - 1) < 0)
+        _exit(EX_TEMPFAIL_);
+    _exit(EX_TEMPFAIL_);
+}
+
+static const char *cli_recipient(const struct cli_args *a)
+{
+    const char *r = cli_opt(a, "recipient");
+
+    if (r == NULL)
+        r = getenv("ORIGINAL_RECIPIENT");
+    if (r == NULL)
+        r = getenv("RECIPIENT");
+    return r;
+}
+
+static void cli_process_quietly(struct cli *c, int64_t row)
+{
+    struct process_result r;
+    struct err pe;
+
+    err_init(&pe);
+    if (process_alert(&c->g, row, &r, &pe) != 0)
+        fprintf(stderr, "alertgw: alert #%lld stored, processing deferred: "
+                "%s\n", (long long)row, pe.msg);
+}
+
+static int cmd_filter(struct cli *c, struct cli_args *a)
+{
+    const char *rcpt = cli_recipient(a);
+    struct buf raw;
+    int64_t dist, row;
+    int rc = -1;
+
+    c->filter_mode = 1;
+    buf_init(&raw, CLI_FILE_MAX);
+    if (cli_conf(c) != 0)
+        return -1;
+    signal(SIGALRM, cli_budget_spent);
+    alarm((unsigned)c->conf.time_budget);
+    raw.max = (size_t)c->conf.max_size;
+    if (rcpt == NULL) {
+        err_set(&c->e, ERR_USAGE, "no recipient (--recipient ADDR)");
+        goto out;
+    }
+    if (cli_read(c, NULL, (size_t)c->conf.max_size, &raw) != 0 ||
+        gateway_store(&c->g, 0, &c->e) != 0 ||
+        registry_dist_find(c->g.store, rcpt, NULL, &dist, &c->e) != 0 ||
+        process_intake(&c->g, dist, rcpt, buf_cstr(&raw), raw.len, &row,
+                       &c->e) != 0)
+        goto out;
+    cli_stored = 1;
+    rc = 0;
+    cli_process_quietly(c, row);
+out:
+    buf_free(&raw);
+    return rc;
+}
+
+static int cmd_submit_report(struct cli *c, const struct process_result *r)
+{
+    switch (r->verdict) {
+    case PROCESS_QUEUED:
+        printf("queued %s: %d copies for %ld recipients\n", r->alert_id,
+               r->copies, r->recipients);
+        return 0;
+    case PROCESS_HELD:
+        return err_set(&c->e, ERR_LEAK, "held %s: %s", r->alert_id,
+                       r->reason);
+    default:
+        if (strncmp(r->reason, "malformed", 9) == 0)
+            return err_set(&c->e, ERR_DATA, "quarantined: %s", r->reason);
+        return err_set(&c->e, ERR_NOPERM, "quarantined: %s", r->reason);
+    }
+}
+
+static int cmd_submit(struct cli *c, struct cli_args *a)
+{
+    const char *dname = cli_opt(a, "dist");
+    struct process_result r;
+    struct buf raw;
+    int64_t dist, row;
+    int rc = -1;
+
+    if (dname == NULL)
+        return err_set(&c->e, ERR_USAGE, "submit needs --dist NAME");
+    if (cli_open(c) != 0)
+        return -1;
+    buf_init(&raw, (size_t)c->conf.max_size);
+    if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0 &&
+        registry_dist_find(c->g.store, NULL, dname, &dist, &c->e) == 0 &&
+        process_intake(&c->g, dist, dname, buf_cstr(&raw), raw.len, &row,
+                       &c->e) == 0 &&
+        process_alert(&c->g, row, &r, &c->e) == 0)
+        rc = cmd_submit_report(c, &r);
+    buf_free(&raw);
+    return rc;
+}
+
+static int cmd_preview(struct cli *c, struct cli_args *a)
+{
+    const char *list = cli_opt(a, "list");
+    struct buf raw;
+    int rc = -1;
+
+    if (list == NULL)
+        return err_set(&c->e, ERR_USAGE, "preview needs --list NAME");
+    if (cli_open(c) != 0)
+        return -1;
+    buf_init(&raw, (size_t)c->conf.max_size);
+    if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0)
+        rc = process_preview(&c->g, buf_cstr(&raw), raw.len, list,
+                             cli_flag(a, "diff"), stdout, &c->e);
+    buf_free(&raw);
+    return rc;
+}
+
+static int cmd_anonymise_setup(struct cli *c, const struct cli_args *a)
+{
+    const char *sites = cli_opt(a, "sites"), *rules = cli_opt(a, "rules");
+    struct gateway *g = &c->g;
+
+    if (rules) {
+        free(c->conf.rules_dir);
+        if ((c->conf.rules_dir = strdup(rules)) == NULL)
+            return err_set(&c->e, ERR_NOMEM, "out of memory");
+    }
+    if (sites == NULL)      /* the registry's sites */
+        return gateway_store(g, 0, &c->e);
+    if ((g->sites = sites_new()) == NULL)
+        return err_set(&c->e, ERR_NOMEM, "out of memory");
+    if (sites_load_file(g->sites, sites, &c->e) != 0)
+        return -1;
+    /* The registry is optional here: only for --alert-id placeholders. */
+    if (cli_opt(a, "alert-id") && access(c->conf.db_path, F_OK) == 0)
+        return gateway_store(g, 0, &c->e);
+    return 0;
+}
+
+static int cmd_anonymise(struct cli *c, struct cli_args *a)
+{
+    struct buf raw, out;
+    int rc = -1;
+
+    if (cli_conf(c) != 0 || cmd_anonymise_setup(c, a) != 0)
+        return -1;
+    buf_init(&raw, (size_t)c->conf.max_size);
+    buf_init(&out, CLI_FILE_MAX * 2);
+    if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0 &&
+        process_anonymise(&c->g, cli_opt(a, "alert-id"), buf_cstr(&raw),
+                          raw.len, &out, &c->e) == 0 &&
+        fwrite(out.data, 1, out.len, stdout) == out.len)
+        rc = 0;
+    buf_free(&raw);
+    buf_free(&out);
+    return rc;
+}
+
+static int cmd_rules(struct cli *c, struct cli_args *a, int run_examples)
+{
+    struct sites *s = sites_new();
+    struct anon *an = NULL;
+    struct buf out;
+    const char *dir = cli_opt(a, "rules");
+    int rc = -1;
+
+    buf_init(&out, CLI_FILE_MAX);
+    if (s == NULL || cli_conf(c) != 0)
+        goto out;
+    if (anon_new(&an, s, dir ? dir : c->conf.rules_dir, &c->e) != 0)
+        goto out;
+    if (run_examples && anon_rules_test(an, &out, &c->e) != 0) {
+        fputs(buf_cstr(&out), stdout);
+        goto out;
+    }
+    fputs(buf_cstr(&out), stdout);
+    printf("rules in %s: %s\n", dir ? dir : c->conf.rules_dir,
+           run_examples ? "all examples pass" : "no errors");
+    rc = 0;
+out:
+    buf_free(&out);
+    anon_free(an);
+    sites_free(s);
+    return rc;
+}
+
+static int cmd_rules_test(struct cli *c, struct cli_args *a)
+{
+    return cmd_rules(c, a, 1);
+}
+
+static int cmd_rules_lint(struct cli *c, struct cli_args *a)
+{
+    return cmd_rules(c, a, 0);
+}
+
+static const struct cli_cmd cli_intake_cmds[] = {
+    {"init", NULL, "uid=,import-key=", 0, 0, cmd_init,
+     "[--uid USERID] [--import-key FILE]",
+     "Set up the gateway: data directory, database, GnuPG home, key.\n"
+     "Creates the data directory, the database and the GnuPG home, and a\n"
+     "signing key (ed25519), or imports one (an armoured secret key)."},
+    {"config", NULL, "", 0, 0, cmd_config, "",
+     "Print the effective configuration."},
+    {"filter", NULL, "recipient=", 0, 0, cmd_filter, "[--recipient ADDR]",
+     "MTA mode: store one message from stdin, then process it.\n"
+     "Reads one message on stdin and stores it for the distribution\n"
+     "with that inbound address, then process it. Exit 0 once stored;\n"
+     "67 unknown address; 65 over max_size; 75 anything else that stopped\n"
+     "the store. ADDR defaults to $ORIGINAL_RECIPIENT, then $RECIPIENT."},
+    {"submit", NULL, "dist=", 0, 1, cmd_submit, "--dist NAME [FILE]",
+     "Submit a signed alert from the shell; the verdict is the exit code.\n"
+     "Exit 0 queued,\n"
+     "77 not signed by an authorised officer, 65 malformed or held."},
+    {"preview", NULL, "list=,diff", 0, 1, cmd_preview,
+     "--list NAME [--diff] [FILE]",
+     "Show the exact message a list would receive, or every replacement.\n"
+     "Prints the exact message the list would receive (signed; nothing is\n"
+     "stored), or with --diff every replacement: line, original,\n"
+     "placeholder, rule. The alert need not be signed yet."},
+    {"anonymise", NULL, "sites=,rules=,alert-id=", 0, 1, cmd_anonymise,
+     "[--sites FILE] [--rules DIR] [--alert-id ID] [FILE]",
+     "Anonymise one RFC 5322 message to stdout, nothing else.\n"
+     "Sites come\n"
+     "from FILE (sites-file format) or else the registry; --alert-id reuses\n"
+     "that alert's placeholders from the registry."},
+    {"rules", "test", "rules=", 0, 0, cmd_rules_test, "[--rules DIR]",
+     "Run the examples embedded in the rule files."},
+    {"rules", "lint", "rules=", 0, 0, cmd_rules_lint, "[--rules DIR]",
+     "Check the rule files; errors as FILE:LINE."},
+};
+
+CLI_TABLE(cli_intake);
