@@ -159,7 +159,7 @@ static int cmd_submit_report(struct cli *c, const struct process_result *r)
         return err_set(&c->e, ERR_LEAK, "held %s: %s", r->alert_id,
                        r->reason);
     default:
-        if (strncmp(r->reason, "malformed", 9) == 0)
+        if (r->malformed)
             return err_set(&c->e, ERR_DATA, "quarantined: %s", r->reason);
         return err_set(&c->e, ERR_NOPERM, "quarantined: %s", r->reason);
     }

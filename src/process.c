@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "auth.h"
 #include "msg.h"
 #include "registry.h"
 #include "render.h"
@@ -149,46 +150,6 @@ static int process_verdict(struct process_result *r, enum process_verdict v,
     r->verdict = v;
     snprintf(r->reason, sizeof(r->reason), "%.*s", ERR_MSG_MAX - 1, reason);
     return 1;
-}
-
-/* 0: authentic; 1: r holds the quarantine reason; -1: transient. */
-static int process_authenticate(struct gateway *g, const struct msg *m,
-                                struct palert *a, struct process_result *r,
-                                struct err *e)
-{
-    struct pgp_verdict v;
-    const char *data, *sig;
-    size_t dlen, slen;
-    char why[ERR_MSG_MAX];
-    int rc;
-
-    if (!msg_is_pgp_signed(m))
-        return process_verdict(r, PROCESS_QUARANTINED,
-                               "not a PGP/MIME signed message");
-    if (msg_signed_part(m, &data, &dlen) != 0 ||
-        msg_signature(m, &sig, &slen) != 0)
-        return process_verdict(r, PROCESS_QUARANTINED,
-                               "malformed PGP/MIME structure");
-    if (gateway_pgp(g, e) != 0 ||
-        pgp_verify_detached(g->pgp, data, dlen, sig, slen, &v, e) != 0)
-        return -1;
-    if (!v.valid) {
-        snprintf(why, sizeof(why), "signature not valid: %s", v.reason);
-        return process_verdict(r, PROCESS_QUARANTINED, why);
-    }
-    rc = registry_officer_active(g->store, v.fpr, e);
-    if (rc < 0)
-        return -1;
-    if (rc == 0) {
-        snprintf(why, sizeof(why), "signer %s is not an authorised officer",
-                 v.fpr);
-        return process_verdict(r, PROCESS_QUARANTINED, why);
-    }
-    if (v.created + g->conf->max_sig_age < time(NULL))
-        return process_verdict(r, PROCESS_QUARANTINED,
-                               "signature older than max_signature_age");
-    snprintf(a->signer, sizeof(a->signer), "%s", v.fpr);
-    return 0;
 }
 
 static const char *process_body_text(const struct msg_content *c)
@@ -655,30 +616,10 @@ static int process_load(struct gateway *g, int64_t row, struct buf *raw,
     return rc < 0 ? -1 : 0;
 }
 
-/* Parse and authenticate; 1: a verdict that stops it is in r. */
-static int process_open(struct gateway *g, const struct buf *raw,
-                        struct msg **m, struct palert *a,
+/* Alert id and TLP of authenticated content. 1: held (r says why). */
+static int process_meta(struct gateway *g, struct palert *a,
                         struct process_result *r, struct err *e)
 {
-    struct msg_limits lim;
-    struct err pe;
-    char why[ERR_MSG_MAX + 32];
-    int rc;
-
-    msg_limits_default(&lim);
-    lim.max_size = (size_t)g->conf->max_size;
-    err_init(&pe);
-    if (msg_parse(raw->data ? raw->data : "", raw->len, &lim, m, &pe) != 0) {
-        snprintf(why, sizeof(why), "malformed: %s", pe.msg);
-        return process_verdict(r, PROCESS_QUARANTINED, why);
-    }
-    rc = process_authenticate(g, *m, a, r, e);
-    if (rc != 0)
-        return rc;
-    if (msg_content(*m, &a->content, &pe) != 0) {
-        snprintf(why, sizeof(why), "malformed content: %s", pe.msg);
-        return process_verdict(r, PROCESS_QUARANTINED, why);
-    }
     if (process_alert_id(g, a, e) != 0)
         return -1;
     snprintf(r->alert_id, sizeof(r->alert_id), "%s", a->alert_id);
@@ -691,6 +632,36 @@ static int process_open(struct gateway *g, const struct buf *raw,
         return process_verdict(r, PROCESS_HELD,
                                "TLP:RED is never fanned out");
     return 0;
+}
+
+/* Parse and authenticate; 1: a verdict that stops it is in r. */
+static int process_open(struct gateway *g, const struct buf *raw,
+                        struct msg **m, struct palert *a,
+                        struct process_result *r, struct err *e)
+{
+    struct msg_limits lim;
+    struct auth_result ar;
+    struct err pe;
+    char why[ERR_MSG_MAX + 32];
+
+    msg_limits_default(&lim);
+    lim.max_size = (size_t)g->conf->max_size;
+    err_init(&pe);
+    if (msg_parse(raw->data ? raw->data : "", raw->len, &lim, m, &pe) != 0) {
+        snprintf(why, sizeof(why), "malformed: %s", pe.msg);
+        r->malformed = 1;
+        return process_verdict(r, PROCESS_QUARANTINED, why);
+    }
+    if (auth_check(g, *m, &ar, e) != 0)
+        return -1;
+    if (!ar.ok) {
+        r->malformed = ar.malformed;
+        return process_verdict(r, PROCESS_QUARANTINED, ar.reason);
+    }
+    snprintf(a->signer, sizeof(a->signer), "%s", ar.signer);
+    a->content = ar.content;        /* ownership moves to the alert */
+    ar.content = NULL;
+    return process_meta(g, a, r, e);
 }
 
 int process_alert(struct gateway *g, int64_t row, struct process_result *r,

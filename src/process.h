@@ -27,6 +27,7 @@ enum process_verdict { PROCESS_QUEUED = 0, PROCESS_QUARANTINED,
 
 struct process_result {
     enum process_verdict verdict;
+    int malformed;          /* quarantined because it does not parse */
     char reason[ERR_MSG_MAX];
     char alert_id[ALERT_ID_MAX];
     int copies;
