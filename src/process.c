@@ -2,10 +2,10 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "auth.h"
+#include "mailout.h"
 #include "msg.h"
 #include "registry.h"
 #include "render.h"
@@ -13,7 +13,6 @@
 
 #define PROCESS_LISTS_MAX 64
 #define PROCESS_COPY_MAX (64u * 1024 * 1024)
-#define PROCESS_MSGID_MAX 256
 
 /* One list of the distribution, as the pipeline needs it. */
 struct plist {
@@ -35,7 +34,7 @@ struct palert {
 
 struct pcopy {
     struct buf msg;
-    char msgid[PROCESS_MSGID_MAX];
+    char msgid[MAILOUT_MSGID_MAX];
 };
 
 static void plists_free(struct plist *v, size_t n)
@@ -307,21 +306,12 @@ static int copy_attachment(struct pctx *c, const struct msg_part *p,
     return rc;
 }
 
-static void copy_date(char *out, size_t n)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-
-    localtime_r(&now, &tm);
-    strftime(out, n, "%a, %d %b %Y %H:%M:%S %z", &tm);
-}
-
 static int copy_render(struct pctx *c, const char *subject, const char *body,
                        struct buf *subj_out, struct buf *body_out,
                        struct err *e)
 {
     struct render_tmpl *t;
-    char date[64];
+    char date[MAILOUT_DATE_MAX];
     const char *tlp = alert_tlp_label(c->a->tlp);
     struct render_var vars[] = {
         {"alert_id", c->a->alert_id}, {"tlp", tlp}, {"subject", subject},
@@ -330,7 +320,7 @@ static int copy_render(struct pctx *c, const char *subject, const char *body,
     };
     int rc;
 
-    copy_date(date, sizeof(date));
+    mailout_date(date, sizeof(date));
     if (render_load(c->g->conf->templates_dir, c->l->template_name, &t,
                     e) != 0)
         return -1;
@@ -363,50 +353,28 @@ static int copy_content(struct pctx *c, struct buf *subject, struct buf *body,
     return rc;
 }
 
-static int copy_msgid(struct pctx *c, char *out, size_t n)
-{
-    unsigned char r[8];
-    int len;
-
-    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-        return -1;
-    len = snprintf(out, n, "<%s.%s.%02x%02x%02x%02x%02x%02x%02x%02x@%s>",
-                   c->a->alert_id, c->l->name, r[0], r[1], r[2], r[3], r[4],
-                   r[5], r[6], r[7], c->g->conf->domain);
-    return len > 0 && (size_t)len < n ? 0 : -1;
-}
-
 static int copy_sign(struct pctx *c, const char *subject, struct buf *entity,
                      struct pcopy *out, struct err *e)
 {
-    struct buf sig, listid;
-    char micalg[32], date[64];
+    char date[MAILOUT_DATE_MAX], local[ALERT_ID_MAX + 64];
+    struct buf listid;
     int rc = -1;
 
-    buf_init(&sig, 1u << 20);
     buf_init(&listid, 512);
-    copy_date(date, sizeof(date));
-    if (copy_msgid(c, out->msgid, sizeof(out->msgid)) != 0 ||
+    mailout_date(date, sizeof(date));
+    snprintf(local, sizeof(local), "%s.%s", c->a->alert_id, c->l->name);
+    if (mailout_msgid(c->g, local, out->msgid, sizeof(out->msgid)) != 0 ||
         buf_printf(&listid, "<%s.%s>", c->l->name, c->g->conf->domain) != 0) {
         err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
-        goto out;
-    }
-    if (gateway_signing_key(c->g, e) != 0 || gateway_pgp(c->g, e) != 0 ||
-        pgp_sign_detached(c->g->pgp, c->g->signing_key, entity->data,
-                          entity->len, &sig, micalg, sizeof(micalg), e) != 0)
-        goto out;
-    {
+    } else {
         const struct msg_header_field h[] = {
             {"From", c->g->conf->from}, {"To", c->l->address},
             {"Subject", subject}, {"Date", date},
             {"Message-ID", out->msgid}, {"List-Id", buf_cstr(&listid)},
         };
-        rc = msg_build_signed(h, sizeof(h) / sizeof(h[0]), entity->data,
-                              entity->len, sig.data, sig.len, micalg,
-                              &out->msg, e);
+        rc = mailout_sign(c->g, h, sizeof(h) / sizeof(h[0]), entity,
+                          &out->msg, e);
     }
-out:
-    buf_free(&sig);
     buf_free(&listid);
     return rc;
 }

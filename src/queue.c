@@ -39,8 +39,9 @@ static int qcopy_load_msg(struct gateway *g, struct qcopy *q, struct err *e)
     size_t n;
     int rc;
 
-    if (store_prepare(g->store, "SELECT c.message, l.name FROM copies c JOIN "
-                      "lists l ON l.id = c.list_id WHERE c.id=?", &st, e) != 0)
+    if (store_prepare(g->store, "SELECT c.message, coalesce(l.name, c.kind) "
+                      "FROM copies c LEFT JOIN lists l ON l.id = c.list_id "
+                      "WHERE c.id=?", &st, e) != 0)
         return -1;
     store_bind_int(st, 1, q->id);
     rc = store_step(st, e);

@@ -1,5 +1,6 @@
 #include "store.h"
 #include "schema.h"
+#include "util/fault.h"
 
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -151,7 +152,8 @@ int store_begin(struct store *s, struct err *e)
 
 int store_commit(struct store *s, struct err *e)
 {
-    if (store_fault("commit")) {
+    fault_crash("before-commit");
+    if (fault_hit("commit")) {
         store_rollback(s);
         return err_set(e, ERR_IO, "database: injected fault at commit");
     }
@@ -159,6 +161,7 @@ int store_commit(struct store *s, struct err *e)
         store_rollback(s);
         return -1;
     }
+    fault_crash("after-commit");
     return 0;
 }
 
@@ -341,12 +344,6 @@ int64_t store_last_id(struct store *s)
     return sqlite3_last_insert_rowid(s->db);
 }
 
-int store_fault(const char *point)
-{
-    const char *f = getenv("ALERTGW_FAULT");
-
-    return f != NULL && strcmp(f, point) == 0;
-}
 
 int store_col_count(struct store_stmt *st)
 {

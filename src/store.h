@@ -16,6 +16,10 @@
  *
  * Ownership: text and blobs returned by store_col_* are borrowed until
  * the next step or finalize. A connection is never carried across fork().
+ *
+ * Fault points (util/fault.h): ALERTGW_FAULT=commit fails every commit as
+ * a full disk would; ALERTGW_CRASH=before-commit / after-commit kill the
+ * process around every commit.
  */
 #ifndef AGW_STORE_H
 #define AGW_STORE_H
@@ -69,10 +73,5 @@ int store_run(struct store *s, struct err *e, const char *sql,
 int store_get_int(struct store *s, struct err *e, int64_t *v, const char *sql,
                   const char *types, ...);
 int64_t store_last_id(struct store *s);
-
-/* Fault injection for tests: when the environment variable
- * ALERTGW_FAULT names a point ("intake-commit", ...), store_fault()
- * returns 1 there. One seam, so transient paths are really run. */
-int store_fault(const char *point);
 
 #endif
