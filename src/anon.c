@@ -7,26 +7,31 @@
  *      (?<id>...) group of a match) become spans; overlaps are settled
  *      leftmost first, then by rule order (file name order, then order in
  *      the file). Each span becomes [CLASS-n].
- *   2. Between spans, the token pattern finds e-mail addresses, IPv6 and
- *      IPv4 addresses and networks, host names and words, in that order of
- *      preference at one position. Each token costs a few hash probes in
- *      the sites index; only hits are replaced. No regex ever holds a site
- *      name, so the cost does not depend on the number of sites.
+ *   2. Between spans, a hand-written scanner finds e-mail addresses,
+ *      IPv6 and IPv4 addresses and networks, host names and words, in
+ *      that order of preference at one position (see "the token scanner").
+ *      Each token costs a few hash probes in the sites index, most of them
+ *      answered by a small filter; only hits are replaced. No regex ever
+ *      holds a site name, so the cost does not depend on the number of
+ *      sites.
  *
  * Word tokens ([letters digits _] joined by '.' or '-') are looked up
  *   a) as the start of a multi-word alias ("Queen Mary University of
  *      London", any white space between the words),
  *   b) whole ("EXAMPLE-T2", "T2_XX_Example"),
- *   c) split at '_': the longest run of parts that is a name, leftmost
- *      first ("EXAMPLE-T2_DATADISK" -> "[SITE-1]_DATADISK").
- * They are not split at '-' or '.', so "RAL-LCG2" or "CVE-2024-0001" are
- * whole words, and a name inside a longer word ("general") never matches.
- * A host-shaped token that is not under a site domain is also tried whole
- * as a name ("LCG.Example.xx").
+ *   c) when they hold a '.': each part between dots, as in b) and d)
+ *      ("EXAMPLE-T2.log"),
+ *   d) split at '_' and '-': the longest run of parts that is a name,
+ *      leftmost first ("EXAMPLE-T2_DATADISK" -> "[SITE-1]_DATADISK",
+ *      "core-EXAMPLE-T2", "RAL-LCG2" for a site RAL).
+ * A name inside a longer part ("general", "RALly") never matches. A
+ * host-shaped token that is not under a site domain (nor kept) is tried
+ * as in b) to d) ("LCG.Example.xx", "cern.phish.example").
  *
- * All patterns are compiled with PCRE2_MATCH_INVALID_UTF: stray bytes of
+ * Rule patterns are compiled with PCRE2_MATCH_INVALID_UTF: stray bytes of
  * other charsets act as barriers instead of failing the match, and the
  * subject is not re-validated at every call (which would be quadratic).
+ * The scanner treats such bytes the same way.
  */
 #include "anon.h"
 
@@ -39,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -55,27 +61,25 @@
 #define ANON_MAP_MIN 64
 #define ANON_OUT_MAX ((size_t)1 << 30)    /* rules-test scratch buffers */
 
-/* Token pattern groups, in order of preference at one position. */
-enum { TOK_EMAIL = 1, TOK_IP6, TOK_IP4, TOK_HOST, TOK_WORD, TOK_GROUPS };
+/* Token kinds, in order of preference at one position. */
+enum { TOK_NONE, TOK_EMAIL, TOK_IP6, TOK_IP4, TOK_HOST, TOK_WORD };
 
-#define TOK_LABEL "[A-Za-z0-9_][A-Za-z0-9_-]*+\\."
-#define TOK_TLD "[A-Za-z][A-Za-z0-9-]*+"
-#define TOK_DQUAD "\\d{1,3}(?:\\.\\d{1,3}){3}"
-static const char anon_tok_pattern[] =
-    /* e-mail: the local part cannot hold '@', so possessive is safe */
-    "([A-Za-z0-9._%+-]++@(?:" TOK_LABEL ")+" TOK_TLD ")"
-    /* IPv6 candidate, checked by inet_pton later: any mix of groups and
-     * colons, an IPv4 tail, a zone, a prefix length */
-    "|(?<![\\w.])((?:[0-9A-Fa-f]{0,4}:){2,8}"
-    "(?:" TOK_DQUAD "|[0-9A-Fa-f]{1,4})?"
-    "(?:%[0-9A-Za-z._-]+)?(?:/\\d{1,3}(?!\\d))?)"
-    /* IPv4, with a prefix length or a GOCDB dotted netmask */
-    "|(?<![\\w.])(" TOK_DQUAD "(?:/(?:" TOK_DQUAD "|\\d{1,2}))?)"
-    "(?![\\w-]|\\.\\w)"
-    /* host name: two labels or more, the last starting with a letter */
-    "|(?<![\\w-])((?:" TOK_LABEL ")+" TOK_TLD "\\.?)(?![\\w-])"
-    /* word */
-    "|([\\p{L}\\p{N}_]++(?:[.-]++[\\p{L}\\p{N}_]++)*+)";
+/* Byte classes of the token scanner (ASCII; \w and \d as in PCRE2
+ * without UCP). */
+enum {
+    CH_W = 1,           /* [A-Za-z0-9_] */
+    CH_DIGIT = 2,       /* [0-9] */
+    CH_HEX = 4,         /* [0-9A-Fa-f] */
+    CH_ALPHA = 8,       /* [A-Za-z] */
+    CH_LOCAL = 16,      /* [A-Za-z0-9._%+-]: e-mail local part */
+    CH_LABEL = 32,      /* [A-Za-z0-9_-]: DNS label, also "[\w-]" */
+    CH_ZONE = 64,       /* [0-9A-Za-z._-]: IPv6 zone */
+    CH_START = 128      /* a token may start here: CH_LOCAL or ':' */
+};
+
+#define ANON_LABELS_MAX 128     /* DNS labels a host token holds */
+#define ANON_USERINFO_MAX 256   /* bytes looked back for "//user:pw@" */
+#define ANON_UNI2_MAX 0x800     /* code points with a 2-byte UTF-8 form */
 
 static const char *const anon_reserved[] = {"site", "host", "email", "ip",
                                             "net"};
@@ -100,18 +104,23 @@ struct anon_rule {
 
 struct anon {
     const struct sites *sites;  /* borrowed */
-    pcre2_code *tok;
-    int tok_jit;
+    unsigned char ctab[256];    /* CH_* classes of each byte */
+    /* \p{L} or \p{N}: a bit per code point up to U+07FF, PCRE2 above */
+    unsigned char uni2[ANON_UNI2_MAX / 8];
+    pcre2_code *uni;
+    int uni_jit;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jstack;
     struct anon_rule *rules;
     size_t nrules, caprules;
     uint32_t ovec;              /* ovector pairs enough for every pattern */
+    struct timespec deadline;   /* CLOCK_MONOTONIC; tv_sec 0: none */
 };
 
 struct anon_entry {
-    char *cls, *orig, *ph;
-    char *key;                  /* normalised, lower-cased original */
+    const char *cls;            /* the class's counter owns it */
+    char *orig, *ph;            /* one allocation holds orig, ph and key */
+    char *key;                  /* normalised original */
     size_t klen;
     uint32_t hash;
 };
@@ -139,6 +148,17 @@ struct anon_hit {
     const struct anon_rule *rule;
 };
 
+/* Replacements of one run, kept for the HTML writer. ph is the map's. */
+struct anon_rec {
+    size_t start, end;
+    const char *ph;
+};
+
+struct anon_recs {
+    struct anon_rec *v;
+    size_t n, cap;
+};
+
 /* State of one anon_apply or anon_scan run. */
 struct anon_run {
     const struct anon *a;
@@ -153,6 +173,10 @@ struct anon_run {
     size_t line, lpos;          /* line number at text offset lpos */
     const char *where;
     struct err *e;
+    size_t lrun_s, lrun_e;      /* last CH_LOCAL run seen: [s, e) */
+    size_t ldot;                /* first '.' at or after a point, or lrun_e */
+    int lplain;                 /* that run is all [A-Za-z0-9_] */
+    struct anon_recs *rec;      /* HTML: every replacement, or NULL */
 };
 
 /* ---- small helpers ---- */
@@ -179,15 +203,45 @@ static char *anon_strndup(const char *p, size_t len)
     return c;
 }
 
-static uint32_t hash_ci(uint32_t h, const char *p, size_t len)
+/* ASCII only (the C locale's tolower, inlined for the hot path) */
+static unsigned char lower_c(unsigned char c)
 {
-    size_t i;
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
 
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char)tolower((unsigned char)p[i]);
-        h *= 16777619u;
+/* ASCII upper case to lower case in eight bytes at once (as in sites.c):
+ * the mapping is hashed for every replacement. */
+#define ANON_ONES 0x0101010101010101ull
+
+static uint64_t lower8(uint64_t x)
+{
+    uint64_t low7 = x & (0x7f * ANON_ONES);
+    uint64_t up = (low7 + (0x80 - 'A') * ANON_ONES)
+                  & ~(low7 + (0x7f - 'Z') * ANON_ONES) & ~x
+                  & (0x80 * ANON_ONES);
+
+    return x | (up >> 2);
+}
+
+static uint32_t hash_ci(uint32_t seed, const char *p, size_t len)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    uint64_t h = seed * 0x9e3779b97f4a7c15ull, w;
+    size_t i, k;
+
+    for (i = 0; i < len; i += 8) {
+        w = 0;
+        if (len - i >= 8) {
+            memcpy(&w, b + i, 8);
+        } else {
+            for (k = 0; i + k < len; k++)
+                w |= (uint64_t)b[i + k] << (8 * k);
+        }
+        h = (h ^ lower8(w)) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
     }
-    return h;
+    h = (h ^ len) * 0xff51afd7ed558ccdull;
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 static int eq_ci(const char *a, const char *b, size_t len)
@@ -195,7 +249,7 @@ static int eq_ci(const char *a, const char *b, size_t len)
     size_t i;
 
     for (i = 0; i < len; i++)
-        if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i]))
+        if (lower_c((unsigned char)a[i]) != lower_c((unsigned char)b[i]))
             return 0;
     return 1;
 }
@@ -223,12 +277,8 @@ void anon_map_free(struct anon_map *m)
 
     if (m == NULL)
         return;
-    for (i = 0; i < m->n; i++) {
-        free(m->v[i].cls);
+    for (i = 0; i < m->n; i++)
         free(m->v[i].orig);
-        free(m->v[i].ph);
-        free(m->v[i].key);
-    }
     for (i = 0; i < m->nctr; i++)
         free(m->ctr[i].cls);
     free(m->v);
@@ -255,8 +305,11 @@ int anon_map_get(const struct anon_map *m, size_t i, const char **cls,
 
 static uint32_t map_hash(const char *cls, const char *key, size_t klen)
 {
-    uint32_t h = hash_ci(2166136261u, cls, strlen(cls) + 1);
+    uint32_t h = 2166136261u;
+    const char *c;
 
+    for (c = cls; *c; c++)      /* classes are short */
+        h = (h ^ (unsigned char)*c) * 16777619u;
     return hash_ci(h, key, klen);
 }
 
@@ -333,9 +386,12 @@ static struct anon_counter *map_counter(struct anon_map *m, const char *cls)
 static int map_push(struct anon_map *m, const char *cls, const char *orig,
                     size_t olen, const char *key, size_t klen, const char *ph)
 {
+    struct anon_counter *c = map_counter(m, cls);
     struct anon_entry *en;
+    size_t plen = strlen(ph);
+    char *blk;
 
-    if ((m->n + 1) * 2 > m->nslot && map_rehash(m) != 0)
+    if (c == NULL || ((m->n + 1) * 2 > m->nslot && map_rehash(m) != 0))
         return -1;
     if (m->n == m->cap) {
         size_t ncap = m->cap ? m->cap * 2 : 16;
@@ -346,18 +402,20 @@ static int map_push(struct anon_map *m, const char *cls, const char *orig,
         m->v = en;
         m->cap = ncap;
     }
-    en = &m->v[m->n];
-    en->cls = strdup(cls);
-    en->orig = anon_strndup(orig, olen);
-    en->ph = strdup(ph);
-    en->key = anon_strndup(key, klen);
-    if (!en->cls || !en->orig || !en->ph || !en->key) {
-        free(en->cls);
-        free(en->orig);
-        free(en->ph);
-        free(en->key);
+    /* one block: "orig\0ph\0key\0", all bounded by the callers */
+    blk = malloc(olen + plen + klen + 3);
+    if (blk == NULL)
         return -1;
-    }
+    en = &m->v[m->n];
+    en->cls = c->cls;
+    en->orig = blk;
+    memcpy(en->orig, orig, olen);
+    en->orig[olen] = '\0';
+    en->ph = en->orig + olen + 1;
+    memcpy(en->ph, ph, plen + 1);
+    en->key = en->ph + plen + 1;
+    memcpy(en->key, key, klen);
+    en->key[klen] = '\0';
     en->klen = klen;
     en->hash = map_hash(cls, key, klen);
     m->n++;
@@ -465,24 +523,52 @@ int anon_map_add(struct anon_map *m, const char *cls, const char *original,
     return 0;
 }
 
+/* s then n in decimal at ph[*w]; snprintf was a visible cost here. */
+static int ph_put(char *ph, size_t *w, const char *s, unsigned long n)
+{
+    char d[24];
+    size_t k = 0, len = strlen(s);
+
+    do {
+        d[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    if (*w + len + k >= ANON_PH_MAX)
+        return -1;
+    memcpy(ph + *w, s, len);
+    *w += len;
+    while (k > 0)
+        ph[(*w)++] = d[--k];
+    ph[*w] = '\0';
+    return 0;
+}
+
 static int ph_format(char *ph, const char *cls, unsigned long n,
                      unsigned long site_no)
 {
-    char up[ANON_CLASS_MAX + 1];
-    size_t i;
-    int w;
+    char up[ANON_CLASS_MAX + 3];
+    size_t i, w = 0;
 
-    if (strcmp(cls, "host") == 0)
-        w = snprintf(ph, ANON_PH_MAX, "host%lu.site%lu.invalid", n, site_no);
-    else if (strcmp(cls, "email") == 0)
-        w = snprintf(ph, ANON_PH_MAX, "user%lu@site%lu.invalid", n, site_no);
-    else {
-        for (i = 0; cls[i] && i < ANON_CLASS_MAX; i++)
-            up[i] = (char)toupper((unsigned char)cls[i]);
-        up[i] = '\0';
-        w = snprintf(ph, ANON_PH_MAX, "[%s-%lu]", up, n);
+    if (strcmp(cls, "host") == 0 || strcmp(cls, "email") == 0) {
+        int host = cls[0] == 'h';
+
+        if (ph_put(ph, &w, host ? "host" : "user", n) != 0
+            || ph_put(ph, &w, host ? ".site" : "@site", site_no) != 0
+            || w + sizeof ".invalid" > ANON_PH_MAX)
+            return -1;
+        memcpy(ph + w, ".invalid", sizeof ".invalid");
+        return 0;
     }
-    return w < 0 || w >= ANON_PH_MAX ? -1 : 0;
+    up[0] = '[';
+    for (i = 0; cls[i] && i < ANON_CLASS_MAX; i++)
+        up[i + 1] = (char)toupper((unsigned char)cls[i]);
+    up[i + 1] = '-';
+    up[i + 2] = '\0';
+    if (ph_put(ph, &w, up, n) != 0 || w + 2 > ANON_PH_MAX)
+        return -1;
+    ph[w++] = ']';
+    ph[w] = '\0';
+    return 0;
 }
 
 /* The placeholder of an original, made on first sight. site_no is used
@@ -644,6 +730,25 @@ static int run_scan_hit(struct anon_run *r, const struct anon_hit *h)
                    sites_name(r->sites, (size_t)h->site), r->where);
 }
 
+static int recs_push(struct anon_recs *rs, size_t s, size_t e,
+                     const char *ph)
+{
+    if (rs->n == rs->cap) {
+        size_t ncap = rs->cap ? rs->cap * 2 : 16;
+        struct anon_rec *v = realloc(rs->v, ncap * sizeof *v);
+
+        if (v == NULL)
+            return -1;
+        rs->v = v;
+        rs->cap = ncap;
+    }
+    rs->v[rs->n].start = s;
+    rs->v[rs->n].end = e;
+    rs->v[rs->n].ph = ph;
+    rs->n++;
+    return 0;
+}
+
 static int run_hit(struct anon_run *r, const struct anon_hit *h)
 {
     const char *ph;
@@ -663,6 +768,8 @@ static int run_hit(struct anon_run *r, const struct anon_hit *h)
                               r->text + h->start, h->end - h->start, ph,
                               hit_what(h)) != 0)
         return err_set(r->e, ERR_NOMEM, "out of memory listing changes");
+    if (r->rec && recs_push(r->rec, h->start, h->end, ph) != 0)
+        return err_set(r->e, ERR_NOMEM, "out of memory for HTML");
     r->copied = h->end;
     return 0;
 }
@@ -699,6 +806,7 @@ static int is_userinfo(const struct anon_run *r, size_t s, size_t from)
 }
 
 static int tok_host(struct anon_run *r, size_t s, size_t e);
+static int tok_dotted(struct anon_run *r, size_t s, size_t e);
 
 static int tok_email(struct anon_run *r, size_t s, size_t e, size_t from)
 {
@@ -747,15 +855,23 @@ static int tok_host(struct anon_run *r, size_t s, size_t e)
     if (r->text[e - 1] == '.')
         h.end = --e;    /* the final dot stays, it may end a sentence */
     h.site = sites_match_host(r->sites, r->text + s, e - s, &dlen);
+    if (h.site < 0 && sites_is_kept(r->sites, r->text + s, e - s))
+        return 0;
     if (h.site < 0)
-        return hit_site(r, s, e, sites_lookup_name(r->sites, r->text + s,
-                                                   e - s));
+        return tok_dotted(r, s, e);
     h.is_domain = dlen == e - s;
     return run_hit(r, &h);
 }
 
-/* Parts of a word split at '_': the longest run of up to ANON_PARTS_MAX
- * parts that is a name, leftmost first. */
+static int is_part_sep(char c)
+{
+    return c == '_' || c == '-';
+}
+
+/* Parts of a word split at '_' and '-': the longest run of up to
+ * ANON_PARTS_MAX parts that is a name, leftmost first
+ * ("EXAMPLE-T2_DATADISK", "core-EXAMPLE-T2", "RAL-LCG2" for a site RAL).
+ * A name inside a part ("general", "RALly") is never one. */
 static int tok_parts(struct anon_run *r, size_t s, size_t e)
 {
     const char *t = r->text;
@@ -763,12 +879,11 @@ static int tok_parts(struct anon_run *r, size_t s, size_t e)
     long site = -1;
 
     while (p < e) {
-        while (p < e && t[p] == '_')
+        while (p < e && is_part_sep(t[p]))
             p++;
         for (n = 0, q = p; q < e && n < ANON_PARTS_MAX; q++) {
-            const char *u = memchr(t + q, '_', e - q);
-
-            q = u ? (size_t)(u - t) : e;
+            while (q < e && !is_part_sep(t[q]))
+                q++;
             ends[n++] = q;
         }
         if (n == 0)
@@ -787,41 +902,406 @@ static int tok_parts(struct anon_run *r, size_t s, size_t e)
     return 0;
 }
 
+/* The last '.' in t[s..q), or s. */
+static size_t dotted_prev(const char *t, size_t s, size_t q)
+{
+    while (q > s && t[q - 1] != '.')
+        q--;
+    return q > s ? q - 1 : s;
+}
+
+/* A dotted token that is neither under a site domain nor a name whole
+ * ("LCG.Example.xx" is): each part between dots is looked up as a name,
+ * so "EXAMPLE-T2.log" or "ral.phish.example" lose the name. An attacker
+ * domain that holds a site's name as a label names its victim too. */
+static int tok_dotted(struct anon_run *r, size_t s, size_t e)
+{
+    const char *t = r->text;
+    size_t p = s, q, i;
+    long site = sites_lookup_name(r->sites, t + s, e - s);
+    struct anon_hit h = {HIT_HOST, s, e, -1, 0, NULL};
+    size_t dlen;
+
+    if (site >= 0 || memchr(t + s, '.', e - s) == NULL)
+        return hit_site(r, s, e, site);
+    /* a host name with a file name extension after it ("wn01.grid.inst.
+     * example.log"): the longest prefix under a site domain */
+    for (q = e; q > s && (q = dotted_prev(t, s, q)) > s;) {
+        h.site = sites_match_host(r->sites, t + s, q - s, &dlen);
+        if (h.site >= 0 && !sites_is_kept(r->sites, t + s, q - s)) {
+            h.end = q;
+            h.is_domain = dlen == q - s;
+            return run_hit(r, &h);
+        }
+    }
+    for (; p < e; p = q + 1) {
+        const char *d = memchr(t + p, '.', e - p);
+
+        q = d ? (size_t)(d - t) : e;
+        if (q == p)
+            continue;
+        site = sites_lookup_name(r->sites, t + p, q - p);
+        if (site >= 0 && hit_site(r, p, q, site) != 0)
+            return -1;
+        for (i = p; site < 0 && i < q; i++)
+            if (is_part_sep(t[i])) {
+                if (tok_parts(r, p, q) != 0)
+                    return -1;
+                break;
+            }
+    }
+    return 0;
+}
+
 static int tok_word(struct anon_run *r, size_t s, size_t e, size_t to,
                     size_t *next)
 {
-    size_t mlen;
-    long site = sites_match_phrase(r->sites, r->text + s, to - s, &mlen);
+    size_t mlen, i;
+    long site = sites_match_word(r->sites, r->text + s, e - s, to - s,
+                                 &mlen);
 
     if (site >= 0) {
         *next = s + mlen;
         return hit_site(r, s, s + mlen, site);
     }
-    site = sites_lookup_name(r->sites, r->text + s, e - s);
-    if (site >= 0)
-        return hit_site(r, s, e, site);
-    if (memchr(r->text + s, '_', e - s))
-        return tok_parts(r, s, e);
+    for (i = s; i < e; i++)     /* not memchr: words are short */
+        if (r->text[i] == '.')
+            return tok_dotted(r, s, e);
+    for (i = s; i < e; i++)
+        if (is_part_sep(r->text[i]))
+            return tok_parts(r, s, e);
     return 0;
 }
 
-static int tok_one(struct anon_run *r, int g, size_t from, size_t to,
-                   size_t *next)
+static int tok_one(struct anon_run *r, int kind, size_t s, size_t e,
+                   size_t from, size_t to, size_t *next)
 {
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
-    size_t s = ov[2 * g], e = ov[2 * g + 1];
-
-    switch (g) {
+    switch (kind) {
     case TOK_EMAIL:
         return tok_email(r, s, e, from);
     case TOK_IP6:
     case TOK_IP4:
-        return tok_ip(r, s, e, from, to, g == TOK_IP6);
+        return tok_ip(r, s, e, from, to, kind == TOK_IP6);
     case TOK_HOST:
         return tok_host(r, s, e);
     default:
         return tok_word(r, s, e, to, next);
     }
+}
+
+/* ---- the token scanner ----
+ *
+ * Hand-written; it replaced one PCRE2 alternation that cost more than all
+ * the lookups together. At each place where a token may start it tries,
+ * in this order, what these patterns would match there (possessive where
+ * marked '+' after a quantifier, backtracking elsewhere):
+ *
+ *   e-mail  [A-Za-z0-9._%+-]++@(?:LABEL\.)+TLD
+ *   IPv6    (?<![\w.])(?:[0-9A-Fa-f]{0,4}:){2,8}(?:DQUAD|[0-9A-Fa-f]{1,4})?
+ *           (?:%[0-9A-Za-z._-]+)?(?:/\d{1,3}(?!\d))?
+ *   IPv4    (?<![\w.])DQUAD(?:/(?:DQUAD|\d{1,2}))?(?![\w-]|\.\w)
+ *   host    (?<![\w-])(?:LABEL\.)+TLD\.?(?![\w-])
+ *   word    [\p{L}\p{N}_]++(?:[.-]++[\p{L}\p{N}_]++)*+
+ *
+ * with LABEL [A-Za-z0-9_][A-Za-z0-9_-]*+, TLD [A-Za-z][A-Za-z0-9-]*+ and
+ * DQUAD \d{1,3}(?:\.\d{1,3}){3}. IPv6 candidates are loose; inet_pton
+ * decides later. Look-behind sees the text before `from`, look-ahead stops
+ * at `to`. Bytes that are not UTF-8 are barriers, as PCRE2's
+ * MATCH_INVALID_UTF made them. Every step is bounded or cached so that
+ * no input makes the scan worse than linear. */
+
+static int ch_at(const struct anon_run *r, size_t i, size_t to,
+                 unsigned bits)
+{
+    return i < to && (r->a->ctab[(unsigned char)r->text[i]] & bits);
+}
+
+static int byte_at(const struct anon_run *r, size_t i, size_t to, char c)
+{
+    return i < to && r->text[i] == c;
+}
+
+/* (?<![class]) at p, class being bits or the byte extra (-1: none) */
+static int behind_ok(const struct anon_run *r, size_t p, unsigned bits,
+                     int extra)
+{
+    unsigned char c;
+
+    if (p == 0)
+        return 1;
+    c = (unsigned char)r->text[p - 1];
+    return !(r->a->ctab[c] & bits) && (int)c != extra;
+}
+
+/* End of the run of bytes in bits from i, at most max bytes long. */
+static size_t run_of(const struct anon_run *r, size_t i, size_t to,
+                     unsigned bits, size_t max)
+{
+    size_t lim = to - i > max ? i + max : to;
+
+    while (i < lim && (r->a->ctab[(unsigned char)r->text[i]] & bits))
+        i++;
+    return i;
+}
+
+/* Length of the UTF-8 sequence at i when it is a letter or a number,
+ * else 0 (also for bytes that are not UTF-8). */
+static size_t uni_word(struct anon_run *r, size_t i, size_t to)
+{
+    const unsigned char *u = (const unsigned char *)r->text + i;
+    size_t n = u[0] >= 0xf0 ? 4 : u[0] >= 0xe0 ? 3 : 2, k;
+    uint32_t cp;
+    int rc;
+
+    if (u[0] < 0xc2 || u[0] > 0xf4 || to - i < n)
+        return 0;
+    for (k = 1; k < n; k++)
+        if ((u[k] & 0xc0) != 0x80)
+            return 0;
+    if (n == 2) {
+        cp = (uint32_t)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+        return r->a->uni2[cp >> 3] >> (cp & 7) & 1 ? 2 : 0;
+    }
+    /* overlong, surrogate and out-of-range forms are not UTF-8 */
+    if ((u[0] == 0xe0 && u[1] < 0xa0) || (u[0] == 0xed && u[1] >= 0xa0)
+        || (u[0] == 0xf0 && u[1] < 0x90) || (u[0] == 0xf4 && u[1] >= 0x90))
+        return 0;
+    rc = r->a->uni_jit
+             ? pcre2_jit_match(r->a->uni, u, n, 0, 0, r->md, r->a->mctx)
+             : pcre2_match(r->a->uni, u, n, 0, 0, r->md, r->a->mctx);
+    return rc > 0 ? n : 0;
+}
+
+/* [\p{L}\p{N}_]++ from i */
+static size_t word_run(struct anon_run *r, size_t i, size_t to)
+{
+    while (i < to) {
+        unsigned char c = (unsigned char)r->text[i];
+        size_t n;
+
+        if (c < 0x80) {
+            if (!(r->a->ctab[c] & CH_W))
+                break;
+            i++;
+        } else if ((n = uni_word(r, i, to)) > 0) {
+            i += n;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+static size_t m_word(struct anon_run *r, size_t p, size_t to)
+{
+    size_t q = word_run(r, p, to);
+
+    while (q > p && q < to && (r->text[q] == '.' || r->text[q] == '-')) {
+        size_t d = q, w;
+
+        while (d < to && (r->text[d] == '.' || r->text[d] == '-'))
+            d++;
+        w = word_run(r, d, to);
+        if (w == d)
+            break;
+        q = w;
+    }
+    return q;
+}
+
+/* (?:LABEL\.)+TLD at p, then for a host \.?(?![\w-]); the group gives
+ * labels back from the right until the rest matches. 0: no match. */
+static size_t m_domain(const struct anon_run *r, size_t p, size_t to,
+                       int host)
+{
+    size_t x[ANON_LABELS_MAX], n = 0, q = p, k;
+
+    while (n < ANON_LABELS_MAX && ch_at(r, q, to, CH_W)) {
+        size_t y = run_of(r, q, to, CH_LABEL, SIZE_MAX);
+
+        if (!byte_at(r, y, to, '.'))
+            break;
+        q = x[n++] = y + 1;
+    }
+    for (k = n; k > 0; k--) {
+        size_t z = x[k - 1];
+
+        if (!ch_at(r, z, to, CH_ALPHA))
+            continue;
+        while (z < to && r->text[z] != '_' && ch_at(r, z, to, CH_LABEL))
+            z++;
+        if (!host)
+            return z;
+        if (byte_at(r, z, to, '.') && !ch_at(r, z + 1, to, CH_LABEL))
+            return z + 1;
+        if (!ch_at(r, z, to, CH_LABEL))
+            return z;
+    }
+    return 0;
+}
+
+/* DQUAD at p: its end (the last group takes up to three digits), or 0. */
+static size_t m_dquad(const struct anon_run *r, size_t p, size_t to)
+{
+    size_t q = p, d;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        d = run_of(r, q, to, CH_DIGIT, 4);
+        if (d == q || (i < 3 && (d - q > 3 || !byte_at(r, d, to, '.'))))
+            return 0;
+        q = i < 3 ? d + 1 : (d - q > 3 ? q + 3 : d);
+    }
+    return q;
+}
+
+/* (?![\w-]|\.\w) at e */
+static int ip4_end_ok(const struct anon_run *r, size_t e, size_t to)
+{
+    if (ch_at(r, e, to, CH_LABEL))
+        return 0;
+    return !(byte_at(r, e, to, '.') && ch_at(r, e + 1, to, CH_W));
+}
+
+static size_t m_ip4(const struct anon_run *r, size_t p, size_t to)
+{
+    size_t e, m, d;
+
+    if (!behind_ok(r, p, CH_W, '.') || (e = m_dquad(r, p, to)) == 0)
+        return 0;
+    if (byte_at(r, e, to, '/')) {
+        m = m_dquad(r, e + 1, to);
+        if (m && ip4_end_ok(r, m, to))
+            return m;
+        d = run_of(r, e + 1, to, CH_DIGIT, 3);
+        if (d > e + 1 && d - (e + 1) <= 2 && ip4_end_ok(r, d, to))
+            return d;
+    }
+    return ip4_end_ok(r, e, to) ? e : 0;
+}
+
+static size_t m_ip6(const struct anon_run *r, size_t p, size_t to)
+{
+    size_t q = p, h, d;
+    int groups = 0;
+
+    if (!behind_ok(r, p, CH_W, '.'))
+        return 0;
+    for (; groups < 8; groups++) {
+        h = run_of(r, q, to, CH_HEX, 5);
+        if (h - q > 4 || !byte_at(r, h, to, ':'))
+            break;
+        q = h + 1;
+    }
+    if (groups < 2)
+        return 0;
+    d = m_dquad(r, q, to);
+    q = d ? d : run_of(r, q, to, CH_HEX, 4);
+    if (byte_at(r, q, to, '%') && ch_at(r, q + 1, to, CH_ZONE))
+        q = run_of(r, q + 1, to, CH_ZONE, SIZE_MAX);
+    if (byte_at(r, q, to, '/')) {
+        d = run_of(r, q + 1, to, CH_DIGIT, 4);
+        if (d > q + 1 && d - (q + 1) <= 3)
+            q = d;
+    }
+    return q;
+}
+
+/* The CH_LOCAL run holding p, and whether a '.' follows p inside it.
+ * Cached: p only grows within one scan, and a long run (base64, a
+ * URL) holds many tokens that would each scan it again. */
+static size_t local_run(struct anon_run *r, size_t p, size_t to, int *dot)
+{
+    const unsigned char *ct = r->a->ctab;
+    const char *t = r->text;
+    size_t i;
+
+    if (p >= r->lrun_e || p < r->lrun_s) {
+        r->ldot = SIZE_MAX;
+        r->lplain = 1;
+        for (i = p; i < to && (ct[(unsigned char)t[i]] & CH_LOCAL); i++) {
+            if (ct[(unsigned char)t[i]] & CH_W)
+                continue;
+            r->lplain = 0;
+            if (t[i] == '.' && r->ldot == SIZE_MAX)
+                r->ldot = i;
+        }
+        r->lrun_s = p;
+        r->lrun_e = i;
+        if (r->ldot == SIZE_MAX)
+            r->ldot = i;
+    } else if (r->ldot < p) {
+        for (i = p; i < r->lrun_e && t[i] != '.'; i++)
+            ;
+        r->ldot = i;
+    }
+    *dot = r->ldot < r->lrun_e;
+    return r->lrun_e;
+}
+
+/* The token starting at p (ASCII byte of class CH_START): kind, end. */
+static int tok_find(struct anon_run *r, size_t p, size_t to, size_t *end)
+{
+    unsigned c = r->a->ctab[(unsigned char)r->text[p]];
+    int dot = 0;
+
+    if (c & CH_LOCAL) {
+        size_t q = local_run(r, p, to, &dot);
+
+        /* the common case, a plain ASCII word: nothing else can start */
+        if (r->lplain && (q == to || ((unsigned char)r->text[q] < 0x80
+                                      && r->text[q] != '@'
+                                      && r->text[q] != ':'))) {
+            *end = q;
+            return TOK_WORD;
+        }
+        if (q > p && byte_at(r, q, to, '@')
+            && (*end = m_domain(r, q + 1, to, 0)) != 0)
+            return TOK_EMAIL;
+    }
+    if ((c & CH_HEX) || r->text[p] == ':')
+        if ((*end = m_ip6(r, p, to)) != 0)
+            return TOK_IP6;
+    if (!(c & CH_W))
+        return TOK_NONE;
+    if (dot && (c & CH_DIGIT) && (*end = m_ip4(r, p, to)) != 0)
+        return TOK_IP4;
+    if (dot && behind_ok(r, p, CH_LABEL, -1)
+        && (*end = m_domain(r, p, to, 1)) != 0)
+        return TOK_HOST;
+    *end = m_word(r, p, to);
+    return TOK_WORD;
+}
+
+/* Every token of text[from..to) looked up and handed to run_hit. */
+static int run_tokens(struct anon_run *r, size_t from, size_t to)
+{
+    size_t p = from, end = 0, next;
+
+    r->lrun_s = r->lrun_e = 0;
+    r->ldot = SIZE_MAX;
+    while (p < to) {
+        unsigned char c = (unsigned char)r->text[p];
+        int kind = TOK_NONE;
+
+        if (c >= 0x80) {
+            if (uni_word(r, p, to) > 0) {
+                kind = TOK_WORD;
+                end = m_word(r, p, to);
+            }
+        } else if (r->a->ctab[c] & CH_START) {
+            kind = tok_find(r, p, to, &end);
+        }
+        if (kind == TOK_NONE) {
+            p++;
+            continue;
+        }
+        next = end;
+        if (tok_one(r, kind, p, end, from, to, &next) != 0)
+            return -1;
+        p = next;
+    }
+    return 0;
 }
 
 static int match_fail(struct err *e, const char *what, int rc)
@@ -830,31 +1310,6 @@ static int match_fail(struct err *e, const char *what, int rc)
 
     snprintf(m, sizeof m, "%s: match failed (alert held)", what);
     return pcre_err(e, ERR_DATA, m, rc);
-}
-
-/* Every token of text[from..to) looked up and handed to run_hit. */
-static int run_tokens(struct anon_run *r, size_t from, size_t to)
-{
-    size_t off = from, next;
-    int rc, g;
-
-    while (off < to) {
-        PCRE2_SIZE *ov;
-
-        rc = run_match(r, r->a->tok, r->a->tok_jit, to, off);
-        if (rc == PCRE2_ERROR_NOMATCH)
-            return 0;
-        if (rc < 0)
-            return match_fail(r->e, "token pattern", rc);
-        ov = pcre2_get_ovector_pointer(r->md);
-        for (g = TOK_EMAIL; g < rc && ov[2 * g] == PCRE2_UNSET; g++)
-            ;
-        next = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
-        if (g < rc && tok_one(r, g, from, to, &next) != 0)
-            return -1;
-        off = next;
-    }
-    return 0;
 }
 
 /* ---- one run: rules ---- */
@@ -897,6 +1352,22 @@ static size_t next_char(const char *t, size_t len, size_t off)
     return off;
 }
 
+/* Past the deadline of anon_set_deadline: a rule that stays under its
+ * PCRE2 limits on each match can still take long over many matches. */
+static int anon_late(const struct anon_run *r, const char *what)
+{
+    struct timespec now;
+    const struct timespec *d = &r->a->deadline;
+
+    if (d->tv_sec == 0 || clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+        return 0;
+    if (now.tv_sec < d->tv_sec ||
+        (now.tv_sec == d->tv_sec && now.tv_nsec <= d->tv_nsec))
+        return 0;
+    return err_set(r->e, ERR_DATA, "%s: over the time budget of one alert "
+                   "(alert held)", what);
+}
+
 static int rule_spans(struct anon_run *r, const struct anon_rule *rule,
                       struct anon_spans *sp)
 {
@@ -904,7 +1375,11 @@ static int rule_spans(struct anon_run *r, const struct anon_rule *rule,
 
     while (off <= r->len) {
         PCRE2_SIZE *ov, s, e;
-        int rc = run_match(r, rule->code, rule->jit, r->len, off);
+        int rc = anon_late(r, rule->name);
+
+        if (rc != 0)
+            return rc;
+        rc = run_match(r, rule->code, rule->jit, r->len, off);
 
         if (rc == PCRE2_ERROR_NOMATCH)
             return 0;
@@ -979,10 +1454,10 @@ static int run_body(struct anon_run *r)
 static int run_apply(const struct anon *a, const struct sites *sites,
                      struct anon_map *m, const char *in, size_t len,
                      struct buf *out, struct anon_changes *changes,
-                     struct err *e)
+                     struct anon_recs *rec, struct err *e)
 {
     struct anon_run r = {a, sites, m, in, len, NULL, out, 0, changes,
-                         1, 0, NULL, e};
+                         1, 0, NULL, e, 0, 0, 0, 0, rec};
     size_t out0 = out->len, ch0 = changes ? changes->n : 0;
     int rc;
 
@@ -1010,14 +1485,14 @@ int anon_apply(const struct anon *a, struct anon_map *m, const char *in,
                size_t len, struct buf *out, struct anon_changes *changes,
                struct err *e)
 {
-    return run_apply(a, a->sites, m, in, len, out, changes, e);
+    return run_apply(a, a->sites, m, in, len, out, changes, NULL, e);
 }
 
 int anon_scan(const struct anon *a, const char *text, size_t len,
               const char *where, struct err *e)
 {
     struct anon_run r = {a, a->sites, NULL, text, len, NULL, NULL, 0, NULL,
-                         1, 0, where, e};
+                         1, 0, where, e, 0, 0, 0, 0, NULL};
     int rc;
 
     if (a->sites == NULL)
@@ -1027,6 +1502,423 @@ int anon_scan(const struct anon *a, const char *text, size_t len,
         return err_set(e, ERR_NOMEM, "out of memory for match data");
     rc = run_tokens(&r, 0, len);
     pcre2_match_data_free(r.md);
+    return rc;
+}
+
+/* ---- HTML ----
+ *
+ * An HTML part is matched as a reader sees it: a shadow text holds the
+ * text with entities decoded (&#46; &amp; &nbsp; ...), attribute values and
+ * comments, each byte remembering the range of the HTML it came from.
+ * Inline tags without attributes (<b>, </span>) take no room, so
+ * "cern</b>.ch" reads "cern.ch"; other tags read as a line break, and
+ * attribute values and comments are fenced by a byte no token or alias
+ * crosses. The rules and lookups run on the shadow; the writer copies the
+ * HTML between replacements untouched, writes each placeholder escaped,
+ * and keeps the tags a replacement covered, so the output is still HTML.
+ * Limitation: an inline tag with attributes inside a name ("cern<span
+ * class=x>.ch") splits it. */
+
+/* Between attribute values, comments and text: a line break for the
+ * rules (which mostly stop at white space), and a byte no token or alias
+ * holds. A replacement that still crosses one fails (alert held). */
+#define ANON_HTML_FENCE "\n\x01\n"
+#define ANON_FENCE_LEN 3
+#define ANON_ENTITY_MAX 12      /* bytes of "&name;" or "&#x10ffff;" */
+
+struct html_shadow {
+    struct buf s;               /* the text a reader sees */
+    size_t *os, *oe;            /* per byte of s: its source [os, oe) */
+    size_t cap;
+};
+
+static int sh_put(struct html_shadow *sh, const char *p, size_t n,
+                  size_t os, size_t oe)
+{
+    size_t i;
+
+    if (sh->s.len + n > sh->cap) {
+        size_t ncap = (sh->s.len + n) * 2 + 64;
+        size_t *a = realloc(sh->os, ncap * sizeof *a), *b;
+
+        if (a == NULL)
+            return -1;
+        sh->os = a;
+        b = realloc(sh->oe, ncap * sizeof *b);
+        if (b == NULL)
+            return -1;
+        sh->oe = b;
+        sh->cap = ncap;
+    }
+    for (i = 0; i < n; i++) {
+        sh->os[sh->s.len + i] = os;
+        sh->oe[sh->s.len + i] = oe;
+    }
+    return buf_append(&sh->s, p, n) == 0 ? 0 : -1;
+}
+
+static size_t utf8_put(uint32_t cp, char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xc0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | cp >> 18);
+    o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+    o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+    o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* &#N; &#xH; (';' optional, as browsers read it) */
+static size_t entity_num(const char *p, size_t len, uint32_t *cp)
+{
+    size_t i = 2;
+    int hex = i < len && (p[i] == 'x' || p[i] == 'X'), digits = 0;
+    uint32_t v = 0;
+
+    i += (size_t)hex;
+    for (; i < len && digits < 8; i++, digits++) {
+        int c = (unsigned char)p[i], d;
+
+        if (isdigit(c))
+            d = c - '0';
+        else if (hex && isxdigit(c))
+            d = tolower(c) - 'a' + 10;
+        else
+            break;
+        v = v * (hex ? 16u : 10u) + (uint32_t)d;
+    }
+    if (digits == 0 || v == 0 || v > 0x10ffff || (v >= 0xd800 && v < 0xe000))
+        return 0;
+    *cp = v;
+    return i < len && p[i] == ';' ? i + 1 : i;
+}
+
+/* The entity at p ('&'): its length, the decoded bytes in o, *n of them;
+ * 0 when it is no entity we read (then it stays as it is). */
+static size_t html_entity(const char *p, size_t len, char *o, size_t *n)
+{
+    static const struct {
+        const char *name;
+        uint32_t cp;
+    } named[] = {{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'},
+                 {"apos", '\''}, {"nbsp", ' '}, {"period", '.'},
+                 {"commat", '@'}, {"colon", ':'}, {"sol", '/'},
+                 {"lowbar", '_'}, {"hyphen", '-'}, {"dash", '-'}};
+    uint32_t cp = 0;
+    size_t k, i, nl;
+
+    if (len > ANON_ENTITY_MAX)
+        len = ANON_ENTITY_MAX;
+    if (len > 2 && p[1] == '#') {
+        k = entity_num(p, len, &cp);
+    } else {
+        for (k = 0, i = 0; i < sizeof named / sizeof *named; i++) {
+            nl = strlen(named[i].name);
+            if (len > nl + 1 && memcmp(p + 1, named[i].name, nl) == 0
+                && p[nl + 1] == ';') {
+                cp = named[i].cp;
+                k = nl + 2;
+                break;
+            }
+        }
+    }
+    if (k)
+        *n = utf8_put(cp, o);
+    return k;
+}
+
+/* Text (or an attribute value) p[from..to) into the shadow, decoded. */
+static int sh_text(struct html_shadow *sh, const char *p, size_t from,
+                   size_t to)
+{
+    size_t i = from, run = from, k, n;
+    char o[4];
+
+    while (i < to) {
+        if (p[i] != '&' || (k = html_entity(p + i, to - i, o, &n)) == 0) {
+            i++;
+            continue;
+        }
+        for (; run < i; run++)
+            if (sh_put(sh, p + run, 1, run, run + 1) != 0)
+                return -1;
+        if (sh_put(sh, o, n, i, i + k) != 0)
+            return -1;
+        i += k;
+        run = i;
+    }
+    for (; run < to; run++)
+        if (sh_put(sh, p + run, 1, run, run + 1) != 0)
+            return -1;
+    return 0;
+}
+
+static int is_inline_tag(const char *name, size_t n)
+{
+    static const char *const tags[] = {"a", "b", "i", "u", "s", "em",
+        "strong", "span", "font", "small", "big", "code", "tt", "sub",
+        "sup", "abbr", "mark", "q", "wbr", "kbd", "samp", "var", "del",
+        "ins", "strike", "cite", "dfn", "bdi", "bdo", "time", "data"};
+    size_t i;
+
+    for (i = 0; i < sizeof tags / sizeof *tags; i++)
+        if (strlen(tags[i]) == n && strncasecmp(tags[i], name, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* End of the markup at p[i] ('<'): past its '>' (quotes respected), or
+ * past "-->" for a comment; len when unterminated. */
+static size_t tag_end(const char *p, size_t len, size_t i)
+{
+    char q = 0;
+
+    if (len - i >= 4 && memcmp(p + i, "<!--", 4) == 0) {
+        const char *e = memmem(p + i + 4, len - i - 4, "-->", 3);
+
+        return e ? (size_t)(e - p) + 3 : len;
+    }
+    for (i++; i < len; i++) {
+        if (q) {
+            q = p[i] == q ? 0 : q;
+        } else if (p[i] == '"' || p[i] == '\'') {
+            q = p[i];
+        } else if (p[i] == '>') {
+            return i + 1;
+        }
+    }
+    return len;
+}
+
+/* Attribute values of the tag p[ts..te) into the shadow, fenced. */
+static int sh_attrs(struct html_shadow *sh, const char *p, size_t ts,
+                    size_t te, int *any)
+{
+    size_t i = ts, vs, ve;
+
+    *any = 0;
+    while (i < te) {
+        if (p[i] != '=') {
+            i++;
+            continue;
+        }
+        for (i++; i < te && isspace((unsigned char)p[i]); i++)
+            ;
+        if (i < te && (p[i] == '"' || p[i] == '\'')) {
+            const char *q = memchr(p + i + 1, p[i], te - i - 1);
+
+            vs = i + 1;
+            ve = q ? (size_t)(q - p) : te - 1;
+        } else {
+            for (vs = i; i < te && !isspace((unsigned char)p[i])
+                         && p[i] != '>'; i++)
+                ;
+            ve = i;
+        }
+        if (sh_put(sh, ANON_HTML_FENCE, ANON_FENCE_LEN, vs, vs) != 0
+            || sh_text(sh, p, vs, ve) != 0)
+            return -1;
+        *any = 1;
+        i = ve + 1;
+    }
+    return 0;
+}
+
+static int sh_markup(struct html_shadow *sh, const char *p, size_t ts,
+                     size_t te)
+{
+    size_t n = ts + 1, ns;
+    int any = 0;
+
+    if (te - ts >= 4 && memcmp(p + ts, "<!--", 4) == 0) {
+        size_t ce = te - ts >= 7 ? te - 3 : te;
+
+        return sh_put(sh, ANON_HTML_FENCE, ANON_FENCE_LEN, ts, ts)
+                       || sh_text(sh, p, ts + 4, ce)
+                       || sh_put(sh, ANON_HTML_FENCE, ANON_FENCE_LEN, te, te)
+                   ? -1 : 0;
+    }
+    if (n < te && p[n] == '/')
+        n++;
+    for (ns = n; n < te && isalnum((unsigned char)p[n]); n++)
+        ;
+    if (sh_attrs(sh, p, n, te, &any) != 0)
+        return -1;
+    if (any)
+        return sh_put(sh, ANON_HTML_FENCE, ANON_FENCE_LEN, te, te);
+    if (is_inline_tag(p + ns, n - ns))
+        return 0;
+    return sh_put(sh, "\n", 1, ts, te);
+}
+
+static void sh_free(struct html_shadow *sh)
+{
+    buf_free(&sh->s);
+    free(sh->os);
+    free(sh->oe);
+}
+
+static int sh_build(struct html_shadow *sh, const char *p, size_t len,
+                    struct err *e)
+{
+    size_t i = 0, ts = 0;
+
+    memset(sh, 0, sizeof *sh);
+    buf_init(&sh->s, len * 2 + 64);
+    while (i < len) {
+        if (p[i] == '<' && i + 1 < len
+            && (isalpha((unsigned char)p[i + 1]) || p[i + 1] == '/'
+                || p[i + 1] == '!' || p[i + 1] == '?')) {
+            size_t te = tag_end(p, len, i);
+
+            if (sh_text(sh, p, ts, i) != 0 || sh_markup(sh, p, i, te) != 0)
+                goto nomem;
+            i = ts = te;
+        } else {
+            i++;
+        }
+    }
+    if (sh_text(sh, p, ts, len) != 0 || buf_append(&sh->s, "", 0) != 0)
+        goto nomem;
+    return 0;
+nomem:
+    return err_set(e, ERR_NOMEM, "out of memory reading HTML");
+}
+
+static int put_escaped(struct buf *out, const char *s)
+{
+    int rc = 0;
+
+    for (; *s && rc == 0; s++) {
+        if (*s == '&')
+            rc = buf_puts(out, "&amp;");
+        else if (*s == '<')
+            rc = buf_puts(out, "&lt;");
+        else if (*s == '>')
+            rc = buf_puts(out, "&gt;");
+        else if (*s == '"')
+            rc = buf_puts(out, "&quot;");
+        else
+            rc = buf_putc(out, *s);
+    }
+    return rc;
+}
+
+/* The tags inside p[os..oe) (a replaced range), in order. */
+static int put_tags(struct buf *out, const char *p, size_t os, size_t oe)
+{
+    int rc = 0;
+
+    while (rc == 0 && os < oe) {
+        const char *lt = memchr(p + os, '<', oe - os);
+        size_t te;
+
+        if (lt == NULL)
+            break;
+        te = tag_end(p, oe, (size_t)(lt - p));
+        rc = buf_append(out, lt, te - (size_t)(lt - p));
+        os = te;
+    }
+    return rc;
+}
+
+static int html_write(const char *in, size_t len,
+                      const struct html_shadow *sh,
+                      const struct anon_recs *rs, struct buf *out,
+                      struct err *e)
+{
+    size_t i, pos = 0;
+    int rc = 0;
+
+    for (i = 0; rc == 0 && i < rs->n; i++) {
+        size_t os = sh->os[rs->v[i].start], oe = sh->oe[rs->v[i].end - 1];
+
+        if (memchr(sh->s.data + rs->v[i].start, '\x01',
+                   rs->v[i].end - rs->v[i].start))
+            return err_set(e, ERR_DATA, "a replacement crosses HTML markup "
+                           "(alert held)");
+        if (os < pos)
+            os = pos;   /* never: ranges grow with the shadow */
+        rc = buf_append(out, in + pos, os - pos);
+        if (rc == 0)
+            rc = put_escaped(out, rs->v[i].ph);
+        if (rc == 0)
+            rc = put_tags(out, in, os, oe);
+        pos = oe > pos ? oe : pos;
+    }
+    if (rc == 0)
+        rc = buf_append(out, in + pos, len - pos);
+    return rc ? buf_fail(e, rc) : 0;
+}
+
+/* Lines of the changes this call added, in the HTML's own numbering. */
+static void html_lines(const char *in, const struct html_shadow *sh,
+                       const struct anon_recs *rs, struct anon_changes *ch,
+                       size_t ch0)
+{
+    size_t i, line = 1, pos = 0;
+
+    for (i = 0; ch && i < rs->n && ch0 + i < ch->n; i++) {
+        size_t os = sh->os[rs->v[i].start];
+
+        for (; pos < os; pos++)
+            line += in[pos] == '\n';
+        ch->v[ch0 + i].line = line;
+    }
+}
+
+int anon_apply_html(const struct anon *a, struct anon_map *m, const char *in,
+                    size_t len, struct buf *out, struct anon_changes *changes,
+                    struct err *e)
+{
+    struct html_shadow sh;
+    struct anon_recs rs = {NULL, 0, 0};
+    struct buf scratch;
+    size_t out0 = out->len, ch0 = changes ? changes->n : 0;
+    int rc = sh_build(&sh, in, len, e);
+
+    buf_init(&scratch, out->max);
+    if (rc == 0)
+        rc = run_apply(a, a->sites, m, sh.s.data, sh.s.len, &scratch,
+                       changes, &rs, e);
+    if (rc == 0) {
+        html_lines(in, &sh, &rs, changes, ch0);
+        rc = html_write(in, len, &sh, &rs, out, e);
+    }
+    if (rc != 0) {
+        out->len = out0;
+        if (out->data)
+            out->data[out0] = '\0';
+        changes_truncate(changes, ch0);
+    }
+    buf_free(&scratch);
+    free(rs.v);
+    sh_free(&sh);
+    return rc;
+}
+
+int anon_scan_html(const struct anon *a, const char *text, size_t len,
+                   const char *where, struct err *e)
+{
+    struct html_shadow sh;
+    int rc = sh_build(&sh, text, len, e);
+
+    if (rc == 0)
+        rc = anon_scan(a, sh.s.data, sh.s.len, where, e);
+    sh_free(&sh);
     return rc;
 }
 
@@ -1445,11 +2337,64 @@ static int load_dir(struct anon *a, const char *dir, struct err *e)
 
 /* ---- life cycle ---- */
 
+static void ctab_init(unsigned char *t)
+{
+    int c;
+
+    for (c = 0; c < 256; c++) {
+        unsigned v = 0;
+
+        if (c >= 0x80)
+            continue;
+        if (isalnum(c) || c == '_')
+            v |= CH_W | CH_LOCAL | CH_LABEL | CH_ZONE;
+        if (isdigit(c))
+            v |= CH_DIGIT;
+        if (isxdigit(c))
+            v |= CH_HEX;
+        if (isalpha(c))
+            v |= CH_ALPHA;
+        if (c == '.' || c == '%' || c == '+' || c == '-')
+            v |= CH_LOCAL;
+        if (c == '-')
+            v |= CH_LABEL | CH_ZONE;
+        if (c == '.')
+            v |= CH_ZONE;
+        if ((v & CH_LOCAL) || c == ':')
+            v |= CH_START;
+        t[c] = (unsigned char)v;
+    }
+}
+
+/* \p{L} or \p{N} for code points with a 2-byte form, asked of PCRE2 once;
+ * the rest are asked per character (rare in alerts). */
+static int uni_init(struct anon *a, struct err *e)
+{
+    static const char pat[] = "[\\p{L}\\p{N}]";
+    pcre2_match_data *md;
+    PCRE2_SIZE off;
+    uint32_t cp;
+    int code;
+
+    a->uni = pattern_compile(pat, sizeof pat - 1, &a->uni_jit, &code, &off);
+    if (a->uni == NULL)
+        return pcre_err(e, ERR_SOFTWARE, "letter pattern", code);
+    md = pcre2_match_data_create(1, NULL);
+    if (md == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory for PCRE2");
+    for (cp = 0x80; cp < ANON_UNI2_MAX; cp++) {
+        unsigned char u[2] = {(unsigned char)(0xc0 | cp >> 6),
+                              (unsigned char)(0x80 | (cp & 0x3f))};
+
+        if (pcre2_match(a->uni, u, 2, 0, PCRE2_ANCHORED, md, NULL) > 0)
+            a->uni2[cp >> 3] |= (unsigned char)(1u << (cp & 7));
+    }
+    pcre2_match_data_free(md);
+    return 0;
+}
+
 static int anon_setup(struct anon *a, struct err *e)
 {
-    int code;
-    PCRE2_SIZE off;
-
     a->mctx = pcre2_match_context_create(NULL);
     a->jstack = pcre2_jit_stack_create(ANON_JIT_STACK_MIN, ANON_JIT_STACK_MAX,
                                        NULL);
@@ -1459,12 +2404,9 @@ static int anon_setup(struct anon *a, struct err *e)
     pcre2_set_depth_limit(a->mctx, ANON_DEPTH_LIMIT);
     pcre2_set_heap_limit(a->mctx, ANON_HEAP_LIMIT_KIB);
     pcre2_jit_stack_assign(a->mctx, NULL, a->jstack);
-    a->tok = pattern_compile(anon_tok_pattern, sizeof anon_tok_pattern - 1,
-                             &a->tok_jit, &code, &off);
-    if (a->tok == NULL)
-        return pcre_err(e, ERR_SOFTWARE, "token pattern", code);
-    a->ovec = code_groups(a->tok);
-    return 0;
+    ctab_init(a->ctab);
+    a->ovec = 1;
+    return uni_init(a, e);
 }
 
 int anon_new(struct anon **out, const struct sites *sites,
@@ -1493,7 +2435,7 @@ void anon_free(struct anon *a)
     for (i = 0; i < a->nrules; i++)
         rule_free(&a->rules[i]);
     free(a->rules);
-    pcre2_code_free(a->tok);
+    pcre2_code_free(a->uni);
     pcre2_match_context_free(a->mctx);
     pcre2_jit_stack_free(a->jstack);
     free(a);
@@ -1533,7 +2475,8 @@ static int example_run(const struct anon *a, const struct anon_rule *r,
     err_init(&sub);
     if (m == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
-    rc = run_apply(a, NULL, m, ex->in, strlen(ex->in), &got, NULL, &sub);
+    rc = run_apply(a, NULL, m, ex->in, strlen(ex->in), &got, NULL, NULL,
+                   &sub);
     if (rc != 0) {
         bad = buf_printf(out, "%s:%zu: %s\n", r->file, ex->line, sub.msg);
         bad = bad ? bad : 1;
@@ -1569,4 +2512,40 @@ int anon_rules_test(const struct anon *a, struct buf *out, struct err *e)
         return err_set(e, ERR_CONFIG, "%zu of %zu rule examples failed",
                        failed, n);
     return 0;
+}
+
+/* ---- limits (conf [limits]) ---- */
+
+int anon_set_limits(struct anon *a, const struct anon_limits *l,
+                    struct err *e)
+{
+    size_t max = (size_t)l->jit_stack_kib << 10;
+    pcre2_jit_stack *js;
+
+    js = pcre2_jit_stack_create(max < ANON_JIT_STACK_MIN ? max
+                                                         : ANON_JIT_STACK_MIN,
+                                max, NULL);
+    if (js == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory for the PCRE2 JIT stack");
+    pcre2_jit_stack_assign(a->mctx, NULL, js);
+    pcre2_jit_stack_free(a->jstack);
+    a->jstack = js;
+    pcre2_set_match_limit(a->mctx, (uint32_t)l->match_limit);
+    pcre2_set_depth_limit(a->mctx, (uint32_t)l->depth_limit);
+    pcre2_set_heap_limit(a->mctx, (PCRE2_SIZE)l->heap_kib);
+    return 0;
+}
+
+void anon_set_deadline(struct anon *a, long ms)
+{
+    a->deadline.tv_sec = 0;
+    a->deadline.tv_nsec = 0;
+    if (ms <= 0 || clock_gettime(CLOCK_MONOTONIC, &a->deadline) != 0)
+        return;
+    a->deadline.tv_sec += ms / 1000 + (a->deadline.tv_sec == 0);
+    a->deadline.tv_nsec += (ms % 1000) * 1000000L;
+    if (a->deadline.tv_nsec >= 1000000000L) {
+        a->deadline.tv_sec++;
+        a->deadline.tv_nsec -= 1000000000L;
+    }
 }

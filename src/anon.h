@@ -78,13 +78,45 @@ int anon_apply(const struct anon *a, struct anon_map *m, const char *in,
                size_t len, struct buf *out, struct anon_changes *changes,
                struct err *e);
 
+/* The same for an HTML part: text, entities (&#46; &amp; ...), attribute
+ * values and comments are matched as decoded; the output is the input
+ * HTML with each replacement written escaped (tags inside a replaced name,
+ * as in "cern</b>.ch", are kept after the placeholder). Change lines are
+ * those of the HTML. */
+int anon_apply_html(const struct anon *a, struct anon_map *m, const char *in,
+                    size_t len, struct buf *out, struct anon_changes *changes,
+                    struct err *e);
+
 /* Leak check: 0 when text holds no site identifier (keep-list excepted);
  * otherwise -1 with ERR_LEAK and "identifier 'X' (site S) in WHERE". */
 int anon_scan(const struct anon *a, const char *text, size_t len,
               const char *where, struct err *e);
 
+/* anon_scan over the decoded text of an HTML part (as anon_apply_html
+ * reads it). */
+int anon_scan_html(const struct anon *a, const char *text, size_t len,
+                   const char *where, struct err *e);
+
 /* Run the examples embedded in the rule files; report to out, one line a
  * failing example. Returns -1 (ERR_CONFIG) when any example fails. */
 int anon_rules_test(const struct anon *a, struct buf *out, struct err *e);
+
+/* PCRE2 limits of every rule and token match (conf [limits]). Defaults:
+ * ANON_MATCH_LIMIT, ANON_DEPTH_LIMIT, 32 MiB of heap, 512 KiB of JIT
+ * stack. A match that hits one fails the apply or scan (ERR_DATA), so the
+ * alert is held with the rule named; rules lint/test run under the same
+ * limits. ERR_NOMEM when the JIT stack cannot be made. */
+struct anon_limits {
+    unsigned long match_limit;
+    unsigned long depth_limit;
+    unsigned long heap_kib;         /* interpreter only */
+    unsigned long jit_stack_kib;
+};
+int anon_set_limits(struct anon *a, const struct anon_limits *l,
+                    struct err *e);
+/* Time budget: from now on, a rule match started more than ms later fails
+ * the apply or scan (ERR_DATA, "RULE: over the time budget of one alert").
+ * ms 0 clears it. */
+void anon_set_deadline(struct anon *a, long ms);
 
 #endif

@@ -1,8 +1,27 @@
 /*
- * auth - whether an inbound alert may be distributed: it must be signed,
- * the signature must be good and made by the key of an active officer
- * (pinned by primary fingerprint), recent enough, and it must cover the
- * whole content that will be distributed.
+ * auth - whether an inbound alert may be distributed. Only the officer's
+ * whole message, signed, is: every one of these must hold, else the alert
+ * is quarantined with the first reason found.
+ *
+ *  - Shape: PGP/MIME signed at the top level (RFC 3156 section 5); or a
+ *    single text/plain body that is exactly one cleartext-signed block
+ *    (white space around it only); or PGP/MIME encrypted to the gateway
+ *    key (RFC 3156 section 4), whose plaintext is then signed inside the
+ *    encryption over the whole plaintext or is itself one of the signed
+ *    shapes. Refused with a reason: unsigned text before or after a signed
+ *    block, a signed part inside an unsigned multipart, several signed
+ *    blocks, a forwarded (message/rfc822) message, unsigned mail.
+ *  - Signature (pgp): exactly one, good, GnuPG's summary not red, key
+ *    neither expired nor revoked, hash of the SHA-2 family, one literal
+ *    data packet (GPGME's double-plaintext case) and nothing after it.
+ *  - Signer: the key's primary fingerprint is an active officer in the
+ *    registry (never a user-ID match, never GnuPG's trust database).
+ *  - Time: made at most max_signature_age ago and at most
+ *    max_signature_skew in the future.
+ *  - Author: exactly one From field with one mailbox, whose address (and
+ *    display name, when it has one) is a user ID of the signing key.
+ *
+ * Replay (auth_replay) is judged after the alert id is known.
  *
  * The verdict is data: ok, or the reason for the quarantine. -1 only when
  * the check could not be made (GnuPG agent or database unavailable:
@@ -14,6 +33,7 @@
 #ifndef AGW_AUTH_H
 #define AGW_AUTH_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include "err.h"
@@ -27,11 +47,20 @@ struct auth_result {
     char signer[PGP_FPR_MAX];       /* primary fingerprint when known */
     char reason[ERR_MSG_MAX];       /* why not ok */
     time_t signed_at;
+    char sig_id[PGP_SIGID_MAX];     /* the accepted signature's id */
     struct msg_content *content;    /* exactly what the signature covers */
 };
 
 int auth_check(struct gateway *g, const struct msg *m, struct auth_result *r,
                struct err *e);
 void auth_result_free(struct auth_result *r);
+
+/* Replay check for an authentic alert stored as row, once its alert id is
+ * known: notes the signature on the row, then 1 (r->reason set) when the
+ * same signature was already accepted for another alert and this one is
+ * not an update of an existing alert id (Subject says UPDATE and the id
+ * is already queued); 0 when not a replay; -1 on a database error. */
+int auth_replay(struct gateway *g, int64_t row, const char *alert_id,
+                const char *subject, struct auth_result *r, struct err *e);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "registry.h"
 #include "render.h"
 #include "store.h"
+#include "util/fault.h"
 #include "util/file.h"
 
 static volatile sig_atomic_t cli_stored;
@@ -134,6 +136,9 @@ static int cmd_filter(struct cli *c, struct cli_args *a)
         err_set(&c->e, ERR_USAGE, "no recipient (--recipient ADDR)");
         goto out;
     }
+    /* Test hook: stall before the store until the budget runs out. */
+    while (fault_hit("filter-stall"))
+        pause();
     if (cli_read(c, NULL, (size_t)c->conf.max_size, &raw) != 0 ||
         gateway_store(&c->g, 0, &c->e) != 0 ||
         registry_dist_find(c->g.store, rcpt, NULL, &dist, &c->e) != 0 ||
@@ -142,6 +147,10 @@ static int cmd_filter(struct cli *c, struct cli_args *a)
         goto out;
     cli_stored = 1;
     rc = 0;
+    fault_crash("filter-stored");
+    /* Test hook: stall after the commit; the answer must still be 0. */
+    while (fault_hit("filter-stall-stored"))
+        pause();
     cli_process_quietly(c, row);
 out:
     buf_free(&raw);
@@ -152,8 +161,21 @@ static int cmd_submit_report(struct cli *c, const struct process_result *r)
 {
     switch (r->verdict) {
     case PROCESS_QUEUED:
-        printf("queued %s: %d copies for %ld recipients\n", r->alert_id,
+        if (r->reason[0]) {         /* a release or cancel command */
+            printf("%s\n", r->reason);
+            return 0;
+        }
+        printf("queued %s: %d copies for %ld recipients", r->alert_id,
                r->copies, r->recipients);
+        if (r->withheld)
+            printf("; withheld from %d list%s (see the receipt)", r->withheld,
+                   r->withheld == 1 ? "" : "s");
+        printf("\n");
+        return 0;
+    case PROCESS_AWAITING:
+        printf("held %s until released: %d copies made, previews mailed to "
+               "the signer; release with `alertgw release %s`\n",
+               r->alert_id, r->copies, r->alert_id);
         return 0;
     case PROCESS_HELD:
         return err_set(&c->e, ERR_LEAK, "held %s: %s", r->alert_id,
@@ -247,10 +269,42 @@ static int cmd_anonymise(struct cli *c, struct cli_args *a)
     return rc;
 }
 
+/* Every templates/NAME.tmpl loads (unknown variables, unclosed "{{", a
+ * missing Subject line are found here, not when an alert is sent). */
+static int cli_lint_templates(struct cli *c, const char *dir)
+{
+    struct dirent *de;
+    char name[256];
+    DIR *d = opendir(dir);
+    size_t n;
+    int count = 0, rc = 0;
+
+    if (d == NULL)
+        return err_set(&c->e, ERR_CONFIG, "%s: %s", dir, strerror(errno));
+    while ((de = readdir(d)) != NULL) {
+        n = strlen(de->d_name);
+        if (n <= 5 || n - 5 >= sizeof(name) || de->d_name[0] == '.' ||
+            strcmp(de->d_name + n - 5, ".tmpl") != 0)
+            continue;
+        memcpy(name, de->d_name, n - 5);
+        name[n - 5] = '\0';
+        if (render_check_template(dir, name, &c->e) != 0) {
+            rc = -1;
+            break;
+        }
+        count++;
+    }
+    closedir(d);
+    if (rc == 0)
+        printf("templates in %s: %d, no errors\n", dir, count);
+    return rc;
+}
+
 static int cmd_rules(struct cli *c, struct cli_args *a, int run_examples)
 {
     struct sites *s = sites_new();
     struct anon *an = NULL;
+    struct anon_limits lim;
     struct buf out;
     const char *dir = cli_opt(a, "rules");
     int rc = -1;
@@ -258,7 +312,9 @@ static int cmd_rules(struct cli *c, struct cli_args *a, int run_examples)
     buf_init(&out, CLI_FILE_MAX);
     if (s == NULL || cli_conf(c) != 0)
         goto out;
-    if (anon_new(&an, s, dir ? dir : c->conf.rules_dir, &c->e) != 0)
+    gateway_anon_limits(&c->conf, &lim);
+    if (anon_new(&an, s, dir ? dir : c->conf.rules_dir, &c->e) != 0 ||
+        anon_set_limits(an, &lim, &c->e) != 0)
         goto out;
     if (run_examples && anon_rules_test(an, &out, &c->e) != 0) {
         fputs(buf_cstr(&out), stdout);
@@ -268,6 +324,10 @@ static int cmd_rules(struct cli *c, struct cli_args *a, int run_examples)
     printf("rules in %s: %s\n", dir ? dir : c->conf.rules_dir,
            run_examples ? "all examples pass" : "no errors");
     rc = 0;
+    if (!run_examples)
+        rc = cli_lint_templates(c, cli_opt(a, "templates") ?
+                                cli_opt(a, "templates")
+                                : c->conf.templates_dir);
 out:
     buf_free(&out);
     anon_free(an);
@@ -317,8 +377,11 @@ static const struct cli_cmd cli_intake_cmds[] = {
      "that alert's placeholders from the registry."},
     {"rules", "test", "rules=", 0, 0, cmd_rules_test, "[--rules DIR]",
      "Run the examples embedded in the rule files."},
-    {"rules", "lint", "rules=", 0, 0, cmd_rules_lint, "[--rules DIR]",
-     "Check the rule files; errors as FILE:LINE."},
+    {"rules", "lint", "rules=,templates=", 0, 0, cmd_rules_lint,
+     "[--rules DIR] [--templates DIR]",
+     "Check the rule files and the templates; errors as FILE:LINE.\n"
+     "Every templates/NAME.tmpl is loaded as an alert would load it: an\n"
+     "unknown variable or unclosed {{ is reported here, never at send time."},
 };
 
 CLI_TABLE(cli_intake);

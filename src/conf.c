@@ -40,6 +40,8 @@ static const struct conf_key conf_keys[] = {
     {"gateway", "time_budget", L(time_budget), "60", 1, 3600},
     {"gateway", "max_signature_age", L(max_sig_age), "604800", 60,
      100L * 365 * 86400},
+    {"gateway", "max_signature_skew", L(max_sig_skew), "300", 0, 86400},
+    {"gateway", "passphrase_file", S(passphrase_file), "", 0, 0},
     {"anonymise", "rules_dir", S(rules_dir), AGW_SHARE_DIR "/rules", 0, 0},
     {"anonymise", "sites_file", S(sites_file), "", 0, 0},
     {"anonymise", "keep", S(keep), "", 0, 0},
@@ -49,6 +51,27 @@ static const struct conf_key conf_keys[] = {
      0},
     {"delivery", "retry_max_age", L(retry_max_age), "432000", 60,
      30L * 86400},
+    {"delivery", "smtp_batch", L(smtp_batch), "1000", 1, 100000},
+    {"delivery", "smtp_timeout", L(smtp_timeout), "60", 1, 3600},
+    {"delivery", "smtp_tls", S(smtp_tls), "may", 0, 0},
+    /* Hostile input (README "Hostile input"). max_parts also bounds how
+     * deep libetpan recurses, and the copy builder holds 256 parts: it
+     * may only be lowered. */
+    {"limits", "max_headers", L(max_headers), "1000", 10, 100000},
+    {"limits", "max_header_length", L(max_header_length), "16384", 998,
+     1L << 20},
+    {"limits", "max_line_length", L(max_line_length), "65536", 998,
+     1L << 30},
+    {"limits", "max_mime_depth", L(max_mime_depth), "16", 1, 64},
+    {"limits", "max_parts", L(max_parts), "256", 2, 256},
+    {"limits", "pcre2_match_limit", L(pcre2_match_limit), "1000000", 1000,
+     100000000},
+    {"limits", "pcre2_depth_limit", L(pcre2_depth_limit), "10000", 100,
+     1000000},
+    {"limits", "pcre2_heap_limit", L(pcre2_heap_limit), "32768", 1024,
+     1L << 20},
+    {"limits", "pcre2_jit_stack", L(pcre2_jit_stack), "512", 32, 65536},
+    {"limits", "process_budget", L(process_budget), "30", 1, 3600},
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

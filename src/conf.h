@@ -42,7 +42,23 @@ struct conf {
     long max_size;          /* bytes accepted by filter */
     long time_budget;       /* seconds filter may take before the commit */
     long max_sig_age;       /* seconds a signature may be old */
+    long max_sig_skew;      /* seconds a signature may be in the future */
+    char *passphrase_file;  /* signing key passphrase ("" = none) */
     long retry_max_age;     /* seconds an outbox row is retried */
+    long smtp_batch;        /* recipients per message handed to the relay */
+    long smtp_timeout;      /* seconds any one SMTP step may take */
+    char *smtp_tls;         /* STARTTLS: off | may | require */
+    /* [limits]: hostile input, checked before a library sees it */
+    long max_headers;       /* header fields in one header block */
+    long max_header_length; /* bytes in one (unfolded) header field */
+    long max_line_length;   /* bytes in one line of a message */
+    long max_mime_depth;    /* MIME nesting */
+    long max_parts;         /* MIME entities in one message */
+    long pcre2_match_limit; /* PCRE2 match limit of every rule match */
+    long pcre2_depth_limit; /* PCRE2 backtracking depth limit */
+    long pcre2_heap_limit;  /* KiB of heap for one match (interpreter) */
+    long pcre2_jit_stack;   /* KiB of JIT stack */
+    long process_budget;    /* seconds anonymising one alert may take */
 };
 
 /* path NULL: $ALERTGW_CONFIG, then CONF_DEFAULT_PATH if it exists, else

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <libetpan/mailsmtp.h>
+#include <libetpan/mailsmtp_socket.h>
 #include <libetpan/mailstream_socket.h>
 
 #include "util/buf.h"
@@ -51,6 +52,8 @@ struct deliver {
     char *target;       /* dir: directory; sendmail: program; smtp: host */
     char port[6];       /* smtp only, decimal */
     int timeout;        /* seconds, per network or child operation */
+    enum deliver_tls tls;   /* smtp only */
+    char *user, *password;  /* smtp AUTH; NULL: none */
 };
 
 /* ---- recipients and envelope checks -------------------------------- */
@@ -391,12 +394,14 @@ struct smtp_run {
     size_t n;
     size_t next;            /* next recipient to offer */
     size_t accepted;
+    int tls_up;             /* STARTTLS done: EHLO again, then MAIL */
     struct err *e;
 };
 
 enum smtp_state {
-    SMTP_CONNECT, SMTP_EHLO, SMTP_HELO, SMTP_MAIL, SMTP_RCPT, SMTP_DATA,
-    SMTP_BODY, SMTP_QUIT, SMTP_DONE, SMTP_FAIL
+    SMTP_CONNECT, SMTP_EHLO, SMTP_STARTTLS, SMTP_AUTH, SMTP_HELO, SMTP_MAIL,
+    SMTP_RCPT,
+    SMTP_DATA, SMTP_BODY, SMTP_QUIT, SMTP_DONE, SMTP_FAIL
 };
 
 static int smtp_is_accepted(const struct deliver_rcpt *r)
@@ -523,6 +528,61 @@ static enum smtp_state smtp_st_connect(struct smtp_run *run)
     return SMTP_EHLO;
 }
 
+/* Nothing was offered yet, so every recipient stays PENDING: a relay
+ * without the TLS it must have is a temporary failure, retried later. */
+static enum smtp_state smtp_no_tls(struct smtp_run *run, const char *why)
+{
+    err_set(run->e, ERR_TEMP, "%s: %s", run->d->spec, why);
+    return SMTP_FAIL;
+}
+
+/* After a 2xx to EHLO: STARTTLS when wanted and offered (and not yet
+ * done), a temporary failure when required and not offered. */
+static enum smtp_state smtp_after_ehlo(struct smtp_run *run)
+{
+    enum smtp_state next = run->d->user ? SMTP_AUTH : SMTP_MAIL;
+
+    if (run->tls_up || run->d->tls == DELIVER_TLS_OFF)
+        return next;
+    if (run->s->esmtp & MAILSMTP_ESMTP_STARTTLS)
+        return SMTP_STARTTLS;
+    if (run->d->tls == DELIVER_TLS_REQUIRE)
+        return smtp_no_tls(run, "relay offers no STARTTLS; TLS required");
+    return next;
+}
+
+/* Credentials go only over TLS or to a relay on loopback. A refusal
+ * (535 and the like) is the operator's to fix, not the recipients'
+ * fault: temporary, nothing sent, every recipient stays PENDING. */
+static int smtp_loopback(const char *host)
+{
+    return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+           strcmp(host, "::1") == 0;
+}
+
+static enum smtp_state smtp_st_auth(struct smtp_run *run)
+{
+    char why[DELIVER_REPLY_MAX + 64], reply[DELIVER_REPLY_MAX];
+    int r;
+
+    if (!run->tls_up && !smtp_loopback(run->d->target))
+        return smtp_no_tls(run, "AUTH refused without TLS to a relay off "
+                           "loopback");
+    if (!(run->s->esmtp & MAILSMTP_ESMTP_AUTH) ||
+        !(run->s->auth & MAILSMTP_AUTH_PLAIN))
+        return smtp_no_tls(run, "relay offers no AUTH PLAIN");
+    r = mailesmtp_auth_sasl(run->s, "PLAIN", run->d->target, NULL, NULL,
+                            run->d->user, run->d->user, run->d->password,
+                            NULL);
+    if (r == MAILSMTP_NO_ERROR)
+        return SMTP_MAIL;
+    deliver_printable(reply, sizeof(reply), run->s->response ?
+                      run->s->response : "");
+    snprintf(why, sizeof(why), "AUTH failed: %d %s", run->s->response_code,
+             reply);
+    return smtp_no_tls(run, why);
+}
+
 /* A 5xx to EHLO means an old server: say HELO instead. */
 static enum smtp_state smtp_st_ehlo(struct smtp_run *run)
 {
@@ -537,13 +597,27 @@ static enum smtp_state smtp_st_ehlo(struct smtp_run *run)
     if (code < 0)
         return SMTP_FAIL;
     if (code / 100 == 2)
-        return SMTP_MAIL;
+        return smtp_after_ehlo(run);
     return code / 100 == 5 ? SMTP_HELO : smtp_fail(run, "EHLO", code);
+}
+
+static enum smtp_state smtp_st_starttls(struct smtp_run *run)
+{
+    int r = mailsmtp_socket_starttls(run->s);
+
+    if (r != MAILSMTP_NO_ERROR)
+        return smtp_no_tls(run, "STARTTLS failed");
+    run->tls_up = 1;
+    return SMTP_EHLO;       /* RFC 3207: forget what was said before */
 }
 
 static enum smtp_state smtp_st_helo(struct smtp_run *run)
 {
-    int code = smtp_reply(run, mailsmtp_helo(run->s), "HELO", NULL);
+    int code;
+
+    if (run->d->tls == DELIVER_TLS_REQUIRE)
+        return smtp_no_tls(run, "relay does not speak ESMTP; TLS required");
+    code = smtp_reply(run, mailsmtp_helo(run->s), "HELO", NULL);
 
     if (code < 0)
         return SMTP_FAIL;
@@ -643,6 +717,8 @@ static enum smtp_state smtp_st_quit(struct smtp_run *run)
 static enum smtp_state (*const smtp_states[])(struct smtp_run *) = {
     [SMTP_CONNECT] = smtp_st_connect,
     [SMTP_EHLO] = smtp_st_ehlo,
+    [SMTP_STARTTLS] = smtp_st_starttls,
+    [SMTP_AUTH] = smtp_st_auth,
     [SMTP_HELO] = smtp_st_helo,
     [SMTP_MAIL] = smtp_st_mail,
     [SMTP_RCPT] = smtp_st_rcpt,
@@ -654,7 +730,7 @@ static enum smtp_state (*const smtp_states[])(struct smtp_run *) = {
 static int smtp_send(struct deliver *d, const struct deliver_msg *msg,
                      struct deliver_rcpt *rcpts, size_t n, struct err *e)
 {
-    struct smtp_run run = {d, NULL, msg, rcpts, n, 0, 0, e};
+    struct smtp_run run = {d, NULL, msg, rcpts, n, 0, 0, 0, e};
     struct sigpipe_guard g;
     enum smtp_state st = SMTP_CONNECT;
 
@@ -998,6 +1074,11 @@ void deliver_close(struct deliver *d)
         return;
     free(d->spec);
     free(d->target);
+    free(d->user);
+    if (d->password) {
+        explicit_bzero(d->password, strlen(d->password));
+        free(d->password);
+    }
     free(d);
 }
 
@@ -1005,6 +1086,39 @@ void deliver_set_timeout(struct deliver *d, int seconds)
 {
     if (seconds > 0)
         d->timeout = seconds;
+}
+
+int deliver_tls_parse(const char *s, enum deliver_tls *out)
+{
+    static const char *const names[] = {"off", "may", "require"};
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum deliver_tls)i;
+            return 0;
+        }
+    return -1;
+}
+
+void deliver_set_tls(struct deliver *d, enum deliver_tls tls)
+{
+    d->tls = tls;
+}
+
+int deliver_set_auth(struct deliver *d, const char *user,
+                     const char *password, struct err *e)
+{
+    if (!deliver_addr_safe(user, 0) || strchr(password, '\n') ||
+        strchr(password, '\r'))
+        return err_set(e, ERR_CONFIG, "%s: unusable AUTH user or password",
+                       d->spec);
+    free(d->user);
+    d->user = strdup(user);
+    d->password = strdup(password);
+    if (d->user == NULL || d->password == NULL)
+        return err_set(e, ERR_NOMEM, "%s: out of memory", d->spec);
+    return 0;
 }
 
 int deliver_send(struct deliver *d, const struct deliver_msg *msg,

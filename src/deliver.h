@@ -4,9 +4,10 @@
  * Transports, chosen by the spec string:
  *   dir:PATH            one file per message in PATH (written to a temp
  *                       name, fsynced, renamed), envelope beside it
- *   smtp://HOST:PORT    SMTP through libetpan (EHLO, MAIL, one RCPT per
- *                       recipient, DATA); each recipient's outcome from its
- *                       numeric reply code
+ *   smtp://HOST:PORT    SMTP through libetpan (EHLO, STARTTLS as set by
+ *                       deliver_set_tls, MAIL, one RCPT per recipient,
+ *                       DATA); each recipient's outcome from its numeric
+ *                       reply code
  *   sendmail:PATH       PATH -oi -f SENDER -- RCPT... with the message on
  *                       stdin; exit status decides (EX_TEMPFAIL: temporary)
  *
@@ -44,7 +45,28 @@ struct deliver_msg {
     const char *name;       /* file-name hint for dir: ([A-Za-z0-9._-]) */
 };
 
+/* STARTTLS (smtp only; RFC 3207): off; may (when offered); require (a
+ * relay that does not offer it, or fails the handshake, is a temporary
+ * failure: nothing is sent, every recipient stays PENDING). The relay's
+ * certificate and host name are NOT verified (libetpan over GnuTLS does
+ * not, and this module does not yet): TLS here keeps passive listeners
+ * out, not an active attacker; use a relay on loopback or a trusted
+ * network. */
+enum deliver_tls { DELIVER_TLS_OFF = 0, DELIVER_TLS_MAY, DELIVER_TLS_REQUIRE };
+
 struct deliver;
+
+/* "off", "may", "require" → *out; -1 for anything else. */
+int deliver_tls_parse(const char *s, enum deliver_tls *out);
+/* DELIVER_TLS_OFF unless set. */
+void deliver_set_tls(struct deliver *d, enum deliver_tls tls);
+/* smtp AUTH PLAIN (through libetpan's SASL) after EHLO and STARTTLS; sent
+ * only over TLS or to a relay on loopback. A relay that offers no AUTH
+ * PLAIN or refuses the credentials is a temporary failure: nothing sent,
+ * every recipient PENDING. Both strings are copied (the password wiped
+ * on close); ERR_CONFIG when either holds CR, LF or control bytes. */
+int deliver_set_auth(struct deliver *d, const char *user,
+                     const char *password, struct err *e);
 
 /* Parse the spec; ERR_CONFIG when it is not one of the forms above. */
 int deliver_open(struct deliver **out, const char *spec, struct err *e);

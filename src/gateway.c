@@ -30,7 +30,14 @@ int gateway_pgp(struct gateway *g, struct err *e)
 {
     if (g->pgp)
         return 0;
-    return pgp_open(&g->pgp, g->conf->gnupg_home, e);
+    if (pgp_open(&g->pgp, g->conf->gnupg_home, e) != 0)
+        return -1;
+    if (pgp_passphrase_file(g->pgp, g->conf->passphrase_file, e) != 0) {
+        pgp_free(g->pgp);
+        g->pgp = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 int gateway_signing_key(struct gateway *g, struct err *e)
@@ -82,6 +89,8 @@ static int gateway_keep(struct sites *s, const char *keep, struct err *e)
 
 int gateway_anon(struct gateway *g, struct err *e)
 {
+    struct anon_limits lim;
+
     if (g->anon)
         return 0;
     if (g->sites == NULL) {
@@ -97,6 +106,30 @@ int gateway_anon(struct gateway *g, struct err *e)
         if (gateway_keep(g->sites, g->conf->keep, e) != 0)
             return -1;
     }
-    return anon_new(&g->anon, g->sites, g->conf->rules_dir[0] ?
-                    g->conf->rules_dir : NULL, e);
+    if (anon_new(&g->anon, g->sites, g->conf->rules_dir[0] ?
+                 g->conf->rules_dir : NULL, e) != 0)
+        return -1;
+    gateway_anon_limits(g->conf, &lim);
+    return anon_set_limits(g->anon, &lim, e);
+}
+
+void gateway_anon_limits(const struct conf *c, struct anon_limits *l)
+{
+    l->match_limit = (unsigned long)c->pcre2_match_limit;
+    l->depth_limit = (unsigned long)c->pcre2_depth_limit;
+    l->heap_kib = (unsigned long)c->pcre2_heap_limit;
+    l->jit_stack_kib = (unsigned long)c->pcre2_jit_stack;
+}
+
+void gateway_msg_limits(const struct gateway *g, struct msg_limits *lim)
+{
+    const struct conf *c = g->conf;
+
+    msg_limits_default(lim);
+    lim->max_size = (size_t)c->max_size;
+    lim->max_headers = (size_t)c->max_headers;
+    lim->max_header = (size_t)c->max_header_length;
+    lim->max_line = (size_t)c->max_line_length;
+    lim->max_depth = (size_t)c->max_mime_depth;
+    lim->max_parts = (size_t)c->max_parts;
 }

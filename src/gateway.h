@@ -13,6 +13,7 @@
 #include "anon.h"
 #include "conf.h"
 #include "err.h"
+#include "msg.h"
 #include "pgp.h"
 #include "sites.h"
 #include "store.h"
@@ -37,5 +38,10 @@ int gateway_signing_key(struct gateway *g, struct err *e);
 /* Sites (registry, plus conf's sites_file, plus keep-list) and the
  * anonymiser with conf's rules. */
 int gateway_anon(struct gateway *g, struct err *e);
+/* conf's [limits] and max_size as message limits (every msg_parse of
+ * inbound mail takes them). */
+void gateway_msg_limits(const struct gateway *g, struct msg_limits *lim);
+/* conf's PCRE2 limits, for an anonymiser made outside gateway_anon. */
+void gateway_anon_limits(const struct conf *c, struct anon_limits *l);
 
 #endif

@@ -72,7 +72,12 @@ static int mailout_build_notice(struct gateway *g, const char *to,
     mailout_date(date, sizeof(date));
     if (mailout_msgid(g, "notice", msgid, MAILOUT_MSGID_MAX) != 0) {
         err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
-    } else if (msg_build_entity(&part, 1, &entity, e) == 0) {
+    } else {
+        const struct msg_header_field ph[] = {
+            {"From", g->conf->from}, {"To", to}, {"Subject", subject},
+        };
+        if (msg_build_entity_protected(&part, 1, ph, 3, &entity, e) != 0)
+            goto out;
         /* Auto-Submitted (RFC 3834): no auto-replies, no loops. */
         const struct msg_header_field h[] = {
             {"From", g->conf->from}, {"To", to}, {"Subject", subject},
@@ -81,6 +86,7 @@ static int mailout_build_notice(struct gateway *g, const char *to,
         };
         rc = mailout_sign(g, h, sizeof(h) / sizeof(h[0]), &entity, out, e);
     }
+out:
     buf_free(&entity);
     return rc;
 }

@@ -88,6 +88,7 @@ void msg_limits_default(struct msg_limits *lim)
     lim->max_parts = MSG_DEFAULT_MAX_PARTS;
     lim->max_header = MSG_DEFAULT_MAX_HEADER;
     lim->max_headers = MSG_DEFAULT_MAX_HEADERS;
+    lim->max_line = MSG_DEFAULT_MAX_LINE;
 }
 
 /* ---------------------------------------------------------------- utils */
@@ -679,6 +680,26 @@ static int msg_sig_locate(struct msg *m, const struct mailmime *top,
 
 /* ------------------------------------------------------------- parse */
 
+/* Before anything is copied or parsed: no line longer than max_line (a
+ * limit of 0 means none). */
+static int msg_check_lines(const char *raw, size_t len,
+                           const struct msg_limits *lim, struct err *e)
+{
+    const char *p = raw, *end = raw + len, *nl;
+    size_t n = 1;
+
+    for (; lim->max_line && p < end; p = nl + 1, n++) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        if (nl == NULL)
+            nl = end;
+        if ((size_t)(nl - p) > lim->max_line + (nl < end && nl > p &&
+                                                 nl[-1] == '\r'))
+            return err_set(e, ERR_TOOBIG, "line %zu longer than %zu bytes",
+                           n, lim->max_line);
+    }
+    return 0;
+}
+
 static int msg_check_input(const char *raw, size_t len,
                            const struct msg_limits *lim, struct err *e)
 {
@@ -687,7 +708,7 @@ static int msg_check_input(const char *raw, size_t len,
                        len, lim->max_size);
     if (memchr(raw, '\0', len))
         return err_set(e, ERR_DATA, "message holds a NUL byte");
-    return 0;
+    return msg_check_lines(raw, len, lim, e);
 }
 
 int msg_parse(const char *raw, size_t len, const struct msg_limits *lim,
@@ -1088,6 +1109,166 @@ fail:
         mailmime_free(mime);
     msg_content_free(c);
     return -1;
+}
+
+/* ------------------------------------------- shapes for authentication */
+
+int msg_top_type(const struct msg *m, char *out, size_t n)
+{
+    char *s = msg_type_str(msg_top(m->mime)->mm_content_type);
+    int w;
+
+    if (s == NULL)
+        return -1;
+    w = snprintf(out, n, "%s", s);
+    free(s);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+/* RFC 3156 section 4: multipart/encrypted with protocol
+ * application/pgp-encrypted, a control part, then the OpenPGP data. */
+int msg_is_pgp_encrypted(const struct msg *m)
+{
+    const struct mailmime *top = msg_top(m->mime);
+    const char *proto;
+    clist *l;
+
+    if (top->mm_type != MAILMIME_MULTIPLE ||
+        !msg_type_is(top->mm_content_type, "multipart/encrypted"))
+        return 0;
+    proto = msg_param(top->mm_content_type, "protocol");
+    l = top->mm_data.mm_multipart.mm_mp_list;
+    if (proto == NULL || strcasecmp(proto, "application/pgp-encrypted") != 0
+        || l == NULL || clist_count(l) != 2)
+        return 0;
+    return msg_type_is(((struct mailmime *)clist_nth_data(l, 0))
+                       ->mm_content_type, "application/pgp-encrypted") &&
+        ((struct mailmime *)clist_nth_data(l, 1))->mm_type == MAILMIME_SINGLE;
+}
+
+static int msg_single_decode(const struct mailmime *n, struct buf *out,
+                             struct err *e)
+{
+    struct msg_part p;
+    int rc;
+
+    memset(&p, 0, sizeof(p));
+    p.content_type = msg_type_str(n->mm_content_type);
+    if (p.content_type == NULL)
+        return err_set(e, ERR_NOMEM, "content type: out of memory");
+    rc = msg_part_body(&p, n, e);
+    if (rc == 0 && buf_append(out, p.data, p.len) != 0)
+        rc = err_set(e, ERR_TOOBIG, "decoded body over its limit");
+    msg_part_clear(&p);
+    return rc;
+}
+
+int msg_encrypted_body(const struct msg *m, struct buf *out, struct err *e)
+{
+    const struct mailmime *top = msg_top(m->mime);
+
+    if (!msg_is_pgp_encrypted(m))
+        return err_set(e, ERR_DATA, "not a PGP/MIME encrypted message");
+    return msg_single_decode(
+        clist_nth_data(top->mm_data.mm_multipart.mm_mp_list, 1), out, e);
+}
+
+int msg_body(const struct msg *m, struct buf *out, char *charset,
+             size_t csz, struct err *e)
+{
+    const struct mailmime *top = msg_top(m->mime);
+    const char *cs = msg_param(top->mm_content_type, "charset");
+
+    if (top->mm_type != MAILMIME_SINGLE)
+        return err_set(e, ERR_DATA, "not a single-part message");
+    if (csz > 0)
+        snprintf(charset, csz, "%s", cs ? cs : "");
+    return msg_single_decode(top, out, e);
+}
+
+int msg_content_entity(const struct msg *m, const char *ent, size_t elen,
+                       struct msg_content **out, struct err *e)
+{
+    struct msg tmp = *m;
+
+    /* Same as msg_content over the signed part: the entity given is what
+     * a signature covered, and protected headers are read from it. */
+    tmp.is_signed = 1;
+    tmp.raw = (char *)ent;
+    tmp.signed_off = 0;
+    tmp.signed_len = elen;
+    return msg_content(&tmp, out, e);
+}
+
+/* No white space or specials a display name could use to pass for an
+ * address: "manager@example <eve@example>" is refused, not interpreted. */
+static int msg_name_ok(const char *s)
+{
+    return strpbrk(s, "@<>,;:\"") == NULL;
+}
+
+static int msg_author_parse(const char *v, size_t n, char *name, size_t nsz,
+                            char *addr, size_t asz, struct err *e)
+{
+    struct mailimf_mailbox_list *l = NULL;
+    struct mailimf_mailbox *mb;
+    size_t idx = 0;
+    char *dn = NULL;
+    int rc;
+
+    if (mailimf_mailbox_list_parse(v, n, &idx, &l) != MAILIMF_NO_ERROR)
+        return err_set(e, ERR_DATA, "From has no address");
+    while (idx < n && (msg_is_wsp(v[idx]) || v[idx] == '\r' || v[idx] == '\n'))
+        idx++;
+    if (idx != n || clist_count(l->mb_list) != 1) {
+        rc = err_set(e, ERR_DATA, idx != n ? "From does not parse as one "
+                     "mailbox" : "From names several mailboxes");
+        goto out;
+    }
+    mb = clist_content(clist_begin(l->mb_list));
+    if (mb->mb_display_name)
+        dn = msg_hdr_decode(mb->mb_display_name, strlen(mb->mb_display_name));
+    if (mb->mb_display_name && dn == NULL)
+        rc = err_set(e, ERR_NOMEM, "From: out of memory");
+    else if (dn && !msg_name_ok(dn))
+        rc = err_set(e, ERR_DATA, "From's display name looks like an address");
+    else if (strpbrk(mb->mb_addr_spec, " \t\"()<>,;:\\") ||
+             strchr(mb->mb_addr_spec, '@') == NULL ||
+             strchr(mb->mb_addr_spec, '@') != strrchr(mb->mb_addr_spec, '@'))
+        rc = err_set(e, ERR_DATA, "From's address is not a plain addr-spec");
+    else if ((size_t)snprintf(name, nsz, "%s", dn ? dn : "") >= nsz ||
+             (size_t)snprintf(addr, asz, "%s", mb->mb_addr_spec) >= asz)
+        rc = err_set(e, ERR_DATA, "From too long");
+    else
+        rc = 0;
+out:
+    free(dn);
+    mailimf_mailbox_list_free(l);
+    return rc;
+}
+
+int msg_author(const struct msg *m, char *name, size_t nsz, char *addr,
+               size_t asz, struct err *e)
+{
+    size_t pos = 0, i, nfrom = 0;
+    struct msg_span f, from;
+
+    memset(&from, 0, sizeof(from));
+    while (msg_hdr_next(m->raw, m->len, &pos, &f))
+        if (f.namelen == 4 && strncasecmp(f.p, "From", 4) == 0) {
+            from = f;
+            nfrom++;
+        }
+    if (nfrom == 0)
+        return err_set(e, ERR_DATA, "no From field");
+    if (nfrom > 1)
+        return err_set(e, ERR_DATA, "%zu From fields", nfrom);
+    for (i = 5; i < from.len && msg_is_wsp(from.p[i]); i++)
+        ;
+    if (i >= from.len)
+        return err_set(e, ERR_DATA, "From is empty");
+    return msg_author_parse(from.p + i, from.len - i, name, nsz, addr, asz,
+                            e);
 }
 
 /* ------------------------------------------------------------ writing */
@@ -1619,6 +1800,43 @@ int msg_build_entity(const struct msg_part *parts, size_t n, struct buf *out,
     size_t len0 = out->len;
 
     return msg_rollback(out, len0, msg_entity_write(parts, n, out, e));
+}
+
+/* The entity's first header line, with protected-headers="v1" added as a
+ * parameter of its Content-Type (before a trailing ';' when the value
+ * goes on, as multipart/mixed's boundary does). */
+static void msg_put_protected_type(struct msg_w *w, const struct buf *ent)
+{
+    const char *eol = memmem(ent->data, ent->len, "\r\n", 2);
+    size_t n = eol ? (size_t)(eol - ent->data) : ent->len;
+    int more = n > 0 && ent->data[n - 1] == ';';
+
+    w_put(w, ent->data, more ? n - 1 : n);
+    w_puts(w, more ? "; protected-headers=\"v1\";" :
+           "; protected-headers=\"v1\"");
+    w_put(w, ent->data + n, ent->len - n);
+}
+
+int msg_build_entity_protected(const struct msg_part *parts, size_t n,
+                               const struct msg_header_field *hdrs,
+                               size_t nhdrs, struct buf *out, struct err *e)
+{
+    struct msg_w w = {out, 0};
+    size_t len0 = out->len, i;
+    struct buf ent;
+    int rc = 0;
+
+    buf_init(&ent, out->max);
+    for (i = 0; i < nhdrs && rc == 0; i++)
+        rc = msg_put_field(&w, &hdrs[i], out->max, e);
+    if (rc == 0)
+        rc = msg_entity_write(parts, n, &ent, e);
+    if (rc == 0) {
+        msg_put_protected_type(&w, &ent);
+        rc = w_done(&w, e, "MIME entity");
+    }
+    buf_free(&ent);
+    return msg_rollback(out, len0, rc);
 }
 
 int msg_build_signed(const struct msg_header_field *hdrs, size_t nhdrs,

@@ -37,12 +37,16 @@ struct msg_limits {
     size_t max_parts;       /* MIME parts in all */
     size_t max_header;      /* one header field, bytes */
     size_t max_headers;     /* header fields in one entity */
+    size_t max_line;        /* one line, bytes, line end not counted */
 };
 #define MSG_DEFAULT_MAX_SIZE    (10u * 1024 * 1024)
 #define MSG_DEFAULT_MAX_DEPTH   16u
 #define MSG_DEFAULT_MAX_PARTS   256u
 #define MSG_DEFAULT_MAX_HEADER  16384u
 #define MSG_DEFAULT_MAX_HEADERS 1000u
+/* RFC 5322 says 998; real mail (minified HTML, 8bit text a paragraph a
+ * line) is longer, and nothing in a sane alert comes near 64 KiB. */
+#define MSG_DEFAULT_MAX_LINE    65536u
 void msg_limits_default(struct msg_limits *lim);
 
 struct msg;
@@ -91,6 +95,13 @@ struct msg_header_field {
     const char *name;
     const char *value;      /* UTF-8; RFC 2047-encoded when not ASCII */
 };
+/* msg_build_entity with protected headers (Subject, From, To ... as the
+ * outer message will carry them) at the top of the entity, so that the
+ * signature covers them; the Content-Type says protected-headers="v1".
+ * Same refusals as msg_build_signed for the fields. */
+int msg_build_entity_protected(const struct msg_part *parts, size_t n,
+                               const struct msg_header_field *hdrs,
+                               size_t nhdrs, struct buf *out, struct err *e);
 /* Write headers, then a multipart/signed body holding entity and sig.
  * micalg as GPGME reported it ("pgp-sha256"). Output CRLF. Values with
  * CR or LF are refused (ERR_DATA): no header injection. */
@@ -104,5 +115,31 @@ int msg_build_signed(const struct msg_header_field *hdrs, size_t nhdrs,
 int msg_build_message(const struct msg_header_field *hdrs, size_t nhdrs,
                       const char *entity, size_t elen, struct buf *out,
                       struct err *e);
+
+/* ---- shapes for authentication (auth) ---- */
+
+/* Top-level content type, lower case, no parameters ("text/plain" when
+ * absent). -1 when it does not fit. */
+int msg_top_type(const struct msg *m, char *out, size_t n);
+/* 1 when the message is PGP/MIME encrypted (RFC 3156 section 4 shape). */
+int msg_is_pgp_encrypted(const struct msg *m);
+/* The decoded OpenPGP data of a PGP/MIME encrypted message, appended. */
+int msg_encrypted_body(const struct msg *m, struct buf *out, struct err *e);
+/* Transfer-decoded body of a single-part message (no charset conversion:
+ * an inline signature covers the bytes as written); charset gets the
+ * parameter ("" when none). ERR_DATA for a multipart. */
+int msg_body(const struct msg *m, struct buf *out, char *charset,
+             size_t csz, struct err *e);
+/* msg_content over an entity that m does not hold (a decrypted one, or
+ * the verified text of an inline signature): parts and protected headers
+ * from ent, the rest from m's top level. ent is borrowed for the call. */
+int msg_content_entity(const struct msg *m, const char *ent, size_t elen,
+                       struct msg_content **out, struct err *e);
+/* The one author: exactly one From field holding exactly one mailbox that
+ * parses whole, a display name that does not look like an address. name
+ * gets the display name (UTF-8, "" when none), addr the addr-spec.
+ * ERR_DATA with the reason otherwise. */
+int msg_author(const struct msg *m, char *name, size_t nsz, char *addr,
+               size_t asz, struct err *e);
 
 #endif

@@ -1,6 +1,8 @@
 #include "pgp.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,11 @@
 
 struct pgp {
     gpgme_ctx_t ctx;
+    /* From GnuPG's status lines during the last verify (pgp_status). */
+    char sig_id[PGP_SIGID_MAX];
+    int plaintexts;
+    char *pass;             /* signing key passphrase, wiped on free */
+    size_t passlen;
 };
 
 /* Map a GPGME error to our codes. Anything we do not recognise as the
@@ -187,6 +194,33 @@ static int pgp_ctx_setup(gpgme_ctx_t ctx, const char *home, struct err *e)
     return 0;
 }
 
+/* Two things GPGME's results do not carry: SIG_ID, GnuPG's id of a good
+ * signature (the same whatever armour or line breaks carry it: what replay
+ * detection needs), and how many literal data packets were met (a detached
+ * signature must have none, a signed message exactly one: more is the
+ * "double plaintext" attack). */
+static gpgme_error_t pgp_status(void *opaque, const char *kw,
+                                const char *args)
+{
+    struct pgp *p = opaque;
+    size_t n;
+
+    if (strcmp(kw, "PLAINTEXT") == 0) {
+        p->plaintexts++;
+    } else if (strcmp(kw, "SIG_ID") == 0 && args != NULL) {
+        n = strcspn(args, " ");
+        if (n < sizeof(p->sig_id))
+            snprintf(p->sig_id, sizeof(p->sig_id), "%.*s", (int)n, args);
+    }
+    return 0;
+}
+
+static void pgp_status_reset(struct pgp *p)
+{
+    p->sig_id[0] = '\0';
+    p->plaintexts = 0;
+}
+
 int pgp_open(struct pgp **out, const char *gnupg_home, struct err *e)
 {
     struct pgp *p;
@@ -209,6 +243,12 @@ int pgp_open(struct pgp **out, const char *gnupg_home, struct err *e)
         pgp_free(p);
         return -1;
     }
+    rc = gpgme_set_ctx_flag(p->ctx, "full-status", "1");
+    if (rc != 0) {
+        pgp_free(p);
+        return pgp_fail(e, "full-status", rc);
+    }
+    gpgme_set_status_cb(p->ctx, pgp_status, p);
     *out = p;
     return 0;
 }
@@ -217,6 +257,10 @@ void pgp_free(struct pgp *p)
 {
     if (p == NULL)
         return;
+    if (p->pass) {
+        explicit_bzero(p->pass, p->passlen);
+        free(p->pass);
+    }
     gpgme_release(p->ctx);
     free(p);
 }
@@ -403,6 +447,7 @@ static int pgp_judge(struct pgp *p, gpgme_verify_result_t res,
 
     for (sig = res ? res->signatures : NULL; sig != NULL; sig = sig->next)
         n++;
+    v->nsigs = n;
     if (n == 0) {
         pgp_refuse(v, "no signature found");
         return 0;
@@ -423,10 +468,26 @@ static int pgp_judge(struct pgp *p, gpgme_verify_result_t res,
     return pgp_lookup_signer(p, sig_fpr, v, e);
 }
 
-static int pgp_verify_run(struct pgp *p, gpgme_data_t sigd, gpgme_data_t txt,
-                          struct pgp_verdict *v, struct err *e)
+/* Literal data packets: none in a detached signature (else gpg verifies
+ * the data it carries, not ours), exactly one in a signed message. */
+static void pgp_judge_plaintexts(const struct pgp *p, int want,
+                                 struct pgp_verdict *v)
 {
-    gpgme_error_t rc = gpgme_op_verify(p->ctx, sigd, txt, NULL);
+    if (want == 0 && p->plaintexts > 0)
+        pgp_refuse(v, "signature part carries signed data of its own");
+    else if (want == 1 && p->plaintexts != 1)
+        pgp_refuse(v, "%d plaintexts in one signed message",
+                   p->plaintexts);
+}
+
+static int pgp_verify_run(struct pgp *p, gpgme_data_t sigd, gpgme_data_t txt,
+                          gpgme_data_t plain, struct pgp_verdict *v,
+                          struct err *e)
+{
+    gpgme_error_t rc;
+
+    pgp_status_reset(p);
+    rc = gpgme_op_verify(p->ctx, sigd, txt, plain);
 
     if (rc != 0 && pgp_engine_failed(rc))
         return pgp_fail(e, "verify", rc);
@@ -440,6 +501,8 @@ static int pgp_verify_run(struct pgp *p, gpgme_data_t sigd, gpgme_data_t txt,
     }
     if (pgp_judge(p, gpgme_op_verify_result(p->ctx), v, e) != 0)
         return -1;
+    pgp_judge_plaintexts(p, plain != NULL, v);
+    snprintf(v->sig_id, sizeof(v->sig_id), "%s", p->sig_id);
     v->valid = v->reason[0] == '\0';
     return 0;
 }
@@ -459,11 +522,141 @@ int pgp_verify_detached(struct pgp *p, const char *data, size_t dlen,
     if (rc != 0)
         ret = pgp_fail(e, "data", rc);
     else
-        ret = pgp_verify_run(p, sigd, txt, v, e);
+        ret = pgp_verify_run(p, sigd, txt, NULL, v, e);
     gpgme_data_release(sigd);
     gpgme_data_release(txt);
     if (ret != 0)
         memset(v, 0, sizeof(*v));
+    return ret;
+}
+
+/* What GnuPG wrote into plain, appended to out. */
+static int pgp_take_plain(gpgme_data_t plain, struct buf *out, struct err *e)
+{
+    size_t len = 0;
+    char *mem = gpgme_data_release_and_get_mem(plain, &len);
+    int ret = 0;
+
+    if (len > 0 && buf_append(out, mem, len) != 0)
+        ret = err_set(e, ERR_TOOBIG, "pgp: plaintext over buffer limit");
+    gpgme_free(mem);
+    return ret;
+}
+
+int pgp_verify_inline(struct pgp *p, const char *msg, size_t len,
+                      struct buf *plain, struct pgp_verdict *v,
+                      struct err *e)
+{
+    gpgme_data_t in = NULL, out = NULL;
+    gpgme_error_t rc;
+    int ret;
+
+    memset(v, 0, sizeof(*v));
+    rc = pgp_data_borrow(&in, msg, len);
+    if (rc == 0)
+        rc = gpgme_data_new(&out);
+    if (rc != 0)
+        ret = pgp_fail(e, "data", rc);
+    else
+        ret = pgp_verify_run(p, in, NULL, out, v, e);
+    gpgme_data_release(in);
+    if (ret == 0 && v->valid)
+        ret = pgp_take_plain(out, plain, e);
+    else
+        gpgme_data_release(out);
+    if (ret != 0)
+        memset(v, 0, sizeof(*v));
+    return ret;
+}
+
+/* Decryption failures that are the sender's (not for our key, corrupt,
+ * no integrity protection): a verdict, not an error. */
+static int pgp_decrypt_refused(gpgme_error_t rc, struct pgp_verdict *v)
+{
+    switch (gpgme_err_code(rc)) {
+    case GPG_ERR_NO_SECKEY:
+        pgp_refuse(v, "not encrypted to the gateway key");
+        return 1;
+    case GPG_ERR_DECRYPT_FAILED:
+    case GPG_ERR_BAD_DATA:
+    case GPG_ERR_NO_DATA:
+    case GPG_ERR_INV_PACKET:
+    case GPG_ERR_UNKNOWN_PACKET:
+    case GPG_ERR_BAD_MPI:
+    case GPG_ERR_CIPHER_ALGO:
+    case GPG_ERR_UNSUPPORTED_ALGORITHM:
+        pgp_refuse(v, "cannot decrypt: %s", gpgme_strerror(rc));
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int pgp_decrypt_judge(struct pgp *p, struct pgp_verdict *v,
+                             struct err *e)
+{
+    gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(p->ctx);
+    gpgme_verify_result_t vr = gpgme_op_verify_result(p->ctx);
+
+    if (dr == NULL || dr->unsupported_algorithm || dr->legacy_cipher_nomdc) {
+        pgp_refuse(v, "encryption without integrity protection");
+        return 0;
+    }
+    if (vr == NULL || vr->signatures == NULL) {
+        v->nsigs = 0;
+        pgp_judge_plaintexts(p, 1, v);
+        return 0;
+    }
+    if (pgp_judge(p, vr, v, e) != 0)
+        return -1;
+    pgp_judge_plaintexts(p, 1, v);
+    snprintf(v->sig_id, sizeof(v->sig_id), "%s", p->sig_id);
+    v->valid = v->reason[0] == '\0';
+    return 0;
+}
+
+static int pgp_decrypt_run(struct pgp *p, gpgme_data_t in, gpgme_data_t out,
+                           int *decrypted, struct pgp_verdict *v,
+                           struct err *e)
+{
+    gpgme_error_t rc;
+
+    pgp_status_reset(p);
+    rc = gpgme_op_decrypt_verify(p->ctx, in, out);
+    if (rc != 0 && pgp_engine_failed(rc))
+        return pgp_fail(e, "decrypt", rc);
+    if (rc != 0 && pgp_decrypt_refused(rc, v))
+        return 0;
+    if (rc != 0)
+        return pgp_fail(e, "decrypt", rc);
+    *decrypted = 1;
+    return pgp_decrypt_judge(p, v, e);
+}
+
+int pgp_decrypt_verify(struct pgp *p, const char *ct, size_t len,
+                       struct buf *plain, int *decrypted,
+                       struct pgp_verdict *v, struct err *e)
+{
+    gpgme_data_t in = NULL, out = NULL;
+    gpgme_error_t rc;
+    int ret;
+
+    memset(v, 0, sizeof(*v));
+    *decrypted = 0;
+    rc = pgp_data_borrow(&in, ct, len);
+    if (rc == 0)
+        rc = gpgme_data_new(&out);
+    if (rc != 0)
+        ret = pgp_fail(e, "data", rc);
+    else
+        ret = pgp_decrypt_run(p, in, out, decrypted, v, e);
+    gpgme_data_release(in);
+    if (ret == 0 && *decrypted && v->reason[0] == '\0')
+        ret = pgp_take_plain(out, plain, e);
+    else
+        gpgme_data_release(out);
+    if (ret != 0 || v->reason[0] != '\0')
+        *decrypted = 0;
     return ret;
 }
 
@@ -624,6 +817,102 @@ int pgp_sign_detached(struct pgp *p, const char *fpr, const char *data,
         gpgme_data_release(out);
     if (ret != 0 && micalg_size > 0)
         micalg[0] = '\0';
+    return ret;
+}
+
+/* ---- encrypt --------------------------------------------------------- */
+
+#define PGP_RCPT_MAX 64
+
+/* A pinned recipient key must be able to receive: not revoked, expired,
+ * disabled or invalid, with an encryption subkey that is none of these.
+ * ERR_NOUSER otherwise, so that the caller can withhold and say why. */
+static int pgp_rcpt_get(struct pgp *p, const char *fpr, gpgme_key_t *key,
+                        struct err *e)
+{
+    gpgme_subkey_t sk;
+
+    if (pgp_signer_get(p, fpr, key, e) != 0)
+        return -1;
+    if (!(*key)->revoked && !(*key)->expired && !(*key)->disabled &&
+        !(*key)->invalid)
+        for (sk = (*key)->subkeys; sk != NULL; sk = sk->next)
+            if (sk->can_encrypt && !sk->revoked && !sk->expired &&
+                !sk->disabled && !sk->invalid)
+                return 0;
+    gpgme_key_unref(*key);
+    *key = NULL;
+    return err_set(e, ERR_NOUSER, "key %s cannot receive encrypted mail "
+                   "(revoked, expired or no encryption subkey)", fpr);
+}
+
+static void pgp_keys_unref(gpgme_key_t *keys, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        gpgme_key_unref(keys[i]);
+}
+
+/* Trust is ours to decide (fingerprints are pinned), hence ALWAYS_TRUST;
+ * the GnuPG trust database is not consulted. */
+static int pgp_encrypt_run(struct pgp *p, gpgme_key_t *keys,
+                           const char *data, size_t len, struct buf *out,
+                           struct err *e)
+{
+    gpgme_data_t in = NULL, cipher = NULL;
+    gpgme_encrypt_result_t res;
+    gpgme_error_t rc;
+
+    rc = pgp_data_borrow(&in, data, len);
+    if (rc == 0)
+        rc = gpgme_data_new(&cipher);
+    if (rc == 0)
+        rc = gpgme_op_encrypt_sign(p->ctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST,
+                                   in, cipher);
+    gpgme_data_release(in);
+    if (rc != 0) {
+        gpgme_data_release(cipher);
+        return pgp_sign_failed(gpgme_op_sign_result(p->ctx), rc, e);
+    }
+    res = gpgme_op_encrypt_result(p->ctx);
+    if (res != NULL && res->invalid_recipients != NULL) {
+        gpgme_data_release(cipher);
+        return err_set(e, ERR_NOUSER, "gpgme encrypt: recipient %.64s "
+                       "refused", res->invalid_recipients->fpr ?
+                       res->invalid_recipients->fpr : "?");
+    }
+    return pgp_take_armor(cipher, out, e);
+}
+
+int pgp_encrypt_sign(struct pgp *p, const char *signer,
+                     const char *const *rcpts, size_t nrcpts,
+                     const char *data, size_t len, struct buf *out,
+                     struct err *e)
+{
+    gpgme_key_t keys[PGP_RCPT_MAX + 1], skey = NULL;
+    size_t n = 0;
+    int ret = -1;
+
+    if (nrcpts == 0 || nrcpts > PGP_RCPT_MAX)
+        return err_set(e, ERR_SOFTWARE, "encrypt: %zu recipients (1..%d)",
+                       nrcpts, PGP_RCPT_MAX);
+    for (n = 0; n < nrcpts; n++)
+        if (pgp_rcpt_get(p, rcpts[n], &keys[n], e) != 0)
+            goto out;
+    keys[n] = NULL;
+    if (pgp_signer_get(p, signer, &skey, e) != 0 ||
+        pgp_signer_usable(skey, signer, e) != 0)
+        goto out;
+    gpgme_signers_clear(p->ctx);
+    if (gpgme_signers_add(p->ctx, skey) != 0)
+        err_set(e, ERR_SOFTWARE, "gpgme: cannot add signer");
+    else
+        ret = pgp_encrypt_run(p, keys, data, len, out, e);
+    gpgme_signers_clear(p->ctx);
+out:
+    gpgme_key_unref(skey);
+    pgp_keys_unref(keys, n);
     return ret;
 }
 
@@ -799,5 +1088,177 @@ int pgp_key_expiry(struct pgp *p, const char *fpr, time_t *expires,
     if (key->subkeys != NULL)
         *expires = (time_t)key->subkeys->expires;
     gpgme_key_unref(key);
+    return 0;
+}
+
+/* ---- user IDs and key state ------------------------------------------ */
+
+static int pgp_same_name(const char *a, const char *b)
+{
+    /* Case and runs of white space do not make another person. */
+    while (*a || *b) {
+        while (*a == ' ' && a[1] == ' ')
+            a++;
+        while (*b == ' ' && b[1] == ' ')
+            b++;
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return 0;
+        if (*a)
+            a++;
+        if (*b)
+            b++;
+    }
+    return 1;
+}
+
+int pgp_uid_match(struct pgp *p, const char *fpr, const char *name,
+                  const char *addr, struct err *e)
+{
+    gpgme_key_t key = NULL;
+    gpgme_user_id_t u;
+    int hit = 0;
+
+    if (pgp_signer_get(p, fpr, &key, e) != 0)
+        return -1;
+    for (u = key->uids; u != NULL && !hit; u = u->next) {
+        if (u->revoked || u->invalid || u->email == NULL)
+            continue;
+        if (strcasecmp(u->email, addr) != 0)
+            continue;
+        hit = name[0] == '\0' || (u->name && pgp_same_name(u->name, name));
+    }
+    gpgme_key_unref(key);
+    return hit;
+}
+
+static void pgp_info_fill(gpgme_key_t key, struct pgp_keyinfo *ki)
+{
+    gpgme_subkey_t sk;
+
+    pgp_fpr_copy(ki->fpr, key->subkeys ? key->subkeys->fpr : "");
+    snprintf(ki->uid, sizeof(ki->uid), "%s",
+             key->uids && key->uids->uid ? key->uids->uid : "");
+    ki->revoked = key->revoked;
+    ki->expired = key->expired;
+    ki->invalid = key->invalid || key->disabled;
+    ki->expires = key->subkeys ? (time_t)key->subkeys->expires : 0;
+    for (sk = key->subkeys; sk != NULL; sk = sk->next) {
+        if (sk->revoked || sk->expired || sk->disabled || sk->invalid)
+            continue;
+        ki->can_sign |= sk->can_sign;
+        ki->can_encrypt |= sk->can_encrypt;
+        /* The key is as good as its last usable part for what it does. */
+        if (sk->expires != 0 && (ki->use_expires == 0 ||
+                                 (time_t)sk->expires < ki->use_expires))
+            ki->use_expires = (time_t)sk->expires;
+    }
+}
+
+int pgp_key_info(struct pgp *p, const char *fpr, struct pgp_keyinfo *ki,
+                 struct err *e)
+{
+    gpgme_key_t key = NULL;
+
+    memset(ki, 0, sizeof(*ki));
+    if (pgp_signer_get(p, fpr, &key, e) != 0)
+        return -1;
+    pgp_info_fill(key, ki);
+    gpgme_key_unref(key);
+    return 0;
+}
+
+int pgp_key_each(struct pgp *p, int (*fn)(void *arg,
+                 const struct pgp_keyinfo *ki), void *arg, struct err *e)
+{
+    struct pgp_keyinfo ki;
+    gpgme_key_t key;
+    gpgme_error_t rc;
+    int ret = 0;
+
+    rc = gpgme_op_keylist_start(p->ctx, NULL, 0);
+    while (rc == 0 && ret == 0 &&
+           (rc = gpgme_op_keylist_next(p->ctx, &key)) == 0) {
+        memset(&ki, 0, sizeof(ki));
+        pgp_info_fill(key, &ki);
+        gpgme_key_unref(key);
+        ret = fn(arg, &ki);
+    }
+    gpgme_op_keylist_end(p->ctx);
+    if (ret != 0)
+        return -1;
+    if (gpgme_err_code(rc) != GPG_ERR_EOF)
+        return pgp_fail(e, "key list", rc);
+    return 0;
+}
+
+/* ---- passphrase ------------------------------------------------------ */
+
+#define PGP_PASS_MAX 1024
+
+/* Loopback pinentry: gpg-agent asks GPGME, GPGME asks us. Asked again
+ * means the passphrase was wrong: say so rather than loop. */
+static gpgme_error_t pgp_pass_cb(void *hook, const char *uid_hint,
+                                 const char *info, int prev_was_bad, int fd)
+{
+    struct pgp *p = hook;
+
+    (void)uid_hint;
+    (void)info;
+    if (prev_was_bad || p->pass == NULL)
+        return gpgme_error(GPG_ERR_BAD_PASSPHRASE);
+    if (gpgme_io_writen(fd, p->pass, p->passlen) != 0 ||
+        gpgme_io_writen(fd, "\n", 1) != 0)
+        return gpgme_error_from_syserror();
+    return 0;
+}
+
+/* Only the gateway user may read it: a passphrase others can read
+ * protects nothing, so refuse to use it at all. */
+static int pgp_pass_open(const char *path, struct err *e)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0)
+        return err_set(e, ERR_CONFIG, "passphrase_file %s: %s", path,
+                       strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+        close(fd);
+        return err_set(e, ERR_CONFIG, "passphrase_file %s: must be a "
+                       "regular file of the gateway user, mode 0600 or "
+                       "0400", path);
+    }
+    return fd;
+}
+
+int pgp_passphrase_file(struct pgp *p, const char *path, struct err *e)
+{
+    char tmp[PGP_PASS_MAX + 1];
+    ssize_t n;
+    size_t len;
+    int fd;
+
+    if (path == NULL || path[0] == '\0')
+        return 0;
+    if ((fd = pgp_pass_open(path, e)) < 0)
+        return -1;
+    n = read(fd, tmp, sizeof(tmp) - 1);
+    close(fd);
+    if (n < 0)
+        return err_set(e, ERR_CONFIG, "passphrase_file %s: %s", path,
+                       strerror(errno));
+    tmp[n] = '\0';
+    len = strcspn(tmp, "\r\n");
+    p->pass = malloc(len + 1);
+    if (p->pass != NULL) {
+        memcpy(p->pass, tmp, len);
+        p->pass[len] = '\0';
+        p->passlen = len;
+    }
+    explicit_bzero(tmp, sizeof(tmp));
+    if (p->pass == NULL)
+        return err_set(e, ERR_NOMEM, "pgp: out of memory");
+    gpgme_set_passphrase_cb(p->ctx, pgp_pass_cb, p);
     return 0;
 }

@@ -5,14 +5,17 @@
 #include <time.h>
 
 #include "auth.h"
+#include "lifecycle.h"
 #include "mailout.h"
 #include "msg.h"
 #include "registry.h"
 #include "render.h"
 #include "util/buf.h"
+#include "util/fault.h"
 
 #define PROCESS_LISTS_MAX 64
 #define PROCESS_COPY_MAX (64u * 1024 * 1024)
+#define PROCESS_SUBJECT_MAX (16u * 1024)  /* before the id is put in */
 
 /* One list of the distribution, as the pipeline needs it. */
 struct plist {
@@ -22,18 +25,34 @@ struct plist {
     char *template_name;
     char *attachments;
     int anonymise;
+    enum alert_tlp ceiling;
+    int single_org;             /* meant for one organisation */
+    int64_t orgs;               /* organisations its recipients belong to */
+    char withheld[ERR_MSG_MAX]; /* why this alert does not go there */
 };
 
 /* What every copy is made from: the authenticated content. */
 struct palert {
     struct msg_content *content;
     char alert_id[ALERT_ID_MAX];
+    char thread[ALERT_ID_MAX];      /* what updates share: alert_thread() */
+    int update_no;                  /* 0: the first mail of its thread */
     enum alert_tlp tlp;
+    char risk[ALERT_RISK_MAX];
     char signer[PGP_FPR_MAX];
+    time_t signed_at;
+};
+
+/* The distribution an alert came in for. */
+struct pdist {
+    int64_t id;
+    enum alert_tlp default_tlp;
+    int require_release;
 };
 
 struct pcopy {
     struct buf msg;
+    struct buf text;            /* rendered Subject and body, for previews */
     char msgid[MAILOUT_MSGID_MAX];
 };
 
@@ -58,6 +77,11 @@ static int plist_fill(struct plist *l, struct store_stmt *st)
     l->anonymise = (int)store_col_int(st, 3);
     l->template_name = strdup(store_col_text(st, 4));
     l->attachments = strdup(store_col_text(st, 5));
+    l->ceiling = alert_tlp_parse(store_col_text(st, 6));
+    if (l->ceiling == TLP_NONE)
+        l->ceiling = TLP_AMBER;
+    l->single_org = (int)store_col_int(st, 7);
+    l->orgs = store_col_int(st, 8);
     return l->name && l->address && l->template_name && l->attachments ? 0
                                                                        : -1;
 }
@@ -66,11 +90,17 @@ static int plist_fill(struct plist *l, struct store_stmt *st)
 static int plists_load(struct gateway *g, int64_t dist, const char *name,
                        struct plist **out, size_t *n, struct err *e)
 {
+    /* orgs: a contact without an organisation counts as its own */
     static const char cols[] = "SELECT l.id, l.name, l.address, l.anonymise, "
-                               "l.template, l.attachments FROM lists l ";
+                               "l.template, l.attachments, l.tlp_ceiling, "
+                               "l.single_org, (SELECT count(DISTINCT "
+                               "coalesce(c.org_id, -c.id)) FROM "
+                               "list_recipients r JOIN contacts c ON c.id = "
+                               "r.contact_id WHERE r.list_id = l.id) "
+                               "FROM lists l ";
     struct store_stmt *st;
     struct plist *v;
-    char sql[512];
+    char sql[1024];
     int rc;
 
     *n = 0;
@@ -120,7 +150,38 @@ int process_intake(struct gateway *g, int64_t dist, const char *recipient,
         store_rollback(g->store);
         return -1;
     }
+    fault_crash("intake-before-commit");     /* crash tests */
     return store_commit(g->store, e);
+}
+
+/* A quarantine is told to the admins' address only, never to the claimed
+ * sender (who may be the victim of a forgery). Inside the transaction: a
+ * transient failure (agent down) undoes the verdict and the alert is
+ * retried; a permanent one (no signing key) is audited, and the verdict
+ * stands. */
+static int process_notice(struct gateway *g, int64_t row,
+                          const struct process_result *r, struct err *e)
+{
+    char subj[128], body[ERR_MSG_MAX + 512];
+    struct err ne;
+
+    if (r->verdict != PROCESS_QUARANTINED || g->conf->admin[0] == '\0')
+        return 0;
+    snprintf(subj, sizeof(subj), "[alertgw] alert #%lld quarantined",
+             (long long)row);
+    snprintf(body, sizeof(body), "Alert #%lld was quarantined: it will not "
+             "be distributed, and its sender was not told.\n\nReason: %s\n"
+             "\nThe raw message is kept in the database (alerts row %lld)."
+             "\n", (long long)row, r->reason, (long long)row);
+    err_init(&ne);
+    if (mailout_notice(g, row, "notice", g->conf->admin, subj, body,
+                       &ne) == 0)
+        return 0;
+    if (err_is_temp(&ne))
+        return err_set(e, ne.code, "%s", ne.msg);
+    return store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
+                     "detail) VALUES(?,?,'notice-failed',?)", "iit",
+                     (int64_t)time(NULL), row, ne.msg) < 0 ? -1 : 0;
 }
 
 /* Record a verdict that sends nothing: quarantined or held. */
@@ -136,7 +197,8 @@ static int process_stop(struct gateway *g, int64_t row,
                   r->alert_id, row) < 0 ||
         store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
                   "detail) VALUES(?,?,?,?)", "iitt", (int64_t)time(NULL), row,
-                  state, r->reason) < 0) {
+                  state, r->reason) < 0 ||
+        process_notice(g, row, r, e) != 0) {
         store_rollback(g->store);
         return -1;
     }
@@ -162,31 +224,118 @@ static const char *process_body_text(const struct msg_content *c)
     return "";
 }
 
-/* An update reuses its id; a new alert without one gets the next free
- * PREFIX-YYYYMMDD-NN. */
+/* The id the alert names in its Subject, else in its body; 1 found. */
+static int process_find_id(struct gateway *g, struct palert *a)
+{
+    return alert_find_id(a->content->subject, g->conf->alert_prefix,
+                         a->alert_id, sizeof(a->alert_id)) ||
+           alert_find_id(process_body_text(a->content), g->conf->alert_prefix,
+                         a->alert_id, sizeof(a->alert_id));
+}
+
+#define PROCESS_SEQ_MAX 999     /* alert_find_id reads 2 or 3 digits */
+
+/* The next free PREFIX-YYYYMMDD-NN of today into a->alert_id. Read only:
+ * the caller makes it race-free by running it in the transaction that
+ * also stores the id. */
+static int process_next_id(struct gateway *g, struct palert *a,
+                           struct err *e)
+{
+    struct store_stmt *st;
+    char day[16], base[ALERT_ID_MAX];
+    time_t now = time(NULL);
+    struct tm tm;
+    long max = 0, v;
+    char *end;
+    int rc;
+
+    gmtime_r(&now, &tm);
+    strftime(day, sizeof(day), "%Y%m%d", &tm);
+    snprintf(base, sizeof(base), "%s-%s-", g->conf->alert_prefix, day);
+    if (store_prepare(g->store, "SELECT alert_id FROM alerts WHERE "
+                      "substr(alert_id, 1, ?) = ?", &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, (int64_t)strlen(base));
+    store_bind_text(st, 2, base);
+    while ((rc = store_step(st, e)) == 1) {
+        const char *t = store_col_text(st, 0) + strlen(base);
+        v = strtol(t, &end, 10);
+        if (end != t && *end == '\0' && v > max)
+            max = v;
+    }
+    store_finalize(st);
+    if (rc < 0)
+        return -1;
+    if (max >= PROCESS_SEQ_MAX)
+        return err_set(e, ERR_DATA, "no free alert id left for %s", day);
+    rc = snprintf(a->alert_id, sizeof(a->alert_id), "%s%02d", base,
+                  (int)max + 1);
+    if (rc < 0 || (size_t)rc >= sizeof(a->alert_id))
+        return err_set(e, ERR_CONFIG, "alert_prefix too long");
+    return 0;
+}
+
+/* Preview: the id the alert names, or the one it would get. */
 static int process_alert_id(struct gateway *g, struct palert *a,
                             struct err *e)
 {
-    char day[16];
-    int64_t n = 0;
-    time_t now = time(NULL);
-    struct tm tm;
-
-    if (alert_find_id(a->content->subject, g->conf->alert_prefix,
-                      a->alert_id, sizeof(a->alert_id)) ||
-        alert_find_id(process_body_text(a->content), g->conf->alert_prefix,
-                      a->alert_id, sizeof(a->alert_id)))
+    if (process_find_id(g, a))
         return 0;
-    gmtime_r(&now, &tm);
-    strftime(day, sizeof(day), "%Y%m%d", &tm);
-    snprintf(a->alert_id, sizeof(a->alert_id), "%s-%s-", g->conf->alert_prefix,
-             day);
-    if (store_get_int(g->store, e, &n, "SELECT count(DISTINCT alert_id) FROM "
-                      "alerts WHERE alert_id LIKE ? || '%'", "t",
-                      a->alert_id) < 0)
+    return process_next_id(g, a, e);
+}
+
+/* An alert naming no id gets the next free one, allocated and stored in
+ * one write transaction (BEGIN IMMEDIATE: two gateways never pick the same
+ * number); processed again after a temporary failure, it keeps it. */
+static int process_reserve_id(struct gateway *g, int64_t row,
+                              struct palert *a, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (process_find_id(g, a))
+        return 0;
+    if (store_prepare(g->store, "SELECT alert_id FROM alerts WHERE id=?",
+                      &st, e) != 0)
         return -1;
-    snprintf(a->alert_id + strlen(a->alert_id),
-             sizeof(a->alert_id) - strlen(a->alert_id), "%02d", (int)n + 1);
+    store_bind_int(st, 1, row);
+    rc = store_step(st, e);
+    if (rc == 1)
+        snprintf(a->alert_id, sizeof(a->alert_id), "%s",
+                 store_col_text(st, 0));
+    store_finalize(st);
+    if (rc < 0)
+        return -1;
+    if (a->alert_id[0])
+        return 0;
+    if (store_begin(g->store, e) != 0)
+        return -1;
+    if (process_next_id(g, a, e) != 0 ||
+        store_run(g->store, e, "UPDATE alerts SET alert_id=? WHERE id=?",
+                  "ti", a->alert_id, row) < 0) {
+        store_rollback(g->store);
+        return -1;
+    }
+    return store_commit(g->store, e);
+}
+
+/* Thread and update number: an id already distributed makes this an
+ * update; "UPDATE n" in the Subject wins over the count of earlier mails. */
+static int process_thread(struct gateway *g, int64_t row, struct palert *a,
+                          struct err *e)
+{
+    int64_t prior = 0;
+
+    alert_thread(a->alert_id, a->thread, sizeof(a->thread));
+    if (store_get_int(g->store, e, &prior, "SELECT count(*) FROM alerts "
+                      "WHERE (thread = ?1 OR (thread = '' AND alert_id = ?1))"
+                      " AND state = 'queued' AND command = '' AND id <> ?2",
+                      "ti", a->thread, row) < 0)
+        return -1;
+    a->update_no = alert_find_update(a->content->subject);
+    if (a->update_no == 0 && prior > 0)
+        a->update_no = prior > ALERT_UPDATE_MAX ? ALERT_UPDATE_MAX
+                                                : (int)prior;
     return 0;
 }
 
@@ -218,6 +367,8 @@ struct pctx {
     const struct plist *l;
     struct anon_map *map;
     struct anon_changes *changes;   /* NULL unless preview --diff */
+    const char *in_reply_to;        /* an update: the list's last copy */
+    const char *references;         /* and the thread before it */
 };
 
 static int copy_text(struct pctx *c, const char *in, size_t len,
@@ -292,7 +443,11 @@ static int copy_attachment(struct pctx *c, const struct msg_part *p,
     pp->n++;
     *o = *p;
     o->filename = NULL;
-    if (p->is_text)
+    if (p->is_text && c->l->anonymise
+        && strcmp(p->content_type, "text/html") == 0)
+        rc = anon_apply_html(c->g->anon, c->map, p->data, p->len, d,
+                             c->changes, e);
+    else if (p->is_text)
         rc = copy_text(c, p->data, p->len, d, e);
     else if (buf_append(d, p->data, p->len) != 0)
         rc = err_set(e, ERR_TOOBIG, "copy too large");
@@ -312,21 +467,41 @@ static int copy_render(struct pctx *c, const char *subject, const char *body,
 {
     struct render_tmpl *t;
     char date[MAILOUT_DATE_MAX];
+    char update[16], update_label[32];
+    struct buf idsubj;
     const char *tlp = alert_tlp_label(c->a->tlp);
     struct render_var vars[] = {
         {"alert_id", c->a->alert_id}, {"tlp", tlp}, {"subject", subject},
         {"body", body}, {"list", c->l->name}, {"date", date},
-        {"risk", ""}, {"update", ""},
+        {"risk", c->a->risk[0] ? c->a->risk : "not stated"},
+        {"update", update}, {"update_label", update_label},
+        {"contact", c->g->conf->from}, {"report_to", c->g->conf->from},
     };
     int rc;
 
+    buf_init(&idsubj, PROCESS_SUBJECT_MAX);
     mailout_date(date, sizeof(date));
-    if (render_load(c->g->conf->templates_dir, c->l->template_name, &t,
-                    e) != 0)
-        return -1;
-    rc = render_apply(t, vars, sizeof(vars) / sizeof(vars[0]), subj_out,
-                      body_out, e);
+    /* {{subject}} always names the alert id (an allocated id is not in
+     * the officer's Subject): recipients filter and thread on it */
+    if (strstr(subject, c->a->alert_id) == NULL) {
+        if (buf_printf(&idsubj, "%s: %s", c->a->alert_id, subject) != 0) {
+            buf_free(&idsubj);
+            return err_set(e, ERR_TOOBIG, "Subject too long");
+        }
+        vars[2].value = buf_cstr(&idsubj);
+    }
+    update[0] = update_label[0] = '\0';
+    if (c->a->update_no > 0) {
+        snprintf(update, sizeof(update), "%d", c->a->update_no);
+        snprintf(update_label, sizeof(update_label), "UPDATE %d ",
+                 c->a->update_no);
+    }
+    rc = render_load(c->g->conf->templates_dir, c->l->template_name, &t, e);
+    if (rc == 0)
+        rc = render_apply(t, vars, sizeof(vars) / sizeof(vars[0]), subj_out,
+                          body_out, e);
     render_free(t);
+    buf_free(&idsubj);
     return rc;
 }
 
@@ -353,11 +528,15 @@ static int copy_content(struct pctx *c, struct buf *subject, struct buf *body,
     return rc;
 }
 
+/* Fresh headers only (README "Outgoing headers" says why each is there):
+ * nothing of the original's header section reaches a copy. */
 static int copy_sign(struct pctx *c, const char *subject, struct buf *entity,
                      struct pcopy *out, struct err *e)
 {
     char date[MAILOUT_DATE_MAX], local[ALERT_ID_MAX + 64];
+    struct msg_header_field h[12];
     struct buf listid;
+    size_t n = 0;
     int rc = -1;
 
     buf_init(&listid, 512);
@@ -366,15 +545,23 @@ static int copy_sign(struct pctx *c, const char *subject, struct buf *entity,
     if (mailout_msgid(c->g, local, out->msgid, sizeof(out->msgid)) != 0 ||
         buf_printf(&listid, "<%s.%s>", c->l->name, c->g->conf->domain) != 0) {
         err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
-    } else {
-        const struct msg_header_field h[] = {
-            {"From", c->g->conf->from}, {"To", c->l->address},
-            {"Subject", subject}, {"Date", date},
-            {"Message-ID", out->msgid}, {"List-Id", buf_cstr(&listid)},
-        };
-        rc = mailout_sign(c->g, h, sizeof(h) / sizeof(h[0]), entity,
-                          &out->msg, e);
+        goto out;
     }
+    h[n++] = (struct msg_header_field){"From", c->g->conf->from};
+    h[n++] = (struct msg_header_field){"To", c->l->address};
+    h[n++] = (struct msg_header_field){"Subject", subject};
+    h[n++] = (struct msg_header_field){"Date", date};
+    h[n++] = (struct msg_header_field){"Message-ID", out->msgid};
+    if (c->in_reply_to) {
+        h[n++] = (struct msg_header_field){"In-Reply-To", c->in_reply_to};
+        h[n++] = (struct msg_header_field){"References", c->references};
+    }
+    h[n++] = (struct msg_header_field){"List-Id", buf_cstr(&listid)};
+    h[n++] = (struct msg_header_field){"List-Post", "NO"};
+    h[n++] = (struct msg_header_field){"Precedence", "list"};
+    h[n++] = (struct msg_header_field){"Auto-Submitted", "auto-generated"};
+    rc = mailout_sign(c->g, h, n, entity, &out->msg, e);
+out:
     buf_free(&listid);
     return rc;
 }
@@ -404,6 +591,11 @@ static int copy_leak_check(struct pctx *c, const struct pcopy *out,
         if ((mc->parts[i].is_text &&
              anon_scan(c->g->anon, mc->parts[i].data, mc->parts[i].len, where,
                        e) != 0) ||
+            /* HTML also as a reader sees it: entities decoded */
+            (mc->parts[i].is_text &&
+             strcmp(mc->parts[i].content_type, "text/html") == 0 &&
+             anon_scan_html(c->g->anon, mc->parts[i].data, mc->parts[i].len,
+                            where, e) != 0) ||
             (mc->parts[i].filename &&
              anon_scan(c->g->anon, mc->parts[i].filename,
                        strlen(mc->parts[i].filename), where, e) != 0))
@@ -414,6 +606,21 @@ out:
     msg_content_free(mc);
     msg_free(m);
     return rc;
+}
+
+/* Protected headers (Subject, From, To inside the signed entity): a
+ * recipient can see that the gateway signed the Subject it reads. */
+static int copy_entity(struct pctx *c, const struct pparts *pp,
+                       const char *subject, struct buf *entity,
+                       struct err *e)
+{
+    const struct msg_header_field ph[] = {
+        {"From", c->g->conf->from}, {"To", c->l->address},
+        {"Subject", subject},
+    };
+
+    return msg_build_entity_protected(pp->v, pp->n, ph,
+                                      sizeof(ph) / sizeof(ph[0]), entity, e);
 }
 
 static int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
@@ -440,9 +647,14 @@ static int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
     pp->v[0].content_type = (char *)"text/plain";
     pp->v[0].data = rbody.data ? rbody.data : (char *)"";
     pp->v[0].len = rbody.len;
-    if (msg_build_entity(pp->v, pp->n, &entity, e) != 0 ||
+    if (copy_entity(c, pp, buf_cstr(&rsubj), &entity, e) != 0 ||
         copy_sign(c, buf_cstr(&rsubj), &entity, out, e) != 0)
         goto out;
+    if (buf_printf(&out->text, "Subject: %s\n\n", buf_cstr(&rsubj)) != 0 ||
+        buf_append(&out->text, rbody.data ? rbody.data : "", rbody.len) != 0) {
+        err_set(e, ERR_TOOBIG, "copy too large");
+        goto out;
+    }
     rc = c->l->anonymise ? copy_leak_check(c, out, e) : 0;
 out:
     if (pp) {
@@ -484,9 +696,13 @@ static int commit_copy(struct gateway *g, int64_t row, const struct plist *l,
                   row, l->id, c->msgid, c->msg.data, c->msg.len, now) < 0)
         return -1;
     cid = store_last_id(g->store);
+    /* a list that encrypts always never sends to a recipient without a
+     * key (lifecycle reports them in the receipt) */
     n = store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, updated) "
-                  "SELECT ?, c.address, ? FROM members m JOIN contacts c ON "
-                  "c.id = m.contact_id WHERE m.list_id = ? AND c.active = 1",
+                  "SELECT ?, r.address, ? FROM list_recipients r "
+                  "JOIN contacts c ON c.id = r.contact_id "
+                  "JOIN lists l ON l.id = r.list_id WHERE r.list_id = ? "
+                  "AND (l.encrypt <> 'always' OR c.fingerprint <> '')",
                   "iii", cid, now, l->id);
     if (n < 0)
         return -1;
@@ -495,38 +711,253 @@ static int commit_copy(struct gateway *g, int64_t row, const struct plist *l,
     return 0;
 }
 
-static int process_commit(struct gateway *g, int64_t row,
-                          const struct palert *a, const struct anon_map *map,
-                          const struct plist *lists, const struct pcopy *copies,
-                          size_t n, struct process_result *r, struct err *e)
+/* A copy held for release: stored, no outbox rows until released. */
+static int commit_held_copy(struct gateway *g, int64_t row,
+                            const struct plist *l, const struct pcopy *c,
+                            struct err *e)
 {
-    size_t i;
+    return store_run(g->store, e, "INSERT INTO copies(alert_row, list_id, "
+                     "message_id, message, created) VALUES(?,?,?,?,?)",
+                     "iitbi", row, l->id, c->msgid, c->msg.data, c->msg.len,
+                     (int64_t)time(NULL)) < 0 ? -1 : 0;
+}
 
-    if (store_begin(g->store, e) != 0)
+/* Recipients of a list that encrypts always but who have no key are
+ * withheld from it: the reason says how many. */
+static int commit_outcome(struct gateway *g, int64_t row,
+                          const struct plist *l, const char *outcome,
+                          int64_t n, struct err *e)
+{
+    int64_t keyless = 0;
+    char why[ERR_MSG_MAX];
+
+    snprintf(why, sizeof(why), "%s", l->withheld);
+    if (why[0] == '\0' &&
+        store_get_int(g->store, e, &keyless, "SELECT count(*) FROM "
+                      "list_recipients r JOIN contacts c ON c.id = "
+                      "r.contact_id JOIN lists l ON l.id = r.list_id WHERE "
+                      "r.list_id = ? AND l.encrypt = 'always' AND "
+                      "c.fingerprint = ''", "i", l->id) < 0)
         return -1;
-    if (commit_pseudonyms(g, a->alert_id, map, e) != 0)
+    if (keyless > 0)
+        snprintf(why, sizeof(why), "%lld recipient%s withheld: no OpenPGP "
+                 "key, and the list encrypts always", (long long)keyless,
+                 keyless == 1 ? "" : "s");
+    return store_run(g->store, e, "INSERT OR REPLACE INTO list_outcomes("
+                     "alert_row, list_id, outcome, reason, recipients) "
+                     "VALUES(?,?,?,?,?)", "iitti", row, l->id, outcome, why,
+                     n) < 0 ? -1 : 0;
+}
+
+/* One list: withheld, held for release (copy and preview), or queued. */
+static int commit_list(struct gateway *g, int64_t row, const struct palert *a,
+                       const struct plist *l, const struct pcopy *c,
+                       const char *officer, int hold,
+                       struct process_result *r, struct err *e)
+{
+    long before = r->recipients;
+    int64_t n = 0;
+
+    if (l->withheld[0]) {
+        r->withheld++;
+        return commit_outcome(g, row, l, "withheld", 0, e);
+    }
+    if (!hold) {
+        if (commit_copy(g, row, l, c, r, e) != 0)
+            return -1;
+        return commit_outcome(g, row, l, "queued", r->recipients - before, e);
+    }
+    if (store_get_int(g->store, e, &n, "SELECT count(*) FROM "
+                      "list_recipients r JOIN contacts c ON c.id = "
+                      "r.contact_id JOIN lists l ON l.id = r.list_id WHERE "
+                      "r.list_id = ? AND (l.encrypt <> 'always' OR "
+                      "c.fingerprint <> '')", "i", l->id) < 0 ||
+        commit_held_copy(g, row, l, c, e) != 0 ||
+        commit_outcome(g, row, l, "awaiting", n, e) != 0)
+        return -1;
+    r->copies++;
+    if (officer[0] == '\0')
+        return 0;
+    return lifecycle_preview_queue(g, row, officer, a->alert_id, l->name, n,
+                                   c->text.data ? c->text.data : "", e);
+}
+
+/* The alert's own row: what it became, and why. */
+static int commit_state(struct gateway *g, int64_t row,
+                        const struct palert *a, const char *state,
+                        const char *reason, struct err *e)
+{
+    if (store_run(g->store, e, "UPDATE alerts SET state=?, reason=?, "
+                  "alert_id=?, signer=?, subject=?, thread=?, update_no=?, "
+                  "tlp=? WHERE id=?", "ttttttiti", state, reason, a->alert_id,
+                  a->signer, a->content->subject, a->thread,
+                  (int64_t)a->update_no, alert_tlp_label(a->tlp), row) < 0 ||
+        store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
+                  "detail) VALUES(?,?,?,?)", "iitt", (int64_t)time(NULL), row,
+                  strcmp(state, "queued") == 0 ? "queued" : "held",
+                  reason[0] ? reason : a->alert_id) < 0)
+        return -1;
+    return 0;
+}
+
+/* Verdict of a committed alert: queued, awaiting release, or held because
+ * every list withheld it (the first list's reason says why). */
+static const char *commit_verdict(const struct plist *lists, size_t n,
+                                  int hold, struct process_result *r)
+{
+    if ((size_t)r->withheld == n) {
+        snprintf(r->reason, sizeof(r->reason),
+                 "withheld from every list%s%.400s", n ? ": " : "",
+                 n ? lists[0].withheld : "");
+        r->verdict = PROCESS_HELD;
+        return "held";
+    }
+    if (hold) {
+        snprintf(r->reason, sizeof(r->reason), "awaiting release");
+        r->verdict = PROCESS_AWAITING;
+        return "held";
+    }
+    r->verdict = PROCESS_QUEUED;
+    return "queued";
+}
+
+static int process_commit(struct gateway *g, int64_t row,
+                          const struct pdist *d, const struct palert *a,
+                          const struct anon_map *map,
+                          const struct plist *lists,
+                          const struct pcopy *copies, size_t n,
+                          struct process_result *r, struct err *e)
+{
+    char officer[REGISTRY_ADDR_MAX];
+    const char *state;
+    size_t i;
+    int hold;
+
+    if (lifecycle_officer_email(g, a->signer, officer, sizeof(officer),
+                                e) != 0 ||
+        store_begin(g->store, e) != 0)
+        return -1;
+    hold = d->require_release;
+    r->copies = r->withheld = 0;
+    r->recipients = 0;
+    if (commit_pseudonyms(g, a->thread, map, e) != 0)
         goto fail;
     for (i = 0; i < n; i++)
-        if (commit_copy(g, row, &lists[i], &copies[i], r, e) != 0)
+        if (commit_list(g, row, a, &lists[i], &copies[i], officer, hold, r,
+                        e) != 0)
             goto fail;
-    if (store_run(g->store, e, "UPDATE alerts SET state='queued', reason='', "
-                  "alert_id=?, signer=?, subject=? WHERE id=?", "ttti",
-                  a->alert_id, a->signer, a->content->subject, row) < 0 ||
-        store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
-                  "detail) VALUES(?,?,'queued',?)", "iit", (int64_t)time(NULL),
-                  row, a->alert_id) < 0)
+    state = commit_verdict(lists, n, hold, r);
+    hold = r->verdict == PROCESS_AWAITING;
+    if (commit_state(g, row, a, state, r->verdict == PROCESS_QUEUED ? ""
+                     : r->reason, e) != 0 ||
+        (hold && store_run(g->store, e, "INSERT INTO releases(alert_row, "
+                           "alert_id, requested) VALUES(?,?,?)", "iti", row,
+                           a->alert_id, (int64_t)time(NULL)) < 0) ||
+        (!hold && lifecycle_receipt_queue(g, row, e) != 0))
         goto fail;
-    return store_commit(g->store, e);
+    fault_crash("process-before-commit");   /* crash tests */
+    if (store_commit(g->store, e) != 0)
+        return -1;
+    fault_crash("process-after-commit");
+    return 0;
 fail:
     store_rollback(g->store);
     return -1;
 }
 
+/* Why a list does not get this alert, or "" when it does. */
+static void plist_withhold(struct plist *l, enum alert_tlp tlp)
+{
+    if (tlp == TLP_RED)
+        snprintf(l->withheld, sizeof(l->withheld), "TLP:RED is never "
+                 "fanned out");
+    else if (tlp > l->ceiling)
+        snprintf(l->withheld, sizeof(l->withheld), "%s is above the list's "
+                 "ceiling %s", alert_tlp_label(tlp),
+                 alert_tlp_label(l->ceiling));
+    else if (tlp == TLP_AMBER_STRICT && (!l->single_org || l->orgs > 1))
+        snprintf(l->withheld, sizeof(l->withheld), "TLP:AMBER+STRICT never "
+                 "goes to a list spanning organisations (%s, %lld "
+                 "organisations)", l->single_org ? "single-org list"
+                 : "not marked single-org", (long long)l->orgs);
+    else
+        l->withheld[0] = '\0';
+}
+
+#define PROCESS_REFS_MAX 10     /* References: the first and the latest */
+
+/* Message-IDs of this list's earlier copies of the thread, oldest first:
+ * the last is In-Reply-To; References keeps the first and the latest
+ * (RFC 5322 3.6.4 allows trimming the middle). */
+static int process_refs(struct gateway *g, int64_t row, const char *thread,
+                        int64_t list_id, struct buf *refs, char *last,
+                        size_t lastsz, struct err *e)
+{
+    struct store_stmt *st;
+    int64_t total = 0, k = 0;
+    int rc;
+
+    last[0] = '\0';
+    if (store_get_int(g->store, e, &total, "SELECT count(*) FROM copies c "
+                      "JOIN alerts a ON a.id = c.alert_row WHERE (a.thread "
+                      "= ?1 OR (a.thread = '' AND a.alert_id = ?1)) AND "
+                      "a.state = 'queued' AND a.id <> ?2 AND c.list_id = ?3 "
+                      "AND c.kind = 'copy' AND a.command = ''", "tii", thread,
+                      row, list_id) < 0 ||
+        store_prepare(g->store, "SELECT c.message_id FROM copies c JOIN "
+                      "alerts a ON a.id = c.alert_row WHERE (a.thread = ?1 OR"
+                      " (a.thread = '' AND a.alert_id = ?1)) AND a.state = "
+                      "'queued' AND a.id <> ?2 AND c.list_id = ?3 AND c.kind "
+                      "= 'copy' ORDER BY c.id", &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, thread);
+    store_bind_int(st, 2, row);
+    store_bind_int(st, 3, list_id);
+    while ((rc = store_step(st, e)) == 1) {
+        const char *id = store_col_text(st, 0);
+        if (k++ == 0 || total - k < PROCESS_REFS_MAX - 1)
+            if ((refs->len && buf_puts(refs, " ") != 0) ||
+                buf_puts(refs, id) != 0) {
+                rc = err_set(e, ERR_TOOBIG, "References too long");
+                break;
+            }
+        snprintf(last, lastsz, "%s", id);
+    }
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static int process_one_copy(struct gateway *g, int64_t row,
+                            const struct palert *a, struct plist *l,
+                            struct anon_map *map, struct pcopy *copy,
+                            struct err *e)
+{
+    char last[MAILOUT_MSGID_MAX];
+    struct buf refs;
+    int rc = 0;
+
+    plist_withhold(l, a->tlp);
+    if (l->withheld[0])
+        return 0;
+    buf_init(&refs, PROCESS_REFS_MAX * MAILOUT_MSGID_MAX);
+    if (process_refs(g, row, a->thread, l->id, &refs, last, sizeof(last),
+                     e) != 0)
+        rc = -1;
+    if (rc == 0) {
+        struct pctx c = {g, a, l, map, NULL, last[0] ? last : NULL,
+                         buf_cstr(&refs)};
+        rc = copy_make(&c, copy, e);
+    }
+    buf_free(&refs);
+    return rc;
+}
+
 /* Make every list's copy; any failure of one stops all (an alert goes to
- * all of its lists or to none). 1: held (r says why); -1: error. */
-static int process_copies(struct gateway *g, int64_t row, int64_t dist,
-                          struct palert *a, struct process_result *r,
-                          struct err *e)
+ * all of its lists or to none; a list withheld by TLP is policy, not a
+ * failure). 1: held (r says why); -1: error. */
+static int process_copies(struct gateway *g, int64_t row,
+                          const struct pdist *d, struct palert *a,
+                          struct process_result *r, struct err *e)
 {
     struct anon_map *map = anon_map_new();
     struct plist *lists = NULL;
@@ -534,47 +965,60 @@ static int process_copies(struct gateway *g, int64_t row, int64_t dist,
     size_t n = 0, i;
     int rc = -1;
 
-    if (map == NULL || plists_load(g, dist, NULL, &lists, &n, e) != 0 ||
-        process_map_load(g, a->alert_id, map, e) != 0 ||
+    if (map == NULL || plists_load(g, d->id, NULL, &lists, &n, e) != 0 ||
+        process_map_load(g, a->thread, map, e) != 0 ||
         gateway_anon(g, e) != 0 ||
         (copies = calloc(n ? n : 1, sizeof(*copies))) == NULL)
         goto out;
+    anon_set_deadline(g->anon, g->conf->process_budget * 1000L);
     for (i = 0; i < n; i++) {
-        struct pctx c = {g, a, &lists[i], map, NULL};
         buf_init(&copies[i].msg, PROCESS_COPY_MAX);
-        if (copy_make(&c, &copies[i], e) != 0)
+        buf_init(&copies[i].text, PROCESS_COPY_MAX);
+        if (process_one_copy(g, row, a, &lists[i], map, &copies[i], e) != 0)
             goto out;
     }
-    rc = process_commit(g, row, a, map, lists, copies, n, r, e);
+    rc = process_commit(g, row, d, a, map, lists, copies, n, r, e);
+    if (rc == 0 && r->verdict != PROCESS_QUEUED)
+        rc = 2;     /* committed, and not queued: nothing more to record */
 out:
-    if (rc != 0 && !err_is_temp(e) && err_is_set(e)) {
+    if (rc < 0 && !err_is_temp(e) && err_is_set(e)) {
         rc = process_verdict(r, PROCESS_HELD, e->msg);
         err_init(e);
     }
-    for (i = 0; copies && i < n; i++)
+    for (i = 0; copies && i < n; i++) {
         buf_free(&copies[i].msg);
+        buf_free(&copies[i].text);
+    }
     free(copies);
     plists_free(lists, n);
     anon_map_free(map);
-    return rc;
+    if (g->anon)
+        anon_set_deadline(g->anon, 0);
+    return rc == 2 ? 0 : rc;
 }
 
 static int process_load(struct gateway *g, int64_t row, struct buf *raw,
-                        int64_t *dist, struct err *e)
+                        struct pdist *d, struct err *e)
 {
     struct store_stmt *st;
     const void *p;
     size_t n;
     int rc;
 
-    if (store_prepare(g->store, "SELECT raw, dist_id FROM alerts WHERE id=? "
-                      "AND state='new'", &st, e) != 0)
+    if (store_prepare(g->store, "SELECT a.raw, a.dist_id, d.default_tlp, "
+                      "d.require_release FROM alerts a LEFT JOIN dists d ON "
+                      "d.id = a.dist_id WHERE a.id=? AND a.state='new'", &st,
+                      e) != 0)
         return -1;
     store_bind_int(st, 1, row);
     rc = store_step(st, e);
     if (rc == 1) {
         p = store_col_blob(st, 0, &n);
-        *dist = store_col_int(st, 1);
+        d->id = store_col_int(st, 1);
+        d->default_tlp = alert_tlp_parse(store_col_text(st, 2));
+        if (d->default_tlp == TLP_NONE)
+            d->default_tlp = TLP_AMBER;
+        d->require_release = (int)store_col_int(st, 3);
         if (buf_append(raw, p ? p : "", n) != 0)
             rc = err_set(e, ERR_NOMEM, "out of memory");
     } else if (rc == 0) {
@@ -584,36 +1028,39 @@ static int process_load(struct gateway *g, int64_t row, struct buf *raw,
     return rc < 0 ? -1 : 0;
 }
 
-/* Alert id and TLP of authenticated content. 1: held (r says why). */
+/* What the text says of itself: id (if it names one), TLP (the most
+ * restrictive label in Subject or body: a copy never carries a less
+ * restrictive one than the original), risk. Writes nothing. */
 static int process_meta(struct gateway *g, struct palert *a,
                         struct process_result *r, struct err *e)
 {
-    if (process_alert_id(g, a, e) != 0)
-        return -1;
-    snprintf(r->alert_id, sizeof(r->alert_id), "%s", a->alert_id);
-    a->tlp = alert_find_tlp(a->content->subject);
-    if (a->tlp == TLP_NONE)
-        a->tlp = alert_find_tlp(process_body_text(a->content));
-    if (a->tlp == TLP_NONE)
-        a->tlp = TLP_AMBER;
-    if (a->tlp == TLP_RED)
-        return process_verdict(r, PROCESS_HELD,
-                               "TLP:RED is never fanned out");
+    const char *body = process_body_text(a->content);
+    enum alert_tlp t;
+
+    (void)e;
+    if (process_find_id(g, a) && r)
+        snprintf(r->alert_id, sizeof(r->alert_id), "%s", a->alert_id);
+    a->tlp = alert_strictest_tlp(a->content->subject);
+    t = alert_strictest_tlp(body);
+    if (t > a->tlp)
+        a->tlp = t;
+    if (!alert_find_risk(a->content->subject, a->risk, sizeof(a->risk)))
+        alert_find_risk(body, a->risk, sizeof(a->risk));
     return 0;
 }
 
 /* Parse and authenticate; 1: a verdict that stops it is in r. */
-static int process_open(struct gateway *g, const struct buf *raw,
-                        struct msg **m, struct palert *a,
-                        struct process_result *r, struct err *e)
+static int process_open(struct gateway *g, int64_t row,
+                        const struct buf *raw, struct msg **m,
+                        struct palert *a, struct process_result *r,
+                        struct err *e)
 {
     struct msg_limits lim;
     struct auth_result ar;
     struct err pe;
     char why[ERR_MSG_MAX + 32];
 
-    msg_limits_default(&lim);
-    lim.max_size = (size_t)g->conf->max_size;
+    gateway_msg_limits(g, &lim);
     err_init(&pe);
     if (msg_parse(raw->data ? raw->data : "", raw->len, &lim, m, &pe) != 0) {
         snprintf(why, sizeof(why), "malformed: %s", pe.msg);
@@ -627,30 +1074,105 @@ static int process_open(struct gateway *g, const struct buf *raw,
         return process_verdict(r, PROCESS_QUARANTINED, ar.reason);
     }
     snprintf(a->signer, sizeof(a->signer), "%s", ar.signer);
+    a->signed_at = ar.signed_at;
     a->content = ar.content;        /* ownership moves to the alert */
     ar.content = NULL;
-    return process_meta(g, a, r, e);
+    if (process_meta(g, a, r, e) != 0)
+        return -1;
+    switch (auth_replay(g, row, a->alert_id, a->content->subject, &ar, e)) {
+    case 0:
+        return 0;
+    case 1:
+        return process_verdict(r, PROCESS_QUARANTINED, ar.reason);
+    default:
+        return -1;
+    }
+}
+
+/* An officer's signed "release ID" / "cancel ID". 2: not a command; 1:
+ * refused (r says why); 0: done and recorded. */
+static int process_command(struct gateway *g, int64_t row, struct palert *a,
+                           struct process_result *r, struct err *e)
+{
+    struct lifecycle_decision d;
+    char id[ALERT_ID_MAX];
+    struct err ue;
+    long n = 0;
+
+    memset(&d, 0, sizeof(d));
+    d.verb = lifecycle_command(process_body_text(a->content),
+                               g->conf->alert_prefix, id);
+    if (d.verb == LIFECYCLE_NONE)
+        return 2;
+    d.alert_id = id;
+    d.by = a->signer;
+    d.via = "mail";
+    d.signed_at = a->signed_at;
+    d.command_row = row;
+    snprintf(r->alert_id, sizeof(r->alert_id), "%s", id);
+    if (lifecycle_decide(g, &d, &n, e) == 0) {
+        r->verdict = PROCESS_QUEUED;
+        snprintf(r->reason, sizeof(r->reason), "%s %s",
+                 d.verb == LIFECYCLE_RELEASE ? "released" : "cancelled", id);
+        return 0;
+    }
+    if (err_is_temp(e))
+        return -1;
+    /* process_stop records the refusal; mark the row as a command so
+     * that it never counts as an alert of that id */
+    err_init(&ue);
+    if (store_run(g->store, &ue, "UPDATE alerts SET command=? WHERE id=?",
+                  "ti", d.verb == LIFECYCLE_RELEASE ? "release" : "cancel",
+                  row) < 0) {
+        err_reword(e, ue.code, "%s", ue.msg);
+        return -1;
+    }
+    snprintf(r->reason, sizeof(r->reason), "%s refused: %.400s",
+             d.verb == LIFECYCLE_RELEASE ? "release" : "cancel", e->msg);
+    err_init(e);
+    r->verdict = PROCESS_HELD;
+    return 1;
+}
+
+/* Id (reserved if new), thread, update number, TLP default. */
+static int process_prepare(struct gateway *g, int64_t row,
+                           const struct pdist *d, struct palert *a,
+                           struct process_result *r, struct err *e)
+{
+    if (process_reserve_id(g, row, a, e) != 0 ||
+        process_thread(g, row, a, e) != 0)
+        return -1;
+    snprintf(r->alert_id, sizeof(r->alert_id), "%s", a->alert_id);
+    if (a->tlp == TLP_NONE)
+        a->tlp = d->default_tlp;
+    return 0;
 }
 
 int process_alert(struct gateway *g, int64_t row, struct process_result *r,
                   struct err *e)
 {
     struct palert a;
+    struct pdist d;
     struct msg *m = NULL;
     struct buf raw;
-    int64_t dist = 0;
     int rc;
 
     memset(r, 0, sizeof(*r));
     memset(&a, 0, sizeof(a));
+    memset(&d, 0, sizeof(d));
     buf_init(&raw, (size_t)g->conf->max_size + 1);
-    if (process_load(g, row, &raw, &dist, e) != 0) {
+    if (process_load(g, row, &raw, &d, e) != 0) {
         buf_free(&raw);
         return -1;
     }
-    rc = process_open(g, &raw, &m, &a, r, e);
-    if (rc == 0)
-        rc = process_copies(g, row, dist, &a, r, e);
+    rc = process_open(g, row, &raw, &m, &a, r, e);
+    if (rc == 0) {
+        rc = process_command(g, row, &a, r, e);     /* 2: not a command */
+        if (rc == 2)
+            rc = process_prepare(g, row, &d, &a, r, e);
+        if (rc == 0 && a.thread[0])
+            rc = process_copies(g, row, &d, &a, r, e);
+    }
     if (rc == 1)
         rc = process_stop(g, row, r, e);
     msg_content_free(a.content);
@@ -700,12 +1222,13 @@ static int preview_copy(struct gateway *g, struct palert *a,
     int rc = -1;
 
     buf_init(&copy.msg, PROCESS_COPY_MAX);
+    buf_init(&copy.text, PROCESS_COPY_MAX);
     if (map == NULL || plists_load(g, -1, list, &l, &n, e) != 0 ||
-        process_map_load(g, a->alert_id, map, e) != 0 ||
+        process_map_load(g, a->thread, map, e) != 0 ||
         gateway_anon(g, e) != 0)
         goto out;
     {
-        struct pctx c = {g, a, l, map, diff ? &ch : NULL};
+        struct pctx c = {g, a, l, map, diff ? &ch : NULL, NULL, NULL};
         if (copy_make(&c, &copy, e) != 0)
             goto out;
     }
@@ -717,6 +1240,7 @@ static int preview_copy(struct gateway *g, struct palert *a,
 out:
     anon_changes_free(&ch);
     buf_free(&copy.msg);
+    buf_free(&copy.text);
     plists_free(l, n);
     anon_map_free(map);
     return rc;
@@ -731,15 +1255,16 @@ int process_preview(struct gateway *g, const char *raw, size_t len,
     int rc = -1;
 
     memset(&a, 0, sizeof(a));
-    msg_limits_default(&lim);
-    lim.max_size = (size_t)g->conf->max_size;
+    gateway_msg_limits(g, &lim);
     if (msg_parse(raw, len, &lim, &m, e) != 0 ||
         msg_content(m, &a.content, e) != 0 ||
+        process_meta(g, &a, NULL, e) != 0 ||
         process_alert_id(g, &a, e) != 0)
         goto out;
-    a.tlp = alert_find_tlp(a.content->subject);
+    alert_thread(a.alert_id, a.thread, sizeof(a.thread));
+    a.update_no = alert_find_update(a.content->subject);
     if (a.tlp == TLP_NONE)
-        a.tlp = TLP_AMBER;
+        a.tlp = TLP_AMBER;      /* no distribution here: the usual default */
     rc = preview_copy(g, &a, list, diff, out, e);
 out:
     msg_content_free(a.content);
@@ -822,24 +1347,27 @@ int process_anonymise(struct gateway *g, const char *alert_id,
                       struct err *e)
 {
     static const struct plist sanitised = {
-        0, (char *)"anonymise", (char *)"", (char *)"", (char *)"drop", 1};
+        0, (char *)"anonymise", (char *)"", (char *)"", (char *)"drop", 1,
+        TLP_NONE, 0, 0, ""};
     struct msg_limits lim;
     struct palert a;
     struct anon_map *map = anon_map_new();
     struct msg *m = NULL;
+    char thread[ALERT_ID_MAX];
     int rc = -1;
 
     memset(&a, 0, sizeof(a));
-    msg_limits_default(&lim);
-    lim.max_size = (size_t)g->conf->max_size;
+    gateway_msg_limits(g, &lim);
+    if (alert_id)
+        alert_thread(alert_id, thread, sizeof(thread));
     if (map == NULL || gateway_anon(g, e) != 0 ||
         (alert_id && g->store &&
-         process_map_load(g, alert_id, map, e) != 0) ||
+         process_map_load(g, thread, map, e) != 0) ||
         msg_parse(raw, len, &lim, &m, e) != 0 ||
         msg_content(m, &a.content, e) != 0)
         goto out;
     {
-        struct pctx c = {g, &a, &sanitised, map, NULL};
+        struct pctx c = {g, &a, &sanitised, map, NULL, NULL, NULL};
         rc = anonymise_build(&c, m, out, e);
     }
 out:

@@ -3,6 +3,15 @@
  * parse, authenticate, anonymise per list, render, sign, leak check, and
  * one transaction that stores every copy and every outbox row, or none.
  *
+ * Lifecycle (README "Alert lifecycle"): the id is found or allocated
+ * race-free; an update threads under each list's earlier copy and keeps
+ * its placeholders (kept per thread); the TLP label is the strictest in
+ * the text, else the distribution's default, and each list withholds
+ * what is above its ceiling; a distribution that requires release stores
+ * the copies unqueued and mails previews (lifecycle.h); after queueing,
+ * the signer gets a receipt. A signed "release ID" / "cancel ID" mail
+ * from an officer is a command, not an alert.
+ *
  * Verdicts are data (struct process_result), not errors: a quarantined or
  * held alert is a success of processing. -1 means processing could not
  * finish (database busy, agent down: ERR_TEMP) and the alert stays 'new'
@@ -22,8 +31,12 @@
 #include "gateway.h"
 #include "util/buf.h"
 
+/* AWAITING: copies made and stored, previews mailed to the signer; the
+ * distribution requires release (alertgw release ID, or a signed
+ * "release ID" mail). HELD covers the leak check and TLP:RED or any
+ * label every list withholds. */
 enum process_verdict { PROCESS_QUEUED = 0, PROCESS_QUARANTINED,
-                       PROCESS_HELD };
+                       PROCESS_HELD, PROCESS_AWAITING };
 
 struct process_result {
     enum process_verdict verdict;
@@ -32,6 +45,7 @@ struct process_result {
     char alert_id[ALERT_ID_MAX];
     int copies;
     long recipients;
+    int withheld;           /* lists withheld (TLP ceiling, AMBER+STRICT) */
 };
 
 /* Store a raw alert for a distribution in one durable transaction. */

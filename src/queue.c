@@ -1,21 +1,136 @@
 #include "queue.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "deliver.h"
 #include "process.h"
+#include "store.h"
 #include "util/buf.h"
+#include "util/fault.h"
+
+#define QUEUE_SEAL_BATCH 512
+
+/* ---- SHA-256 (FIPS 180-4), for the audit chain and copy hashes ------- */
+
+struct sha256 {
+    uint32_t h[8];
+    uint64_t len;
+    unsigned char blk[64];
+    size_t n;
+};
+
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+    0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+    0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+    0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+    0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+    0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_init(struct sha256 *s)
+{
+    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+                                   0xa54ff53a, 0x510e527f, 0x9b05688c,
+                                   0x1f83d9ab, 0x5be0cd19};
+
+    memcpy(s->h, h0, sizeof(h0));
+    s->len = 0;
+    s->n = 0;
+}
+
+static void sha256_block(struct sha256 *s, const unsigned char *p)
+{
+    uint32_t w[64], v[8], t1, t2;
+    int i;
+
+    for (i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (i = 16; i < 64; i++)
+        w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
+                            (w[i - 15] >> 3)) + w[i - 7] +
+               (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
+    memcpy(v, s->h, sizeof(v));
+    for (i = 0; i < 64; i++) {
+        t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) +
+             ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha256_k[i] + w[i];
+        t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) +
+             ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+        memmove(v + 1, v, 7 * sizeof(v[0]));
+        v[4] += t1;
+        v[0] = t1 + t2;
+    }
+    for (i = 0; i < 8; i++)
+        s->h[i] += v[i];
+}
+
+static void sha256_update(struct sha256 *s, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+
+    s->len += len;
+    while (len > 0) {
+        size_t k = 64 - s->n < len ? 64 - s->n : len;
+
+        memcpy(s->blk + s->n, p, k);
+        s->n += k;
+        p += k;
+        len -= k;
+        if (s->n == 64) {
+            sha256_block(s, s->blk);
+            s->n = 0;
+        }
+    }
+}
+
+/* Finish and write the digest as 64 lower-case hex digits and a NUL. */
+static void sha256_hex(struct sha256 *s, char out[QUEUE_HASH_HEX])
+{
+    uint64_t bits = s->len * 8;
+    unsigned char pad[72] = {0x80};
+    size_t padlen = (s->n < 56 ? 56 : 120) - s->n;
+    int i;
+
+    for (i = 0; i < 8; i++)
+        pad[padlen + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_update(s, pad, padlen + 8);
+    for (i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x",
+                 (unsigned)(s->h[i / 4] >> (24 - 8 * (i % 4))) & 0xffu);
+}
+
+void queue_sha256_hex(const void *p, size_t n, char out[QUEUE_HASH_HEX])
+{
+    struct sha256 s;
+
+    sha256_init(&s);
+    sha256_update(&s, p, n);
+    sha256_hex(&s, out);
+}
+
+/* ---- one copy to the relay ------------------------------------------- */
 
 struct qcopy {
     int64_t id;
     char name[96];
+    char hash[QUEUE_HASH_HEX];
+    int64_t alert_row;
     struct buf msg;
     struct deliver_rcpt *rcpts;
     int64_t *rows;
     int64_t *attempts;
-    int64_t *created;
+    int64_t created;
     size_t n;
 };
 
@@ -28,7 +143,6 @@ static void qcopy_free(struct qcopy *q)
     free(q->rcpts);
     free(q->rows);
     free(q->attempts);
-    free(q->created);
     buf_free(&q->msg);
 }
 
@@ -39,9 +153,9 @@ static int qcopy_load_msg(struct gateway *g, struct qcopy *q, struct err *e)
     size_t n;
     int rc;
 
-    if (store_prepare(g->store, "SELECT c.message, coalesce(l.name, c.kind) "
-                      "FROM copies c LEFT JOIN lists l ON l.id = c.list_id "
-                      "WHERE c.id=?", &st, e) != 0)
+    if (store_prepare(g->store, "SELECT c.message, coalesce(l.name, c.kind), "
+                      "c.alert_row, c.created FROM copies c LEFT JOIN lists l "
+                      "ON l.id = c.list_id WHERE c.id=?", &st, e) != 0)
         return -1;
     store_bind_int(st, 1, q->id);
     rc = store_step(st, e);
@@ -49,8 +163,13 @@ static int qcopy_load_msg(struct gateway *g, struct qcopy *q, struct err *e)
         p = store_col_blob(st, 0, &n);
         snprintf(q->name, sizeof(q->name), "%s-%lld", store_col_text(st, 1),
                  (long long)q->id);
+        q->alert_row = store_col_int(st, 2);
+        q->created = store_col_int(st, 3);
         if (buf_append(&q->msg, p ? p : "", n) != 0)
             rc = err_set(e, ERR_NOMEM, "out of memory");
+        queue_sha256_hex(q->msg.data ? q->msg.data : "", q->msg.len, q->hash);
+    } else if (rc == 0) {
+        rc = err_set(e, ERR_SOFTWARE, "copy %lld is gone", (long long)q->id);
     }
     store_finalize(st);
     return rc == 1 ? 0 : -1;
@@ -63,41 +182,40 @@ static int qcopy_add(struct qcopy *q, struct store_stmt *st, size_t cap)
     q->rows[q->n] = store_col_int(st, 0);
     q->rcpts[q->n].addr = strdup(store_col_text(st, 1));
     q->attempts[q->n] = store_col_int(st, 2);
-    q->created[q->n] = store_col_int(st, 3);
     if (q->rcpts[q->n].addr == NULL)
         return -1;
     q->n++;
     return 0;
 }
 
+static int qcopy_alloc(struct qcopy *q, size_t cap, struct err *e)
+{
+    q->rcpts = calloc(cap + 1, sizeof(*q->rcpts));
+    q->rows = calloc(cap + 1, sizeof(*q->rows));
+    q->attempts = calloc(cap + 1, sizeof(*q->attempts));
+    if (!q->rcpts || !q->rows || !q->attempts)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+/* The copy and its due recipients, at most batch of them. */
 static int qcopy_load(struct gateway *g, struct qcopy *q, int64_t now,
-                      struct err *e)
+                      size_t batch, struct err *e)
 {
     struct store_stmt *st;
-    int64_t cap;
     int rc;
 
-    if (store_get_int(g->store, e, &cap, "SELECT count(*) FROM outbox WHERE "
-                      "copy_id=?", "i", q->id) < 0 ||
-        qcopy_load_msg(g, q, e) != 0)
+    if (qcopy_load_msg(g, q, e) != 0 || qcopy_alloc(q, batch, e) != 0)
         return -1;
-    if (cap > QUEUE_RCPTS_MAX)
-        cap = QUEUE_RCPTS_MAX;
-    q->rcpts = calloc((size_t)cap + 1, sizeof(*q->rcpts));
-    q->rows = calloc((size_t)cap + 1, sizeof(*q->rows));
-    q->attempts = calloc((size_t)cap + 1, sizeof(*q->attempts));
-    q->created = calloc((size_t)cap + 1, sizeof(*q->created));
-    if (!q->rcpts || !q->rows || !q->attempts || !q->created)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    if (store_prepare(g->store, "SELECT o.id, o.rcpt, o.attempts, c.created "
-                      "FROM outbox o JOIN copies c ON c.id = o.copy_id WHERE "
-                      "o.copy_id=? AND o.state='pending' AND o.next_try<=? "
-                      "ORDER BY o.id", &st, e) != 0)
+    if (store_prepare(g->store, "SELECT id, rcpt, attempts FROM outbox "
+                      "WHERE copy_id=? AND state='pending' AND next_try<=? "
+                      "ORDER BY id LIMIT ?", &st, e) != 0)
         return -1;
     store_bind_int(st, 1, q->id);
     store_bind_int(st, 2, now);
+    store_bind_int(st, 3, (int64_t)batch);
     while ((rc = store_step(st, e)) == 1)
-        if (qcopy_add(q, st, (size_t)cap) != 0) {
+        if (qcopy_add(q, st, batch) != 0) {
             rc = err_set(e, ERR_NOMEM, "out of memory");
             break;
         }
@@ -114,62 +232,95 @@ static int64_t queue_backoff(int64_t attempts)
     return d < QUEUE_BACKOFF_MAX_S ? d : QUEUE_BACKOFF_MAX_S;
 }
 
+/* outbox state and audit event of recipient i */
 static const char *queue_state(struct gateway *g, const struct qcopy *q,
-                               size_t i, int64_t now, struct queue_report *r)
+                               size_t i, int64_t now, struct queue_report *r,
+                               const char **event)
 {
     switch (q->rcpts[i].state) {
     case DELIVER_OK:
         r->sent++;
-        return "sent";
+        return *event = "sent";
     case DELIVER_PERM:
         r->failed++;
-        return "failed";
+        return *event = "failed";
     default:
-        if (now - q->created[i] > g->conf->retry_max_age) {
+        if (now - q->created > g->conf->retry_max_age) {
             r->failed++;
+            *event = "expired";
             return "failed";
         }
         r->deferred++;
+        *event = "deferred";
         return "pending";
     }
 }
 
+struct qrec {
+    struct store_stmt *upd, *aud;
+};
+
 static int queue_record_one(struct gateway *g, const struct qcopy *q,
-                            size_t i, int64_t now, struct queue_report *r,
-                            struct err *e)
+                            struct qrec *s, size_t i, int64_t now,
+                            struct queue_report *r, struct err *e)
 {
     const struct deliver_rcpt *rc = &q->rcpts[i];
-    const char *state = queue_state(g, q, i, now, r);
+    const char *event, *state = queue_state(g, q, i, now, r, &event);
     const char *reply = rc->reply[0] ? rc->reply :
                         rc->state == DELIVER_PENDING ? "not attempted" : "";
+    char detail[DELIVER_REPLY_MAX + 128];
 
-    if (store_run(g->store, e, "UPDATE outbox SET state=?, attempts=?, "
-                  "next_try=?, code=?, reply=?, updated=? WHERE id=?",
-                  "tiiitii", state, q->attempts[i] + 1,
-                  now + queue_backoff(q->attempts[i]), (int64_t)rc->code,
-                  reply, now, q->rows[i]) < 0)
+    snprintf(detail, sizeof(detail), "%s: %s", q->name, reply);
+    store_reset(s->upd);
+    store_bind_text(s->upd, 1, state);
+    store_bind_int(s->upd, 2, q->attempts[i] + 1);
+    store_bind_int(s->upd, 3, now + queue_backoff(q->attempts[i]));
+    store_bind_int(s->upd, 4, rc->code);
+    store_bind_text(s->upd, 5, reply);
+    store_bind_int(s->upd, 6, now);
+    store_bind_int(s->upd, 7, q->rows[i]);
+    if (store_step(s->upd, e) < 0)
         return -1;
-    if (strcmp(state, "pending") == 0)
-        return 0;
-    return store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
-                     "detail) SELECT ?, alert_row, ?, ? || ' ' || ? || ' ' "
-                     "|| ? FROM copies WHERE id=?", "itttti", now, state,
-                     rc->addr, q->name, reply, q->id) < 0 ? -1 : 0;
+    store_reset(s->aud);
+    store_bind_int(s->aud, 1, now);
+    store_bind_int(s->aud, 2, q->alert_row);
+    store_bind_text(s->aud, 3, event);
+    store_bind_text(s->aud, 4, detail);
+    store_bind_text(s->aud, 5, rc->addr);
+    store_bind_text(s->aud, 6, q->hash);
+    store_bind_int(s->aud, 7, rc->code);
+    return store_step(s->aud, e) < 0 ? -1 : 0;
 }
 
+/* Every outcome of one attempt in one transaction: all or none. */
 static int queue_record(struct gateway *g, const struct qcopy *q,
                         struct queue_report *r, struct err *e)
 {
     int64_t now = (int64_t)time(NULL);
+    struct qrec s = {NULL, NULL};
     size_t i;
+    int rc = -1;
 
     if (store_begin(g->store, e) != 0)
         return -1;
+    if (store_prepare(g->store, "UPDATE outbox SET state=?, attempts=?, "
+                      "next_try=?, code=?, reply=?, updated=? WHERE id=?",
+                      &s.upd, e) != 0 ||
+        store_prepare(g->store, "INSERT INTO audit(at, alert_row, event, "
+                      "detail, rcpt, copy_hash, code) VALUES(?,?,?,?,?,?,?)",
+                      &s.aud, e) != 0)
+        goto out;
     for (i = 0; i < q->n; i++)
-        if (queue_record_one(g, q, i, now, r, e) != 0) {
-            store_rollback(g->store);
-            return -1;
-        }
+        if (queue_record_one(g, q, &s, i, now, r, e) != 0)
+            goto out;
+    rc = 0;
+out:
+    store_finalize(s.upd);
+    store_finalize(s.aud);
+    if (rc != 0) {
+        store_rollback(g->store);
+        return -1;
+    }
     return store_commit(g->store, e);
 }
 
@@ -183,9 +334,22 @@ static void queue_note_failure(struct qcopy *q, const struct err *de)
                      DELIVER_REPLY_MAX - 1, de->msg);
 }
 
-static int queue_copy(struct gateway *g, struct deliver *d, int64_t id,
-                      struct queue_report *r, struct err *e)
+/* ALERTGW_CRASH=queue-committed-N: killed once the N-th batch of this
+ * pass is recorded, in the middle of a fan-out. */
+static void queue_crash_point(long n)
 {
+    char point[40];
+
+    snprintf(point, sizeof(point), "queue-committed-%ld", n);
+    fault_crash(point);
+}
+
+/* One batch of one copy's due recipients. *more: a full batch went, so
+ * more may be due. */
+static int queue_copy(struct gateway *g, struct deliver *d, int64_t id,
+                      struct queue_report *r, int *more, struct err *e)
+{
+    size_t batch = (size_t)g->conf->smtp_batch;
     struct qcopy q;
     struct deliver_msg dm;
     struct err de;
@@ -194,47 +358,372 @@ static int queue_copy(struct gateway *g, struct deliver *d, int64_t id,
     memset(&q, 0, sizeof(q));
     q.id = id;
     buf_init(&q.msg, 1u << 30);
-    if (qcopy_load(g, &q, (int64_t)time(NULL), e) != 0)
+    *more = 0;
+    if (qcopy_load(g, &q, (int64_t)time(NULL), batch, e) != 0)
         goto out;
-    if (q.n == 0) {
-        rc = 0;
+    rc = 0;
+    if (q.n == 0)
         goto out;
-    }
     dm.sender = g->conf->sender;
     dm.data = buf_cstr(&q.msg);
     dm.len = q.msg.len;
     dm.name = q.name;
     err_init(&de);
+    fault_crash("queue-before-send");
     /* A failed attempt as a whole still has per-recipient states to
      * record (all temporary), so it is not an error of the pass. */
     if (deliver_send(d, &dm, q.rcpts, q.n, &de) != 0)
         queue_note_failure(&q, &de);
+    fault_crash("queue-after-send");
     r->copies++;
     rc = queue_record(g, &q, r, e);
+    *more = rc == 0 && q.n == batch;
+    queue_crash_point(r->copies);
 out:
     qcopy_free(&q);
     return rc;
 }
 
-int queue_run(struct gateway *g, struct queue_report *r, struct err *e)
+static int queue_deliver(struct gateway *g, struct queue_report *r,
+                         struct err *e)
 {
     struct deliver *d = NULL;
     int64_t id = 0;
-    int rc;
+    int rc = 0, more = 0;
 
-    memset(r, 0, sizeof(*r));
-    if (process_pending(g, &r->processed, e) != 0 ||
-        deliver_open(&d, g->conf->transport, e) != 0)
+    enum deliver_tls tls;
+
+    if (deliver_tls_parse(g->conf->smtp_tls, &tls) != 0)
+        return err_set(e, ERR_CONFIG, "smtp_tls '%s': want off, may or "
+                       "require", g->conf->smtp_tls);
+    if (deliver_open(&d, g->conf->transport, e) != 0)
         return -1;
+    deliver_set_timeout(d, (int)g->conf->smtp_timeout);
+    deliver_set_tls(d, tls);
     for (;;) {
-        rc = store_get_int(g->store, e, &id, "SELECT min(copy_id) FROM outbox"
-                           " WHERE state='pending' AND next_try<=? AND "
-                           "copy_id > ?", "ii", (int64_t)time(NULL), id);
+        /* The same copy again while its batches keep coming full. */
+        if (!more)
+            rc = store_get_int(g->store, e, &id, "SELECT min(copy_id) FROM "
+                               "outbox WHERE state='pending' AND next_try<=?"
+                               " AND copy_id > ?", "ii",
+                               (int64_t)time(NULL), id);
         if (rc < 0 || id == 0)
             break;
-        if ((rc = queue_copy(g, d, id, r, e)) != 0)
+        if ((rc = queue_copy(g, d, id, r, &more, e)) != 0)
             break;
     }
     deliver_close(d);
     return rc < 0 ? -1 : 0;
+}
+
+/* Alerts still 'new' that no filter is processing any more: filter's
+ * processing ends when its time budget does (the alarm ends it), so an
+ * alert received longer ago than that is the worker's. Taking younger
+ * ones would race filter into making the copies twice. One that fails
+ * (gpg-agent gone) stays 'new' for the next pass; the first error is
+ * kept and the others are still tried. */
+static int queue_process_new(struct gateway *g, long *n, struct err *e)
+{
+    int64_t row = 0, cutoff;
+    struct process_result pr;
+    struct err ae;
+    int rc, failed = 0;
+
+    cutoff = (int64_t)time(NULL) - g->conf->time_budget - QUEUE_BUDGET_SLACK_S;
+    *n = 0;
+    for (;;) {
+        rc = store_get_int(g->store, e, &row, "SELECT min(id) FROM alerts "
+                           "WHERE state='new' AND id > ? AND received <= ?",
+                           "ii", row, cutoff);
+        if (rc < 0)
+            return -1;
+        if (row == 0)
+            return failed ? -1 : 0;
+        err_init(&ae);
+        if (process_alert(g, row, &pr, &ae) == 0)
+            (*n)++;
+        else if (!failed++)
+            *e = ae;
+    }
+}
+
+int queue_run(struct gateway *g, struct queue_report *r, struct err *e)
+{
+    struct err pe;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    err_init(&pe);
+    /* What is already queued goes out even if processing is stuck. */
+    rc = queue_process_new(g, &r->processed, &pe);
+    if (queue_deliver(g, r, e) != 0 ||
+        queue_audit_seal(g->store, &r->sealed, e) != 0)
+        return -1;
+    if (rc != 0) {
+        *e = pe;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- operator commands ------------------------------------------------ */
+
+static int queue_all_digits(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+int queue_retry(struct gateway *g, const char *id, int all, long *n,
+                struct err *e)
+{
+    int rc;
+
+    if (all)
+        rc = store_run(g->store, e, "UPDATE outbox SET state='pending', "
+                       "next_try=0 WHERE state IN ('pending','failed')", "");
+    else if (queue_all_digits(id))
+        rc = store_run(g->store, e, "UPDATE outbox SET state='pending', "
+                       "next_try=0 WHERE id=? AND state IN ('pending',"
+                       "'failed')", "i", (int64_t)strtoll(id, NULL, 10));
+    else
+        rc = store_run(g->store, e, "UPDATE outbox SET state='pending', "
+                       "next_try=0 WHERE state IN ('pending','failed') AND "
+                       "copy_id IN (SELECT c.id FROM copies c JOIN alerts a "
+                       "ON a.id = c.alert_row WHERE a.alert_id=?)", "t", id);
+    if (rc < 0)
+        return -1;
+    *n = rc;
+    if (rc == 0 && !all)
+        return err_set(e, ERR_NOUSER, "nothing to retry for %s", id);
+    return 0;
+}
+
+int queue_purge(struct gateway *g, int64_t older_than, long *n,
+                struct err *e)
+{
+    int rc = store_run(g->store, e, "DELETE FROM outbox WHERE state IN "
+                       "('sent','failed') AND updated < ?", "i",
+                       (int64_t)time(NULL) - older_than);
+
+    if (rc < 0)
+        return -1;
+    *n = rc;
+    return 0;
+}
+
+int64_t queue_duration(const char *s)
+{
+    static const struct { char unit; int64_t mul; } units[] = {
+        {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
+    int64_t v = 0;
+    size_t i;
+
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    for (; isdigit((unsigned char)*s); s++) {
+        if (v > (INT64_MAX - 9) / 10 / (7 * 86400))
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    if (*s == '\0')
+        return v;
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (s[0] == units[i].unit && s[1] == '\0')
+            return v * units[i].mul;
+    return -1;
+}
+
+/* ---- the audit chain -------------------------------------------------- */
+
+/* Columns every chain query selects, in this order. */
+#define AUDIT_COLS "id, at, coalesce(alert_row, -1), event, detail, rcpt, " \
+                   "copy_hash, code, prev, hash"
+
+static void audit_text(struct sha256 *s, const char *t)
+{
+    char len[24];
+
+    snprintf(len, sizeof(len), "%zu:", strlen(t));
+    sha256_update(s, len, strlen(len));
+    sha256_update(s, t, strlen(t));
+    sha256_update(s, "\n", 1);
+}
+
+/* hash = SHA-256(prev "\n" id at alert_row code, then each text field
+ * length-prefixed): no two rows encode alike. */
+static void audit_row_hash(struct store_stmt *st, const char *prev,
+                           char out[QUEUE_HASH_HEX])
+{
+    struct sha256 s;
+    char nums[96];
+    int i;
+
+    sha256_init(&s);
+    audit_text(&s, prev);
+    snprintf(nums, sizeof(nums), "%lld %lld %lld %lld\n",
+             (long long)store_col_int(st, 0), (long long)store_col_int(st, 1),
+             (long long)store_col_int(st, 2), (long long)store_col_int(st, 7));
+    sha256_update(&s, nums, strlen(nums));
+    for (i = 3; i <= 6; i++)
+        audit_text(&s, store_col_text(st, i));
+    sha256_hex(&s, out);
+}
+
+static int audit_head(struct store *s, char head[QUEUE_HASH_HEX],
+                      struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    head[0] = '\0';
+    if (store_prepare(s, "SELECT hash FROM audit WHERE hash != '' ORDER BY "
+                      "id DESC LIMIT 1", &st, e) != 0)
+        return -1;
+    if ((rc = store_step(st, e)) == 1)
+        snprintf(head, QUEUE_HASH_HEX, "%s", store_col_text(st, 0));
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+struct seal_row {
+    int64_t id;
+    char hash[QUEUE_HASH_HEX];
+};
+
+/* Up to QUEUE_SEAL_BATCH unsealed rows after *last: hashes computed
+ * (chained through prev), then written. *got: rows. */
+static int audit_seal_batch(struct store *s, char prev[QUEUE_HASH_HEX],
+                            int64_t *last, long *got, struct err *e)
+{
+    struct seal_row rows[QUEUE_SEAL_BATCH];
+    struct store_stmt *st;
+    char before[QUEUE_HASH_HEX];
+    long n = 0, i;
+    int rc;
+
+    snprintf(before, sizeof(before), "%s", prev);
+    if (store_prepare(s, "SELECT " AUDIT_COLS " FROM audit WHERE hash='' "
+                      "AND id > ? ORDER BY id LIMIT ?", &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, *last);
+    store_bind_int(st, 2, QUEUE_SEAL_BATCH);
+    while ((rc = store_step(st, e)) == 1) {
+        rows[n].id = store_col_int(st, 0);
+        audit_row_hash(st, prev, rows[n].hash);
+        snprintf(prev, QUEUE_HASH_HEX, "%s", rows[n].hash);
+        n++;
+    }
+    store_finalize(st);
+    for (i = 0; rc == 0 && i < n; i++) {
+        if (store_run(s, e, "UPDATE audit SET prev=?, hash=? WHERE id=?",
+                      "tti", i ? rows[i - 1].hash : before, rows[i].hash,
+                      rows[i].id) < 0)
+            rc = -1;
+    }
+    if (n > 0)
+        *last = rows[n - 1].id;
+    *got = n;
+    return rc;
+}
+
+int queue_audit_seal(struct store *s, long *n, struct err *e)
+{
+    char prev[QUEUE_HASH_HEX];
+    int64_t last = 0;
+    long got = 0;
+
+    *n = 0;
+    if (store_begin(s, e) != 0)
+        return -1;
+    if (audit_head(s, prev, e) != 0)
+        goto fail;
+    do {
+        if (audit_seal_batch(s, prev, &last, &got, e) != 0)
+            goto fail;
+        *n += got;
+    } while (got == QUEUE_SEAL_BATCH);
+    if (*n > 0 && store_run(s, e, "INSERT OR REPLACE INTO settings(key, "
+                            "value) VALUES('audit_head', ?)", "t", prev) < 0)
+        goto fail;
+    return store_commit(s, e);
+fail:
+    store_rollback(s);
+    return -1;
+}
+
+static int audit_verify_row(struct store_stmt *st, char prev[QUEUE_HASH_HEX],
+                            struct queue_verify *v)
+{
+    char want[QUEUE_HASH_HEX];
+
+    if (store_col_text(st, 9)[0] == '\0') {
+        v->unsealed++;
+        return 0;
+    }
+    if (v->unsealed > 0) {
+        snprintf(v->why, sizeof(v->why), "sealed row after unsealed ones");
+        return 1;
+    }
+    if (strcmp(store_col_text(st, 8), prev) != 0) {
+        snprintf(v->why, sizeof(v->why), "chain broken before this row (a "
+                 "row removed or re-sealed)");
+        return 1;
+    }
+    audit_row_hash(st, prev, want);
+    if (strcmp(want, store_col_text(st, 9)) != 0) {
+        snprintf(v->why, sizeof(v->why), "row edited (hash mismatch)");
+        return 1;
+    }
+    snprintf(prev, QUEUE_HASH_HEX, "%s", want);
+    v->sealed++;
+    return 0;
+}
+
+static int audit_verify_head(struct store *s, const char *prev,
+                             struct queue_verify *v, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(s, "SELECT value FROM settings WHERE key='audit_head'",
+                      &st, e) != 0)
+        return -1;
+    rc = store_step(st, e);
+    if (rc == 1 && strcmp(store_col_text(st, 0), prev) != 0) {
+        snprintf(v->why, sizeof(v->why), "the last sealed row is not the "
+                 "recorded head (rows removed at the end)");
+        rc = 2;
+    } else if (rc == 0 && prev[0] != '\0') {
+        snprintf(v->why, sizeof(v->why), "no recorded head");
+        rc = 2;
+    }
+    store_finalize(st);
+    return rc < 0 ? -1 : rc == 2;
+}
+
+int queue_audit_verify(struct store *s, struct queue_verify *v,
+                       struct err *e)
+{
+    struct store_stmt *st;
+    char prev[QUEUE_HASH_HEX] = "";
+    int rc, bad = 0;
+
+    memset(v, 0, sizeof(*v));
+    if (store_prepare(s, "SELECT " AUDIT_COLS " FROM audit ORDER BY id", &st,
+                      e) != 0)
+        return -1;
+    while (!bad && (rc = store_step(st, e)) == 1)
+        if ((bad = audit_verify_row(st, prev, v)) != 0)
+            v->bad_row = store_col_int(st, 0);
+    store_finalize(st);
+    if (!bad && rc < 0)
+        return -1;
+    if (bad)
+        return 1;
+    return audit_verify_head(s, prev, v, e);
 }

@@ -1,16 +1,28 @@
 /*
  * queue - the outbox: hand each queued copy to the relay with all its due
  * recipients at once, record each recipient's outcome, retry temporary
- * failures with exponential back-off until retry_max_age, then fail them.
+ * failures with exponential back-off until retry_max_age, then fail them;
+ * and the audit log: one row per recipient and attempt (which copy by its
+ * SHA-256, when, the reply code and text), hash-chained.
  *
  * A copy is signed once and sent as one message with many recipients; the
  * relay does the fan-out. Outcomes are written in one transaction per
  * copy right after the relay answers; a crash between the relay's answer
- * and that commit sends those recipients the copy again on the next pass
- * (the one window for duplicates).
+ * to DATA and that commit sends those recipients the copy again on the
+ * next pass (the one window for duplicates in delivery).
+ *
+ * Fault points (util/fault.h): ALERTGW_CRASH=queue-before-send kills the
+ * worker before a copy goes to the relay, queue-after-send right after the
+ * relay accepted it and before the outcome is committed, and
+ * queue-committed-N once the N-th batch of the pass is committed.
+ *
+ * Errors: store errors as store.h says; a relay that is down is not an
+ * error of the pass (its recipients stay pending, deferred).
  */
 #ifndef AGW_QUEUE_H
 #define AGW_QUEUE_H
+
+#include <stdint.h>
 
 #include "err.h"
 #include "gateway.h"
@@ -18,14 +30,54 @@
 #define QUEUE_BACKOFF_BASE_S 60
 #define QUEUE_BACKOFF_MAX_S (6 * 3600)
 #define QUEUE_RCPTS_MAX 100000
+#define QUEUE_HASH_HEX 65           /* SHA-256 in hex and a NUL */
+#define QUEUE_BUDGET_SLACK_S 1      /* past filter's budget: see queue_run */
 
 struct queue_report {
     long processed;     /* alerts taken from 'new' */
     long copies;        /* copies handed to the relay */
     long sent, deferred, failed;
+    long sealed;        /* audit rows added to the chain */
 };
 
-/* One pass: process new alerts, then deliver what is due. */
+/* One pass: process new alerts (those received longer ago than filter's
+ * time_budget and QUEUE_BUDGET_SLACK_S: younger ones may still be in
+ * filter's hands), deliver what is due, seal the audit rows. A failure to process an alert (gpg-agent gone, say) does not stop
+ * the delivery of what is already queued: the pass goes on and then
+ * returns -1 with that error. */
 int queue_run(struct gateway *g, struct queue_report *r, struct err *e);
+
+/* Make rows due now: those of the alert with that alert id (or, when all
+ * digits, that outbox row), or every one with all; pending and failed rows
+ * alike (a failed row gets one more round of attempts). *n: rows. */
+int queue_retry(struct gateway *g, const char *id, int all, long *n,
+                struct err *e);
+
+/* Remove settled (sent or failed) outbox rows last changed more than
+ * older_than seconds ago; pending rows are never purged. *n: rows. */
+int queue_purge(struct gateway *g, int64_t older_than, long *n,
+                struct err *e);
+
+/* Parse "90", "90s", "15m", "12h", "30d", "2w" into seconds; -1 if bad. */
+int64_t queue_duration(const char *s);
+
+/* Chain every unsealed audit row (in id order) onto the last sealed one:
+ * hash = SHA-256(previous hash, the row's fields). *n: rows sealed. */
+int queue_audit_seal(struct store *s, long *n, struct err *e);
+
+struct queue_verify {
+    long sealed, unsealed;
+    int64_t bad_row;            /* first row that fails, 0 if none */
+    char why[ERR_MSG_MAX];
+};
+
+/* Walk the chain. Returns 0 when every sealed row verifies and the last
+ * one is the recorded head (so a removed tail shows too), 1 when not
+ * (v->bad_row, v->why), -1 on a store error. */
+int queue_audit_verify(struct store *s, struct queue_verify *v,
+                       struct err *e);
+
+/* SHA-256 of a buffer in hex (exported for tests). */
+void queue_sha256_hex(const void *p, size_t n, char out[QUEUE_HASH_HEX]);
 
 #endif

@@ -21,7 +21,8 @@
 
 #define RENDER_FILE_MAX (256u * 1024)
 #define RENDER_OUT_MAX (64u * 1024 * 1024)
-#define RENDER_VARS "alert_id tlp subject body list date risk update"
+#define RENDER_VARS "alert_id tlp subject body list date risk update " \
+    "update_label contact report_to"
 
 struct render_tmpl;
 

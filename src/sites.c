@@ -29,6 +29,8 @@
 #define SITES_ADDR_IN_MAX 96        /* longer text is no address */
 #define SITES_OCTET_DIGITS 3        /* "010" is 10; "0010" is refused */
 #define SITES_SHOW_MAX 80           /* bytes of a token quoted in errors */
+#define SITES_PAD 8                 /* lower_hash writes whole words */
+#define SITES_FILTER_BITS 8         /* filter bits per slot (16 a key) */
 
 enum { SITES_ALIAS, SITES_DOMAIN, SITES_NETWORK, SITES_KINDS };
 
@@ -39,10 +41,14 @@ struct sites_slot {
     long val;
 };
 
+/* The filter holds two bits per key, SITES_FILTER_BITS bits a slot: most
+ * lookups in running text miss, and a miss then costs one or two reads of
+ * a small bit array instead of probes into the (large, cold) slot array. */
 struct sites_tab {
     struct sites_slot *v;
     size_t cap;             /* power of two, 0 before the first insert */
     size_t n;
+    uint64_t *filter;       /* cap * SITES_FILTER_BITS bits */
 };
 
 struct sites_strv {
@@ -71,21 +77,65 @@ struct sites {
     struct sites_tab keep;
     struct sites_tab net4[33];
     struct sites_tab net6[129];
+    /* the prefix lengths in use, longest first: an address costs a probe
+     * per length in use, not a look at all 129 */
+    unsigned char used4[33], used6[129];
+    int nused4, nused6;
 };
 
 /* ---- hash tables ---- */
 
+/* Eight bytes at a time: every word of every alert is hashed, and a
+ * byte-at-a-time hash was most of the lookup cost. */
+#define SITES_K1 0x9e3779b97f4a7c15ull
+#define SITES_K2 0xff51afd7ed558ccdull
+#define SITES_ONES 0x0101010101010101ull
+
+static uint64_t hash_mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * SITES_K1;
+    return h ^ (h >> 29);
+}
+
+static uint32_t hash_end(uint64_t h, size_t len)
+{
+    h ^= (uint64_t)len;
+    h *= SITES_K2;
+    h ^= h >> 32;
+    return (uint32_t)h;
+}
+
+static uint64_t load8(const unsigned char *p)
+{
+    uint64_t w;
+
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* The last 1..7 bytes, zero-padded; a loop, not a memcpy of variable
+ * length (a library call on the hot path). */
+static uint64_t load_tail(const unsigned char *p, size_t n)
+{
+    uint64_t w = 0;
+    size_t k;
+
+    for (k = 0; k < n; k++)
+        w |= (uint64_t)p[k] << (8 * k);
+    return w;
+}
+
 static uint32_t sites_hash(const void *p, size_t len)
 {
     const unsigned char *b = p;
-    uint32_t h = 2166136261u;   /* FNV-1a */
+    uint64_t h = SITES_K2;
     size_t i;
 
-    for (i = 0; i < len; i++) {
-        h ^= b[i];
-        h *= 16777619u;
-    }
-    return h;
+    for (i = 0; i + 8 <= len; i += 8)
+        h = hash_mix(h, load8(b + i));
+    if (i < len)
+        h = hash_mix(h, load_tail(b + i, len - i));
+    return hash_end(h, len);
 }
 
 static struct sites_slot *tab_slot(const struct sites_tab *t, const void *key,
@@ -103,33 +153,73 @@ static struct sites_slot *tab_slot(const struct sites_tab *t, const void *key,
     }
 }
 
-static long tab_get(const struct sites_tab *t, const void *key, size_t klen)
+/* A blocked filter: both bits of a key in one 64-bit word, so a lookup
+ * costs one memory read (this runs for every word of every alert). */
+static uint64_t filter_mask(uint32_t h)
+{
+    return (uint64_t)1 << (h >> 20 & 63) | (uint64_t)1 << (h >> 26);
+}
+
+static size_t filter_word(const struct sites_tab *t, uint32_t h)
+{
+    return h & (t->cap * SITES_FILTER_BITS / 64 - 1);
+}
+
+static int filter_has(const struct sites_tab *t, uint32_t h)
+{
+    uint64_t m = filter_mask(h);
+
+    return (t->filter[filter_word(t, h)] & m) == m;
+}
+
+static void filter_set(struct sites_tab *t, uint32_t h)
+{
+    t->filter[filter_word(t, h)] |= filter_mask(h);
+}
+
+/* Lookup with the key's hash already known (see lower_hash). */
+static long tab_get_h(const struct sites_tab *t, const void *key, size_t klen,
+                      uint32_t h)
 {
     struct sites_slot *sl;
 
+    if (t->n == 0 || !filter_has(t, h))
+        return -1;
+    sl = tab_slot(t, key, klen, h);
+    return sl->key ? sl->val : -1;
+}
+
+static long tab_get(const struct sites_tab *t, const void *key, size_t klen)
+{
     if (t->n == 0)
         return -1;
-    sl = tab_slot(t, key, klen, sites_hash(key, klen));
-    return sl->key ? sl->val : -1;
+    return tab_get_h(t, key, klen, sites_hash(key, klen));
 }
 
 static int tab_grow(struct sites_tab *t)
 {
     size_t ncap = t->cap ? t->cap * 2 : SITES_TAB_MIN, i;
-    struct sites_tab nt = {NULL, ncap, t->n};
+    struct sites_tab nt = {NULL, ncap, t->n, NULL};
 
-    if (ncap > SIZE_MAX / sizeof *nt.v)
+    if (ncap > SIZE_MAX / sizeof *nt.v / SITES_FILTER_BITS)
         return -1;
     nt.v = calloc(ncap, sizeof *nt.v);
-    if (nt.v == NULL)
+    nt.filter = calloc(ncap * SITES_FILTER_BITS / 64, sizeof *nt.filter);
+    if (nt.v == NULL || nt.filter == NULL) {
+        free(nt.v);
+        free(nt.filter);
         return -1;
+    }
     for (i = 0; i < t->cap; i++) {
         struct sites_slot *o = &t->v[i];
 
-        if (o->key)
+        if (o->key) {
             *tab_slot(&nt, o->key, o->klen, o->hash) = *o;
+            filter_set(&nt, o->hash);
+        }
     }
     free(t->v);
+    free(t->filter);
     *t = nt;
     return 0;
 }
@@ -152,6 +242,7 @@ static int tab_put(struct sites_tab *t, const void *key, size_t klen, long val)
         sl->klen = klen;
         sl->hash = h;
         t->n++;
+        filter_set(t, h);
     }
     sl->val = val;
     return 0;
@@ -164,6 +255,8 @@ static void tab_free(struct sites_tab *t)
     for (i = 0; i < t->cap; i++)
         free(t->v[i].key);
     free(t->v);
+    free(t->filter);
+    t->filter = NULL;
     t->v = NULL;
     t->cap = t->n = 0;
 }
@@ -201,12 +294,65 @@ static void strv_free(struct sites_strv *sv)
     free(sv->v);
 }
 
+/* ASCII only, as tolower() in the C locale, but inlined: this runs on
+ * every word of every alert. */
+static char lower_c(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
 static void lower_copy(char *dst, const char *src, size_t len)
 {
     size_t i;
 
     for (i = 0; i < len; i++)
-        dst[i] = (char)tolower((unsigned char)src[i]);
+        dst[i] = lower_c(src[i]);
+}
+
+/* ASCII upper case to lower case in eight bytes at once; other bytes,
+ * those of UTF-8 sequences too, stay as they are. */
+static uint64_t lower8(uint64_t x)
+{
+    uint64_t low7 = x & (0x7f * SITES_ONES);
+    uint64_t ge_a = low7 + (0x80 - 'A') * SITES_ONES;
+    uint64_t gt_z = low7 + (0x7f - 'Z') * SITES_ONES;
+    uint64_t up = ge_a & ~gt_z & ~x & (0x80 * SITES_ONES);
+
+    return x | (up >> 2);
+}
+
+/* lower_copy and sites_hash of the result in one pass. avail (>= len)
+ * bytes may be read at src, so a short tail is one masked load; dst must
+ * have room for len rounded up to 8 (SITES_PAD). */
+static uint32_t lower_hash_in(char *dst, const char *src, size_t len,
+                              size_t avail)
+{
+    const unsigned char *b = (const unsigned char *)src;
+    uint64_t h = SITES_K2, w;
+    size_t i;
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        w = lower8(load8(b + i));
+        memcpy(dst + i, &w, 8);
+        h = hash_mix(h, w);
+    }
+    if (i < len) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (avail - i >= 8)
+            w = load8(b + i) & (~(uint64_t)0 >> (64 - 8 * (len - i)));
+        else
+#endif
+            w = load_tail(b + i, len - i);
+        w = lower8(w);
+        memcpy(dst + i, &w, 8);
+        h = hash_mix(h, w);
+    }
+    return hash_end(h, len);
+}
+
+static uint32_t lower_hash(char *dst, const char *src, size_t len)
+{
+    return lower_hash_in(dst, src, len, len);
 }
 
 static int is_space(int c)
@@ -521,18 +667,33 @@ static int net_parse(const char *p, size_t len, struct sites_net *n)
     return 0;
 }
 
+/* Canonical text; no printf: the anonymiser keys every address it
+ * replaces by this text. */
 static int net_text(const struct sites_net *n, int with_len, char *out)
 {
-    char a[INET6_ADDRSTRLEN];
-    int w;
+    size_t w = 0;
+    int i, k;
 
-    if (inet_ntop(n->v6 ? AF_INET6 : AF_INET, n->addr, a, sizeof a) == NULL)
+    if (!n->v6) {
+        for (i = 0; i < 4; i++)
+            w += (size_t)put_octet(out + w, SITES_ADDR_TEXT_MAX - w, i > 0,
+                                   n->addr[i]);
+    } else if (inet_ntop(AF_INET6, n->addr, out, SITES_ADDR_TEXT_MAX)
+               == NULL) {
         return -1;
-    if (with_len)
-        w = snprintf(out, SITES_ADDR_TEXT_MAX, "%s/%d", a, n->plen);
-    else
-        w = snprintf(out, SITES_ADDR_TEXT_MAX, "%s", a);
-    return w < 0 || w >= SITES_ADDR_TEXT_MAX ? -1 : 0;
+    } else {
+        w = strlen(out);
+    }
+    if (with_len) {
+        if (w + 5 > SITES_ADDR_TEXT_MAX)
+            return -1;
+        out[w++] = '/';
+        k = put_octet(out + w, SITES_ADDR_TEXT_MAX - w, 0,
+                      (unsigned)n->plen);
+        if (k < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static struct sites_tab *net_tab(const struct sites *s, int v6, int plen)
@@ -549,14 +710,14 @@ static long net_owner(const struct sites *s, const struct sites_net *n)
 /* Longest prefix first, one probe per non-empty prefix length. */
 static long addr_find(const struct sites *s, const struct sites_net *a)
 {
-    int max = a->v6 ? 128 : 32, plen;
+    const unsigned char *used = a->v6 ? s->used6 : s->used4;
+    int n = a->v6 ? s->nused6 : s->nused4, i, plen;
     unsigned char m[16];
 
-    for (plen = max; plen >= 0; plen--) {
+    for (i = 0; i < n; i++) {
         long r;
 
-        if (net_tab(s, a->v6, plen)->n == 0)
-            continue;
+        plen = used[i];
         memcpy(m, a->addr, 16);
         addr_mask(m, plen);
         r = tab_get(net_tab(s, a->v6, plen), m, a->v6 ? 16 : 4);
@@ -705,6 +866,19 @@ int sites_add_domain(struct sites *s, size_t idx, const char *domain,
     return 0;
 }
 
+/* Insert plen into the descending list (a length is added once). */
+static void used_add(unsigned char *used, int *n, int plen)
+{
+    int i = *n;
+
+    while (i > 0 && used[i - 1] < plen) {
+        used[i] = used[i - 1];
+        i--;
+    }
+    used[i] = (unsigned char)plen;
+    (*n)++;
+}
+
 int sites_add_network(struct sites *s, size_t idx, const char *cidr,
                       struct err *e)
 {
@@ -722,6 +896,9 @@ int sites_add_network(struct sites *s, size_t idx, const char *cidr,
         return 0;
     if (owner >= 0)
         return dup_err(s, owner, "network", text, e);
+    if (net_tab(s, n.v6, n.plen)->n == 0)
+        used_add(n.v6 ? s->used6 : s->used4, n.v6 ? &s->nused6 : &s->nused4,
+                 n.plen);
     if (tab_put(net_tab(s, n.v6, n.plen), n.addr, n.v6 ? 16 : 4, (long)idx)
         || strv_push(&s->v[idx].vals[SITES_NETWORK], text, strlen(text)))
         return err_set(e, ERR_NOMEM, "out of memory adding a network");
@@ -767,20 +944,20 @@ const char *sites_value(const struct sites *s, size_t idx, int kind,
 
 long sites_lookup_name(const struct sites *s, const char *w, size_t len)
 {
-    char low[SITES_NAME_MAX];
+    char low[SITES_NAME_MAX + SITES_PAD];
 
     if (len == 0 || len > SITES_NAME_MAX || s->names.n == 0)
         return -1;
-    lower_copy(low, w, len);
-    return tab_get(&s->names, low, len);
+    return tab_get_h(&s->names, low, len, lower_hash(low, w, len));
 }
 
 long sites_match_host(const struct sites *s, const char *h, size_t len,
                       size_t *dlen)
 {
-    char low[SITES_DOMAIN_MAX];
+    char low[SITES_DOMAIN_MAX + SITES_PAD];
     const char *dot;
     size_t off = 0;
+    uint32_t hk;
 
     if (len > 0 && h[len - 1] == '.')
         len--;
@@ -793,12 +970,13 @@ long sites_match_host(const struct sites *s, const char *h, size_t len,
             return -1;
         off = (size_t)(dot - h) + 1;
     }
-    lower_copy(low, h + off, len - off);
-    len -= off;
-    if (off == 0 && s->keep.n && tab_get(&s->keep, low, len) >= 0)
+    hk = lower_hash(low, h + off, len - off);
+    if (off == 0 && tab_get_h(&s->keep, low, len, hk) >= 0)
         return -1;
+    len -= off;
     for (off = 0;;) {
-        long r = tab_get(&s->domains, low + off, len - off);
+        long r = off == 0 ? tab_get_h(&s->domains, low, len, hk)
+                          : tab_get(&s->domains, low + off, len - off);
 
         if (r >= 0) {
             *dlen = len - off;
@@ -809,6 +987,17 @@ long sites_match_host(const struct sites *s, const char *h, size_t len,
             return -1;
         off = (size_t)(dot - low) + 1;
     }
+}
+
+int sites_is_kept(const struct sites *s, const char *h, size_t len)
+{
+    char low[SITES_DOMAIN_MAX + SITES_PAD];
+
+    if (len > 0 && h[len - 1] == '.')
+        len--;
+    if (len == 0 || len > SITES_DOMAIN_MAX || s->keep.n == 0)
+        return 0;
+    return tab_get_h(&s->keep, low, len, lower_hash(low, h, len)) >= 0;
 }
 
 long sites_lookup_host(const struct sites *s, const char *h, size_t len)
@@ -893,27 +1082,25 @@ static void phrase_try(const struct sites *s, char *key, size_t k,
     }
 }
 
-/* Candidate phrases are built from the text word by word and looked up
- * whole, so the cost is a few probes per word whatever the number of
- * aliases sharing a first word ("University of ..."). */
-long sites_match_phrase(const struct sites *s, const char *t, size_t len,
-                        size_t *mlen)
+/* The rest of a phrase match: key[0..k) holds the lower-cased first word,
+ * t[0..i) (i == k) in the text, hf its hash. Candidate phrases are built
+ * from the text word by word and looked up whole, so the cost is a few
+ * probes per word whatever the number of aliases sharing a first word
+ * ("University of ..."). */
+static long phrase_rest(const struct sites *s, char *key, size_t k,
+                        uint32_t hf, const char *t, size_t len, size_t *mlen)
 {
-    char key[SITES_NAME_MAX];
-    size_t i = word_end(t, len, 0), k = i, best = 0, j;
-    long words = 1, maxw, site = -1;
+    size_t i = k, best = 0, j;
+    long words = 1, maxw = tab_get_h(&s->firsts, key, k, hf), site = -1;
 
-    if (s->phrases.n == 0 || i == 0 || i >= SITES_NAME_MAX)
-        return -1;
-    lower_copy(key, t, i);
-    maxw = tab_get(&s->firsts, key, k);
     while (words < maxw && k + 2 < SITES_NAME_MAX) {
         size_t we;
 
         j = space_end(t, len, i);
         if (j == i || j == len)
             break;
-        we = word_end(t, len, j);
+        we = word_end(t, len - j < SITES_NAME_MAX ? len : j + SITES_NAME_MAX,
+                      j);
         phrase_try(s, key, k, t, j, we, &best, &site);
         k += 1 + (we - j);
         i = we;
@@ -922,6 +1109,54 @@ long sites_match_phrase(const struct sites *s, const char *t, size_t len,
     if (site >= 0)
         *mlen = best;
     return site;
+}
+
+/* The first word of a phrase is the run of non-blanks at t, bounded: a
+ * long run without blanks (base64, a URL) holds many word tokens, and
+ * each would otherwise scan it to its end. */
+static size_t first_word(const char *t, size_t len, size_t from)
+{
+    return word_end(t, len < SITES_NAME_MAX ? len : SITES_NAME_MAX, from);
+}
+
+long sites_match_phrase(const struct sites *s, const char *t, size_t len,
+                        size_t *mlen)
+{
+    char key[SITES_NAME_MAX + SITES_PAD];
+    size_t i = first_word(t, len, 0);
+
+    if (s->phrases.n == 0 || i == 0 || i >= SITES_NAME_MAX)
+        return -1;
+    return phrase_rest(s, key, i, lower_hash(key, t, i), t, len, mlen);
+}
+
+/* One hash of the word serves both tables when the word is all of the
+ * phrase's first word, the usual case ("Queen Mary ..."). */
+long sites_match_word(const struct sites *s, const char *t, size_t wlen,
+                      size_t len, size_t *mlen)
+{
+    char key[SITES_NAME_MAX + SITES_PAD];
+    size_t i;
+    uint32_t h = 0;
+    long site;
+
+    if (wlen == 0 || wlen > SITES_NAME_MAX)
+        return -1;
+    if (s->phrases.n) {
+        i = first_word(t, len, wlen);   /* no blank in a word token */
+        if (i > 0 && i < SITES_NAME_MAX) {
+            h = lower_hash_in(key, t, i, len);
+            site = phrase_rest(s, key, i, h, t, len, mlen);
+            if (site >= 0)
+                return site;
+        }
+        if (i != wlen)
+            h = lower_hash_in(key, t, wlen, len);
+    } else {
+        h = lower_hash_in(key, t, wlen, len);
+    }
+    *mlen = wlen;
+    return tab_get_h(&s->names, key, wlen, h);
 }
 
 /* ---- sites file ---- */

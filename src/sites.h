@@ -75,6 +75,9 @@ long sites_lookup_addr(const struct sites *s, const char *a, size_t len);
  * the host is the domain itself). */
 long sites_match_host(const struct sites *s, const char *h, size_t len,
                       size_t *dlen);
+/* 1 when the host name (trailing dot and case ignored) is on the
+ * keep-list, else 0. */
+int sites_is_kept(const struct sites *s, const char *h, size_t len);
 /* A network in text ("192.0.2.0/24", "192.0.2.0/255.255.255.0",
  * "2001:db8::/48"): the site whose network holds its first address. */
 long sites_lookup_net(const struct sites *s, const char *cidr, size_t len);
@@ -86,6 +89,12 @@ long sites_lookup_net(const struct sites *s, const char *cidr, size_t len);
  * the first word, then a compare per alias sharing that first word. */
 long sites_match_phrase(const struct sites *s, const char *t, size_t len,
                         size_t *mlen);
+/* A word token t[0..wlen) with the text after it up to t[len]: the site
+ * of the longest multi-word alias starting at t (as sites_match_phrase),
+ * else of the name t[0..wlen) (as sites_lookup_name); *mlen is the length
+ * matched. -1 when neither. One pass and one hash for both. */
+long sites_match_word(const struct sites *s, const char *t, size_t wlen,
+                      size_t len, size_t *mlen);
 /* Canonical text of an address or network in any form accepted above
  * (IPv4-mapped IPv6 becomes IPv4, "/dotted-mask" becomes "/len"); out
  * holds SITES_ADDR_TEXT_MAX bytes. -1 when a is not an address. Pure. */

@@ -20,7 +20,7 @@ agw filter --recipient alerts@csirt.example <"$T/alert.eml"
 check "filter stored the alert" test "$(agw alerts list --json | grep -c '"state": "queued"')" = 1
 agw queue run
 
-copies=$(ls "$T/gw/out"/*.eml | wc -l)
+copies=$(ls "$T/gw/out"/ngi-*.eml "$T/gw/out"/nren-*.eml "$T/gw/out"/isp-*.eml | wc -l)
 check "three copies written (got $copies)" test "$copies" = 3
 
 # The gateway key, for an independent check.

@@ -84,7 +84,8 @@ static const struct apply_case apply_cases[] = {
     {"EXAMPLE-T2_DATADISK and T2_XX_Example_SCRATCH",
      "[SITE-1]_DATADISK and [SITE-1]_SCRATCH"},
     {"DIRAC site LCG.Example.xx.", "DIRAC site [SITE-1]."},
-    {"RAL-LCG2 is another name", "RAL-LCG2 is another name"},
+    {"RAL-LCG2 is another name, so is core-EXAMPLE-T2-x.log",
+     "[SITE-1]-LCG2 is another name, so is core-[SITE-2]-x.log"},
     {"at Queen Mary University of London (QMUL)",
      "at [SITE-1] (QMUL)"},
     {"at Queen Mary\n  university OF\tLondon.", "at [SITE-1]."},
@@ -101,7 +102,7 @@ static const struct apply_case apply_cases[] = {
     {"voms.cern.ch stays, x.voms.cern.ch not",
      "voms.cern.ch stays, host1.site1.invalid not"},
     {"C2 update-cdn.example.net:4444 notcern.ch cern.ch.evil.example",
-     "C2 update-cdn.example.net:4444 notcern.ch cern.ch.evil.example"},
+     "C2 update-cdn.example.net:4444 notcern.ch site1.invalid.evil.example"},
     {"attacker@evil.example.net", "attacker@evil.example.net"},
     /* addresses and networks */
     {"from 192.0.2.45 and 203.0.113.9", "from [IP-1] and 203.0.113.9"},
@@ -127,6 +128,49 @@ static const struct apply_case apply_cases[] = {
      "[ACCOUNT-1]@site1.invalid ran /home/[ACCOUNT-1]/x on [IP-1]"},
     {"DN /DC=ch/DC=cern/OU=Users/CN=jsmith at CERN",
      "DN [DN-1] at [SITE-1]"},
+    /* issue 3, "Must be replaced", one case a form */
+    {"http://[2001:db8:77::5]:8080/x and ftp://anon@ftp.inst.example./pub",
+     "http://[IP-1]:8080/x and ftp://anon@host1.site1.invalid./pub"},
+    {"May 11 03:14:07 wn01.grid.inst.example sshd[123]: Accepted password "
+     "for root from 192.0.2.7 port 22 ssh2",
+     "May 11 03:14:07 host1.site1.invalid sshd[123]: Accepted password "
+     "for root from [IP-1] port 22 ssh2"},
+    {"GRID.INST.EXAMPLE WN01.Grid.Inst.Example.",
+     "site1.invalid host1.site1.invalid."},
+    {"2001:0db8:0077:0000:0000:0000:0000:000a 2001:db8:77:0:0:0:0:00a "
+     "2001:db8:77::a",
+     "[IP-1] [IP-1] [IP-1]"},
+    {"mixed 2001:db8:77::192.0.2.1 mapped ::ffff:c000:22d ::FFFF:192.0.2.45",
+     "mixed [IP-1] mapped [IP-2] [IP-2]"},
+    {"subnets 192.0.2.128/25 2001:db8:77:8000::/49 wider 192.0.0.0/16 "
+     "2001:db8::/32",
+     "subnets [NET-1] [NET-2] wider 192.0.0.0/16 2001:db8::/32"},
+    {"GOCDB 198.51.100.0/255.255.255.0;192.0.2.0/255.255.255.128",
+     "GOCDB [NET-1];[NET-2]"},
+    {"/DC=example/DC=inst/OU=computers/CN=wn01.grid.inst.example ok",
+     "[DN-1] ok"},
+    {"CN=Jo Smith, OU=Users, O=Inst, DC=inst, DC=example signed",
+     "[DN-1] signed"},
+    {"general, neutral, RALly, CERNVM, concern, 'RAL' (Ral) ral.",
+     "general, neutral, RALly, CERNVM, concern, '[SITE-1]' ([SITE-1]) "
+     "[SITE-1]."},
+    /* a host with a file name extension; a name as a part of a token */
+    {"auth-wn01.grid.inst.example.log cern.ch.gz grid.inst.example.tar.gz",
+     "host1.site1.invalid.log site2.invalid.gz site1.invalid.tar.gz"},
+    /* a name as a part of a dotted token */
+    {"EXAMPLE-T2.log ral.phish.example x.EXAMPLE-T2_DATADISK.y v1.2.3",
+     "[SITE-1].log [SITE-2].phish.example x.[SITE-1]_DATADISK.y v1.2.3"},
+    /* "Must stay" */
+    {"C2 https://update-cdn.example.net:4444/p.sh from 203.0.113.9 "
+     "(AS64500) at 2024-05-11T03:14:07Z, CVE-2024-3094, "
+     "sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709, "
+     "evil.example.org, http://www.example.com/concerns",
+     "C2 https://update-cdn.example.net:4444/p.sh from 203.0.113.9 "
+     "(AS64500) at 2024-05-11T03:14:07Z, CVE-2024-3094, "
+     "sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709, "
+     "evil.example.org, http://www.example.com/concerns"},
+    {"keep voms.cern.ch and VOMS.CERN.CH. but not voms2.cern.ch",
+     "keep voms.cern.ch and VOMS.CERN.CH. but not host1.site1.invalid"},
     /* invalid UTF-8 is a barrier, not an error */
     {"\xff" "CERN\xfe cern.ch", "\xff[SITE-1]\xfe site1.invalid"},
     {"", ""},
@@ -328,6 +372,140 @@ static void test_apply_then_scan(void **state)
     assert_int_equal(bad, 0);
 }
 
+static const struct apply_case html_cases[] = {
+    {"<p>Host lxplus.cern.ch at CERN</p>",
+     "<p>Host host1.site1.invalid at [SITE-1]</p>"},
+    /* entities are decoded before matching, kept where nothing changed */
+    {"cern&#46;ch, c&#x65;rn&period;ch and CERN&amp;co &lt;x&gt;",
+     "site1.invalid, site1.invalid and [SITE-1]&amp;co &lt;x&gt;"},
+    {"<a href=\"https://portal.cern.ch:8443/x?a=1&amp;b=2\" "
+     "title='CERN'>link</a>",
+     "<a href=\"https://host1.site1.invalid:8443/x?a=1&amp;b=2\" "
+     "title='[SITE-1]'>link</a>"},
+    {"<a href=mailto:jo@cern.ch>jo@cern.ch</a>",
+     "<a href=mailto:user1@site1.invalid>user1@site1.invalid</a>"},
+    /* an inline tag inside a name is kept after the placeholder */
+    {"<b>cern</b>.ch and <i>192.0.</i>2.4", "<b>site1.invalid</b> and "
+                                           "<i>[IP-1]</i>"},
+    {"Queen&nbsp;Mary University of<br>\nLondon.", "[SITE-1]<br>."},
+    {"<!-- from 192.0.2.4 --><div>general &lt;neutral&gt;</div>",
+     "<!-- from [IP-1] --><div>general &lt;neutral&gt;</div>"},
+    {"<td>CERN</td><td>ch</td>", "<td>[SITE-1]</td><td>ch</td>"},
+    {"&#99;&#101;&#114;&#110;.ch", "site1.invalid"},
+    {"", ""},
+};
+
+static void test_html(void **state)
+{
+    struct fixture *f = *state;
+    size_t i, bad = 0;
+
+    for (i = 0; i < sizeof html_cases / sizeof *html_cases; i++) {
+        const struct apply_case *c = &html_cases[i];
+        struct anon_map *m = anon_map_new();
+        struct buf out;
+        struct err e;
+
+        buf_init(&out, OUT_MAX);
+        err_init(&e);
+        if (anon_apply_html(f->a, m, c->in, strlen(c->in), &out, NULL,
+                            &e) != 0) {
+            print_error("html %zu: got error '%s'\n", i, e.msg);
+            bad++;
+        } else if (strcmp(buf_cstr(&out), c->want) != 0) {
+            print_error("html %zu: got \"%s\", want \"%s\"\n", i,
+                        buf_cstr(&out), c->want);
+            bad++;
+        } else if (anon_scan_html(f->a, out.data ? out.data : "", out.len,
+                                  "html", &e) != 0) {
+            print_error("html %zu: got leak '%s', want clean\n", i, e.msg);
+            bad++;
+        }
+        buf_free(&out);
+        anon_map_free(m);
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void test_html_scan(void **state)
+{
+    static const char *const leaks[] = {
+        "c&#x65;rn.ch", "<img alt=\"LXPLUS.CERN.CH\">", "<b>cern</b>.ch",
+        "<!-- 192.0.2.9 -->", "Queen&nbsp;Mary University of London",
+    };
+    struct fixture *f = *state;
+    size_t i;
+
+    for (i = 0; i < sizeof leaks / sizeof *leaks; i++) {
+        struct err e;
+
+        err_init(&e);
+        if (anon_scan_html(f->a, leaks[i], strlen(leaks[i]), "html", &e)
+            != -1 || e.code != ERR_LEAK)
+            fail_msg("html scan %zu: got clean, want a leak", i);
+    }
+}
+
+/* HTML diff lines are the HTML's own. */
+static void test_html_changes(void **state)
+{
+    struct fixture *f = *state;
+    struct anon_map *m = anon_map_new();
+    struct anon_changes ch = {NULL, 0, 0};
+    const char *t = "<p>one</p>\n<p title=\"x\">two\n<b>CERN</b></p>\n";
+    struct buf out;
+    struct err e;
+
+    buf_init(&out, OUT_MAX);
+    err_init(&e);
+    assert_int_equal(anon_apply_html(f->a, m, t, strlen(t), &out, &ch, &e),
+                     0);
+    assert_int_equal(ch.n, 1);
+    assert_int_equal(ch.v[0].line, 3);
+    expect_str("orig", ch.v[0].original, "CERN");
+    anon_changes_free(&ch);
+    buf_free(&out);
+    anon_map_free(m);
+}
+
+/* An update: the stored mapping, reloaded, gives the same placeholders;
+ * identifiers new in the update get numbers no earlier one has. */
+static void test_roundtrip(void **state)
+{
+    struct fixture *f = *state;
+    struct anon_map *m1 = anon_map_new(), *m2 = anon_map_new();
+    const char *t1 = "CERN lxplus.cern.ch jo@cern.ch 128.142.0.1 "
+                     "128.142.0.0/24 exvo012 /DC=ch/DC=cern/CN=jo RAL";
+    const char *t2 = "RAL b.cern.ch 198.51.100.1 exvo013 x@cern.ch "
+                     "EXAMPLE-T2 grid.inst.example";
+    const char *cls, *orig, *ph, *cls2, *orig2, *ph2;
+    struct buf o1, o2;
+    struct err e;
+    size_t i, j;
+
+    buf_init(&o1, OUT_MAX);
+    buf_init(&o2, OUT_MAX);
+    err_init(&e);
+    assert_int_equal(anon_apply(f->a, m1, t1, strlen(t1), &o1, NULL, &e), 0);
+    for (i = 0; anon_map_get(m1, i, &cls, &orig, &ph) == 0; i++)
+        assert_int_equal(anon_map_add(m2, cls, orig, ph, &e), 0);
+    buf_reset(&o2);
+    assert_int_equal(anon_apply(f->a, m2, t1, strlen(t1), &o2, NULL, &e), 0);
+    expect_str("same text again", buf_cstr(&o2), buf_cstr(&o1));
+    assert_int_equal(anon_map_count(m2), anon_map_count(m1));
+    buf_reset(&o2);
+    assert_int_equal(anon_apply(f->a, m2, t2, strlen(t2), &o2, NULL, &e), 0);
+    assert_true(anon_map_count(m2) > anon_map_count(m1));
+    for (i = 0; anon_map_get(m2, i, &cls, &orig, &ph) == 0; i++)
+        for (j = i + 1; anon_map_get(m2, j, &cls2, &orig2, &ph2) == 0; j++)
+            if (strcmp(ph, ph2) == 0)
+                fail_msg("'%s' and '%s' both got %s", orig, orig2, ph);
+    buf_free(&o1);
+    buf_free(&o2);
+    anon_map_free(m1);
+    anon_map_free(m2);
+}
+
 static void test_shipped_rules(void **state)
 {
     struct fixture *f = *state;
@@ -515,6 +693,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_apply_then_scan, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_shipped_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html_scan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_cap, setup, teardown),
         cmocka_unit_test(test_rule_errors),
         cmocka_unit_test(test_rule_examples_fail),

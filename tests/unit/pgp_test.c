@@ -851,6 +851,311 @@ static void test_open_errors(void **state)
     t_dir_drop(dir);
 }
 
+/* ---- inline messages --------------------------------------------------- */
+
+/* A literal data packet (new format, tag 11, binary, no name, time 0). */
+static void t_literal(struct buf *b, const char *text)
+{
+    unsigned char hdr[2] = {0xCB, (unsigned char)(6 + strlen(text))};
+
+    assert_true(strlen(text) < 180);
+    buf_append(b, hdr, 2);
+    buf_append(b, "b\0\0\0\0\0", 6);
+    buf_append(b, text, strlen(text));
+}
+
+/* gpg's own output for the signer a with opts over "pay the ransom". */
+static void t_cli_message(struct t_fix *f, const char *opts, struct buf *out)
+{
+    t_write(f->s.dir, "other", "pay the ransom\n", 15);
+    t_run("gpg --homedir %s --batch --yes --quiet -u %s %s "
+          "-o %s/other.out %s/other 2>/dev/null",
+          f->s.dir, f->a, opts, f->s.dir, f->s.dir);
+    t_read(f->s.dir, "other.out", out);
+}
+
+struct icase {
+    const char *name;
+    const char *opts;       /* gpg options making the message */
+    int before, after;      /* unsigned literal packets around it */
+    int want_valid;
+    const char *want_reason;
+};
+
+static const struct icase icases[] = {
+    {"clearsigned", "--clearsign", 0, 0, 1, ""},
+    {"opaque-armoured", "--armor --sign", 0, 0, 1, ""},
+    {"opaque-binary", "--sign -z 0", 0, 0, 1, ""},
+    {"double-plaintext", "--sign -z 0", 1, 0, 0, "unreadable signature"},
+    {"trailing-plaintext", "--sign -z 0", 0, 1, 0, "unreadable signature"},
+    {"detached", "--detach-sign", 0, 0, 0, "bad signature"},
+};
+
+static void t_inline_case(struct t_fix *f, const struct icase *c)
+{
+    struct pgp_verdict v;
+    struct buf msg, body, plain;
+    struct err e;
+
+    buf_init(&msg, T_MAX);
+    buf_init(&body, T_MAX);
+    buf_init(&plain, T_MAX);
+    if (c->before)
+        t_literal(&msg, "Johnny, you are fired!\n");
+    t_cli_message(f, c->opts, &body);
+    buf_append(&msg, body.data, body.len);
+    if (c->after)
+        t_literal(&msg, "Johnny, you are fired!\n");
+    err_init(&e);
+    if (pgp_verify_inline(f->v.pgp, msg.data, msg.len, &plain, &v, &e) != 0)
+        fail_msg("%s: got error %s, want a verdict", c->name, e.msg);
+    if (v.valid != c->want_valid || strstr(v.reason, c->want_reason) == NULL)
+        fail_msg("%s: got valid %d (%s), want %d (%s)", c->name, v.valid,
+                 v.reason, c->want_valid, c->want_reason);
+    if (c->want_valid && (strcmp(buf_cstr(&plain), "pay the ransom\n") != 0
+                          || strcmp(v.fpr, f->a) != 0 || v.sig_id[0] == 0))
+        fail_msg("%s: got plain \"%s\" fpr %s id \"%s\", want the text, "
+                 "%s and an id", c->name, buf_cstr(&plain), v.fpr, v.sig_id,
+                 f->a);
+    if (!c->want_valid && plain.len != 0)
+        fail_msg("%s: got plaintext of a refused message", c->name);
+    buf_free(&msg);
+    buf_free(&body);
+    buf_free(&plain);
+}
+
+static void test_verify_inline(void **state)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(icases) / sizeof(icases[0]); i++)
+        t_inline_case(*state, &icases[i]);
+}
+
+/* Replay detection rests on this: the same signature, armoured or not,
+ * has the same id; another signature over the same text another one. */
+static void test_sig_id(void **state)
+{
+    struct t_fix *f = *state;
+    struct pgp_verdict v1, v2, v3;
+    struct buf a1, b1, a2, plain;
+    struct err e;
+
+    buf_init(&a1, T_MAX);
+    buf_init(&b1, T_MAX);
+    buf_init(&a2, T_MAX);
+    buf_init(&plain, T_MAX);
+    t_cli_message(f, "--sign -z 0", &b1);
+    t_write(f->s.dir, "bin", b1.data, b1.len);
+    t_run("gpg --homedir %s --batch --yes --quiet --enarmor -o %s/bin.asc "
+          "%s/bin 2>/dev/null", f->s.dir, f->s.dir, f->s.dir);
+    t_read(f->s.dir, "bin.asc", &a1);
+    sleep(1);       /* a new timestamp: a different signature */
+    t_cli_message(f, "--sign -z 0", &a2);
+    err_init(&e);
+    assert_int_equal(pgp_verify_inline(f->v.pgp, b1.data, b1.len, &plain,
+                                       &v1, &e), 0);
+    assert_int_equal(pgp_verify_inline(f->v.pgp, a1.data, a1.len, &plain,
+                                       &v2, &e), 0);
+    assert_int_equal(pgp_verify_inline(f->v.pgp, a2.data, a2.len, &plain,
+                                       &v3, &e), 0);
+    if (!v1.valid || !v2.valid || !v3.valid || v1.sig_id[0] == '\0')
+        fail_msg("got valid %d %d %d (%s %s %s), want three good ones",
+                 v1.valid, v2.valid, v3.valid, v1.reason, v2.reason,
+                 v3.reason);
+    if (strcmp(v1.sig_id, v2.sig_id) != 0)
+        fail_msg("armoured: got id %s, want %s", v2.sig_id, v1.sig_id);
+    if (strcmp(v1.sig_id, v3.sig_id) == 0)
+        fail_msg("new signature: got the same id %s", v3.sig_id);
+    buf_free(&a1);
+    buf_free(&b1);
+    buf_free(&a2);
+    buf_free(&plain);
+}
+
+/* ---- user IDs ---------------------------------------------------------- */
+
+struct ucase {
+    const char *name, *addr;
+    int want;
+};
+
+static const struct ucase ucases[] = {
+    {"", "a@csirt.example", 1},
+    {"", "A@CSIRT.EXAMPLE", 1},
+    {"Officer A", "a@csirt.example", 1},
+    {"officer  a", "a@csirt.example", 1},
+    {"The Manager", "a@csirt.example", 0},
+    {"", "c@csirt.example", 0},
+    {"Officer A", "b@elsewhere.example", 0},
+};
+
+static void test_uid_match(void **state)
+{
+    struct t_fix *f = *state;
+    struct err e;
+    size_t i;
+    int got;
+
+    for (i = 0; i < sizeof(ucases) / sizeof(ucases[0]); i++) {
+        err_init(&e);
+        got = pgp_uid_match(f->v.pgp, f->a, ucases[i].name, ucases[i].addr,
+                            &e);
+        if (got != ucases[i].want)
+            fail_msg("\"%s\" <%s>: got %d (%s), want %d", ucases[i].name,
+                     ucases[i].addr, got, e.msg, ucases[i].want);
+    }
+    err_init(&e);
+    assert_int_equal(pgp_uid_match(f->v.pgp, f->b, "", "b@elsewhere.example",
+                                   &e), -1);
+    assert_int_equal(e.code, ERR_NOUSER);
+}
+
+/* ---- passphrase file --------------------------------------------------- */
+
+struct pcase {
+    const char *name;
+    const char *content;    /* NULL: no file given */
+    int mode;
+    int want_open;          /* pgp_passphrase_file: 0 or -1 */
+    int want_sign;          /* pgp_sign_detached: 0 or -1 */
+};
+
+/* Wrong ones first: the agent caches a passphrase once it worked. */
+static const struct pcase pcases[] = {
+    {"none", NULL, 0, 0, -1},
+    {"group-readable", "s3cret\n", 0640, -1, -1},
+    {"wrong", "secret\n", 0600, 0, -1},
+    {"right", "s3cret\n", 0600, 0, 0},
+};
+
+static void t_pass_case(struct t_home *h, const char *fpr,
+                        const struct pcase *c)
+{
+    char path[T_CMD_MAX], micalg[32];
+    struct pgp *p = NULL;
+    struct buf sig;
+    struct err e;
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/pass", h->dir);
+    if (c->content) {
+        t_write(h->dir, "pass", c->content, strlen(c->content));
+        assert_int_equal(chmod(path, (mode_t)c->mode), 0);
+    }
+    err_init(&e);
+    assert_int_equal(pgp_open(&p, h->dir, &e), 0);
+    rc = pgp_passphrase_file(p, c->content ? path : NULL, &e);
+    if (rc != c->want_open)
+        fail_msg("%s: open got %d (%s), want %d", c->name, rc, e.msg,
+                 c->want_open);
+    buf_init(&sig, T_MAX);
+    err_init(&e);
+    rc = rc == 0 ? pgp_sign_detached(p, fpr, t_text, sizeof(t_text) - 1,
+                                     &sig, micalg, sizeof(micalg), &e) : -1;
+    if (rc != c->want_sign)
+        fail_msg("%s: sign got %d (%s), want %d", c->name, rc, e.msg,
+                 c->want_sign);
+    /* Never an unsigned copy: a failure is one the alert waits out. */
+    if (rc != 0 && e.code != ERR_CONFIG && e.code != ERR_TEMP &&
+        c->want_open == 0)
+        fail_msg("%s: got %s, want a temporary class", c->name,
+                 err_code_name(e.code));
+    buf_free(&sig);
+    pgp_free(p);
+}
+
+static void test_passphrase_file(void **state)
+{
+    char fpr[PGP_FPR_MAX];
+    struct t_home h;
+    struct buf out;
+    size_t i;
+
+    (void)state;
+    t_home_new(&h, NULL);
+    t_run("gpg --homedir %s --batch --quiet --pinentry-mode loopback "
+          "--passphrase s3cret --quick-gen-key 'Locked <l@csirt.example>' "
+          "ed25519 sign never 2>/dev/null", h.dir);
+    t_run("gpg --homedir %s --with-colons --list-keys | awk -F: "
+          "'$1==\"fpr\"{print $10; exit}' >%s/fpr", h.dir, h.dir);
+    buf_init(&out, T_MAX);
+    t_read(h.dir, "fpr", &out);
+    snprintf(fpr, sizeof(fpr), "%.40s", buf_cstr(&out));
+    buf_free(&out);
+    t_run("gpgconf --homedir %s --kill gpg-agent", h.dir);
+    for (i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++)
+        t_pass_case(&h, fpr, &pcases[i]);
+    t_home_drop(&h);
+}
+
+/* ---- encrypt and sign, then decrypt and verify --------------------------- */
+
+static void t_fpr_file(struct t_home *h, const char *uid, char fpr[PGP_FPR_MAX])
+{
+    struct buf out;
+
+    t_run("gpg --homedir %s --with-colons --list-keys '%s' | awk -F: "
+          "'$1==\"fpr\"{print $10; exit}' >%s/fpr", h->dir, uid, h->dir);
+    buf_init(&out, T_MAX);
+    t_read(h->dir, "fpr", &out);
+    snprintf(fpr, PGP_FPR_MAX, "%.40s", buf_cstr(&out));
+    buf_free(&out);
+}
+
+static void test_encrypt_sign(void **state)
+{
+    struct t_fix *f = *state;
+    char signonly[PGP_FPR_MAX];
+    const char *rcpt[1];
+    struct pgp_verdict v;
+    struct buf ct, plain;
+    struct err e;
+    int dec = 0;
+
+    t_run("gpg --homedir %s --batch --quiet --pinentry-mode loopback "
+          "--passphrase '' --quick-gen-key 'Sign Only <so@csirt.example>' "
+          "ed25519 sign never 2>/dev/null", f->s.dir);
+    t_fpr_file(&f->s, "so@csirt.example", signonly);
+    buf_init(&ct, T_MAX);
+    buf_init(&plain, T_MAX);
+    /* Refused before anything is made: unknown, and sign-only keys. */
+    rcpt[0] = f->b;
+    err_init(&e);
+    assert_int_equal(pgp_encrypt_sign(f->s.pgp, f->a, rcpt, 1, t_text,
+                                      sizeof(t_text) - 1, &ct, &e), -1);
+    assert_int_equal(e.code, ERR_NOUSER);
+    rcpt[0] = signonly;
+    err_init(&e);
+    assert_int_equal(pgp_encrypt_sign(f->s.pgp, f->a, rcpt, 1, t_text,
+                                      sizeof(t_text) - 1, &ct, &e), -1);
+    if (e.code != ERR_NOUSER || strstr(e.msg, "cannot receive") == NULL)
+        fail_msg("sign-only: got %s (%s), want nouser", err_code_name(e.code),
+                 e.msg);
+    assert_int_equal(ct.len, 0);
+    /* To a, by a: decrypts and verifies in s, which holds a's secret. */
+    rcpt[0] = f->a;
+    err_init(&e);
+    if (pgp_encrypt_sign(f->s.pgp, f->a, rcpt, 1, t_text, sizeof(t_text) - 1,
+                         &ct, &e) != 0)
+        fail_msg("encrypt: got %s, want a message", e.msg);
+    assert_int_equal(pgp_decrypt_verify(f->s.pgp, ct.data, ct.len, &plain,
+                                        &dec, &v, &e), 0);
+    if (!dec || !v.valid || v.nsigs != 1 || strcmp(v.fpr, f->a) != 0 ||
+        plain.len != sizeof(t_text) - 1 ||
+        memcmp(plain.data, t_text, plain.len) != 0)
+        fail_msg("decrypt: got decrypted %d valid %d (%s) fpr %s, %zu bytes",
+                 dec, v.valid, v.reason, v.fpr, plain.len);
+    /* v has a's public key only: not for it. */
+    buf_reset(&plain);
+    assert_int_equal(pgp_decrypt_verify(f->v.pgp, ct.data, ct.len, &plain,
+                                        &dec, &v, &e), 0);
+    if (dec || strstr(v.reason, "not encrypted to the gateway key") == NULL)
+        fail_msg("no secret key: got decrypted %d (%s)", dec, v.reason);
+    buf_free(&ct);
+    buf_free(&plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -864,6 +1169,11 @@ int main(void)
         cmocka_unit_test(test_key_expiry),
         cmocka_unit_test(test_verify),
         cmocka_unit_test(test_verify_engine_broken),
+        cmocka_unit_test(test_verify_inline),
+        cmocka_unit_test(test_sig_id),
+        cmocka_unit_test(test_uid_match),
+        cmocka_unit_test(test_passphrase_file),
+        cmocka_unit_test(test_encrypt_sign),
     };
 
     return cmocka_run_group_tests(tests, t_setup, t_teardown);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "registry.h"
+#include "schema.h"
 
 static char dir[] = "/tmp/agw-reg.XXXXXX";
 
@@ -58,9 +59,10 @@ static void test_addresses(void **state)
 static void test_errors_change_nothing(void **state)
 {
     struct store *s = open_db();
-    struct registry_contact c = {"cert@nren.example", "CERT", NULL, NULL};
+    struct registry_contact c = {"cert@nren.example", "CERT", NULL, NULL,
+                                 NULL, 0, 0};
     struct registry_list l = {"nren", "nren@csirt.example", "", 1,
-                              "sanitised", "drop", "never"};
+                              "sanitised", "drop", "never", NULL};
     struct err e;
 
     (void)state;
@@ -77,7 +79,7 @@ static void test_errors_change_nothing(void **state)
     c.org = "NoSuchOrg";
     err_init(&e);
     assert_int_equal(registry_contact_add(s, &c, &e), -1);
-    assert_int_equal(e.code, ERR_NOUSER);
+    assert_int_equal(e.code, ERR_DATA);
     assert_int_equal(count(s, "contacts"), 1);
 
     err_init(&e);
@@ -85,7 +87,7 @@ static void test_errors_change_nothing(void **state)
     err_init(&e);
     assert_int_equal(registry_member_add(s, "nolist", "cert@nren.example",
                                          &e), -1);
-    assert_int_equal(e.code, ERR_NOUSER);
+    assert_int_equal(e.code, ERR_DATA);
     err_init(&e);
     assert_int_equal(registry_member_add(s, "nren", "cert@nren.example", &e),
                      0);
@@ -98,7 +100,7 @@ static void test_errors_change_nothing(void **state)
     err_init(&e);
     assert_int_equal(registry_dist_add(s, "alerts", "alerts@csirt.example",
                                        "nren,nosuch", &e), -1);
-    assert_int_equal(e.code, ERR_NOUSER);
+    assert_int_equal(e.code, ERR_DATA);
     assert_int_equal(count(s, "dists"), 0);
     assert_int_equal(count(s, "dist_lists"), 0);
     store_close(s);
@@ -140,6 +142,160 @@ static void test_schema_newer_refused(void **state)
     unlink(path);
 }
 
+
+/* A database left by an older alertgw: the schema strings up to version v
+ * and rows such a version could hold, made with the sqlite3 shell. */
+static void make_old_db(const char *path, int v)
+{
+    static const char *const schemas[] = {schema_v1, schema_v2, schema_v3,
+                                          schema_v4};
+    char script[300], cmd[700];
+    FILE *fp;
+    int i;
+
+    snprintf(script, sizeof(script), "%s/old.sql", dir);
+    fp = fopen(script, "w");
+    assert_non_null(fp);
+    for (i = 0; i < v; i++)
+        fprintf(fp, "%s\n", schemas[i]);
+    fprintf(fp, "INSERT INTO orgs(name, kind) VALUES('NREN-A', 'nren');"
+            "INSERT INTO contacts(address, org_id, created) VALUES("
+            "'cert@nren-a.example', 1, 0);"
+            "INSERT INTO lists(name, address, anonymise, template) VALUES("
+            "'nren', 'nren@csirt.example', 1, 'sanitised');"
+            "INSERT INTO members VALUES(1, 1);"
+            "PRAGMA user_version=%d;\n", v);
+    fclose(fp);
+    unlink(path);
+    snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < '%s'", path, script);
+    if (system(cmd) != 0)
+        fail_msg("could not make a version %d database", v);
+}
+
+static void test_migrate_every_version(void **state)
+{
+    char path[256];
+    struct store *s;
+    struct err e;
+    int64_t n;
+    int v;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/old.db", dir);
+    for (v = 1; v < STORE_SCHEMA_VERSION; v++) {
+        make_old_db(path, v);
+        err_init(&e);
+        if (store_open(&s, path, 0, &e) != 0)
+            fail_msg("from version %d: %s", v, e.msg);
+        assert_int_equal(store_get_int(s, &e, &n, "PRAGMA user_version", ""),
+                         1);
+        if (n != STORE_SCHEMA_VERSION)
+            fail_msg("from version %d: got version %lld, want %d", v,
+                     (long long)n, STORE_SCHEMA_VERSION);
+        /* The old rows are there and the new model reads them. */
+        assert_int_equal(store_get_int(s, &e, &n, "SELECT count(*) FROM "
+                         "list_recipients r JOIN contacts c ON c.id = "
+                         "r.contact_id WHERE c.source='manual' AND "
+                         "c.role=''", ""), 1);
+        if (n != 1)
+            fail_msg("from version %d: got %lld recipients, want 1", v,
+                     (long long)n);
+        store_close(s);
+        /* Opening again changes nothing. */
+        err_init(&e);
+        assert_int_equal(store_open(&s, path, 0, &e), 0);
+        store_close(s);
+    }
+    unlink(path);
+}
+
+static void test_rules_and_recipients(void **state)
+{
+    struct store *s = open_db();
+    struct registry_org nren = {"NREN-R", "nren", "XX", NULL};
+    struct registry_org isp = {"ISP-R", "isp", NULL, NULL};
+    struct registry_contact c1 = {"csirt@nren-r.example", NULL, "NREN-R",
+                                  NULL, "csirt", 0, 0};
+    struct registry_contact c2 = {"noc@nren-r.example", NULL, "NREN-R", NULL,
+                                  "noc", 0, 0};
+    struct registry_contact c3 = {"csirt@isp-r.example", NULL, "ISP-R", NULL,
+                                  "csirt", 0, 0};
+    struct registry_contact off = {NULL, NULL, NULL, NULL, NULL, -1, 0};
+    struct registry_list l = {"rules", "rules@csirt.example", "", 1,
+                              "sanitised", "drop", "never", "nren"};
+    struct err e;
+    int64_t n;
+
+    (void)state;
+    err_init(&e);
+    assert_int_equal(registry_org_add(s, &nren, &e), 0);
+    assert_int_equal(registry_org_add(s, &isp, &e), 0);
+    assert_int_equal(registry_contact_add(s, &c1, &e), 0);
+    assert_int_equal(registry_contact_add(s, &c2, &e), 0);
+    assert_int_equal(registry_contact_add(s, &c3, &e), 0);
+    assert_int_equal(registry_list_add(s, &l, &e), 0);
+    assert_int_equal(registry_rule_add(s, "rules", "nren", "csirt", &e), 0);
+    assert_int_equal(registry_member_add(s, "rules", "csirt@nren-r.example",
+                                         &e), 0);
+    /* A direct member that a rule also selects is queued once. */
+    store_get_int(s, &e, &n, "SELECT count(*) FROM list_recipients", "");
+    if (n != 1)
+        fail_msg("got %lld recipients, want 1", (long long)n);
+    /* Deactivated: neither path reaches it. */
+    assert_int_equal(registry_contact_edit(s, "csirt@nren-r.example", &off,
+                                           &e), 0);
+    store_get_int(s, &e, &n, "SELECT count(*) FROM list_recipients", "");
+    if (n != 0)
+        fail_msg("got %lld recipients after deactivation, want 0",
+                 (long long)n);
+    /* Coverage: the NREN now has no active recipient. */
+    n = registry_coverage(s, "rules", 30, 1000000000, NULL, NULL, &e);
+    assert_true(n >= 1);
+    assert_int_equal(store_get_int(s, &e, &n, "SELECT count(*) FROM "
+                     "temp.coverage WHERE problem='no-contact' AND "
+                     "subject='NREN-R'", ""), 1);
+    assert_int_equal(n, 1);
+    err_init(&e);
+    assert_int_equal(registry_rule_add(s, "rules", "planet", "", &e), -1);
+    assert_int_equal(e.code, ERR_DATA);
+    store_close(s);
+}
+
+static void test_import_keeps_manual(void **state)
+{
+    struct store *s = open_db();
+    struct sites *a = sites_new(), *b = sites_new();
+    struct registry_import r;
+    struct err e;
+    int64_t n;
+    static const char ta[] = "S1 s1.example 192.0.2.0/24\nS2 s2.example\n"
+                             "S3 s3.example\n";
+    static const char tb[] = "S1 s1.example 198.51.100.0/24\n"
+                             "S2 s2b.example\n";
+
+    (void)state;
+    err_init(&e);
+    assert_int_equal(sites_load_text(a, ta, strlen(ta), "a", &e), 0);
+    assert_int_equal(sites_load_text(b, tb, strlen(tb), "b", &e), 0);
+    assert_int_equal(registry_sites_import(s, a, "file", NULL, &r, &e), 0);
+    assert_int_equal(r.added, 3);
+    /* S2 edited by hand: the next import must leave it alone. */
+    assert_int_equal(registry_site_edit(s, "S2", NULL, NULL, "", &e), 0);
+    assert_int_equal(registry_sites_import(s, b, "file", NULL, &r, &e), 0);
+    if (r.updated != 1 || r.kept != 1 || r.gone != 1)
+        fail_msg("got updated %ld kept %ld gone %ld, want 1 1 1", r.updated,
+                 r.kept, r.gone);
+    store_get_int(s, &e, &n, "SELECT count(*) FROM site_ids WHERE value IN "
+                  "('198.51.100.0/24', 's2.example', 's3.example')", "");
+    assert_int_equal(n, 3);
+    store_get_int(s, &e, &n, "SELECT count(*) FROM site_ids WHERE value IN "
+                  "('192.0.2.0/24', 's2b.example')", "");
+    assert_int_equal(n, 0);
+    sites_free(a);
+    sites_free(b);
+    store_close(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -162,6 +318,9 @@ int main(void)
         cmocka_unit_test(test_errors_change_nothing),
         cmocka_unit_test(test_officers),
         cmocka_unit_test(test_schema_newer_refused),
+        cmocka_unit_test(test_migrate_every_version),
+        cmocka_unit_test(test_rules_and_recipients),
+        cmocka_unit_test(test_import_keeps_manual),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -79,6 +79,59 @@ static void test_apply(void **state)
     render_free(t);
 }
 
+/* No variable can put a line break into the Subject, whichever variable
+ * carries it; a value is never expanded again ("{{body}}" stays text). */
+static void test_injection(void **state)
+{
+    static const struct { const char *var, *value; int ok; } cases[] = {
+        {"subject", "evil\r\nBcc: victim@example.org", 0},
+        {"subject", "evil\nBcc: victim@example.org", 0},
+        {"subject", "evil\rBcc: victim@example.org", 0},
+        {"subject", "trailing\n", 0},
+        {"alert_id", "EGI-1\r\nX-Injected: 1", 0},
+        {"list", "nren\nReply-To: attacker@example.net", 0},
+        {"tlp", "TLP:AMBER\r\n\r\nbody", 0},
+        {"subject", "{{body}} stays text", 1},
+        {"body", "a body may\r\nhold line breaks", 1},
+    };
+    struct render_tmpl *t;
+    struct render_var vars[] = {{"tlp", "TLP:AMBER"}, {"subject", "hi"},
+                                {"body", "text"}, {"list", "nren"},
+                                {"alert_id", "EGI-20260707-01"}};
+    struct buf s, b;
+    struct err e;
+    size_t i, j;
+    int rc;
+
+    (void)state;
+    put("inj", "Subject: [{{tlp}}] {{alert_id}} {{subject}} ({{list}})\n\n"
+        "{{body}}\n");
+    err_init(&e);
+    assert_int_equal(render_load(dir, "inj", &t, &e), 0);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct render_var v[5];
+        memcpy(v, vars, sizeof(v));
+        for (j = 0; j < 5; j++)
+            if (strcmp(v[j].name, cases[i].var) == 0)
+                v[j].value = cases[i].value;
+        buf_init(&s, 4096);
+        buf_init(&b, 4096);
+        err_init(&e);
+        rc = render_apply(t, v, 5, &s, &b, &e);
+        if ((rc == 0) != cases[i].ok)
+            fail_msg("%s='%s': got rc %d, want %s", cases[i].var,
+                     cases[i].value, rc, cases[i].ok ? "0" : "-1");
+        if (rc == 0 && strpbrk(buf_cstr(&s), "\r\n"))
+            fail_msg("%s: got a line break in the Subject, want none",
+                     cases[i].var);
+        if (i == 7 && strstr(buf_cstr(&s), "{{body}} stays text") == NULL)
+            fail_msg("got '%s', want the value verbatim", buf_cstr(&s));
+        buf_free(&s);
+        buf_free(&b);
+    }
+    render_free(t);
+}
+
 static void test_shipped(void **state)
 {
     static const char *const names[] = {"full", "sanitised"};
@@ -116,6 +169,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_apply),
+        cmocka_unit_test(test_injection),
         cmocka_unit_test(test_shipped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

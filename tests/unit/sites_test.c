@@ -289,6 +289,98 @@ static const struct bad_case bad_cases[] = {
      "'10.0.0.0/255.0.255.0'"},
 };
 
+struct word_case {
+    const char *text;
+    size_t wlen;
+    long site;          /* index in sites_text, -1 none */
+    size_t mlen;
+};
+
+/* sites_match_word: phrase first, then the name, one hash for both. */
+static void test_match_word(void **state)
+{
+    static const struct word_case cases[] = {
+        {"Queen Mary University of London.", 5, 1, 31},
+        {"queen mary hospital", 5, 3, 19},
+        {"Queen Elizabeth", 5, -1, 0},
+        {"cern, and", 4, 0, 4},
+        {"EXAMPLE-T2 x", 10, 2, 10},
+        {"ExGrid", 6, 2, 6},
+        {"general", 7, -1, 0},
+        {"RAL", 3, 3, 3},
+        {"", 0, -1, 0},
+    };
+    struct fixture *f = *state;
+    size_t i, mlen;
+
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const struct word_case *c = &cases[i];
+        long got;
+
+        mlen = 0;
+        got = sites_match_word(f->s, c->text, c->wlen, strlen(c->text),
+                               &mlen);
+        if (got != c->site || (got >= 0 && mlen != c->mlen))
+            fail_msg("word %zu '%s': got site %ld len %zu, want %ld len %zu",
+                     i, c->text, got, mlen, c->site, c->mlen);
+    }
+}
+
+static void test_kept(void **state)
+{
+    struct fixture *f = *state;
+    struct err e;
+
+    err_init(&e);
+    assert_int_equal(sites_keep(f->s, "voms.cern.ch", &e), 0);
+    assert_int_equal(sites_is_kept(f->s, "VOMS.CERN.CH.", 13), 1);
+    assert_int_equal(sites_is_kept(f->s, "x.voms.cern.ch", 14), 0);
+    assert_int_equal(sites_lookup_host(f->s, "voms.cern.ch", 12), -1);
+    assert_int_equal(sites_lookup_host(f->s, "x.voms.cern.ch", 14), 0);
+}
+
+/* Many sites: every identifier found (the filters never hide one), and
+ * words that are not identifiers are not. */
+static void test_many(void **state)
+{
+    struct sites *s = sites_new();
+    char name[64], dom[64], net[64], miss[64];
+    size_t i, idx, dl;
+    struct err e;
+
+    (void)state;
+    err_init(&e);
+    for (i = 0; i < 3000; i++) {
+        snprintf(name, sizeof name, "SITE%zu-T2", i);
+        snprintf(dom, sizeof dom, "site%zu.example", i);
+        snprintf(net, sizeof net, "10.%zu.%zu.0/24", i / 256, i % 256);
+        assert_int_equal(sites_add(s, name, &idx, &e), 0);
+        assert_int_equal(sites_add_domain(s, idx, dom, &e), 0);
+        assert_int_equal(sites_add_network(s, idx, net, &e), 0);
+        assert_int_equal(sites_add_network(s, idx, i % 2 ? "2001:db8::/32"
+                                                     : "2001:db9::/32", &e),
+                         i < 2 ? 0 : -1);
+        err_init(&e);
+    }
+    for (i = 0; i < 3000; i++) {
+        snprintf(name, sizeof name, "site%zu-t2", i);
+        snprintf(dom, sizeof dom, "WN1.SITE%zu.EXAMPLE.", i);
+        snprintf(net, sizeof net, "10.%zu.%zu.77", i / 256, i % 256);
+        snprintf(miss, sizeof miss, "site%zu-t3", i);
+        if (sites_lookup_name(s, name, strlen(name)) != (long)i
+            || sites_match_host(s, dom, strlen(dom), &dl) != (long)i
+            || sites_lookup_addr(s, net, strlen(net)) != (long)i
+            || sites_lookup_name(s, miss, strlen(miss)) != -1)
+            fail_msg("site %zu: got %ld %ld %ld %ld", i,
+                     sites_lookup_name(s, name, strlen(name)),
+                     sites_match_host(s, dom, strlen(dom), &dl),
+                     sites_lookup_addr(s, net, strlen(net)),
+                     sites_lookup_name(s, miss, strlen(miss)));
+    }
+    assert_int_equal(sites_lookup_addr(s, "2001:db9::1", 11), 0);
+    sites_free(s);
+}
+
 static void test_bad_files(void **state)
 {
     size_t i, bad = 0;
@@ -393,6 +485,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_values, setup, teardown),
         cmocka_unit_test(test_canon),
+        cmocka_unit_test_setup_teardown(test_match_word, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kept, setup, teardown),
+        cmocka_unit_test(test_many),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_api_errors),

@@ -1,0 +1,74 @@
+#!/bin/bash
+# Outbound through a real Postfix as the relay, with STARTTLS: the worker
+# hands the copies to a private Postfix (smtpd offering STARTTLS with a
+# self-signed certificate) which relays them to smtp-sink. smtp_tls =
+# require: the session is encrypted (Postfix logs the TLS connection) and
+# every copy arrives; against a relay that offers no STARTTLS, require
+# leaves every recipient pending (nothing sent in clear), may sends.
+set -eu
+. "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
+. "$AGW_SOURCE_DIR/tests/e2e/postfix-lib.sh"
+if [ "$(id -u)" != 0 ]; then
+    echo "ok - skipped: a private Postfix needs root"
+    exit 0
+fi
+T=$(mktemp -d)
+trap 'pf_stop; agw_cleanup; rm -rf "$T"' EXIT
+fails=0
+check() {   # check DESCRIPTION COMMAND...
+    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
+}
+conf_set() {    # conf_set KEY VALUE (delivery section)
+    sed -i "/^$1 = /d" "$AGW_CONF"
+    sed -i "/^\[delivery\]/a $1 = $2" "$AGW_CONF"
+}
+sql() { sqlite3 "$T/gw/data/alertgw.db" "$@"; }
+alert() {
+    agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" \
+        "EGI-20260710-0$1: Compromised credentials used on EXAMPLE-T2" >"$T/a$1.eml"
+    agw filter --recipient alerts@csirt.example <"$T/a$1.eml"
+}
+list_rcpts() {  # list_rcpts ALERT-ID STATE
+    sql "SELECT count(*) FROM outbox o JOIN copies c ON c.id = o.copy_id JOIN alerts a ON a.id = c.alert_row WHERE a.alert_id = '$1' AND c.kind = 'copy' AND o.state = '$2'"
+}
+
+agw_setup "$T/gw"
+pf_sink_start "$T/sink"
+PF_ALERTGW=$ALERTGW PF_TLS=1 PF_RELAYHOST=127.0.0.1:$SINK_PORT pf_start "$T/pf"
+
+conf_set transport "smtp://127.0.0.1:$PF_PORT"
+conf_set smtp_tls require
+alert 1
+agw queue run >"$T/run.out" 2>&1 || true
+check "require, relay offers STARTTLS: the 7 list recipients sent ($(cat "$T/run.out"))" \
+    test "$(list_rcpts EGI-20260710-01 sent)" = 7
+check "Postfix logged a TLS session from the gateway" \
+    grep -q 'TLS connection established from localhost\[127.0.0.1\]' "$PF_DIR/maillog"
+check "Postfix relayed the copies to the sink" pf_sink_wait 3 20
+got=$(grep -l '^List-Id:' "$T"/sink/msg.* 2>/dev/null | wc -l)
+check "the sink has the 3 list copies (got $got)" test "$got" = 3
+rcpts=$(cat "$T"/sink/msg.* 2>/dev/null | grep -c '^X-Rcpt-Args: <.*\(ngi\|nren\|isp\)-' || true)
+check "... for all 7 members (got $rcpts)" test "$rcpts" = 7
+check "Postfix received them over TLS (TLS in its Received header)" \
+    grep -q 'with ESMTPS' "$(grep -l '^List-Id:' "$T"/sink/msg.* | head -1)"
+
+conf_set transport "smtp://127.0.0.1:$SINK_PORT"
+alert 2
+agw queue run >/dev/null 2>&1 || true
+check "require, relay without STARTTLS: nothing sent" test "$(list_rcpts EGI-20260710-02 sent)" = 0
+check "require, relay without STARTTLS: every recipient pending" \
+    test "$(list_rcpts EGI-20260710-02 pending)" = 7
+check "the reason is recorded" \
+    test "$(sql "SELECT count(*) FROM outbox WHERE reply LIKE '%offers no STARTTLS%'")" -ge 7
+conf_set smtp_tls may
+agw queue retry EGI-20260710-02 >/dev/null
+agw queue run >/dev/null
+check "may, relay without STARTTLS: sent" test "$(list_rcpts EGI-20260710-02 sent)" = 7
+conf_set smtp_tls bogus
+set +e
+agw queue run >/dev/null 2>&1
+rc=$?
+set -e
+check "a bad smtp_tls is a configuration error (got $rc)" test "$rc" = 78
+
+[ "$fails" -eq 0 ] || { sql "SELECT DISTINCT reply FROM outbox" | sed "s/^/# reply: /"; echo "# maillog:"; tail -20 "$PF_DIR/maillog" | sed 's/^/#   /'; echo "$fails checks failed"; exit 1; }

@@ -1,0 +1,106 @@
+/* Hostile input: regression cases for bugs the fuzzers found (named after
+ * the bug), and the limits that are checked before a library sees input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "msg.h"
+#include "util/csv.h"
+
+#define T_CALLS_MAX 64      /* csv_next calls before we call it a hang */
+
+/* fuzz_csv: a NUL byte ended a record without moving past it (strchr
+ * finds the terminator in ",\r\n"), so csv_next returned the same empty
+ * record forever. */
+static void test_csv_nul_byte_endless_loop(void **state)
+{
+    static const struct { const char *in; size_t len; } cases[] = {
+        {"a,b\n\0\0\0", 7},
+        {"\0", 1},
+        {"x,\"q\"\0,y\n", 9},
+        {"name\nNGI_XX,ngi,X1\0\0\0, \"\"B\",\"\"", 33},
+    };
+    const char *f[CSV_FIELDS_MAX];
+    struct buf rec;
+    size_t i, k, pos, line, n, last;
+    int rc;
+
+    (void)state;
+    buf_init(&rec, CSV_RECORD_MAX);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pos = line = 0;
+        rc = 1;
+        for (k = 0; rc == 1 && k < T_CALLS_MAX; k++) {
+            last = pos;
+            rc = csv_next(cases[i].in, cases[i].len, &pos, &line, &rec, f,
+                          &n);
+            if (rc == 1 && pos <= last)
+                fail_msg("case %zu: got a record at %zu without moving, "
+                         "want progress or an error", i, pos);
+        }
+        if (rc == 1)
+            fail_msg("case %zu: got %d records, want an end", i, T_CALLS_MAX);
+        if (rc != CSV_EQUOTE)
+            fail_msg("case %zu: got rc %d, want CSV_EQUOTE (NUL refused)", i,
+                     rc);
+    }
+    buf_free(&rec);
+}
+
+/* The line limit is checked on the raw text, before the CRLF copy and
+ * before libetpan: a CR before the LF does not count. */
+static void test_msg_line_limit(void **state)
+{
+    static const struct { size_t line; const char *eol; size_t max; int ok; }
+    cases[] = {
+        {100, "\n", 100, 1},
+        {101, "\n", 100, 0},
+        {100, "\r\n", 100, 1},
+        {101, "\r\n", 100, 0},
+        {100, "", 100, 1},          /* last line without a line end */
+        {101, "", 100, 0},
+        {5000, "\n", 0, 1},         /* 0: no limit */
+    };
+    struct msg_limits lim;
+    struct msg *m;
+    struct err e;
+    struct buf raw;
+    size_t i, j;
+    int rc;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        buf_init(&raw, 1 << 20);
+        buf_puts(&raw, "Subject: x\n\n");
+        for (j = 0; j < cases[i].line; j++)
+            buf_putc(&raw, 'a');
+        buf_puts(&raw, cases[i].eol);
+        msg_limits_default(&lim);
+        lim.max_line = cases[i].max;
+        err_init(&e);
+        rc = msg_parse(raw.data, raw.len, &lim, &m, &e);
+        if (cases[i].ok && rc != 0)
+            fail_msg("case %zu: got \"%s\", want parsed", i, e.msg);
+        if (!cases[i].ok && (rc == 0 || e.code != ERR_TOOBIG ||
+                             strstr(e.msg, "line 3 longer than") == NULL))
+            fail_msg("case %zu: got rc %d \"%s\", want ERR_TOOBIG for line 3",
+                     i, rc, e.msg);
+        msg_free(m);
+        buf_free(&raw);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_nul_byte_endless_loop),
+        cmocka_unit_test(test_msg_line_limit),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,154 @@
+/* gocdb: get_site XML into sites; separators, masks, IPv6, missing parts,
+ * refusals. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "gocdb.h"
+#include "util/buf.h"
+#include "util/file.h"
+
+static struct gocdb *parse_file(const char *name, struct err *e)
+{
+    char path[512];
+    struct gocdb *g = NULL;
+    struct buf b;
+
+    snprintf(path, sizeof(path), "%s/tests/data/gocdb/%s", AGW_SOURCE_DIR,
+             name);
+    buf_init(&b, 1 << 20);
+    if (file_read(path, 1 << 20, &b) != 0)
+        fail_msg("cannot read %s", path);
+    err_init(e);
+    gocdb_parse(b.data, b.len, &g, e);
+    buf_free(&b);
+    return g;
+}
+
+static struct gocdb *parse_text(const char *xml, struct err *e)
+{
+    struct gocdb *g = NULL;
+
+    err_init(e);
+    gocdb_parse(xml, strlen(xml), &g, e);
+    return g;
+}
+
+/* All values of one kind of site i, space-separated. */
+static const char *values(const struct gocdb *g, size_t i, int kind)
+{
+    static char out[512];
+    const char *v;
+    size_t j, n = 0;
+
+    out[0] = '\0';
+    for (j = 0; (v = sites_value(gocdb_sites(g), i, kind, j)); j++)
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s", j ? " " : "",
+                              v);
+    return out;
+}
+
+static void test_fixture(void **state)
+{
+    static const struct {
+        const char *name, *roc, *email, *alias, *domains, *nets;
+    } want[] = {
+        {"GOC-T1", "NGI_EX", "csirt@t1.example.org", "Example Tier-1 Centre",
+         "t1.example.org",
+         "203.0.113.0/25 203.0.113.128/26 2001:db8:10::/48"},
+        {"GOC-T2", "NGI_EX", "security@t2.example.edu; cert@t2.example.edu",
+         "Example University Tier-2", "t2.example.edu",
+         "100.64.1.0/24 100.64.2.0/23 2001:db8:20::/48 2001:db8:21::/64"},
+        {"LONELY-SITE", "", "", "", "", ""},
+    };
+    struct err e;
+    struct gocdb *g = parse_file("get_site.xml", &e);
+    const struct gocdb_site *s;
+    size_t i;
+
+    (void)state;
+    if (g == NULL)
+        fail_msg("parse: %s", e.msg);
+    assert_int_equal(gocdb_count(g), 3);
+    for (i = 0; i < 3; i++) {
+        s = gocdb_site(g, i);
+        if (strcmp(s->name, want[i].name) || strcmp(s->roc, want[i].roc) ||
+            strcmp(s->csirt_email, want[i].email))
+            fail_msg("site %zu: got %s/%s/%s, want %s/%s/%s", i, s->name,
+                     s->roc, s->csirt_email, want[i].name, want[i].roc,
+                     want[i].email);
+        if (strcmp(values(g, i, 'a'), want[i].alias) ||
+            strcmp(values(g, i, 'd'), want[i].domains))
+            fail_msg("site %zu: got alias '%s' domains '%s'", i,
+                     values(g, i, 'a'), values(g, i, 'd'));
+        if (strcmp(values(g, i, 'n'), want[i].nets))
+            fail_msg("site %zu: got networks '%s', want '%s'", i,
+                     values(g, i, 'n'), want[i].nets);
+    }
+    gocdb_free(g);
+}
+
+static void test_refused(void **state)
+{
+    static const struct { const char *xml, *why; } cases[] = {
+        {"<results><SITE><SHORT_NAME>A</SHORT_NAME>", "well-formed"},
+        {"<results><SITE><ROC>X</ROC></SITE></results>", "SHORT_NAME"},
+        {"<results><SITE><SHORT_NAME>A</SHORT_NAME></SITE>"
+         "<SITE><SHORT_NAME>A</SHORT_NAME></SITE></results>", "twice"},
+        {"<results><SITE><SHORT_NAME>A</SHORT_NAME><SITE_IP>192.0.2.0/"
+         "255.0.255.0</SITE_IP></SITE></results>", "bad network"},
+        {"<results><SITE><SHORT_NAME>A</SHORT_NAME><SITE_IPV6>2001:db8::/"
+         "129</SITE_IPV6></SITE></results>", "bad network"},
+        {"<results><SITE><SHORT_NAME>A</SHORT_NAME><DOMAIN><DOMAIN_NAME>"
+         "bad domain</DOMAIN_NAME></DOMAIN></SITE></results>", "bad domain"},
+        {"<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><results>"
+         "<SITE><SHORT_NAME>&x;</SHORT_NAME></SITE></results>", "SHORT_NAME"},
+    };
+    struct gocdb *g;
+    struct err e;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        g = parse_text(cases[i].xml, &e);
+        if (g != NULL) {
+            gocdb_free(g);
+            fail_msg("case %zu: got success, want '%s'", i, cases[i].why);
+        }
+        if (e.code != ERR_DATA || strstr(e.msg, cases[i].why) == NULL)
+            fail_msg("case %zu: got '%s', want ERR_DATA with '%s'", i, e.msg,
+                     cases[i].why);
+    }
+}
+
+static void test_lenient(void **state)
+{
+    struct err e;
+    struct gocdb *g = parse_text(
+        "<results><SITE><SHORT_NAME> A </SHORT_NAME><SITE_IP> ; 192.0.2.1/"
+        "255.255.255.255 ,,</SITE_IP><SITE_IPV6></SITE_IPV6>"
+        "<DOMAIN>old.example</DOMAIN></SITE><other/></results>", &e);
+
+    (void)state;
+    if (g == NULL)
+        fail_msg("parse: %s", e.msg);
+    assert_string_equal(gocdb_site(g, 0)->name, "A");
+    assert_string_equal(values(g, 0, 'n'), "192.0.2.1/32");
+    assert_string_equal(values(g, 0, 'd'), "old.example");
+    gocdb_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixture),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_lenient),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
