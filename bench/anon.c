@@ -343,7 +343,7 @@ int main(int argc, char **argv)
 {
     const char *rules = AGW_SOURCE_DIR "/rules", *dump_to = NULL;
     size_t nsites = 10000, size = 1u << 20;
-    int reps = 5, i, missed = 0;
+    int reps = 20, i, missed = 0;
     double load_ms, small_ms, fast, slow, ratio, rss_mib, mem_max;
     struct rusage ru;
     char what[96];

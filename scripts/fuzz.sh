@@ -44,6 +44,12 @@ seeds() {
         for f in "$here"/tests/data/msg/*.eml "$here"/tests/data/bad/*.eml; do
             [ -f "$f" ] && cp "$f" "$d/"
         done
+        # the bad-input suite's cases (the small ones) and signed entities
+        tmp=$(mktemp -d /tmp/agw-fuzz-seeds.XXXXXX)
+        python3 "$here/tests/e2e/badinput.py" make "$tmp" \
+            "$here/tests/data/alert-sample.txt" &&
+            find "$tmp" -type f -size -64k -exec cp {} "$d/" \;
+        rm -rf "$tmp"
         { printf 'From: Duty Officer <duty@csirt.example>\n'
           printf 'Subject: EGI-20260707-01 [TLP:AMBER] EXAMPLE-T2\n'
           printf 'Content-Type: text/plain; charset=utf-8\n\n'

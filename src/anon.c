@@ -62,7 +62,8 @@
 #define ANON_OUT_MAX ((size_t)1 << 30)    /* rules-test scratch buffers */
 
 /* Token kinds, in order of preference at one position. */
-enum { TOK_NONE, TOK_EMAIL, TOK_IP6, TOK_IP4, TOK_HOST, TOK_WORD };
+enum { TOK_NONE, TOK_EMAIL, TOK_IP6, TOK_IP4, TOK_HOST, TOK_WORD,
+       TOK_PLAIN /* a word of [A-Za-z0-9_] only */ };
 
 /* Byte classes of the token scanner (ASCII; \w and \d as in PCRE2
  * without UCP). */
@@ -926,7 +927,9 @@ static int tok_dotted(struct anon_run *r, size_t s, size_t e)
         return hit_site(r, s, e, site);
     /* a host name with a file name extension after it ("wn01.grid.inst.
      * example.log"): the longest prefix under a site domain */
-    for (q = e; q > s && (q = dotted_prev(t, s, q)) > s;) {
+    for (q = e; q > s; q = dotted_prev(t, s, q)) {
+        /* whole too: a word token is host-shaped once a neighbour is
+         * replaced ("::1inst.example" -> "[IP-1]inst.example") */
         h.site = sites_match_host(r->sites, t + s, q - s, &dlen);
         if (h.site >= 0 && !sites_is_kept(r->sites, t + s, q - s)) {
             h.end = q;
@@ -954,7 +957,7 @@ static int tok_dotted(struct anon_run *r, size_t s, size_t e)
 }
 
 static int tok_word(struct anon_run *r, size_t s, size_t e, size_t to,
-                    size_t *next)
+                    int plain, size_t *next)
 {
     size_t mlen, i;
     long site = sites_match_word(r->sites, r->text + s, e - s, to - s,
@@ -963,6 +966,12 @@ static int tok_word(struct anon_run *r, size_t s, size_t e, size_t to,
     if (site >= 0) {
         *next = s + mlen;
         return hit_site(r, s, s + mlen, site);
+    }
+    if (plain) {    /* no '.' nor '-'; '_' rare */
+        for (i = s; i < e; i++)
+            if (r->text[i] == '_')
+                return tok_parts(r, s, e);
+        return 0;
     }
     for (i = s; i < e; i++)     /* not memchr: words are short */
         if (r->text[i] == '.')
@@ -985,7 +994,7 @@ static int tok_one(struct anon_run *r, int kind, size_t s, size_t e,
     case TOK_HOST:
         return tok_host(r, s, e);
     default:
-        return tok_word(r, s, e, to, next);
+        return tok_word(r, s, e, to, kind == TOK_PLAIN, next);
     }
 }
 
@@ -1253,7 +1262,7 @@ static int tok_find(struct anon_run *r, size_t p, size_t to, size_t *end)
                                       && r->text[q] != '@'
                                       && r->text[q] != ':'))) {
             *end = q;
-            return TOK_WORD;
+            return TOK_PLAIN;
         }
         if (q > p && byte_at(r, q, to, '@')
             && (*end = m_domain(r, q + 1, to, 0)) != 0)

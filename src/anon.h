@@ -2,11 +2,12 @@
  * anon - replace victim-site identifiers in UTF-8 text with stable,
  * unmistakable placeholders, and scan text for identifiers that survived.
  *
- * Candidates are found with a few PCRE2 (JIT) token patterns (host names,
- * e-mail addresses, IPv4/IPv6 addresses and CIDR ranges, words and word
+ * Candidates are found by a hand-written scanner (host names, e-mail
+ * addresses, IPv4/IPv6 addresses and CIDR ranges, words and word
  * sequences) and looked up in the sites index, so the cost does not grow
  * with the number of sites. Rule files (rules/NAME.rules, see rules/README)
- * add patterns of their own, each with a placeholder class.
+ * add PCRE2 (JIT) patterns of their own, each with a placeholder class.
+ * HTML parts go through anon_apply_html (entities, attributes, comments).
  *
  * Placeholders (never routable, never an address):
  *   site name/alias  [SITE-n]

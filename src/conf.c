@@ -54,6 +54,9 @@ static const struct conf_key conf_keys[] = {
     {"delivery", "smtp_batch", L(smtp_batch), "1000", 1, 100000},
     {"delivery", "smtp_timeout", L(smtp_timeout), "60", 1, 3600},
     {"delivery", "smtp_tls", S(smtp_tls), "may", 0, 0},
+    {"delivery", "smtp_tls_fingerprint", S(smtp_tls_fingerprint), "", 0, 0},
+    {"delivery", "smtp_user", S(smtp_user), "", 0, 0},
+    {"delivery", "smtp_password_file", S(smtp_password_file), "", 0, 0},
     /* Hostile input (README "Hostile input"). max_parts also bounds how
      * deep libetpan recurses, and the copy builder holds 256 parts: it
      * may only be lowered. */

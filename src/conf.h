@@ -48,6 +48,9 @@ struct conf {
     long smtp_batch;        /* recipients per message handed to the relay */
     long smtp_timeout;      /* seconds any one SMTP step may take */
     char *smtp_tls;         /* STARTTLS: off | may | require */
+    char *smtp_tls_fingerprint; /* SHA-256 of the relay's certificate */
+    char *smtp_user;        /* AUTH PLAIN user ("" = no AUTH) */
+    char *smtp_password_file; /* its password: the file's first line */
     /* [limits]: hostile input, checked before a library sees it */
     long max_headers;       /* header fields in one header block */
     long max_header_length; /* bytes in one (unfolded) header field */

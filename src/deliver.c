@@ -7,6 +7,7 @@
  */
 #include "deliver.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,8 +29,10 @@
 #include <libetpan/mailsmtp.h>
 #include <libetpan/mailsmtp_socket.h>
 #include <libetpan/mailstream_socket.h>
+#include <libetpan/mailstream_ssl.h>
 
 #include "util/buf.h"
+#include "util/sha256.h"
 
 #define DELIVER_NAME_MAX 200        /* dir: file-name hint */
 #define DELIVER_HOST_MAX 255        /* smtp: DNS name or address literal */
@@ -54,6 +57,7 @@ struct deliver {
     int timeout;        /* seconds, per network or child operation */
     enum deliver_tls tls;   /* smtp only */
     char *user, *password;  /* smtp AUTH; NULL: none */
+    char pin[SHA256_HEX];   /* smtp: SHA-256 of the relay's certificate */
 };
 
 /* ---- recipients and envelope checks -------------------------------- */
@@ -568,8 +572,7 @@ static enum smtp_state smtp_st_auth(struct smtp_run *run)
     if (!run->tls_up && !smtp_loopback(run->d->target))
         return smtp_no_tls(run, "AUTH refused without TLS to a relay off "
                            "loopback");
-    if (!(run->s->esmtp & MAILSMTP_ESMTP_AUTH) ||
-        !(run->s->auth & MAILSMTP_AUTH_PLAIN))
+    if (!(run->s->auth & MAILSMTP_AUTH_PLAIN))
         return smtp_no_tls(run, "relay offers no AUTH PLAIN");
     r = mailesmtp_auth_sasl(run->s, "PLAIN", run->d->target, NULL, NULL,
                             run->d->user, run->d->user, run->d->password,
@@ -601,6 +604,26 @@ static enum smtp_state smtp_st_ehlo(struct smtp_run *run)
     return code / 100 == 5 ? SMTP_HELO : smtp_fail(run, "EHLO", code);
 }
 
+/* The relay's certificate (DER) must hash to the pin, when one is set:
+ * checked before anything but EHLO and STARTTLS went over the session. */
+static int smtp_pin_ok(struct smtp_run *run)
+{
+    unsigned char *der = NULL;
+    ssize_t n;
+    char got[SHA256_HEX];
+
+    if (run->d->pin[0] == '\0')
+        return 1;
+    n = mailstream_ssl_get_certificate(run->s->stream, &der);
+    if (n <= 0 || der == NULL) {
+        free(der);
+        return 0;
+    }
+    sha256_hex_of(der, (size_t)n, got);
+    free(der);
+    return strcmp(got, run->d->pin) == 0;
+}
+
 static enum smtp_state smtp_st_starttls(struct smtp_run *run)
 {
     int r = mailsmtp_socket_starttls(run->s);
@@ -608,6 +631,9 @@ static enum smtp_state smtp_st_starttls(struct smtp_run *run)
     if (r != MAILSMTP_NO_ERROR)
         return smtp_no_tls(run, "STARTTLS failed");
     run->tls_up = 1;
+    if (!smtp_pin_ok(run))
+        return smtp_no_tls(run, "relay certificate does not match "
+                           "smtp_tls_fingerprint");
     return SMTP_EHLO;       /* RFC 3207: forget what was said before */
 }
 
@@ -1106,6 +1132,39 @@ void deliver_set_tls(struct deliver *d, enum deliver_tls tls)
     d->tls = tls;
 }
 
+/* "AB:CD:..." or "abcd..." (64 hex digits) → lower case, no colons. */
+int deliver_set_pin(struct deliver *d, const char *fpr, struct err *e)
+{
+    size_t n = 0;
+
+    for (; *fpr; fpr++) {
+        if (*fpr == ':')
+            continue;
+        if (!isxdigit((unsigned char)*fpr) || n >= SHA256_HEX - 1)
+            return err_set(e, ERR_CONFIG, "smtp_tls_fingerprint: want the "
+                           "SHA-256 of the certificate, 64 hex digits");
+        d->pin[n++] = (char)tolower((unsigned char)*fpr);
+    }
+    d->pin[n] = '\0';
+    if (n != 0 && n != SHA256_HEX - 1)
+        return err_set(e, ERR_CONFIG, "smtp_tls_fingerprint: want 64 hex "
+                       "digits, got %zu", n);
+    return 0;
+}
+
+/* TLS to a relay off loopback is worth its name only when the relay is
+ * authenticated: with require, a pin is needed (libetpan over GnuTLS
+ * verifies no certificate chain or host name). */
+int deliver_check(const struct deliver *d, struct err *e)
+{
+    if (d->ops->send != smtp_send || d->tls != DELIVER_TLS_REQUIRE ||
+        d->pin[0] != '\0' || smtp_loopback(d->target))
+        return 0;
+    return err_set(e, ERR_CONFIG, "%s: smtp_tls = require to a relay off "
+                   "loopback needs smtp_tls_fingerprint (the certificate "
+                   "is not verified otherwise)", d->spec);
+}
+
 int deliver_set_auth(struct deliver *d, const char *user,
                      const char *password, struct err *e)
 {
@@ -1114,6 +1173,10 @@ int deliver_set_auth(struct deliver *d, const char *user,
         return err_set(e, ERR_CONFIG, "%s: unusable AUTH user or password",
                        d->spec);
     free(d->user);
+    if (d->password) {
+        explicit_bzero(d->password, strlen(d->password));
+        free(d->password);
+    }
     d->user = strdup(user);
     d->password = strdup(password);
     if (d->user == NULL || d->password == NULL)

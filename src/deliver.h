@@ -48,10 +48,11 @@ struct deliver_msg {
 /* STARTTLS (smtp only; RFC 3207): off; may (when offered); require (a
  * relay that does not offer it, or fails the handshake, is a temporary
  * failure: nothing is sent, every recipient stays PENDING). The relay's
- * certificate and host name are NOT verified (libetpan over GnuTLS does
- * not, and this module does not yet): TLS here keeps passive listeners
- * out, not an active attacker; use a relay on loopback or a trusted
- * network. */
+ * certificate chain and host name are NOT verified (libetpan over
+ * GnuTLS does not): the relay is authenticated only by a pinned
+ * certificate (deliver_set_pin), which deliver_check demands for require
+ * off loopback. Without a pin, TLS keeps passive listeners out, not an
+ * active attacker. */
 enum deliver_tls { DELIVER_TLS_OFF = 0, DELIVER_TLS_MAY, DELIVER_TLS_REQUIRE };
 
 struct deliver;
@@ -60,6 +61,14 @@ struct deliver;
 int deliver_tls_parse(const char *s, enum deliver_tls *out);
 /* DELIVER_TLS_OFF unless set. */
 void deliver_set_tls(struct deliver *d, enum deliver_tls tls);
+/* Pin the relay's certificate: the SHA-256 of its DER encoding, 64 hex
+ * digits, colons allowed ("" = none). With a pin, a relay whose
+ * certificate hashes otherwise is a temporary failure right after
+ * STARTTLS (nothing sent). ERR_CONFIG for a malformed value. */
+int deliver_set_pin(struct deliver *d, const char *fpr, struct err *e);
+/* ERR_CONFIG when TLS is required to a relay off loopback without a pin:
+ * call before sending. */
+int deliver_check(const struct deliver *d, struct err *e);
 /* smtp AUTH PLAIN (through libetpan's SASL) after EHLO and STARTTLS; sent
  * only over TLS or to a relay on loopback. A relay that offers no AUTH
  * PLAIN or refuses the credentials is a temporary failure: nothing sent,

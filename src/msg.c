@@ -1618,7 +1618,11 @@ static int msg_fold(struct msg_w *w, const char *s, size_t n, size_t nlen,
     size_t start = 0, ws = 0, i;
 
     for (i = 0; i < n; i++) {
-        if (msg_is_wsp(s[i]) && i > start && i > nlen + 1)
+        /* break only where a run of white space starts: a break inside
+         * the run would leave a line of white space alone, which
+         * libetpan (and others) read as the end of the header block */
+        if (i > start && i > nlen + 1 && msg_is_wsp(s[i]) &&
+            !msg_is_wsp(s[i - 1]))
             ws = i;
         if (i - start >= MSG_LINE_SOFT && ws > start) {
             w_put(w, s + start, ws - start);

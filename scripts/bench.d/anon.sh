@@ -12,8 +12,8 @@ echo "targets: load < 200 ms; >= 100 MiB/s at 10,000 sites; 100 sites <= 1.5x fa
 if [ -x /usr/bin/time ]; then
     /usr/bin/time -f "  (/usr/bin/time: max RSS %M KiB, %e s elapsed)" \
         "$BUILD/bench_anon" --rules "$SRC/rules" --sites 10000 \
-        --size 1048576 --reps 5
+        --size 1048576 --reps 20
 else
     "$BUILD/bench_anon" --rules "$SRC/rules" --sites 10000 --size 1048576 \
-        --reps 5
+        --reps 20
 fi

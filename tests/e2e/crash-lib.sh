@@ -14,7 +14,9 @@ new_alert() {   # new_alert [DIST-ADDRESS]: signs the next alert; sets AID MSG
     N=$((N + 1))
     AID=$(printf 'EGI-20260708-%02d' "$N")
     MSG=$T/alert$N.eml
-    agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" \
+    # Each alert its own body: the same signed body twice is a replay.
+    { cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt"; echo "Ref: $AID"; } >"$T/body$N.txt"
+    agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/body$N.txt" \
         "$AID: Compromised credentials used on EXAMPLE-T2" >"$MSG"
 }
 filter_like_postfix() {  # filter_like_postfix CRASH-POINT|"" [RCPT]

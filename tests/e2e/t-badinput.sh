@@ -5,8 +5,11 @@
 # unless the alert is whole, valid and signed. Unsigned cases exercise
 # the limits and the parser before authentication; the signed ones (the
 # officer's key over a hostile MIME entity) reach the decoder and the
-# anonymiser after it. A hostile regex in a user rule file is stopped at
-# its PCRE2 limit and the alert held with the reason.
+# anonymiser after it; the unsigned ones also go through `anonymise`. The
+# [limits] keys are shown to take effect. A hostile regex in a user rule
+# file is stopped at its PCRE2 match limit, a merely slow one by the time
+# budget of one alert (process_budget); either way the alert is held with
+# the rule named. Inputs are made at test time (badinput.py).
 set -u
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
 T=$(mktemp -d)
@@ -188,6 +191,28 @@ cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" >>"$T/trap.txt"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/trap.txt" \
     "EGI-20260707-42 regex trap" >"$T/c/trap.eml"
 feed hostile-regex "$T/c/trap.eml" held '*hostile*match limit*'
+
+# A rule that stays under a (raised) match limit on every match but is
+# slow on each, many times over: stopped by the time budget of one alert.
+rm "$T/rules/zz-hostile.rules"
+cat >"$T/rules/zz-slow.rules" <<'RULES'
+rule slow
+class slow
+pattern (?:a+)+b|c
+example "c" => "[SLOW-1]"
+RULES
+cat >>"$AGW_CONF" <<'CONF'
+
+[limits]
+pcre2_match_limit = 100000000
+process_budget = 1
+CONF
+python3 -c 'print(("a" * 22 + "!c ") * 2000)' >"$T/slow.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/slow.txt" \
+    "EGI-20260707-43 slow rule" >"$T/c/slow.eml"
+feed time-budget "$T/c/slow.eml" held '*slow: over the time budget*' \
+    $((LIMIT_MS * 3))
+sed -i '/^\[limits\]$/,$d' "$AGW_CONF"
 sed -i "s|^rules_dir = .*|rules_dir = $AGW_SOURCE_DIR/rules|" "$AGW_CONF"
 
 check "nothing but the three valid alerts reached the outbox" \

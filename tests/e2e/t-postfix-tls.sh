@@ -24,7 +24,9 @@ conf_set() {    # conf_set KEY VALUE (delivery section)
 }
 sql() { sqlite3 "$T/gw/data/alertgw.db" "$@"; }
 alert() {
-    agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" \
+    # Each alert its own body: the same signed body twice is a replay.
+    { cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt"; echo "Ref: tls-$1"; } >"$T/body$1.txt"
+    agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/body$1.txt" \
         "EGI-20260710-0$1: Compromised credentials used on EXAMPLE-T2" >"$T/a$1.eml"
     agw filter --recipient alerts@csirt.example <"$T/a$1.eml"
 }
@@ -52,6 +54,20 @@ check "... for all 7 members (got $rcpts)" test "$rcpts" = 7
 check "Postfix received them over TLS (TLS in its Received header)" \
     grep -q 'with ESMTPS' "$(grep -l '^List-Id:' "$T"/sink/msg.* | head -1)"
 
+# The relay authenticated by its certificate's SHA-256 (the pin).
+PIN=$(openssl x509 -in "$PF_DIR/etc/cert.pem" -outform DER | sha256sum | cut -c1-64)
+conf_set smtp_tls_fingerprint "$PIN"
+alert 3
+agw queue run >/dev/null 2>&1 || true
+check "pinned certificate matches: sent" test "$(list_rcpts EGI-20260710-03 sent)" = 7
+conf_set smtp_tls_fingerprint "$(echo "$PIN" | tr 0-9a-f 1-9a-f0)"
+alert 4
+agw queue run >/dev/null 2>&1 || true
+check "another certificate than the pin: nothing sent" test "$(list_rcpts EGI-20260710-04 sent)" = 0
+check "... every recipient pending, the reason recorded" \
+    test "$(sql "SELECT count(*) FROM outbox WHERE state='pending' AND reply LIKE '%does not match smtp_tls_fingerprint%'")" -ge 7
+conf_set smtp_tls_fingerprint ""
+
 conf_set transport "smtp://127.0.0.1:$SINK_PORT"
 alert 2
 agw queue run >/dev/null 2>&1 || true
@@ -64,6 +80,13 @@ conf_set smtp_tls may
 agw queue retry EGI-20260710-02 >/dev/null
 agw queue run >/dev/null
 check "may, relay without STARTTLS: sent" test "$(list_rcpts EGI-20260710-02 sent)" = 7
+conf_set smtp_tls_fingerprint "12:34"
+set +e
+agw queue run >/dev/null 2>&1
+rc=$?
+set -e
+check "a malformed pin is a configuration error (got $rc)" test "$rc" = 78
+conf_set smtp_tls_fingerprint ""
 conf_set smtp_tls bogus
 set +e
 agw queue run >/dev/null 2>&1

@@ -22,7 +22,9 @@ conf_set() {    # conf_set KEY VALUE: in the section where KEY belongs
 }
 sql() { sqlite3 "$T/gw/data/alertgw.db" "$@"; }
 alert() {   # alert N: a signed alert with id EGI-20260707-0N
-    agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" \
+    # Each alert its own body: the same signed body twice is a replay.
+    { cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt"; echo "Ref: queue-$1"; } >"$T/body$1.txt"
+    agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/body$1.txt" \
         "EGI-20260707-0$1: Compromised credentials used on EXAMPLE-T2" >"$T/alert$1.eml"
     echo "$T/alert$1.eml"
 }

@@ -95,11 +95,65 @@ static void test_msg_line_limit(void **state)
     }
 }
 
+/* fuzz_msg: a header value with a long run of white space (controls
+ * become spaces when decoded) was folded inside the run, leaving a line of
+ * white space alone; a reader took it for the end of the header block, so
+ * the rest of the header, Content-Type included, became body text. */
+static void test_msg_fold_whitespace_only_line(void **state)
+{
+    static const size_t runs[] = {1, 60, 77, 78, 79, 150, 500};
+    struct msg_header_field h[2] = {{"From", NULL}, {"Subject", "s"}};
+    const char *entity = "Content-Type: text/plain; charset=utf-8\r\n"
+                         "Content-Transfer-Encoding: quoted-printable\r\n"
+                         "\r\nbody\r\n";
+    struct msg_limits lim;
+    struct msg_content *c;
+    struct msg *m;
+    struct buf v, out;
+    struct err e;
+    const char *p, *q;
+    size_t i, j;
+
+    (void)state;
+    for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        buf_init(&v, 1 << 16);
+        buf_init(&out, 1 << 16);
+        buf_puts(&v, "name-before-the-run");
+        for (j = 0; j < runs[i]; j++)
+            buf_putc(&v, ' ');
+        buf_puts(&v, "word after the run <a@b.example>");
+        h[0].value = buf_cstr(&v);
+        err_init(&e);
+        if (msg_build_message(h, 2, entity, strlen(entity), &out, &e) != 0)
+            fail_msg("run %zu: got \"%s\", want built", runs[i], e.msg);
+        for (p = out.data; (q = strstr(p, "\r\n")) != NULL && q != p;
+             p = q + 2) {
+            for (j = 0; p + j < q && (p[j] == ' ' || p[j] == '\t'); j++)
+                ;
+            if (p + j == q)
+                fail_msg("run %zu: got a header line of white space only, "
+                         "want none", runs[i]);
+        }
+        msg_limits_default(&lim);
+        if (msg_parse(out.data, out.len, &lim, &m, &e) != 0 ||
+            msg_content(m, &c, &e) != 0)
+            fail_msg("run %zu: got \"%s\", want parsed", runs[i], e.msg);
+        if (c->nparts != 1 || strcmp(c->parts[0].data, "body\n") != 0)
+            fail_msg("run %zu: got %zu parts, first \"%s\", want \"body\"",
+                     runs[i], c->nparts, c->nparts ? c->parts[0].data : "");
+        msg_content_free(c);
+        msg_free(m);
+        buf_free(&v);
+        buf_free(&out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_nul_byte_endless_loop),
         cmocka_unit_test(test_msg_line_limit),
+        cmocka_unit_test(test_msg_fold_whitespace_only_line),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

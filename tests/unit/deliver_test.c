@@ -1159,6 +1159,56 @@ static void test_sendmail_unsafe_and_missing(void **state)
     tmpdir_free(dir);
 }
 
+/* TLS policy: required TLS to a relay off loopback needs a pinned
+ * certificate; pins are 64 hex digits, colons allowed. Nothing is sent
+ * here (the checks come before any connection). */
+static void test_tls_policy(void **state)
+{
+    static const struct {
+        const char *spec, *tls, *pin;
+        int pin_rc, check_rc;
+    } cases[] = {
+        {"smtp://192.0.2.1:25", "require", "", 0, -1},
+        {"smtp://192.0.2.1:25", "may", "", 0, 0},
+        {"smtp://192.0.2.1:25", "off", "", 0, 0},
+        {"smtp://127.0.0.1:25", "require", "", 0, 0},
+        {"smtp://localhost", "require", "", 0, 0},
+        {"smtp://192.0.2.1:25", "require",
+         "E3:B0:C4:42:98:FC:1C:14:9A:FB:F4:C8:99:6F:B9:24:27:AE:41:E4:64:9B:"
+         "93:4C:A4:95:99:1B:78:52:B8:55", 0, 0},
+        {"smtp://192.0.2.1:25", "require", "e3b0", -1, -1},
+        {"smtp://192.0.2.1:25", "require", "zz", -1, -1},
+        {"dir:/nonexistent", "require", "", 0, 0},
+    };
+    size_t c;
+    int bad = 0;
+
+    (void)state;
+    for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct deliver *d;
+        enum deliver_tls tls;
+        struct err e;
+        int prc, crc;
+
+        err_init(&e);
+        assert_int_equal(deliver_open(&d, cases[c].spec, &e), 0);
+        assert_int_equal(deliver_tls_parse(cases[c].tls, &tls), 0);
+        deliver_set_tls(d, tls);
+        prc = deliver_set_pin(d, cases[c].pin, &e);
+        crc = prc == 0 ? deliver_check(d, &e) : -1;
+        if (prc != cases[c].pin_rc || crc != cases[c].check_rc ||
+            (crc != 0 && e.code != ERR_CONFIG)) {
+            print_error("tls case %zu (%s %s pin '%s'): got pin %d check %d "
+                        "(%s), want pin %d check %d\n", c, cases[c].spec,
+                        cases[c].tls, cases[c].pin, prc, crc, e.msg,
+                        cases[c].pin_rc, cases[c].check_rc);
+            bad++;
+        }
+        deliver_close(d);
+    }
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1175,6 +1225,7 @@ int main(void)
         cmocka_unit_test_teardown(test_smtp_null_sender, teardown),
         cmocka_unit_test_teardown(test_sendmail, teardown),
         cmocka_unit_test_teardown(test_sendmail_unsafe_and_missing, teardown),
+        cmocka_unit_test(test_tls_policy),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
