@@ -29,7 +29,9 @@
 #include <libetpan/mailsmtp.h>
 #include <libetpan/mailsmtp_socket.h>
 #include <libetpan/mailstream_socket.h>
+#include <libetpan/mailstream_helper.h>
 #include <libetpan/mailstream_ssl.h>
+#include <libetpan/mmapstring.h>
 
 #include "util/buf.h"
 #include "util/sha256.h"
@@ -564,25 +566,102 @@ static int smtp_loopback(const char *host)
            strcmp(host, "::1") == 0;
 }
 
+/* RFC 4648 base64 of len bytes into out (room for 4 * ((len + 2) / 3) + 1). */
+static void smtp_base64(const unsigned char *in, size_t len, char *out)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                              "abcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i;
+
+    for (i = 0; i + 2 < len; i += 3) {
+        *out++ = tab[in[i] >> 2];
+        *out++ = tab[(in[i] & 3) << 4 | in[i + 1] >> 4];
+        *out++ = tab[(in[i + 1] & 15) << 2 | in[i + 2] >> 6];
+        *out++ = tab[in[i + 2] & 63];
+    }
+    if (i < len) {
+        *out++ = tab[in[i] >> 2];
+        *out++ = tab[(in[i] & 3) << 4 | (i + 1 < len ? in[i + 1] >> 4 : 0)];
+        *out++ = i + 1 < len ? tab[(in[i + 1] & 15) << 2] : '=';
+        *out++ = '=';
+    }
+    *out = '\0';
+}
+
+/* The reply to a command we wrote ourselves: its code, the last line's
+ * text in text; 0 when the connection broke. Multi-line replies
+ * ("235-...") are read to their last line. */
+static int smtp_raw_reply(struct smtp_run *run, char *text, size_t size)
+{
+    MMAPString *line = mmap_string_new("");
+    int code = 0;
+    char *l;
+
+    text[0] = '\0';
+    while (line != NULL &&
+           (l = mailstream_read_line_remove_eol(run->s->stream, line))) {
+        if (strlen(l) < 3 || !isdigit((unsigned char)l[0]) ||
+            !isdigit((unsigned char)l[1]) || !isdigit((unsigned char)l[2]))
+            break;
+        code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
+        deliver_printable(text, size, l);
+        if (l[3] != '-')
+            break;
+        code = 0;
+    }
+    if (line)
+        mmap_string_free(line);
+    return code;
+}
+
+/* AUTH PLAIN (RFC 4616) with the initial response, written here: the
+ * credentials never pass through libetpan's SASL layer, whose PLAIN
+ * mechanism is a plug-in that may be missing. */
+static int smtp_auth_plain(struct smtp_run *run, char *text, size_t size)
+{
+    const char *u = run->d->user, *p = run->d->password;
+    size_t ul = strlen(u), pl = strlen(p), n = 2 * ul + pl + 2;
+    unsigned char *raw = malloc(n);
+    char *cmd = malloc(4 * ((n + 2) / 3) + 16);
+    int code = 0;
+
+    if (raw != NULL && cmd != NULL) {
+        memcpy(raw, u, ul);             /* authzid \0 authcid \0 password */
+        raw[ul] = '\0';
+        memcpy(raw + ul + 1, u, ul);
+        raw[2 * ul + 1] = '\0';
+        memcpy(raw + 2 * ul + 2, p, pl);
+        memcpy(cmd, "AUTH PLAIN ", 11);
+        smtp_base64(raw, n, cmd + 11);
+        memcpy(cmd + strlen(cmd), "\r\n", 3);
+        if (mailstream_write(run->s->stream, cmd, strlen(cmd)) ==
+            (ssize_t)strlen(cmd) && mailstream_flush(run->s->stream) == 0)
+            code = smtp_raw_reply(run, text, size);
+        explicit_bzero(cmd, strlen(cmd));
+        explicit_bzero(raw, n);
+    }
+    free(raw);
+    free(cmd);
+    return code;
+}
+
 static enum smtp_state smtp_st_auth(struct smtp_run *run)
 {
     char why[DELIVER_REPLY_MAX + 64], reply[DELIVER_REPLY_MAX];
-    int r;
+    int code;
 
     if (!run->tls_up && !smtp_loopback(run->d->target))
         return smtp_no_tls(run, "AUTH refused without TLS to a relay off "
                            "loopback");
     if (!(run->s->auth & MAILSMTP_AUTH_PLAIN))
         return smtp_no_tls(run, "relay offers no AUTH PLAIN");
-    r = mailesmtp_auth_sasl(run->s, "PLAIN", run->d->target, NULL, NULL,
-                            run->d->user, run->d->user, run->d->password,
-                            NULL);
-    if (r == MAILSMTP_NO_ERROR)
+    code = smtp_auth_plain(run, reply, sizeof(reply));
+    if (code == 235)
         return SMTP_MAIL;
-    deliver_printable(reply, sizeof(reply), run->s->response ?
-                      run->s->response : "");
-    snprintf(why, sizeof(why), "AUTH failed: %d %s", run->s->response_code,
-             reply);
+    if (code == 0)
+        snprintf(why, sizeof(why), "AUTH: connection lost or timed out");
+    else
+        snprintf(why, sizeof(why), "AUTH failed: %s", reply);
     return smtp_no_tls(run, why);
 }
 

@@ -69,7 +69,8 @@ int deliver_set_pin(struct deliver *d, const char *fpr, struct err *e);
 /* ERR_CONFIG when TLS is required to a relay off loopback without a pin:
  * call before sending. */
 int deliver_check(const struct deliver *d, struct err *e);
-/* smtp AUTH PLAIN (through libetpan's SASL) after EHLO and STARTTLS; sent
+/* smtp AUTH PLAIN (RFC 4616, written by this module, not libetpan's SASL
+ * plug-ins) after EHLO and STARTTLS; sent
  * only over TLS or to a relay on loopback. A relay that offers no AUTH
  * PLAIN or refuses the credentials is a temporary failure: nothing sent,
  * every recipient PENDING. Both strings are copied (the password wiped

@@ -5,7 +5,8 @@
 # with the gpg processes they wait for; gpg-agent is a daemon and not
 # counted), peak memory (max RSS), wall time, signatures made, against the
 # targets: < 1 s CPU, < 64 MiB, one signature per list copy.
-# Usage: delivery.sh BUILD-DIR (a Release build; ASan inflates everything)
+# Usage: delivery.sh BUILD-DIR (a Release build; ASan inflates everything).
+# Uses python3 (getrusage), sqlite3, smtp-sink and gpg; no root needed.
 set -eu
 BUILD=$(cd "${1:-build}" && pwd)
 export ALERTGW=${ALERTGW:-$BUILD/alertgw}
@@ -40,50 +41,57 @@ agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/body.txt" \
     "EGI-20260709-01: Compromised credentials used on EXAMPLE-T2" >"$T/alert.eml"
 rcpts=$(sqlite3 "$DB" "SELECT count(*) FROM members")
 
-# Everything runs under a child subreaper, so that gpg (which GPGME
-# double-forks) and gpg-agent (a daemon, stopped at the end) are waited
-# for and counted too: the "with gpg" figures.
-cat >"$T/reap.py" <<'PY'
-import ctypes, os, resource, subprocess, sys
+# measure.py runs the two gateway commands one after the other, each
+# reaped with wait4 (its own rusage: alertgw and what it waited for), all
+# under a child subreaper, so that gpg (which GPGME double-forks) and
+# gpg-agent (a daemon, stopped at the end) are waited for and counted in
+# the "with gpg" total.
+cat >"$T/measure.py" <<'PY'
+import ctypes, os, subprocess, sys, time
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)          # PR_SET_CHILD_SUBREAPER
-subprocess.run(["bash", "-c", sys.argv[1]], check=True)
+alertgw, conf, alert, gnupg, out = sys.argv[1:6]
+def run(args, stdin=None, stdout=None):
+    p = subprocess.Popen(args, stdin=stdin, stdout=stdout)
+    _, status, ru = os.wait4(p.pid, 0)
+    if status != 0:
+        sys.exit("%s: status %d" % (args, status))
+    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+t0 = time.monotonic()
+with open(alert, "rb") as f:
+    fc, fm = run([alertgw, "-c", conf, "filter", "--recipient", "alerts@csirt.example"], stdin=f)
+with open(out, "wb") as f:
+    qc, qm = run([alertgw, "-c", conf, "queue", "run"], stdout=f)
+subprocess.run(["gpgconf", "--homedir", gnupg, "--kill", "all"])
 while True:
     try:
         os.wait()
     except ChildProcessError:
         break
+import resource
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.3f %d" % (r.ru_utime + r.ru_stime, r.ru_maxrss))
+print("%.3f %d %.3f %d %.3f %d" % (fc, fm, qc, qm, r.ru_utime + r.ru_stime, r.ru_maxrss))
 PY
 gpgconf --homedir "$GW_HOME" --kill all
-TIMEF='%e %U %S %M'
 start=$(date +%s%N)
-python3 "$T/reap.py" "
-/usr/bin/time -f '$TIMEF' -o '$T/t.filter' '$ALERTGW' -c '$AGW_CONF' filter \
-    --recipient alerts@csirt.example <'$T/alert.eml'
-/usr/bin/time -f '$TIMEF' -o '$T/t.run' '$ALERTGW' -c '$AGW_CONF' queue run >'$T/run.out'
-gpgconf --homedir '$GW_HOME' --kill all" >"$T/t.all"
+python3 "$T/measure.py" "$ALERTGW" "$AGW_CONF" "$T/alert.eml" "$GW_HOME" "$T/run.out" >"$T/figures"
 ncopies=$(sqlite3 "$DB" "SELECT count(DISTINCT copy_id) FROM outbox")
 pf_sink_wait "$ncopies" 60 || true
 wall_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-read -r allcpu allrss <"$T/t.all"
-
-read -r _ fu fs fm <"$T/t.filter"
-read -r _ ru rs rm_ <"$T/t.run"
-cpu=$(echo "$fu + $fs + $ru + $rs" | bc)
-peak=$(( (fm > rm_ ? fm : rm_) / 1024 ))
+read -r fcpu frss qcpu qrss allcpu allrss <"$T/figures"
+cpu=$(awk "BEGIN { printf \"%.3f\", $fcpu + $qcpu }")
+peak=$(( (frss > qrss ? frss : qrss) / 1024 ))
 at_sink=$(cat "$T"/sink/msg.* | grep -c '^X-Rcpt-Args:' || true)
 list_copies=$(grep -l '^List-Id:' "$T"/sink/msg.* | wc -l)
 sigs=$(sqlite3 "$DB" "SELECT count(*) FROM copies WHERE kind = 'copy' AND instr(CAST(message AS TEXT), 'application/pgp-signature') > 0")
 sent=$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE state = 'sent'")
-verdict() { if [ "$1" = 1 ]; then echo ok; else echo MISSED; fi; }
+under() { awk "BEGIN { exit !($1 < $2) }" && echo ok || echo MISSED; }
 echo "delivery: 1 alert ($(wc -c <"$T/alert.eml") bytes) to 3 lists x $PER_LIST contacts ($rcpts list recipients)"
 echo "  $(cat "$T/run.out")"
-echo "  filter:    cpu $(echo "$fu + $fs" | bc) s, max rss $((fm / 1024)) MiB"
-echo "  queue run: cpu $(echo "$ru + $rs" | bc) s, max rss $((rm_ / 1024)) MiB"
-echo "  gateway cpu total: $cpu s (target < 1 s): $(verdict "$(echo "$cpu < 1" | bc)")"
-echo "  peak memory: $peak MiB (target < 64 MiB): $(verdict $((peak < 64)))"
-echo "  with gpg and gpg-agent (cold start) counted: cpu $allcpu s: $(verdict "$(echo "$allcpu < 1" | bc)"), largest process $((allrss / 1024)) MiB"
+echo "  filter:    cpu $fcpu s, max rss $((frss / 1024)) MiB"
+echo "  queue run: cpu $qcpu s, max rss $((qrss / 1024)) MiB"
+echo "  gateway cpu total: $cpu s (target < 1 s): $(under "$cpu" 1)"
+echo "  peak memory: $peak MiB (target < 64 MiB): $(under "$peak" 64)"
+echo "  with gpg and gpg-agent (cold start) counted: cpu $allcpu s: $(under "$allcpu" 1), largest process $((allrss / 1024)) MiB"
 echo "  wall, filter to last copy at the sink: $wall_ms ms"
 echo "  sink: $list_copies SMTP transactions with list copies, $at_sink recipients accepted; outbox sent: $sent"
-echo "  signed list copies: $sigs for 3 lists (target: one per list copy): $(verdict $((sigs == 3)))"
+echo "  signed list copies: $sigs for 3 lists (target: one per list copy): $([ "$sigs" = 3 ] && echo ok || echo MISSED)"

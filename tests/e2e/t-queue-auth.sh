@@ -1,5 +1,5 @@
 #!/bin/bash
-# SMTP AUTH PLAIN (through libetpan's SASL) against a scripted relay on
+# SMTP AUTH PLAIN (RFC 4616, with the initial response) against a scripted relay on
 # loopback that checks the credentials: the right ones send; a 535 or a
 # relay without AUTH leaves every recipient pending, with the reason.
 set -eu
