@@ -300,6 +300,61 @@ static int cli_lint_templates(struct cli *c, const char *dir)
     return rc;
 }
 
+/* A rule that backtracks catastrophically is caught here rather than
+ * when an alert is held at its match limit: every rule runs over long
+ * runs of each printable byte (and of a few two-byte pairs), each ended
+ * by a byte no rule expects, under the configured PCRE2 limits. */
+#define CLI_STRESS_LEN 4096
+
+static int cli_stress_one(struct cli *c, struct anon *an, const char *unit,
+                          size_t ulen)
+{
+    struct anon_map *map = anon_map_new();
+    struct buf in, out;
+    struct err e;
+    size_t i;
+    int rc = 0;
+
+    buf_init(&in, CLI_STRESS_LEN * 2 + 128);
+    buf_init(&out, CLI_STRESS_LEN * 16);
+    for (i = 0; i + ulen <= CLI_STRESS_LEN; i += ulen)
+        buf_append(&in, unit, ulen);
+    /* Then every printable byte once: a pattern's required character is
+     * present, so PCRE2 cannot skip the match attempt. */
+    buf_putc(&in, 0x01);
+    for (i = 0x20; i < 0x7f; i++)
+        buf_putc(&in, (int)i);
+    err_init(&e);
+    if (map == NULL || anon_apply(an, map, in.data, in.len, &out, NULL,
+                                  &e) != 0)
+        rc = err_set(&c->e, ERR_CONFIG, "%s (stress input: %d x '%.*s'): "
+                     "the pattern backtracks catastrophically; rewrite it",
+                     map ? e.msg : "out of memory", CLI_STRESS_LEN /
+                     (int)ulen, (int)ulen, unit);
+    anon_map_free(map);
+    buf_free(&in);
+    buf_free(&out);
+    return rc;
+}
+
+static int cli_lint_stress(struct cli *c, struct anon *an)
+{
+    static const char *const pairs[] = {"a.", "a-", "a/", "0.", "a ",
+                                        "a=", "a,", "a:", "a@", "=a"};
+    char one[2] = {0, 0};
+    size_t i;
+
+    for (i = 0x21; i < 0x7f; i++) {
+        one[0] = (char)i;
+        if (cli_stress_one(c, an, one, 1) != 0)
+            return -1;
+    }
+    for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+        if (cli_stress_one(c, an, pairs[i], 2) != 0)
+            return -1;
+    return 0;
+}
+
 static int cmd_rules(struct cli *c, struct cli_args *a, int run_examples)
 {
     struct sites *s = sites_new();
@@ -314,7 +369,8 @@ static int cmd_rules(struct cli *c, struct cli_args *a, int run_examples)
         goto out;
     gateway_anon_limits(&c->conf, &lim);
     if (anon_new(&an, s, dir ? dir : c->conf.rules_dir, &c->e) != 0 ||
-        anon_set_limits(an, &lim, &c->e) != 0)
+        anon_set_limits(an, &lim, &c->e) != 0 ||
+        cli_lint_stress(c, an) != 0)
         goto out;
     if (run_examples && anon_rules_test(an, &out, &c->e) != 0) {
         fputs(buf_cstr(&out), stdout);

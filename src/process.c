@@ -184,6 +184,19 @@ static int process_notice(struct gateway *g, int64_t row,
                      (int64_t)time(NULL), row, ne.msg) < 0 ? -1 : 0;
 }
 
+/* The verdict's UPDATE changed n rows: 0 means another process (filter
+ * and the worker, two workers) finished this alert first, and this
+ * transaction must not store copies a second time. */
+static int process_claim(struct err *e, int n, int64_t row)
+{
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return err_set(e, ERR_DUP, "alert #%lld was processed concurrently",
+                       (long long)row);
+    return 0;
+}
+
 /* Record a verdict that sends nothing: quarantined or held. */
 static int process_stop(struct gateway *g, int64_t row,
                         struct process_result *r, struct err *e)
@@ -192,9 +205,10 @@ static int process_stop(struct gateway *g, int64_t row,
 
     if (store_begin(g->store, e) != 0)
         return -1;
-    if (store_run(g->store, e, "UPDATE alerts SET state=?, reason=?, "
-                  "alert_id=? WHERE id=?", "ttti", state, r->reason,
-                  r->alert_id, row) < 0 ||
+    if (process_claim(e, store_run(g->store, e, "UPDATE alerts "
+                      "SET state=?, reason=?, alert_id=? WHERE id=? AND "
+                      "state='new'", "ttti", state, r->reason, r->alert_id,
+                      row), row) != 0 ||
         store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
                   "detail) VALUES(?,?,?,?)", "iitt", (int64_t)time(NULL), row,
                   state, r->reason) < 0 ||
@@ -787,11 +801,13 @@ static int commit_state(struct gateway *g, int64_t row,
                         const struct palert *a, const char *state,
                         const char *reason, struct err *e)
 {
-    if (store_run(g->store, e, "UPDATE alerts SET state=?, reason=?, "
-                  "alert_id=?, signer=?, subject=?, thread=?, update_no=?, "
-                  "tlp=? WHERE id=?", "ttttttiti", state, reason, a->alert_id,
-                  a->signer, a->content->subject, a->thread,
-                  (int64_t)a->update_no, alert_tlp_label(a->tlp), row) < 0 ||
+    if (process_claim(e, store_run(g->store, e, "UPDATE alerts "
+                      "SET state=?, reason=?, alert_id=?, signer=?, "
+                      "subject=?, thread=?, update_no=?, tlp=? WHERE id=? "
+                      "AND state='new'", "ttttttiti", state, reason,
+                      a->alert_id, a->signer, a->content->subject, a->thread,
+                      (int64_t)a->update_no, alert_tlp_label(a->tlp), row),
+                      row) != 0 ||
         store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
                   "detail) VALUES(?,?,?,?)", "iitt", (int64_t)time(NULL), row,
                   strcmp(state, "queued") == 0 ? "queued" : "held",
@@ -981,7 +997,7 @@ static int process_copies(struct gateway *g, int64_t row,
     if (rc == 0 && r->verdict != PROCESS_QUEUED)
         rc = 2;     /* committed, and not queued: nothing more to record */
 out:
-    if (rc < 0 && !err_is_temp(e) && err_is_set(e)) {
+    if (rc < 0 && !err_is_temp(e) && err_is_set(e) && e->code != ERR_DUP) {
         rc = process_verdict(r, PROCESS_HELD, e->msg);
         err_init(e);
     }
@@ -1195,8 +1211,12 @@ int process_pending(struct gateway *g, long *n, struct err *e)
             return -1;
         if (row == 0)
             return 0;
-        if (process_alert(g, row, &r, e) != 0)
-            return -1;
+        if (process_alert(g, row, &r, e) != 0) {
+            if (e->code != ERR_DUP)
+                return -1;
+            err_init(e);    /* finished by another process meanwhile */
+            continue;
+        }
         (*n)++;
     }
 }

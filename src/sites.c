@@ -31,24 +31,36 @@
 #define SITES_SHOW_MAX 80           /* bytes of a token quoted in errors */
 #define SITES_PAD 8                 /* lower_hash writes whole words */
 #define SITES_FILTER_BITS 8         /* filter bits per slot (16 a key) */
+#define SITES_KEY_INLINE 22         /* key bytes held in the slot itself */
+#define SITES_SLOT_ALIGN 64         /* a cache line: two slots in one */
+#define SITES_PFX_LOG 16            /* 2^16 bits (8 KiB) of prefix filter */
 
 enum { SITES_ALIAS, SITES_DOMAIN, SITES_NETWORK, SITES_KINDS };
 
+/* 32 bytes, two to a cache line. A key of up to SITES_KEY_INLINE bytes
+ * (most names, every address) is kept in the slot, so a hit reads one
+ * cache line; a longer key keeps a pointer to its copy in key[]. Keys are
+ * never empty: klen 0 marks an empty slot. Values are site indexes or
+ * word counts, both far below 2^31. */
 struct sites_slot {
-    char *key;              /* NULL: empty slot */
-    size_t klen;
     uint32_t hash;
-    long val;
+    int32_t val;
+    uint16_t klen;
+    char key[SITES_KEY_INLINE];
 };
 
 /* The filter holds two bits per key, SITES_FILTER_BITS bits a slot: most
  * lookups in running text miss, and a miss then costs one or two reads of
- * a small bit array instead of probes into the (large, cold) slot array. */
+ * a small bit array instead of probes into the (large, cold) slot array.
+ * Tables probed with words of running text also have a prefix filter: a
+ * bit per hash of a key's first three bytes, checked on the text itself,
+ * so most words are turned away before they are lower-cased and hashed. */
 struct sites_tab {
     struct sites_slot *v;
     size_t cap;             /* power of two, 0 before the first insert */
     size_t n;
     uint64_t *filter;       /* cap * SITES_FILTER_BITS bits */
+    uint64_t *pfx;          /* 2^SITES_PFX_LOG bits, or NULL: none */
 };
 
 struct sites_strv {
@@ -138,6 +150,16 @@ static uint32_t sites_hash(const void *p, size_t len)
     return hash_end(h, len);
 }
 
+static const char *slot_key(const struct sites_slot *sl)
+{
+    const char *p;
+
+    if (sl->klen <= SITES_KEY_INLINE)
+        return sl->key;
+    memcpy(&p, sl->key, sizeof p);
+    return p;
+}
+
 static struct sites_slot *tab_slot(const struct sites_tab *t, const void *key,
                                    size_t klen, uint32_t h)
 {
@@ -146,9 +168,10 @@ static struct sites_slot *tab_slot(const struct sites_tab *t, const void *key,
     for (i = h & mask;; i = (i + 1) & mask) {
         struct sites_slot *sl = &t->v[i];
 
-        if (sl->key == NULL)
+        if (sl->klen == 0)
             return sl;
-        if (sl->hash == h && sl->klen == klen && memcmp(sl->key, key, klen) == 0)
+        if (sl->hash == h && sl->klen == klen
+            && memcmp(slot_key(sl), key, klen) == 0)
             return sl;
     }
 }
@@ -177,6 +200,60 @@ static void filter_set(struct sites_tab *t, uint32_t h)
     t->filter[filter_word(t, h)] |= filter_mask(h);
 }
 
+/* ASCII only, as tolower() in the C locale, but inlined: this runs on
+ * every word of every alert. */
+static char lower_c(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* ASCII upper case to lower case in eight bytes at once; other bytes,
+ * those of UTF-8 sequences too, stay as they are. */
+static uint64_t lower8(uint64_t x)
+{
+    uint64_t low7 = x & (0x7f * SITES_ONES);
+    uint64_t ge_a = low7 + (0x80 - 'A') * SITES_ONES;
+    uint64_t gt_z = low7 + (0x7f - 'Z') * SITES_ONES;
+    uint64_t up = ge_a & ~gt_z & ~x & (0x80 * SITES_ONES);
+
+    return x | (up >> 2);
+}
+
+/* Bit of the prefix filter for the first three bytes of p[0..len), case
+ * ignored (shorter keys are padded with zeros, so they stay apart). */
+static inline uint32_t pfx_bit(const char *p, size_t len)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    uint32_t k = b[0];
+
+    if (len > 1)
+        k |= (uint32_t)b[1] << 8;
+    if (len > 2)
+        k |= (uint32_t)b[2] << 16;
+    k = (uint32_t)lower8(k);
+    return (k * 0x9e3779b1u) >> (32 - SITES_PFX_LOG);
+}
+
+/* 0 when no key of t can equal a text whose pfx_bit is bit, without
+ * regard to case; a table without a prefix filter may hold anything. */
+static inline int tab_may_hold_bit(const struct sites_tab *t, uint32_t bit)
+{
+    if (t->n == 0)
+        return 0;
+    return t->pfx == NULL || (t->pfx[bit >> 6] >> (bit & 63) & 1);
+}
+
+static int tab_may_hold(const struct sites_tab *t, const char *p, size_t len)
+{
+    return len > 0 && tab_may_hold_bit(t, pfx_bit(p, len));
+}
+
+static int tab_want_pfx(struct sites_tab *t)
+{
+    t->pfx = calloc(((size_t)1 << SITES_PFX_LOG) / 64, sizeof *t->pfx);
+    return t->pfx ? 0 : -1;
+}
+
 /* Lookup with the key's hash already known (see lower_hash). */
 static long tab_get_h(const struct sites_tab *t, const void *key, size_t klen,
                       uint32_t h)
@@ -186,7 +263,7 @@ static long tab_get_h(const struct sites_tab *t, const void *key, size_t klen,
     if (t->n == 0 || !filter_has(t, h))
         return -1;
     sl = tab_slot(t, key, klen, h);
-    return sl->key ? sl->val : -1;
+    return sl->klen ? sl->val : -1;
 }
 
 static long tab_get(const struct sites_tab *t, const void *key, size_t klen)
@@ -196,14 +273,25 @@ static long tab_get(const struct sites_tab *t, const void *key, size_t klen)
     return tab_get_h(t, key, klen, sites_hash(key, klen));
 }
 
+/* Slots on cache-line boundaries, so a slot never straddles two lines. */
+static struct sites_slot *slots_new(size_t n)
+{
+    size_t size = n * sizeof(struct sites_slot);
+    struct sites_slot *v = aligned_alloc(SITES_SLOT_ALIGN, size);
+
+    if (v)
+        memset(v, 0, size);
+    return v;
+}
+
 static int tab_grow(struct sites_tab *t)
 {
     size_t ncap = t->cap ? t->cap * 2 : SITES_TAB_MIN, i;
-    struct sites_tab nt = {NULL, ncap, t->n, NULL};
+    struct sites_tab nt = {NULL, ncap, t->n, NULL, t->pfx};
 
     if (ncap > SIZE_MAX / sizeof *nt.v / SITES_FILTER_BITS)
         return -1;
-    nt.v = calloc(ncap, sizeof *nt.v);
+    nt.v = slots_new(ncap);
     nt.filter = calloc(ncap * SITES_FILTER_BITS / 64, sizeof *nt.filter);
     if (nt.v == NULL || nt.filter == NULL) {
         free(nt.v);
@@ -213,8 +301,8 @@ static int tab_grow(struct sites_tab *t)
     for (i = 0; i < t->cap; i++) {
         struct sites_slot *o = &t->v[i];
 
-        if (o->key) {
-            *tab_slot(&nt, o->key, o->klen, o->hash) = *o;
+        if (o->klen) {
+            *tab_slot(&nt, slot_key(o), o->klen, o->hash) = *o;
             filter_set(&nt, o->hash);
         }
     }
@@ -224,27 +312,48 @@ static int tab_grow(struct sites_tab *t)
     return 0;
 }
 
+/* The key into an empty slot: inline when short, else a copy. */
+static int slot_fill(struct sites_slot *sl, const void *key, size_t klen,
+                     uint32_t h)
+{
+    char *c;
+
+    if (klen <= SITES_KEY_INLINE) {
+        memcpy(sl->key, key, klen);
+    } else {
+        c = malloc(klen);
+        if (c == NULL)
+            return -1;
+        memcpy(c, key, klen);
+        memcpy(sl->key, &c, sizeof c);
+    }
+    sl->klen = (uint16_t)klen;
+    sl->hash = h;
+    return 0;
+}
+
 /* Insert or overwrite; the key is copied. Keeps the load under 1/2. */
 static int tab_put(struct sites_tab *t, const void *key, size_t klen, long val)
 {
-    uint32_t h = sites_hash(key, klen);
+    uint32_t h = sites_hash(key, klen), b;
     struct sites_slot *sl;
 
+    if (klen == 0 || klen > UINT16_MAX || val < 0 || val > INT32_MAX)
+        return -1;
     if ((t->n + 1) * 2 > t->cap && tab_grow(t) != 0)
         return -1;
     sl = tab_slot(t, key, klen, h);
-    if (sl->key == NULL) {
-        sl->key = malloc(klen + 1);
-        if (sl->key == NULL)
+    if (sl->klen == 0) {
+        if (slot_fill(sl, key, klen, h) != 0)
             return -1;
-        memcpy(sl->key, key, klen);
-        sl->key[klen] = '\0';
-        sl->klen = klen;
-        sl->hash = h;
         t->n++;
         filter_set(t, h);
+        if (t->pfx) {
+            b = pfx_bit(key, klen);
+            t->pfx[b >> 6] |= (uint64_t)1 << (b & 63);
+        }
     }
-    sl->val = val;
+    sl->val = (int32_t)val;
     return 0;
 }
 
@@ -253,10 +362,13 @@ static void tab_free(struct sites_tab *t)
     size_t i;
 
     for (i = 0; i < t->cap; i++)
-        free(t->v[i].key);
+        if (t->v[i].klen > SITES_KEY_INLINE)
+            free((void *)slot_key(&t->v[i]));
     free(t->v);
     free(t->filter);
+    free(t->pfx);
     t->filter = NULL;
+    t->pfx = NULL;
     t->v = NULL;
     t->cap = t->n = 0;
 }
@@ -294,31 +406,12 @@ static void strv_free(struct sites_strv *sv)
     free(sv->v);
 }
 
-/* ASCII only, as tolower() in the C locale, but inlined: this runs on
- * every word of every alert. */
-static char lower_c(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
-}
-
 static void lower_copy(char *dst, const char *src, size_t len)
 {
     size_t i;
 
     for (i = 0; i < len; i++)
         dst[i] = lower_c(src[i]);
-}
-
-/* ASCII upper case to lower case in eight bytes at once; other bytes,
- * those of UTF-8 sequences too, stay as they are. */
-static uint64_t lower8(uint64_t x)
-{
-    uint64_t low7 = x & (0x7f * SITES_ONES);
-    uint64_t ge_a = low7 + (0x80 - 'A') * SITES_ONES;
-    uint64_t gt_z = low7 + (0x7f - 'Z') * SITES_ONES;
-    uint64_t up = ge_a & ~gt_z & ~x & (0x80 * SITES_ONES);
-
-    return x | (up >> 2);
 }
 
 /* lower_copy and sites_hash of the result in one pass. avail (>= len)
@@ -729,9 +822,19 @@ static long addr_find(const struct sites *s, const struct sites_net *a)
 
 /* ---- public: life cycle ---- */
 
+/* Prefix filters on the tables probed with words and host names of the
+ * text (sites_match_word, sites_match_host, sites_is_kept). */
 struct sites *sites_new(void)
 {
-    return calloc(1, sizeof(struct sites));
+    struct sites *s = calloc(1, sizeof(struct sites));
+
+    if (s && (tab_want_pfx(&s->names) != 0 || tab_want_pfx(&s->firsts) != 0
+              || tab_want_pfx(&s->domains) != 0
+              || tab_want_pfx(&s->keep) != 0)) {
+        sites_free(s);
+        return NULL;
+    }
+    return s;
 }
 
 void sites_free(struct sites *s)
@@ -946,9 +1049,27 @@ long sites_lookup_name(const struct sites *s, const char *w, size_t len)
 {
     char low[SITES_NAME_MAX + SITES_PAD];
 
-    if (len == 0 || len > SITES_NAME_MAX || s->names.n == 0)
+    if (len > SITES_NAME_MAX || !tab_may_hold(&s->names, w, len))
         return -1;
     return tab_get_h(&s->names, low, len, lower_hash(low, w, len));
+}
+
+/* 0 when no label suffix of h[0..len) can be a site domain, by the
+ * prefix filter alone: most host names of a text are no site's, and this
+ * turns them away before they are lower-cased and hashed. */
+static int host_may_match(const struct sites *s, const char *h, size_t len)
+{
+    const char *dot;
+    size_t off = 0;
+
+    for (;;) {
+        if (tab_may_hold(&s->domains, h + off, len - off))
+            return 1;
+        dot = memchr(h + off, '.', len - off);
+        if (dot == NULL)
+            return 0;
+        off = (size_t)(dot - h) + 1;
+    }
 }
 
 long sites_match_host(const struct sites *s, const char *h, size_t len,
@@ -961,7 +1082,7 @@ long sites_match_host(const struct sites *s, const char *h, size_t len,
 
     if (len > 0 && h[len - 1] == '.')
         len--;
-    if (len == 0 || s->domains.n == 0)
+    if (len == 0 || !host_may_match(s, h, len))
         return -1;
     /* over-long names cannot be kept; start at the first suffix that fits */
     while (len - off > SITES_DOMAIN_MAX) {
@@ -975,9 +1096,12 @@ long sites_match_host(const struct sites *s, const char *h, size_t len,
         return -1;
     len -= off;
     for (off = 0;;) {
-        long r = off == 0 ? tab_get_h(&s->domains, low, len, hk)
-                          : tab_get(&s->domains, low + off, len - off);
+        long r = -1;
 
+        if (off == 0)
+            r = tab_get_h(&s->domains, low, len, hk);
+        else if (tab_may_hold(&s->domains, low + off, len - off))
+            r = tab_get(&s->domains, low + off, len - off);
         if (r >= 0) {
             *dlen = len - off;
             return r;
@@ -995,7 +1119,7 @@ int sites_is_kept(const struct sites *s, const char *h, size_t len)
 
     if (len > 0 && h[len - 1] == '.')
         len--;
-    if (len == 0 || len > SITES_DOMAIN_MAX || s->keep.n == 0)
+    if (len > SITES_DOMAIN_MAX || !tab_may_hold(&s->keep, h, len))
         return 0;
     return tab_get_h(&s->keep, low, len, lower_hash(low, h, len)) >= 0;
 }
@@ -1125,36 +1249,51 @@ long sites_match_phrase(const struct sites *s, const char *t, size_t len,
     char key[SITES_NAME_MAX + SITES_PAD];
     size_t i = first_word(t, len, 0);
 
-    if (s->phrases.n == 0 || i == 0 || i >= SITES_NAME_MAX)
+    if (i >= SITES_NAME_MAX || !tab_may_hold(&s->firsts, t, i))
         return -1;
     return phrase_rest(s, key, i, lower_hash(key, t, i), t, len, mlen);
 }
 
-/* One hash of the word serves both tables when the word is all of the
- * phrase's first word, the usual case ("Queen Mary ..."). */
+/* The phrase part of sites_match_word: a phrase whose first word is the
+ * run of non-blanks at t, hashed into key (*h, *hlen), or -1. */
+static long word_phrase(const struct sites *s, char *key, const char *t,
+                        size_t wlen, size_t len, uint32_t *h, size_t *hlen,
+                        size_t *mlen)
+{
+    size_t i = first_word(t, len, wlen);    /* no blank in a word token */
+
+    if (i >= SITES_NAME_MAX || !tab_may_hold(&s->firsts, t, i))
+        return -1;
+    *h = lower_hash_in(key, t, i, len);
+    *hlen = i;
+    return phrase_rest(s, key, i, *h, t, len, mlen);
+}
+
+/* Most words of a text start no name and no phrase: the prefix filters
+ * turn them away unhashed (from three bytes on, the word and the run of
+ * non-blanks holding it share their prefix). When the word is all of a
+ * phrase's first word, the usual case ("Queen Mary ..."), one hash serves
+ * both tables. */
 long sites_match_word(const struct sites *s, const char *t, size_t wlen,
                       size_t len, size_t *mlen)
 {
     char key[SITES_NAME_MAX + SITES_PAD];
-    size_t i;
-    uint32_t h = 0;
+    size_t hlen = 0;
+    uint32_t h = 0, bit;
     long site;
 
     if (wlen == 0 || wlen > SITES_NAME_MAX)
         return -1;
-    if (s->phrases.n) {
-        i = first_word(t, len, wlen);   /* no blank in a word token */
-        if (i > 0 && i < SITES_NAME_MAX) {
-            h = lower_hash_in(key, t, i, len);
-            site = phrase_rest(s, key, i, h, t, len, mlen);
-            if (site >= 0)
-                return site;
-        }
-        if (i != wlen)
-            h = lower_hash_in(key, t, wlen, len);
-    } else {
-        h = lower_hash_in(key, t, wlen, len);
+    bit = pfx_bit(t, wlen);
+    if (wlen < 3 ? s->firsts.n > 0 : tab_may_hold_bit(&s->firsts, bit)) {
+        site = word_phrase(s, key, t, wlen, len, &h, &hlen, mlen);
+        if (site >= 0)
+            return site;
     }
+    if (!tab_may_hold_bit(&s->names, bit))
+        return -1;
+    if (hlen != wlen)
+        h = lower_hash_in(key, t, wlen, len);
     *mlen = wlen;
     return tab_get_h(&s->names, key, wlen, h);
 }

@@ -74,6 +74,11 @@ static int store_migrate(struct store *s, struct err *e)
     int64_t v;
     char sql[64];
 
+    /* The usual case, an up-to-date database, takes no write lock. */
+    if (store_version(s, &v, e) != 0)
+        return -1;
+    if (v == STORE_SCHEMA_VERSION)
+        return 0;
     if (store_begin(s, e) != 0)
         return -1;
     if (store_version(s, &v, e) != 0)

@@ -182,8 +182,10 @@ class hostile
 pattern (?:a+)+b
 example "aab" => "[HOSTILE-1]"
 RULES
-check "hostile rule passes rules test (its example is small)" \
-    agw rules test --rules "$T/rules"
+agw rules lint --rules "$T/rules" >/dev/null 2>"$T/lint.err"
+check "rules lint catches the hostile rule (exit 78)" test $? = 78
+check "lint names the rule and says why" grep -q 'hostile.*backtracks catastrophically' "$T/lint.err"
+# An operator may install it anyway: processing must still stop at the limit.
 sed -i "s|^rules_dir = .*|rules_dir = $T/rules|" "$AGW_CONF"
 printf 'Trap: %s! and then b\n' "$(head -c 5000 /dev/zero | tr '\0' a)" \
     >"$T/trap.txt"
