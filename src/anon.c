@@ -63,7 +63,8 @@
 
 /* Token kinds, in order of preference at one position. */
 enum { TOK_NONE, TOK_EMAIL, TOK_IP6, TOK_IP4, TOK_HOST, TOK_WORD,
-       TOK_PLAIN /* a word of [A-Za-z0-9_] only */ };
+       TOK_PLAIN /* a word of [A-Za-z0-9_] only */,
+       TOK_ALNUM /* a word of [A-Za-z0-9] only: the usual case */ };
 
 /* Byte classes of the token scanner (ASCII; \w and \d as in PCRE2
  * without UCP). */
@@ -131,10 +132,17 @@ struct anon_counter {
     unsigned long n;
 };
 
+/* A hash slot holds the entry's hash too: a probe past other entries
+ * then reads no entry (a cache miss each in a large map). */
+struct anon_slot {
+    uint32_t idx1;              /* entry index + 1; 0 = empty */
+    uint32_t hash;
+};
+
 struct anon_map {
     struct anon_entry *v;
     size_t n, cap;
-    size_t *slot;               /* entry index + 1; 0 = empty */
+    struct anon_slot *slot;
     size_t nslot;               /* power of two */
     struct anon_counter *ctr;
     size_t nctr, capctr;
@@ -160,6 +168,16 @@ struct anon_recs {
     size_t n, cap;
 };
 
+/* A site's [SITE-K] as looked up in the map; site1 is the site index + 1
+ * (0: empty), so a zeroed memo is empty. */
+struct anon_site_memo {
+    long site1;
+    unsigned long k;
+    const char *ph;             /* the map's */
+};
+
+#define ANON_SITE_MEMO 64       /* sites remembered per run (direct-mapped) */
+
 /* State of one anon_apply or anon_scan run. */
 struct anon_run {
     const struct anon *a;
@@ -177,7 +195,11 @@ struct anon_run {
     size_t lrun_s, lrun_e;      /* last CH_LOCAL run seen: [s, e) */
     size_t ldot;                /* first '.' at or after a point, or lrun_e */
     int lplain;                 /* that run is all [A-Za-z0-9_] */
+    int lus;                    /* that run holds a '_' */
     struct anon_recs *rec;      /* HTML: every replacement, or NULL */
+    /* a site named once is often named again nearby (its name, host
+     * names, e-mail addresses): K without a map lookup */
+    struct anon_site_memo memo[ANON_SITE_MEMO];
 };
 
 /* ---- small helpers ---- */
@@ -304,29 +326,27 @@ int anon_map_get(const struct anon_map *m, size_t i, const char **cls,
     return 0;
 }
 
-static uint32_t map_hash(const char *cls, const char *key, size_t klen)
+/* Classes are told apart by their counter (one per class, never moved
+ * in the counter array), so a lookup compares no class names. */
+static uint32_t map_hash(const struct anon_map *m, const struct anon_counter *c,
+                         const char *key, size_t klen)
 {
-    uint32_t h = 2166136261u;
-    const char *c;
-
-    for (c = cls; *c; c++)      /* classes are short */
-        h = (h ^ (unsigned char)*c) * 16777619u;
-    return hash_ci(h, key, klen);
+    return hash_ci((uint32_t)(c - m->ctr) + 1, key, klen);
 }
 
-/* Entry for (cls, normalised key), or NULL. */
-static struct anon_entry *map_find(const struct anon_map *m, const char *cls,
-                                   const char *key, size_t klen)
+/* Entry for (class c, normalised key with hash h), or NULL. */
+static struct anon_entry *map_find(const struct anon_map *m,
+                                   const struct anon_counter *c,
+                                   const char *key, size_t klen, uint32_t h)
 {
-    uint32_t h = map_hash(cls, key, klen);
     size_t i, mask = m->nslot - 1;
 
     if (m->nslot == 0)
         return NULL;
-    for (i = h & mask; m->slot[i]; i = (i + 1) & mask) {
-        struct anon_entry *en = &m->v[m->slot[i] - 1];
+    for (i = h & mask; m->slot[i].idx1; i = (i + 1) & mask) {
+        struct anon_entry *en = &m->v[m->slot[i].idx1 - 1];
 
-        if (en->hash == h && en->klen == klen && strcmp(en->cls, cls) == 0
+        if (m->slot[i].hash == h && en->klen == klen && en->cls == c->cls
             && eq_ci(en->key, key, klen))
             return en;
     }
@@ -338,15 +358,16 @@ static void map_slot_put(struct anon_map *m, size_t i)
 {
     size_t j, mask = m->nslot - 1;
 
-    for (j = m->v[i].hash & mask; m->slot[j]; j = (j + 1) & mask)
+    for (j = m->v[i].hash & mask; m->slot[j].idx1; j = (j + 1) & mask)
         ;
-    m->slot[j] = i + 1;
+    m->slot[j].idx1 = (uint32_t)(i + 1);
+    m->slot[j].hash = m->v[i].hash;
 }
 
 static int map_rehash(struct anon_map *m)
 {
     size_t n = m->nslot ? m->nslot * 2 : ANON_MAP_MIN, i;
-    size_t *slot = calloc(n, sizeof *slot);
+    struct anon_slot *slot = calloc(n, sizeof *slot);
 
     if (slot == NULL)
         return -1;
@@ -364,7 +385,7 @@ static struct anon_counter *map_counter(struct anon_map *m, const char *cls)
     size_t i;
 
     for (i = 0; i < m->nctr; i++)
-        if (strcmp(m->ctr[i].cls, cls) == 0)
+        if (m->ctr[i].cls[0] == cls[0] && strcmp(m->ctr[i].cls, cls) == 0)
             return &m->ctr[i];
     if (m->nctr == m->capctr) {
         size_t ncap = m->capctr ? m->capctr * 2 : 8;
@@ -384,15 +405,17 @@ static struct anon_counter *map_counter(struct anon_map *m, const char *cls)
     return c;
 }
 
-static int map_push(struct anon_map *m, const char *cls, const char *orig,
-                    size_t olen, const char *key, size_t klen, const char *ph)
+/* A new entry of class c; h is map_hash of its key. */
+static int map_push(struct anon_map *m, const struct anon_counter *c,
+                    const char *orig, size_t olen, const char *key,
+                    size_t klen, const char *ph, uint32_t h)
 {
-    struct anon_counter *c = map_counter(m, cls);
     struct anon_entry *en;
     size_t plen = strlen(ph);
     char *blk;
 
-    if (c == NULL || ((m->n + 1) * 2 > m->nslot && map_rehash(m) != 0))
+    if (m->n >= UINT32_MAX - 1
+        || ((m->n + 1) * 2 > m->nslot && map_rehash(m) != 0))
         return -1;
     if (m->n == m->cap) {
         size_t ncap = m->cap ? m->cap * 2 : 16;
@@ -418,7 +441,7 @@ static int map_push(struct anon_map *m, const char *cls, const char *orig,
     memcpy(en->key, key, klen);
     en->key[klen] = '\0';
     en->klen = klen;
-    en->hash = map_hash(cls, key, klen);
+    en->hash = h;
     m->n++;
     map_slot_put(m, m->n - 1);
     return 0;
@@ -506,20 +529,27 @@ int anon_map_add(struct anon_map *m, const char *cls, const char *original,
     const char *key;
     size_t klen, olen = strlen(original);
     struct anon_entry *en;
+    struct anon_counter *c;
+    uint32_t h;
 
     if (*cls == '\0' || strlen(cls) > ANON_CLASS_MAX || olen == 0
         || *placeholder == '\0' || strlen(placeholder) >= ANON_PH_MAX)
         return err_set(e, ERR_DATA, "bad mapping '%s'",
                        anon_show(original, olen, show, sizeof show));
     map_key(cls, original, olen, canon, &key, &klen);
-    en = map_find(m, cls, key, klen);
+    if ((c = map_counter(m, cls)) == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory in the mapping");
+    h = map_hash(m, c, key, klen);
+    en = map_find(m, c, key, klen, h);
     if (en && strcmp(en->ph, placeholder) == 0)
         return 0;
     if (en)
         return err_set(e, ERR_DUP, "%s '%s' already maps to %s", cls,
                        anon_show(original, olen, show, sizeof show), en->ph);
+    /* map_bump may add counters and so move c */
     if (map_bump(m, cls, placeholder) != 0
-        || map_push(m, cls, original, olen, key, klen, placeholder) != 0)
+        || (c = map_counter(m, cls)) == NULL
+        || map_push(m, c, original, olen, key, klen, placeholder, h) != 0)
         return err_set(e, ERR_NOMEM, "out of memory in the mapping");
     return 0;
 }
@@ -572,6 +602,18 @@ static int ph_format(char *ph, const char *cls, unsigned long n,
     return 0;
 }
 
+/* "siteK.invalid", the placeholder of a site domain itself */
+static int ph_domain(char *ph, unsigned long site_no)
+{
+    size_t w = 0;
+
+    if (ph_put(ph, &w, "site", site_no) != 0
+        || w + sizeof ".invalid" > ANON_PH_MAX)
+        return -1;
+    memcpy(ph + w, ".invalid", sizeof ".invalid");
+    return 0;
+}
+
 /* The placeholder of an original, made on first sight. site_no is used
  * by host and e-mail placeholders; is_domain makes "siteK.invalid". */
 static const char *map_ensure(struct anon_map *m, const char *cls,
@@ -583,20 +625,20 @@ static const char *map_ensure(struct anon_map *m, const char *cls,
     const char *key;
     size_t klen;
     struct anon_entry *en;
-    struct anon_counter *c;
+    struct anon_counter *c = map_counter(m, cls);
+    uint32_t h;
 
+    if (c == NULL)
+        goto nomem;
     map_key(cls, orig, olen, canon, &key, &klen);
-    en = map_find(m, cls, key, klen);
+    h = map_hash(m, c, key, klen);
+    en = map_find(m, c, key, klen, h);
     if (en)
         return en->ph;
-    if (is_domain) {
-        snprintf(ph, sizeof ph, "site%lu.invalid", site_no);
-    } else {
-        c = map_counter(m, cls);
-        if (c == NULL || ph_format(ph, cls, ++c->n, site_no) != 0)
-            goto nomem;
-    }
-    if (map_push(m, cls, orig, olen, key, klen, ph) != 0)
+    if (is_domain ? ph_domain(ph, site_no)
+                  : ph_format(ph, cls, ++c->n, site_no))
+        goto nomem;
+    if (map_push(m, c, orig, olen, key, klen, ph, h) != 0)
         goto nomem;
     return m->v[m->n - 1].ph;
 nomem:
@@ -695,6 +737,20 @@ static size_t run_line(struct anon_run *r, size_t off)
     return r->line;
 }
 
+/* map_site_no through the run's memo */
+static unsigned long run_site_no(struct anon_run *r, long site,
+                                 const char **ph)
+{
+    struct anon_site_memo *mm = &r->memo[(size_t)site % ANON_SITE_MEMO];
+
+    if (mm->site1 != site + 1) {
+        mm->k = map_site_no(r->m, r->sites, site, &mm->ph, r->e);
+        mm->site1 = mm->ph ? site + 1 : 0;
+    }
+    *ph = mm->ph;
+    return mm->k;
+}
+
 static const char *hit_placeholder(struct anon_run *r,
                                    const struct anon_hit *h)
 {
@@ -707,7 +763,7 @@ static const char *hit_placeholder(struct anon_run *r,
     if (h->kind == HIT_IP || h->kind == HIT_NET)
         return map_ensure(r->m, h->kind == HIT_IP ? "ip" : "net", orig, olen,
                           0, 0, r->e);
-    k = map_site_no(r->m, r->sites, h->site, &site_ph, r->e);
+    k = run_site_no(r, h->site, &site_ph);
     if (site_ph == NULL || h->kind == HIT_SITE)
         return site_ph;
     return map_ensure(r->m, h->kind == HIT_HOST ? "host" : "email", orig,
@@ -957,7 +1013,7 @@ static int tok_dotted(struct anon_run *r, size_t s, size_t e)
 }
 
 static int tok_word(struct anon_run *r, size_t s, size_t e, size_t to,
-                    int plain, size_t *next)
+                    int kind, size_t *next)
 {
     size_t mlen, i;
     long site = sites_match_word(r->sites, r->text + s, e - s, to - s,
@@ -967,7 +1023,9 @@ static int tok_word(struct anon_run *r, size_t s, size_t e, size_t to,
         *next = s + mlen;
         return hit_site(r, s, s + mlen, site);
     }
-    if (plain) {    /* no '.' nor '-'; '_' rare */
+    if (kind == TOK_ALNUM)
+        return 0;
+    if (kind == TOK_PLAIN) {    /* no '.' nor '-'; '_' rare */
         for (i = s; i < e; i++)
             if (r->text[i] == '_')
                 return tok_parts(r, s, e);
@@ -994,7 +1052,7 @@ static int tok_one(struct anon_run *r, int kind, size_t s, size_t e,
     case TOK_HOST:
         return tok_host(r, s, e);
     default:
-        return tok_word(r, s, e, to, kind == TOK_PLAIN, next);
+        return tok_word(r, s, e, to, kind, next);
     }
 }
 
@@ -1216,6 +1274,39 @@ static size_t m_ip6(const struct anon_run *r, size_t p, size_t to)
     return q;
 }
 
+/* 0x80 in each byte of x that is an ASCII letter or digit. No byte
+ * carries into the next: each sum stays below 0x100. */
+static uint64_t alnum8(uint64_t x)
+{
+    uint64_t v = x & (0x7f * ANON_ONES), l = v | (0x20 * ANON_ONES);
+    uint64_t letter = (l + (0x80 - 'a') * ANON_ONES)
+                      & ~(l + (0x7f - 'z') * ANON_ONES);
+    uint64_t digit = (v + (0x80 - '0') * ANON_ONES)
+                     & ~(v + (0x7f - '9') * ANON_ONES);
+
+    return (letter | digit) & ~x & (0x80 * ANON_ONES);
+}
+
+/* End of the run of [A-Za-z0-9] from i, eight bytes at a time where the
+ * byte order allows: most of a text is such words. */
+static size_t alnum_end(const char *t, size_t i, size_t to)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (to - i >= 8) {
+        uint64_t x, stop;
+
+        memcpy(&x, t + i, 8);
+        stop = ~alnum8(x) & (0x80 * ANON_ONES);
+        if (stop)
+            return i + (size_t)__builtin_ctzll(stop) / 8;
+        i += 8;
+    }
+#endif
+    while (i < to && isalnum((unsigned char)t[i]))
+        i++;
+    return i;
+}
+
 /* The CH_LOCAL run holding p, and whether a '.' follows p inside it.
  * Cached: p only grows within one scan, and a long run (base64, a
  * URL) holds many tokens that would each scan it again. */
@@ -1228,7 +1319,11 @@ static size_t local_run(struct anon_run *r, size_t p, size_t to, int *dot)
     if (p >= r->lrun_e || p < r->lrun_s) {
         r->ldot = SIZE_MAX;
         r->lplain = 1;
-        for (i = p; i < to && (ct[(unsigned char)t[i]] & CH_LOCAL); i++) {
+        r->lus = 0;
+        for (i = alnum_end(t, p, to);
+             i < to && (ct[(unsigned char)t[i]] & CH_LOCAL); i++) {
+            if (t[i] == '_')
+                r->lus = 1;
             if (ct[(unsigned char)t[i]] & CH_W)
                 continue;
             r->lplain = 0;
@@ -1262,7 +1357,7 @@ static int tok_find(struct anon_run *r, size_t p, size_t to, size_t *end)
                                       && r->text[q] != '@'
                                       && r->text[q] != ':'))) {
             *end = q;
-            return TOK_PLAIN;
+            return p == r->lrun_s && !r->lus ? TOK_ALNUM : TOK_PLAIN;
         }
         if (q > p && byte_at(r, q, to, '@')
             && (*end = m_domain(r, q + 1, to, 0)) != 0)
@@ -1418,6 +1513,57 @@ static int span_cmp(const void *x, const void *y)
     return a->rule < b->rule ? -1 : a->rule > b->rule;
 }
 
+/* End of the sorted run of spans from i. */
+static size_t spans_run(const struct anon_span *v, size_t i, size_t n)
+{
+    for (i++; i < n && span_cmp(&v[i - 1], &v[i]) <= 0; i++)
+        ;
+    return i;
+}
+
+/* v[i..mid) and v[mid..end) merged into out[i..end), left first on ties */
+static void spans_merge(const struct anon_span *v, size_t i, size_t mid,
+                        size_t end, struct anon_span *out)
+{
+    size_t j = mid, k = i;
+
+    while (i < mid && j < end)
+        out[k++] = span_cmp(&v[j], &v[i]) < 0 ? v[j++] : v[i++];
+    while (i < mid)
+        out[k++] = v[i++];
+    while (j < end)
+        out[k++] = v[j++];
+}
+
+/* A stable sort by span_cmp. Each rule's spans come in order, so they are
+ * a few sorted runs to merge (qsort cost more than some rules). */
+static int spans_sort(struct anon_spans *sp)
+{
+    struct anon_span *tmp, *src = sp->v, *dst, *t;
+    size_t n = sp->n, i, mid, end, runs;
+
+    if (n < 2 || spans_run(sp->v, 0, n) == n)
+        return 0;
+    tmp = malloc(n * sizeof *tmp);
+    if (tmp == NULL)
+        return -1;
+    dst = tmp;
+    do {
+        for (runs = 0, i = 0; i < n; i = end, runs++) {
+            mid = spans_run(src, i, n);
+            end = mid < n ? spans_run(src, mid, n) : n;
+            spans_merge(src, i, mid, end, dst);
+        }
+        t = src;
+        src = dst;
+        dst = t;
+    } while (runs > 1);
+    if (src != sp->v)
+        memcpy(sp->v, src, n * sizeof *src);
+    free(tmp);
+    return 0;
+}
+
 /* All rule spans, sorted, overlaps dropped (leftmost, then rule order). */
 static int run_rule_spans(struct anon_run *r, struct anon_spans *sp)
 {
@@ -1426,8 +1572,8 @@ static int run_rule_spans(struct anon_run *r, struct anon_spans *sp)
     for (i = 0; i < r->a->nrules; i++)
         if (rule_spans(r, &r->a->rules[i], sp) != 0)
             return -1;
-    if (sp->n > 1)
-        qsort(sp->v, sp->n, sizeof *sp->v, span_cmp);
+    if (spans_sort(sp) != 0)
+        return err_set(r->e, ERR_NOMEM, "out of memory matching rules");
     for (i = 0; i < sp->n; i++) {
         if (n > 0 && sp->v[i].start < end)
             continue;
@@ -1460,19 +1606,36 @@ static int run_body(struct anon_run *r)
     return rc;
 }
 
+/* Room in out for about the whole output (about the input's size) up
+ * front: one allocation instead of a dozen reallocations and copies of a
+ * growing buffer. buf has no reserve call, so the input is appended and
+ * taken back. Past the cap nothing is reserved: the output may still fit,
+ * placeholders being shorter than some originals. */
+static void out_reserve(struct buf *out, const char *in, size_t len)
+{
+    size_t out0 = out->len;
+
+    if (out->cap - out0 > len || buf_append(out, in, len) != 0)
+        return;
+    out->len = out0;
+    out->data[out0] = '\0';
+}
+
 static int run_apply(const struct anon *a, const struct sites *sites,
                      struct anon_map *m, const char *in, size_t len,
                      struct buf *out, struct anon_changes *changes,
                      struct anon_recs *rec, struct err *e)
 {
-    struct anon_run r = {a, sites, m, in, len, NULL, out, 0, changes,
-                         1, 0, NULL, e, 0, 0, 0, 0, rec};
+    struct anon_run r = {.a = a, .sites = sites, .m = m, .text = in,
+                         .len = len, .out = out, .ch = changes, .line = 1,
+                         .e = e, .rec = rec};
     size_t out0 = out->len, ch0 = changes ? changes->n : 0;
     int rc;
 
     r.md = pcre2_match_data_create(a->ovec, NULL);
     if (r.md == NULL)
         return err_set(e, ERR_NOMEM, "out of memory for match data");
+    out_reserve(out, in, len);
     rc = run_body(&r);
     if (rc == 0) {
         rc = buf_append(out, in + r.copied, len - r.copied);
@@ -1500,8 +1663,8 @@ int anon_apply(const struct anon *a, struct anon_map *m, const char *in,
 int anon_scan(const struct anon *a, const char *text, size_t len,
               const char *where, struct err *e)
 {
-    struct anon_run r = {a, a->sites, NULL, text, len, NULL, NULL, 0, NULL,
-                         1, 0, where, e, 0, 0, 0, 0, NULL};
+    struct anon_run r = {.a = a, .sites = a->sites, .text = text, .len = len,
+                         .line = 1, .where = where, .e = e};
     int rc;
 
     if (a->sites == NULL)

@@ -43,6 +43,26 @@ static int cmd_init_key(struct cli *c, const struct cli_args *a,
     return rc;
 }
 
+/* Trust comes from fingerprints pinned in the registry, never from
+ * GnuPG's trust database: keep gpg from checking (and locking) it during
+ * key look-ups. An existing gpg.conf is left as the operator wrote it. */
+static int cmd_init_gpgconf(struct cli *c)
+{
+    static const char text[] = "# written by alertgw init\n"
+                               "no-auto-check-trustdb\n";
+    struct buf path;
+    int rc = 0;
+
+    buf_init(&path, 4096);
+    if (buf_printf(&path, "%s/gpg.conf", c->conf.gnupg_home) != 0)
+        rc = err_set(&c->e, ERR_CONFIG, "gnupg_home path too long");
+    else if (access(path.data, F_OK) != 0 &&
+             file_write_atomic(path.data, text, sizeof(text) - 1, 0600) != 0)
+        rc = err_set(&c->e, ERR_IO, "%s: %s", path.data, strerror(errno));
+    buf_free(&path);
+    return rc;
+}
+
 static int cmd_init(struct cli *c, struct cli_args *a)
 {
     char fpr[PGP_FPR_MAX];
@@ -55,7 +75,8 @@ static int cmd_init(struct cli *c, struct cli_args *a)
         chmod(c->conf.gnupg_home, 0700) != 0)
         return err_set(&c->e, ERR_IO, "cannot create %s: %s",
                        c->conf.gnupg_home, strerror(errno));
-    if (gateway_store(&c->g, 1, &c->e) != 0 || gateway_pgp(&c->g, &c->e) != 0)
+    if (cmd_init_gpgconf(c) != 0 || gateway_store(&c->g, 1, &c->e) != 0 ||
+        gateway_pgp(&c->g, &c->e) != 0)
         return -1;
     err_init(&ignore);
     if (gateway_signing_key(&c->g, &ignore) == 0 &&

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -26,8 +28,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include <libetpan/carray.h>
 #include <libetpan/mailsmtp.h>
 #include <libetpan/mailsmtp_socket.h>
+#include <libetpan/mailstream.h>
 #include <libetpan/mailstream_socket.h>
 #include <libetpan/mailstream_helper.h>
 #include <libetpan/mailstream_ssl.h>
@@ -60,6 +67,9 @@ struct deliver {
     enum deliver_tls tls;   /* smtp only */
     char *user, *password;  /* smtp AUTH; NULL: none */
     char pin[SHA256_HEX];   /* smtp: SHA-256 of the relay's certificate */
+    enum deliver_verify verify;     /* smtp: when to verify the chain */
+    char *ca_file;                  /* smtp: trusted CAs; NULL: default */
+    gnutls_x509_trust_list_t trust; /* smtp: ca_file, loaded once */
 };
 
 /* ---- recipients and envelope checks -------------------------------- */
@@ -557,13 +567,147 @@ static enum smtp_state smtp_after_ehlo(struct smtp_run *run)
     return next;
 }
 
-/* Credentials go only over TLS or to a relay on loopback. A refusal
- * (535 and the like) is the operator's to fix, not the recipients'
- * fault: temporary, nothing sent, every recipient stays PENDING. */
+static int smtp_is_ipv4(const char *host)
+{
+    struct in_addr a;
+
+    return inet_pton(AF_INET, host, &a) == 1;
+}
+
+/* Only an address literal counts: a DNS name such as "127.example.org"
+ * may point anywhere (and would skip certificate checks). "localhost" is
+ * the exception every resolver maps to loopback. */
 static int smtp_loopback(const char *host)
 {
-    return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
-           strcmp(host, "::1") == 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+
+    if (strcmp(host, "localhost") == 0)
+        return 1;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* ---- smtp:// : authenticating the relay after STARTTLS -------------- */
+
+static int smtp_verify_applies(const struct deliver *d)
+{
+    if (d->verify == DELIVER_VERIFY_AUTO)
+        return !smtp_loopback(d->target);
+    return d->verify == DELIVER_VERIFY_YES;
+}
+
+static const char *smtp_ca_file(const struct deliver *d)
+{
+    return d->ca_file ? d->ca_file : DELIVER_CA_FILE;
+}
+
+/* The CA file, once per deliver handle (the Debian bundle holds ~150
+ * certificates: a few ms, not worth paying per connection). */
+static int smtp_trust_load(struct deliver *d, char *why, size_t size)
+{
+    int n;
+
+    if (d->trust != NULL)
+        return 0;
+    if (gnutls_x509_trust_list_init(&d->trust, 0) < 0) {
+        d->trust = NULL;
+        snprintf(why, size, "cannot set up a trust list");
+        return -1;
+    }
+    n = gnutls_x509_trust_list_add_trust_file(d->trust, smtp_ca_file(d),
+                                              NULL, GNUTLS_X509_FMT_PEM,
+                                              0, 0);
+    if (n > 0)
+        return 0;
+    snprintf(why, size, "smtp_tls_ca_file %s: %s", smtp_ca_file(d),
+             n < 0 ? gnutls_strerror(n) : "no CA certificate in it");
+    gnutls_x509_trust_list_deinit(d->trust, 1);
+    d->trust = NULL;
+    return -1;
+}
+
+/* The certificates the relay sent, leaf first: libetpan hands over the
+ * whole list (gnutls_certificate_get_peers), so intermediates need not be
+ * in the CA file. At most DELIVER_CHAIN_MAX are kept; the rest cannot
+ * matter to a sane chain. Returns how many are in crts (0: none). */
+static unsigned smtp_chain_get(mailstream *stream, gnutls_x509_crt_t *crts)
+{
+    carray *chain = mailstream_get_certificate_chain(stream);
+    unsigned i, n = 0;
+
+    for (i = 0; chain != NULL && i < carray_count(chain); i++) {
+        MMAPString *der = carray_get(chain, i);
+        gnutls_datum_t dt = {(unsigned char *)der->str, (unsigned)der->len};
+
+        if (n < DELIVER_CHAIN_MAX && gnutls_x509_crt_init(&crts[n]) >= 0) {
+            if (gnutls_x509_crt_import(crts[n], &dt, GNUTLS_X509_FMT_DER) < 0)
+                gnutls_x509_crt_deinit(crts[n]);
+            else
+                n++;
+        }
+        mmap_string_free(der);
+    }
+    if (chain != NULL)
+        carray_free(chain);
+    return n;
+}
+
+/* GnuTLS verification status → the first reason an operator can act on. */
+static const char *smtp_status_text(unsigned status)
+{
+    static const struct { unsigned bit; const char *text; } tab[] = {
+        {GNUTLS_CERT_EXPIRED, "certificate expired"},
+        {GNUTLS_CERT_NOT_ACTIVATED, "certificate not yet valid"},
+        {GNUTLS_CERT_REVOKED, "certificate revoked"},
+        {GNUTLS_CERT_SIGNER_NOT_FOUND, "issuer not in smtp_tls_ca_file"},
+        {GNUTLS_CERT_SIGNER_NOT_CA, "issuer is not a CA"},
+        {GNUTLS_CERT_INSECURE_ALGORITHM, "insecure signature algorithm"},
+        {GNUTLS_CERT_SIGNATURE_FAILURE, "bad signature"},
+        {GNUTLS_CERT_PURPOSE_MISMATCH, "not a TLS server certificate"},
+        {GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, "issuer constraints"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+        if (status & tab[i].bit)
+            return tab[i].text;
+    return "chain does not verify";
+}
+
+/* Chain against the CA file (dates included: GnuTLS checks them unless
+ * told not to), then the leaf against the host name of the spec. 0 when
+ * both pass; otherwise why holds the reason. */
+static int smtp_cert_verify(struct smtp_run *run, char *why, size_t size)
+{
+    gnutls_x509_crt_t crts[DELIVER_CHAIN_MAX];
+    gnutls_typed_vdata_st purpose = {GNUTLS_DT_KEY_PURPOSE_OID,
+                                     (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER,
+                                     0};
+    const char *host = run->d->target, *bad = NULL;
+    unsigned n, i, status = 0;
+    char load[DELIVER_REPLY_MAX];
+
+    if (smtp_trust_load(run->d, load, sizeof(load)) != 0) {
+        snprintf(why, size, "relay certificate not verified: %.200s", load);
+        return -1;
+    }
+    n = smtp_chain_get(run->s->stream, crts);
+    if (n == 0)
+        bad = "no X.509 certificate";
+    else if (gnutls_x509_trust_list_verify_crt2(run->d->trust, crts, n,
+                                                &purpose, 1, 0, &status,
+                                                NULL) < 0 || status != 0)
+        bad = smtp_status_text(status);
+    else if (!gnutls_x509_crt_check_hostname2(crts[0], host, 0))
+        bad = "certificate does not name the relay";
+    for (i = 0; i < n; i++)
+        gnutls_x509_crt_deinit(crts[i]);
+    if (bad == NULL)
+        return 0;
+    snprintf(why, size, "relay certificate not verified: %s", bad);
+    return -1;
 }
 
 /* RFC 4648 base64 of len bytes into out (room for 4 * ((len + 2) / 3) + 1). */
@@ -645,6 +789,9 @@ static int smtp_auth_plain(struct smtp_run *run, char *text, size_t size)
     return code;
 }
 
+/* Credentials go only over TLS or to a relay on loopback. A refusal
+ * (535 and the like) is the operator's to fix, not the recipients'
+ * fault: temporary, nothing sent, every recipient stays PENDING. */
 static enum smtp_state smtp_st_auth(struct smtp_run *run)
 {
     char why[DELIVER_REPLY_MAX + 64], reply[DELIVER_REPLY_MAX];
@@ -691,8 +838,6 @@ static int smtp_pin_ok(struct smtp_run *run)
     ssize_t n;
     char got[SHA256_HEX];
 
-    if (run->d->pin[0] == '\0')
-        return 1;
     n = mailstream_ssl_get_certificate(run->s->stream, &der);
     if (n <= 0 || der == NULL) {
         free(der);
@@ -703,16 +848,33 @@ static int smtp_pin_ok(struct smtp_run *run)
     return strcmp(got, run->d->pin) == 0;
 }
 
+/* SNI for a relay named by DNS (RFC 6066 forbids address literals there):
+ * a relay serving several names picks the certificate we will check. */
+static void smtp_sni(struct mailstream_ssl_context *ctx, void *data)
+{
+    char *host = data;      /* the handle's target: lives longer */
+
+    if (strchr(host, ':') == NULL && !smtp_is_ipv4(host))
+        mailstream_ssl_set_server_name(ctx, host);
+}
+
 static enum smtp_state smtp_st_starttls(struct smtp_run *run)
 {
-    int r = mailsmtp_socket_starttls(run->s);
+    char why[DELIVER_REPLY_MAX];
+    int r = mailsmtp_socket_starttls_with_callback(run->s, smtp_sni,
+                                                   run->d->target);
 
     if (r != MAILSMTP_NO_ERROR)
         return smtp_no_tls(run, "STARTTLS failed");
     run->tls_up = 1;
-    if (!smtp_pin_ok(run))
-        return smtp_no_tls(run, "relay certificate does not match "
-                           "smtp_tls_fingerprint");
+    if (run->d->pin[0] != '\0') {
+        if (!smtp_pin_ok(run))
+            return smtp_no_tls(run, "relay certificate does not match "
+                               "smtp_tls_fingerprint");
+    } else if (smtp_verify_applies(run->d) &&
+               smtp_cert_verify(run, why, sizeof(why)) != 0) {
+        return smtp_no_tls(run, why);
+    }
     return SMTP_EHLO;       /* RFC 3207: forget what was said before */
 }
 
@@ -1180,6 +1342,9 @@ void deliver_close(struct deliver *d)
     free(d->spec);
     free(d->target);
     free(d->user);
+    free(d->ca_file);
+    if (d->trust)
+        gnutls_x509_trust_list_deinit(d->trust, 1);
     if (d->password) {
         explicit_bzero(d->password, strlen(d->password));
         free(d->password);
@@ -1231,17 +1396,50 @@ int deliver_set_pin(struct deliver *d, const char *fpr, struct err *e)
     return 0;
 }
 
-/* TLS to a relay off loopback is worth its name only when the relay is
- * authenticated: with require, a pin is needed (libetpan over GnuTLS
- * verifies no certificate chain or host name). */
-int deliver_check(const struct deliver *d, struct err *e)
+int deliver_set_verify(struct deliver *d, const char *verify,
+                       const char *ca_file, struct err *e)
 {
-    if (d->ops->send != smtp_send || d->tls != DELIVER_TLS_REQUIRE ||
-        d->pin[0] != '\0' || smtp_loopback(d->target))
+    static const char *const names[] = {"auto", "yes", "no"};
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(verify, names[i]) == 0 || (i == 0 && verify[0] == '\0'))
+            break;
+    if (i == sizeof(names) / sizeof(names[0]))
+        return err_set(e, ERR_CONFIG, "smtp_tls_verify '%s': want auto, yes "
+                       "or no", verify);
+    d->verify = (enum deliver_verify)i;
+    free(d->ca_file);
+    d->ca_file = NULL;
+    if (d->trust) {
+        gnutls_x509_trust_list_deinit(d->trust, 1);
+        d->trust = NULL;
+    }
+    if (ca_file[0] != '\0' && (d->ca_file = strdup(ca_file)) == NULL)
+        return err_set(e, ERR_NOMEM, "%s: out of memory", d->spec);
+    return 0;
+}
+
+/* TLS to a relay off loopback is worth its name only when the relay is
+ * authenticated, by a pin or by its chain and name: require with neither
+ * is a configuration error. A CA file that cannot be used is found here,
+ * at start, rather than as every relay failing later. */
+int deliver_check(struct deliver *d, struct err *e)
+{
+    char why[DELIVER_REPLY_MAX];
+
+    if (d->ops->send != smtp_send || d->tls == DELIVER_TLS_OFF ||
+        d->pin[0] != '\0')
+        return 0;
+    if (smtp_verify_applies(d))
+        return smtp_trust_load(d, why, sizeof(why)) == 0 ? 0 :
+               err_set(e, ERR_CONFIG, "%s: %s", d->spec, why);
+    if (d->tls != DELIVER_TLS_REQUIRE || smtp_loopback(d->target))
         return 0;
     return err_set(e, ERR_CONFIG, "%s: smtp_tls = require to a relay off "
-                   "loopback needs smtp_tls_fingerprint (the certificate "
-                   "is not verified otherwise)", d->spec);
+                   "loopback with smtp_tls_verify = no needs "
+                   "smtp_tls_fingerprint (the relay is not authenticated "
+                   "otherwise)", d->spec);
 }
 
 int deliver_set_auth(struct deliver *d, const char *user,

@@ -47,13 +47,31 @@ struct deliver_msg {
 
 /* STARTTLS (smtp only; RFC 3207): off; may (when offered); require (a
  * relay that does not offer it, or fails the handshake, is a temporary
- * failure: nothing is sent, every recipient stays PENDING). The relay's
- * certificate chain and host name are NOT verified (libetpan over
- * GnuTLS does not): the relay is authenticated only by a pinned
- * certificate (deliver_set_pin), which deliver_check demands for require
- * off loopback. Without a pin, TLS keeps passive listeners out, not an
- * active attacker. */
+ * failure: nothing is sent, every recipient stays PENDING).
+ *
+ * Right after the handshake, before anything else goes over the session,
+ * the relay is authenticated (libetpan over GnuTLS checks nothing, so this
+ * module does):
+ * - with a pin (deliver_set_pin): the certificate must hash to it, and
+ *   nothing else is checked (a pinned self-signed relay is fine);
+ * - otherwise, when verification applies (deliver_set_verify): the chain
+ *   the relay sent must lead to a CA of the CA file, every certificate in
+ *   its validity dates, and the leaf must match the host name of the spec
+ *   (an IP literal against the IP addresses of subjectAltName).
+ * A failure is temporary (nothing sent, every recipient PENDING, the
+ * reason in the error), whatever the level: `may` never falls back to
+ * clear text over a session it has found forged. With `may`, a relay that
+ * offers no STARTTLS still gets clear text: that is what `may` means. */
 enum deliver_tls { DELIVER_TLS_OFF = 0, DELIVER_TLS_MAY, DELIVER_TLS_REQUIRE };
+
+/* When the certificate chain and host name are verified: auto (off
+ * loopback only), yes (also on loopback), no (never: TLS then keeps only
+ * passive listeners out, unless a pin is set). */
+enum deliver_verify { DELIVER_VERIFY_AUTO = 0, DELIVER_VERIFY_YES,
+                      DELIVER_VERIFY_NO };
+
+#define DELIVER_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define DELIVER_CHAIN_MAX 16    /* certificates taken from the relay */
 
 struct deliver;
 
@@ -66,9 +84,16 @@ void deliver_set_tls(struct deliver *d, enum deliver_tls tls);
  * certificate hashes otherwise is a temporary failure right after
  * STARTTLS (nothing sent). ERR_CONFIG for a malformed value. */
 int deliver_set_pin(struct deliver *d, const char *fpr, struct err *e);
-/* ERR_CONFIG when TLS is required to a relay off loopback without a pin:
- * call before sending. */
-int deliver_check(const struct deliver *d, struct err *e);
+/* verify: "auto" (or ""), "yes", "no"; ca_file: PEM bundle of trusted
+ * CAs ("" = DELIVER_CA_FILE), copied. ERR_CONFIG for a bad verify value.
+ * Unset: auto with DELIVER_CA_FILE. */
+int deliver_set_verify(struct deliver *d, const char *verify,
+                       const char *ca_file, struct err *e);
+/* Call once the setters are done, before sending. ERR_CONFIG when TLS is
+ * required to a relay off loopback that can never be authenticated (no
+ * pin and verification "no"), or when verification applies and the CA
+ * file holds no usable certificate (it is loaded here, once). */
+int deliver_check(struct deliver *d, struct err *e);
 /* smtp AUTH PLAIN (RFC 4616, written by this module, not libetpan's SASL
  * plug-ins) after EHLO and STARTTLS; sent
  * only over TLS or to a relay on loopback. A relay that offers no AUTH

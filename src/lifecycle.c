@@ -220,17 +220,50 @@ out:
     return rc;
 }
 
+/* A recipient's own message of a held alert (an encrypted copy, or the
+ * notice that an 'always' list withheld it) was stored at processing with
+ * an audit row naming recipient and copy (process.c commit_own): queued
+ * if that address is still on the list. */
+static int release_own(struct gateway *g, int64_t row, int64_t now,
+                       struct err *e)
+{
+    return store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
+                     "updated) SELECT c.id, a.rcpt, ?1 FROM audit a JOIN "
+                     "copies c ON c.alert_row = a.alert_row AND a.detail "
+                     "LIKE 'copy ' || c.id || ':%' WHERE a.alert_row = ?2 "
+                     "AND a.event IN ('copy-encrypted', 'copy-withheld') AND "
+                     "EXISTS (SELECT 1 FROM list_recipients r WHERE "
+                     "r.list_id = c.list_id AND r.address = a.rcpt)", "ii",
+                     now, row) < 0 ? -1 : 0;
+}
+
+/* The list copy (the copy row no recipient owns) goes to the list's
+ * recipients as they are now, except those queued their own message
+ * above; a list that encrypts always never sends it (someone who joined
+ * after processing gets nothing of this alert). */
+static int release_shared(struct gateway *g, int64_t row, int64_t now,
+                          struct err *e)
+{
+    return store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
+                     "updated) SELECT c.id, r.address, ?1 FROM copies c JOIN "
+                     "list_recipients r ON r.list_id = c.list_id JOIN lists "
+                     "l ON l.id = c.list_id WHERE c.alert_row = ?2 AND "
+                     "c.kind = 'copy' AND l.encrypt <> 'always' AND NOT "
+                     "EXISTS (SELECT 1 FROM audit a WHERE a.alert_row = ?2 "
+                     "AND a.event = 'copy-encrypted' AND a.detail LIKE "
+                     "'copy ' || c.id || ':%') AND NOT EXISTS (SELECT 1 FROM "
+                     "outbox o JOIN copies x ON x.id = o.copy_id WHERE "
+                     "x.alert_row = ?2 AND x.list_id = c.list_id AND o.rcpt "
+                     "= r.address)", "ii", now, row) < 0 ? -1 : 0;
+}
+
 /* Queue every held copy of row to its list's recipients as they are now. */
 static int decide_release(struct gateway *g, int64_t row, struct err *e)
 {
     int64_t now = (int64_t)time(NULL);
 
-    if (store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, updated) "
-                  "SELECT c.id, r.address, ? FROM copies c JOIN "
-                  "list_recipients r ON r.list_id = c.list_id JOIN contacts "
-                  "k ON k.id = r.contact_id JOIN lists l ON l.id = c.list_id "
-                  "WHERE c.alert_row = ? AND c.kind = 'copy' AND (l.encrypt "
-                  "<> 'always' OR k.fingerprint <> '')", "ii", now, row) < 0 ||
+    if (release_own(g, row, now, e) != 0 ||
+        release_shared(g, row, now, e) != 0 ||
         store_run(g->store, e, "UPDATE list_outcomes SET outcome = 'queued', "
                   "recipients = (SELECT count(*) FROM outbox o JOIN copies c "
                   "ON c.id = o.copy_id WHERE c.alert_row = ?1 AND c.list_id "

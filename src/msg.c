@@ -1882,3 +1882,58 @@ int msg_build_message(const struct msg_header_field *hdrs, size_t nhdrs,
     return msg_rollback(out, len0, msg_plain_write(hdrs, nhdrs, entity, elen,
                                                     out, e));
 }
+
+/* RFC 3156 section 4: the control part says "Version: 1", the second
+ * part is the armoured OpenPGP message. The armour is 7-bit already. */
+static void msg_put_encrypted_body(struct msg_w *w, const char *bnd,
+                                   const char *ct, size_t clen)
+{
+    w_puts(w, "\r\nThis is an OpenPGP/MIME encrypted message (RFC 4880 and "
+           "3156)\r\n--");
+    w_puts(w, bnd);
+    w_puts(w, "\r\nContent-Type: application/pgp-encrypted\r\n"
+           "Content-Description: PGP/MIME version identification\r\n"
+           "\r\nVersion: 1\r\n\r\n--");
+    w_puts(w, bnd);
+    w_puts(w, "\r\nContent-Type: application/octet-stream; "
+           "name=\"encrypted.asc\"\r\n"
+           "Content-Description: OpenPGP encrypted message\r\n"
+           "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n"
+           "\r\n");
+    msg_put_crlf(w, ct, clen);
+    w_puts(w, "\r\n--");
+    w_puts(w, bnd);
+    w_puts(w, "--\r\n");
+}
+
+static int msg_encrypted_write(const struct msg_header_field *hdrs,
+                               size_t nhdrs, const char *ct, size_t clen,
+                               struct buf *out, struct err *e)
+{
+    struct msg_w w = {out, 0};
+    char bnd[MSG_BOUNDARY_SIZE];
+    size_t i;
+
+    if (msg_sig_ok(ct, clen, e) < 0 ||
+        msg_boundary(bnd, sizeof(bnd), ct, clen, NULL, 0, e) < 0)
+        return -1;
+    for (i = 0; i < nhdrs; i++)
+        if (msg_put_field(&w, &hdrs[i], out->max, e) < 0)
+            return -1;
+    w_puts(&w, "MIME-Version: 1.0\r\nContent-Type: multipart/encrypted;\r\n"
+           " protocol=\"application/pgp-encrypted\";\r\n boundary=\"");
+    w_puts(&w, bnd);
+    w_puts(&w, "\"\r\n");
+    msg_put_encrypted_body(&w, bnd, ct, clen);
+    return w_done(&w, e, "encrypted message");
+}
+
+int msg_build_encrypted(const struct msg_header_field *hdrs, size_t nhdrs,
+                        const char *ct, size_t clen, struct buf *out,
+                        struct err *e)
+{
+    size_t len0 = out->len;
+
+    return msg_rollback(out, len0, msg_encrypted_write(hdrs, nhdrs, ct, clen,
+                                                       out, e));
+}

@@ -14,7 +14,8 @@
  * Out: msg_build_entity() writes the entity that will be signed (text/plain
  * UTF-8 quoted-printable, or multipart/mixed with extra parts), CRLF, 7-bit;
  * msg_build_signed() wraps an entity and its detached signature into a
- * complete multipart/signed message with the given top-level headers.
+ * complete multipart/signed message with the given top-level headers;
+ * msg_build_encrypted() wraps an OpenPGP message into multipart/encrypted.
  *
  * Bad mail is data: a message libetpan cannot parse, or one over a limit,
  * fails with ERR_DATA / ERR_TOOBIG and a reason; it never crashes.
@@ -115,6 +116,16 @@ int msg_build_signed(const struct msg_header_field *hdrs, size_t nhdrs,
 int msg_build_message(const struct msg_header_field *hdrs, size_t nhdrs,
                       const char *entity, size_t elen, struct buf *out,
                       struct err *e);
+
+/* Write headers, then a multipart/encrypted body (RFC 3156 section 4:
+ * protocol="application/pgp-encrypted", a "Version: 1" control part and
+ * the ASCII-armoured OpenPGP message ct, which msg_build_entity's output
+ * encrypted and signed in one message, as pgp_encrypt_sign makes it).
+ * Output CRLF, 7-bit. Same refusals as msg_build_signed; ct that is not
+ * ASCII is ERR_DATA. */
+int msg_build_encrypted(const struct msg_header_field *hdrs, size_t nhdrs,
+                        const char *ct, size_t clen, struct buf *out,
+                        struct err *e);
 
 /* ---- shapes for authentication (auth) ---- */
 

@@ -8,6 +8,7 @@
 #include "lifecycle.h"
 #include "mailout.h"
 #include "msg.h"
+#include "pgp.h"
 #include "registry.h"
 #include "render.h"
 #include "util/buf.h"
@@ -16,6 +17,12 @@
 #define PROCESS_LISTS_MAX 64
 #define PROCESS_COPY_MAX (64u * 1024 * 1024)
 #define PROCESS_SUBJECT_MAX (16u * 1024)  /* before the id is put in */
+/* Recipients of one encrypting list: each gets a message of its own, all
+ * held in memory until the commit. */
+#define PROCESS_ENCRYPT_RCPTS_MAX 5000
+
+/* lists.encrypt */
+enum plist_encrypt { ENCRYPT_NEVER = 0, ENCRYPT_IF_KEY, ENCRYPT_ALWAYS };
 
 /* One list of the distribution, as the pipeline needs it. */
 struct plist {
@@ -29,6 +36,7 @@ struct plist {
     int single_org;             /* meant for one organisation */
     int64_t orgs;               /* organisations its recipients belong to */
     char withheld[ERR_MSG_MAX]; /* why this alert does not go there */
+    enum plist_encrypt encrypt;
 };
 
 /* What every copy is made from: the authenticated content. */
@@ -50,11 +58,51 @@ struct pdist {
     int require_release;
 };
 
+/* How one recipient of an encrypting list gets the alert. */
+enum prcpt_how { RCPT_PLAIN = 0, RCPT_ENCRYPTED, RCPT_NOTICE };
+
+struct prcpt {
+    char *address;
+    char fpr[PGP_FPR_MAX];      /* contacts.fingerprint, "" when none */
+    enum prcpt_how how;
+    struct buf msg;             /* encrypted copy or notice; empty: plain */
+    char msgid[MAILOUT_MSGID_MAX];  /* the notice's own */
+    char why[ERR_MSG_MAX];      /* why not encrypted ("" when it is) */
+};
+
 struct pcopy {
     struct buf msg;
     struct buf text;            /* rendered Subject and body, for previews */
+    struct buf entity;          /* what msg signs, protected headers in */
     char msgid[MAILOUT_MSGID_MAX];
+    char date[MAILOUT_DATE_MAX];
+    struct prcpt *rcpts;        /* encrypting lists only: every recipient */
+    size_t nrcpts;
 };
+
+static void pcopy_init(struct pcopy *c)
+{
+    memset(c, 0, sizeof(*c));
+    buf_init(&c->msg, PROCESS_COPY_MAX);
+    buf_init(&c->text, PROCESS_COPY_MAX);
+    buf_init(&c->entity, PROCESS_COPY_MAX);
+}
+
+static void pcopy_free(struct pcopy *c)
+{
+    size_t i;
+
+    buf_free(&c->msg);
+    buf_free(&c->text);
+    buf_free(&c->entity);
+    for (i = 0; i < c->nrcpts; i++) {
+        free(c->rcpts[i].address);
+        buf_free(&c->rcpts[i].msg);
+    }
+    free(c->rcpts);
+    c->rcpts = NULL;
+    c->nrcpts = 0;
+}
 
 static void plists_free(struct plist *v, size_t n)
 {
@@ -82,6 +130,10 @@ static int plist_fill(struct plist *l, struct store_stmt *st)
         l->ceiling = TLP_AMBER;
     l->single_org = (int)store_col_int(st, 7);
     l->orgs = store_col_int(st, 8);
+    l->encrypt = strcmp(store_col_text(st, 9), "always") == 0
+                 ? ENCRYPT_ALWAYS
+                 : strcmp(store_col_text(st, 9), "if-key") == 0
+                 ? ENCRYPT_IF_KEY : ENCRYPT_NEVER;
     return l->name && l->address && l->template_name && l->attachments ? 0
                                                                        : -1;
 }
@@ -96,8 +148,8 @@ static int plists_load(struct gateway *g, int64_t dist, const char *name,
                                "l.single_org, (SELECT count(DISTINCT "
                                "coalesce(c.org_id, -c.id)) FROM "
                                "list_recipients r JOIN contacts c ON c.id = "
-                               "r.contact_id WHERE r.list_id = l.id) "
-                               "FROM lists l ";
+                               "r.contact_id WHERE r.list_id = l.id), "
+                               "l.encrypt FROM lists l ";
     struct store_stmt *st;
     struct plist *v;
     char sql[1024];
@@ -542,42 +594,53 @@ static int copy_content(struct pctx *c, struct buf *subject, struct buf *body,
     return rc;
 }
 
-/* Fresh headers only (README "Outgoing headers" says why each is there):
- * nothing of the original's header section reaches a copy. */
-static int copy_sign(struct pctx *c, const char *subject, struct buf *entity,
-                     struct pcopy *out, struct err *e)
-{
-    char date[MAILOUT_DATE_MAX], local[ALERT_ID_MAX + 64];
-    struct msg_header_field h[12];
-    struct buf listid;
-    size_t n = 0;
-    int rc = -1;
+#define COPY_HEADERS_MAX 12
 
-    buf_init(&listid, 512);
-    mailout_date(date, sizeof(date));
-    snprintf(local, sizeof(local), "%s.%s", c->a->alert_id, c->l->name);
-    if (mailout_msgid(c->g, local, out->msgid, sizeof(out->msgid)) != 0 ||
-        buf_printf(&listid, "<%s.%s>", c->l->name, c->g->conf->domain) != 0) {
-        err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
-        goto out;
-    }
+/* Fresh headers only (README "Outgoing headers" says why each is there):
+ * nothing of the original's header section reaches a copy. The list copy
+ * and its encrypted variants share them, Message-ID included. */
+static size_t copy_headers(const struct pctx *c, const struct pcopy *cp,
+                           const char *subject, const char *listid,
+                           struct msg_header_field h[COPY_HEADERS_MAX])
+{
+    size_t n = 0;
+
     h[n++] = (struct msg_header_field){"From", c->g->conf->from};
     h[n++] = (struct msg_header_field){"To", c->l->address};
     h[n++] = (struct msg_header_field){"Subject", subject};
-    h[n++] = (struct msg_header_field){"Date", date};
-    h[n++] = (struct msg_header_field){"Message-ID", out->msgid};
+    h[n++] = (struct msg_header_field){"Date", cp->date};
+    h[n++] = (struct msg_header_field){"Message-ID", cp->msgid};
     if (c->in_reply_to) {
         h[n++] = (struct msg_header_field){"In-Reply-To", c->in_reply_to};
         h[n++] = (struct msg_header_field){"References", c->references};
     }
-    h[n++] = (struct msg_header_field){"List-Id", buf_cstr(&listid)};
+    h[n++] = (struct msg_header_field){"List-Id", listid};
     h[n++] = (struct msg_header_field){"List-Post", "NO"};
     h[n++] = (struct msg_header_field){"Precedence", "list"};
     h[n++] = (struct msg_header_field){"Auto-Submitted", "auto-generated"};
-    rc = mailout_sign(c->g, h, n, entity, &out->msg, e);
-out:
-    buf_free(&listid);
-    return rc;
+    return n;
+}
+
+static int copy_list_id(const struct pctx *c, char *out, size_t n)
+{
+    int len = snprintf(out, n, "<%s.%s>", c->l->name, c->g->conf->domain);
+
+    return len > 0 && (size_t)len < n ? 0 : -1;
+}
+
+static int copy_sign(struct pctx *c, const char *subject, struct pcopy *out,
+                     struct err *e)
+{
+    char local[ALERT_ID_MAX + 64], listid[512];
+    struct msg_header_field h[COPY_HEADERS_MAX];
+
+    mailout_date(out->date, sizeof(out->date));
+    snprintf(local, sizeof(local), "%s.%s", c->a->alert_id, c->l->name);
+    if (mailout_msgid(c->g, local, out->msgid, sizeof(out->msgid)) != 0 ||
+        copy_list_id(c, listid, sizeof(listid)) != 0)
+        return err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
+    return mailout_sign(c->g, h, copy_headers(c, out, subject, listid, h),
+                        &out->entity, &out->msg, e);
 }
 
 /* Fail closed: parse what will leave and scan every decoded byte. */
@@ -639,7 +702,7 @@ static int copy_entity(struct pctx *c, const struct pparts *pp,
 
 static int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
 {
-    struct buf subj, body, rsubj, rbody, entity;
+    struct buf subj, body, rsubj, rbody;
     struct pparts *pp = calloc(1, sizeof(*pp));
     int rc = -1;
 
@@ -647,7 +710,6 @@ static int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
     buf_init(&body, PROCESS_COPY_MAX);
     buf_init(&rsubj, PROCESS_COPY_MAX);
     buf_init(&rbody, PROCESS_COPY_MAX);
-    buf_init(&entity, PROCESS_COPY_MAX);
     if (pp == NULL) {
         err_set(e, ERR_NOMEM, "out of memory");
         goto out;
@@ -661,8 +723,8 @@ static int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
     pp->v[0].content_type = (char *)"text/plain";
     pp->v[0].data = rbody.data ? rbody.data : (char *)"";
     pp->v[0].len = rbody.len;
-    if (copy_entity(c, pp, buf_cstr(&rsubj), &entity, e) != 0 ||
-        copy_sign(c, buf_cstr(&rsubj), &entity, out, e) != 0)
+    if (copy_entity(c, pp, buf_cstr(&rsubj), &out->entity, e) != 0 ||
+        copy_sign(c, buf_cstr(&rsubj), out, e) != 0)
         goto out;
     if (buf_printf(&out->text, "Subject: %s\n\n", buf_cstr(&rsubj)) != 0 ||
         buf_append(&out->text, rbody.data ? rbody.data : "", rbody.len) != 0) {
@@ -680,8 +742,236 @@ out:
     buf_free(&body);
     buf_free(&rsubj);
     buf_free(&rbody);
+    return rc;
+}
+
+/* ---- per-recipient encryption (lists.encrypt if-key / always) ----------
+ *
+ * The GnuPG work happens here, before the commit's transaction: each
+ * recipient of an encrypting list is classified (plain, encrypted, or
+ * a withheld notice) and its own message made. Plain recipients share the
+ * one signed list copy. */
+
+/* Every recipient of l, with the pinned fingerprint; read-only. Ordered,
+ * so that the commit can check the list did not change meanwhile. */
+#define ENCRYPT_RCPTS_SQL "SELECT r.address, c.fingerprint FROM " \
+    "list_recipients r JOIN contacts c ON c.id = r.contact_id WHERE " \
+    "r.list_id = ? ORDER BY r.address, c.fingerprint"
+
+/* Room for one more recipient (doubling, up to the named limit). */
+static int encrypt_grow(const struct plist *l, struct pcopy *cp, size_t *cap,
+                        struct err *e)
+{
+    struct prcpt *v;
+    size_t n;
+
+    if (cp->nrcpts < *cap)
+        return 0;
+    if (*cap >= PROCESS_ENCRYPT_RCPTS_MAX)
+        return err_set(e, ERR_TOOBIG, "list %s has more than %d recipients "
+                       "to encrypt for", l->name, PROCESS_ENCRYPT_RCPTS_MAX);
+    n = *cap ? *cap * 2 : 16;
+    if (n > PROCESS_ENCRYPT_RCPTS_MAX)
+        n = PROCESS_ENCRYPT_RCPTS_MAX;
+    v = realloc(cp->rcpts, n * sizeof(*v));
+    if (v == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    memset(v + *cap, 0, (n - *cap) * sizeof(*v));
+    cp->rcpts = v;
+    *cap = n;
+    return 0;
+}
+
+static int encrypt_load(struct gateway *g, const struct plist *l,
+                        struct pcopy *cp, struct err *e)
+{
+    struct store_stmt *st;
+    struct prcpt *r;
+    size_t cap = 0;
+    int rc;
+
+    if (store_prepare(g->store, ENCRYPT_RCPTS_SQL, &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, l->id);
+    while ((rc = store_step(st, e)) == 1) {
+        if (encrypt_grow(l, cp, &cap, e) != 0) {
+            rc = -1;
+            break;
+        }
+        r = &cp->rcpts[cp->nrcpts++];
+        buf_init(&r->msg, PROCESS_COPY_MAX);
+        r->address = strdup(store_col_text(st, 0));
+        snprintf(r->fpr, sizeof(r->fpr), "%s", store_col_text(st, 1));
+        if (r->address == NULL) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            break;
+        }
+    }
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* 1: the pinned key can receive; 0: it cannot, r->why says why (words
+ * for the recipient's notice); -1: GnuPG failed (agent down: ERR_TEMP). */
+static int encrypt_usable(struct gateway *g, struct prcpt *r, struct err *e)
+{
+    struct pgp_keyinfo ki;
+    struct err ke;
+
+    if (r->fpr[0] == '\0') {
+        snprintf(r->why, sizeof(r->why), "no OpenPGP key is on file for "
+                 "your address");
+        return 0;
+    }
+    err_init(&ke);
+    if (pgp_key_info(g->pgp, r->fpr, &ki, &ke) != 0) {
+        if (ke.code != ERR_NOUSER)
+            return err_set(e, ke.code, "%s", ke.msg);
+        snprintf(r->why, sizeof(r->why), "your key %s is not in the "
+                 "gateway's keyring", r->fpr);
+        return 0;
+    }
+    if (ki.revoked || ki.expired || ki.invalid || !ki.can_encrypt) {
+        snprintf(r->why, sizeof(r->why), "your key %s %s", r->fpr,
+                 ki.revoked ? "is revoked" : ki.expired ? "has expired"
+                 : ki.invalid ? "is invalid"
+                 : "has no usable encryption subkey");
+        return 0;
+    }
+    return 1;
+}
+
+/* Outer Subject of an encrypted copy. The list Subject is protected
+ * inside (clients that read protected headers show it); outside it would
+ * travel in clear through every relay, so only the id and label do. */
+static int encrypt_subject(const struct pctx *c, char *out, size_t n)
+{
+    int len = snprintf(out, n, "[%s] Encrypted alert %s",
+                       alert_tlp_label(c->a->tlp), c->a->alert_id);
+
+    return len > 0 && (size_t)len < n ? 0 : -1;
+}
+
+/* The list copy's signed entity, encrypted and signed in one OpenPGP
+ * message (RFC 3156 6.2) to r's key, in the list copy's headers. A key
+ * GnuPG finds unusable now leaves r unencrypted (r->why). */
+static int encrypt_one(struct pctx *c, const struct pcopy *cp,
+                       struct prcpt *r, struct err *e)
+{
+    struct msg_header_field h[COPY_HEADERS_MAX];
+    const char *fpr = r->fpr;
+    char subject[ALERT_ID_MAX + 64], listid[512];
+    const char *eoh;
+    struct buf ct;
+    struct err pe;
+    int rc = -1;
+
+    buf_init(&ct, PROCESS_COPY_MAX * 2);
+    err_init(&pe);
+    if (encrypt_subject(c, subject, sizeof(subject)) != 0 ||
+        copy_list_id(c, listid, sizeof(listid)) != 0) {
+        err_set(e, ERR_SOFTWARE, "encrypted copy: header too long");
+        goto out;
+    }
+    if (pgp_encrypt_sign(c->g->pgp, c->g->signing_key, &fpr, 1,
+                         cp->entity.data, cp->entity.len, &ct, &pe) != 0) {
+        if (pe.code != ERR_NOUSER) {
+            err_set(e, pe.code, "%s", pe.msg);
+            goto out;
+        }
+        snprintf(r->why, sizeof(r->why), "%s", pe.msg);
+        rc = 0;
+        goto out;
+    }
+    if (msg_build_encrypted(h, copy_headers(c, cp, subject, listid, h),
+                            ct.data, ct.len, &r->msg, e) != 0)
+        goto out;
+    r->how = RCPT_ENCRYPTED;
+    /* only the header section is clear text: scan it (the ciphertext
+     * could match a short name by chance and hold a clean alert) */
+    eoh = memmem(r->msg.data, r->msg.len, "\r\n\r\n", 4);
+    rc = c->l->anonymise ? anon_scan(c->g->anon, r->msg.data, eoh ?
+                                     (size_t)(eoh - r->msg.data) : r->msg.len,
+                                     "the encrypted copy's headers", e) : 0;
+out:
+    buf_free(&ct);
+    return rc;
+}
+
+/* A list that encrypts always tells a recipient it cannot encrypt for
+ * that an alert was withheld and why: id, label and list, never the
+ * content. Signed by the gateway, stored as a notice of the alert. */
+static int encrypt_notice(struct pctx *c, struct prcpt *r, struct err *e)
+{
+    char subject[ALERT_ID_MAX + 128], date[MAILOUT_DATE_MAX];
+    const char *tlp = alert_tlp_label(c->a->tlp);
+    struct buf body, entity;
+    struct msg_part part = {1, (char *)"text/plain", NULL, NULL, 0};
+    int rc = -1, len;
+
+    buf_init(&body, 8192);
+    buf_init(&entity, 16384);
+    len = snprintf(subject, sizeof(subject), "[%s] Alert %s withheld: no "
+                   "usable OpenPGP key", tlp, c->a->alert_id);
+    mailout_date(date, sizeof(date));
+    if (len < 0 || (size_t)len >= sizeof(subject) ||
+        mailout_msgid(c->g, "withheld", r->msgid, sizeof(r->msgid)) != 0 ||
+        buf_printf(&body, "Alert %s (%s) went out to the list %s <%s>.\n"
+                   "That list sends alerts only encrypted, and no encrypted "
+                   "copy could be made\nfor you: %s.\n\nThe alert's content "
+                   "is withheld from you. To receive the alerts of this\n"
+                   "list, send your OpenPGP public key to %s.\n",
+                   c->a->alert_id, tlp, c->l->name, c->l->address, r->why,
+                   c->g->conf->from) != 0) {
+        err_set(e, ERR_SOFTWARE, "withheld notice too long");
+        goto out;
+    }
+    part.data = body.data;
+    part.len = body.len;
+    {
+        const struct msg_header_field ph[] = {
+            {"From", c->g->conf->from}, {"To", r->address},
+            {"Subject", subject},
+        };
+        const struct msg_header_field h[] = {
+            {"From", c->g->conf->from}, {"To", r->address},
+            {"Subject", subject}, {"Date", date}, {"Message-ID", r->msgid},
+            {"Auto-Submitted", "auto-generated"},
+        };
+        if (msg_build_entity_protected(&part, 1, ph, 3, &entity, e) == 0 &&
+            mailout_sign(c->g, h, sizeof(h) / sizeof(h[0]), &entity,
+                         &r->msg, e) == 0) {
+            r->how = RCPT_NOTICE;
+            rc = 0;
+        }
+    }
+out:
+    buf_free(&body);
     buf_free(&entity);
     return rc;
+}
+
+static int copy_encrypt(struct pctx *c, struct pcopy *cp, struct err *e)
+{
+    struct prcpt *r;
+    size_t i;
+    int u;
+
+    if (c->l->encrypt == ENCRYPT_NEVER)
+        return 0;
+    if (gateway_pgp(c->g, e) != 0 || gateway_signing_key(c->g, e) != 0 ||
+        encrypt_load(c->g, c->l, cp, e) != 0)
+        return -1;
+    for (i = 0; i < cp->nrcpts; i++) {
+        r = &cp->rcpts[i];
+        u = encrypt_usable(c->g, r, e);
+        if (u < 0 || (u == 1 && encrypt_one(c, cp, r, e) != 0))
+            return -1;
+        if (r->how == RCPT_PLAIN && c->l->encrypt == ENCRYPT_ALWAYS &&
+            encrypt_notice(c, r, e) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int commit_pseudonyms(struct gateway *g, const char *alert_id,
@@ -698,65 +988,155 @@ static int commit_pseudonyms(struct gateway *g, const char *alert_id,
     return 0;
 }
 
-static int commit_copy(struct gateway *g, int64_t row, const struct plist *l,
-                       const struct pcopy *c, struct process_result *r,
-                       struct err *e)
+/* The list's registry as commit sees it must be the one its recipients
+ * were classified from: a contact added, removed or re-keyed meanwhile
+ * would be sent the wrong form, or nothing. Transient: the next pass
+ * classifies again. */
+static int commit_same_rcpts(struct gateway *g, const struct plist *l,
+                             const struct pcopy *cp, struct err *e)
 {
-    int64_t now = (int64_t)time(NULL), cid;
-    int n;
+    struct store_stmt *st;
+    size_t i = 0;
+    int rc = 0, same = 1;
 
-    if (store_run(g->store, e, "INSERT INTO copies(alert_row, list_id, "
-                  "message_id, message, created) VALUES(?,?,?,?,?)", "iitbi",
-                  row, l->id, c->msgid, c->msg.data, c->msg.len, now) < 0)
+    if (store_prepare(g->store, ENCRYPT_RCPTS_SQL, &st, e) != 0)
         return -1;
-    cid = store_last_id(g->store);
-    /* a list that encrypts always never sends to a recipient without a
-     * key (lifecycle reports them in the receipt) */
-    n = store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, updated) "
-                  "SELECT ?, r.address, ? FROM list_recipients r "
-                  "JOIN contacts c ON c.id = r.contact_id "
-                  "JOIN lists l ON l.id = r.list_id WHERE r.list_id = ? "
-                  "AND (l.encrypt <> 'always' OR c.fingerprint <> '')",
-                  "iii", cid, now, l->id);
-    if (n < 0)
+    store_bind_int(st, 1, l->id);
+    while (same && (rc = store_step(st, e)) == 1) {
+        same = i < cp->nrcpts &&
+               strcmp(cp->rcpts[i].address, store_col_text(st, 0)) == 0 &&
+               strcmp(cp->rcpts[i].fpr, store_col_text(st, 1)) == 0;
+        i++;
+    }
+    store_finalize(st);
+    if (same && rc < 0)
         return -1;
-    r->copies++;
-    r->recipients += n;
+    if (!same || i != cp->nrcpts)
+        return err_set(e, ERR_TEMP, "the recipients of list %s changed "
+                       "while its copies were encrypted", l->name);
     return 0;
 }
 
-/* A copy held for release: stored, no outbox rows until released. */
-static int commit_held_copy(struct gateway *g, int64_t row,
-                            const struct plist *l, const struct pcopy *c,
-                            struct err *e)
+static int commit_insert_copy(struct gateway *g, int64_t row, int64_t list,
+                              const char *kind, const char *msgid,
+                              const struct buf *msg, int64_t *id,
+                              struct err *e)
 {
-    return store_run(g->store, e, "INSERT INTO copies(alert_row, list_id, "
-                     "message_id, message, created) VALUES(?,?,?,?,?)",
-                     "iitbi", row, l->id, c->msgid, c->msg.data, c->msg.len,
+    if (store_run(g->store, e, "INSERT INTO copies(alert_row, list_id, kind,"
+                  " message_id, message, created) VALUES(?,?,?,?,?,?)",
+                  "iittbi", row, list, kind, msgid, msg->data, msg->len,
+                  (int64_t)time(NULL)) < 0)
+        return -1;
+    *id = store_last_id(g->store);
+    return 0;
+}
+
+static int commit_outbox(struct gateway *g, int64_t copy, const char *rcpt,
+                         struct err *e)
+{
+    return store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
+                     "updated) VALUES(?,?,?)", "iti", copy, rcpt,
                      (int64_t)time(NULL)) < 0 ? -1 : 0;
 }
 
-/* Recipients of a list that encrypts always but who have no key are
- * withheld from it: the reason says how many. */
-static int commit_outcome(struct gateway *g, int64_t row,
-                          const struct plist *l, const char *outcome,
-                          int64_t n, struct err *e)
+/* A recipient's own message: an encrypted copy (kind 'copy', the list
+ * copy's Message-ID, so that updates thread for everyone) or a withheld
+ * notice. The audit row names the recipient and the copy: a release
+ * (lifecycle.c decide_release) queues it from there. */
+static int commit_own(struct gateway *g, int64_t row, const struct plist *l,
+                      const struct pcopy *cp, const struct prcpt *r,
+                      int hold, struct err *e)
 {
-    int64_t keyless = 0;
+    int enc = r->how == RCPT_ENCRYPTED;
+    char detail[ERR_MSG_MAX + 64];
+    int64_t id;
+
+    if (commit_insert_copy(g, row, l->id, enc ? "copy" : "notice",
+                           enc ? cp->msgid : r->msgid, &r->msg, &id, e) != 0)
+        return -1;
+    if (enc)
+        snprintf(detail, sizeof(detail), "copy %lld: encrypted to %s",
+                 (long long)id, r->fpr);
+    else
+        snprintf(detail, sizeof(detail), "copy %lld: withheld notice: %s",
+                 (long long)id, r->why);
+    if (store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
+                  "detail, rcpt) VALUES(?,?,?,?,?)", "iittt",
+                  (int64_t)time(NULL), row, enc ? "copy-encrypted"
+                  : "copy-withheld", detail, r->address) < 0)
+        return -1;
+    return hold ? 0 : commit_outbox(g, id, r->address, e);
+}
+
+/* Store the list copy and, for an encrypting list, each recipient's own
+ * message; queue them unless held. *n: recipients who get the content. */
+static int commit_copy(struct gateway *g, int64_t row, const struct plist *l,
+                       const struct pcopy *c, int hold, int64_t *n,
+                       struct err *e)
+{
+    int64_t cid;
+    size_t i;
+    int k;
+
+    *n = 0;
+    if (commit_insert_copy(g, row, l->id, "copy", c->msgid, &c->msg, &cid,
+                           e) != 0)
+        return -1;
+    if (l->encrypt == ENCRYPT_NEVER) {
+        if (hold)
+            return store_get_int(g->store, e, n, "SELECT count(*) FROM "
+                                 "list_recipients WHERE list_id = ?", "i",
+                                 l->id) < 0 ? -1 : 0;
+        k = store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
+                      "updated) SELECT ?, address, ? FROM list_recipients "
+                      "WHERE list_id = ?", "iii", cid, (int64_t)time(NULL),
+                      l->id);
+        *n = k;
+        return k < 0 ? -1 : 0;
+    }
+    if (commit_same_rcpts(g, l, c, e) != 0)
+        return -1;
+    for (i = 0; i < c->nrcpts; i++) {
+        const struct prcpt *r = &c->rcpts[i];
+        if (r->how != RCPT_NOTICE)
+            (*n)++;
+        if (r->how != RCPT_PLAIN) {
+            if (commit_own(g, row, l, c, r, hold, e) != 0)
+                return -1;
+        } else if (!hold && commit_outbox(g, cid, r->address, e) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* What the receipt says of an encrypting list: who got which form. */
+static void commit_why(const struct plist *l, const struct pcopy *c,
+                       char *why, size_t n)
+{
+    size_t i, cnt[3] = {0, 0, 0};
+
+    for (i = 0; i < c->nrcpts; i++)
+        cnt[c->rcpts[i].how]++;
+    if (l->encrypt == ENCRYPT_ALWAYS)
+        snprintf(why, n, "%zu encrypted to their own keys; %zu withheld "
+                 "(no usable OpenPGP key, the list encrypts always: told so "
+                 "in a signed notice)", cnt[RCPT_ENCRYPTED], cnt[RCPT_NOTICE]);
+    else
+        snprintf(why, n, "%zu of them encrypted to their own keys, %zu "
+                 "without a usable key sent the plain signed copy",
+                 cnt[RCPT_ENCRYPTED], cnt[RCPT_PLAIN]);
+}
+
+static int commit_outcome(struct gateway *g, int64_t row,
+                          const struct plist *l, const struct pcopy *c,
+                          const char *outcome, int64_t n, struct err *e)
+{
     char why[ERR_MSG_MAX];
 
     snprintf(why, sizeof(why), "%s", l->withheld);
-    if (why[0] == '\0' &&
-        store_get_int(g->store, e, &keyless, "SELECT count(*) FROM "
-                      "list_recipients r JOIN contacts c ON c.id = "
-                      "r.contact_id JOIN lists l ON l.id = r.list_id WHERE "
-                      "r.list_id = ? AND l.encrypt = 'always' AND "
-                      "c.fingerprint = ''", "i", l->id) < 0)
-        return -1;
-    if (keyless > 0)
-        snprintf(why, sizeof(why), "%lld recipient%s withheld: no OpenPGP "
-                 "key, and the list encrypts always", (long long)keyless,
-                 keyless == 1 ? "" : "s");
+    if (why[0] == '\0' && l->encrypt != ENCRYPT_NEVER)
+        commit_why(l, c, why, sizeof(why));
     return store_run(g->store, e, "INSERT OR REPLACE INTO list_outcomes("
                      "alert_row, list_id, outcome, reason, recipients) "
                      "VALUES(?,?,?,?,?)", "iitti", row, l->id, outcome, why,
@@ -769,27 +1149,20 @@ static int commit_list(struct gateway *g, int64_t row, const struct palert *a,
                        const char *officer, int hold,
                        struct process_result *r, struct err *e)
 {
-    long before = r->recipients;
     int64_t n = 0;
 
     if (l->withheld[0]) {
         r->withheld++;
-        return commit_outcome(g, row, l, "withheld", 0, e);
+        return commit_outcome(g, row, l, c, "withheld", 0, e);
     }
-    if (!hold) {
-        if (commit_copy(g, row, l, c, r, e) != 0)
-            return -1;
-        return commit_outcome(g, row, l, "queued", r->recipients - before, e);
-    }
-    if (store_get_int(g->store, e, &n, "SELECT count(*) FROM "
-                      "list_recipients r JOIN contacts c ON c.id = "
-                      "r.contact_id JOIN lists l ON l.id = r.list_id WHERE "
-                      "r.list_id = ? AND (l.encrypt <> 'always' OR "
-                      "c.fingerprint <> '')", "i", l->id) < 0 ||
-        commit_held_copy(g, row, l, c, e) != 0 ||
-        commit_outcome(g, row, l, "awaiting", n, e) != 0)
+    if (commit_copy(g, row, l, c, hold, &n, e) != 0 ||
+        commit_outcome(g, row, l, c, hold ? "awaiting" : "queued", n, e) != 0)
         return -1;
     r->copies++;
+    if (!hold) {
+        r->recipients += n;
+        return 0;
+    }
     if (officer[0] == '\0')
         return 0;
     return lifecycle_preview_queue(g, row, officer, a->alert_id, l->name, n,
@@ -904,7 +1277,8 @@ static void plist_withhold(struct plist *l, enum alert_tlp tlp)
 
 /* Message-IDs of this list's earlier copies of the thread, oldest first:
  * the last is In-Reply-To; References keeps the first and the latest
- * (RFC 5322 3.6.4 allows trimming the middle). */
+ * (RFC 5322 3.6.4 allows trimming the middle). Encrypted copies share
+ * their list copy's Message-ID: each id counts once. */
 static int process_refs(struct gateway *g, int64_t row, const char *thread,
                         int64_t list_id, struct buf *refs, char *last,
                         size_t lastsz, struct err *e)
@@ -914,7 +1288,8 @@ static int process_refs(struct gateway *g, int64_t row, const char *thread,
     int rc;
 
     last[0] = '\0';
-    if (store_get_int(g->store, e, &total, "SELECT count(*) FROM copies c "
+    if (store_get_int(g->store, e, &total, "SELECT count(DISTINCT "
+                      "c.message_id) FROM copies c "
                       "JOIN alerts a ON a.id = c.alert_row WHERE (a.thread "
                       "= ?1 OR (a.thread = '' AND a.alert_id = ?1)) AND "
                       "a.state = 'queued' AND a.id <> ?2 AND c.list_id = ?3 "
@@ -924,7 +1299,8 @@ static int process_refs(struct gateway *g, int64_t row, const char *thread,
                       "alerts a ON a.id = c.alert_row WHERE (a.thread = ?1 OR"
                       " (a.thread = '' AND a.alert_id = ?1)) AND a.state = "
                       "'queued' AND a.id <> ?2 AND c.list_id = ?3 AND c.kind "
-                      "= 'copy' ORDER BY c.id", &st, e) != 0)
+                      "= 'copy' GROUP BY c.message_id ORDER BY min(c.id)",
+                      &st, e) != 0)
         return -1;
     store_bind_text(st, 1, thread);
     store_bind_int(st, 2, row);
@@ -963,6 +1339,8 @@ static int process_one_copy(struct gateway *g, int64_t row,
         struct pctx c = {g, a, l, map, NULL, last[0] ? last : NULL,
                          buf_cstr(&refs)};
         rc = copy_make(&c, copy, e);
+        if (rc == 0)
+            rc = copy_encrypt(&c, copy, e);
     }
     buf_free(&refs);
     return rc;
@@ -987,12 +1365,11 @@ static int process_copies(struct gateway *g, int64_t row,
         (copies = calloc(n ? n : 1, sizeof(*copies))) == NULL)
         goto out;
     anon_set_deadline(g->anon, g->conf->process_budget * 1000L);
-    for (i = 0; i < n; i++) {
-        buf_init(&copies[i].msg, PROCESS_COPY_MAX);
-        buf_init(&copies[i].text, PROCESS_COPY_MAX);
+    for (i = 0; i < n; i++)
+        pcopy_init(&copies[i]);
+    for (i = 0; i < n; i++)
         if (process_one_copy(g, row, a, &lists[i], map, &copies[i], e) != 0)
             goto out;
-    }
     rc = process_commit(g, row, d, a, map, lists, copies, n, r, e);
     if (rc == 0 && r->verdict != PROCESS_QUEUED)
         rc = 2;     /* committed, and not queued: nothing more to record */
@@ -1001,10 +1378,8 @@ out:
         rc = process_verdict(r, PROCESS_HELD, e->msg);
         err_init(e);
     }
-    for (i = 0; copies && i < n; i++) {
-        buf_free(&copies[i].msg);
-        buf_free(&copies[i].text);
-    }
+    for (i = 0; copies && i < n; i++)
+        pcopy_free(&copies[i]);
     free(copies);
     plists_free(lists, n);
     anon_map_free(map);
@@ -1241,8 +1616,7 @@ static int preview_copy(struct gateway *g, struct palert *a,
     size_t n = 0;
     int rc = -1;
 
-    buf_init(&copy.msg, PROCESS_COPY_MAX);
-    buf_init(&copy.text, PROCESS_COPY_MAX);
+    pcopy_init(&copy);
     if (map == NULL || plists_load(g, -1, list, &l, &n, e) != 0 ||
         process_map_load(g, a->thread, map, e) != 0 ||
         gateway_anon(g, e) != 0)
@@ -1259,8 +1633,7 @@ static int preview_copy(struct gateway *g, struct palert *a,
     rc = 0;
 out:
     anon_changes_free(&ch);
-    buf_free(&copy.msg);
-    buf_free(&copy.text);
+    pcopy_free(&copy);
     plists_free(l, n);
     anon_map_free(map);
     return rc;
@@ -1368,7 +1741,7 @@ int process_anonymise(struct gateway *g, const char *alert_id,
 {
     static const struct plist sanitised = {
         0, (char *)"anonymise", (char *)"", (char *)"", (char *)"drop", 1,
-        TLP_NONE, 0, 0, ""};
+        TLP_NONE, 0, 0, "", ENCRYPT_NEVER};
     struct msg_limits lim;
     struct palert a;
     struct anon_map *map = anon_map_new();

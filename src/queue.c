@@ -331,6 +331,8 @@ static int queue_deliver(struct gateway *g, struct queue_report *r,
     deliver_set_timeout(d, (int)g->conf->smtp_timeout);
     deliver_set_tls(d, tls);
     if (deliver_set_pin(d, g->conf->smtp_tls_fingerprint, e) != 0 ||
+        deliver_set_verify(d, g->conf->smtp_tls_verify,
+                           g->conf->smtp_tls_ca_file, e) != 0 ||
         deliver_check(d, e) != 0 || queue_auth(g, d, e) != 0) {
         deliver_close(d);
         return -1;
@@ -351,25 +353,23 @@ static int queue_deliver(struct gateway *g, struct queue_report *r,
     return rc < 0 ? -1 : 0;
 }
 
-/* Alerts still 'new' that no filter is processing any more: filter's
- * processing ends when its time budget does (the alarm ends it), so an
- * alert received longer ago than that is the worker's. Taking younger
- * ones would race filter into making the copies twice. One that fails
- * (gpg-agent gone) stays 'new' for the next pass; the first error is
- * kept and the others are still tried. */
+/* Alerts still 'new': left by a filter that could not finish processing
+ * (gpg-agent gone, budget spent) or still being processed by one. Both
+ * may make the copies; only the first commit counts (process claims the
+ * alert atomically, the other gets ERR_DUP and stores nothing). One that
+ * fails stays 'new' for the next pass; the first error is kept and the
+ * others are still tried. */
 static int queue_process_new(struct gateway *g, long *n, struct err *e)
 {
-    int64_t row = 0, cutoff;
+    int64_t row = 0;
     struct process_result pr;
     struct err ae;
     int rc, failed = 0;
 
-    cutoff = (int64_t)time(NULL) - g->conf->time_budget - QUEUE_BUDGET_SLACK_S;
     *n = 0;
     for (;;) {
         rc = store_get_int(g->store, e, &row, "SELECT min(id) FROM alerts "
-                           "WHERE state='new' AND id > ? AND received <= ?",
-                           "ii", row, cutoff);
+                           "WHERE state='new' AND id > ?", "i", row);
         if (rc < 0)
             return -1;
         if (row == 0)
@@ -377,7 +377,7 @@ static int queue_process_new(struct gateway *g, long *n, struct err *e)
         err_init(&ae);
         if (process_alert(g, row, &pr, &ae) == 0)
             (*n)++;
-        else if (!failed++)
+        else if (ae.code != ERR_DUP && !failed++)
             *e = ae;
     }
 }

@@ -31,7 +31,6 @@
 #define QUEUE_BACKOFF_MAX_S (6 * 3600)
 #define QUEUE_RCPTS_MAX 100000
 #define QUEUE_HASH_HEX 65           /* SHA-256 in hex and a NUL */
-#define QUEUE_BUDGET_SLACK_S 1      /* past filter's budget: see queue_run */
 
 struct queue_report {
     long processed;     /* alerts taken from 'new' */
@@ -40,9 +39,9 @@ struct queue_report {
     long sealed;        /* audit rows added to the chain */
 };
 
-/* One pass: process new alerts (those received longer ago than filter's
- * time_budget and QUEUE_BUDGET_SLACK_S: younger ones may still be in
- * filter's hands), deliver what is due, seal the audit rows. A failure to process an alert (gpg-agent gone, say) does not stop
+/* One pass: process new alerts (one a filter is still processing is made
+ * only once: the first commit wins), deliver what is due, seal the audit
+ * rows. A failure to process an alert (gpg-agent gone, say) does not stop
  * the delivery of what is already queued: the pass goes on and then
  * returns -1 with that error. */
 int queue_run(struct gateway *g, struct queue_report *r, struct err *e);

@@ -11,6 +11,12 @@
  *   keep     kept host names (exact)
  *   net4/6   one table per prefix length, key = the masked address
  * Tables never shrink and entries are never removed, so no tombstones.
+ *
+ * The anonymiser asks about every word and host name of an alert, and
+ * nearly all of them miss; with many sites the tables are larger than the
+ * caches. So a miss is settled by small filters before any probe (a prefix
+ * filter on the text itself, then a bloom filter on the hash), and a hit
+ * reads one cache line: short keys are held in the slot.
  */
 #include "sites.h"
 
@@ -34,6 +40,7 @@
 #define SITES_KEY_INLINE 22         /* key bytes held in the slot itself */
 #define SITES_SLOT_ALIGN 64         /* a cache line: two slots in one */
 #define SITES_PFX_LOG 16            /* 2^16 bits (8 KiB) of prefix filter */
+#define SITES_SNAME 32              /* bytes of a name kept in snames */
 
 enum { SITES_ALIAS, SITES_DOMAIN, SITES_NETWORK, SITES_KINDS };
 
@@ -48,6 +55,13 @@ struct sites_slot {
     uint16_t klen;
     char key[SITES_KEY_INLINE];
 };
+
+/* Where in key[] a long key's pointer is kept: on an 8-byte boundary of
+ * the (cache-line aligned) slot array, where leak checkers look for
+ * pointers. */
+#define SITES_KEY_PTR_AT ((8 - offsetof(struct sites_slot, key) % 8) % 8)
+_Static_assert(SITES_KEY_PTR_AT + sizeof(char *) <= SITES_KEY_INLINE,
+               "a key pointer fits in a slot");
 
 /* The filter holds two bits per key, SITES_FILTER_BITS bits a slot: most
  * lookups in running text miss, and a miss then costs one or two reads of
@@ -82,6 +96,10 @@ struct sites_net {
 struct sites {
     struct sites_site *v;
     size_t n, cap;
+    /* Names shorter than SITES_SNAME again, by index, "" for longer ones:
+     * the anonymiser reads the name of every site it replaces, and this
+     * dense, aligned copy costs one cache miss where v[i].name costs two. */
+    char (*snames)[SITES_SNAME];
     struct sites_tab names;
     struct sites_tab phrases;
     struct sites_tab firsts;
@@ -156,7 +174,7 @@ static const char *slot_key(const struct sites_slot *sl)
 
     if (sl->klen <= SITES_KEY_INLINE)
         return sl->key;
-    memcpy(&p, sl->key, sizeof p);
+    memcpy(&p, sl->key + SITES_KEY_PTR_AT, sizeof p);
     return p;
 }
 
@@ -243,7 +261,8 @@ static inline int tab_may_hold_bit(const struct sites_tab *t, uint32_t bit)
     return t->pfx == NULL || (t->pfx[bit >> 6] >> (bit & 63) & 1);
 }
 
-static int tab_may_hold(const struct sites_tab *t, const char *p, size_t len)
+static inline int tab_may_hold(const struct sites_tab *t, const char *p,
+                               size_t len)
 {
     return len > 0 && tab_may_hold_bit(t, pfx_bit(p, len));
 }
@@ -325,7 +344,7 @@ static int slot_fill(struct sites_slot *sl, const void *key, size_t klen,
         if (c == NULL)
             return -1;
         memcpy(c, key, klen);
-        memcpy(sl->key, &c, sizeof c);
+        memcpy(sl->key + SITES_KEY_PTR_AT, &c, sizeof c);
     }
     sl->klen = (uint16_t)klen;
     sl->hash = h;
@@ -593,16 +612,15 @@ static int put_octet(char *out, size_t size, int dot, unsigned val)
     return w;
 }
 
-/* Rewrite dotted-quad text without leading zeros ("010" means 10, as in
- * most log formats, never octal). Returns the output length or -1. */
-static long v4_norm(const char *p, size_t len, char *out, size_t size)
+/* Dotted-quad text, leading zeros allowed ("010" means 10, as in most
+ * log formats, never octal), into four bytes. 0, or -1 when not one. */
+static int v4_octets(const char *p, size_t len, unsigned char *out)
 {
-    size_t i = 0, n = 0;
+    size_t i = 0;
     int parts = 0;
 
     while (parts < 4) {
         unsigned val = 0, digits = 0;
-        int w;
 
         while (i < len && isdigit((unsigned char)p[i])) {
             val = val * 10 + (unsigned)(p[i++] - '0');
@@ -611,14 +629,30 @@ static long v4_norm(const char *p, size_t len, char *out, size_t size)
         }
         if (digits == 0 || val > 255)
             return -1;
-        w = put_octet(out + n, size - n, parts > 0, val);
-        if (w < 0)
-            return -1;
-        n += (size_t)w;
+        out[parts] = (unsigned char)val;
         if (++parts < 4 && (i >= len || p[i++] != '.'))
             return -1;
     }
-    return i == len ? (long)n : -1;
+    return i == len ? 0 : -1;
+}
+
+/* Rewrite dotted-quad text without leading zeros. Returns the output
+ * length or -1. */
+static long v4_norm(const char *p, size_t len, char *out, size_t size)
+{
+    unsigned char o[4];
+    size_t n = 0;
+    int i, w;
+
+    if (v4_octets(p, len, o) != 0)
+        return -1;
+    for (i = 0; i < 4; i++) {
+        w = put_octet(out + n, size - n, i > 0, o[i]);
+        if (w < 0)
+            return -1;
+        n += (size_t)w;
+    }
+    return (long)n;
 }
 
 static void v6_unmap(struct sites_net *a)
@@ -663,12 +697,8 @@ static int v6_parse(const char *p, size_t len, struct sites_net *a)
 
 static int v4_parse(const char *p, size_t len, struct sites_net *a)
 {
-    char buf[SITES_ADDR_IN_MAX + 1];
-
     memset(a->addr, 0, sizeof a->addr);
-    if (v4_norm(p, len, buf, sizeof buf) < 0)
-        return -1;
-    if (inet_pton(AF_INET, buf, a->addr) != 1)
+    if (v4_octets(p, len, a->addr) != 0)
         return -1;
     a->v6 = 0;
     a->plen = 32;
@@ -850,6 +880,7 @@ void sites_free(struct sites *s)
             strv_free(&s->v[i].vals[k]);
     }
     free(s->v);
+    free(s->snames);
     tab_free(&s->names);
     tab_free(&s->phrases);
     tab_free(&s->firsts);
@@ -864,13 +895,31 @@ void sites_free(struct sites *s)
 
 /* ---- public: building ---- */
 
+/* Room for ncap names in snames, on cache-line boundaries. */
+static int snames_grow(struct sites *s, size_t ncap)
+{
+    char (*sn)[SITES_SNAME] = aligned_alloc(SITES_SLOT_ALIGN,
+                                            ncap * SITES_SNAME);
+
+    if (sn == NULL)
+        return -1;
+    if (s->n)
+        memcpy(sn, s->snames, s->n * SITES_SNAME);
+    free(s->snames);
+    s->snames = sn;
+    return 0;
+}
+
 static int site_push(struct sites *s, const char *name)
 {
     struct sites_site *v;
+    size_t len = strlen(name);
 
     if (s->n == s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 16;
 
+        if (ncap > SIZE_MAX / sizeof *v || snames_grow(s, ncap) != 0)
+            return -1;
         v = realloc(s->v, ncap * sizeof *v);
         if (v == NULL)
             return -1;
@@ -882,6 +931,9 @@ static int site_push(struct sites *s, const char *name)
     v->name = strdup(name);
     if (v->name == NULL)
         return -1;
+    memset(s->snames[s->n], 0, SITES_SNAME);
+    if (len < SITES_SNAME)
+        memcpy(s->snames[s->n], name, len);
     s->n++;
     return 0;
 }
@@ -1030,7 +1082,9 @@ size_t sites_count(const struct sites *s)
 
 const char *sites_name(const struct sites *s, size_t idx)
 {
-    return idx < s->n ? s->v[idx].name : NULL;
+    if (idx >= s->n)
+        return NULL;
+    return s->snames[idx][0] ? s->snames[idx] : s->v[idx].name;
 }
 
 const char *sites_value(const struct sites *s, size_t idx, int kind,

@@ -630,6 +630,58 @@ static void test_rule_examples_fail(void **state)
     rmdir(dir);
 }
 
+/* Spans of several rules interleave: leftmost first, then rule order,
+ * overlaps dropped; each rule's spans form one sorted run to merge. */
+static const char overlap_rules[] =
+    "rule a\nclass a\npattern A\\d\nexample \"A1\" => \"[A-1]\"\n"
+    "rule b\nclass b\npattern \\d+B\nexample \"2B\" => \"[B-1]\"\n"
+    "rule c\nclass c\npattern C|Z\\d\nexample \"C\" => \"[C-1]\"\n"
+    "rule d\nclass d\npattern (?<=\\s)Z(?<id>\\d+)\n"
+    "example \"Z9\" => \"Z9\"\n"
+    "rule e\nclass e\npattern Z\\d\\d\nexample \"Z99\" => \"[E-1]\"\n";
+
+struct overlap_case {
+    const char *in;
+    const char *want;
+};
+
+static void test_rule_overlaps(void **state)
+{
+    static const struct overlap_case cases[] = {
+        {"C A1 22B A3B C 4B A5",
+         "[C-1] [A-1] [B-1] [A-2]B [C-1] [B-2] [A-3]"},
+        /* "Z77": c and e start together (c, the first rule, wins);
+         * d's span starts inside c's */
+        {"Z9 Z77 4B", "[C-1] [C-2]7 [B-1]"},
+        {"x Z77", "x [C-1]7"},
+        {"", ""},
+    };
+    char dir[] = "/tmp/anon_test.XXXXXX";
+    struct anon *a = NULL;
+    struct err e;
+    size_t i;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "o.rules", overlap_rules);
+    err_init(&e);
+    assert_int_equal(anon_new(&a, NULL, dir, &e), 0);
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct anon_map *m = anon_map_new();
+        struct buf out;
+
+        buf_init(&out, OUT_MAX);
+        assert_int_equal(anon_apply(a, m, cases[i].in, strlen(cases[i].in),
+                                    &out, NULL, &e), 0);
+        expect_str(cases[i].in, buf_cstr(&out), cases[i].want);
+        buf_free(&out);
+        anon_map_free(m);
+    }
+    anon_free(a);
+    remove_file(dir, "o.rules");
+    rmdir(dir);
+}
+
 /* A rule that backtracks without end hits the match limit: the whole
  * apply fails, the output buffer keeps what it had, no partial text. */
 static void test_match_limit(void **state)
@@ -679,6 +731,13 @@ static void test_out_cap(void **state)
     assert_int_equal(e.code, ERR_TOOBIG);
     assert_int_equal(out.len, 0);
     buf_free(&out);
+    /* the input is over the cap, its anonymised form is not */
+    t = "2001:0db8:0077:0000:0000:0000:0000:0001 up";
+    buf_init(&out, 10);
+    err_init(&e);
+    assert_int_equal(anon_apply(f->a, m, t, strlen(t), &out, NULL, &e), 0);
+    expect_str("short output", buf_cstr(&out), "[IP-1] up");
+    buf_free(&out);
     anon_map_free(m);
 }
 
@@ -701,6 +760,7 @@ int main(void)
         cmocka_unit_test(test_rule_errors),
         cmocka_unit_test(test_rule_examples_fail),
         cmocka_unit_test(test_match_limit),
+        cmocka_unit_test(test_rule_overlaps),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1159,26 +1159,42 @@ static void test_sendmail_unsafe_and_missing(void **state)
     tmpdir_free(dir);
 }
 
-/* TLS policy: required TLS to a relay off loopback needs a pinned
- * certificate; pins are 64 hex digits, colons allowed. Nothing is sent
- * here (the checks come before any connection). */
+/* TLS policy, checked before any connection: required TLS to a relay off
+ * loopback needs a way to authenticate it (verification or a pin); pins
+ * are 64 hex digits, colons allowed; verification needs a CA file with a
+ * certificate in it; only address literals count as loopback. */
 static void test_tls_policy(void **state)
 {
+    static const char PIN[] =
+        "E3:B0:C4:42:98:FC:1C:14:9A:FB:F4:C8:99:6F:B9:24:27:AE:41:E4:64:9B:"
+        "93:4C:A4:95:99:1B:78:52:B8:55";
     static const struct {
-        const char *spec, *tls, *pin;
-        int pin_rc, check_rc;
+        const char *spec, *tls, *pin, *verify, *ca;
+        int set_rc, check_rc;
     } cases[] = {
-        {"smtp://192.0.2.1:25", "require", "", 0, -1},
-        {"smtp://192.0.2.1:25", "may", "", 0, 0},
-        {"smtp://192.0.2.1:25", "off", "", 0, 0},
-        {"smtp://127.0.0.1:25", "require", "", 0, 0},
-        {"smtp://localhost", "require", "", 0, 0},
-        {"smtp://192.0.2.1:25", "require",
-         "E3:B0:C4:42:98:FC:1C:14:9A:FB:F4:C8:99:6F:B9:24:27:AE:41:E4:64:9B:"
-         "93:4C:A4:95:99:1B:78:52:B8:55", 0, 0},
-        {"smtp://192.0.2.1:25", "require", "e3b0", -1, -1},
-        {"smtp://192.0.2.1:25", "require", "zz", -1, -1},
-        {"dir:/nonexistent", "require", "", 0, 0},
+        {"smtp://192.0.2.1:25", "require", "", "", "", 0, 0},
+        {"smtp://192.0.2.1:25", "require", "", "auto", DELIVER_CA_FILE, 0, 0},
+        {"smtp://192.0.2.1:25", "require", "", "no", "", 0, -1},
+        {"smtp://192.0.2.1:25", "require", PIN, "no", "", 0, 0},
+        {"smtp://192.0.2.1:25", "may", "", "no", "", 0, 0},
+        {"smtp://192.0.2.1:25", "off", "", "", "", 0, 0},
+        {"smtp://127.0.0.1:25", "require", "", "no", "", 0, 0},
+        {"smtp://localhost", "require", "", "no", "", 0, 0},
+        {"smtp://[::1]:25", "require", "", "no", "", 0, 0},
+        /* a DNS name that looks like loopback is not */
+        {"smtp://127.example.org", "require", "", "no", "", 0, -1},
+        {"smtp://192.0.2.1:25", "require", "", "", "/nonexistent.pem", 0, -1},
+        {"smtp://192.0.2.1:25", "may", "", "", "/dev/null", 0, -1},
+        /* loopback: the CA file is not needed unless verify = yes */
+        {"smtp://127.0.0.1:25", "may", "", "", "/dev/null", 0, 0},
+        {"smtp://127.0.0.1:25", "may", "", "yes", "/dev/null", 0, -1},
+        /* a pin replaces the chain: no CA file needed */
+        {"smtp://192.0.2.1:25", "require", PIN, "yes", "/dev/null", 0, 0},
+        {"smtp://192.0.2.1:25", "off", "", "yes", "/dev/null", 0, 0},
+        {"smtp://192.0.2.1:25", "require", "e3b0", "", "", -1, -1},
+        {"smtp://192.0.2.1:25", "require", "zz", "", "", -1, -1},
+        {"smtp://192.0.2.1:25", "require", "", "maybe", "", -1, -1},
+        {"dir:/nonexistent", "require", "", "no", "", 0, 0},
     };
     size_t c;
     int bad = 0;
@@ -1188,20 +1204,23 @@ static void test_tls_policy(void **state)
         struct deliver *d;
         enum deliver_tls tls;
         struct err e;
-        int prc, crc;
+        int src, crc;
 
         err_init(&e);
         assert_int_equal(deliver_open(&d, cases[c].spec, &e), 0);
         assert_int_equal(deliver_tls_parse(cases[c].tls, &tls), 0);
         deliver_set_tls(d, tls);
-        prc = deliver_set_pin(d, cases[c].pin, &e);
-        crc = prc == 0 ? deliver_check(d, &e) : -1;
-        if (prc != cases[c].pin_rc || crc != cases[c].check_rc ||
+        src = deliver_set_pin(d, cases[c].pin, &e);
+        if (src == 0)
+            src = deliver_set_verify(d, cases[c].verify, cases[c].ca, &e);
+        crc = src == 0 ? deliver_check(d, &e) : -1;
+        if (src != cases[c].set_rc || crc != cases[c].check_rc ||
             (crc != 0 && e.code != ERR_CONFIG)) {
-            print_error("tls case %zu (%s %s pin '%s'): got pin %d check %d "
-                        "(%s), want pin %d check %d\n", c, cases[c].spec,
-                        cases[c].tls, cases[c].pin, prc, crc, e.msg,
-                        cases[c].pin_rc, cases[c].check_rc);
+            print_error("tls case %zu (%s %s pin '%s' verify '%s' ca '%s'): "
+                        "got set %d check %d (%s), want set %d check %d\n",
+                        c, cases[c].spec, cases[c].tls, cases[c].pin,
+                        cases[c].verify, cases[c].ca, src, crc, e.msg,
+                        cases[c].set_rc, cases[c].check_rc);
             bad++;
         }
         deliver_close(d);

@@ -381,6 +381,74 @@ static void test_many(void **state)
     sites_free(s);
 }
 
+/* The prefix filters and inline keys (sites.c) never hide a key: keys of
+ * one and two bytes, phrases whose first word is short, keys too long to
+ * be held in a hash slot, names too long for the dense name copy. */
+static const char filter_sites[] =
+    "X \"Q\" \"Of Xy Lab\" x.example\n"
+    "AB \"aB c\" a-rather-long-domain-name.example.org\n"
+    "A-VERY-LONG-SITE-NAME-OF-MORE-THAN-32-BYTES-T2 "
+    "\"Institute of Long Names\" 2001:db8:1::/48\n";
+
+struct filter_case {
+    const char *text;
+    size_t wlen;        /* 0: a host name, else sites_match_word */
+    long site;
+    size_t mlen;
+};
+
+static void test_filters(void **state)
+{
+    static const struct filter_case cases[] = {
+        {"x", 1, 0, 1},
+        {"X.", 1, 0, 1},
+        {"q", 1, 0, 1},
+        {"Y", 1, -1, 0},
+        {"xa", 2, -1, 0},
+        {"ab", 2, 1, 2},
+        {"Ab c d", 2, 1, 4},
+        {"of  XY\nlab.", 2, 0, 10},
+        {"of xy", 2, -1, 0},
+        {"a-very-long-site-name-of-more-than-32-bytes-t2", 46, 2, 46},
+        {"a-very-long-site-name-of-more-than-32-bytes-t3", 46, -1, 0},
+        {"INSTITUTE OF LONG NAMES", 9, 2, 23},
+        {"A-RATHER-LONG-DOMAIN-NAME.EXAMPLE.ORG", 0, 1, 0},
+        {"wn1.a-rather-long-domain-name.example.org.", 0, 1, 0},
+        {"a-rather-long-domain-name.example.net", 0, -1, 0},
+        {"WN.X.EXAMPLE", 0, 0, 0},
+        {"y.example", 0, -1, 0},
+    };
+    struct sites *s = sites_new();
+    struct err e;
+    size_t i, mlen;
+
+    (void)state;
+    err_init(&e);
+    assert_non_null(s);
+    assert_int_equal(sites_load_text(s, filter_sites, sizeof filter_sites - 1,
+                                     "f", &e), 0);
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const struct filter_case *c = &cases[i];
+        long got;
+
+        mlen = 0;
+        if (c->wlen)
+            got = sites_match_word(s, c->text, c->wlen, strlen(c->text),
+                                   &mlen);
+        else
+            got = sites_match_host(s, c->text, strlen(c->text), &mlen);
+        if (got != c->site || (c->wlen && got >= 0 && mlen != c->mlen))
+            fail_msg("case %zu '%s': got site %ld len %zu, want %ld len %zu",
+                     i, c->text, got, mlen, c->site, c->mlen);
+    }
+    assert_string_equal(sites_name(s, 2),
+                        "A-VERY-LONG-SITE-NAME-OF-MORE-THAN-32-BYTES-T2");
+    assert_string_equal(sites_name(s, 1), "AB");
+    assert_int_equal(sites_lookup_name(s, "Q", 1), 0);
+    assert_int_equal(sites_lookup_name(s, "a", 1), -1);
+    sites_free(s);
+}
+
 static void test_bad_files(void **state)
 {
     size_t i, bad = 0;
@@ -488,6 +556,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_match_word, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kept, setup, teardown),
         cmocka_unit_test(test_many),
+        cmocka_unit_test(test_filters),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_api_errors),
