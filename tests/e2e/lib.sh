@@ -108,3 +108,27 @@ agw_sign() {
 agw_export_gateway_key() {
     gpg --homedir "$GW_HOME" --export "$1"
 }
+
+# agw_test_start: a temporary directory $T removed at exit (with the
+# GnuPG homes), a failure count and check(). agw_test_end: the verdict.
+agw_test_start() {
+    T=$(mktemp -d)
+    trap 'agw_cleanup; rm -rf "$T"' EXIT
+    fails=0
+}
+
+# check DESCRIPTION COMMAND...: run it, print ok/not ok, count failures.
+check() {
+    what=$1
+    shift
+    if "$@"; then
+        echo "ok - $what"
+    else
+        echo "not ok - $what"
+        fails=$((fails + 1))
+    fi
+}
+
+agw_test_end() {
+    [ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
+}

@@ -12,12 +12,7 @@
 # the rule named. Inputs are made at test time (badinput.py).
 set -u
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-T=$(mktemp -d)
-trap 'agw_cleanup; rm -rf "$T"' EXIT
-fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
+agw_test_start
 
 # One second each; sanitizer and valgrind builds run the same code slower.
 LIMIT_MS=${AGW_BADINPUT_MS:-1000}
@@ -220,4 +215,4 @@ sed -i "s|^rules_dir = .*|rules_dir = $AGW_SOURCE_DIR/rules|" "$AGW_CONF"
 check "nothing but the three valid alerts reached the outbox" \
     test "$(sql "SELECT count(DISTINCT c.alert_row) FROM outbox o JOIN copies c ON c.id = o.copy_id WHERE c.kind = 'copy'")" = 3
 
-[ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
+agw_test_end

@@ -4,12 +4,7 @@
 # anonymised copies free of every sample identifier, the NGI copy whole.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-T=$(mktemp -d)
-trap 'agw_cleanup; rm -rf "$T"' EXIT
-fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
+agw_test_start
 
 agw_setup "$T/gw"
 SUBJECT="EGI-20260707-01: Compromised credentials used on EXAMPLE-T2"
@@ -71,4 +66,4 @@ p1=$(grep -o 'host[0-9]*\.site[0-9]*\.invalid' "$T/nren.txt" | head -1)
 check "placeholders stable across lists ($p1)" grep -qF "$p1" "$T/isp.txt"
 check "reveal maps placeholders back" bash -c "agw(){ \"$ALERTGW\" -c \"$AGW_CONF\" \"\$@\"; }; agw reveal EGI-20260707-01 | grep -q 'wn-r03-n117.grid.inst.example'"
 
-[ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
+agw_test_end

@@ -8,12 +8,7 @@
 # Held alerts keep all this through release; no agent means retry.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-T=$(mktemp -d)
-trap 'agw_cleanup; rm -rf "$T"' EXIT
-fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
+agw_test_start
 PM="python3 $AGW_SOURCE_DIR/tests/e2e/pgpmime.py"
 
 agw_setup "$T/gw" >/dev/null
@@ -193,4 +188,4 @@ never() { q "SELECT $1 FROM outbox o JOIN copies c ON c.id=o.copy_id JOIN alerts
 check "never lists: 3 copies to 7 recipients" test "$(never "count(DISTINCT c.id) || '/' || count(*)")" = 3/7
 check "never lists: no own-copy audit" test "$(q "SELECT count(*) FROM audit a JOIN alerts x ON x.id = a.alert_row WHERE x.alert_id = 'EGI-20260707-04' AND a.event LIKE 'copy-%'")" = 0
 
-[ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
+agw_test_end

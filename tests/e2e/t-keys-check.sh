@@ -4,12 +4,7 @@
 # expired or expiring, and exits 65 while anything needs attention.
 set -u
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-T=$(mktemp -d)
-trap 'agw_cleanup; rm -rf "$T"' EXIT
-fails=0
-check() {
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
+agw_test_start
 agw_setup "$T/gw"
 H=$(agw_gnupg_home)
 G() { gpg --homedir "$H" --batch --quiet --pinentry-mode loopback --passphrase '' "$@"; }

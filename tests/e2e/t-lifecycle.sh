@@ -4,12 +4,7 @@
 # across updates, fresh headers only, and the signed receipt.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-T=$(mktemp -d)
-trap 'agw_cleanup; rm -rf "$T"' EXIT
-fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
+agw_test_start
 LC="python3 $AGW_SOURCE_DIR/tests/e2e/lifecycle.py"
 
 agw_setup "$T/gw" >/dev/null
@@ -133,4 +128,4 @@ check "rules lint passes the shipped templates" bash -c "\"$ALERTGW\" -c \"$AGW_
 agw queue run >/dev/null
 check "worker delivered the receipts" test "$(ls "$T/gw/out"/receipt-*.eml | wc -l)" = 11
 
-[ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
+agw_test_end

@@ -4,12 +4,7 @@
 # lock is waited out.
 set -u
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-T=$(mktemp -d)
-trap 'agw_cleanup; rm -rf "$T"' EXIT
-fails=0
-check() {
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
+agw_test_start
 AGW_DIR=$T/gw
 AGW_CONF=$AGW_DIR/alertgw.conf
 AGW_OUT=$AGW_DIR/out

@@ -5,12 +5,7 @@
 # and only from an officer; a replayed or pre-signed release is refused.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-T=$(mktemp -d)
-trap 'agw_cleanup; rm -rf "$T"' EXIT
-fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
+agw_test_start
 LC="python3 $AGW_SOURCE_DIR/tests/e2e/lifecycle.py"
 
 agw_setup "$T/gw" >/dev/null
@@ -113,4 +108,4 @@ agw dists policy alerts --require-release no >/dev/null
 alert EGI-20260707-05
 check "no policy: queued at once" test "$(sent EGI-20260707-05)" = 7
 
-[ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
+agw_test_end

@@ -4,12 +4,7 @@
 # default for an unlabelled alert; the receipt says what was withheld.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-T=$(mktemp -d)
-trap 'agw_cleanup; rm -rf "$T"' EXIT
-fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
+agw_test_start
 LC="python3 $AGW_SOURCE_DIR/tests/e2e/lifecycle.py"
 
 agw_setup "$T/gw" >/dev/null
@@ -110,4 +105,4 @@ check "receipt: keyless recipient withheld" grep -qE '^  encl +queued: 1 signed 
 
 check "alerts show lists the outcomes" bash -c "\"$ALERTGW\" -c \"$AGW_CONF\" alerts show EGI-20260707-05 | grep -q 'withheld'"
 
-[ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
+agw_test_end
