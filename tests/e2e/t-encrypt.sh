@@ -142,7 +142,9 @@ check "update: References not doubled" test "$($PM header "$fa2" References)" = 
 
 # Release: held alerts keep every form; nothing goes before the release.
 agw dists policy enc --require-release yes >/dev/null
-sed 's/EGI-20260707-01/EGI-20260707-02/' "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" >"$T/b.txt"
+# A body of its own: identical bodies signed in one second give the
+# same (deterministic Ed25519) signature, which is a replay.
+{ cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt"; echo "EGI-20260707-02"; } >"$T/b.txt"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/b.txt" "EGI-20260707-02: held" >"$T/a3.eml"
 agw submit --dist enc "$T/a3.eml" >/dev/null
 held() { q "SELECT count(*) FROM outbox o JOIN copies c ON c.id=o.copy_id JOIN alerts a ON a.id=c.alert_row WHERE a.alert_id='EGI-20260707-02' AND c.kind IN ('copy','notice')"; }
@@ -163,7 +165,9 @@ gpgconf --homedir "$GW_HOME" --kill gpg-agent
 cp "$GW_HOME/gpg.conf" "$T/gpg.conf.saved" 2>/dev/null || : >"$T/gpg.conf.saved"
 echo "agent-program /bin/false" >>"$GW_HOME/gpg.conf"
 before=$(q "SELECT count(*) FROM outbox")
-sed 's/EGI-20260707-01/EGI-20260707-03/' "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" >"$T/c.txt"
+# A body of its own: identical bodies signed in one second give the
+# same (deterministic Ed25519) signature, which is a replay.
+{ cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt"; echo "EGI-20260707-03"; } >"$T/c.txt"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/c.txt" "EGI-20260707-03: agent" >"$T/a4.eml"
 set +e; agw submit --dist enc "$T/a4.eml" >/dev/null 2>&1; rc=$?; set -e
 check "no agent: exit 75 (got $rc)" test "$rc" = 75
@@ -177,11 +181,13 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do   # a restarted agent may need a moment
     [ "$(last_state)" = new ] || break
     sleep 1
 done
-check "agent back: the alert is queued ($(last_state); $(tail -1 "$T/run.out"))" \
+check "agent back: the alert is queued ($(last_state) $(q "SELECT reason FROM alerts ORDER BY id DESC LIMIT 1"); $(tail -1 "$T/run.out"))" \
     test "$(last_state)" = queued
 
 # A never list is untouched: one signed copy per list, to every member.
-sed 's/EGI-20260707-01/EGI-20260707-04/' "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" >"$T/d.txt"
+# A body of its own: identical bodies signed in one second give the
+# same (deterministic Ed25519) signature, which is a replay.
+{ cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt"; echo "EGI-20260707-04"; } >"$T/d.txt"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/d.txt" "EGI-20260707-04: never" >"$T/a5.eml"
 agw submit --dist alerts "$T/a5.eml" >/dev/null
 never() { q "SELECT $1 FROM outbox o JOIN copies c ON c.id=o.copy_id JOIN alerts a ON a.id=c.alert_row WHERE a.alert_id='EGI-20260707-04' AND c.kind='copy'"; }
