@@ -1620,9 +1620,11 @@ static int msg_fold(struct msg_w *w, const char *s, size_t n, size_t nlen,
     for (i = 0; i < n; i++) {
         /* break only where a run of white space starts: a break inside
          * the run would leave a line of white space alone, which
-         * libetpan (and others) read as the end of the header block */
+         * libetpan (and others) read as the end of the header block;
+         * nor right after a comment's ')': libetpan 1.9.4 then ends the
+         * header block at the continuation line (fuzz_msg regression) */
         if (i > start && i > nlen + 1 && msg_is_wsp(s[i]) &&
-            !msg_is_wsp(s[i - 1]))
+            !msg_is_wsp(s[i - 1]) && s[i - 1] != ')')
             ws = i;
         if (i - start >= MSG_LINE_SOFT && ws > start) {
             w_put(w, s + start, ws - start);

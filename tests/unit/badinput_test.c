@@ -148,12 +148,56 @@ static void test_msg_fold_whitespace_only_line(void **state)
     }
 }
 
+/* fuzz_msg: a From value that folded right after a comment's ')' made
+ * libetpan end the header block at the continuation line, so the rest of
+ * the header became body text. Folds no longer follow a ')'. */
+static void test_msg_fold_after_comment(void **state)
+{
+    static const char *const values[] = {
+        "????????????????????????????????????"
+        "                                 (comment)"
+        "                         =?iso-8858-1?=C3=A9?????????????????????",
+        "???????????????????????????????????? (comment) "
+        "=?UTF-8?B?Pz8/Pz8/Pz8/Pz8/Pz8/Pz8/Pz8/Pz8/PT9pc28tODg1OC0xPz1D?=",
+    };
+    struct msg_header_field h[2] = {{"From", NULL}, {"Subject", "s"}};
+    const char *entity = "Content-Type: text/plain; charset=utf-8\r\n"
+                         "Content-Transfer-Encoding: quoted-printable\r\n"
+                         "\r\nbody\r\n";
+    struct msg_limits lim;
+    struct msg_content *c;
+    struct msg *m;
+    struct buf out;
+    struct err e;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        buf_init(&out, 1 << 16);
+        h[0].value = values[i];
+        err_init(&e);
+        if (msg_build_message(h, 2, entity, strlen(entity), &out, &e) != 0)
+            fail_msg("value %zu: got \"%s\", want built", i, e.msg);
+        msg_limits_default(&lim);
+        if (msg_parse(out.data, out.len, &lim, &m, &e) != 0 ||
+            msg_content(m, &c, &e) != 0)
+            fail_msg("value %zu: got \"%s\", want parsed", i, e.msg);
+        if (c->nparts != 1 || strcmp(c->parts[0].data, "body\n") != 0)
+            fail_msg("value %zu: got %zu parts, first \"%s\", want \"body\"",
+                     i, c->nparts, c->nparts ? c->parts[0].data : "");
+        msg_content_free(c);
+        msg_free(m);
+        buf_free(&out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_nul_byte_endless_loop),
         cmocka_unit_test(test_msg_line_limit),
         cmocka_unit_test(test_msg_fold_whitespace_only_line),
+        cmocka_unit_test(test_msg_fold_after_comment),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
