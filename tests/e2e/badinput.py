@@ -13,9 +13,9 @@
 """
 import os
 import re
-import subprocess
 import sys
-import uuid
+
+import pgpmime
 
 HEAD = (b"From: Duty Officer <duty@csirt.example>\n"
         b"To: alerts@csirt.example\n"
@@ -155,23 +155,8 @@ def line(path, n):
 
 def sign(home, signer, sender, subject, entity_path):
     entity = crlf(open(entity_path, "rb").read())
-    sig = subprocess.run(
-        ["gpg", "--homedir", home, "--batch", "--yes", "--armor",
-         "--detach-sign", "--digest-algo", "SHA256", "-u", signer],
-        input=entity, check=True, capture_output=True).stdout
-    b = ("b-" + uuid.uuid4().hex).encode()
-    out = crlf(
-        ("From: %s\nTo: alerts@csirt.example\nSubject: %s\n"
-         "Date: Tue, 07 Jul 2026 08:00:00 +0000\n"
-         "Message-ID: <%s@officer.example>\nMIME-Version: 1.0\n"
-         "Content-Type: multipart/signed; micalg=pgp-sha256;\n"
-         " protocol=\"application/pgp-signature\"; boundary=\"%s\"\n\n"
-         % (sender, subject, uuid.uuid4().hex, b.decode())).encode())
-    out += b"--" + b + b"\r\n" + entity + b"\r\n--" + b + b"\r\n"
-    out += crlf(b"Content-Type: application/pgp-signature; "
-                b"name=\"signature.asc\"\n\n" + sig)
-    out += b"\r\n--" + b + b"--\r\n"
-    sys.stdout.buffer.write(out)
+    sys.stdout.buffer.write(
+        pgpmime.sign_entity(home, signer, sender, subject, entity))
 
 
 if __name__ == "__main__":

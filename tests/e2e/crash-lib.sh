@@ -1,5 +1,6 @@
-# Helpers of t-crash*.sh (sourced after lib.sh and postfix-lib.sh; the
-# test sets T, AGW_CONF and check()). sql, conf_set, new_alert (AID MSG),
+# Helpers of t-crash*.sh (sourced after lib.sh and postfix-lib.sh).
+# crash_setup: $T, clean-up at exit, a gateway delivering to an
+# smtp-sink. sql, conf_set, new_alert (AID MSG),
 # filter_like_postfix, settle, deliveries, expect_delivered.
 sql() { sqlite3 "$T/gw/data/alertgw.db" "$@"; }
 conf_set() {    # conf_set SECTION KEY VALUE
@@ -81,3 +82,15 @@ expect_delivered() {   # expect_delivered NAME ONCE|ATLEASTONCE
         test "$(sql "SELECT count(*) FROM outbox WHERE state != 'sent'")" = 0
 }
 
+
+crash_setup() {
+    T=$(mktemp -d)
+    PEER_PID=""
+    FULL_MOUNTED=""
+    trap '[ -n "$PEER_PID" ] && kill "$PEER_PID" 2>/dev/null; [ -n "$FULL_MOUNTED" ] && umount "$T/full"; pf_stop; agw_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+    fails=0
+    agw_setup "$T/gw"
+    conf_set gateway time_budget 1
+    pf_sink_start "$T/sink"
+    conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
+}

@@ -2,6 +2,7 @@
 """Test helper: make and take apart PGP/MIME messages (RFC 3156) with gpg.
 
   pgpmime.py sign HOME SIGNER FROM SUBJECT TEXTFILE   > message
+  pgpmime.py sign-entity HOME SIGNER FROM SUBJECT ENTITYFILE > message
   pgpmime.py split MESSAGE DATAOUT SIGOUT    (exact signed bytes, signature)
   pgpmime.py text MESSAGE                    (decoded text of every text part)
   pgpmime.py header MESSAGE NAME             (a top-level header, decoded)
@@ -22,11 +23,8 @@ def crlf(b):
     return re.sub(rb"\r?\n", b"\r\n", b)
 
 
-def sign(home, signer, sender, subject, textfile):
-    text = open(textfile, "rb").read()
-    body = quopri.encodestring(text)
-    entity = crlf(b"Content-Type: text/plain; charset=utf-8\n"
-                  b"Content-Transfer-Encoding: quoted-printable\n\n" + body)
+def sign_entity(home, signer, sender, subject, entity):
+    """A PGP/MIME message signing exactly entity (CRLF bytes)."""
     sig = subprocess.run(
         ["gpg", "--homedir", home, "--batch", "--yes", "--armor",
          "--detach-sign", "--digest-algo", "SHA256", "-u", signer],
@@ -43,7 +41,24 @@ def sign(home, signer, sender, subject, textfile):
     out += crlf(b"Content-Type: application/pgp-signature; "
                 b"name=\"signature.asc\"\n\n" + sig)
     out += b"\r\n--" + b.encode() + b"--\r\n"
-    sys.stdout.buffer.write(out)
+    return out
+
+
+def sign(home, signer, sender, subject, textfile):
+    text = open(textfile, "rb").read()
+    body = quopri.encodestring(text)
+    entity = crlf(b"Content-Type: text/plain; charset=utf-8\n"
+                  b"Content-Transfer-Encoding: quoted-printable\n\n" + body)
+    sys.stdout.buffer.write(sign_entity(home, signer, sender, subject,
+                                        entity))
+
+
+def sign_entity_file(home, signer, sender, subject, path):
+    """ENTITYFILE: headers and body of any MIME shape, LF line ends;
+    SUBJECT is written as given (it may be RFC 2047 encoded already)."""
+    entity = crlf(open(path, "rb").read().rstrip(b"\n"))
+    sys.stdout.buffer.write(sign_entity(home, signer, sender, subject,
+                                        entity))
 
 
 def split(path, dataout, sigout):
@@ -79,6 +94,8 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "sign":
         sign(*sys.argv[2:7])
+    elif cmd == "sign-entity":
+        sign_entity_file(*sys.argv[2:7])
     elif cmd == "split":
         split(*sys.argv[2:5])
     elif cmd == "text":

@@ -19,7 +19,7 @@ check() {   # check DESCRIPTION COMMAND...
 agw_setup "$T/gw"
 # "Intrusion à EXAMPLE-T2 on wn01.grid.inst.example", ISO-8859-1, Q-encoded
 SUBJECT='=?iso-8859-1?q?Intrusion_=E0_EXAMPLE-T2_on_wn01=2Egrid=2Einst=2Eexample?='
-python3 "$D/sign-entity.py" "$OFFICER_HOME" "$OFFICER_FPR" \
+$PGPMIME sign-entity "$OFFICER_HOME" "$OFFICER_FPR" \
     "Duty Officer <duty@csirt.example>" "$SUBJECT" "$D/mime-entity.txt" \
     >"$T/alert.eml"
 

@@ -7,19 +7,7 @@ set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
 . "$AGW_SOURCE_DIR/tests/e2e/postfix-lib.sh"
 . "$AGW_SOURCE_DIR/tests/e2e/crash-lib.sh"
-T=$(mktemp -d)
-PEER_PID=""
-FULL_MOUNTED=""
-trap '[ -n "$PEER_PID" ] && kill "$PEER_PID" 2>/dev/null; [ -n "$FULL_MOUNTED" ] && umount "$T/full"; pf_stop; agw_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
-
-agw_setup "$T/gw"
-conf_set gateway time_budget 1
-pf_sink_start "$T/sink"
-conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
+crash_setup
 
 # ---- a relay that answers per recipient, or hangs up in DATA ---------------
 cat >"$T/peer.py" <<'PY'

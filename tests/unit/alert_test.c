@@ -83,10 +83,29 @@ static void test_thread(void **state)
     }
 }
 
+struct tlp_case {
+    const char *in, *want;
+};
+
+/* Each case's text through fn must give the canonical label want. */
+static void tlp_table(const struct tlp_case *cases, size_t n,
+                      enum alert_tlp (*fn)(const char *))
+{
+    const char *got;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        got = alert_tlp_label(fn(cases[i].in));
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("%s: got '%s', want '%s'", cases[i].in, got,
+                     cases[i].want);
+    }
+}
+
 /* Lenient reading of what officers really write; canonical output. */
 static void test_tlp(void **state)
 {
-    static const struct { const char *in, *want; } cases[] = {
+    static const struct tlp_case cases[] = {
         {"[TLP:AMBER] x", "TLP:AMBER"},
         {"TLP: amber", "TLP:AMBER"},
         {"TLP : AMBER", "TLP:AMBER"},
@@ -115,38 +134,22 @@ static void test_tlp(void **state)
         {"XTLP:RED", ""},
         {"the TLP system; TLP:GREEN", "TLP:GREEN"},
     };
-    size_t i;
-    const char *got;
-
     (void)state;
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        got = alert_tlp_label(alert_find_tlp(cases[i].in));
-        if (strcmp(got, cases[i].want) != 0)
-            fail_msg("%s: got '%s', want '%s'", cases[i].in, got,
-                     cases[i].want);
-    }
+    tlp_table(cases, sizeof(cases) / sizeof(cases[0]), alert_find_tlp);
 }
 
 /* A copy never carries a less restrictive label than any in the text. */
 static void test_strictest(void **state)
 {
-    static const struct { const char *in, *want; } cases[] = {
+    static const struct tlp_case cases[] = {
         {"TLP:GREEN ... TLP:AMBER part ... TLP:CLEAR", "TLP:AMBER"},
         {"TLP:CLEAR then TLP:RED", "TLP:RED"},
         {"TLP:AMBER then TLP:AMBER+STRICT", "TLP:AMBER+STRICT"},
         {"tlp:white only", "TLP:CLEAR"},
         {"none", ""},
     };
-    size_t i;
-    const char *got;
-
     (void)state;
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        got = alert_tlp_label(alert_strictest_tlp(cases[i].in));
-        if (strcmp(got, cases[i].want) != 0)
-            fail_msg("%s: got '%s', want '%s'", cases[i].in, got,
-                     cases[i].want);
-    }
+    tlp_table(cases, sizeof(cases) / sizeof(cases[0]), alert_strictest_tlp);
     assert_true(TLP_CLEAR < TLP_GREEN && TLP_GREEN < TLP_AMBER &&
                 TLP_AMBER < TLP_AMBER_STRICT && TLP_AMBER_STRICT < TLP_RED);
 }
@@ -154,23 +157,15 @@ static void test_strictest(void **state)
 /* Labels typed by an administrator or stored: exact words only. */
 static void test_tlp_parse(void **state)
 {
-    static const struct { const char *in, *want; } cases[] = {
+    static const struct tlp_case cases[] = {
         {"AMBER", "TLP:AMBER"}, {"amber", "TLP:AMBER"},
         {"TLP:GREEN", "TLP:GREEN"}, {"AMBER+STRICT", "TLP:AMBER+STRICT"},
         {"white", "TLP:CLEAR"}, {"TLP:WHITE", "TLP:CLEAR"},
         {"RED", "TLP:RED"}, {"PURPLE", ""}, {"AMBER x", ""}, {"", ""},
         {"AMBR", ""},
     };
-    size_t i;
-    const char *got;
-
     (void)state;
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        got = alert_tlp_label(alert_tlp_parse(cases[i].in));
-        if (strcmp(got, cases[i].want) != 0)
-            fail_msg("%s: got '%s', want '%s'", cases[i].in, got,
-                     cases[i].want);
-    }
+    tlp_table(cases, sizeof(cases) / sizeof(cases[0]), alert_tlp_parse);
 }
 
 static void test_risk(void **state)
