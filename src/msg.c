@@ -819,15 +819,24 @@ void msg_content_free(struct msg_content *c)
 }
 
 /* Text is handed on with LF line ends: templates and rules are written
- * that way, and the writer makes CRLF again. */
+ * that way, and the writer makes CRLF again. Every CR right before a LF
+ * goes, a run of them too: "\r\r\n" left as "\r\n" would be written as
+ * a line break and read back one byte shorter. */
 static void msg_text_lf(char *s, size_t *len)
 {
-    size_t i, j = 0;
+    size_t i, j = 0, k;
 
     for (i = 0; i < *len; i++) {
-        if (s[i] == '\r' && i + 1 < *len && s[i + 1] == '\n')
+        if (s[i] != '\r') {
+            s[j++] = s[i];
             continue;
-        s[j++] = s[i];
+        }
+        for (k = i; k < *len && s[k] == '\r'; k++)
+            ;
+        if (k == *len || s[k] != '\n')
+            for (; i < k; i++)  /* CRs inside a line stay */
+                s[j++] = s[i];
+        i = k - 1;
     }
     s[j] = '\0';
     *len = j;

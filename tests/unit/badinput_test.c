@@ -191,6 +191,70 @@ static void test_msg_fold_after_comment(void **state)
     }
 }
 
+/* Parse raw as a message and return its first part's decoded text. */
+static char *t_first_text(const char *raw, size_t n)
+{
+    struct msg_limits lim;
+    struct msg_content *c;
+    struct msg *m;
+    struct err e;
+    char *text;
+
+    err_init(&e);
+    msg_limits_default(&lim);
+    if (msg_parse(raw, n, &lim, &m, &e) != 0 || msg_content(m, &c, &e) != 0)
+        fail_msg("got \"%s\", want parsed", e.msg);
+    if (c->nparts < 1)
+        fail_msg("got no part, want one");
+    text = strdup(c->parts[0].data);
+    msg_content_free(c);
+    msg_free(m);
+    return text;
+}
+
+/* fuzz_msg: "\r\r\n" in a text part was handed on as "\r\n", which the
+ * writer made a line break, so the copy read back one byte shorter than
+ * the text that was anonymised. */
+static void test_msg_cr_run_before_lf(void **state)
+{
+    static const struct { const char *body, *want; } cases[] = {
+        {"a \r\r\nb\r\n", "a \nb\n"},
+        {"x\r\r\r\ny\rz\r\n", "x\ny\rz\n"},
+        {"end\r\r", "end\r\r"},
+    };
+    struct msg_part part = {1, (char *)"text/plain", NULL, NULL, 0};
+    struct buf raw, ent;
+    struct err e;
+    char *text, *again;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        buf_init(&raw, 1 << 16);
+        buf_init(&ent, 1 << 16);
+        assert_int_equal(buf_printf(&raw, "From: a@b.example\r\n"
+                                    "Content-Type: text/plain\r\n\r\n%s",
+                                    cases[i].body), 0);
+        text = t_first_text(raw.data, raw.len);
+        if (strcmp(text, cases[i].want) != 0)
+            fail_msg("case %zu: got \"%s\", want \"%s\"", i, text,
+                     cases[i].want);
+        part.data = text;
+        part.len = strlen(text);
+        err_init(&e);
+        if (msg_build_entity(&part, 1, &ent, &e) != 0)
+            fail_msg("case %zu: got \"%s\", want built", i, e.msg);
+        again = t_first_text(ent.data, ent.len);
+        if (strcmp(again, text) != 0)
+            fail_msg("case %zu: read back \"%s\", want \"%s\"", i, again,
+                     text);
+        free(again);
+        free(text);
+        buf_free(&ent);
+        buf_free(&raw);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_msg_line_limit),
         cmocka_unit_test(test_msg_fold_whitespace_only_line),
         cmocka_unit_test(test_msg_fold_after_comment),
+        cmocka_unit_test(test_msg_cr_run_before_lf),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
