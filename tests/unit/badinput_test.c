@@ -195,8 +195,8 @@ static void test_msg_fold_after_comment(void **state)
 static char *t_first_text(const char *raw, size_t n)
 {
     struct msg_limits lim;
-    struct msg_content *c;
-    struct msg *m;
+    struct msg_content *c = NULL;
+    struct msg *m = NULL;
     struct err e;
     char *text;
 
