@@ -58,6 +58,7 @@ static const struct conf_key conf_keys[] = {
     {"delivery", "smtp_tls_verify", S(smtp_tls_verify), "auto", 0, 0},
     {"delivery", "smtp_tls_ca_file", S(smtp_tls_ca_file),
      "/etc/ssl/certs/ca-certificates.crt", 0, 0},
+    {"delivery", "smtp_tls_crl_file", S(smtp_tls_crl_file), "", 0, 0},
     {"delivery", "smtp_user", S(smtp_user), "", 0, 0},
     {"delivery", "smtp_password_file", S(smtp_password_file), "", 0, 0},
     /* Hostile input (README "Hostile input"). max_parts also bounds how

@@ -51,6 +51,7 @@ struct conf {
     char *smtp_tls_fingerprint; /* SHA-256 of the relay's certificate */
     char *smtp_tls_verify;  /* chain + host name: auto | yes | no */
     char *smtp_tls_ca_file; /* trusted CAs (PEM) for smtp_tls_verify */
+    char *smtp_tls_crl_file; /* revoked certificates (PEM CRLs), "" none */
     char *smtp_user;        /* AUTH PLAIN user ("" = no AUTH) */
     char *smtp_password_file; /* its password: the file's first line */
     /* [limits]: hostile input, checked before a library sees it */

@@ -69,7 +69,8 @@ struct deliver {
     char pin[SHA256_HEX];   /* smtp: SHA-256 of the relay's certificate */
     enum deliver_verify verify;     /* smtp: when to verify the chain */
     char *ca_file;                  /* smtp: trusted CAs; NULL: default */
-    gnutls_x509_trust_list_t trust; /* smtp: ca_file, loaded once */
+    char *crl_file;                 /* smtp: revoked certificates; NULL */
+    gnutls_x509_trust_list_t trust; /* smtp: ca_file + crl_file, once */
 };
 
 /* ---- recipients and envelope checks -------------------------------- */
@@ -603,8 +604,65 @@ static const char *smtp_ca_file(const struct deliver *d)
     return d->ca_file ? d->ca_file : DELIVER_CA_FILE;
 }
 
-/* The CA file, once per deliver handle (the Debian bundle holds ~150
- * certificates: a few ms, not worth paying per connection). */
+/* A CRL past its next update may miss a revocation made since: refused
+ * like a CA file that cannot be used, so the operator refreshes it. */
+static int smtp_crl_fresh(gnutls_x509_crl_t *crls, unsigned n,
+                          const char *file, char *why, size_t size)
+{
+    time_t now = time(NULL), next;
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        next = gnutls_x509_crl_get_next_update(crls[i]);
+        if (next != (time_t)-1 && next < now) {
+            snprintf(why, size, "smtp_tls_crl_file %s: CRL %u is out of "
+                     "date (next update was due %lld seconds ago)", file,
+                     i + 1, (long long)(now - next));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The CRL file into the trust list. Its CRLs are trusted as the CA file
+ * is (both are the operator's), so they are not verified against the
+ * roots: GnuTLS would drop every CRL an intermediate issued. The list
+ * owns the CRLs once they are added. */
+static int smtp_crl_load(struct deliver *d, char *why, size_t size)
+{
+    gnutls_datum_t raw = {NULL, 0};
+    gnutls_x509_crl_t *crls = NULL;
+    unsigned i, n = 0;
+    int rc;
+
+    if (d->crl_file == NULL)
+        return 0;
+    rc = gnutls_load_file(d->crl_file, &raw);
+    if (rc >= 0)
+        rc = gnutls_x509_crl_list_import2(&crls, &n, &raw,
+                                          GNUTLS_X509_FMT_PEM, 0);
+    gnutls_free(raw.data);
+    if (rc < 0 || n == 0) {
+        snprintf(why, size, "smtp_tls_crl_file %s: %s", d->crl_file,
+                 rc < 0 ? gnutls_strerror(rc) : "no CRL in it");
+        return -1;
+    }
+    if (smtp_crl_fresh(crls, n, d->crl_file, why, size) == 0 &&
+        gnutls_x509_trust_list_add_crls(d->trust, crls, n, 0, 0) >= 0) {
+        gnutls_free(crls);
+        return 0;
+    }
+    if (why[0] == '\0')
+        snprintf(why, size, "smtp_tls_crl_file %s: cannot add its CRLs",
+                 d->crl_file);
+    for (i = 0; i < n; i++)
+        gnutls_x509_crl_deinit(crls[i]);
+    gnutls_free(crls);
+    return -1;
+}
+
+/* The CA and CRL files, once per deliver handle (the Debian bundle holds
+ * ~150 certificates: a few ms, not worth paying per connection). */
 static int smtp_trust_load(struct deliver *d, char *why, size_t size)
 {
     int n;
@@ -616,13 +674,15 @@ static int smtp_trust_load(struct deliver *d, char *why, size_t size)
         snprintf(why, size, "cannot set up a trust list");
         return -1;
     }
+    why[0] = '\0';
     n = gnutls_x509_trust_list_add_trust_file(d->trust, smtp_ca_file(d),
                                               NULL, GNUTLS_X509_FMT_PEM,
                                               0, 0);
-    if (n > 0)
+    if (n > 0 && smtp_crl_load(d, why, size) == 0)
         return 0;
-    snprintf(why, size, "smtp_tls_ca_file %s: %s", smtp_ca_file(d),
-             n < 0 ? gnutls_strerror(n) : "no CA certificate in it");
+    if (n <= 0)
+        snprintf(why, size, "smtp_tls_ca_file %s: %s", smtp_ca_file(d),
+                 n < 0 ? gnutls_strerror(n) : "no CA certificate in it");
     gnutls_x509_trust_list_deinit(d->trust, 1);
     d->trust = NULL;
     return -1;
@@ -1343,6 +1403,7 @@ void deliver_close(struct deliver *d)
     free(d->target);
     free(d->user);
     free(d->ca_file);
+    free(d->crl_file);
     if (d->trust)
         gnutls_x509_trust_list_deinit(d->trust, 1);
     if (d->password) {
@@ -1396,6 +1457,24 @@ int deliver_set_pin(struct deliver *d, const char *fpr, struct err *e)
     return 0;
 }
 
+static void smtp_trust_drop(struct deliver *d)
+{
+    if (d->trust) {
+        gnutls_x509_trust_list_deinit(d->trust, 1);
+        d->trust = NULL;
+    }
+}
+
+int deliver_set_crl(struct deliver *d, const char *crl_file, struct err *e)
+{
+    free(d->crl_file);
+    d->crl_file = NULL;
+    smtp_trust_drop(d);
+    if (crl_file[0] != '\0' && (d->crl_file = strdup(crl_file)) == NULL)
+        return err_set(e, ERR_NOMEM, "%s: out of memory", d->spec);
+    return 0;
+}
+
 int deliver_set_verify(struct deliver *d, const char *verify,
                        const char *ca_file, struct err *e)
 {
@@ -1411,10 +1490,7 @@ int deliver_set_verify(struct deliver *d, const char *verify,
     d->verify = (enum deliver_verify)i;
     free(d->ca_file);
     d->ca_file = NULL;
-    if (d->trust) {
-        gnutls_x509_trust_list_deinit(d->trust, 1);
-        d->trust = NULL;
-    }
+    smtp_trust_drop(d);
     if (ca_file[0] != '\0' && (d->ca_file = strdup(ca_file)) == NULL)
         return err_set(e, ERR_NOMEM, "%s: out of memory", d->spec);
     return 0;

@@ -89,6 +89,10 @@ int deliver_set_pin(struct deliver *d, const char *fpr, struct err *e);
  * Unset: auto with DELIVER_CA_FILE. */
 int deliver_set_verify(struct deliver *d, const char *verify,
                        const char *ca_file, struct err *e);
+/* crl_file: PEM CRLs checked with the chain whenever it is verified
+ * ("" = none), copied. The file is read with the CA file; a CRL past its
+ * next update makes verification fail, as an unusable file does. */
+int deliver_set_crl(struct deliver *d, const char *crl_file, struct err *e);
 /* Call once the setters are done, before sending. ERR_CONFIG when TLS is
  * required to a relay off loopback that can never be authenticated (no
  * pin and verification "no"), or when verification applies and the CA

@@ -333,6 +333,7 @@ static int queue_deliver(struct gateway *g, struct queue_report *r,
     if (deliver_set_pin(d, g->conf->smtp_tls_fingerprint, e) != 0 ||
         deliver_set_verify(d, g->conf->smtp_tls_verify,
                            g->conf->smtp_tls_ca_file, e) != 0 ||
+        deliver_set_crl(d, g->conf->smtp_tls_crl_file, e) != 0 ||
         deliver_check(d, e) != 0 || queue_auth(g, d, e) != 0) {
         deliver_close(d);
         return -1;

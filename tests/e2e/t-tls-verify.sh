@@ -89,6 +89,29 @@ cert wrongname root "$LEAF" "DNS:mx.elsewhere.example" -days 2
 cert expired root "$LEAF" "DNS:localhost,IP:127.0.0.1" -days -1
 check "the test PKI is sane (openssl verifies the good chain)" quiet \
     openssl verify -CAfile "$P/root.pem" -untrusted "$P/inter.pem" "$P/good.pem"
+crl() {     # crl NAME ISSUER [REVOKED] [OPENSSL-CA-OPTIONS...]: a CRL
+    local name=$1 d=$P/ca-$1 issuer=$2 revoked=${3:-}
+    shift 2; [ $# -gt 0 ] && shift
+    mkdir -p "$d"
+    : >"$d/index.txt"
+    echo 01 >"$d/crlnumber"
+    printf '[ca]\ndefault_ca = c\n[c]\ndatabase = %s\ncrlnumber = %s\ndefault_md = sha256\ndefault_crl_days = 1\n' \
+        "$d/index.txt" "$d/crlnumber" >"$d/cnf"
+    [ -z "$revoked" ] || openssl ca -config "$d/cnf" -keyfile "$P/$issuer.key" \
+        -cert "$P/$issuer.pem" -revoke "$P/$revoked.pem" 2>/dev/null
+    openssl ca -config "$d/cnf" -keyfile "$P/$issuer.key" -cert "$P/$issuer.pem" \
+        -gencrl "$@" -out "$P/$name.crl" 2>/dev/null
+}
+crl revoked-good inter good         # the intermediate revokes the relay's leaf
+crl revoked-other inter expired     # ... another certificate only
+crl stale inter "" -crlsec 1        # nothing revoked, next update in 1 s
+cat "$P/revoked-good.crl" >"$P/root-and-inter.crl"
+crl root-empty root
+cat "$P/root-empty.crl" >>"$P/root-and-inter.crl"
+openssl verify -crl_check -CRLfile "$P/revoked-good.crl" -CAfile "$P/root.pem" \
+    -untrusted "$P/inter.pem" "$P/good.pem" >"$T/crl.out" 2>&1 || true
+check "the test CRL revokes the relay's leaf (openssl says so)" \
+    grep -q "certificate revoked" "$T/crl.out"
 
 # ---- Postfix with one smtpd per certificate ------------------------------
 agw_setup "$T/gw"
@@ -147,6 +170,32 @@ conf_set transport "smtp://localhost:${PORT[good]}"
 agw queue retry "$WRONG_CA" >/dev/null
 run
 check "after fixing the CA, the held-back alert is sent" test "$(count "$WRONG_CA" sent)" = 7
+
+# Revocation: CRLs of the operator's smtp_tls_crl_file (here issued by
+# the intermediate, which is not in the CA file) count when the chain is
+# verified; a CRL past its next update is refused as an unusable file is.
+conf_set smtp_tls_crl_file "$P/revoked-other.crl"
+try "a CRL that does not list the relay's certificate" \
+    "smtp://localhost:${PORT[good]}" 7
+conf_set smtp_tls_crl_file "$P/root-and-inter.crl"
+try "a CRL (of two in the file) lists the relay's certificate" \
+    "smtp://localhost:${PORT[good]}" 0 "certificate revoked"
+REVOKED=$ID
+sleep 2     # the stale CRL's next update has passed
+for f in stale:"out of date" missing:"Error while reading"; do
+    conf_set smtp_tls_crl_file "$P/${f%%:*}.crl"
+    set +e
+    agw queue run >"$T/run.out" 2>&1
+    rc=$?
+    set -e
+    check "a ${f%%:*} CRL file is a configuration error (got $rc: $(head -c 200 "$T/run.out"))" \
+        test "$rc" = 78
+    check "... saying '${f#*:}'" grep -q "smtp_tls_crl_file.*${f#*:}" "$T/run.out"
+done
+conf_set smtp_tls_crl_file ""
+agw queue retry "$REVOKED" >/dev/null
+run
+check "without the CRL, the held-back alert is sent" test "$(count "$REVOKED" sent)" = 7
 
 conf_set smtp_tls_ca_file "$T/missing.pem"
 set +e
