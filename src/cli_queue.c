@@ -193,7 +193,8 @@ static const struct cli_cmd cli_queue_cmds[] = {
     {"audit", "verify", "seal", 0, 0, cmd_audit_verify, "[--seal]",
      "Check the audit hash chain; exit 65 naming the first bad row.\n"
      "Detects an edited, removed or re-ordered row and a removed tail.\n"
-     "--seal first chains rows not yet sealed (queue run does that too)."},
+     "Rows are sealed as they are written; --seal first chains rows an\n"
+     "older schema left unsealed (queue run and audit do that too)."},
     {"audit", NULL, "json", 0, 1, cmd_audit, "[--json] [ALERT-ID]",
      "Who was sent which copy, when, with what outcome.\n"
      "One row per recipient and attempt: time, alert, event (sent,\n"

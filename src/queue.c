@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "deliver.h"
 #include "process.h"
 #include "store.h"
@@ -480,34 +481,16 @@ int64_t queue_duration(const char *s)
 #define AUDIT_COLS "id, at, coalesce(alert_row, -1), event, detail, rcpt, " \
                    "copy_hash, code, prev, hash"
 
-static void audit_text(struct sha256 *s, const char *t)
-{
-    char len[24];
-
-    snprintf(len, sizeof(len), "%zu:", strlen(t));
-    sha256_update(s, len, strlen(len));
-    sha256_update(s, t, strlen(t));
-    sha256_update(s, "\n", 1);
-}
-
-/* hash = SHA-256(prev "\n" id at alert_row code, then each text field
- * length-prefixed): no two rows encode alike. */
+/* The row under st (AUDIT_COLS) hashed onto prev. */
 static void audit_row_hash(struct store_stmt *st, const char *prev,
                            char out[QUEUE_HASH_HEX])
 {
-    struct sha256 s;
-    char nums[96];
-    int i;
+    struct audit_row r = {
+        store_col_int(st, 0), store_col_int(st, 1), store_col_int(st, 2),
+        store_col_int(st, 7), store_col_text(st, 3), store_col_text(st, 4),
+        store_col_text(st, 5), store_col_text(st, 6)};
 
-    sha256_init(&s);
-    audit_text(&s, prev);
-    snprintf(nums, sizeof(nums), "%lld %lld %lld %lld\n",
-             (long long)store_col_int(st, 0), (long long)store_col_int(st, 1),
-             (long long)store_col_int(st, 2), (long long)store_col_int(st, 7));
-    sha256_update(&s, nums, strlen(nums));
-    for (i = 3; i <= 6; i++)
-        audit_text(&s, store_col_text(st, i));
-    sha256_hex(&s, out);
+    audit_hash(&r, prev, out);
 }
 
 static int audit_head(struct store *s, char head[QUEUE_HASH_HEX],

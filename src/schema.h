@@ -11,5 +11,6 @@ extern const char schema_v2[];
 extern const char schema_v3[];
 extern const char schema_v4[];
 extern const char schema_v5[];
+extern const char schema_v6[];
 
 #endif

@@ -1,4 +1,5 @@
 #include "store.h"
+#include "audit.h"
 #include "schema.h"
 #include "util/fault.h"
 
@@ -21,7 +22,7 @@ struct store_stmt {
 /* Migrations in order: entry i takes the schema from version i to i+1.
  * Each version lives in its own file (schema_vN.c). */
 static const char *const store_migrations[] = {
-    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6,
 };
 
 #define STORE_NMIGRATIONS \
@@ -101,10 +102,54 @@ fail:
     return -1;
 }
 
+/* A text argument; NULL only when SQLite ran out of memory. */
+static const char *store_arg_text(sqlite3_value *v)
+{
+    const unsigned char *t = sqlite3_value_text(v);
+
+    if (t == NULL && sqlite3_value_type(v) == SQLITE_NULL)
+        return "";
+    return (const char *)t;
+}
+
+/* agw_audit_hash(prev, id, at, alert_row, code, event, detail, rcpt,
+ * copy_hash): the audit_seal trigger's link (schema v6). */
+static void store_audit_hash(sqlite3_context *ctx, int argc,
+                             sqlite3_value **v)
+{
+    struct audit_row r;
+    const char *prev = store_arg_text(v[0]);
+    char out[SHA256_HEX];
+
+    (void)argc;
+    r.id = sqlite3_value_int64(v[1]);
+    r.at = sqlite3_value_int64(v[2]);
+    r.alert_row = sqlite3_value_int64(v[3]);
+    r.code = sqlite3_value_int64(v[4]);
+    r.event = store_arg_text(v[5]);
+    r.detail = store_arg_text(v[6]);
+    r.rcpt = store_arg_text(v[7]);
+    r.copy_hash = store_arg_text(v[8]);
+    if (!prev || !r.event || !r.detail || !r.rcpt || !r.copy_hash) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    audit_hash(&r, prev, out);
+    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
 static int store_setup(struct store *s, struct err *e)
 {
+    int rc;
+
     sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(s->db, 1);
+    rc = sqlite3_create_function_v2(s->db, "agw_audit_hash", 9,
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+                                        SQLITE_INNOCUOUS,
+                                    NULL, store_audit_hash, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return store_fail(s, rc, e);
     if (store_exec(s, "PRAGMA journal_mode=WAL", e) != 0 ||
         store_exec(s, "PRAGMA synchronous=FULL", e) != 0 ||
         store_exec(s, "PRAGMA foreign_keys=ON", e) != 0)

@@ -169,6 +169,15 @@ check "watch: SIGTERM ends it with exit 0 (got $rc)" test "$rc" = 0
 check "watch: says it stopped" grep -q '^stopped' "$T/watch.out"
 
 # ---- the audit chain ----------------------------------------------------------
+agw filter --recipient alerts@csirt.example <"$(alert 6)"
+agw audit verify >"$T/verify.out" 2>&1
+check "rows are sealed as they are written, before any queue run ($(cat "$T/verify.out"))" \
+    grep -q ", 0 not yet sealed" "$T/verify.out"
+set +e
+sql "INSERT INTO audit(at, event) VALUES(1, 'forged')" 2>"$T/forge.err"
+check "a row cannot be added by a tool that does not chain it ($(cat "$T/forge.err"))" \
+    grep -q "no such function: agw_audit_hash" "$T/forge.err"
+set -e
 check "audit verify --seal: intact" agw audit verify --seal
 rows=$(sql "SELECT count(*) FROM audit")
 mid=$(sql "SELECT id FROM audit ORDER BY id LIMIT 1 OFFSET $((rows / 2))")

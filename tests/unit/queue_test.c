@@ -1,6 +1,7 @@
 /* queue: the SHA-256 behind copy hashes and the audit chain (FIPS 180-4
- * vectors, block-boundary lengths against sha256sum's answers), and the
- * DURATION parser of queue purge / run --watch. */
+ * vectors, block-boundary lengths against sha256sum's answers), the
+ * DURATION parser of queue purge / run --watch, and audit rows sealed as
+ * they are inserted (schema v6) after older unsealed ones. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "queue.h"
+#include "schema.h"
+#include "store.h"
 
 static void test_sha256(void **state)
 {
@@ -80,11 +84,72 @@ static void test_duration(void **state)
     assert_int_equal(bad, 0);
 }
 
+static void t_audit_add(struct store *s, const char *event)
+{
+    struct err e;
+
+    err_init(&e);
+    if (store_run(s, &e, "INSERT INTO audit(at, event, rcpt, code) "
+                  "VALUES(1700000000, ?, 'a@b.example', 250)", "t",
+                  event) < 0)
+        fail_msg("insert %s: %s", event, e.msg);
+}
+
+static void t_audit_expect(struct store *s, long sealed, long unsealed)
+{
+    struct queue_verify v;
+    struct err e;
+
+    err_init(&e);
+    assert_int_equal(queue_audit_verify(s, &v, &e), 0);
+    if (v.sealed != sealed || v.unsealed != unsealed)
+        fail_msg("got %ld sealed, %ld unsealed; want %ld, %ld", v.sealed,
+                 v.unsealed, sealed, unsealed);
+}
+
+/* A row is sealed in the transaction that inserts it; rows left unsealed
+ * by an older schema keep their place at the head of what is to chain,
+ * and new rows wait behind them until queue_audit_seal has run. */
+static void test_audit_sealed_on_insert(void **state)
+{
+    char dir[] = "/tmp/agw-queue-test.XXXXXX", path[64];
+    struct store *s;
+    struct err e;
+    long n;
+
+    (void)state;
+    err_init(&e);
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/a.db", dir);
+    assert_int_equal(store_open(&s, path, 1, &e), 0);
+    t_audit_add(s, "first");
+    t_audit_add(s, "second");
+    t_audit_expect(s, 2, 0);
+    /* as before schema v6: a row nobody sealed */
+    assert_true(store_run(s, &e, "DROP TRIGGER audit_seal", "") >= 0);
+    t_audit_add(s, "legacy");
+    assert_true(store_run(s, &e, schema_v6, "") >= 0);
+    t_audit_add(s, "behind the legacy row");
+    t_audit_expect(s, 2, 2);
+    assert_int_equal(queue_audit_seal(s, &n, &e), 0);
+    assert_int_equal(n, 2);
+    t_audit_add(s, "after");
+    t_audit_expect(s, 5, 0);
+    store_close(s);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/a.db-wal", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/a.db-shm", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_duration),
+        cmocka_unit_test(test_audit_sealed_on_insert),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
