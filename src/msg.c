@@ -43,6 +43,8 @@
 #define MSG_FILENAME_MAX   255u /* bytes of a written filename */
 #define MSG_FIELD_NAME_MAX 76u
 #define MSG_COMMENT_DEPTH  256u /* RFC 5322 comments nested in a field */
+#define MSG_BOUNDS_MAX     (2 * MSG_DEFAULT_MAX_PARTS) /* boundary params */
+#define MSG_DELIM_WORK     (1u << 24) /* line/boundary comparisons */
 
 static const char MSG_PGP_SIG[] = "application/pgp-signature";
 
@@ -364,6 +366,47 @@ static int msg_fields_load(struct msg *m, struct err *e)
 
 /* ---------------------------------------------------- limits, parse */
 
+/* Boundaries named in composite Content-Type fields: spans of the text. */
+struct msg_bounds {
+    const char *p[MSG_BOUNDS_MAX];
+    size_t len[MSG_BOUNDS_MAX];
+    size_t n;
+};
+
+/* Every boundary parameter of the field f..f+n (quoted or a token; all of
+ * them, in case a parser takes another than the first). */
+static int msg_bounds_add(struct msg_bounds *b, const char *f, size_t n,
+                          struct err *e)
+{
+    const char *q, *end = f + n;
+    size_t k;
+
+    while ((q = msg_memmem_ci(f, (size_t)(end - f), "boundary")) != NULL) {
+        f = q + strlen("boundary");
+        while (f < end && msg_is_wsp(*f))
+            f++;
+        if (f == end || *f != '=')
+            continue;
+        for (f++; f < end && msg_is_wsp(*f); f++)
+            ;
+        if (f < end && *f == '"')
+            for (k = 1, f++; f + k <= end && f[k - 1] != '"'; k++)
+                ;
+        else
+            for (k = 1; f + k <= end && !strchr("; \t\r\n", f[k - 1]); k++)
+                ;
+        if (--k == 0)
+            continue;
+        if (b->n == MSG_BOUNDS_MAX)
+            return err_set(e, ERR_TOOBIG, "more than %u MIME boundaries",
+                           MSG_BOUNDS_MAX);
+        b->p[b->n] = f;
+        b->len[b->n++] = k;
+        f += k;
+    }
+    return 0;
+}
+
 /* libetpan recurses once per nesting level and has no limit, so 10,000
  * nested multiparts would exhaust the stack before we could walk the tree.
  * Every level that recurses needs a Content-Type naming multipart or
@@ -371,9 +414,11 @@ static int msg_fields_load(struct msg *m, struct err *e)
  * one), so counting such fields bounds the depth libetpan will reach.
  * The field is read with its continuation lines, so folding cannot hide
  * it; look-alike lines in bodies count too, and a real alert has nowhere
- * near max_parts of them. */
+ * near max_parts of them. The boundaries those fields name are kept for
+ * msg_prescan_delims. */
 static int msg_prescan(const char *p, size_t len,
-                       const struct msg_limits *lim, struct err *e)
+                       const struct msg_limits *lim, struct msg_bounds *b,
+                       struct err *e)
 {
     size_t pos = 0, end, n = 0, nlen = strlen("content-type");
 
@@ -386,13 +431,47 @@ static int msg_prescan(const char *p, size_t len,
         }
         while (end + 2 < len && msg_is_wsp(p[end + 2]))
             end = msg_eol(p, len, end + 2);
-        if ((msg_memmem_ci(p + pos, end - pos, "multipart") ||
-             msg_memmem_ci(p + pos, end - pos, "message")) &&
-            ++n > lim->max_parts)
-            return err_set(e, ERR_TOOBIG,
-                           "more than %zu composite MIME entities",
-                           lim->max_parts);
+        if (msg_memmem_ci(p + pos, end - pos, "multipart") ||
+            msg_memmem_ci(p + pos, end - pos, "message")) {
+            if (++n > lim->max_parts)
+                return err_set(e, ERR_TOOBIG,
+                               "more than %zu composite MIME entities",
+                               lim->max_parts);
+            if (msg_bounds_add(b, p + pos, end - pos, e) != 0)
+                return -1;
+        }
         pos = end + 2;
+    }
+    return 0;
+}
+
+/* libetpan makes a part of every delimiter line before our part limit can
+ * look at the tree: 10 MB of tiny parts took 390 MB. A delimiter line is
+ * "--" and a boundary; counting lines that start so (any boundary, any
+ * case: never fewer than libetpan finds) bounds the parts, with one
+ * closing line per composite entity on top. The comparisons are bounded
+ * too, for a text of many boundaries and many "--" lines. */
+static int msg_prescan_delims(const char *p, size_t len,
+                              const struct msg_limits *lim,
+                              const struct msg_bounds *b, struct err *e)
+{
+    size_t pos = 0, n = 0, work = 0, i, rest;
+
+    while (b->n > 0 && pos + 2 < len) {
+        if (p[pos] == '-' && p[pos + 1] == '-') {
+            rest = len - pos - 2;
+            for (i = 0; i < b->n; i++)
+                if (b->len[i] <= rest &&
+                    strncasecmp(p + pos + 2, b->p[i], b->len[i]) == 0)
+                    break;
+            if (i < b->n && ++n > 2 * lim->max_parts)
+                return err_set(e, ERR_TOOBIG, "more than %zu MIME "
+                               "delimiter lines", 2 * lim->max_parts);
+            if ((work += b->n) > MSG_DELIM_WORK)
+                return err_set(e, ERR_TOOBIG, "too many MIME boundaries "
+                               "and \"--\" lines to check");
+        }
+        pos = msg_eol(p, len, pos) + 2;
     }
     return 0;
 }
@@ -475,12 +554,19 @@ static int msg_mime_parse(const char *text, size_t len,
                           struct mailmime **out, struct err *e)
 {
     struct msg_walk w = {lim, 0};
+    struct msg_bounds *b;
     struct mailmime *mime = NULL;
     size_t idx = 0;
+    int rc;
 
-    if (msg_hdr_check(text, len, lim, NULL, e) < 0 ||
-        msg_prescan(text, len, lim, e) < 0 ||
-        msg_prescan_comments(text, len, e) < 0)
+    if ((b = calloc(1, sizeof(*b))) == NULL)
+        return err_set(e, ERR_NOMEM, "message: out of memory");
+    rc = msg_hdr_check(text, len, lim, NULL, e) < 0 ||
+         msg_prescan(text, len, lim, b, e) < 0 ||
+         msg_prescan_delims(text, len, lim, b, e) < 0 ||
+         msg_prescan_comments(text, len, e) < 0;
+    free(b);
+    if (rc)
         return -1;
     if (mailmime_parse(text, len, &idx, &mime) != MAILIMF_NO_ERROR)
         return err_set(e, ERR_DATA, "message is not parseable as MIME");

@@ -255,6 +255,56 @@ static void test_msg_cr_run_before_lf(void **state)
     }
 }
 
+/* A multipart message of n tiny parts; each part's text is line. */
+static void t_parts_msg(struct buf *b, size_t n, const char *line)
+{
+    size_t i;
+
+    assert_int_equal(buf_printf(b, "From: a@b.example\r\nMIME-Version: 1.0"
+                                "\r\nContent-Type: multipart/mixed; "
+                                "boundary=\"Bd\"\r\n\r\n"), 0);
+    for (i = 0; i < n; i++)
+        assert_int_equal(buf_printf(b, "--Bd\r\n\r\n%s\r\n", line), 0);
+    assert_int_equal(buf_printf(b, "--Bd--\r\n"), 0);
+}
+
+/* libetpan made a part of each of 900,000 delimiter lines (390 MB) before
+ * the part limit could see the tree: the delimiter lines are counted
+ * first. Lines that merely start with "--" do not count. */
+static void test_msg_tiny_parts_counted_first(void **state)
+{
+    struct msg_limits lim;
+    struct msg *m = NULL;
+    struct buf b;
+    struct err e;
+    char line[4096];
+    size_t i;
+
+    (void)state;
+    msg_limits_default(&lim);
+    buf_init(&b, 64u << 20);
+    t_parts_msg(&b, 200000, "x");
+    err_init(&e);
+    assert_int_equal(msg_parse(b.data, b.len, &lim, &m, &e), -1);
+    assert_int_equal(e.code, ERR_TOOBIG);
+    if (strstr(e.msg, "delimiter lines") == NULL)
+        fail_msg("got \"%s\", want the delimiter count", e.msg);
+    buf_free(&b);
+
+    /* max_parts - 1 parts (the multipart is one), each of "--" lines */
+    for (i = 0; i + 7 < sizeof(line); i += 7)
+        memcpy(line + i, "-- x\r\n", 7);
+    line[i - 2] = '\0';
+    buf_init(&b, 64u << 20);
+    t_parts_msg(&b, lim.max_parts - 1, line);
+    err_init(&e);
+    if (msg_parse(b.data, b.len, &lim, &m, &e) != 0)
+        fail_msg("got \"%s\", want %zu parts parsed", e.msg,
+                 lim.max_parts - 1);
+    msg_free(m);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_msg_fold_whitespace_only_line),
         cmocka_unit_test(test_msg_fold_after_comment),
         cmocka_unit_test(test_msg_cr_run_before_lf),
+        cmocka_unit_test(test_msg_tiny_parts_counted_first),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
