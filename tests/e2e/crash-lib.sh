@@ -1,12 +1,8 @@
 # Helpers of t-crash*.sh (sourced after lib.sh and postfix-lib.sh).
 # crash_setup: $T, clean-up at exit, a gateway delivering to an
-# smtp-sink. sql, conf_set, new_alert (AID MSG),
+# smtp-sink. sql, new_alert (AID MSG),
 # filter_like_postfix, settle, deliveries, expect_delivered.
 sql() { sqlite3 "$T/gw/data/alertgw.db" "$@"; }
-conf_set() {    # conf_set SECTION KEY VALUE
-    sed -i "/^$2 = /d" "$AGW_CONF"
-    sed -i "/^\[$1\]/a $2 = $3" "$AGW_CONF"
-}
 MEMBERS="officer1@ngi-xx.example officer2@ngi-yy.example officer3@ngi-zz.example
          cert@nren-xx.example csirt@nren-yy.example abuse@isp-one.example
          soc@isp-two.example"
@@ -90,7 +86,7 @@ crash_setup() {
     trap '[ -n "$PEER_PID" ] && kill "$PEER_PID" 2>/dev/null; [ -n "$FULL_MOUNTED" ] && umount "$T/full"; pf_stop; agw_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
     fails=0
     agw_setup "$T/gw"
-    conf_set gateway time_budget 1
+    agw_conf_set gateway time_budget 1
     pf_sink_start "$T/sink"
-    conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
+    agw_conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
 }

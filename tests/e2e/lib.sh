@@ -129,6 +129,13 @@ check() {
     fi
 }
 
+# agw_conf_set SECTION KEY VALUE: KEY = VALUE in [SECTION] of $AGW_CONF
+# (any earlier line for KEY goes).
+agw_conf_set() {
+    sed -i "/^$2 = /d" "$AGW_CONF"
+    sed -i "/^\[$1\]/a $2 = $3" "$AGW_CONF"
+}
+
 agw_test_end() {
     [ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
 }

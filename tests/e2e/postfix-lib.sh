@@ -226,3 +226,16 @@ pf_stop() {
     fi
     pf_sink_stop
 }
+
+# pf_test_start: skip the test (exit 0) unless root; otherwise $T, a
+# failure count, and at exit the private Postfix stopped, the GnuPG homes
+# and $T removed ($T kept when KEEP is set).
+pf_test_start() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "ok - skipped: a private Postfix needs root"
+        exit 0
+    fi
+    T=$(mktemp -d)
+    trap 'pf_stop; agw_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+    fails=0
+}

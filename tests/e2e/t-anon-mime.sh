@@ -12,9 +12,6 @@ T=$(mktemp -d)
 trap 'agw_cleanup; rm -rf "$T"' EXIT
 D=$AGW_SOURCE_DIR/tests/data/anon
 fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
 
 agw_setup "$T/gw"
 # "Intrusion à EXAMPLE-T2 on wn01.grid.inst.example", ISO-8859-1, Q-encoded

@@ -50,7 +50,7 @@ peer_start() {  # peer_start MODE
     python3 "$T/peer.py" "$PEER_PORT" "$1" 2>/dev/null &
     PEER_PID=$!
     pf_wait_port "$PEER_PORT"
-    conf_set delivery transport "smtp://127.0.0.1:$PEER_PORT"
+    agw_conf_set delivery transport "smtp://127.0.0.1:$PEER_PORT"
 }
 peer_stop() { kill "$PEER_PID" 2>/dev/null; wait "$PEER_PID" 2>/dev/null || true; PEER_PID=""; }
 state_of() { sql "SELECT state || ' ' || code FROM outbox WHERE rcpt = '$1' ORDER BY id DESC LIMIT 1"; }
@@ -64,7 +64,7 @@ for c in p1:ok-a@x.example p1:r451-b@x.example p1:r452-c@x.example \
     agw lists add-member "${c%%:*}" "${c#*:}"
 done
 agw dists add probe --address probe@csirt.example --lists p1,p2 >/dev/null
-conf_set gateway time_budget 60
+agw_conf_set gateway time_budget 60
 peer_start per-rcpt
 new_alert
 filter_like_postfix "" probe@csirt.example
@@ -89,7 +89,7 @@ check "closed in DATA: every offered recipient deferred" \
 check "closed in DATA: none marked sent" \
     test "$(sql "SELECT count(*) FROM outbox WHERE state='sent' AND rcpt LIKE '%@y.example'")" = 0
 peer_stop
-conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
+agw_conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
 agw queue retry --all >/dev/null
 agw queue run >/dev/null 2>&1 || true
 check "relay back: every deferred recipient sent (and the 550 once retried)" \
@@ -102,7 +102,7 @@ full_disk() {
     FULL_MOUNTED=1
     sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
     cp "$T/gw/data/alertgw.db" "$T/full/alertgw.db"
-    conf_set gateway db "$T/full/alertgw.db"
+    agw_conf_set gateway db "$T/full/alertgw.db"
     DBFILE=$T/full/alertgw.db
 }
 FULL_MOUNTED=""
@@ -147,7 +147,7 @@ set -e
 check "agent gone: filter still answers 0 (got $rc)" test "$rc" = 0
 check "agent gone: the alert waits as new" \
     test "$(sql "SELECT state FROM alerts ORDER BY id DESC LIMIT 1")" = new
-conf_set gateway time_budget 1
+agw_conf_set gateway time_budget 1
 sleep 2
 set +e
 agw queue run >/dev/null 2>&1

@@ -47,9 +47,9 @@ worker_crash process-before-commit ONCE  # copies made, not committed
 worker_crash process-after-commit ONCE   # committed, nothing sent yet
 worker_crash queue-before-send ONCE
 worker_crash queue-after-send ATLEASTONCE   # the window: relay said 250
-conf_set delivery smtp_batch 2
+agw_conf_set delivery smtp_batch 2
 worker_crash queue-committed-2 ONCE      # mid fan-out, batch 2 recorded
-conf_set delivery smtp_batch 1000
+agw_conf_set delivery smtp_batch 1000
 
 
 [ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }

@@ -5,9 +5,6 @@ set -u
 T=$(mktemp -d)
 trap 'chmod -R u+w "$T" 2>/dev/null; agw_cleanup; rm -rf "$T"' EXIT
 fails=0
-check() {
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
 expect_exit() {     # expect_exit WANT DESCRIPTION COMMAND...
     local want=$1 what=$2 got
     shift 2

@@ -12,16 +12,7 @@
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
 . "$AGW_SOURCE_DIR/tests/e2e/postfix-lib.sh"
-if [ "$(id -u)" != 0 ]; then
-    echo "ok - skipped: a private Postfix needs root"
-    exit 0
-fi
-T=$(mktemp -d)
-trap 'pf_stop; agw_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
+pf_test_start
 PM="python3 $AGW_SOURCE_DIR/tests/e2e/pgpmime.py"
 
 agw_setup "$T/gw" >/dev/null

@@ -8,20 +8,7 @@
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
 . "$AGW_SOURCE_DIR/tests/e2e/postfix-lib.sh"
-if [ "$(id -u)" != 0 ]; then
-    echo "ok - skipped: a private Postfix needs root"
-    exit 0
-fi
-T=$(mktemp -d)
-trap 'pf_stop; agw_cleanup; rm -rf "$T"' EXIT
-fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
-conf_set() {    # conf_set KEY VALUE (delivery section)
-    sed -i "/^$1 = /d" "$AGW_CONF"
-    sed -i "/^\[delivery\]/a $1 = $2" "$AGW_CONF"
-}
+pf_test_start
 sql() { sqlite3 "$T/gw/data/alertgw.db" "$@"; }
 alert() {
     # Each alert its own body: the same signed body twice is a replay.
@@ -38,8 +25,8 @@ agw_setup "$T/gw"
 pf_sink_start "$T/sink"
 PF_ALERTGW=$ALERTGW PF_TLS=1 PF_RELAYHOST=127.0.0.1:$SINK_PORT pf_start "$T/pf"
 
-conf_set transport "smtp://127.0.0.1:$PF_PORT"
-conf_set smtp_tls require
+agw_conf_set delivery transport "smtp://127.0.0.1:$PF_PORT"
+agw_conf_set delivery smtp_tls require
 alert 1
 agw queue run >"$T/run.out" 2>&1 || true
 check "require, relay offers STARTTLS: the 7 list recipients sent ($(cat "$T/run.out"))" \
@@ -56,19 +43,19 @@ check "Postfix received them over TLS (TLS in its Received header)" \
 
 # The relay authenticated by its certificate's SHA-256 (the pin).
 PIN=$(openssl x509 -in "$PF_DIR/etc/cert.pem" -outform DER | sha256sum | cut -c1-64)
-conf_set smtp_tls_fingerprint "$PIN"
+agw_conf_set delivery smtp_tls_fingerprint "$PIN"
 alert 3
 agw queue run >/dev/null 2>&1 || true
 check "pinned certificate matches: sent" test "$(list_rcpts EGI-20260710-03 sent)" = 7
-conf_set smtp_tls_fingerprint "$(echo "$PIN" | tr 0-9a-f 1-9a-f0)"
+agw_conf_set delivery smtp_tls_fingerprint "$(echo "$PIN" | tr 0-9a-f 1-9a-f0)"
 alert 4
 agw queue run >/dev/null 2>&1 || true
 check "another certificate than the pin: nothing sent" test "$(list_rcpts EGI-20260710-04 sent)" = 0
 check "... every recipient pending, the reason recorded" \
     test "$(sql "SELECT count(*) FROM outbox WHERE state='pending' AND reply LIKE '%does not match smtp_tls_fingerprint%'")" -ge 7
-conf_set smtp_tls_fingerprint ""
+agw_conf_set delivery smtp_tls_fingerprint ""
 
-conf_set transport "smtp://127.0.0.1:$SINK_PORT"
+agw_conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
 alert 2
 agw queue run >/dev/null 2>&1 || true
 check "require, relay without STARTTLS: nothing sent" test "$(list_rcpts EGI-20260710-02 sent)" = 0
@@ -76,18 +63,18 @@ check "require, relay without STARTTLS: every recipient pending" \
     test "$(list_rcpts EGI-20260710-02 pending)" = 7
 check "the reason is recorded" \
     test "$(sql "SELECT count(*) FROM outbox WHERE reply LIKE '%offers no STARTTLS%'")" -ge 7
-conf_set smtp_tls may
+agw_conf_set delivery smtp_tls may
 agw queue retry EGI-20260710-02 >/dev/null
 agw queue run >/dev/null
 check "may, relay without STARTTLS: sent" test "$(list_rcpts EGI-20260710-02 sent)" = 7
-conf_set smtp_tls_fingerprint "12:34"
+agw_conf_set delivery smtp_tls_fingerprint "12:34"
 set +e
 agw queue run >/dev/null 2>&1
 rc=$?
 set -e
 check "a malformed pin is a configuration error (got $rc)" test "$rc" = 78
-conf_set smtp_tls_fingerprint ""
-conf_set smtp_tls bogus
+agw_conf_set delivery smtp_tls_fingerprint ""
+agw_conf_set delivery smtp_tls bogus
 set +e
 agw queue run >/dev/null 2>&1
 rc=$?

@@ -9,13 +9,6 @@ T=$(mktemp -d)
 PEER_PID=""
 trap '[ -n "$PEER_PID" ] && kill "$PEER_PID" 2>/dev/null; pf_stop; agw_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
-conf_set() {
-    sed -i "/^$1 = /d" "$AGW_CONF"
-    sed -i "/^\[delivery\]/a $1 = $2" "$AGW_CONF"
-}
 sql() { sqlite3 "$T/gw/data/alertgw.db" "$@"; }
 alert() {
     # Each alert its own body: the same signed body twice is a replay.
@@ -73,9 +66,9 @@ PEER_PID=$!
 pf_wait_port "$PORT"
 printf 's3cret pass\n' >"$T/password"
 chmod 600 "$T/password"
-conf_set transport "smtp://127.0.0.1:$PORT"
-conf_set smtp_user gateway
-conf_set smtp_password_file "$T/password"
+agw_conf_set delivery transport "smtp://127.0.0.1:$PORT"
+agw_conf_set delivery smtp_user gateway
+agw_conf_set delivery smtp_password_file "$T/password"
 
 alert 1
 agw queue run >/dev/null
@@ -93,14 +86,14 @@ check "535: the reason recorded" \
 
 printf 's3cret pass\n' >"$T/password"
 pf_sink_start "$T/sink" -a     # -a: no AUTH announced
-conf_set transport "smtp://127.0.0.1:$SINK_PORT"
+agw_conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
 agw queue retry EGI-20260711-02 >/dev/null
 agw queue run >/dev/null
 check "relay without AUTH: every recipient still pending" \
     test "$(list_rcpts EGI-20260711-02 pending)" = 7
 check "relay without AUTH: the reason recorded" \
     test "$(sql "SELECT count(*) FROM outbox WHERE reply LIKE '%no AUTH PLAIN%'")" -ge 7
-conf_set transport "smtp://127.0.0.1:$PORT"
+agw_conf_set delivery transport "smtp://127.0.0.1:$PORT"
 agw queue retry EGI-20260711-02 >/dev/null
 agw queue run >/dev/null
 check "password fixed: sent" test "$(list_rcpts EGI-20260711-02 sent)" = 7

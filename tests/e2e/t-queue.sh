@@ -10,16 +10,6 @@ T=$(mktemp -d)
 WATCH_PID=""
 trap '[ -n "$WATCH_PID" ] && kill -9 "$WATCH_PID" 2>/dev/null; pf_stop; agw_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
-conf_set() {    # conf_set KEY VALUE: in the section where KEY belongs
-    sed -i "/^$1 = /d" "$AGW_CONF"
-    case $1 in
-    time_budget) sed -i "/^\[gateway\]/a $1 = $2" "$AGW_CONF" ;;
-    *) sed -i "/^\[delivery\]/a $1 = $2" "$AGW_CONF" ;;
-    esac
-}
 sql() { sqlite3 "$T/gw/data/alertgw.db" "$@"; }
 alert() {   # alert N: a signed alert with id EGI-20260707-0N
     # Each alert its own body: the same signed body twice is a replay.
@@ -36,7 +26,7 @@ rcpts_in() {    # rcpts_in ALERT-ID STATE
 agw_setup "$T/gw"
 
 # ---- filter's time budget -------------------------------------------------
-conf_set time_budget 1
+agw_conf_set gateway time_budget 1
 start=$(date +%s%N)
 set +e
 ALERTGW_FAULT=filter-stall agw filter --recipient alerts@csirt.example \
@@ -59,7 +49,7 @@ check "budget spent after the commit: stored, left for the worker" \
 # The worker takes the alert filter left (the first commit wins, so a
 # filter still processing it cannot make the copies twice).
 agw queue run >"$T/run.out"
-conf_set time_budget 60
+agw_conf_set gateway time_budget 60
 check "queue run processes and delivers it ($(cat "$T/run.out"))" \
     grep -q '^processed 1 alerts' "$T/run.out"
 check "all 7 list recipients sent" test "$(rcpts_in EGI-20260707-01 sent)" = 7
@@ -73,7 +63,7 @@ check "audit verify: intact" agw audit verify
 
 # ---- relay down: deferred with back-off, retry, then delivered -------------
 DOWN=$(pf_free_port)
-conf_set transport "smtp://127.0.0.1:$DOWN"
+agw_conf_set delivery transport "smtp://127.0.0.1:$DOWN"
 agw filter --recipient alerts@csirt.example <"$(alert 2)"
 agw queue run >"$T/run.out"
 check "relay down: every recipient deferred" test "$(rcpts_in EGI-20260707-02 pending)" = 7
@@ -89,7 +79,7 @@ check "back-off: nothing due on the next pass ($(cat "$T/run.out"))" \
 check "audit: deferrals recorded" test "$(agw audit EGI-20260707-02 | grep -c '	deferred	')" -ge 7
 
 pf_sink_start "$T/sink"
-conf_set transport "smtp://127.0.0.1:$SINK_PORT"
+agw_conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
 check "queue retry EGI-20260707-02" agw queue retry EGI-20260707-02
 agw queue run >"$T/run.out"
 check "after retry: delivered" test "$(rcpts_in EGI-20260707-02 sent)" = 7
@@ -104,7 +94,7 @@ pf_sink_stop
 
 # ---- permanent failures: 5xx to every RCPT ---------------------------------
 pf_sink_start "$T/sink5" -f RCPT
-conf_set transport "smtp://127.0.0.1:$SINK_PORT"
+agw_conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
 agw filter --recipient alerts@csirt.example <"$(alert 3)"
 agw queue run >/dev/null
 check "5xx RCPT: failed at once" test "$(rcpts_in EGI-20260707-03 failed)" = 7
@@ -112,7 +102,7 @@ check "audit: failures with their code" \
     test "$(agw audit EGI-20260707-03 | grep -c '	failed	.*	5[0-9][0-9]	')" -ge 7
 pf_sink_stop
 pf_sink_start "$T/sink6"
-conf_set transport "smtp://127.0.0.1:$SINK_PORT"
+agw_conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
 check "queue retry --all" agw queue retry --all
 agw queue run >/dev/null
 check "a failed recipient retried by hand is sent" test "$(rcpts_in EGI-20260707-03 sent)" = 7
@@ -120,8 +110,8 @@ pf_sink_stop
 
 # ---- RCPT batches -----------------------------------------------------------
 pf_sink_start "$T/sink7"
-conf_set transport "smtp://127.0.0.1:$SINK_PORT"
-conf_set smtp_batch 2
+agw_conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
+agw_conf_set delivery smtp_batch 2
 agw filter --recipient alerts@csirt.example <"$(alert 4)"
 agw queue run >/dev/null
 check "batches of 2: all sent" test "$(rcpts_in EGI-20260707-04 sent)" = 7
@@ -130,11 +120,11 @@ ngi=$(grep -l 'officer1@\|officer2@\|officer3@' "$T"/sink7/msg.* | wc -l)
 check "batches of 2: the ngi copy (3 members) in 2 transactions (got $ngi)" test "$ngi" = 2
 big=$(for f in "$T"/sink7/msg.*; do grep -c '^X-Rcpt-Args' "$f"; done | sort -n | tail -1)
 check "batches of 2: no transaction over 2 recipients (max $big)" test "$big" -le 2
-conf_set smtp_batch 1000
+agw_conf_set delivery smtp_batch 1000
 pf_sink_stop
 
 # ---- purge --------------------------------------------------------------------
-conf_set transport "dir:$AGW_OUT"
+agw_conf_set delivery transport "dir:$AGW_OUT"
 sql "UPDATE outbox SET updated = updated - 7200"
 sql "INSERT INTO outbox(copy_id, rcpt, state, updated) SELECT id, 'late@nren-xx.example', 'pending', 0 FROM copies LIMIT 1"
 settled=$(sql "SELECT count(*) FROM outbox WHERE state != 'pending'")

@@ -8,9 +8,6 @@ T=$(mktemp -d)
 trap 'agw_cleanup; rm -rf "$T"' EXIT
 fails=0
 DATA=$AGW_SOURCE_DIR/tests/data
-check() {
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
 expect_exit() {     # expect_exit WANT DESCRIPTION COMMAND...
     local want=$1 what=$2 got
     shift 2

@@ -13,20 +13,7 @@
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
 . "$AGW_SOURCE_DIR/tests/e2e/postfix-lib.sh"
-if [ "$(id -u)" != 0 ]; then
-    echo "ok - skipped: a private Postfix needs root"
-    exit 0
-fi
-T=$(mktemp -d)
-trap 'pf_stop; agw_cleanup; rm -rf "$T"' EXIT
-fails=0
-check() {   # check DESCRIPTION COMMAND...
-    if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails+1)); fi
-}
-conf_set() {    # conf_set KEY VALUE (delivery section)
-    sed -i "/^$1 = /d" "$AGW_CONF"
-    sed -i "/^\[delivery\]/a $1 = $2" "$AGW_CONF"
-}
+pf_test_start
 sql() { sqlite3 "$T/gw/data/alertgw.db" "$@"; }
 n=0
 alert() {   # a new signed alert to the 7-member list; sets ID
@@ -45,7 +32,7 @@ run() { agw queue run >"$T/run.out" 2>&1 || true; cat "$T/run.out" >>"$T/all.out
 # try DESCRIPTION TRANSPORT SENT REASON: a new alert through TRANSPORT;
 # SENT=7: all delivered; SENT=0: all pending with REASON in the reply.
 try() {
-    conf_set transport "$2"
+    agw_conf_set delivery transport "$2"
     alert
     run
     if [ "$3" = 7 ]; then
@@ -128,9 +115,9 @@ done
 postfix -c "$PF_DIR/etc" reload >/dev/null 2>&1
 for c in good wrongname expired; do pf_wait_port "${PORT[$c]}"; done
 
-conf_set smtp_tls require
-conf_set smtp_tls_verify yes
-conf_set smtp_tls_ca_file "$P/root.pem"
+agw_conf_set delivery smtp_tls require
+agw_conf_set delivery smtp_tls_verify yes
+agw_conf_set delivery smtp_tls_ca_file "$P/root.pem"
 try "right CA, host name localhost, chain via an intermediate" \
     "smtp://localhost:${PORT[good]}" 7
 check "... over TLS (Postfix logged the session)" \
@@ -138,35 +125,35 @@ check "... over TLS (Postfix logged the session)" \
 try "right CA, IP literal 127.0.0.1 against the IP subjectAltName" \
     "smtp://127.0.0.1:${PORT[good]}" 7
 
-conf_set smtp_tls_ca_file "$P/other.pem"
+agw_conf_set delivery smtp_tls_ca_file "$P/other.pem"
 try "wrong CA" "smtp://localhost:${PORT[good]}" 0 "issuer not in smtp_tls_ca_file"
 WRONG_CA=$ID
-conf_set smtp_tls_ca_file "$P/root.pem"
+agw_conf_set delivery smtp_tls_ca_file "$P/root.pem"
 try "wrong host name" "smtp://localhost:${PORT[wrongname]}" 0 "does not name the relay"
 try "expired certificate" "smtp://localhost:${PORT[expired]}" 0 "certificate expired"
-conf_set smtp_tls may
+agw_conf_set delivery smtp_tls may
 try "smtp_tls = may, wrong host name: no fallback to clear text" \
     "smtp://localhost:${PORT[wrongname]}" 0 "does not name the relay"
 
 # The pin stands in for the chain: a certificate for another name, pinned.
 PIN=$(openssl x509 -in "$P/wrongname.pem" -outform DER | sha256sum | cut -c1-64)
-conf_set smtp_tls_fingerprint "$PIN"
+agw_conf_set delivery smtp_tls_fingerprint "$PIN"
 try "verify = yes with a matching pin (name and CA not checked)" \
     "smtp://localhost:${PORT[wrongname]}" 7
-conf_set smtp_tls_fingerprint ""
+agw_conf_set delivery smtp_tls_fingerprint ""
 
 # Loopback without smtp_tls_verify: the self-signed relay of postfix-lib.
-conf_set smtp_tls_verify auto
+agw_conf_set delivery smtp_tls_verify auto
 try "smtp_tls = may, verification auto on loopback, self-signed relay" \
     "smtp://127.0.0.1:$PF_PORT" 7
-conf_set smtp_tls_verify no
-conf_set smtp_tls require
+agw_conf_set delivery smtp_tls_verify no
+agw_conf_set delivery smtp_tls require
 try "smtp_tls = require, verification off, expired certificate" \
     "smtp://localhost:${PORT[expired]}" 7
 
 # Nothing lost: once the CA is right, the pending copies go.
-conf_set smtp_tls_verify yes
-conf_set transport "smtp://localhost:${PORT[good]}"
+agw_conf_set delivery smtp_tls_verify yes
+agw_conf_set delivery transport "smtp://localhost:${PORT[good]}"
 agw queue retry "$WRONG_CA" >/dev/null
 run
 check "after fixing the CA, the held-back alert is sent" test "$(count "$WRONG_CA" sent)" = 7
@@ -174,16 +161,16 @@ check "after fixing the CA, the held-back alert is sent" test "$(count "$WRONG_C
 # Revocation: CRLs of the operator's smtp_tls_crl_file (here issued by
 # the intermediate, which is not in the CA file) count when the chain is
 # verified; a CRL past its next update is refused as an unusable file is.
-conf_set smtp_tls_crl_file "$P/revoked-other.crl"
+agw_conf_set delivery smtp_tls_crl_file "$P/revoked-other.crl"
 try "a CRL that does not list the relay's certificate" \
     "smtp://localhost:${PORT[good]}" 7
-conf_set smtp_tls_crl_file "$P/root-and-inter.crl"
+agw_conf_set delivery smtp_tls_crl_file "$P/root-and-inter.crl"
 try "a CRL (of two in the file) lists the relay's certificate" \
     "smtp://localhost:${PORT[good]}" 0 "certificate revoked"
 REVOKED=$ID
 sleep 2     # the stale CRL's next update has passed
 for f in stale:"out of date" missing:"Error while reading"; do
-    conf_set smtp_tls_crl_file "$P/${f%%:*}.crl"
+    agw_conf_set delivery smtp_tls_crl_file "$P/${f%%:*}.crl"
     set +e
     agw queue run >"$T/run.out" 2>&1
     rc=$?
@@ -192,19 +179,19 @@ for f in stale:"out of date" missing:"Error while reading"; do
         test "$rc" = 78
     check "... saying '${f#*:}'" grep -q "smtp_tls_crl_file.*${f#*:}" "$T/run.out"
 done
-conf_set smtp_tls_crl_file ""
+agw_conf_set delivery smtp_tls_crl_file ""
 agw queue retry "$REVOKED" >/dev/null
 run
 check "without the CRL, the held-back alert is sent" test "$(count "$REVOKED" sent)" = 7
 
-conf_set smtp_tls_ca_file "$T/missing.pem"
+agw_conf_set delivery smtp_tls_ca_file "$T/missing.pem"
 set +e
 agw queue run >"$T/run.out" 2>&1
 rc=$?
 set -e
 check "a missing CA file is a configuration error (got $rc: $(head -c 200 "$T/run.out"))" test "$rc" = 78
-conf_set smtp_tls_ca_file "$P/root.pem"
-conf_set smtp_tls_verify maybe
+agw_conf_set delivery smtp_tls_ca_file "$P/root.pem"
+agw_conf_set delivery smtp_tls_verify maybe
 set +e
 agw queue run >/dev/null 2>&1
 rc=$?
