@@ -8,6 +8,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "util/items.h"
+
 struct gocdb {
     struct sites *sites;
     struct gocdb_site *v;
@@ -62,23 +64,12 @@ static int gocdb_networks(struct gocdb *g, size_t idx, const char *list,
                           const char *site, struct err *e)
 {
     char item[SITES_ADDR_TEXT_MAX * 2];
-    const char *p = list, *q;
-    size_t n;
+    int rc;
 
-    for (; *p; p = *q ? q + 1 : q) {
-        q = p + strcspn(p, ",;");
-        while (p < q && isspace((unsigned char)*p))
-            p++;
-        n = (size_t)(q - p);
-        while (n > 0 && isspace((unsigned char)p[n - 1]))
-            n--;
-        if (n == 0)
-            continue;
-        if (n >= sizeof(item))
+    while ((rc = items_next(&list, item, sizeof(item))) != 0) {
+        if (rc < 0)
             return err_set(e, ERR_DATA, "GOCDB site %s: network too long",
                            site);
-        memcpy(item, p, n);
-        item[n] = '\0';
         if (sites_add_network(g->sites, idx, item, e) != 0)
             return err_reword(e, ERR_DATA, "GOCDB site %s: bad network "
                               "'%.80s'", site, item);

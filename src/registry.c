@@ -7,6 +7,7 @@
 
 #include "util/buf.h"
 #include "util/csv.h"
+#include "util/items.h"
 
 static const char *const registry_kinds[] = {"ngi", "nren", "isp", "csirt",
                                              "site", NULL};
@@ -1178,23 +1179,13 @@ static int registry_csirts(struct store *s, const struct gocdb_site *gs,
                            struct err *e)
 {
     char one[REGISTRY_ADDR_MAX + 1];
-    const char *p = gs->csirt_email, *q;
-    size_t n;
+    const char *p = gs->csirt_email;
+    int rc;
 
-    for (; *p; p = *q ? q + 1 : q) {
-        q = p + strcspn(p, ",;");
-        while (p < q && isspace((unsigned char)*p))
-            p++;
-        n = (size_t)(q - p);
-        while (n > 0 && isspace((unsigned char)p[n - 1]))
-            n--;
-        if (n == 0)
-            continue;
-        if (n > REGISTRY_ADDR_MAX)
+    while ((rc = items_next(&p, one, sizeof(one))) != 0) {
+        if (rc < 0)
             return err_set(e, ERR_DATA, "GOCDB site %.80s: CSIRT_EMAIL too "
                            "long", gs->name);
-        memcpy(one, p, n);
-        one[n] = '\0';
         if (!registry_valid_address(one))
             return err_set(e, ERR_DATA, "GOCDB site %.80s: CSIRT_EMAIL "
                            "'%.100s' is not a valid e-mail address", gs->name,
