@@ -647,17 +647,20 @@ static int smtp_crl_load(struct deliver *d, char *why, size_t size)
                  rc < 0 ? gnutls_strerror(rc) : "no CRL in it");
         return -1;
     }
-    if (smtp_crl_fresh(crls, n, d->crl_file, why, size) == 0 &&
-        gnutls_x509_trust_list_add_crls(d->trust, crls, n, 0, 0) >= 0) {
+    if (smtp_crl_fresh(crls, n, d->crl_file, why, size) != 0) {
+        for (i = 0; i < n; i++)
+            gnutls_x509_crl_deinit(crls[i]);
         gnutls_free(crls);
-        return 0;
+        return -1;
     }
-    if (why[0] == '\0')
-        snprintf(why, size, "smtp_tls_crl_file %s: cannot add its CRLs",
-                 d->crl_file);
-    for (i = 0; i < n; i++)
-        gnutls_x509_crl_deinit(crls[i]);
+    /* Added CRLs belong to the list, even when a later one fails (out of
+     * memory): those are left to it, never freed twice. */
+    rc = gnutls_x509_trust_list_add_crls(d->trust, crls, n, 0, 0);
     gnutls_free(crls);
+    if (rc >= 0)
+        return 0;
+    snprintf(why, size, "smtp_tls_crl_file %s: %s", d->crl_file,
+             gnutls_strerror(rc));
     return -1;
 }
 
@@ -674,7 +677,6 @@ static int smtp_trust_load(struct deliver *d, char *why, size_t size)
         snprintf(why, size, "cannot set up a trust list");
         return -1;
     }
-    why[0] = '\0';
     n = gnutls_x509_trust_list_add_trust_file(d->trust, smtp_ca_file(d),
                                               NULL, GNUTLS_X509_FMT_PEM,
                                               0, 0);
