@@ -187,25 +187,40 @@ static int auth_text_entity(const char *charset, const struct buf *plain,
     return rc;
 }
 
-static int auth_inline_verify(struct auth_ctx *c, const char *p, size_t n,
-                              const char *charset, struct err *e)
+/* Verified text in plain: when the verdict holds, it is the content, as a
+ * text/plain entity of at most limit bytes. */
+static int auth_take_text(struct auth_ctx *c, const char *charset,
+                          const struct buf *plain, size_t limit,
+                          struct err *e)
 {
-    struct buf plain, ent;
-    int rc = 0;
+    struct buf ent;
+    int rc;
 
-    buf_init(&plain, (size_t)c->g->conf->max_size);
-    buf_init(&ent, (size_t)c->g->conf->max_size + 256);
-    if (gateway_pgp(c->g, e) != 0 ||
-        pgp_verify_inline(c->g->pgp, p, n, &plain, &c->v, e) != 0)
-        rc = -1;
-    else if (!auth_verdict_ok(c))
-        rc = 0;
-    else if (auth_text_entity(charset, &plain, &ent) != 0)
+    if (!auth_verdict_ok(c))
+        return 0;
+    buf_init(&ent, limit);
+    if (auth_text_entity(charset, plain, &ent) != 0)
         rc = err_set(e, ERR_TOOBIG, "inline signed text over its limit");
     else
         rc = auth_take_content(c, ent.data, ent.len);
-    buf_free(&plain);
     buf_free(&ent);
+    return rc;
+}
+
+static int auth_inline_verify(struct auth_ctx *c, const char *p, size_t n,
+                              const char *charset, struct err *e)
+{
+    size_t max = (size_t)c->g->conf->max_size;
+    struct buf plain;
+    int rc;
+
+    buf_init(&plain, max);
+    if (gateway_pgp(c->g, e) != 0 ||
+        pgp_verify_inline(c->g->pgp, p, n, &plain, &c->v, e) != 0)
+        rc = -1;
+    else
+        rc = auth_take_text(c, charset, &plain, max + 256, e);
+    buf_free(&plain);
     return rc;
 }
 
@@ -243,23 +258,18 @@ static int auth_opaque_open(struct auth_ctx *c, const char *p, size_t n,
 static int auth_opaque_verify(struct auth_ctx *c, const char *p, size_t n,
                               const char *charset, struct err *e)
 {
-    struct buf plain, ent;
+    size_t max = 2 * (size_t)c->g->conf->max_size;
+    struct buf plain;
     int decrypted = 0, rc = 0;
 
-    buf_init(&plain, 2 * (size_t)c->g->conf->max_size);
-    buf_init(&ent, 2 * (size_t)c->g->conf->max_size + 256);
+    buf_init(&plain, max);
     if (auth_opaque_open(c, p, n, &plain, &decrypted, e) != 0)
         rc = -1;
     else if (decrypted && c->v.nsigs == 0)
         auth_refuse(c->r, "%s", "encrypted but not signed inside");
-    else if (!auth_verdict_ok(c))
-        rc = 0;
-    else if (auth_text_entity(charset, &plain, &ent) != 0)
-        rc = err_set(e, ERR_TOOBIG, "inline signed text over its limit");
     else
-        rc = auth_take_content(c, ent.data, ent.len);
+        rc = auth_take_text(c, charset, &plain, max + 256, e);
     buf_free(&plain);
-    buf_free(&ent);
     return rc;
 }
 
