@@ -136,6 +136,15 @@ agw_conf_set() {
     sed -i "/^\[$1\]/a $2 = $3" "$AGW_CONF"
 }
 
+# agw_test_gateway: agw_test_start and a gateway set up in $T/gw; DB is
+# its database, q SQL... a query on it.
+agw_test_gateway() {
+    agw_test_start
+    agw_setup "$T/gw" >/dev/null
+    DB=$T/gw/data/alertgw.db
+}
+q() { sqlite3 "$DB" "$@"; }
+
 agw_test_end() {
     [ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
 }

@@ -8,12 +8,8 @@
 # Held alerts keep all this through release; no agent means retry.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-agw_test_start
+agw_test_gateway
 PM="python3 $AGW_SOURCE_DIR/tests/e2e/pgpmime.py"
-
-agw_setup "$T/gw" >/dev/null
-DB=$T/gw/data/alertgw.db
-q() { sqlite3 "$DB" "$@"; }
 OUT=$T/gw/out
 GWFPR=$(q "SELECT value FROM settings WHERE key='signing_key'")
 agw_export_gateway_key "$GWFPR" >"$T/gw.pgp"

@@ -4,12 +4,8 @@
 # across updates, fresh headers only, and the signed receipt.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-agw_test_start
+agw_test_gateway
 LC="python3 $AGW_SOURCE_DIR/tests/e2e/lifecycle.py"
-
-agw_setup "$T/gw" >/dev/null
-DB=$T/gw/data/alertgw.db
-q() { sqlite3 "$DB" "$@"; }
 n=0
 # send SUBJECT [EXTRA-HEADERS]: sign a distinct body (identical bodies
 # signed in the same second are replays) and submit it

@@ -17,7 +17,6 @@ PM="python3 $AGW_SOURCE_DIR/tests/e2e/pgpmime.py"
 
 agw_setup "$T/gw" >/dev/null
 DB=$T/gw/data/alertgw.db
-q() { sqlite3 "$DB" "$@"; }
 GWFPR=$(q "SELECT value FROM settings WHERE key='signing_key'")
 agw_export_gateway_key "$GWFPR" >"$T/gw.pgp"
 VERIFY_HOME=$(agw_gnupg_home)

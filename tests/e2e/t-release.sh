@@ -5,12 +5,8 @@
 # and only from an officer; a replayed or pre-signed release is refused.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-agw_test_start
+agw_test_gateway
 LC="python3 $AGW_SOURCE_DIR/tests/e2e/lifecycle.py"
-
-agw_setup "$T/gw" >/dev/null
-DB=$T/gw/data/alertgw.db
-q() { sqlite3 "$DB" "$@"; }
 n=0
 # sign HOME FPR SUBJECT TEXT > file: a signed mail with that text
 sign() {

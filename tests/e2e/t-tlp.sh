@@ -4,12 +4,8 @@
 # default for an unlabelled alert; the receipt says what was withheld.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-agw_test_start
+agw_test_gateway
 LC="python3 $AGW_SOURCE_DIR/tests/e2e/lifecycle.py"
-
-agw_setup "$T/gw" >/dev/null
-DB=$T/gw/data/alertgw.db
-q() { sqlite3 "$DB" "$@"; }
 n=0
 # send DIST SUBJECT FIRSTLINE: the sample alert with its TLP line replaced
 send() {
