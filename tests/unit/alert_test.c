@@ -10,9 +10,28 @@
 #include "alert.h"
 #include "lifecycle.h"
 
+struct t_id {
+    const char *in, *want;      /* want "": no id found */
+};
+
+/* Each case's text searched for an id with the prefix EGI. */
+static void t_ids(const struct t_id *cases, size_t n)
+{
+    char got[ALERT_ID_MAX];
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        got[0] = '\0';
+        alert_find_id(cases[i].in, "EGI", got, sizeof(got));
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("%s: got '%s', want '%s'", cases[i].in, got,
+                     cases[i].want);
+    }
+}
+
 static void test_ids(void **state)
 {
-    static const struct { const char *in, *want; } cases[] = {
+    static const struct t_id cases[] = {
         {"EGI-20240511-01: ssh compromise", "EGI-20240511-01"},
         {"Re: [EGI-20240511] UPDATE 2", "EGI-20240511"},
         {"EGI-ADV-20110615-02 kernel", "EGI-ADV-20110615-02"},
@@ -22,22 +41,14 @@ static void test_ids(void **state)
         {"EGI-2024051-01 short date", ""},
         {"EGI-20240511-01x glued tail", ""},
     };
-    char got[ALERT_ID_MAX];
-    size_t i;
 
     (void)state;
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        got[0] = '\0';
-        alert_find_id(cases[i].in, "EGI", got, sizeof(got));
-        if (strcmp(got, cases[i].want) != 0)
-            fail_msg("%s: got '%s', want '%s'", cases[i].in, got,
-                     cases[i].want);
-    }
+    t_ids(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_ids_more(void **state)
 {
-    static const struct { const char *in, *want; } cases[] = {
+    static const struct t_id cases[] = {
         {"Subject: [TLP:AMBER] EGI-20240511-01 UPDATE 2", "EGI-20240511-01"},
         {"EGI-20240511-123 three digits", "EGI-20240511-123"},
         {"EGI-20240511-1234 four digits", ""},
@@ -47,16 +58,9 @@ static void test_ids_more(void **state)
         {"first EGI-20240511-01 then EGI-20240512-02", "EGI-20240511-01"},
     };
     char got[ALERT_ID_MAX];
-    size_t i;
 
     (void)state;
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        got[0] = '\0';
-        alert_find_id(cases[i].in, "EGI", got, sizeof(got));
-        if (strcmp(got, cases[i].want) != 0)
-            fail_msg("%s: got '%s', want '%s'", cases[i].in, got,
-                     cases[i].want);
-    }
+    t_ids(cases, sizeof(cases) / sizeof(cases[0]));
     got[0] = '\0';
     alert_find_id("CERTX-20240511-01", "CERTX", got, sizeof(got));
     assert_string_equal(got, "CERTX-20240511-01");
