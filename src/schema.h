@@ -12,5 +12,6 @@ extern const char schema_v3[];
 extern const char schema_v4[];
 extern const char schema_v5[];
 extern const char schema_v6[];
+extern const char schema_v7[];
 
 #endif

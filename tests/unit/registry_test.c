@@ -148,7 +148,7 @@ static void test_schema_newer_refused(void **state)
 static void make_old_db(const char *path, int v)
 {
     static const char *const schemas[] = {schema_v1, schema_v2, schema_v3,
-                                          schema_v4, schema_v5};
+                                          schema_v4, schema_v5, schema_v6};
     _Static_assert(sizeof(schemas) / sizeof(schemas[0]) ==
                        STORE_SCHEMA_VERSION - 1,
                    "every older schema version");
