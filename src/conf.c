@@ -79,6 +79,10 @@ static const struct conf_key conf_keys[] = {
      1L << 20},
     {"limits", "pcre2_jit_stack", L(pcre2_jit_stack), "512", 32, 65536},
     {"limits", "process_budget", L(process_budget), "30", 1, 3600},
+    /* The sandboxed child that reads an alert's bytes (README "Process
+     * isolation"): memory it may add, CPU seconds it may use. */
+    {"limits", "child_memory_mb", L(child_memory_mb), "1024", 64, 65536},
+    {"limits", "child_cpu_seconds", L(child_cpu_seconds), "60", 1, 3600},
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -65,6 +65,8 @@ struct conf {
     long pcre2_heap_limit;  /* KiB of heap for one match (interpreter) */
     long pcre2_jit_stack;   /* KiB of JIT stack */
     long process_budget;    /* seconds anonymising one alert may take */
+    long child_memory_mb;   /* MiB the parsing child may add */
+    long child_cpu_seconds; /* CPU seconds the parsing child may use */
 };
 
 /* path NULL: $ALERTGW_CONFIG, then CONF_DEFAULT_PATH if it exists, else
