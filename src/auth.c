@@ -514,7 +514,7 @@ static int auth_signer(struct auth_ctx *c, struct err *e)
     snprintf(r->signer, sizeof(r->signer), "%s", c->v.fpr);
     snprintf(r->sig_id, sizeof(r->sig_id), "%s", c->v.sig_id);
     r->signed_at = c->v.created;
-    rc = registry_officer_active(c->g->store, c->v.fpr, e);
+    rc = gateway_officer_active(c->g, c->v.fpr, e);
     if (rc < 0)
         return -1;
     if (rc == 0)

@@ -3,6 +3,10 @@
 #include <string.h>
 
 #include "registry.h"
+#include "util/pack.h"
+
+/* The child's own call, beside pgp_remote's. */
+#define GATEWAY_OP_OFFICER (PGP_REMOTE_OP_END + 1)
 
 void gateway_init(struct gateway *g, const struct conf *c)
 {
@@ -132,4 +136,67 @@ void gateway_msg_limits(const struct gateway *g, struct msg_limits *lim)
     lim->max_line = (size_t)c->max_line_length;
     lim->max_depth = (size_t)c->max_mime_depth;
     lim->max_parts = (size_t)c->max_parts;
+}
+
+int gateway_officer_active(struct gateway *g, const char *fpr,
+                           struct err *e)
+{
+    struct buf reply;
+    struct unpack u;
+    int64_t yes = -1;
+
+    if (g->remote == NULL)
+        return registry_officer_active(g->store, fpr, e);
+    buf_init(&reply, 64);
+    if (sandbox_call(g->remote, GATEWAY_OP_OFFICER, fpr, strlen(fpr), &reply,
+                     e) == 0) {
+        unpack_init(&u, reply.data ? reply.data : "", reply.len);
+        yes = unpack_i64(&u);
+        if (!unpack_done(&u) || yes < 0 || yes > 1)
+            yes = err_set(e, ERR_SOFTWARE, "%s", "garbled officer reply");
+    }
+    buf_free(&reply);
+    return (int)yes;
+}
+
+int gateway_enter_sandbox(struct gateway *g, struct sandbox_chan *ch,
+                          struct err *e)
+{
+    g->store = NULL;
+    g->remote = ch;
+    return pgp_open_remote(&g->pgp, ch, e);
+}
+
+void gateway_server_init(struct gateway_server *s, struct gateway *g)
+{
+    memset(s, 0, sizeof(*s));
+    s->g = g;
+    s->pgp.pgp = g->pgp;
+    s->pgp.signer = g->signing_key[0] ? g->signing_key : NULL;
+}
+
+static int gateway_serve_officer(struct gateway *g, const char *req,
+                                 size_t len, struct buf *reply, struct err *e)
+{
+    char fpr[PGP_FPR_MAX];
+    int yes;
+
+    if (len >= sizeof(fpr) || memchr(req, '\0', len) != NULL)
+        return err_set(e, ERR_SOFTWARE, "%s", "bad officer request");
+    memcpy(fpr, req, len);
+    fpr[len] = '\0';
+    yes = registry_officer_active(g->store, fpr, e);
+    return yes < 0 ? -1 : pack_i64(reply, yes);
+}
+
+int gateway_serve(void *arg, uint32_t op, const char *req, size_t len,
+                  struct buf *reply, struct err *e)
+{
+    struct gateway_server *s = arg;
+
+    if (op == GATEWAY_OP_OFFICER)
+        return gateway_serve_officer(s->g, req, len, reply, e);
+    if (op < PGP_REMOTE_OP_END && s->pgp.pgp != NULL)
+        return pgp_remote_serve(&s->pgp, op, req, len, reply, e);
+    return err_set(e, ERR_SOFTWARE, "unknown call %u from the child", op);
 }

@@ -16,6 +16,8 @@
 #include "msg.h"
 #include "pgp.h"
 #include "sites.h"
+#include "pgp_remote.h"
+#include "sandbox.h"
 #include "store.h"
 
 struct gateway {
@@ -25,6 +27,9 @@ struct gateway {
     struct sites *sites;
     struct anon *anon;
     char signing_key[PGP_FPR_MAX];
+    /* In a sandboxed child (process_child.c): the way to the parent, which
+     * alone holds the database and GnuPG. NULL in the parent. */
+    struct sandbox_chan *remote;
 };
 
 void gateway_init(struct gateway *g, const struct conf *c);
@@ -43,5 +48,25 @@ int gateway_anon(struct gateway *g, struct err *e);
 void gateway_msg_limits(const struct gateway *g, struct msg_limits *lim);
 /* conf's PCRE2 limits, for an anonymiser made outside gateway_anon. */
 void gateway_anon_limits(const struct conf *c, struct anon_limits *l);
+
+/* 1 when fpr is an active officer, 0 when not; -1 on error. In a
+ * sandboxed child the parent looks it up. */
+int gateway_officer_active(struct gateway *g, const char *fpr,
+                           struct err *e);
+
+/* A fresh sandboxed child's copy of g: the inherited database handle is
+ * left alone (never used across fork), GnuPG and the officer look-up go
+ * through ch. */
+int gateway_enter_sandbox(struct gateway *g, struct sandbox_chan *ch,
+                          struct err *e);
+
+/* The parent's side of those calls (sandbox_serve). */
+struct gateway_server {
+    struct gateway *g;
+    struct pgp_remote_server pgp;
+};
+void gateway_server_init(struct gateway_server *s, struct gateway *g);
+int gateway_serve(void *arg, uint32_t op, const char *req, size_t len,
+                  struct buf *reply, struct err *e);
 
 #endif

@@ -13,6 +13,8 @@
 
 #include <gpgme.h>
 
+#include "pgp_remote.h"
+
 /* Oldest GPGME with gpgme_op_createkey/createsubkey and the verify fields
  * we read. */
 #define PGP_GPGME_MIN "1.13.0"
@@ -29,6 +31,8 @@ struct pgp {
     int plaintexts;
     char *pass;             /* signing key passphrase, wiped on free */
     size_t passlen;
+    /* In a sandboxed child: no GPGME, every call goes to the parent. */
+    struct sandbox_chan *remote;
 };
 
 /* Map a GPGME error to our codes. Anything we do not recognise as the
@@ -253,6 +257,16 @@ int pgp_open(struct pgp **out, const char *gnupg_home, struct err *e)
     return 0;
 }
 
+int pgp_open_remote(struct pgp **out, struct sandbox_chan *ch,
+                    struct err *e)
+{
+    *out = calloc(1, sizeof(**out));
+    if (*out == NULL)
+        return err_set(e, ERR_NOMEM, "pgp: out of memory");
+    (*out)->remote = ch;
+    return 0;
+}
+
 void pgp_free(struct pgp *p)
 {
     if (p == NULL)
@@ -261,7 +275,8 @@ void pgp_free(struct pgp *p)
         explicit_bzero(p->pass, p->passlen);
         free(p->pass);
     }
-    gpgme_release(p->ctx);
+    if (p->ctx)
+        gpgme_release(p->ctx);
     free(p);
 }
 
@@ -515,6 +530,10 @@ int pgp_verify_detached(struct pgp *p, const char *data, size_t dlen,
     gpgme_error_t rc;
     int ret;
 
+    if (p->remote)
+        return pgp_remote_verify_detached(p->remote, data, dlen, sig, slen,
+                                          v, e);
+
     memset(v, 0, sizeof(*v));
     rc = pgp_data_borrow(&sigd, sig, slen);
     if (rc == 0)
@@ -550,6 +569,9 @@ int pgp_verify_inline(struct pgp *p, const char *msg, size_t len,
     gpgme_data_t in = NULL, out = NULL;
     gpgme_error_t rc;
     int ret;
+
+    if (p->remote)
+        return pgp_remote_verify_inline(p->remote, msg, len, plain, v, e);
 
     memset(v, 0, sizeof(*v));
     rc = pgp_data_borrow(&in, msg, len);
@@ -640,6 +662,10 @@ int pgp_decrypt_verify(struct pgp *p, const char *ct, size_t len,
     gpgme_data_t in = NULL, out = NULL;
     gpgme_error_t rc;
     int ret;
+
+    if (p->remote)
+        return pgp_remote_decrypt_verify(p->remote, ct, len, plain,
+                                         decrypted, v, e);
 
     memset(v, 0, sizeof(*v));
     *decrypted = 0;
@@ -798,6 +824,10 @@ int pgp_sign_detached(struct pgp *p, const char *fpr, const char *data,
     gpgme_key_t key = NULL;
     gpgme_data_t out = NULL;
     int ret;
+
+    if (p->remote)
+        return pgp_remote_sign_detached(p->remote, fpr, data, dlen, sig,
+                                        micalg, micalg_size, e);
 
     if (micalg_size > 0)
         micalg[0] = '\0';
@@ -1117,6 +1147,9 @@ int pgp_uid_match(struct pgp *p, const char *fpr, const char *name,
     gpgme_key_t key = NULL;
     gpgme_user_id_t u;
     int hit = 0;
+
+    if (p->remote)
+        return pgp_remote_uid_match(p->remote, fpr, name, addr, e);
 
     if (pgp_signer_get(p, fpr, &key, e) != 0)
         return -1;

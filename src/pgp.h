@@ -27,6 +27,12 @@ struct pgp;
 
 int pgp_open(struct pgp **out, const char *gnupg_home, struct err *e);
 void pgp_free(struct pgp *p);
+/* In a sandboxed child: a pgp whose verify, decrypt, user-ID match and
+ * detached signing are done by the parent (pgp_remote.h); every other
+ * operation must not be called there. */
+struct sandbox_chan;
+int pgp_open_remote(struct pgp **out, struct sandbox_chan *ch,
+                    struct err *e);
 
 struct pgp_verdict {
     int valid;              /* 1: exactly one good signature, key usable,

@@ -1,4 +1,5 @@
 #include "process.h"
+#include "process_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,73 +15,7 @@
 #include "util/buf.h"
 #include "util/fault.h"
 
-#define PROCESS_LISTS_MAX 64
-#define PROCESS_COPY_MAX (64u * 1024 * 1024)
-#define PROCESS_SUBJECT_MAX (16u * 1024)  /* before the id is put in */
-/* Recipients of one encrypting list: each gets a message of its own, all
- * held in memory until the commit. */
-#define PROCESS_ENCRYPT_RCPTS_MAX 5000
-
-/* lists.encrypt */
-enum plist_encrypt { ENCRYPT_NEVER = 0, ENCRYPT_IF_KEY, ENCRYPT_ALWAYS };
-
-/* One list of the distribution, as the pipeline needs it. */
-struct plist {
-    int64_t id;
-    char *name;
-    char *address;
-    char *template_name;
-    char *attachments;
-    int anonymise;
-    enum alert_tlp ceiling;
-    int single_org;             /* meant for one organisation */
-    int64_t orgs;               /* organisations its recipients belong to */
-    char withheld[ERR_MSG_MAX]; /* why this alert does not go there */
-    enum plist_encrypt encrypt;
-};
-
-/* What every copy is made from: the authenticated content. */
-struct palert {
-    struct msg_content *content;
-    char alert_id[ALERT_ID_MAX];
-    char thread[ALERT_ID_MAX];      /* what updates share: alert_thread() */
-    int update_no;                  /* 0: the first mail of its thread */
-    enum alert_tlp tlp;
-    char risk[ALERT_RISK_MAX];
-    char signer[PGP_FPR_MAX];
-    time_t signed_at;
-};
-
-/* The distribution an alert came in for. */
-struct pdist {
-    int64_t id;
-    enum alert_tlp default_tlp;
-    int require_release;
-};
-
-/* How one recipient of an encrypting list gets the alert. */
-enum prcpt_how { RCPT_PLAIN = 0, RCPT_ENCRYPTED, RCPT_NOTICE };
-
-struct prcpt {
-    char *address;
-    char fpr[PGP_FPR_MAX];      /* contacts.fingerprint, "" when none */
-    enum prcpt_how how;
-    struct buf msg;             /* encrypted copy or notice; empty: plain */
-    char msgid[MAILOUT_MSGID_MAX];  /* the notice's own */
-    char why[ERR_MSG_MAX];      /* why not encrypted ("" when it is) */
-};
-
-struct pcopy {
-    struct buf msg;
-    struct buf text;            /* rendered Subject and body, for previews */
-    struct buf entity;          /* what msg signs, protected headers in */
-    char msgid[MAILOUT_MSGID_MAX];
-    char date[MAILOUT_DATE_MAX];
-    struct prcpt *rcpts;        /* encrypting lists only: every recipient */
-    size_t nrcpts;
-};
-
-static void pcopy_init(struct pcopy *c)
+void pcopy_init(struct pcopy *c)
 {
     memset(c, 0, sizeof(*c));
     buf_init(&c->msg, PROCESS_COPY_MAX);
@@ -88,7 +23,7 @@ static void pcopy_init(struct pcopy *c)
     buf_init(&c->entity, PROCESS_COPY_MAX);
 }
 
-static void pcopy_free(struct pcopy *c)
+void pcopy_free(struct pcopy *c)
 {
     size_t i;
 
@@ -104,7 +39,7 @@ static void pcopy_free(struct pcopy *c)
     c->nrcpts = 0;
 }
 
-static void plists_free(struct plist *v, size_t n)
+void plists_free(struct plist *v, size_t n)
 {
     size_t i;
 
@@ -113,6 +48,8 @@ static void plists_free(struct plist *v, size_t n)
         free(v[i].address);
         free(v[i].template_name);
         free(v[i].attachments);
+        free(v[i].refs);
+        render_free(v[i].tmpl);
     }
     free(v);
 }
@@ -426,16 +363,6 @@ static int process_map_load(struct gateway *g, const char *alert_id,
     return rc;
 }
 
-/* What one copy is being made from and for. */
-struct pctx {
-    struct gateway *g;
-    const struct palert *a;
-    const struct plist *l;
-    struct anon_map *map;
-    struct anon_changes *changes;   /* NULL unless preview --diff */
-    const char *in_reply_to;        /* an update: the list's last copy */
-    const char *references;         /* and the thread before it */
-};
 
 static int copy_text(struct pctx *c, const char *in, size_t len,
                      struct buf *out, struct err *e)
@@ -562,11 +489,14 @@ static int copy_render(struct pctx *c, const char *subject, const char *body,
         snprintf(update_label, sizeof(update_label), "UPDATE %d ",
                  c->a->update_no);
     }
-    rc = render_load(c->g->conf->templates_dir, c->l->template_name, &t, e);
+    t = c->l->tmpl;
+    rc = t ? 0 : render_load(c->g->conf->templates_dir, c->l->template_name,
+                             &t, e);
     if (rc == 0)
         rc = render_apply(t, vars, sizeof(vars) / sizeof(vars[0]), subj_out,
                           body_out, e);
-    render_free(t);
+    if (t != c->l->tmpl)
+        render_free(t);
     buf_free(&idsubj);
     return rc;
 }
@@ -700,7 +630,7 @@ static int copy_entity(struct pctx *c, const struct pparts *pp,
                                       sizeof(ph) / sizeof(ph[0]), entity, e);
 }
 
-static int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
+int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
 {
     struct buf subj, body, rsubj, rbody;
     struct pparts *pp = calloc(1, sizeof(*pp));
@@ -1319,12 +1249,13 @@ static int process_refs(struct gateway *g, int64_t row, const char *thread,
     return rc < 0 ? -1 : 0;
 }
 
-static int process_one_copy(struct gateway *g, int64_t row,
-                            const struct palert *a, struct plist *l,
-                            struct anon_map *map, struct pcopy *copy,
-                            struct err *e)
+/* What a list's copy needs from the database and the disk, read before
+ * the child that makes it runs: whether TLP withholds it, the thread
+ * headers of an update, the template. */
+static int process_list_prep(struct gateway *g, int64_t row,
+                             const struct palert *a, struct plist *l,
+                             struct err *e)
 {
-    char last[MAILOUT_MSGID_MAX];
     struct buf refs;
     int rc = 0;
 
@@ -1332,23 +1263,55 @@ static int process_one_copy(struct gateway *g, int64_t row,
     if (l->withheld[0])
         return 0;
     buf_init(&refs, PROCESS_REFS_MAX * MAILOUT_MSGID_MAX);
-    if (process_refs(g, row, a->thread, l->id, &refs, last, sizeof(last),
-                     e) != 0)
+    if (process_refs(g, row, a->thread, l->id, &refs, l->in_reply_to,
+                     sizeof(l->in_reply_to), e) != 0)
         rc = -1;
-    if (rc == 0) {
-        struct pctx c = {g, a, l, map, NULL, last[0] ? last : NULL,
-                         buf_cstr(&refs)};
-        rc = copy_make(&c, copy, e);
-        if (rc == 0)
-            rc = copy_encrypt(&c, copy, e);
-    }
+    else if ((l->refs = strdup(buf_cstr(&refs))) == NULL)
+        rc = err_set(e, ERR_NOMEM, "out of memory");
     buf_free(&refs);
+    if (rc == 0)
+        rc = render_load(g->conf->templates_dir, l->template_name, &l->tmpl,
+                         e);
     return rc;
+}
+
+/* Per-recipient encryption of the lists that want it, by the parent:
+ * GnuPG and the registry's keys, over entities the child built. */
+static int process_encrypt(struct gateway *g, const struct palert *a,
+                           struct plist *lists, size_t n, struct pcopy *copies,
+                           struct err *e)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        struct pctx c = {g, a, &lists[i], NULL, NULL,
+                         lists[i].in_reply_to[0] ? lists[i].in_reply_to
+                                                 : NULL,
+                         lists[i].refs ? lists[i].refs : ""};
+        if (!lists[i].withheld[0] && copy_encrypt(&c, &copies[i], e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int process_copies_ready(struct gateway *g, int64_t row,
+                                const struct palert *a, struct plist *lists,
+                                size_t n, struct err *e)
+{
+    size_t i;
+
+    if (gateway_anon(g, e) != 0 || gateway_pgp(g, e) != 0 ||
+        gateway_signing_key(g, e) != 0)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (process_list_prep(g, row, a, &lists[i], e) != 0)
+            return -1;
+    return 0;
 }
 
 /* Make every list's copy; any failure of one stops all (an alert goes to
  * all of its lists or to none; a list withheld by TLP is policy, not a
- * failure). 1: held (r says why); -1: error. */
+ * failure). 1: held or quarantined (r says why); -1: error. */
 static int process_copies(struct gateway *g, int64_t row,
                           const struct pdist *d, struct palert *a,
                           struct process_result *r, struct err *e)
@@ -1361,16 +1324,18 @@ static int process_copies(struct gateway *g, int64_t row,
 
     if (map == NULL || plists_load(g, d->id, NULL, &lists, &n, e) != 0 ||
         process_map_load(g, a->thread, map, e) != 0 ||
-        gateway_anon(g, e) != 0 ||
         (copies = calloc(n ? n : 1, sizeof(*copies))) == NULL)
         goto out;
-    anon_set_deadline(g->anon, g->conf->process_budget * 1000L);
     for (i = 0; i < n; i++)
         pcopy_init(&copies[i]);
-    for (i = 0; i < n; i++)
-        if (process_one_copy(g, row, a, &lists[i], map, &copies[i], e) != 0)
-            goto out;
-    rc = process_commit(g, row, d, a, map, lists, copies, n, r, e);
+    if (process_copies_ready(g, row, a, lists, n, e) != 0)
+        goto out;
+    anon_set_deadline(g->anon, g->conf->process_budget * 1000L);
+    rc = child_copies(g, a, lists, n, &map, copies, r, e);
+    if (rc == 0)
+        rc = process_encrypt(g, a, lists, n, copies, e);
+    if (rc == 0)
+        rc = process_commit(g, row, d, a, map, lists, copies, n, r, e);
     if (rc == 0 && r->verdict != PROCESS_QUEUED)
         rc = 2;     /* committed, and not queued: nothing more to record */
 out:
@@ -1442,24 +1407,19 @@ static int process_meta(struct gateway *g, struct palert *a,
 
 /* Parse and authenticate; 1: a verdict that stops it is in r. */
 static int process_open(struct gateway *g, int64_t row,
-                        const struct buf *raw, struct msg **m,
-                        struct palert *a, struct process_result *r,
-                        struct err *e)
+                        const struct buf *raw, struct palert *a,
+                        struct process_result *r, struct err *e)
 {
-    struct msg_limits lim;
     struct auth_result ar;
-    struct err pe;
-    char why[ERR_MSG_MAX + 32];
 
-    gateway_msg_limits(g, &lim);
-    err_init(&pe);
-    if (msg_parse(raw->data ? raw->data : "", raw->len, &lim, m, &pe) != 0) {
-        snprintf(why, sizeof(why), "malformed: %s", pe.msg);
-        r->malformed = 1;
-        return process_verdict(r, PROCESS_QUARANTINED, why);
-    }
-    if (auth_check(g, *m, &ar, e) != 0)
+    switch (child_open(g, raw->data ? raw->data : "", raw->len, &ar, r, e)) {
+    case 0:
+        break;
+    case 1:
+        return 1;
+    default:
         return -1;
+    }
     if (!ar.ok) {
         r->malformed = ar.malformed;
         return process_verdict(r, PROCESS_QUARANTINED, ar.reason);
@@ -1539,24 +1499,71 @@ static int process_prepare(struct gateway *g, int64_t row,
     return 0;
 }
 
+/* Poison accounting: one more attempt is committed before each one, so
+ * that an alert whose processing kills the whole worker (not only the
+ * sandboxed child) is not taken first forever. 1: it was started
+ * PROCESS_ATTEMPTS_MAX times without an outcome, r holds the quarantine. */
+static int process_attempt(struct gateway *g, int64_t row,
+                           struct process_result *r, struct err *e)
+{
+    int64_t n = -1;
+    char why[96];
+
+    if (store_begin(g->store, e) != 0)
+        return -1;
+    if (store_get_int(g->store, e, &n, "SELECT attempts FROM alerts WHERE "
+                      "id=? AND state='new'", "i", row) < 0 ||
+        (n >= 0 && n < PROCESS_ATTEMPTS_MAX &&
+         store_run(g->store, e, "UPDATE alerts SET attempts=attempts+1 "
+                   "WHERE id=?", "i", row) < 0)) {
+        store_rollback(g->store);
+        return -1;
+    }
+    if (store_commit(g->store, e) != 0)
+        return -1;
+    if (n < 0)
+        return err_set(e, ERR_DUP, "alert #%lld was processed concurrently",
+                       (long long)row);
+    if (n < PROCESS_ATTEMPTS_MAX)
+        return 0;
+    r->malformed = 1;
+    snprintf(why, sizeof(why), "malformed: processing never finished (%d "
+             "attempts)", PROCESS_ATTEMPTS_MAX);
+    return process_verdict(r, PROCESS_QUARANTINED, why);
+}
+
+/* This attempt ended with an answer (a transient error included): it
+ * does not count against the alert. */
+static void process_attempt_done(struct gateway *g, int64_t row)
+{
+    struct err ue;
+
+    err_init(&ue);
+    store_run(g->store, &ue, "UPDATE alerts SET attempts=attempts-1 WHERE "
+              "id=? AND state='new' AND attempts>0", "i", row);
+}
+
 int process_alert(struct gateway *g, int64_t row, struct process_result *r,
                   struct err *e)
 {
     struct palert a;
     struct pdist d;
-    struct msg *m = NULL;
     struct buf raw;
     int rc;
 
     memset(r, 0, sizeof(*r));
     memset(&a, 0, sizeof(a));
     memset(&d, 0, sizeof(d));
+    rc = process_attempt(g, row, r, e);
+    if (rc != 0)
+        return rc == 1 ? process_stop(g, row, r, e) : -1;
     buf_init(&raw, (size_t)g->conf->max_size + 1);
     if (process_load(g, row, &raw, &d, e) != 0) {
         buf_free(&raw);
+        process_attempt_done(g, row);
         return -1;
     }
-    rc = process_open(g, row, &raw, &m, &a, r, e);
+    rc = process_open(g, row, &raw, &a, r, e);
     if (rc == 0) {
         rc = process_command(g, row, &a, r, e);     /* 2: not a command */
         if (rc == 2)
@@ -1566,8 +1573,9 @@ int process_alert(struct gateway *g, int64_t row, struct process_result *r,
     }
     if (rc == 1)
         rc = process_stop(g, row, r, e);
+    if (rc != 0)
+        process_attempt_done(g, row);
     msg_content_free(a.content);
-    msg_free(m);
     buf_free(&raw);
     return rc;
 }
@@ -1741,7 +1749,7 @@ int process_anonymise(struct gateway *g, const char *alert_id,
 {
     static const struct plist sanitised = {
         0, (char *)"anonymise", (char *)"", (char *)"", (char *)"drop", 1,
-        TLP_NONE, 0, 0, "", ENCRYPT_NEVER};
+        TLP_NONE, 0, 0, "", ENCRYPT_NEVER, NULL, "", NULL};
     struct msg_limits lim;
     struct palert a;
     struct anon_map *map = anon_map_new();
