@@ -2096,14 +2096,25 @@ int anon_scan_html(const struct anon *a, const char *text, size_t len,
 
 /* ---- rule files ---- */
 
-/* Parsing state of one rule file. */
+/* Parsing state of one rule file. A bad line is reported and reading goes
+ * on, so that one run names every error of every file (err_add, err.h);
+ * the state below keeps one mistake from being reported again as others. */
 struct anon_load {
     struct anon *a;
     const char *file;
     size_t line;
     struct anon_rule *cur;      /* the rule being read, or NULL */
     struct err *e;
+    size_t bad;                 /* lines reported so far */
+    unsigned tried;             /* LOAD_*: keywords cur had, good or bad */
+    int skip;                   /* a bad "rule" line: skip its block */
 };
+
+/* A rule whose pattern line was bad has no pattern, but saying so again
+ * at its end would only repeat the error. */
+#define LOAD_CLASS 1u
+#define LOAD_PATTERN 2u
+#define LOAD_EXAMPLE 4u
 
 static int load_err(struct anon_load *l, size_t line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -2116,7 +2127,8 @@ static int load_err(struct anon_load *l, size_t line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return err_set(l->e, ERR_CONFIG, "%s:%zu: %s", l->file, line, msg);
+    l->bad++;
+    return err_add(l->e, ERR_CONFIG, "%s:%zu: %s", l->file, line, msg);
 }
 
 static void rule_free(struct anon_rule *r)
@@ -2142,11 +2154,11 @@ static int rule_finish(struct anon_load *l)
     l->cur = NULL;
     if (r == NULL)
         return 0;
-    if (r->code == NULL)
+    if (r->code == NULL && !(l->tried & LOAD_PATTERN))
         return load_err(l, r->line, "rule %s has no pattern", r->name);
-    if (r->cls == NULL)
+    if (r->cls == NULL && !(l->tried & LOAD_CLASS))
         return load_err(l, r->line, "rule %s has no class", r->name);
-    if (r->nex == 0)
+    if (r->nex == 0 && !(l->tried & LOAD_EXAMPLE))
         return load_err(l, r->line, "rule %s has no example", r->name);
     return 0;
 }
@@ -2173,8 +2185,9 @@ static int kw_rule(struct anon_load *l, const char *arg, size_t len)
     struct anon_rule *r;
     size_t i;
 
-    if (rule_finish(l) != 0)
-        return -1;
+    (void)rule_finish(l);   /* reported; this line is read all the same */
+    l->tried = 0;
+    l->skip = 1;            /* until this rule line turns out good */
     if (!name_ok(arg, len, ANON_NAME_MAX, 0))
         return load_err(l, l->line, "bad rule name");
     for (i = 0; i < a->nrules; i++)
@@ -2185,6 +2198,7 @@ static int kw_rule(struct anon_load *l, const char *arg, size_t len)
                             a->rules[i].line);
     if (a->nrules >= ANON_RULES_MAX)
         return load_err(l, l->line, "more than %d rules", ANON_RULES_MAX);
+    l->skip = 0;
     if (a->nrules == a->caprules) {
         size_t ncap = a->caprules ? a->caprules * 2 : 16;
 
@@ -2209,6 +2223,7 @@ static int kw_class(struct anon_load *l, const char *arg, size_t len)
 {
     size_t i;
 
+    l->tried |= LOAD_CLASS;
     if (l->cur->cls)
         return load_err(l, l->line, "second class for rule %s",
                         l->cur->name);
@@ -2254,6 +2269,7 @@ static int kw_pattern(struct anon_load *l, const char *arg, size_t len)
     PCRE2_SIZE off;
     int code, id;
 
+    l->tried |= LOAD_PATTERN;
     if (r->code)
         return load_err(l, l->line, "second pattern for rule %s", r->name);
     if (len == 0)
@@ -2338,6 +2354,7 @@ static int kw_example(struct anon_load *l, const char *arg, size_t len)
     size_t pos = 0;
     int rc;
 
+    l->tried |= LOAD_EXAMPLE;
     buf_init(&in, ANON_RULE_LINE_MAX);
     buf_init(&want, ANON_RULE_LINE_MAX);
     rc = quoted(l, arg, len, &pos, &in);
@@ -2389,55 +2406,79 @@ static int load_line(struct anon_load *l, const char *p, size_t len)
             || memcmp(anon_keywords[k].kw, p + kw, i - kw) != 0)
             continue;
         if (anon_keywords[k].in_rule && l->cur == NULL)
-            return load_err(l, l->line, "%s outside a rule",
-                            anon_keywords[k].kw);
+            return l->skip ? 0 : load_err(l, l->line, "%s outside a rule",
+                                          anon_keywords[k].kw);
         return anon_keywords[k].fn(l, p + arg, len - arg);
     }
     return load_err(l, l->line, "unknown keyword '%.*s'", (int)(i - kw),
                     p + kw);
 }
 
-static int read_file(const char *path, struct buf *b, struct err *e)
+/* An unreadable or oversized file: one more error of the load. */
+static int file_err(struct anon_load *l, const char *why)
 {
-    char chunk[65536];
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    int rc = 0;
-
-    if (f == NULL)
-        return err_set(e, ERR_CONFIG, "%s: %s", path, strerror(errno));
-    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = buf_append(b, chunk, n);
-    if (rc == BUF_ETOOBIG)
-        err_set(e, ERR_CONFIG, "%s: over %zu bytes", path, b->max);
-    else if (rc != 0)
-        buf_fail(e, rc);
-    else if (ferror(f))
-        rc = err_set(e, ERR_CONFIG, "%s: read error", path);
-    fclose(f);
-    return rc != 0 ? -1 : 0;
+    l->bad++;
+    return err_add(l->e, ERR_CONFIG, "%s: %s", l->file, why);
 }
 
-static int load_file(struct anon *a, const char *path, struct err *e)
+static int read_file(struct anon_load *l, struct buf *b)
 {
-    struct anon_load l = {a, path, 0, NULL, e};
+    char chunk[65536], why[64];
+    FILE *f = fopen(l->file, "rb");
+    size_t n;
+    int rc = 0, bad;
+
+    if (f == NULL)
+        return file_err(l, strerror(errno));
+    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = buf_append(b, chunk, n);
+    bad = ferror(f);
+    fclose(f);
+    if (rc == BUF_ETOOBIG) {
+        snprintf(why, sizeof why, "over %zu bytes", b->max);
+        return file_err(l, why);
+    }
+    if (rc != 0)
+        return err_set(l->e, ERR_NOMEM, "out of memory loading rules");
+    return bad ? file_err(l, "read error") : 0;
+}
+
+/* Every line, a bad one reported and passed over; -1 only when memory ran
+ * out (load_line failed without reporting a line). */
+static int load_lines(struct anon_load *l, const struct buf *b)
+{
+    size_t pos = 0, before;
+
+    while (pos < b->len) {
+        const char *nl = memchr(b->data + pos, '\n', b->len - pos);
+        size_t end = nl ? (size_t)(nl - b->data) : b->len;
+
+        l->line++;
+        before = l->bad;
+        if (load_line(l, b->data + pos, end - pos) != 0 && l->bad == before)
+            return -1;
+        pos = end + 1;
+    }
+    (void)rule_finish(l);
+    return 0;
+}
+
+/* 0 when the file was read (its bad lines, or the file itself if it could
+ * not be read, added to *bad); -1 when memory ran out and loading stops. */
+static int load_file(struct anon *a, const char *path, size_t *bad,
+                     struct err *e)
+{
+    struct anon_load l = {a, path, 0, NULL, e, 0, 0, 0};
     struct buf b;
-    size_t pos = 0;
     int rc;
 
     buf_init(&b, ANON_RULE_FILE_MAX);
-    rc = read_file(path, &b, e);
-    while (rc == 0 && pos < b.len) {
-        const char *nl = memchr(b.data + pos, '\n', b.len - pos);
-        size_t end = nl ? (size_t)(nl - b.data) : b.len;
-
-        l.line++;
-        rc = load_line(&l, b.data + pos, end - pos);
-        pos = end + 1;
-    }
-    if (rc == 0)
-        rc = rule_finish(&l);
+    if (read_file(&l, &b) != 0)
+        rc = l.bad ? 0 : -1;
+    else
+        rc = load_lines(&l, &b);
     buf_free(&b);
+    *bad += l.bad;
     return rc;
 }
 
@@ -2489,7 +2530,7 @@ static int list_dir(const char *dir, char ***names, size_t *n, struct err *e)
 static int load_dir(struct anon *a, const char *dir, struct err *e)
 {
     char **names = NULL;
-    size_t n = 0, i;
+    size_t n = 0, i, bad = 0;
     struct buf path;
     int rc = list_dir(dir, &names, &n, e);
 
@@ -2499,12 +2540,12 @@ static int load_dir(struct anon *a, const char *dir, struct err *e)
         if (rc == 0 && buf_printf(&path, "%s/%s", dir, names[i]) != 0)
             rc = err_set(e, ERR_CONFIG, "%s: path too long", dir);
         if (rc == 0)
-            rc = load_file(a, buf_cstr(&path), e);
+            rc = load_file(a, buf_cstr(&path), &bad, e);
         free(names[i]);
     }
     free(names);
     buf_free(&path);
-    return rc;
+    return rc != 0 || bad > 0 ? -1 : 0;
 }
 
 /* ---- life cycle ---- */

@@ -45,7 +45,10 @@ struct anon;
 struct anon_map;
 
 /* rules_dir may be NULL (no rule files). Rule-file errors: ERR_CONFIG with
- * "FILE:LINE: reason". */
+ * "FILE:LINE: reason" ("FILE: reason" for an unreadable file). Every file
+ * is read to its end and every bad line reported, each through err_add()
+ * (err.h: the err holds the first, an attached list all of them); then
+ * anon_new fails. ERR_NOMEM stops at once. */
 int anon_new(struct anon **out, const struct sites *sites,
              const char *rules_dir, struct err *e);
 void anon_free(struct anon *a);

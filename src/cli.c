@@ -147,16 +147,26 @@ static int cli_exit(const struct cli *c)
     return EX_SOFTWARE_;
 }
 
+/* One line per error. A loader that reports every bad line of a file
+ * (configuration, sites file, rule files) left them in the attached list;
+ * the first of them is also c->e's own message, so it is not repeated. */
 static void cli_report(const struct cli *c)
 {
+    const struct err_list *l = c->e.list;
+    const char *pre = "";
+    size_t i;
+
     if (!err_is_set(&c->e))
         return;
     if (c->filter_mode)
-        fprintf(stderr, "%s alertgw: %s\n",
-                c->e.code == ERR_NOUSER ? "5.1.1" :
-                c->e.code == ERR_TOOBIG ? "5.3.4" : "4.3.0", c->e.msg);
-    else
-        fprintf(stderr, "alertgw: %s\n", c->e.msg);
+        pre = c->e.code == ERR_NOUSER ? "5.1.1 " :
+              c->e.code == ERR_TOOBIG ? "5.3.4 " : "4.3.0 ";
+    fprintf(stderr, "%salertgw: %s\n", pre, c->e.msg);
+    for (i = 0; l && i < l->n; i++)
+        if (strcmp(l->line[i], c->e.msg) != 0)
+            fprintf(stderr, "%salertgw: %s\n", pre, l->line[i]);
+    if (l && l->more)
+        fprintf(stderr, "%salertgw: ... and %zu more\n", pre, l->more);
 }
 
 int cli_yesno(struct cli *c, const char *v, int def, int *out)
@@ -384,11 +394,14 @@ static int cli_dispatch(struct cli *c, int argc, char **argv)
 
 int cli_main(int argc, char **argv)
 {
+    struct err_list errs;
     struct cli c;
     int i, rc, ex;
 
     memset(&c, 0, sizeof(c));
     err_init(&c.e);
+    err_list_init(&errs);
+    err_collect(&c.e, &errs);
     rc = cli_global(&c, argc, argv, &i);
     if (rc == 0)
         cli_dispatch(&c, argc - i, argv + i);

@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/file.h"
 
 #ifndef AGW_SHARE_DIR
 #define AGW_SHARE_DIR "/usr/local/share/alertgw"
@@ -87,12 +89,50 @@ static const struct conf_key conf_keys[] = {
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
+#define CONF_WHY_MAX 256     /* bytes of one reason, before FILE:LINE */
+
+/* One bad line, kept until the file is read to the end so that the lines
+ * can be reported in file order: inih shows its syntax errors one pass at
+ * a time, after the handler has already seen the later lines. */
+struct conf_bad {
+    int line;                   /* 0: a compiled-in default */
+    char why[CONF_WHY_MAX];
+};
+
 struct conf_parse {
     struct conf *c;
     char raw[CONF_NKEYS][CONF_VALUE_MAX];
-    int set[CONF_NKEYS];
-    char why[256];
+    int set[CONF_NKEYS];        /* line the value came from, 0: default */
+    const char *text;           /* the file, borrowed from conf_load */
+    size_t len, pos;
+    int line;                   /* the line the reader handed out last */
+    unsigned char *is_bad;      /* by line: reported already */
+    int nlines;
+    struct conf_bad bad[CONF_ERRORS_MAX];
+    size_t nbad;
+    int full;                   /* more than CONF_ERRORS_MAX: stopped */
 };
+
+static void conf_bad(struct conf_parse *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void conf_bad(struct conf_parse *p, int line, const char *fmt, ...)
+{
+    struct conf_bad *b;
+    va_list ap;
+
+    if (p->nbad >= CONF_ERRORS_MAX) {
+        p->full = 1;
+        return;
+    }
+    b = &p->bad[p->nbad++];
+    b->line = line;
+    if (line > 0 && line <= p->nlines)
+        p->is_bad[line] = 1;
+    va_start(ap, fmt);
+    vsnprintf(b->why, sizeof(b->why), fmt, ap);
+    va_end(ap);
+}
 
 static const struct conf_key *conf_find(const char *section, const char *name,
                                         size_t *idx)
@@ -108,6 +148,39 @@ static const struct conf_key *conf_find(const char *section, const char *name,
     return NULL;
 }
 
+/* inih reads the file through this, one physical line a call, so its line
+ * numbers are ours. A line already reported comes back empty: the next
+ * pass then shows inih's next syntax error instead of the same one. A line
+ * over inih's buffer (num) is refused whole; inih would cut it and read
+ * the rest as a line of its own. */
+static char *conf_reader(char *str, int num, void *stream)
+{
+    struct conf_parse *p = stream;
+    const char *s = p->text + p->pos, *nl;
+    size_t n;
+
+    if (p->pos >= p->len || num < 3)
+        return NULL;
+    nl = memchr(s, '\n', p->len - p->pos);
+    n = nl ? (size_t)(nl - s) + 1 : p->len - p->pos;
+    p->pos += n;
+    p->line++;
+    if (p->line <= p->nlines && p->is_bad[p->line]) {
+        n = 0;
+    } else if (memchr(s, '\0', n)) {
+        conf_bad(p, p->line, "NUL byte");
+        n = 0;
+    } else if (n > (size_t)num - 1) {
+        conf_bad(p, p->line, "line longer than %d bytes", num - 3);
+        n = 0;
+    }
+    memcpy(str, s, n);
+    str[n] = '\0';
+    return str;
+}
+
+/* Always 1: the handler's own errors are recorded here, so that a nonzero
+ * return of inih always means a syntax error at that line. */
 static int conf_handler(void *user, const char *section, const char *name,
                         const char *value)
 {
@@ -116,17 +189,33 @@ static int conf_handler(void *user, const char *section, const char *name,
     int n;
 
     if (conf_find(section, name, &i) == NULL) {
-        snprintf(p->why, sizeof(p->why), "unknown key [%s] %s", section,
-                 name);
-        return 0;
+        conf_bad(p, p->line, "unknown key [%s] %s", section, name);
+        return 1;
     }
     n = snprintf(p->raw[i], CONF_VALUE_MAX, "%s", value);
     if (n < 0 || n >= CONF_VALUE_MAX) {
-        snprintf(p->why, sizeof(p->why), "value of %s too long", name);
-        return 0;
+        conf_bad(p, p->line, "value of %s too long", name);
+        return 1;
     }
-    p->set[i] = 1;
+    p->set[i] = p->line;
     return 1;
+}
+
+/* Pass after pass until inih has nothing more to say: each pass reveals
+ * one more syntax error (the earlier ones are blanked), so there are at
+ * most CONF_ERRORS_MAX passes over a file of at most CONF_FILE_MAX. */
+static int conf_parse_text(struct conf_parse *p)
+{
+    int line;
+
+    do {
+        p->pos = 0;
+        p->line = 0;
+        line = ini_parse_stream(conf_reader, p, conf_handler, p);
+        if (line > 0)
+            conf_bad(p, line, "syntax error");
+    } while (line > 0 && !p->full);
+    return line < 0 ? -1 : 0;
 }
 
 /* ${data_dir} is the only variable: paths hang off the data directory. */
@@ -151,20 +240,21 @@ fail:
     return -1;
 }
 
-static int conf_number(const struct conf_key *k, const char *s, long *v,
-                       const char *origin, struct err *e)
+static void conf_number(struct conf_parse *p, size_t i, const char *s,
+                        long *v)
 {
+    const struct conf_key *k = &conf_keys[i];
     char *end;
 
     errno = 0;
     *v = strtol(s, &end, 10);
     if (errno || end == s || *end != '\0' || *v < k->min || *v > k->max)
-        return err_set(e, ERR_CONFIG, "%s: [%s] %s must be a number from %ld "
-                       "to %ld, not '%s'", origin, k->section, k->name,
-                       k->min, k->max, s);
-    return 0;
+        conf_bad(p, p->set[i], "[%s] %s must be a number from %ld to %ld, "
+                 "not '%s'", k->section, k->name, k->min, k->max, s);
 }
 
+/* Every value, defaults included; a bad number is recorded and the rest
+ * still checked. Only memory stops it early. */
 static int conf_apply(struct conf *c, struct conf_parse *p, struct err *e)
 {
     const char *data_dir;
@@ -183,14 +273,38 @@ static int conf_apply(struct conf *c, struct conf_parse *p, struct err *e)
             *(char **)((char *)c + k->offset) = s;
             continue;
         }
-        if (conf_number(k, s, (long *)((char *)c + k->offset),
-                        c->path[0] ? c->path : "defaults", e) != 0) {
-            free(s);
-            return -1;
-        }
+        conf_number(p, i, s, (long *)((char *)c + k->offset));
         free(s);
     }
     return 0;
+}
+
+static int conf_bad_cmp(const void *x, const void *y)
+{
+    const struct conf_bad *a = x, *b = y;
+
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+/* Each bad line in file order as "FILE:LINE: reason", one err_add() each
+ * (the caller's list prints them all, e gets the first). */
+static int conf_report(struct conf_parse *p, const char *path,
+                       struct err *e)
+{
+    const struct conf_bad *v = p->bad;
+    size_t i;
+
+    qsort(p->bad, p->nbad, sizeof(p->bad[0]), conf_bad_cmp);
+    for (i = 0; i < p->nbad; i++) {
+        if (v[i].line > 0)
+            err_add(e, ERR_CONFIG, "%s:%d: %s", path, v[i].line, v[i].why);
+        else
+            err_add(e, ERR_CONFIG, "defaults: %s", v[i].why);
+    }
+    if (p->full)
+        err_add(e, ERR_CONFIG, "%s: more than %d errors, stopped", path,
+                CONF_ERRORS_MAX);
+    return -1;
 }
 
 static const char *conf_pick_path(const char *path)
@@ -207,12 +321,42 @@ static const char *conf_pick_path(const char *path)
     return "";
 }
 
+/* The last line may lack its '\n'. CONF_FILE_MAX keeps this an int. */
+static int conf_count_lines(const char *s, size_t len)
+{
+    const char *end = s + len;
+    int n = 0;
+
+    while (s < end && (s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+        s++;
+        n++;
+    }
+    return n + 1;
+}
+
+static int conf_read(struct conf_parse *p, const char *path, struct buf *b,
+                     struct err *e)
+{
+    if (file_read(path, CONF_FILE_MAX, b) != 0)
+        return err_set(e, ERR_CONFIG, "%s: cannot read configuration: %s",
+                       path, errno == E2BIG ? "too big" : strerror(errno));
+    p->text = b->data ? b->data : "";
+    p->len = b->len;
+    p->nlines = conf_count_lines(p->text, p->len);
+    p->is_bad = calloc((size_t)p->nlines + 1, 1);
+    if (p->is_bad == NULL || conf_parse_text(p) != 0)
+        return err_set(e, ERR_NOMEM, "out of memory reading config");
+    return 0;
+}
+
 int conf_load(struct conf *c, const char *path, struct err *e)
 {
     struct conf_parse *p;
-    int rc = -1, line;
+    struct buf b;
+    int rc = -1;
 
     memset(c, 0, sizeof(*c));
+    buf_init(&b, CONF_FILE_MAX);
     c->path = strdup(conf_pick_path(path));
     p = calloc(1, sizeof(*p));
     if (c->path == NULL || p == NULL) {
@@ -220,20 +364,15 @@ int conf_load(struct conf *c, const char *path, struct err *e)
         goto out;
     }
     p->c = c;
-    if (c->path[0]) {
-        line = ini_parse(c->path, conf_handler, p);
-        if (line < 0) {
-            err_set(e, ERR_CONFIG, "%s: cannot read configuration", c->path);
-            goto out;
-        }
-        if (line > 0) {
-            err_set(e, ERR_CONFIG, "%s:%d: %s", c->path, line,
-                    p->why[0] ? p->why : "syntax error");
-            goto out;
-        }
-    }
-    rc = conf_apply(c, p, e);
+    if (c->path[0] && conf_read(p, c->path, &b, e) != 0)
+        goto out;
+    if (conf_apply(c, p, e) != 0)
+        goto out;
+    rc = p->nbad ? conf_report(p, c->path[0] ? c->path : "defaults", e) : 0;
 out:
+    buf_free(&b);
+    if (p)
+        free(p->is_bad);
     free(p);
     if (rc != 0)
         conf_free(c);

@@ -6,8 +6,12 @@
  * conf.c, documented in README.md. Values may use ${data_dir}.
  *
  * Errors: ERR_CONFIG "FILE:LINE: reason" for an unknown section or key, a
- * number out of range, an unreadable file. ERR_CONFIG is temporary: the
- * MTA keeps the mail while an operator mends the file.
+ * number out of range, a syntax error, a line over inih's line buffer, a
+ * NUL byte; "FILE: reason" for an unreadable file. Every bad line of the
+ * file is reported, in file order, each through err_add() (err.h): the err
+ * holds the first, a list the caller attached holds them all. After
+ * CONF_ERRORS_MAX bad lines the file is not read further. ERR_CONFIG is
+ * temporary: the MTA keeps the mail while an operator mends the file.
  *
  * Ownership: conf_load fills a caller-owned struct; conf_free releases
  * the strings.
@@ -22,6 +26,10 @@
 
 #define CONF_DEFAULT_PATH "/etc/alertgw/alertgw.conf"
 #define CONF_VALUE_MAX 4096
+#define CONF_FILE_MAX (64u << 10)   /* bytes in a configuration file */
+/* Bad lines recorded before reading stops; also bounds the passes inih
+ * needs to show every syntax error (it names only the first of a pass). */
+#define CONF_ERRORS_MAX 100
 
 struct conf {
     char *path;             /* file read, or "" for built-in defaults */

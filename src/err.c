@@ -29,6 +29,18 @@ void err_init(struct err *e)
 {
     e->code = ERR_OK;
     e->msg[0] = '\0';
+    e->list = NULL;
+}
+
+void err_list_init(struct err_list *l)
+{
+    l->n = 0;
+    l->more = 0;
+}
+
+void err_collect(struct err *e, struct err_list *l)
+{
+    e->list = l;
 }
 
 /* Control bytes and newlines would break the one-line promise (and a
@@ -54,6 +66,33 @@ int err_set(struct err *e, enum err_code code, const char *fmt, ...)
     va_end(ap);
     err_printable(e->msg);
     return -1;
+}
+
+/* Lines past the limit are counted, not kept: the count is what the
+ * "... and N more" line needs. */
+static void err_list_push(struct err_list *l, const char *msg)
+{
+    if (l->n >= ERR_LIST_MAX) {
+        l->more++;
+        return;
+    }
+    snprintf(l->line[l->n++], ERR_MSG_MAX, "%s", msg);
+}
+
+int err_add(struct err *e, enum err_code code, const char *fmt, ...)
+{
+    char msg[ERR_MSG_MAX];
+    va_list ap;
+
+    if (e == NULL)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    err_printable(msg);
+    if (e->list)
+        err_list_push(e->list, msg);
+    return err_set(e, code, "%s", msg);
 }
 
 int err_reword(struct err *e, enum err_code code, const char *fmt, ...)

@@ -9,9 +9,18 @@
  *
  * The code decides the class and, in cli only, the exit status; the table
  * in err.c is the one place where that is written down.
+ *
+ * A loader that reports every error of a file before it fails (conf, the
+ * sites file, rule files) calls err_add() once per bad line instead of
+ * err_set(). The first line still fills the err as err_set() would; when
+ * the caller attached a struct err_list with err_collect(), every line is
+ * also kept there, up to ERR_LIST_MAX, and the rest only counted. Callers
+ * that attach nothing see the first error alone, as before.
  */
 #ifndef AGW_ERR_H
 #define AGW_ERR_H
+
+#include <stddef.h>
 
 #define ERR_MSG_MAX 512
 
@@ -31,12 +40,34 @@ enum err_code {
     ERR_SOFTWARE    /* internal error, library misuse */
 };
 
+/* Lines an err_list keeps; a broken file may hold thousands of bad lines,
+ * and nobody reads past the first screenful. */
+#define ERR_LIST_MAX 20
+
+struct err_list {
+    size_t n;                           /* lines kept in line[] */
+    size_t more;                        /* lines past ERR_LIST_MAX */
+    char line[ERR_LIST_MAX][ERR_MSG_MAX];
+};
+
 struct err {
     enum err_code code;
     char msg[ERR_MSG_MAX];
+    struct err_list *list;  /* borrowed, NULL: first error only */
 };
 
+/* Clears e and detaches any list. */
 void err_init(struct err *e);
+/* Empty the list. */
+void err_list_init(struct err_list *l);
+/* Keep every err_add() line of e in l from now on. l is borrowed: it must
+ * outlive e and every copy of e (a struct copy shares the list).
+ * err_init() detaches it again. */
+void err_collect(struct err *e, struct err_list *l);
+/* One error of several: sets e unless already set, and adds the line to
+ * e's list if one is attached. Always returns -1. */
+int err_add(struct err *e, enum err_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Sets e unless already set; always returns -1 for `return err_set(...)`. */
 int err_set(struct err *e, enum err_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1419,14 +1419,16 @@ static int tok_kind(const struct sites *s, const struct sites_tok *t,
     return -1;
 }
 
+/* Bad lines go through err_add: the file is read on, and each one is
+ * reported on its own line (err.h). */
 static int line_err(struct err *e, const char *origin, size_t lineno,
                     const char *why, const struct sites_tok *t)
 {
     char show[SITES_SHOW_MAX];
 
     if (t == NULL)
-        return err_set(e, ERR_DATA, "%s:%zu: %s", origin, lineno, why);
-    return err_set(e, ERR_DATA, "%s:%zu: %s '%s'", origin, lineno, why,
+        return err_add(e, ERR_DATA, "%s:%zu: %s", origin, lineno, why);
+    return err_add(e, ERR_DATA, "%s:%zu: %s '%s'", origin, lineno, why,
                    sites_show(t->p, t->len, show, sizeof show));
 }
 
@@ -1436,7 +1438,7 @@ static int owner_err(const struct sites *s, long owner, struct err *e,
 {
     char show[SITES_SHOW_MAX];
 
-    return err_set(e, ERR_DATA, "%s:%zu: '%s' already belongs to site %s",
+    return err_add(e, ERR_DATA, "%s:%zu: '%s' already belongs to site %s",
                    origin, lineno, sites_show(t->p, t->len, show, sizeof show),
                    s->v[owner].name);
 }
@@ -1510,20 +1512,24 @@ static int line_add(struct sites *s, const char *line, size_t len,
     return 0;
 }
 
+/* 0 added (or nothing to add), 1 a bad line, reported and skipped, -1
+ * when the index cannot take more (memory, SITES_MAX): reading stops. */
 static int load_line(struct sites *s, const char *line, size_t len,
                      const char *origin, size_t lineno, struct err *e)
 {
+    const char *why = len > SITES_LINE_MAX ? "line too long"
+                      : memchr(line, '\0', len) ? "NUL byte" : NULL;
     struct err sub;
 
-    if (len > SITES_LINE_MAX)
-        return line_err(e, origin, lineno, "line too long", NULL);
-    if (memchr(line, '\0', len))
-        return line_err(e, origin, lineno, "NUL byte", NULL);
+    if (why) {
+        line_err(e, origin, lineno, why, NULL);
+        return 1;
+    }
     if (line_check(s, line, len, origin, lineno, e) != 0)
-        return -1;
+        return 1;
     err_init(&sub);
     if (line_add(s, line, len, &sub) != 0)
-        return err_set(e, sub.code, "%s:%zu: %s", origin, lineno, sub.msg);
+        return err_add(e, sub.code, "%s:%zu: %s", origin, lineno, sub.msg);
     return 0;
 }
 
@@ -1531,17 +1537,20 @@ int sites_load_text(struct sites *s, const char *text, size_t len,
                     const char *origin, struct err *e)
 {
     size_t pos = 0, lineno = 0;
+    int r, bad = 0;
 
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - text) : len;
 
         lineno++;
-        if (load_line(s, text + pos, end - pos, origin, lineno, e) != 0)
+        r = load_line(s, text + pos, end - pos, origin, lineno, e);
+        if (r < 0)
             return -1;
+        bad |= r;
         pos = end + 1;
     }
-    return 0;
+    return bad ? -1 : 0;
 }
 
 int sites_load_file(struct sites *s, const char *path, struct err *e)

@@ -8,7 +8,8 @@
  *
  * Sites file format (DESIGN.md): one site a line; first token the site
  * name; then, in any order, aliases in double quotes, DNS domains, networks
- * in CIDR (IPv4 or IPv6). '#' starts a comment. Errors name FILE:LINE.
+ * in CIDR (IPv4 or IPv6). '#' starts a comment. Errors name FILE:LINE,
+ * one per bad line.
  *
  * Ownership: strings passed in are copied. Pointers returned by the
  * accessors are borrowed from the index and live until sites_free().
@@ -30,7 +31,10 @@ struct sites *sites_new(void);
 void sites_free(struct sites *s);
 
 /* Parse sites-file text; origin names it in errors ("sites.txt:12: ...").
- * ERR_DATA on a bad line; what was added before the bad line stays. */
+ * A bad line is reported (ERR_DATA, through err_add: every bad line on its
+ * own, see err.h) and skipped, and the rest of the text still read; the
+ * result is then -1 though the good lines were added. ERR_NOMEM, or
+ * ERR_TOOBIG past SITES_MAX sites, stop at that line. */
 int sites_load_text(struct sites *s, const char *text, size_t len,
                     const char *origin, struct err *e);
 int sites_load_file(struct sites *s, const char *path, struct err *e);

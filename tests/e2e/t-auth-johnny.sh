@@ -4,19 +4,22 @@
 # `alertgw submit`, each verdict and reason asserted, nothing queued for a
 # quarantined one but the admins' notice. Its signatures date from
 # February 2019, so the signature-age window is widened here.
+#
+# The corpus is not part of this repository (README "Test corpora"): it is
+# read from $AGW_CORPORA, else ../shared/corpora beside the checkout. When
+# it is absent the test is skipped (exit 125, ctest's SKIP_RETURN_CODE).
 set -u
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-CORPUS=$AGW_SOURCE_DIR/../shared/corpora/johnny-you-are-fired
+CORPUS=${AGW_CORPORA:-$AGW_SOURCE_DIR/../shared/corpora}/johnny-you-are-fired
+if [ ! -d "$CORPUS/assets" ]; then
+    echo "SKIP: Johnny-You-Are-Fired OpenPGP corpus not found at $CORPUS (set AGW_CORPORA; see README \"Test corpora\")"
+    exit 125
+fi
 T=$(mktemp -d)
 trap 'agw_cleanup; rm -rf "$T"' EXIT
 fails=0
 MANAGER=AA482B4FF773584F58D14563F18273C6FB579BE4
 EVE=F9E600725878C6DAE30688CA4B568F486E960FB5
-
-if [ ! -d "$CORPUS" ]; then
-    echo "not ok - corpus not found at $CORPUS"
-    exit 1
-fi
 
 agw_setup "$T/gw"
 DB=$T/gw/data/alertgw.db

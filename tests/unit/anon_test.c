@@ -598,6 +598,56 @@ static void test_rule_errors(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* Regression: loading stopped at the first bad line of the first bad
+ * file. Every bad line of every file is reported with its own FILE:LINE
+ * and reason; a bad pattern or rule name is not reported again as a rule
+ * with no pattern or as class lines outside a rule, other bad lines do
+ * not hide a missing pattern. */
+static void test_rule_files_two_bad_lines_each_own_line(void **state)
+{
+    static const char *const want[] = {
+        "a.rules:3: bad pattern: missing closing parenthesis at offset 3",
+        "a.rules:5: bad rule name",
+        "a.rules:7: unknown keyword 'flavour'",
+        "b.rules:1: class outside a rule",
+        "b.rules:3: class ip is reserved",
+        "b.rules:6: rule three has no example",
+        "b.rules:10: unknown keyword 'flavour'",
+        "b.rules:9: rule four has no pattern",  /* known at its end */
+    };
+    char dir[] = "/tmp/anon_test.XXXXXX", line[1024];
+    struct anon *a = NULL;
+    struct err_list l;
+    struct err e;
+    size_t i, n = sizeof want / sizeof want[0];
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "a.rules", "rule one\nclass x\npattern (ab\n"
+                               "example \"a\" => \"a\"\nrule bad name!\n"
+                               "class y\nflavour z\n");
+    write_file(dir, "b.rules", "class q\nrule two\nclass ip\npattern t\n"
+                               "example \"t\" => \"t\"\nrule three\n"
+                               "class z\npattern z\nrule four\n"
+                               "flavour x\n");
+    err_init(&e);
+    err_list_init(&l);
+    err_collect(&e, &l);
+    assert_int_equal(anon_new(&a, NULL, dir, &e), -1);
+    assert_null(a);
+    assert_int_equal(e.code, ERR_CONFIG);
+    if (l.n != n || l.more != 0)
+        fail_msg("got %zu lines (+%zu), want %zu", l.n, l.more, n);
+    for (i = 0; i < n; i++) {
+        snprintf(line, sizeof line, "%s/%s", dir, want[i]);
+        expect_str("line", l.line[i], line);
+    }
+    expect_str("first", e.msg, l.line[0]);
+    remove_file(dir, "a.rules");
+    remove_file(dir, "b.rules");
+    rmdir(dir);
+}
+
 static void test_rule_examples_fail(void **state)
 {
     char dir[] = "/tmp/anon_test.XXXXXX", want[1024];
@@ -758,6 +808,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_cap, setup, teardown),
         cmocka_unit_test(test_rule_errors),
+        cmocka_unit_test(test_rule_files_two_bad_lines_each_own_line),
         cmocka_unit_test(test_rule_examples_fail),
         cmocka_unit_test(test_match_limit),
         cmocka_unit_test(test_rule_overlaps),

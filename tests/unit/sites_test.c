@@ -489,6 +489,46 @@ static void test_long_line(void **state)
     sites_free(s);
 }
 
+/* Regression: loading stopped at the first bad line, so a file with
+ * several was mended one line a run. Each bad line is reported on its
+ * own, with its own line number and reason, and the good ones are read. */
+static void test_sites_two_bad_lines_each_own_line(void **state)
+{
+    static const char text[] =
+        "A a.example\n"
+        "B bad!token\n"
+        "C c.example\n"
+        "D \"unclosed\n"
+        "E a.example\n";
+    static const char *const want[] = {
+        "s:2: neither a quoted alias, a domain nor a network 'bad!token'",
+        "s:4: unclosed quote",
+        "s:5: 'a.example' already belongs to site A",
+    };
+    struct sites *s = sites_new();
+    struct err_list l;
+    struct err e;
+    size_t i, n = sizeof want / sizeof want[0];
+
+    (void)state;
+    err_init(&e);
+    err_list_init(&l);
+    err_collect(&e, &l);
+    assert_int_equal(sites_load_text(s, text, sizeof text - 1, "s", &e), -1);
+    assert_int_equal(e.code, ERR_DATA);
+    if (l.n != n || l.more != 0)
+        fail_msg("got %zu lines (+%zu), want %zu", l.n, l.more, n);
+    for (i = 0; i < n; i++)
+        if (strcmp(l.line[i], want[i]) != 0)
+            fail_msg("line %zu: got '%s', want '%s'", i, l.line[i], want[i]);
+    assert_string_equal(e.msg, want[0]);
+    /* the good lines around the bad ones are in */
+    assert_int_equal(sites_count(s), 2);
+    assert_string_equal(site_of(s, sites_lookup_host(s, "www.c.example", 13)),
+                        "C");
+    sites_free(s);
+}
+
 static void test_api_errors(void **state)
 {
     struct sites *s = sites_new();
@@ -559,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_sites_two_bad_lines_each_own_line),
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_load_file),
     };
