@@ -44,7 +44,9 @@ static void child_limits(const struct gateway *g, struct sandbox_limits *l)
     sandbox_limits_default(l);
     l->mem_bytes = (size_t)g->conf->child_memory_mb << 20;
     l->cpu_seconds = (unsigned)g->conf->child_cpu_seconds;
-    l->wall_seconds = 2 * l->cpu_seconds;
+    /* a child can only block on its channel: the wall clock is a
+     * backstop, loose enough for a loaded machine */
+    l->wall_seconds = 4 * l->cpu_seconds + 10;
     l->frame_max = CHILD_FRAME_MAX;
 }
 

@@ -260,6 +260,7 @@ static int filter_ready(struct err *e)
     return 0;
 }
 
+#ifndef SANDBOX_ASAN
 /* Address space in use now, from /proc (read before the filter). */
 static size_t child_vm_bytes(void)
 {
@@ -273,6 +274,7 @@ static size_t child_vm_bytes(void)
     fclose(fp);
     return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 }
+#endif
 
 static int child_limit(int what, rlim_t soft, rlim_t hard)
 {
