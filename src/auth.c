@@ -565,40 +565,36 @@ void auth_result_free(struct auth_result *r)
 
 /* ---- replay ---------------------------------------------------------- */
 
-/* "UPDATE" as a word of the Subject, as alerts announce updates. */
-static int auth_says_update(const char *s)
+int auth_replay(struct gateway *g, int64_t row, struct auth_result *r,
+                struct err *e)
 {
-    const char *p;
+    struct store_stmt *st;
+    int64_t prev = 0;
+    char state[32] = "";
+    int rc;
 
-    for (p = s; (p = strcasestr(p, "update")) != NULL; p += 6)
-        if ((p == s || !isalnum((unsigned char)p[-1])) &&
-            !isalpha((unsigned char)p[6]))
-            return 1;
-    return 0;
-}
-
-int auth_replay(struct gateway *g, int64_t row, const char *alert_id,
-                const char *subject, struct auth_result *r, struct err *e)
-{
-    int64_t prev = 0, known = 0;
-
-    if (store_run(g->store, e, "UPDATE alerts SET sig_id=? WHERE id=?", "ti",
-                  r->sig_id, row) < 0 ||
-        store_get_int(g->store, e, &prev, "SELECT coalesce(min(id),0) FROM "
-                      "alerts WHERE sig_id=? AND sig_id<>'' AND "
-                      "state='queued' AND id<>?", "ti", r->sig_id, row) < 0)
+    if (r->signed_key[0] == '\0')
+        return err_set(e, ERR_SOFTWARE, "no replay key for alert #%lld",
+                       (long long)row);
+    if (store_run(g->store, e, "UPDATE alerts SET sig_id=?, signed_key=? "
+                  "WHERE id=?", "tti", r->sig_id, r->signed_key, row) < 0 ||
+        store_prepare(g->store, "SELECT id, state FROM alerts WHERE "
+                      "signed_key=? AND id<>? ORDER BY id LIMIT 1", &st,
+                      e) != 0)
         return -1;
-    if (prev == 0)
-        return 0;
-    if (store_get_int(g->store, e, &known, "SELECT count(*) FROM alerts "
-                      "WHERE alert_id=? AND state='queued' AND id<>?", "ti",
-                      alert_id, row) < 0)
-        return -1;
-    if (known > 0 && alert_id[0] != '\0' && auth_says_update(subject))
-        return 0;
+    store_bind_text(st, 1, r->signed_key);
+    store_bind_int(st, 2, row);
+    rc = store_step(st, e);
+    if (rc == 1) {
+        prev = store_col_int(st, 0);
+        snprintf(state, sizeof(state), "%s", store_col_text(st, 1));
+    }
+    store_finalize(st);
+    if (rc <= 0)
+        return rc;
     r->ok = 0;
-    snprintf(r->reason, sizeof(r->reason), "replay: this signature was "
-             "already accepted (alert #%lld) and this is no UPDATE of a "
-             "known alert id", (long long)prev);
+    snprintf(r->reason, sizeof(r->reason), "replay: this signed content was "
+             "already received as alert #%lld (%s); an update must be a new "
+             "signed message", (long long)prev, state);
     return 1;
 }

@@ -48,6 +48,9 @@ struct auth_result {
     char reason[ERR_MSG_MAX];       /* why not ok */
     time_t signed_at;
     char sig_id[PGP_SIGID_MAX];     /* the accepted signature's id */
+    /* What a replay is known by (pgp.h), set by the parent from what
+     * GnuPG verified, never by the child that parsed the message. */
+    char signed_key[PGP_REPLAY_KEY_MAX];
     struct msg_content *content;    /* exactly what the signature covers */
 };
 
@@ -55,12 +58,14 @@ int auth_check(struct gateway *g, const struct msg *m, struct auth_result *r,
                struct err *e);
 void auth_result_free(struct auth_result *r);
 
-/* Replay check for an authentic alert stored as row, once its alert id is
- * known: notes the signature on the row, then 1 (r->reason set) when the
- * same signature was already accepted for another alert and this one is
- * not an update of an existing alert id (Subject says UPDATE and the id
- * is already queued); 0 when not a replay; -1 on a database error. */
-int auth_replay(struct gateway *g, int64_t row, const char *alert_id,
-                const char *subject, struct auth_result *r, struct err *e);
+/* Replay check for an authentic alert stored as row: notes its replay key
+ * on the row, then 1 (r->reason set) when another alert, whatever became
+ * of it (queued, held, cancelled, quarantined) and whatever distribution
+ * it came in for, has the same key: the same signed content, signer and
+ * signature time. An update is a new signed message, never an old
+ * signature under new outer headers. 0 when not a replay; -1 on a
+ * database error. */
+int auth_replay(struct gateway *g, int64_t row, struct auth_result *r,
+                struct err *e);
 
 #endif

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <gnutls/crypto.h>
+
 #include "util/pack.h"
 
 /* Requests carry at most a message (max_size) and a signature; replies a
@@ -213,13 +215,37 @@ static int serve_verdict(struct buf *reply, int flag, int with_flag,
     return 0;
 }
 
-static void serve_note_good(struct pgp_remote_server *srv,
-                            const struct pgp_verdict *v)
+/* A replay is the same signed content by the same key at the same time:
+ * neither a re-encoded signature (ECDSA's s and n-s) nor new outer
+ * headers change it. */
+static int serve_replay_key(const struct pgp_verdict *v, const char *content,
+                            size_t len, char out[PGP_REPLAY_KEY_MAX])
+{
+    unsigned char md[32];
+    char hex[2 * sizeof(md) + 1];
+    size_t i;
+
+    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, content, len, md) != 0)
+        return -1;
+    for (i = 0; i < sizeof(md); i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    snprintf(out, PGP_REPLAY_KEY_MAX, "%s:%s:%lld", hex, v->fpr,
+             (long long)v->created);
+    return 0;
+}
+
+static int serve_note_good(struct pgp_remote_server *srv,
+                           const struct pgp_verdict *v, const char *content,
+                           size_t len, struct err *e)
 {
     if (!v->valid)
-        return;
+        return 0;
     snprintf(srv->good_fpr, sizeof(srv->good_fpr), "%s", v->fpr);
     snprintf(srv->good_sig, sizeof(srv->good_sig), "%s", v->sig_id);
+    if (serve_replay_key(v, content, len, srv->good_key) != 0)
+        return err_set(e, ERR_SOFTWARE, "%s", "pgp: cannot hash the signed "
+                       "content");
+    return 0;
 }
 
 static int serve_verify(struct pgp_remote_server *srv, uint32_t op,
@@ -246,7 +272,10 @@ static int serve_verify(struct pgp_remote_server *srv, uint32_t op,
     else
         rc = pgp_decrypt_verify(p, a, an, &plain, &decrypted, &v, e);
     if (rc == 0)
-        serve_note_good(srv, &v);
+        rc = op == PGP_OP_VERIFY_DETACHED
+             ? serve_note_good(srv, &v, a, an, e)
+             : serve_note_good(srv, &v, plain.data ? plain.data : "",
+                               plain.len, e);
     if (rc == 0)
         rc = serve_verdict(reply, decrypted, op == PGP_OP_DECRYPT_VERIFY, &v,
                            &plain, e);

@@ -11,6 +11,7 @@
  *
  * The child's side is called only from pgp.c, which dispatches to it.
  */
+struct pgp_remote_server;
 #ifndef AGW_PGP_REMOTE_H
 #define AGW_PGP_REMOTE_H
 
@@ -30,6 +31,9 @@ struct pgp_remote_server {
     const char *signer;
     char good_fpr[PGP_FPR_MAX];
     char good_sig[PGP_SIGID_MAX];
+    /* its replay key, from the bytes GnuPG verified (never the child's
+     * word): PGP_REPLAY_KEY_MAX */
+    char good_key[PGP_REPLAY_KEY_MAX];
 };
 
 /* Every op of this module is below this; callers may add their own. */

@@ -1430,7 +1430,7 @@ static int process_open(struct gateway *g, int64_t row,
     ar.content = NULL;
     if (process_meta(g, a, r, e) != 0)
         return -1;
-    switch (auth_replay(g, row, a->alert_id, a->content->subject, &ar, e)) {
+    switch (auth_replay(g, row, &ar, e)) {
     case 0:
         return 0;
     case 1:

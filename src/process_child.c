@@ -289,6 +289,9 @@ int child_open(struct gateway *g, const char *raw, size_t len,
             auth_result_free(ar);
             rc = child_quarantine(r, "parser reported a signature GnuPG "
                                   "did not give");
+        } else if (ar->ok) {
+            snprintf(ar->signed_key, sizeof(ar->signed_key), "%s",
+                     srv.pgp.good_key);
         }
     }
     buf_free(&rec);

@@ -54,7 +54,14 @@ OTHER=$(newkey "Other Gateway <gw@elsewhere.example>")
 printf 'Alert of the day.\nTLP:AMBER\nAttacker 203.0.113.9 scanned everything.\n' >"$T/text"
 
 # mk NAME KIND FROM [GPG-ARGS...]
-mk() { local n=$1 k=$2 f=$3; shift 3; $MK "$k" "$H" "$f" "matrix $n" "$T/text" "$@" >"$T/$n.eml"; }
+# Each case signs its own text: the same content signed twice by one key
+# in the same second is one signed message (a replay), however encoded.
+mk() {
+    local n=$1 k=$2 f=$3
+    shift 3
+    sed "1s/\$/ ($n)/" "$T/text" >"$T/text-$n"
+    $MK "$k" "$H" "$f" "matrix $n" "$T/text-$n" "$@" >"$T/$n.eml"
+}
 
 # row NAME WANT(accepted|quarantined) PATTERN|SIGNER
 row() {
@@ -144,11 +151,12 @@ row future quarantined 'signature made in the future*'
 mk late mime "Carol Late <carol@csirt.example>" -u "$CAROL" --faked-system-time "$(ago 259200)!"
 row late quarantined 'signature older than max_signature_age'
 
-# Update of a known id: the same signed UPDATE again is not a replay.
+# An update is a new signed message: the same signed UPDATE again, byte
+# for byte, is a replay like any other (issue 12).
 printf 'EGI-20260707-09 UPDATE 1\nTLP:AMBER\nStill scanning.\n' >"$T/text"
 $MK mime "$H" "$A" "[EGI-20260707-09] UPDATE 1: scanning" "$T/text" -u "$ALICE" >"$T/update.eml"
 row update accepted "$ALICE"
-row update accepted "$ALICE"
+row update quarantined 'replay: *'
 printf 'EGI-20260707-10\nTLP:AMBER\nNew alert.\n' >"$T/text"
 $MK mime "$H" "$A" "[EGI-20260707-10] scanning" "$T/text" -u "$ALICE" >"$T/noupdate.eml"
 row noupdate accepted "$ALICE"
