@@ -368,23 +368,25 @@ static void run_end(struct run *r, enum sandbox_how how, const char *fmt,
     va_end(ap);
 }
 
-/* Wait for the child's exit until the deadline (plus a grace period for
- * one that has closed its socket), then make sure it is gone. */
+/* Make sure the child is gone and reaped. A killed child dies at once, so
+ * waiting for it blocks only briefly; one that closed its socket by
+ * itself gets a grace period to exit before it is killed. */
 static int run_reap(struct run *r, int kill_first)
 {
     int64_t until = sandbox_now_ms() + SANDBOX_REAP_MS;
-    int status = 0;
+    int status = 0, nap = 0;
     pid_t w;
 
-    if (kill_first)
-        kill(r->pid, SIGKILL);
-    for (;;) {
-        w = waitpid(r->pid, &status, WNOHANG);
-        if (w == r->pid || (w < 0 && errno != EINTR))
-            return status;
-        if (sandbox_now_ms() >= until)
-            break;
-        poll(NULL, 0, SANDBOX_POLL_MS);
+    if (!kill_first) {
+        for (;;) {
+            w = waitpid(r->pid, &status, WNOHANG);
+            if (w == r->pid || (w < 0 && errno != EINTR))
+                return status;
+            if (sandbox_now_ms() >= until)
+                break;
+            nap = nap < SANDBOX_POLL_MS ? nap + 1 : SANDBOX_POLL_MS;
+            poll(NULL, 0, nap);
+        }
     }
     kill(r->pid, SIGKILL);
     while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
