@@ -1604,14 +1604,32 @@ int process_pending(struct gateway *g, long *n, struct err *e)
     }
 }
 
-static void preview_diff(const struct anon_changes *ch, FILE *out)
+static int preview_diff(const struct anon_changes *ch, struct buf *out)
 {
     size_t i;
+    int rc = buf_puts(out, "line\toriginal\tplaceholder\trule\n");
 
-    fprintf(out, "line\toriginal\tplaceholder\trule\n");
-    for (i = 0; i < ch->n; i++)
-        fprintf(out, "%zu\t%s\t%s\t%s\n", ch->v[i].line, ch->v[i].original,
-                ch->v[i].placeholder, ch->v[i].rule);
+    for (i = 0; i < ch->n && rc == 0; i++)
+        rc = buf_printf(out, "%zu\t%s\t%s\t%s\n", ch->v[i].line,
+                        ch->v[i].original, ch->v[i].placeholder,
+                        ch->v[i].rule);
+    return rc;
+}
+
+/* In the child: the copy, or every replacement made in it. */
+static int preview_work(void *arg, struct buf *out, struct err *e)
+{
+    struct pctx *c = arg;
+    struct pcopy copy;
+    int rc;
+
+    pcopy_init(&copy);
+    rc = copy_make(c, &copy, e);
+    if (rc == 0 && (c->changes ? preview_diff(c->changes, out)
+                    : buf_append(out, copy.msg.data, copy.msg.len)) != 0)
+        rc = err_set(e, ERR_TOOBIG, "preview too large");
+    pcopy_free(&copy);
+    return rc;
 }
 
 static int preview_copy(struct gateway *g, struct palert *a,
@@ -1620,28 +1638,28 @@ static int preview_copy(struct gateway *g, struct palert *a,
     struct anon_changes ch = {NULL, 0, 0};
     struct anon_map *map = anon_map_new();
     struct plist *l = NULL;
-    struct pcopy copy;
+    struct buf text;
     size_t n = 0;
     int rc = -1;
 
-    pcopy_init(&copy);
+    buf_init(&text, 4 * PROCESS_COPY_MAX);
     if (map == NULL || plists_load(g, -1, list, &l, &n, e) != 0 ||
         process_map_load(g, a->thread, map, e) != 0 ||
-        gateway_anon(g, e) != 0)
+        gateway_anon(g, e) != 0 || gateway_pgp(g, e) != 0 ||
+        gateway_signing_key(g, e) != 0 ||
+        render_load(g->conf->templates_dir, l->template_name, &l->tmpl,
+                    e) != 0)
         goto out;
     {
         struct pctx c = {g, a, l, map, diff ? &ch : NULL, NULL, NULL};
-        if (copy_make(&c, &copy, e) != 0)
+        if (child_text(g, NULL, 0, preview_work, &c, &text, e) != 0)
             goto out;
     }
-    if (diff)
-        preview_diff(&ch, out);
-    else
-        fwrite(copy.msg.data, 1, copy.msg.len, out);
+    fwrite(text.data ? text.data : "", 1, text.len, out);
     rc = 0;
 out:
     anon_changes_free(&ch);
-    pcopy_free(&copy);
+    buf_free(&text);
     plists_free(l, n);
     anon_map_free(map);
     return rc;
@@ -1650,15 +1668,11 @@ out:
 int process_preview(struct gateway *g, const char *raw, size_t len,
                     const char *list, int diff, FILE *out, struct err *e)
 {
-    struct msg_limits lim;
     struct palert a;
-    struct msg *m = NULL;
     int rc = -1;
 
     memset(&a, 0, sizeof(a));
-    gateway_msg_limits(g, &lim);
-    if (msg_parse(raw, len, &lim, &m, e) != 0 ||
-        msg_content(m, &a.content, e) != 0 ||
+    if (child_content(g, raw, len, &a.content, e) != 0 ||
         process_meta(g, &a, NULL, e) != 0 ||
         process_alert_id(g, &a, e) != 0)
         goto out;
@@ -1669,7 +1683,6 @@ int process_preview(struct gateway *g, const char *raw, size_t len,
     rc = preview_copy(g, &a, list, diff, out, e);
 out:
     msg_content_free(a.content);
-    msg_free(m);
     return rc;
 }
 
@@ -1743,37 +1756,52 @@ out:
     return rc;
 }
 
-int process_anonymise(struct gateway *g, const char *alert_id,
-                      const char *raw, size_t len, struct buf *out,
-                      struct err *e)
+struct anonymise_job {
+    struct gateway *g;
+    const char *alert_id;
+    const char *raw;
+    size_t len;
+    struct anon_map *map;
+};
+
+/* In the child: parse, decode, anonymise, rebuild. */
+static int anonymise_work(void *arg, struct buf *out, struct err *e)
 {
     static const struct plist sanitised = {
         0, (char *)"anonymise", (char *)"", (char *)"", (char *)"drop", 1,
         TLP_NONE, 0, 0, "", ENCRYPT_NEVER, NULL, "", NULL};
+    struct anonymise_job *j = arg;
     struct msg_limits lim;
     struct palert a;
-    struct anon_map *map = anon_map_new();
     struct msg *m = NULL;
-    char thread[ALERT_ID_MAX];
     int rc = -1;
 
     memset(&a, 0, sizeof(a));
-    gateway_msg_limits(g, &lim);
-    if (alert_id)
-        alert_thread(alert_id, thread, sizeof(thread));
-    if (map == NULL || gateway_anon(g, e) != 0 ||
-        (alert_id && g->store &&
-         process_map_load(g, thread, map, e) != 0) ||
-        msg_parse(raw, len, &lim, &m, e) != 0 ||
-        msg_content(m, &a.content, e) != 0)
-        goto out;
-    {
-        struct pctx c = {g, &a, &sanitised, map, NULL, NULL, NULL};
+    gateway_msg_limits(j->g, &lim);
+    if (msg_parse(j->raw, j->len, &lim, &m, e) == 0 &&
+        msg_content(m, &a.content, e) == 0) {
+        struct pctx c = {j->g, &a, &sanitised, j->map, NULL, NULL, NULL};
         rc = anonymise_build(&c, m, out, e);
     }
-out:
     msg_content_free(a.content);
     msg_free(m);
-    anon_map_free(map);
+    return rc;
+}
+
+int process_anonymise(struct gateway *g, const char *alert_id,
+                      const char *raw, size_t len, struct buf *out,
+                      struct err *e)
+{
+    struct anonymise_job job = {g, alert_id, raw, len, anon_map_new()};
+    char thread[ALERT_ID_MAX];
+    int rc = -1;
+
+    if (alert_id)
+        alert_thread(alert_id, thread, sizeof(thread));
+    if (job.map != NULL && gateway_anon(g, e) == 0 &&
+        (alert_id == NULL || g->store == NULL ||
+         process_map_load(g, thread, job.map, e) == 0))
+        rc = child_text(g, raw, len, anonymise_work, &job, out, e);
+    anon_map_free(job.map);
     return rc;
 }

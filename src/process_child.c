@@ -18,11 +18,14 @@
  */
 #include "process_int.h"
 
+#include <ctype.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -38,6 +41,82 @@
 #define CHILD_MAP_MAX 100000
 /* The memory seam allocates this much at a time. */
 #define CHILD_SEAM_CHUNK (16u * 1024 * 1024)
+
+/* Charset converters the parent loads before a child needs them. */
+#define CHILD_CHARSETS_MAX 64
+#define CHILD_CHARSET_NAME_MAX 40
+
+/* ---- charsets ----------------------------------------------------------
+ *
+ * iconv loads its converters (gconv modules and their cache) from files
+ * on first use, and the child may open no file. So the parent opens, once
+ * per process and kept open, a converter to UTF-8 for every charset the
+ * raw message names (charset= parameters, RFC 2047 words) and for the
+ * common ones; the child then finds them loaded. A charset named only
+ * inside an encrypted part cannot be seen beforehand: unless it is a
+ * common one, that part cannot be read as text (ERR_DATA, quarantined). */
+
+static const char *const child_common_charsets[] = {
+    "utf-8", "us-ascii", "iso-8859-1", "iso-8859-15", "windows-1252",
+};
+
+static struct {
+    char name[CHILD_CHARSET_NAME_MAX + 1];
+    iconv_t cd;
+} child_charsets[CHILD_CHARSETS_MAX];
+static size_t child_ncharsets;
+
+static void child_warm(const char *name, size_t n)
+{
+    char cs[CHILD_CHARSET_NAME_MAX + 1];
+    size_t i;
+
+    if (n == 0 || n > CHILD_CHARSET_NAME_MAX ||
+        child_ncharsets >= CHILD_CHARSETS_MAX)
+        return;
+    for (i = 0; i < n; i++)
+        cs[i] = (char)tolower((unsigned char)name[i]);
+    cs[n] = '\0';
+    for (i = 0; i < child_ncharsets; i++)
+        if (strcmp(child_charsets[i].name, cs) == 0)
+            return;
+    memcpy(child_charsets[child_ncharsets].name, cs, n + 1);
+    child_charsets[child_ncharsets++].cd = iconv_open("utf-8", cs);
+}
+
+static size_t child_charset_len(const char *p, const char *end)
+{
+    size_t n = 0;
+
+    while (p + n < end && (isalnum((unsigned char)p[n]) ||
+                           strchr("-_.:+", p[n]) != NULL))
+        n++;
+    return n;
+}
+
+/* Every "charset=NAME" and "=?NAME?" of the raw message. */
+static void child_warm_charsets(const char *raw, size_t len)
+{
+    static const char key[] = "charset=";
+    const char *p = raw, *end = raw + len;
+    size_t i;
+
+    for (i = 0; i < sizeof(child_common_charsets) /
+                    sizeof(child_common_charsets[0]); i++)
+        child_warm(child_common_charsets[i],
+                   strlen(child_common_charsets[i]));
+    for (; p + 2 < end; p++) {
+        if (p[0] == '=' && p[1] == '?') {
+            child_warm(p + 2, child_charset_len(p + 2, end));
+        } else if ((size_t)(end - p) > sizeof(key) - 1 &&
+                   strncasecmp(p, key, sizeof(key) - 1) == 0) {
+            p += sizeof(key) - 1;
+            if (p < end && *p == '"')
+                p++;
+            child_warm(p, child_charset_len(p, end));
+        }
+    }
+}
 
 static void child_limits(const struct gateway *g, struct sandbox_limits *l)
 {
@@ -274,6 +353,7 @@ int child_open(struct gateway *g, const char *raw, size_t len,
     memset(ar, 0, sizeof(*ar));
     if (gateway_pgp(g, e) != 0)
         return -1;
+    child_warm_charsets(raw, len);
     child_limits(g, &lim);
     gateway_server_init(&srv, g);
     buf_init(&rec, CHILD_FRAME_MAX);
@@ -457,4 +537,106 @@ int child_copies(struct gateway *g, const struct palert *a,
     }
     buf_free(&rec);
     return rc;
+}
+
+/* ---- officers' commands: preview, anonymise ---------------------------
+ *
+ * The same isolation for what an officer runs by hand on a file: a
+ * parser crash is a malformed file (ERR_DATA), never the command's
+ * death by a signal. */
+
+static int child_data_error(const struct sandbox_end *end, struct err *e)
+{
+    if (end->how == SANDBOX_FAILED)
+        return -1;
+    err_init(e);
+    return err_set(e, ERR_DATA, "malformed: %s", end->reason);
+}
+
+/* Run work and take its record into out. */
+static int child_simple(struct gateway *g, sandbox_work work, void *arg,
+                        struct buf *out, struct err *e)
+{
+    struct gateway_server srv;
+    struct sandbox_limits lim;
+    struct sandbox_end end;
+
+    child_limits(g, &lim);
+    gateway_server_init(&srv, g);
+    if (sandbox_run(&lim, work, arg, gateway_serve, &srv, out, &end, e) != 0)
+        return -1;
+    return end.how == SANDBOX_DONE ? 0 : child_data_error(&end, e);
+}
+
+static int content_work(void *arg, struct sandbox_chan *ch, struct buf *out,
+                        struct err *e)
+{
+    struct open_job *j = arg;
+    struct msg_limits lim;
+    struct msg_content *c = NULL;
+    struct msg *m = NULL;
+    int rc;
+
+    if (gateway_enter_sandbox(j->g, ch, e) != 0)
+        return -1;
+    gateway_msg_limits(j->g, &lim);
+    rc = msg_parse(j->raw, j->len, &lim, &m, e) != 0 ||
+         msg_content(m, &c, e) != 0 ? -1 : 0;
+    if (rc == 0 && pack_content(out, c) != 0)
+        rc = err_set(e, ERR_NOMEM, "%s", "out of memory");
+    msg_content_free(c);
+    msg_free(m);
+    return rc;
+}
+
+int child_content(struct gateway *g, const char *raw, size_t len,
+                  struct msg_content **out, struct err *e)
+{
+    struct open_job job = {g, raw, len};
+    struct buf rec;
+    struct unpack u;
+    int rc;
+
+    *out = NULL;
+    child_warm_charsets(raw, len);
+    buf_init(&rec, CHILD_FRAME_MAX);
+    rc = child_simple(g, content_work, &job, &rec, e);
+    if (rc == 0) {
+        unpack_init(&u, rec.data ? rec.data : "", rec.len);
+        *out = unpack_content(&u);
+        if (*out == NULL || !unpack_done(&u)) {
+            msg_content_free(*out);
+            *out = NULL;
+            rc = err_set(e, ERR_DATA, "%s", "malformed: parser returned "
+                         "garbage");
+        }
+    }
+    buf_free(&rec);
+    return rc;
+}
+
+struct text_job {
+    struct gateway *g;
+    child_fn fn;
+    void *arg;
+};
+
+static int text_work(void *arg, struct sandbox_chan *ch, struct buf *out,
+                     struct err *e)
+{
+    struct text_job *j = arg;
+
+    if (gateway_enter_sandbox(j->g, ch, e) != 0)
+        return -1;
+    return j->fn(j->arg, out, e);
+}
+
+int child_text(struct gateway *g, const char *raw, size_t len, child_fn fn,
+               void *arg, struct buf *out, struct err *e)
+{
+    struct text_job job = {g, fn, arg};
+
+    if (raw)
+        child_warm_charsets(raw, len);
+    return child_simple(g, text_work, &job, out, e);
 }

@@ -127,4 +127,15 @@ int child_copies(struct gateway *g, const struct palert *a,
                  struct pcopy *copies, struct process_result *r,
                  struct err *e);
 
+/* For the officers' commands: a parser crash or limit is ERR_DATA
+ * ("malformed: parser crashed (signal 11)"). child_content parses and
+ * decodes raw; child_text runs fn in the child, after which g reaches
+ * GnuPG through the parent, and takes what fn wrote. */
+typedef int (*child_fn)(void *arg, struct buf *out, struct err *e);
+int child_content(struct gateway *g, const char *raw, size_t len,
+                  struct msg_content **out, struct err *e);
+/* raw (may be NULL): the message fn will read, for its charsets. */
+int child_text(struct gateway *g, const char *raw, size_t len, child_fn fn,
+               void *arg, struct buf *out, struct err *e);
+
 #endif
