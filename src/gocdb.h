@@ -8,11 +8,15 @@
  * DOMAIN/DOMAIN_NAME, SITE_IP and SITE_IPV6 (address/netmask lists, the
  * mask a prefix length or dotted; items separated by ',' or ';', white
  * space ignored). Any element but SHORT_NAME may be missing or empty.
- * No network access, no external entities, no DTD loading.
+ * The file is untrusted: it is read as UTF-8 under libxml2's limits, with
+ * no network access and no DTD at all (GOCDB sends none, and entities
+ * are how a small file expands without bound), and each field's length
+ * is checked while its text is read.
  *
- * Errors: ERR_DATA for XML that does not parse, a SITE without
- * SHORT_NAME, the same SHORT_NAME twice, a malformed network, a field
- * over GOCDB_FIELD_MAX; the message names the site. ERR_NOMEM.
+ * Errors: ERR_DATA for XML that does not parse, a DOCTYPE or entity
+ * declaration, a SITE without SHORT_NAME, the same SHORT_NAME twice, a
+ * malformed network, a field over GOCDB_FIELD_MAX; the message names the
+ * site. ERR_TOOBIG for a document over 2 GB. ERR_NOMEM.
  *
  * Ownership: gocdb_parse copies what it keeps; the result and every
  * pointer it hands out live until gocdb_free().

@@ -107,7 +107,9 @@ static void test_refused(void **state)
         {"<results><SITE><SHORT_NAME>A</SHORT_NAME><DOMAIN><DOMAIN_NAME>"
          "bad domain</DOMAIN_NAME></DOMAIN></SITE></results>", "bad domain"},
         {"<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><results>"
-         "<SITE><SHORT_NAME>&x;</SHORT_NAME></SITE></results>", "SHORT_NAME"},
+         "<SITE><SHORT_NAME>&x;</SHORT_NAME></SITE></results>", "DOCTYPE"},
+        {"<results><SITE><SHORT_NAME>A</SHORT_NAME><ROC>&undeclared;</ROC>"
+         "</SITE></results>", "well-formed"},
     };
     struct gocdb *g;
     struct err e;
@@ -124,6 +126,93 @@ static void test_refused(void **state)
             fail_msg("case %zu: got '%s', want ERR_DATA with '%s'", i, e.msg,
                      cases[i].why);
     }
+}
+
+static struct gocdb *parse_mem(const char *xml, size_t len, struct err *e)
+{
+    struct gocdb *g = NULL;
+
+    err_init(e);
+    gocdb_parse(xml, len, &g, e);
+    return g;
+}
+
+/* xml must be refused as ERR_DATA with why in the message. */
+static void want_refused(const char *what, const char *xml, size_t len,
+                         const char *why)
+{
+    struct gocdb *g;
+    struct err e;
+
+    if ((g = parse_mem(xml, len, &e)) != NULL) {
+        gocdb_free(g);
+        fail_msg("%s: got success, want '%s'", what, why);
+    }
+    if (e.code != ERR_DATA || strstr(e.msg, why) == NULL)
+        fail_msg("%s: got '%s', want ERR_DATA with '%s'", what, e.msg, why);
+}
+
+/* One 50 KB internal entity referenced 20,000 times in OFFICIAL_NAME made
+ * a 110 KB export 990 MB once the text was read: a DOCTYPE or entity
+ * declaration is refused before libxml2 sees the file, in any case, and
+ * however the file says it is encoded. */
+static void test_doctype_refused(void **state)
+{
+    static const struct { const char *what, *xml, *why; } cases[] = {
+        {"internal entity", "<?xml version=\"1.0\"?>\n<!DOCTYPE results ["
+         "<!ENTITY big \"xxxxxxxxxxxxxxxx\">]>\n<results><SITE><SHORT_NAME>"
+         "A</SHORT_NAME><OFFICIAL_NAME>&big;&big;&big;</OFFICIAL_NAME>"
+         "</SITE></results>", "a DOCTYPE (byte 22) refused"},
+        {"billion laughs", "<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+         "<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+         "<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">]>"
+         "<results><SITE><SHORT_NAME>&lol2;</SHORT_NAME></SITE></results>",
+         "DOCTYPE"},
+        {"external DTD", "<!DOCTYPE results SYSTEM \"http://gocdb.example/"
+         "x.dtd\"><results/>", "DOCTYPE"},
+        {"lower case", "<!doctype results><results/>", "DOCTYPE"},
+        {"entity declaration alone", "<results><!ENTITY x \"y\"></results>",
+         "entity declaration"},
+    };
+    /* UTF-16 (with its BOM): no ASCII "<!DOCTYPE" for a byte scan */
+    static const char utf16[] = "\xff\xfe<\0!\0D\0O\0C\0T\0Y\0P\0E\0 \0r\0"
+                                " \0[\0]\0>\0<\0r\0/\0>\0";
+    struct gocdb *g;
+    struct err e;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        want_refused(cases[i].what, cases[i].xml, strlen(cases[i].xml),
+                     cases[i].why);
+    want_refused("UTF-16", utf16, sizeof(utf16) - 1, "well-formed");
+    /* read as UTF-8, "+ADw-" is text, never a '<' */
+    g = parse_text("<?xml version=\"1.0\" encoding=\"UTF-7\"?><results>"
+                   "+ADw-SITE+AD4-+ADw-SHORT_NAME+AD4-A+ADw-/SHORT_NAME+AD4-"
+                   "+ADw-/SITE+AD4-</results>", &e);
+    if (g == NULL)
+        fail_msg("UTF-7: got '%s', want parsed as UTF-8 text", e.msg);
+    assert_int_equal(gocdb_count(g), 0);
+    gocdb_free(g);
+}
+
+/* A field's length is checked while its text is read, split over text
+ * and CDATA nodes or not. */
+static void test_field_too_long(void **state)
+{
+    struct buf b;
+    size_t text;
+
+    (void)state;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(buf_puts(&b, "<results><SITE><SHORT_NAME>A</SHORT_NAME>"
+                              "<OFFICIAL_NAME>"), 0);
+    for (text = 0; text <= GOCDB_FIELD_MAX; text += 13)
+        assert_int_equal(buf_puts(&b, "0123456789<![CDATA[abc]]>"), 0);
+    assert_int_equal(buf_puts(&b, "</OFFICIAL_NAME></SITE></results>"), 0);
+    want_refused("long OFFICIAL_NAME", b.data, b.len,
+                 "GOCDB site A: OFFICIAL_NAME longer than 4096 bytes");
+    buf_free(&b);
 }
 
 static void test_lenient(void **state)
@@ -148,6 +237,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixture),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_doctype_refused),
+        cmocka_unit_test(test_field_too_long),
         cmocka_unit_test(test_lenient),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
