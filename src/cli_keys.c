@@ -1,7 +1,9 @@
 /* cli_keys - commands: officers and OpenPGP keys. */
 #include "cli_int.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +22,51 @@
 #include "store.h"
 #include "util/file.h"
 
+#define CLI_ACTOR_MAX 160
+#define CLI_USER_MAX 32
+#define CLI_FPR_BUF 80          /* a fingerprint as typed, normalised */
+
+/* A user name as it may go into the registry: [A-Za-z0-9._-] only,
+ * at most CLI_USER_MAX bytes. */
+static void cli_user_name(const char *in, char out[CLI_USER_MAX + 1])
+{
+    size_t n = 0;
+
+    for (; in && *in && n < CLI_USER_MAX; in++)
+        if (isalnum((unsigned char)*in) || strchr("._-", *in))
+            out[n++] = *in;
+    out[n] = '\0';
+}
+
+/* Who makes a change to the officers: the command and the Unix user,
+ * "officers add by alice", plus "(sudo bob)" for root reached by sudo.
+ * SUDO_USER is only the environment's word, but whoever runs this as
+ * root could write any name anyway; it is a hint for the audit, not
+ * proof. */
+static void cli_actor(const char *cmd, char *out, size_t n)
+{
+    char user[CLI_USER_MAX + 1], sudo[CLI_USER_MAX + 1];
+    struct passwd *pw = getpwuid(getuid());
+
+    cli_user_name(pw ? pw->pw_name : NULL, user);
+    cli_user_name(getuid() == 0 ? getenv("SUDO_USER") : NULL, sudo);
+    if (user[0] == '\0')
+        snprintf(user, sizeof(user), "uid %lu", (unsigned long)getuid());
+    snprintf(out, n, "%s by %s%s%s%s", cmd, user, sudo[0] ? " (sudo " : "",
+             sudo, sudo[0] ? ")" : "");
+}
+
+/* The fingerprint as stored, for messages; the input when it is none
+ * (the registry then reports it). */
+static const char *cli_fpr(const char *in, char *out, size_t n)
+{
+    return registry_norm_fpr(in, out, n) == 0 ? out : in;
+}
+
 static int cmd_officers_add(struct cli *c, struct cli_args *a)
 {
     const char *file = cli_opt(a, "key");
-    char fpr[PGP_FPR_MAX];
+    char fpr[PGP_FPR_MAX], by[CLI_ACTOR_MAX];
     struct buf key;
     int rc = 0;
 
@@ -43,18 +86,59 @@ static int cmd_officers_add(struct cli *c, struct cli_args *a)
             rc = err_set(&c->e, ERR_DATA, "%s holds key %s, not %s", file,
                          fpr, a->pos[0]);
     }
+    cli_actor("officers add", by, sizeof(by));
     if (rc == 0)
         rc = registry_officer_add(c->g.store, fpr, cli_opt(a, "name"),
-                                  cli_opt(a, "email"), &c->e);
+                                  cli_opt(a, "email"), by, &c->e);
     if (rc == 0)
         printf("officer %s authorised\n", fpr);
     return rc;
 }
 
+static int cmd_officers_edit(struct cli *c, struct cli_args *a)
+{
+    struct registry_officer o = {cli_opt(a, "name"), cli_opt(a, "email"), 0};
+    const char *act = cli_opt(a, "active");
+    char by[CLI_ACTOR_MAX], fpr[CLI_FPR_BUF];
+    int yes;
+
+    if (act && cli_yesno(c, act, 1, &yes) != 0)
+        return -1;
+    if (act)
+        o.active = yes ? 1 : -1;
+    if (act == NULL && o.name == NULL && o.email == NULL)
+        return err_set(&c->e, ERR_USAGE, "officers edit needs --active, "
+                       "--name or --email");
+    if (cli_open(c) != 0)
+        return -1;
+    cli_actor("officers edit", by, sizeof(by));
+    if (registry_officer_edit(c->g.store, a->pos[0], &o, by, &c->e) != 0)
+        return -1;
+    printf("officer %s %s\n", cli_fpr(a->pos[0], fpr, sizeof(fpr)),
+           o.active > 0 ? "active" : o.active < 0 ? "inactive" : "updated");
+    return 0;
+}
+
+static int cmd_officers_rm(struct cli *c, struct cli_args *a)
+{
+    char by[CLI_ACTOR_MAX], fpr[CLI_FPR_BUF];
+
+    if (cli_open(c) != 0)
+        return -1;
+    cli_actor("officers rm", by, sizeof(by));
+    if (registry_officer_rm(c->g.store, a->pos[0], by, &c->e) != 0)
+        return -1;
+    printf("officer %s removed\n", cli_fpr(a->pos[0], fpr, sizeof(fpr)));
+    return 0;
+}
+
 static int cmd_officers_list(struct cli *c, struct cli_args *a)
 {
-    return cli_print(c, "SELECT fingerprint, name, email, active FROM "
-                     "officers ORDER BY name", NULL, a);
+    return cli_print(c, "SELECT fingerprint, name, email, active, "
+                     "CASE added_at WHEN 0 THEN '' ELSE strftime("
+                     "'%Y-%m-%dT%H:%M:%SZ', added_at, 'unixepoch') END AS "
+                     "added, added_by FROM officers ORDER BY name, "
+                     "fingerprint", NULL, a);
 }
 
 /* ---- keys ------------------------------------------------------------ */
@@ -167,8 +251,11 @@ static int cmd_keys_import(struct cli *c, struct cli_args *a)
     if (contact)
         return keys_pin_contact(c, contact, fpr);
     if (cli_flag(a, "officer")) {
+        char by[CLI_ACTOR_MAX];
+
+        cli_actor("keys import --officer", by, sizeof(by));
         rc = registry_officer_add(c->g.store, fpr, cli_opt(a, "name"),
-                                  cli_opt(a, "email"), &c->e);
+                                  cli_opt(a, "email"), by, &c->e);
         if (rc == 0)
             printf("officer %s authorised\n", fpr);
     }
@@ -249,9 +336,23 @@ static const struct cli_cmd cli_keys_cmds[] = {
      "Authorise an officer's signing key.\n"
      "The key is pinned by its primary\n"
      "fingerprint. --key imports the public key into the gateway's GnuPG\n"
-     "home (needed to verify the officer's signatures)."},
+     "home (needed to verify the officer's signatures). The time, the\n"
+     "command and the Unix user are recorded (officers list) and the\n"
+     "change goes into the audit log (officer-added)."},
+    {"officers", "edit", "active=,name=,email=", 1, 1, cmd_officers_edit,
+     "FINGERPRINT [--active yes|no] [--name NAME] [--email ADDR]",
+     "Change an officer: --active no suspends the key (its alerts are\n"
+     "quarantined as not signed by an authorised officer) until --active\n"
+     "yes. One transaction, recorded in the audit log (officer-edited).\n"
+     "An unknown fingerprint exits 65."},
+    {"officers", "rm", "", 1, 1, cmd_officers_rm, "FINGERPRINT",
+     "Remove an officer: the next alert signed by the key is quarantined.\n"
+     "Alerts it signed before stay as they are; the key stays in the\n"
+     "gateway's GnuPG home. One transaction, recorded in the audit log\n"
+     "(officer-removed). An unknown fingerprint exits 65."},
     {"officers", "list", "json", 0, 0, cmd_officers_list, "[--json]",
-     "List officers."},
+     "List officers: fingerprint, name, e-mail, active (1/0), when they\n"
+     "were added (UTC) and by which command and user."},
     {"keys", "import", "contact=,officer,name=,email=", 1, 1, cmd_keys_import,
      "FILE [--contact ADDR | --officer [--name NAME] [--email ADDR]]",
      "Import OpenPGP keys into the gateway's GnuPG home (or apply a\n"

@@ -15,7 +15,7 @@
  * same origin missing from a new import are reported, never deleted.
  *
  * Errors: ERR_DATA invalid input, or an unknown organisation, contact,
- * list, distribution or site named in a maintenance command; ERR_DUP
+ * list, distribution, officer or site named in a maintenance command; ERR_DUP
  * already present; ERR_NOUSER only from registry_dist_find (the MTA
  * bounces on it); ERR_TEMP busy (after the store's busy timeout).
  *
@@ -116,8 +116,32 @@ int registry_dist_rm(struct store *s, const char *name, struct err *e);
 int registry_dist_find(struct store *s, const char *address, const char *name,
                        int64_t *id, struct err *e);
 
+/* Officers: the keys whose signatures make the gateway speak, pinned by
+ * primary fingerprint (any case, spaces allowed; stored upper-case hex).
+ * by names who made the change ("officers add by alice"; free text, at
+ * most REGISTRY_TEXT_MAX bytes, no control bytes): add records it as
+ * added_by with the time as added_at. Each change is one transaction
+ * with its row in the audit chain (event officer-added, officer-edited,
+ * officer-removed; detail "FPR: what (by)"). ERR_DATA: not a
+ * fingerprint, a bad e-mail address, no such officer, an edit that
+ * changes nothing; ERR_DUP: already an officer. */
 int registry_officer_add(struct store *s, const char *fpr, const char *name,
-                         const char *email, struct err *e);
+                         const char *email, const char *by, struct err *e);
+/* For edit: NULL unchanged; active 1 yes, -1 no, 0 unchanged. An
+ * inactive officer stays on record, but its signature no longer counts. */
+struct registry_officer {
+    const char *name;
+    const char *email;
+    int active;
+};
+int registry_officer_edit(struct store *s, const char *fpr,
+                          const struct registry_officer *o, const char *by,
+                          struct err *e);
+/* The officer's row goes; alerts it signed keep its fingerprint as their
+ * signer (text, no foreign key) and stay as they are. Its key stays in
+ * the GnuPG home (a contact may pin it; old alerts are verified by it). */
+int registry_officer_rm(struct store *s, const char *fpr, const char *by,
+                        struct err *e);
 /* 1 when fpr is an active officer, 0 when not, -1 on error. */
 int registry_officer_active(struct store *s, const char *fpr, struct err *e);
 

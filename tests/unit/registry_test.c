@@ -114,14 +114,118 @@ static void test_officers(void **state)
 
     (void)state;
     err_init(&e);
-    assert_int_equal(registry_officer_add(s, fpr, "Manager", NULL, &e), 0);
+    assert_int_equal(registry_officer_add(s, fpr, "Manager", NULL,
+                                          "officers add by test", &e), 0);
     assert_int_equal(registry_officer_active(s,
         "AA482B4FF773584F58D14563F18273C6FB579BE4", &e), 1);
     assert_int_equal(registry_officer_active(s,
         "F9E600725878C6DAE30688CA4B568F486E960FB5", &e), 0);
     err_init(&e);
-    assert_int_equal(registry_officer_add(s, "1234", NULL, NULL, &e), -1);
+    assert_int_equal(registry_officer_add(s, "1234", NULL, NULL, "", &e), -1);
     assert_int_equal(e.code, ERR_DATA);
+    store_close(s);
+}
+
+/* Value of a one-row, one-column text query ("" when none). */
+static void text_of(struct store *s, const char *sql, char *out, size_t n)
+{
+    struct store_stmt *st;
+    struct err e;
+
+    err_init(&e);
+    out[0] = '\0';
+    if (store_prepare(s, sql, &st, &e) != 0)
+        fail_msg("%s: %s", sql, e.msg);
+    if (store_step(st, &e) == 1)
+        snprintf(out, n, "%s", store_col_text(st, 0));
+    store_finalize(st);
+}
+
+#define OFF_FPR "F9E600725878C6DAE30688CA4B568F486E960FB5"
+
+/* Officers edit and rm: each change one transaction with its audit row;
+ * an unknown or malformed fingerprint changes nothing; alerts the
+ * officer signed stay (their signer is text). */
+static void test_officer_edit_rm(void **state)
+{
+    static const struct {
+        const char *fpr;
+        char op;            /* 'e' edit --active, 'r' rm */
+        int active;         /* edit: 1 yes, -1 no */
+        int want_rc;
+        enum err_code want_code;
+        int want_active;    /* registry_officer_active afterwards */
+        const char *want_event;     /* the last audit event */
+    } cases[] = {
+        {OFF_FPR, 'e', -1, 0, ERR_OK, 0, "officer-edited"},
+        {"f9e6 0072 5878 c6da e306 88ca 4b56 8f48 6e96 0fb5", 'e', 1, 0,
+         ERR_OK, 1, "officer-edited"},
+        {OFF_FPR, 'r', 0, 0, ERR_OK, 0, "officer-removed"},
+        {OFF_FPR, 'r', 0, -1, ERR_DATA, 0, "officer-removed"},
+        {OFF_FPR, 'e', -1, -1, ERR_DATA, 0, "officer-removed"},
+        {"nothex", 'r', 0, -1, ERR_DATA, 0, "officer-removed"},
+    };
+    struct store *s = open_db();
+    struct registry_officer o = {NULL, NULL, 0};
+    char got[256];
+    int64_t audits;
+    size_t i;
+    struct err e;
+
+    (void)state;
+    err_init(&e);
+    assert_int_equal(registry_officer_add(s, OFF_FPR, "Eve", "eve@x.example",
+                                          "keys import --officer by t", &e),
+                     0);
+    text_of(s, "SELECT added_by || '|' || (added_at > 0) FROM officers "
+            "WHERE fingerprint='" OFF_FPR "'", got, sizeof(got));
+    assert_string_equal(got, "keys import --officer by t|1");
+    text_of(s, "SELECT event || '|' || detail || '|' || (hash <> '') FROM "
+            "audit ORDER BY id DESC LIMIT 1", got, sizeof(got));
+    assert_string_equal(got, "officer-added|" OFF_FPR ": Eve <eve@x.example> "
+                        "(keys import --officer by t)|1");
+    assert_true(store_run(s, &e, "INSERT INTO alerts(received, recipient, "
+                          "raw, signer) VALUES(1, 'a@x.example', 'x', ?)",
+                          "t", OFF_FPR) == 1);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc;
+
+        audits = count(s, "audit");
+        err_init(&e);
+        o.active = cases[i].active;
+        rc = cases[i].op == 'r' ? registry_officer_rm(s, cases[i].fpr, "by t",
+                                                    &e)
+                              : registry_officer_edit(s, cases[i].fpr, &o,
+                                                      "by t", &e);
+        if (rc != cases[i].want_rc || e.code != cases[i].want_code)
+            fail_msg("case %zu: got %d (%s), want %d", i, rc, e.msg,
+                     cases[i].want_rc);
+        if (count(s, "audit") != audits + (rc == 0))
+            fail_msg("case %zu: got %lld audit rows, want %lld", i,
+                     (long long)count(s, "audit"),
+                     (long long)audits + (rc == 0));
+        err_init(&e);
+        if (registry_officer_active(s, OFF_FPR, &e) != cases[i].want_active)
+            fail_msg("case %zu: active: got %d, want %d", i,
+                     !cases[i].want_active, cases[i].want_active);
+        text_of(s, "SELECT event FROM audit ORDER BY id DESC LIMIT 1", got,
+                sizeof(got));
+        if (strcmp(got, cases[i].want_event) != 0)
+            fail_msg("case %zu: last event: got %s, want %s", i, got,
+                     cases[i].want_event);
+    }
+    text_of(s, "SELECT detail FROM audit WHERE event='officer-removed'", got,
+            sizeof(got));
+    assert_string_equal(got, OFF_FPR ": Eve <eve@x.example> (by t)");
+    o.active = 0;
+    err_init(&e);
+    assert_int_equal(registry_officer_edit(s, "AA482B4FF773584F58D14563F18273"
+                                           "C6FB579BE4", &o, "", &e), -1);
+    assert_int_equal(e.code, ERR_DATA);     /* nothing to change */
+    assert_int_equal(count(s, "alerts"), 1);
+    text_of(s, "SELECT count(*) FROM pragma_foreign_key_check", got,
+            sizeof(got));
+    assert_string_equal(got, "0");
     store_close(s);
 }
 
@@ -320,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_errors_change_nothing),
         cmocka_unit_test(test_officers),
+        cmocka_unit_test(test_officer_edit_rm),
         cmocka_unit_test(test_schema_newer_refused),
         cmocka_unit_test(test_migrate_every_version),
         cmocka_unit_test(test_rules_and_recipients),
