@@ -78,24 +78,34 @@ static int cmd_queue_run(struct cli *c, struct cli_args *a)
     return 0;
 }
 
+/* A pending row another worker is sending now: its lease has not run
+ * out (one that has is free again, its worker presumably dead). */
+#define CLI_LEASED "(o.state='pending' AND o.lease_owner<>'' AND " \
+    "o.lease_until>=CAST(strftime('%s','now') AS INTEGER))"
+
 static int cmd_queue_status(struct cli *c, struct cli_args *a)
 {
     return cli_print(c,
         "SELECT 'all' AS copy, '' AS alert, '' AS list,"
         " coalesce(sum(o.state='pending'), 0) AS pending,"
+        " coalesce(sum(" CLI_LEASED "), 0) AS leased,"
         " coalesce(sum(o.state='sent'), 0) AS sent,"
         " coalesce(sum(o.state='failed'), 0) AS failed,"
         " coalesce(strftime('%s','now') - min(CASE WHEN o.state='pending'"
         "  THEN c.created END), 0) AS oldest_pending_s,"
         " coalesce(min(CASE WHEN o.state='pending' THEN o.next_try END)"
-        "  - strftime('%s','now'), 0) AS next_try_in_s"
+        "  - strftime('%s','now'), 0) AS next_try_in_s,"
+        " '' AS leased_by"
         " FROM outbox o JOIN copies c ON c.id = o.copy_id "
         "UNION ALL "
         "SELECT * FROM (SELECT c.id, a.alert_id, coalesce(l.name, c.kind),"
-        " sum(o.state='pending'), sum(o.state='sent'), sum(o.state='failed'),"
+        " sum(o.state='pending'), sum(" CLI_LEASED "),"
+        " sum(o.state='sent'), sum(o.state='failed'),"
         " strftime('%s','now') - c.created,"
         " min(CASE WHEN o.state='pending' THEN o.next_try END)"
-        "  - strftime('%s','now')"
+        "  - strftime('%s','now'),"
+        " coalesce(group_concat(DISTINCT CASE WHEN " CLI_LEASED
+        "  THEN o.lease_owner END), '')"
         " FROM outbox o JOIN copies c ON c.id = o.copy_id"
         " JOIN alerts a ON a.id = c.alert_row"
         " LEFT JOIN lists l ON l.id = c.list_id"
@@ -177,11 +187,15 @@ static const struct cli_cmd cli_queue_cmds[] = {
      "One pass, or with --watch a pass every DURATION (default 60s) until\n"
      "SIGTERM or SIGINT; a pass in progress always finishes first. Exit 75\n"
      "when a pass could not finish (database busy, agent gone): what was\n"
-     "delivered is recorded, the rest is left for the next pass."},
+     "delivered is recorded, the rest is left for the next pass. Passes may\n"
+     "overlap: each batch is leased to one worker before it is sent."},
     {"queue", "status", "json", 0, 0, cmd_queue_status, "[--json]",
      "Outbox: recipients per state, oldest pending age, fan-outs in flight.\n"
      "The first row ('all') sums every recipient; one row follows for each\n"
-     "copy that still has pending recipients, with its progress."},
+     "copy that still has pending recipients, with its progress. leased:\n"
+     "pending recipients a worker has claimed and is sending now (others\n"
+     "leave them alone until the lease runs out); leased_by: which worker\n"
+     "(host:pidns:pid:random)."},
     {"queue", "retry", "all", 0, 1, cmd_queue_retry, "ALERT-ID|ROW|--all",
      "Make pending and failed recipients due now.\n"
      "ALERT-ID: every recipient of that alert; ROW: one outbox row; --all:\n"

@@ -71,7 +71,14 @@ struct deliver {
     char *ca_file;                  /* smtp: trusted CAs; NULL: default */
     char *crl_file;                 /* smtp: revoked certificates; NULL */
     gnutls_x509_trust_list_t trust; /* smtp: ca_file + crl_file, once */
+    int64_t deadline;   /* deliver_set_deadline; 0: none */
 };
+
+/* Past the caller's deadline: hand nothing more to the relay. */
+static int deliver_late(const struct deliver *d)
+{
+    return d->deadline != 0 && (int64_t)time(NULL) > d->deadline;
+}
 
 /* ---- recipients and envelope checks -------------------------------- */
 
@@ -413,8 +420,12 @@ struct smtp_run {
     size_t accepted;
     int tls_up;             /* STARTTLS done: EHLO again, then MAIL */
     struct err *e;
+    int fd;                 /* the connection's socket, -1 before it */
+    int late;               /* the deadline cut the body short */
 };
 
+/* In protocol order: everything up to SMTP_DATA sends no message, which
+ * smtp_send's deadline check relies on. */
 enum smtp_state {
     SMTP_CONNECT, SMTP_EHLO, SMTP_STARTTLS, SMTP_AUTH, SMTP_HELO, SMTP_MAIL,
     SMTP_RCPT,
@@ -462,6 +473,34 @@ static enum smtp_state smtp_fail(struct smtp_run *run, const char *what,
     smtp_settle(run, DELIVER_TEMP, 0, text);
     err_set(run->e, ERR_TEMP, "%s: %s", run->d->spec, text);
     return SMTP_FAIL;
+}
+
+/* The caller's deadline passed before the message was wholly handed
+ * over: like a lost connection, nothing was delivered, every accepted
+ * recipient is tried again. */
+static enum smtp_state smtp_late(struct smtp_run *run, const char *what)
+{
+    char text[ERR_MSG_MAX];
+
+    snprintf(text, sizeof(text), "deadline passed %s: nothing sent", what);
+    smtp_settle(run, DELIVER_TEMP, 0, text);
+    err_set(run->e, ERR_TEMP, "%s: %s", run->d->spec, text);
+    return SMTP_FAIL;
+}
+
+/* Called by libetpan every 4 KiB of the body. Past the deadline the
+ * socket is shut down: the rest of the body and the final dot fail to
+ * go, and a relay discards a message whose end never came. */
+static void smtp_progress(size_t current, size_t maximum, void *ctx)
+{
+    struct smtp_run *run = ctx;
+
+    (void)current;
+    (void)maximum;
+    if (!run->late && run->fd >= 0 && deliver_late(run->d)) {
+        run->late = 1;
+        shutdown(run->fd, SHUT_RDWR);
+    }
 }
 
 /* The reply code, or -1 after failing the run: connection lost or timed
@@ -536,6 +575,7 @@ static enum smtp_state smtp_st_connect(struct smtp_run *run)
         err_set(run->e, ERR_NOMEM, "%s: out of memory", run->d->spec);
         return SMTP_FAIL;
     }
+    run->fd = fd;           /* the stream owns it; kept to cut the body */
     /* On any reply but 220 libetpan closes the stream itself. */
     r = mailsmtp_connect(run->s, stream);
     if (smtp_reply(run, r, "greeting", NULL) < 0)
@@ -1027,8 +1067,14 @@ static enum smtp_state smtp_st_body(struct smtp_run *run)
     const struct deliver_msg *msg = run->msg;
     int r, code;
 
+    /* Late after the reply to DATA: no byte of the body yet. */
+    if (deliver_late(run->d))
+        return smtp_late(run, "before the body");
+    mailsmtp_set_progress_callback(run->s, smtp_progress, run);
     r = mailsmtp_data_message(run->s, msg->data,
                               smtp_body_len(msg->data, msg->len));
+    if (run->late)
+        return smtp_late(run, "in the body (connection cut)");
     code = smtp_reply(run, r, "end of DATA", NULL);
     if (code < 0)
         return SMTP_FAIL;
@@ -1059,7 +1105,7 @@ static enum smtp_state (*const smtp_states[])(struct smtp_run *) = {
 static int smtp_send(struct deliver *d, const struct deliver_msg *msg,
                      struct deliver_rcpt *rcpts, size_t n, struct err *e)
 {
-    struct smtp_run run = {d, NULL, msg, rcpts, n, 0, 0, 0, e};
+    struct smtp_run run = {d, NULL, msg, rcpts, n, 0, 0, 0, e, -1, 0};
     struct sigpipe_guard g;
     enum smtp_state st = SMTP_CONNECT;
 
@@ -1068,8 +1114,13 @@ static int smtp_send(struct deliver *d, const struct deliver_msg *msg,
         return err_set(e, ERR_NOMEM, "%s: out of memory", d->spec);
     mailsmtp_set_timeout(run.s, d->timeout);
     sigpipe_block(&g);
-    while (st != SMTP_DONE && st != SMTP_FAIL)
-        st = smtp_states[st](&run);
+    while (st != SMTP_DONE && st != SMTP_FAIL) {
+        /* Up to DATA, giving up costs nothing: no message has gone. */
+        if (st <= SMTP_DATA && deliver_late(d))
+            st = smtp_late(&run, "before DATA");
+        else
+            st = smtp_states[st](&run);
+    }
     mailsmtp_free(run.s);       /* sends QUIT if still connected */
     sigpipe_unblock(&g);
     return st == SMTP_DONE ? 0 : -1;
@@ -1225,6 +1276,10 @@ static int sm_feed(struct deliver *d, int fd, const char *data, size_t len)
             continue;
         chunk[k++] = data[i];
         if (k == sizeof(chunk)) {
+            /* Past the deadline: killed before its stdin is closed, the
+             * child queues nothing. */
+            if (deliver_late(d))
+                return -1;
             rc = sm_write(d, fd, chunk, k);
             if (rc != 0)
                 return rc;
@@ -1329,7 +1384,8 @@ static int sm_run(struct deliver *d, const struct deliver_msg *msg,
         kill(c.pid, SIGKILL);       /* stuck: do not wait for it twice */
     if (sm_wait(d, c.pid, &status) != 0 || w < 0) {
         err_set(e, ERR_TEMP, "%s: %s", d->spec, w < 0 ?
-                "writing the message failed or timed out" : "timed out");
+                "writing the message failed, timed out or passed the "
+                "deadline" : "timed out");
         c.pid = -1;
         goto out;
     }
@@ -1413,6 +1469,11 @@ void deliver_close(struct deliver *d)
         free(d->password);
     }
     free(d);
+}
+
+void deliver_set_deadline(struct deliver *d, int64_t deadline)
+{
+    d->deadline = deadline;
 }
 
 void deliver_set_timeout(struct deliver *d, int seconds)
@@ -1551,5 +1612,8 @@ int deliver_send(struct deliver *d, const struct deliver_msg *msg,
                        d->spec);
     if (left == 0)
         return 0;
+    if (deliver_late(d))
+        return err_set(e, ERR_TEMP, "%s: deadline passed before sending: "
+                       "nothing sent", d->spec);
     return d->ops->send(d, msg, rcpts, n, e);
 }

@@ -21,6 +21,7 @@
 #define AGW_DELIVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -115,6 +116,21 @@ void deliver_close(struct deliver *d);
  * sendmail child may take; DELIVER_TIMEOUT_S unless set. Values <= 0 are
  * ignored. */
 void deliver_set_timeout(struct deliver *d, int seconds);
+
+/* The latest time (seconds since the epoch) at which a message may still
+ * be on its way to the relay; 0 (the default): none. The caller's bound
+ * (queue's lease) on one deliver_send, set before each: past it nothing
+ * more is handed over and the attempt fails as temporary (ERR_TEMP,
+ * "deadline passed ..."), the recipients left PENDING or TEMP:
+ * - every transport: not started once it has passed;
+ * - smtp: checked before each step up to DATA, after the reply to DATA,
+ *   and every 4 KiB of the body; in the body the connection is cut, so
+ *   the relay never sees the final dot and discards the message. After
+ *   the last check come at most the last writes of the body and the
+ *   wait for the reply, each bounded by the timeout;
+ * - sendmail: checked between writes of the message; the child is killed
+ *   before its stdin is closed, so it queues nothing. */
+void deliver_set_deadline(struct deliver *d, int64_t deadline);
 
 /* Send msg to all rcpts. Returns 0 when the transport gave per-recipient
  * outcomes (some may be TEMP or PERM); -1 when the whole attempt failed
