@@ -150,6 +150,28 @@ static int receipt_load(struct gateway *g, int64_t row,
     return rc < 0 ? -1 : 0;
 }
 
+/* What processing noted about the mail itself (an outer Subject that was
+ * ignored), one line each. */
+static int receipt_notes(struct gateway *g, int64_t row, struct buf *body,
+                         struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(g->store, "SELECT detail FROM audit WHERE alert_row=? "
+                      "AND event='outer-subject-ignored' ORDER BY id", &st,
+                      e) != 0)
+        return -1;
+    store_bind_int(st, 1, row);
+    while ((rc = store_step(st, e)) == 1)
+        if (buf_printf(body, "Note: %s.\n", store_col_text(st, 0)) != 0) {
+            rc = err_set(e, ERR_TOOBIG, "receipt too long");
+            break;
+        }
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 int lifecycle_receipt_queue(struct gateway *g, int64_t row, struct err *e)
 {
     struct receipt_alert a;
@@ -179,7 +201,8 @@ int lifecycle_receipt_queue(struct gateway *g, int64_t row, struct err *e)
         err_set(e, ERR_TOOBIG, "receipt too long");
         goto out;
     }
-    if (receipt_lists(g, row, &body, e) != 0 ||
+    if (receipt_notes(g, row, &body, e) != 0 ||
+        receipt_lists(g, row, &body, e) != 0 ||
         buf_puts(&body, "\nEach queued copy is delivered by the gateway's "
                  "worker; `alertgw audit` shows\nper-recipient outcomes.\n")
         != 0)

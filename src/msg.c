@@ -1384,6 +1384,8 @@ void msg_content_free(struct msg_content *c)
     free(c->parts);
     free(c->subject);
     free(c->from);
+    free(c->signed_to);
+    free(c->outer_subject);
     free(c);
 }
 
@@ -1642,14 +1644,26 @@ static int msg_content_heads(const struct msg *m, const char *ent,
 {
     const char *subj = msg_header(m, "Subject");
     const char *from = msg_header(m, "From");
-    int found = 0;
+    int found = 0, found_to = 0;
 
-    if (m->is_signed)
+    /* What decides anything is read from the signed bytes only: a signed
+     * entity without a protected Subject has none here (process reads
+     * the signed body then), never the unsigned outer one. */
+    if (m->is_signed) {
         c->subject = msg_hdr_find(ent, elen, "Subject", &found);
-    if (!found)
+        c->signed_to = msg_hdr_find(ent, elen, "To", &found_to);
+    } else {
         c->subject = strdup(subj ? subj : "");
+        found = 1;
+    }
+    if (!found)
+        c->subject = strdup("");
+    if (!found_to)
+        c->signed_to = strdup("");
+    c->outer_subject = strdup(subj ? subj : "");
     c->from = strdup(from ? from : "");
-    if (c->subject == NULL || c->from == NULL)
+    if (c->subject == NULL || c->from == NULL || c->signed_to == NULL ||
+        c->outer_subject == NULL)
         return err_set(e, ERR_NOMEM, "content: out of memory");
     return 0;
 }

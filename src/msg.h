@@ -75,10 +75,14 @@ struct msg_part {
 };
 
 struct msg_content {
-    char *subject;          /* UTF-8: the content entity's Subject (a
-                               protected header) if any, else the top-level
-                               one; "" when neither */
+    char *subject;          /* UTF-8: of a signed entity, its protected
+                               Subject ("" when it has none: the outer one
+                               is not signed); of an unsigned message, its
+                               Subject; "" when absent */
     char *from;             /* top-level From, UTF-8, "" when absent */
+    char *signed_to;        /* a signed entity's protected To, "" when none */
+    char *outer_subject;    /* top-level Subject, never signed, "" when
+                               absent: only to note that it disagrees */
     struct msg_part *parts; /* leaf parts in document order */
     size_t nparts;
 };

@@ -1362,9 +1362,9 @@ static int process_load(struct gateway *g, int64_t row, struct buf *raw,
     int rc;
 
     if (store_prepare(g->store, "SELECT a.raw, a.dist_id, d.default_tlp, "
-                      "d.require_release FROM alerts a LEFT JOIN dists d ON "
-                      "d.id = a.dist_id WHERE a.id=? AND a.state='new'", &st,
-                      e) != 0)
+                      "d.require_release, d.address FROM alerts a LEFT JOIN "
+                      "dists d ON d.id = a.dist_id WHERE a.id=? AND "
+                      "a.state='new'", &st, e) != 0)
         return -1;
     store_bind_int(st, 1, row);
     rc = store_step(st, e);
@@ -1375,6 +1375,8 @@ static int process_load(struct gateway *g, int64_t row, struct buf *raw,
         if (d->default_tlp == TLP_NONE)
             d->default_tlp = TLP_AMBER;
         d->require_release = (int)store_col_int(st, 3);
+        snprintf(d->address, sizeof(d->address), "%s",
+                 store_col_text(st, 4));
         if (buf_append(raw, p ? p : "", n) != 0)
             rc = err_set(e, ERR_NOMEM, "out of memory");
     } else if (rc == 0) {
@@ -1405,10 +1407,93 @@ static int process_meta(struct gateway *g, struct palert *a,
     return 0;
 }
 
+/* A signed entity without a protected Subject: the signed body may give
+ * one in a "Subject:" line at its top (blank lines before it aside). The
+ * outer Subject is never used: nothing signs it. */
+static int process_body_subject(struct palert *a, struct err *e)
+{
+    static const char key[] = "Subject:";
+    const char *body = process_body_text(a->content), *p;
+    size_t i, n;
+    char *s;
+
+    if (a->content->subject[0] != '\0')
+        return 0;
+    i = strspn(body, "\n \t");
+    if (strncasecmp(body + i, key, sizeof(key) - 1) != 0)
+        return 0;
+    i += sizeof(key) - 1;
+    i += strspn(body + i, " \t");
+    p = body + i;
+    n = strcspn(p, "\n");
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+        n--;
+    if (n > PROCESS_BODY_SUBJECT_MAX)
+        n = PROCESS_BODY_SUBJECT_MAX;
+    if ((s = strndup(p, n)) == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    free(a->content->subject);
+    a->content->subject = s;
+    return 0;
+}
+
+/* The outer Subject is not signed: when it says something else than the
+ * signed one it is ignored, and the audit (hence the receipt) says so. */
+static int process_note_outer(struct gateway *g, int64_t row,
+                              const struct palert *a, struct err *e)
+{
+    const struct msg_content *c = a->content;
+    char detail[ERR_MSG_MAX];
+
+    if (c->outer_subject[0] == '\0' ||
+        strcmp(c->outer_subject, c->subject) == 0)
+        return 0;
+    snprintf(detail, sizeof(detail), "the unsigned outer Subject \"%.200s\" "
+             "differs from the signed one and was ignored",
+             c->outer_subject);
+    return store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
+                     "detail) VALUES(?,?,'outer-subject-ignored',?)", "iit",
+                     (int64_t)time(NULL), row, detail) < 0 ? -1 : 0;
+}
+
+/* 1 when addr stands in list as an address of its own (not inside a
+ * longer one), case aside. */
+static int process_names_addr(const char *list, const char *addr)
+{
+    size_t n = strlen(addr);
+    const char *p;
+
+    if (n == 0)
+        return 0;
+    for (p = list; (p = strcasestr(p, addr)) != NULL; p++) {
+        int before = p == list || strchr(" \t<,;:\"", p[-1]) != NULL;
+        int after = p[n] == '\0' || strchr(" \t>,;\"", p[n]) != NULL;
+        if (before && after)
+            return 1;
+    }
+    return 0;
+}
+
+/* A signed To: binds the alert to the distributions it names. */
+static int process_bound(const struct palert *a, const struct pdist *d,
+                         struct process_result *r)
+{
+    char why[ERR_MSG_MAX];
+
+    if (a->content->signed_to[0] == '\0' ||
+        process_names_addr(a->content->signed_to, d->address))
+        return 0;
+    snprintf(why, sizeof(why), "signed for another distribution: the signed "
+             "To: names %.200s, not %.200s", a->content->signed_to,
+             d->address);
+    return process_verdict(r, PROCESS_QUARANTINED, why);
+}
+
 /* Parse and authenticate; 1: a verdict that stops it is in r. */
 static int process_open(struct gateway *g, int64_t row,
-                        const struct buf *raw, struct palert *a,
-                        struct process_result *r, struct err *e)
+                        const struct buf *raw, const struct pdist *d,
+                        struct palert *a, struct process_result *r,
+                        struct err *e)
 {
     struct auth_result ar;
 
@@ -1428,11 +1513,13 @@ static int process_open(struct gateway *g, int64_t row,
     a->signed_at = ar.signed_at;
     a->content = ar.content;        /* ownership moves to the alert */
     ar.content = NULL;
-    if (process_meta(g, a, r, e) != 0)
+    if (process_body_subject(a, e) != 0 || process_meta(g, a, r, e) != 0)
         return -1;
     switch (auth_replay(g, row, &ar, e)) {
     case 0:
-        return 0;
+        if (process_bound(a, d, r) != 0)
+            return 1;
+        return process_note_outer(g, row, a, e);
     case 1:
         return process_verdict(r, PROCESS_QUARANTINED, ar.reason);
     default:
@@ -1563,7 +1650,7 @@ int process_alert(struct gateway *g, int64_t row, struct process_result *r,
         process_attempt_done(g, row);
         return -1;
     }
-    rc = process_open(g, row, &raw, &a, r, e);
+    rc = process_open(g, row, &raw, &d, &a, r, e);
     if (rc == 0) {
         rc = process_command(g, row, &a, r, e);     /* 2: not a command */
         if (rc == 2)

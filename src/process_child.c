@@ -196,6 +196,7 @@ static int pack_content(struct buf *b, const struct msg_content *c)
     const struct msg_part *p;
     size_t i;
     int rc = pack_puts(b, c->subject) | pack_puts(b, c->from) |
+             pack_puts(b, c->signed_to) | pack_puts(b, c->outer_subject) |
              pack_u32(b, (uint32_t)c->nparts);
 
     for (i = 0; i < c->nparts && rc == 0; i++) {
@@ -242,10 +243,13 @@ static struct msg_content *unpack_content(struct unpack *u)
         return NULL;
     c->subject = unpack_str(u, PROCESS_COPY_MAX);
     c->from = unpack_str(u, PROCESS_COPY_MAX);
+    c->signed_to = unpack_str(u, PROCESS_COPY_MAX);
+    c->outer_subject = unpack_str(u, PROCESS_COPY_MAX);
     n = unpack_u32(u);
     if (!u->bad && n <= CHILD_PARTS_MAX)
         c->parts = calloc(n ? n : 1, sizeof(*c->parts));
-    if (u->bad || c->parts == NULL || c->subject == NULL || c->from == NULL) {
+    if (u->bad || c->parts == NULL || c->subject == NULL || c->from == NULL ||
+        c->signed_to == NULL || c->outer_subject == NULL) {
         msg_content_free(c);
         return NULL;
     }

@@ -26,6 +26,9 @@
  * is quarantined (the worker killed each time: README "Process
  * isolation"). */
 #define PROCESS_ATTEMPTS_MAX 3
+#define PROCESS_ADDR_MAX 256            /* a distribution's address */
+/* A Subject read from the signed body ("Subject: ..." at its top). */
+#define PROCESS_BODY_SUBJECT_MAX 998
 #define PROCESS_COPY_MAX (64u * 1024 * 1024)
 #define PROCESS_SUBJECT_MAX (16u * 1024)  /* before the id is put in */
 /* Recipients of one encrypting list: each gets a message of its own, all
@@ -72,6 +75,7 @@ struct pdist {
     int64_t id;
     enum alert_tlp default_tlp;
     int require_release;
+    char address[PROCESS_ADDR_MAX];     /* what a signed To: must name */
 };
 
 /* How one recipient of an encrypting list gets the alert. */

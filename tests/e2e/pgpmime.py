@@ -13,6 +13,7 @@ gateway writes with a second implementation (Python's email package).
 import email
 import email.policy
 import quopri
+import os
 import re
 import subprocess
 import sys
@@ -45,9 +46,17 @@ def sign_entity(home, signer, sender, subject, entity):
 
 
 def sign(home, signer, sender, subject, textfile):
+    """Subject and From are protected headers of the signed entity, as
+    mail clients write them (what the gateway distributes is read from
+    there); $AGW_SIGNED_TO adds a protected To (the distribution the
+    officer signed for)."""
     text = open(textfile, "rb").read()
     body = quopri.encodestring(text)
-    entity = crlf(b"Content-Type: text/plain; charset=utf-8\n"
+    prot = "Subject: %s\nFrom: %s\n" % (subject, sender)
+    if os.environ.get("AGW_SIGNED_TO"):
+        prot += "To: %s\n" % os.environ["AGW_SIGNED_TO"]
+    entity = crlf(b"Content-Type: text/plain; charset=utf-8;"
+                  b" protected-headers=\"v1\"\n" + prot.encode() +
                   b"Content-Transfer-Encoding: quoted-printable\n\n" + body)
     sys.stdout.buffer.write(sign_entity(home, signer, sender, subject,
                                         entity))

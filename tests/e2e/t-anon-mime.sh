@@ -16,8 +16,11 @@ fails=0
 agw_setup "$T/gw"
 # "Intrusion à EXAMPLE-T2 on wn01.grid.inst.example", ISO-8859-1, Q-encoded
 SUBJECT='=?iso-8859-1?q?Intrusion_=E0_EXAMPLE-T2_on_wn01=2Egrid=2Einst=2Eexample?='
+# The Subject is a protected header of the signed entity: what is
+# distributed comes from the signed bytes only.
+{ printf 'Subject: %s\n' "$SUBJECT"; cat "$D/mime-entity.txt"; } >"$T/entity.txt"
 $PGPMIME sign-entity "$OFFICER_HOME" "$OFFICER_FPR" \
-    "Duty Officer <duty@csirt.example>" "$SUBJECT" "$D/mime-entity.txt" \
+    "Duty Officer <duty@csirt.example>" "$SUBJECT" "$T/entity.txt" \
     >"$T/alert.eml"
 
 # preview: the exact nren copy

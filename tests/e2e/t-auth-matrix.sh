@@ -189,7 +189,7 @@ n=$(sql "SELECT count(*) FROM copies WHERE kind='copy' AND CAST(message AS TEXT)
 if [ "$n" = 0 ]; then echo "ok - no copy carries unsigned text"
 else echo "not ok - $n copies carry unsigned text"; fails=$((fails+1)); fi
 for s in inline opaque encsign signenc encinline; do
-    n=$(sql "SELECT count(*) FROM copies c JOIN alerts a ON a.id=c.alert_row WHERE c.kind='copy' AND a.subject='matrix $s' AND CAST(c.message AS TEXT) LIKE '%Alert of the day%'")
+    n=$(sql "SELECT count(*) FROM copies c WHERE c.kind='copy' AND CAST(c.message AS TEXT) LIKE '%Alert of the day. ($s)%'")
     if [ "$n" -gt 0 ]; then echo "ok - $s: copies carry the signed text"
     else echo "not ok - $s: no copy carries the signed text"; fails=$((fails+1)); fi
 done
