@@ -107,14 +107,23 @@ static int plists_load(struct gateway *g, int64_t dist, const char *name,
         store_bind_int(st, 1, dist);
     else
         store_bind_text(st, 1, name);
-    while ((rc = store_step(st, e)) == 1 && *n < PROCESS_LISTS_MAX)
+    /* never a silent truncation: an alert goes to all of its lists */
+    while ((rc = store_step(st, e)) == 1) {
+        if (*n >= PROCESS_LISTS_MAX) {
+            rc = err_set(e, ERR_TOOBIG, "the distribution feeds more than "
+                         "%d lists; none was sent (the limit is checked by "
+                         "`dists add/edit`)", PROCESS_LISTS_MAX);
+            break;
+        }
         if (plist_fill(&v[(*n)++], st) != 0) {
             rc = err_set(e, ERR_NOMEM, "out of memory");
             break;
         }
+    }
     store_finalize(st);
     if (rc < 0 || (*n == 0 && dist < 0)) {
         plists_free(v, *n);
+        *n = 0;     /* the caller frees nothing more */
         return rc < 0 ? -1 : err_set(e, ERR_NOUSER, "no list '%s'", name);
     }
     *out = v;

@@ -18,10 +18,11 @@
 #include "msg.h"
 #include "pgp.h"
 #include "process.h"
+#include "registry.h"
 #include "render.h"
 #include "util/buf.h"
 
-#define PROCESS_LISTS_MAX 64
+#define PROCESS_LISTS_MAX REGISTRY_DIST_LISTS_MAX
 /* Processing attempts an alert may start without an outcome before it
  * is quarantined (the worker killed each time: README "Process
  * isolation"). */

@@ -626,6 +626,24 @@ int registry_rule_rm(struct store *s, const char *list, const char *org_kind,
 
 /* ---- distributions ---- */
 
+/* Checked where lists are given to a distribution, so that an alert
+ * never meets more than the pipeline takes (process holds it if one
+ * does, from a database edited by hand). */
+static int registry_dist_lists_max(struct store *s, int64_t did,
+                                   struct err *e)
+{
+    int64_t n = 0;
+
+    if (store_get_int(s, e, &n, "SELECT count(*) FROM dist_lists WHERE "
+                      "dist_id=?", "i", did) < 0)
+        return -1;
+    if (n > REGISTRY_DIST_LISTS_MAX)
+        return err_set(e, ERR_TOOBIG, "a distribution feeds at most %d "
+                       "lists (%lld given)", REGISTRY_DIST_LISTS_MAX,
+                       (long long)n);
+    return 0;
+}
+
 static int registry_dist_lists(struct store *s, int64_t did,
                                const char *lists, struct err *e)
 {
@@ -651,7 +669,7 @@ static int registry_dist_lists(struct store *s, int64_t did,
                       "ii", did, lid) < 0)
             return -1;
     }
-    return 0;
+    return registry_dist_lists_max(s, did, e);
 }
 
 static int registry_dist_insert(struct store *s, const char *name,

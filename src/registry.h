@@ -37,6 +37,9 @@
 
 #define REGISTRY_ADDR_MAX 254
 #define REGISTRY_NAME_MAX 128
+/* Lists one distribution may feed: an alert goes to all of them or to
+ * none, and its copies for every list are made and held at once. */
+#define REGISTRY_DIST_LISTS_MAX 64
 #define REGISTRY_TEXT_MAX 1024      /* names, roles, audiences, countries */
 #define REGISTRY_CSV_MAX (16u * 1024 * 1024)
 
