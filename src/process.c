@@ -136,12 +136,17 @@ int process_intake(struct gateway *g, int64_t dist, const char *recipient,
     if (store_begin(g->store, e) != 0)
         return -1;
     if (store_run(g->store, e, "INSERT INTO alerts(received, recipient, "
-                  "dist_id, raw) VALUES(?,?,?,?)", "itib",
-                  (int64_t)time(NULL), recipient, dist, raw, len) < 0) {
+                  "dist_id) VALUES(?,?,?)", "iti", (int64_t)time(NULL),
+                  recipient, dist) < 0) {
         store_rollback(g->store);
         return -1;
     }
     *row = store_last_id(g->store);
+    if (store_run(g->store, e, "INSERT INTO alert_raw(alert_row, raw) "
+                  "VALUES(?,?)", "ib", *row, raw, len) < 0) {
+        store_rollback(g->store);
+        return -1;
+    }
     if (store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
                   "detail) VALUES(?,?,'received',?)", "iit",
                   (int64_t)time(NULL), *row, recipient) < 0) {
@@ -1370,10 +1375,10 @@ static int process_load(struct gateway *g, int64_t row, struct buf *raw,
     size_t n;
     int rc;
 
-    if (store_prepare(g->store, "SELECT a.raw, a.dist_id, d.default_tlp, "
-                      "d.require_release, d.address FROM alerts a LEFT JOIN "
-                      "dists d ON d.id = a.dist_id WHERE a.id=? AND "
-                      "a.state='new'", &st, e) != 0)
+    if (store_prepare(g->store, "SELECT r.raw, a.dist_id, d.default_tlp, "
+                      "d.require_release, d.address FROM alerts a JOIN "
+                      "alert_raw r ON r.alert_row = a.id LEFT JOIN dists d "
+                      "ON d.id = a.dist_id WHERE a.id=? AND a.state='new'", &st, e) != 0)
         return -1;
     store_bind_int(st, 1, row);
     rc = store_step(st, e);

@@ -69,6 +69,13 @@ def unsigned_cases(sample):
         b"EGI-20260707-32 quoted quote", mp + b"boundary=\"a\\\"b\"\n\n" +
         multipart(b"a\"b", [text_part(sample)]) +
         multipart(b"a\\\"b", [text_part(b"second")]))
+    # The 230-byte mail of issue 11: boundary="\"" made libetpan 1.9.4's
+    # mailmime_extract_boundary call strncpy with a wrapped length.
+    c["one-quote-boundary"] = (
+        b"From: someone@outside.example\nTo: alerts@csirt.example\n"
+        b"MIME-Version: 1.0\nSubject: hello\n"
+        b"Content-Type: multipart/mixed; boundary=\"\\\"\"\n\n"
+        b"--\"\nContent-Type: text/plain\n\nhi\n--\"--\n")
     c["nest-10000"] = msg(b"EGI-20260707-33 deep",
                           b"MIME-Version: 1.0\n" + nest(10000))
     c["headers-100000"] = (b"".join(b"X-Filler-%d: header line\n" % i

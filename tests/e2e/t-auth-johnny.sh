@@ -95,7 +95,7 @@ for f in "$CORPUS"/03-mime/*/*.eml; do
 done
 
 n=$(find "$CORPUS" -name '*.eml' | wc -l)
-seen=$(sql "SELECT count(DISTINCT raw) FROM alerts")
+seen=$(sql "SELECT count(DISTINCT raw) FROM alert_raw")
 if [ "$seen" = "$n" ]; then echo "ok - every one of the $n corpus messages was judged"
 else echo "not ok - judged $seen distinct messages, corpus has $n"; fails=$((fails+1)); fi
 

@@ -70,7 +70,12 @@ feed() {
 UNSIGNED='not a PGP/MIME or inline signed message*'
 feed truncated-mime "$T/c/truncated.eml" quarantined "$UNSIGNED"
 feed no-boundary "$T/c/no-boundary.eml" quarantined "$UNSIGNED"
-feed quoted-quote-boundary "$T/c/quoted-quote-boundary.eml" quarantined "$UNSIGNED"
+# a quote is no bchar (RFC 2046): refused before libetpan reads it
+feed quoted-quote-boundary "$T/c/quoted-quote-boundary.eml" quarantined \
+    'malformed: *boundary*'
+# the one-character quoted boundary that crashed libetpan 1.9.4
+feed one-quote-boundary "$T/c/one-quote-boundary.eml" quarantined \
+    'malformed: *boundary*'
 feed nesting-10000 "$T/c/nest-10000.eml" quarantined 'malformed: *'
 feed headers-100000 "$T/c/headers-100000.eml" quarantined \
     'malformed: more than * header fields*'
@@ -117,11 +122,13 @@ t1=$(ms_now)
 check "line-50mb: refused by max_size (exit $rc, want 65)" test "$rc" = 65
 check "line-50mb: refused in $((t1 - t0)) ms" test $((t1 - t0)) -le "$LIMIT_MS"
 # Stored first (the verdict is recorded): writing 50 MB to the database
-# durably takes most of the time (about 1.5 s of 12,800 page writes, WAL
-# then checkpoint), so this case alone gets three times the limit.
+# durably takes most of the time (12,800 page writes, WAL then
+# checkpoint; about 1 s), so this case alone gets twice the limit. (The
+# raw message has a table of its own: before, every update of the alert
+# row rewrote the 50 MB, and this took 3.4 s.)
 sed -i 's/^max_signature_age = 3600$/max_signature_age = 3600\nmax_size = 67108864/' "$AGW_CONF"
 feed line-50mb "$T/c/line-50mb.eml" quarantined \
-    'malformed: line * longer than 65536 bytes' $((LIMIT_MS * 3))
+    'malformed: line * longer than 65536 bytes' $((LIMIT_MS * 2))
 sed -i '/^max_size = 67108864$/d' "$AGW_CONF"
 rm -f "$T/c/line-50mb.eml"
 

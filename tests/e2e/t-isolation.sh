@@ -60,7 +60,7 @@ check "boundary=\"\\\"\": quarantined, the reason names the boundary ($(state_of
 check "boundary=\"\\\"\": the admins are told" \
     test "$(q "SELECT count(*) FROM copies WHERE alert_row = $row AND kind = 'notice'")" = 1
 check "boundary=\"\\\"\": the raw message is kept" \
-    test "$(q "SELECT length(raw) FROM alerts WHERE id = $row")" = "$(wc -c <"$T/boundary.eml")"
+    test "$(q "SELECT length(raw) FROM alert_raw WHERE alert_row = $row")" = "$(wc -c <"$T/boundary.eml")"
 next_goes_out "after boundary=\"\\\"\""
 
 # ---- the child, through the fault seam ---------------------------------------

@@ -164,8 +164,8 @@ static void t_rm_db(char *dir)
 static void t_outbox(struct store *s)
 {
     static const char *const sql[] = {
-        "INSERT INTO alerts(id, received, recipient, raw) VALUES(1, 1, "
-        "'alerts@x.example', 'raw')",
+        "INSERT INTO alerts(id, received, recipient) VALUES(1, 1, "
+        "'alerts@x.example')",
         "INSERT INTO copies(id, alert_row, message_id, message, created) "
         "VALUES(1, 1, '<m@x.example>', 'msg', 1)",
         "INSERT INTO outbox(id, copy_id, rcpt, updated) VALUES"

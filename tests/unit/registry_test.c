@@ -185,7 +185,7 @@ static void test_officer_edit_rm(void **state)
     assert_string_equal(got, "officer-added|" OFF_FPR ": Eve <eve@x.example> "
                         "(keys import --officer by t)|1");
     assert_true(store_run(s, &e, "INSERT INTO alerts(received, recipient, "
-                          "raw, signer) VALUES(1, 'a@x.example', 'x', ?)",
+                          "signer) VALUES(1, 'a@x.example', ?)",
                           "t", OFF_FPR) == 1);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int rc;
@@ -271,6 +271,8 @@ static void make_old_db(const char *path, int v)
             "INSERT INTO lists(name, address, anonymise, template) VALUES("
             "'nren', 'nren@csirt.example', 1, 'sanitised');"
             "INSERT INTO members VALUES(1, 1);"
+            "INSERT INTO alerts(received, recipient, raw) VALUES(0, "
+            "'alerts@csirt.example', 'RAW MESSAGE');"
             "PRAGMA user_version=%d;\n", v);
     fclose(fp);
     unlink(path);
@@ -299,6 +301,11 @@ static void test_migrate_every_version(void **state)
         if (n != STORE_SCHEMA_VERSION)
             fail_msg("from version %d: got version %lld, want %d", v,
                      (long long)n, STORE_SCHEMA_VERSION);
+        /* The raw message moved out of alerts (version 7). */
+        assert_int_equal(store_get_int(s, &e, &n, "SELECT count(*) FROM "
+                         "alert_raw r JOIN alerts a ON a.id = r.alert_row "
+                         "WHERE r.raw = 'RAW MESSAGE'", ""), 1);
+        assert_int_equal(n, 1);
         /* The old rows are there and the new model reads them. */
         assert_int_equal(store_get_int(s, &e, &n, "SELECT count(*) FROM "
                          "list_recipients r JOIN contacts c ON c.id = "
