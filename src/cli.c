@@ -123,28 +123,10 @@ static int cli_parse(int argc, char **argv, struct cli_args *a, struct err *e)
     return 0;
 }
 
-/* The one mapping from error codes to exit statuses. In filter mode the
- * MTA reads it (DESIGN.md): only "no such address" and "too big" bounce,
- * everything else that stops the store is temporary. */
+/* err.c's table is the one mapping from error codes to exit statuses. */
 static int cli_exit(const struct cli *c)
 {
-    static const struct { enum err_code code; int ex; } map[] = {
-        {ERR_OK, EX_OK_}, {ERR_USAGE, EX_USAGE_}, {ERR_CONFIG, EX_CONFIG_},
-        {ERR_DATA, EX_DATAERR_}, {ERR_TOOBIG, EX_DATAERR_},
-        {ERR_NOUSER, EX_NOUSER_}, {ERR_NOPERM, EX_NOPERM_},
-        {ERR_LEAK, EX_DATAERR_}, {ERR_DUP, EX_DATAERR_},
-        {ERR_TEMP, EX_TEMPFAIL_}, {ERR_IO, EX_IOERR_},
-        {ERR_NOMEM, EX_OSERR_}, {ERR_SOFTWARE, EX_SOFTWARE_},
-    };
-    size_t i;
-
-    if (c->filter_mode && c->e.code != ERR_OK && c->e.code != ERR_NOUSER &&
-        c->e.code != ERR_TOOBIG)
-        return EX_TEMPFAIL_;
-    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-        if (map[i].code == c->e.code)
-            return map[i].ex;
-    return EX_SOFTWARE_;
+    return err_exit_status(c->e.code, c->filter_mode);
 }
 
 /* One line per error. A loader that reports every bad line of a file
@@ -159,14 +141,15 @@ static void cli_report(const struct cli *c)
     if (!err_is_set(&c->e))
         return;
     if (c->filter_mode)
-        pre = c->e.code == ERR_NOUSER ? "5.1.1 " :
-              c->e.code == ERR_TOOBIG ? "5.3.4 " : "4.3.0 ";
-    fprintf(stderr, "%salertgw: %s\n", pre, c->e.msg);
+        pre = err_dsn(c->e.code);
+    fprintf(stderr, "%s%salertgw: %s\n", pre, *pre ? " " : "", c->e.msg);
     for (i = 0; l && i < l->n; i++)
         if (strcmp(l->line[i], c->e.msg) != 0)
-            fprintf(stderr, "%salertgw: %s\n", pre, l->line[i]);
+            fprintf(stderr, "%s%salertgw: %s\n", pre, *pre ? " " : "",
+                    l->line[i]);
     if (l && l->more)
-        fprintf(stderr, "%salertgw: ... and %zu more\n", pre, l->more);
+        fprintf(stderr, "%s%salertgw: ... and %zu more\n", pre,
+                *pre ? " " : "", l->more);
 }
 
 int cli_yesno(struct cli *c, const char *v, int def, int *out)
@@ -412,6 +395,6 @@ int cli_main(int argc, char **argv)
         conf_free(&c.conf);
     }
     if (fflush(stdout) != 0 && ex == 0)
-        ex = EX_IOERR_;
+        ex = EX_IOERR;
     return ex;
 }

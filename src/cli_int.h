@@ -11,6 +11,7 @@
 #define AGW_CLI_INT_H
 
 #include <stddef.h>
+#include <sysexits.h>
 
 #include "conf.h"
 #include "err.h"
@@ -21,12 +22,6 @@
 #define CLI_OPTS_MAX 12
 #define CLI_FILE_MAX (64u * 1024 * 1024)
 
-/* sysexits.h values, spelled out so the mapping reads as a table. */
-enum {
-    EX_OK_ = 0, EX_USAGE_ = 64, EX_DATAERR_ = 65, EX_NOINPUT_ = 66,
-    EX_NOUSER_ = 67, EX_SOFTWARE_ = 70, EX_OSERR_ = 71, EX_IOERR_ = 74,
-    EX_TEMPFAIL_ = 75, EX_NOPERM_ = 77, EX_CONFIG_ = 78
-};
 
 struct cli_args {
     const char *pos[CLI_POS_MAX];

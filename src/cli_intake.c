@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sysexits.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -112,10 +113,10 @@ static void cli_budget_spent(int sig)
                               "alert was stored\n";
     (void)sig;
     if (cli_stored)
-        _exit(EX_OK_);
+        _exit(EX_OK);
     if (write(2, msg, sizeof(msg) - 1) < 0)
-        _exit(EX_TEMPFAIL_);
-    _exit(EX_TEMPFAIL_);
+        _exit(EX_TEMPFAIL);
+    _exit(EX_TEMPFAIL);
 }
 
 static const char *cli_recipient(const struct cli_args *a)

@@ -2,25 +2,34 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sysexits.h>
 
+/* Every outcome, once: whether it is temporary, the exit status a
+ * command ends with (sysexits.h), and what `filter` answers the MTA with
+ * its enhanced status code (DESIGN.md: Postfix defers only on 75, so
+ * everything that stops the store but "no such address" and "too big"
+ * is temporary there). As Postfix's cleanup_strerror.c keeps its table. */
 static const struct {
     enum err_code code;
     int temp;
+    int ex;
+    int filter_ex;
+    const char *dsn;
     const char *name;
 } err_table[] = {
-    {ERR_OK, 0, "ok"},
-    {ERR_USAGE, 0, "usage"},
-    {ERR_CONFIG, 1, "config"},
-    {ERR_DATA, 0, "data"},
-    {ERR_TOOBIG, 0, "too big"},
-    {ERR_NOUSER, 0, "no such name"},
-    {ERR_NOPERM, 0, "not authorised"},
-    {ERR_LEAK, 0, "leak"},
-    {ERR_DUP, 0, "duplicate"},
-    {ERR_TEMP, 1, "temporary"},
-    {ERR_IO, 1, "i/o"},
-    {ERR_NOMEM, 1, "out of memory"},
-    {ERR_SOFTWARE, 0, "internal"},
+    {ERR_OK,       0, EX_OK,       EX_OK,       "2.0.0", "ok"},
+    {ERR_USAGE,    0, EX_USAGE,    EX_TEMPFAIL, "4.3.0", "usage"},
+    {ERR_CONFIG,   1, EX_CONFIG,   EX_TEMPFAIL, "4.3.0", "config"},
+    {ERR_DATA,     0, EX_DATAERR,  EX_TEMPFAIL, "4.3.0", "data"},
+    {ERR_TOOBIG,   0, EX_DATAERR,  EX_DATAERR,  "5.3.4", "too big"},
+    {ERR_NOUSER,   0, EX_NOUSER,   EX_NOUSER,   "5.1.1", "no such name"},
+    {ERR_NOPERM,   0, EX_NOPERM,   EX_TEMPFAIL, "4.3.0", "not authorised"},
+    {ERR_LEAK,     0, EX_DATAERR,  EX_TEMPFAIL, "4.3.0", "leak"},
+    {ERR_DUP,      0, EX_DATAERR,  EX_TEMPFAIL, "4.3.0", "duplicate"},
+    {ERR_TEMP,     1, EX_TEMPFAIL, EX_TEMPFAIL, "4.3.0", "temporary"},
+    {ERR_IO,       1, EX_IOERR,    EX_TEMPFAIL, "4.3.0", "i/o"},
+    {ERR_NOMEM,    1, EX_OSERR,    EX_TEMPFAIL, "4.3.0", "out of memory"},
+    {ERR_SOFTWARE, 0, EX_SOFTWARE, EX_TEMPFAIL, "4.3.0", "internal"},
 };
 
 #define ERR_NTABLE (sizeof(err_table) / sizeof(err_table[0]))
@@ -130,4 +139,27 @@ const char *err_code_name(enum err_code code)
         if (err_table[i].code == code)
             return err_table[i].name;
     return "unknown";
+}
+
+/* The row of code; ERR_SOFTWARE's for a code not in the table. */
+static size_t err_row(enum err_code code)
+{
+    size_t i;
+
+    for (i = 0; i < ERR_NTABLE; i++)
+        if (err_table[i].code == code)
+            return i;
+    return ERR_NTABLE - 1;
+}
+
+int err_exit_status(enum err_code code, int filter_mode)
+{
+    size_t i = err_row(code);
+
+    return filter_mode ? err_table[i].filter_ex : err_table[i].ex;
+}
+
+const char *err_dsn(enum err_code code)
+{
+    return err_table[err_row(code)].dsn;
 }

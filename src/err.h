@@ -80,5 +80,10 @@ int err_is_set(const struct err *e);
  * tries again); permanent ones are reported and recorded. */
 int err_is_temp(const struct err *e);
 const char *err_code_name(enum err_code code);
+/* The exit status a command ends with for code (sysexits.h); filter_mode:
+ * the one `filter` answers the MTA with. */
+int err_exit_status(enum err_code code, int filter_mode);
+/* The enhanced status code `filter`'s line starts with ("5.1.1"). */
+const char *err_dsn(enum err_code code);
 
 #endif
