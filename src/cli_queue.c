@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "process.h"
+#include "audit.h"
 #include "queue.h"
 #include "store.h"
 
@@ -34,6 +36,23 @@ static int cmd_watch_sleep(const sigset_t *set, long secs)
     return sig > 0;
 }
 
+/* New alerts first, then the outbox: what is already queued goes out even
+ * if processing is stuck (the processing error is returned after). */
+static int cmd_queue_pass(struct cli *c, struct queue_report *r)
+{
+    struct err pe;
+    int prc;
+
+    err_init(&pe);
+    memset(r, 0, sizeof(*r));
+    prc = process_pending(&c->g, &r->processed, &pe);
+    if (queue_run(&c->g, r, &c->e) != 0)
+        return -1;
+    if (prc != 0)
+        return err_set(&c->e, pe.code, "%s", pe.msg);
+    return 0;
+}
+
 static int cmd_queue_watch(struct cli *c, long interval)
 {
     struct queue_report r;
@@ -47,7 +66,7 @@ static int cmd_queue_watch(struct cli *c, long interval)
     for (;;) {
         err_init(&c->e);
         /* One bad pass (database busy, agent gone) is not the end. */
-        if (queue_run(&c->g, &r, &c->e) != 0)
+        if (cmd_queue_pass(c, &r) != 0)
             fprintf(stderr, "alertgw: queue run: %s\n", c->e.msg);
         else if (r.copies > 0 || r.processed > 0)
             cmd_queue_report(&r);
@@ -72,7 +91,7 @@ static int cmd_queue_run(struct cli *c, struct cli_args *a)
         return -1;
     if (cli_flag(a, "watch"))
         return cmd_queue_watch(c, (long)interval);
-    if (queue_run(&c->g, &r, &c->e) != 0)
+    if (cmd_queue_pass(c, &r) != 0)
         return -1;
     cmd_queue_report(&r);
     return 0;
@@ -148,7 +167,7 @@ static int cmd_audit(struct cli *c, struct cli_args *a)
 
     /* Rows are chained before they are shown, so what is shown is
      * what verify checks. */
-    if (cli_open(c) != 0 || queue_audit_seal(c->g.store, &n, &c->e) != 0)
+    if (cli_open(c) != 0 || audit_seal(c->g.store, &n, &c->e) != 0)
         return -1;
     return cli_print(c, "SELECT datetime(u.at, 'unixepoch') AS at,"
                      " coalesce(l.alert_id, '') AS alert, u.event, u.rcpt,"
@@ -160,15 +179,15 @@ static int cmd_audit(struct cli *c, struct cli_args *a)
 
 static int cmd_audit_verify(struct cli *c, struct cli_args *a)
 {
-    struct queue_verify v;
+    struct audit_verify v;
     long n;
     int rc;
 
     if (cli_open(c) != 0)
         return -1;
-    if (cli_flag(a, "seal") && queue_audit_seal(c->g.store, &n, &c->e) != 0)
+    if (cli_flag(a, "seal") && audit_seal(c->g.store, &n, &c->e) != 0)
         return -1;
-    rc = queue_audit_verify(c->g.store, &v, &c->e);
+    rc = audit_verify(c->g.store, &v, &c->e);
     if (rc < 0)
         return -1;
     if (rc > 0)

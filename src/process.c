@@ -1685,7 +1685,8 @@ int process_pending(struct gateway *g, long *n, struct err *e)
 {
     struct process_result r;
     int64_t row = 0;
-    int rc;
+    struct err ae;
+    int rc, failed = 0;
 
     *n = 0;
     for (;;) {
@@ -1694,14 +1695,12 @@ int process_pending(struct gateway *g, long *n, struct err *e)
         if (rc < 0)
             return -1;
         if (row == 0)
-            return 0;
-        if (process_alert(g, row, &r, e) != 0) {
-            if (e->code != ERR_DUP)
-                return -1;
-            err_init(e);    /* finished by another process meanwhile */
-            continue;
-        }
-        (*n)++;
+            return failed ? -1 : 0;
+        err_init(&ae);
+        if (process_alert(g, row, &r, &ae) == 0)
+            (*n)++;
+        else if (ae.code != ERR_DUP && !failed++)
+            *e = ae;    /* the first error is kept, the rest still tried */
     }
 }
 

@@ -53,7 +53,11 @@ int process_intake(struct gateway *g, int64_t dist, const char *recipient,
                    const char *raw, size_t len, int64_t *row, struct err *e);
 int process_alert(struct gateway *g, int64_t row, struct process_result *r,
                   struct err *e);
-/* Every alert still 'new'; *n counts those finished. */
+/* Every alert still 'new': left by a filter that could not finish
+ * (gpg-agent gone, budget spent) or still being processed by one; only
+ * the first commit counts (the other gets ERR_DUP and stores nothing).
+ * One that fails stays 'new' for the next pass; the first error is kept
+ * (-1) and the others are still tried. *n counts those finished. */
 int process_pending(struct gateway *g, long *n, struct err *e);
 
 /* The exact message list would get, written to out (nothing stored);

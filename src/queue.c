@@ -13,14 +13,12 @@
 
 #include "audit.h"
 #include "deliver.h"
-#include "process.h"
 #include "store.h"
 #include "util/buf.h"
 #include "util/sha256.h"
 #include "util/fault.h"
 #include "util/file.h"
 
-#define QUEUE_SEAL_BATCH 512
 #define QUEUE_HOST_MAX 64       /* host name part of a lease owner */
 
 void queue_sha256_hex(const void *p, size_t n, char out[QUEUE_HASH_HEX])
@@ -563,51 +561,15 @@ static int queue_deliver(struct gateway *g, struct queue_report *r,
     return rc < 0 ? -1 : 0;
 }
 
-/* Alerts still 'new': left by a filter that could not finish processing
- * (gpg-agent gone, budget spent) or still being processed by one. Both
- * may make the copies; only the first commit counts (process claims the
- * alert atomically, the other gets ERR_DUP and stores nothing). One that
- * fails stays 'new' for the next pass; the first error is kept and the
- * others are still tried. */
-static int queue_process_new(struct gateway *g, long *n, struct err *e)
-{
-    int64_t row = 0;
-    struct process_result pr;
-    struct err ae;
-    int rc, failed = 0;
-
-    *n = 0;
-    for (;;) {
-        rc = store_get_int(g->store, e, &row, "SELECT min(id) FROM alerts "
-                           "WHERE state='new' AND id > ?", "i", row);
-        if (rc < 0)
-            return -1;
-        if (row == 0)
-            return failed ? -1 : 0;
-        err_init(&ae);
-        if (process_alert(g, row, &pr, &ae) == 0)
-            (*n)++;
-        else if (ae.code != ERR_DUP && !failed++)
-            *e = ae;
-    }
-}
-
 int queue_run(struct gateway *g, struct queue_report *r, struct err *e)
 {
-    struct err pe;
-    int rc;
+    long processed = r->processed;
 
     memset(r, 0, sizeof(*r));
-    err_init(&pe);
-    /* What is already queued goes out even if processing is stuck. */
-    rc = queue_process_new(g, &r->processed, &pe);
+    r->processed = processed;
     if (queue_deliver(g, r, e) != 0 ||
-        queue_audit_seal(g->store, &r->sealed, e) != 0)
+        audit_seal(g->store, &r->sealed, e) != 0)
         return -1;
-    if (rc != 0) {
-        *e = pe;
-        return -1;
-    }
     return 0;
 }
 
@@ -681,176 +643,4 @@ int64_t queue_duration(const char *s)
         if (s[0] == units[i].unit && s[1] == '\0')
             return v * units[i].mul;
     return -1;
-}
-
-/* ---- the audit chain -------------------------------------------------- */
-
-/* Columns every chain query selects, in this order. */
-#define AUDIT_COLS "id, at, coalesce(alert_row, -1), event, detail, rcpt, " \
-                   "copy_hash, code, prev, hash"
-
-/* The row under st (AUDIT_COLS) hashed onto prev. */
-static void audit_row_hash(struct store_stmt *st, const char *prev,
-                           char out[QUEUE_HASH_HEX])
-{
-    struct audit_row r = {
-        store_col_int(st, 0), store_col_int(st, 1), store_col_int(st, 2),
-        store_col_int(st, 7), store_col_text(st, 3), store_col_text(st, 4),
-        store_col_text(st, 5), store_col_text(st, 6)};
-
-    audit_hash(&r, prev, out);
-}
-
-static int audit_head(struct store *s, char head[QUEUE_HASH_HEX],
-                      struct err *e)
-{
-    struct store_stmt *st;
-    int rc;
-
-    head[0] = '\0';
-    if (store_prepare(s, "SELECT hash FROM audit WHERE hash != '' ORDER BY "
-                      "id DESC LIMIT 1", &st, e) != 0)
-        return -1;
-    if ((rc = store_step(st, e)) == 1)
-        snprintf(head, QUEUE_HASH_HEX, "%s", store_col_text(st, 0));
-    store_finalize(st);
-    return rc < 0 ? -1 : 0;
-}
-
-struct seal_row {
-    int64_t id;
-    char hash[QUEUE_HASH_HEX];
-};
-
-/* Up to QUEUE_SEAL_BATCH unsealed rows after *last: hashes computed
- * (chained through prev), then written. *got: rows. */
-static int audit_seal_batch(struct store *s, char prev[QUEUE_HASH_HEX],
-                            int64_t *last, long *got, struct err *e)
-{
-    struct seal_row rows[QUEUE_SEAL_BATCH];
-    struct store_stmt *st;
-    char before[QUEUE_HASH_HEX];
-    long n = 0, i;
-    int rc;
-
-    snprintf(before, sizeof(before), "%s", prev);
-    if (store_prepare(s, "SELECT " AUDIT_COLS " FROM audit WHERE hash='' "
-                      "AND id > ? ORDER BY id LIMIT ?", &st, e) != 0)
-        return -1;
-    store_bind_int(st, 1, *last);
-    store_bind_int(st, 2, QUEUE_SEAL_BATCH);
-    while ((rc = store_step(st, e)) == 1) {
-        rows[n].id = store_col_int(st, 0);
-        audit_row_hash(st, prev, rows[n].hash);
-        snprintf(prev, QUEUE_HASH_HEX, "%s", rows[n].hash);
-        n++;
-    }
-    store_finalize(st);
-    for (i = 0; rc == 0 && i < n; i++) {
-        if (store_run(s, e, "UPDATE audit SET prev=?, hash=? WHERE id=?",
-                      "tti", i ? rows[i - 1].hash : before, rows[i].hash,
-                      rows[i].id) < 0)
-            rc = -1;
-    }
-    if (n > 0)
-        *last = rows[n - 1].id;
-    *got = n;
-    return rc;
-}
-
-int queue_audit_seal(struct store *s, long *n, struct err *e)
-{
-    char prev[QUEUE_HASH_HEX];
-    int64_t last = 0;
-    long got = 0;
-
-    *n = 0;
-    if (store_begin(s, e) != 0)
-        return -1;
-    if (audit_head(s, prev, e) != 0)
-        goto fail;
-    do {
-        if (audit_seal_batch(s, prev, &last, &got, e) != 0)
-            goto fail;
-        *n += got;
-    } while (got == QUEUE_SEAL_BATCH);
-    if (*n > 0 && store_run(s, e, "INSERT OR REPLACE INTO settings(key, "
-                            "value) VALUES('audit_head', ?)", "t", prev) < 0)
-        goto fail;
-    return store_commit(s, e);
-fail:
-    store_rollback(s);
-    return -1;
-}
-
-static int audit_verify_row(struct store_stmt *st, char prev[QUEUE_HASH_HEX],
-                            struct queue_verify *v)
-{
-    char want[QUEUE_HASH_HEX];
-
-    if (store_col_text(st, 9)[0] == '\0') {
-        v->unsealed++;
-        return 0;
-    }
-    if (v->unsealed > 0) {
-        snprintf(v->why, sizeof(v->why), "sealed row after unsealed ones");
-        return 1;
-    }
-    if (strcmp(store_col_text(st, 8), prev) != 0) {
-        snprintf(v->why, sizeof(v->why), "chain broken before this row (a "
-                 "row removed or re-sealed)");
-        return 1;
-    }
-    audit_row_hash(st, prev, want);
-    if (strcmp(want, store_col_text(st, 9)) != 0) {
-        snprintf(v->why, sizeof(v->why), "row edited (hash mismatch)");
-        return 1;
-    }
-    snprintf(prev, QUEUE_HASH_HEX, "%s", want);
-    v->sealed++;
-    return 0;
-}
-
-static int audit_verify_head(struct store *s, const char *prev,
-                             struct queue_verify *v, struct err *e)
-{
-    struct store_stmt *st;
-    int rc;
-
-    if (store_prepare(s, "SELECT value FROM settings WHERE key='audit_head'",
-                      &st, e) != 0)
-        return -1;
-    rc = store_step(st, e);
-    if (rc == 1 && strcmp(store_col_text(st, 0), prev) != 0) {
-        snprintf(v->why, sizeof(v->why), "the last sealed row is not the "
-                 "recorded head (rows removed at the end)");
-        rc = 2;
-    } else if (rc == 0 && prev[0] != '\0') {
-        snprintf(v->why, sizeof(v->why), "no recorded head");
-        rc = 2;
-    }
-    store_finalize(st);
-    return rc < 0 ? -1 : rc == 2;
-}
-
-int queue_audit_verify(struct store *s, struct queue_verify *v,
-                       struct err *e)
-{
-    struct store_stmt *st;
-    char prev[QUEUE_HASH_HEX] = "";
-    int rc, bad = 0;
-
-    memset(v, 0, sizeof(*v));
-    if (store_prepare(s, "SELECT " AUDIT_COLS " FROM audit ORDER BY id", &st,
-                      e) != 0)
-        return -1;
-    while (!bad && (rc = store_step(st, e)) == 1)
-        if ((bad = audit_verify_row(st, prev, v)) != 0)
-            v->bad_row = store_col_int(st, 0);
-    store_finalize(st);
-    if (!bad && rc < 0)
-        return -1;
-    if (bad)
-        return 1;
-    return audit_verify_head(s, prev, v, e);
 }

@@ -55,17 +55,15 @@
 #define QUEUE_REAP_MAX 16           /* dead owners voided a pass */
 
 struct queue_report {
-    long processed;     /* alerts taken from 'new' */
+    long processed;     /* alerts taken from 'new' (set by the caller) */
     long copies;        /* copies handed to the relay */
     long sent, deferred, failed;
     long sealed;        /* audit rows added to the chain */
 };
 
-/* One pass: process new alerts (one a filter is still processing is made
- * only once: the first commit wins), deliver what is due, seal the audit
- * rows. A failure to process an alert (gpg-agent gone, say) does not stop
- * the delivery of what is already queued: the pass goes on and then
- * returns -1 with that error. */
+/* One pass: deliver what is due, seal the audit rows. The outbox knows
+ * nothing of the pipeline: `queue run` processes new alerts first
+ * (process_pending) and hands their count in r->processed, kept. */
 int queue_run(struct gateway *g, struct queue_report *r, struct err *e);
 
 /* Make rows due now: those of the alert with that alert id (or, when all
@@ -82,21 +80,6 @@ int queue_purge(struct gateway *g, int64_t older_than, long *n,
 /* Parse "90", "90s", "15m", "12h", "30d", "2w" into seconds; -1 if bad. */
 int64_t queue_duration(const char *s);
 
-/* Chain every unsealed audit row (in id order) onto the last sealed one:
- * hash = SHA-256(previous hash, the row's fields). *n: rows sealed. */
-int queue_audit_seal(struct store *s, long *n, struct err *e);
-
-struct queue_verify {
-    long sealed, unsealed;
-    int64_t bad_row;            /* first row that fails, 0 if none */
-    char why[ERR_MSG_MAX];
-};
-
-/* Walk the chain. Returns 0 when every sealed row verifies and the last
- * one is the recorded head (so a removed tail shows too), 1 when not
- * (v->bad_row, v->why), -1 on a store error. */
-int queue_audit_verify(struct store *s, struct queue_verify *v,
-                       struct err *e);
 
 /* Seconds a lease lasts: (QUEUE_LEASE_SEND_STEPS + QUEUE_LEASE_TAIL_STEPS)
  * × smtp_timeout + QUEUE_LEASE_RECORD_S (810 s for the default 60 s). */

@@ -1,7 +1,7 @@
 /* Schema version 3: delivery (outbox, audit chain).
  *
  * audit rows name the recipient, the copy (SHA-256 of its bytes) and the
- * reply code; queue_audit_seal chains them: hash = SHA-256(prev hash,
+ * reply code; audit_seal chains them: hash = SHA-256(prev hash,
  * the row's fields), so that `audit verify` finds an edited or removed
  * row. A sealed row cannot be updated or deleted through SQL (the trigger
  * only keeps honest tools honest; the chain is what proves it). */

@@ -5,7 +5,7 @@
  * agw_audit_hash, which store_open registers (audit.h): an insert through
  * a connection without it fails rather than leaving a row unchained. Rows
  * of an older schema that were never sealed come first in the chain, so
- * while any is left new rows stay unsealed too and queue_audit_seal
+ * while any is left new rows stay unsealed too and audit_seal
  * chains them all in order. */
 #include "schema.h"
 

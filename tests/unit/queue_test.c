@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "queue.h"
 #include "schema.h"
 #include "store.h"
@@ -99,11 +100,11 @@ static void t_audit_add(struct store *s, const char *event)
 
 static void t_audit_expect(struct store *s, long sealed, long unsealed)
 {
-    struct queue_verify v;
+    struct audit_verify v;
     struct err e;
 
     err_init(&e);
-    assert_int_equal(queue_audit_verify(s, &v, &e), 0);
+    assert_int_equal(audit_verify(s, &v, &e), 0);
     if (v.sealed != sealed || v.unsealed != unsealed)
         fail_msg("got %ld sealed, %ld unsealed; want %ld, %ld", v.sealed,
                  v.unsealed, sealed, unsealed);
@@ -111,7 +112,7 @@ static void t_audit_expect(struct store *s, long sealed, long unsealed)
 
 /* A row is sealed in the transaction that inserts it; rows left unsealed
  * by an older schema keep their place at the head of what is to chain,
- * and new rows wait behind them until queue_audit_seal has run. */
+ * and new rows wait behind them until audit_seal has run. */
 static void test_audit_sealed_on_insert(void **state)
 {
     char dir[] = "/tmp/agw-queue-test.XXXXXX", path[64];
@@ -133,7 +134,7 @@ static void test_audit_sealed_on_insert(void **state)
     assert_true(store_run(s, &e, schema_v6, "") >= 0);
     t_audit_add(s, "behind the legacy row");
     t_audit_expect(s, 2, 2);
-    assert_int_equal(queue_audit_seal(s, &n, &e), 0);
+    assert_int_equal(audit_seal(s, &n, &e), 0);
     assert_int_equal(n, 2);
     t_audit_add(s, "after");
     t_audit_expect(s, 5, 0);
