@@ -24,8 +24,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "anon.h"
-#include "sites.h"
+#include "mail/anon.h"
+#include "mail/sites.h"
 #include "util/buf.h"
 
 #define BENCH_SEED 0x5eed2026u

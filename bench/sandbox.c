@@ -25,7 +25,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "sandbox.h"
+#include "util/sandbox.h"
 #include "util/buf.h"
 
 #define BENCH_PER_ALERT_MS_MAX 5.0

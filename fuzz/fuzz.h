@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "util/err.h"
 
 #define FUZZ_CHECK(cond)                                                  \
     do {                                                                  \

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "gocdb.h"
-#include "sites.h"
+#include "registry/gocdb.h"
+#include "mail/sites.h"
 
 static void fz_read_back(const struct gocdb *g)
 {

@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "anon.h"
+#include "mail/anon.h"
 #include "fuzz.h"
-#include "msg.h"
-#include "sites.h"
+#include "mail/msg.h"
+#include "mail/sites.h"
 
 #define FZ_MAX_SIZE (1u << 20)
 #define FZ_OUT_MAX (64u << 20)

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "anon.h"
+#include "mail/anon.h"
 #include "fuzz.h"
-#include "sites.h"
+#include "mail/sites.h"
 
 #define FZ_OUT_MAX (16u << 20)
 

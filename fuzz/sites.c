@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sites.h"
+#include "mail/sites.h"
 
 #define FZ_WORDS_MAX 256
 #define FZ_SITES_MAX 1024       /* sites read back per input */

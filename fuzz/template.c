@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "render.h"
+#include "mail/render.h"
 
 #define FZ_OUT_MAX (16u << 20)
 

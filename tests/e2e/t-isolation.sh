@@ -1,6 +1,6 @@
 #!/bin/bash
 # One hostile mail never stops the gateway (issue 11): untrusted bytes are
-# read in a sandboxed child (src/sandbox.c); whatever the child does, the
+# read in a sandboxed child (src/util/sandbox.c); whatever the child does, the
 # alert gets a definite state and the next alert goes out.
 #  - the 230-byte boundary="\"" mail that crashed libetpan 1.9.4;
 #  - the child crashed, over its memory and CPU limits, opening the

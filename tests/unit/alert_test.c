@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alert.h"
-#include "lifecycle.h"
+#include "process/alert.h"
+#include "process/lifecycle.h"
 
 struct t_id {
     const char *in, *want;      /* want "": no id found */

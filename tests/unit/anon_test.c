@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "anon.h"
+#include "mail/anon.h"
 
 #ifndef AGW_SOURCE_DIR
 #define AGW_SOURCE_DIR "."

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "msg.h"
+#include "mail/msg.h"
 
 #define T_NAME_MAX 256
 #define T_ADDR_MAX 256

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "msg.h"
+#include "mail/msg.h"
 #include "util/csv.h"
 
 #define T_CALLS_MAX 64      /* csv_next calls before we call it a hang */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 
 static char path[] = "/tmp/agw-conf.XXXXXX";
 

@@ -26,8 +26,8 @@
 
 #include <cmocka.h>
 
-#include "deliver.h"
-#include "err.h"
+#include "relay/deliver.h"
+#include "util/err.h"
 
 #define SINK "/usr/sbin/smtp-sink"
 #define NRCPT 3

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "gocdb.h"
+#include "registry/gocdb.h"
 #include "util/buf.h"
 #include "util/file.h"
 

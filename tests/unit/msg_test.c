@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "msg.h"
+#include "mail/msg.h"
 
 #define T_MAX_FILE   (1024u * 1024)
 #define T_OUT_MAX    (4u * 1024 * 1024)

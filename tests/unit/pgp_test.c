@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pgp.h"
+#include "mail/pgp.h"
 
 #define T_MAX (1u << 20)
 #define T_HOME_MAX 32

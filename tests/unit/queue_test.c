@@ -14,10 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "queue.h"
-#include "schema.h"
-#include "store.h"
+#include "db/audit.h"
+#include "outbox/queue.h"
+#include "db/schema.h"
+#include "db/store.h"
 
 static void test_sha256(void **state)
 {

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "registry.h"
-#include "schema.h"
+#include "registry/registry.h"
+#include "db/schema.h"
 
 static char dir[] = "/tmp/agw-reg.XXXXXX";
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "render.h"
+#include "mail/render.h"
 
 static char dir[] = "/tmp/agw-render.XXXXXX";
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "sites.h"
+#include "mail/sites.h"
 
 static const char sites_text[] =
     "# test sites\n"

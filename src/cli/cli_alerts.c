@@ -1,0 +1,193 @@
+/* cli_alerts - commands: stored alerts, their placeholders, release and
+ * cancel of held alerts, and the TLP / release policy of lists and
+ * distributions (kept here, beside the lifecycle they steer). */
+#include "cli/cli_int.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "process/alert.h"
+#include "process/lifecycle.h"
+#include "db/store.h"
+
+static int cmd_alerts_list(struct cli *c, struct cli_args *a)
+{
+    return cli_print(c, "SELECT id AS row, datetime(received, 'unixepoch') "
+                     "AS received, state, alert_id, update_no AS \"update\", "
+                     "tlp, command, signer, reason FROM alerts ORDER BY id",
+                     NULL, a);
+}
+
+static int cmd_alerts_show(struct cli *c, struct cli_args *a)
+{
+    return cli_print(c, "SELECT a.id AS row, a.alert_id, l.name AS list, "
+                     "o.outcome, o.recipients, o.reason FROM list_outcomes o "
+                     "JOIN alerts a ON a.id = o.alert_row JOIN lists l ON "
+                     "l.id = o.list_id WHERE a.alert_id = ?1 ORDER BY a.id, "
+                     "l.name", a->pos[0], a);
+}
+
+static int cmd_reveal(struct cli *c, struct cli_args *a)
+{
+    char thread[ALERT_ID_MAX];
+
+    /* placeholders are kept per thread: EGI-ADV-DATE-NN shares them */
+    alert_thread(a->pos[0], thread, sizeof(thread));
+    return cli_print(c, "SELECT placeholder, original, cls AS class FROM "
+                     "pseudonyms WHERE alert_id = ? ORDER BY rowid",
+                     thread, a);
+}
+
+static int cmd_decide(struct cli *c, struct cli_args *a,
+                      enum lifecycle_verb verb)
+{
+    struct lifecycle_decision d;
+    char by[64];
+    const struct passwd *pw = getpwuid(getuid());
+    const char *user = pw ? pw->pw_name : getenv("USER");
+    long n = 0;
+
+    if (cli_open(c) != 0)
+        return -1;
+    snprintf(by, sizeof(by), "host:%s", user && *user ? user : "?");
+    memset(&d, 0, sizeof(d));
+    d.alert_id = a->pos[0];
+    d.verb = verb;
+    d.by = by;
+    d.via = "command";
+    if (lifecycle_decide(&c->g, &d, &n, &c->e) != 0)
+        return -1;
+    printf("%s %s (%ld alert%s)\n", verb == LIFECYCLE_RELEASE ? "released"
+           : "cancelled", a->pos[0], n, n == 1 ? "" : "s");
+    return 0;
+}
+
+static int cmd_release(struct cli *c, struct cli_args *a)
+{
+    return cmd_decide(c, a, LIFECYCLE_RELEASE);
+}
+
+static int cmd_cancel(struct cli *c, struct cli_args *a)
+{
+    return cmd_decide(c, a, LIFECYCLE_CANCEL);
+}
+
+/* A TLP option as stored: "AMBER+STRICT" etc.; RED only where allowed. */
+static int cli_tlp(struct cli *c, const char *v, int red_ok,
+                   const char **out)
+{
+    enum alert_tlp t = alert_tlp_parse(v);
+
+    if (t == TLP_NONE || (t == TLP_RED && !red_ok))
+        return err_set(&c->e, ERR_USAGE, "bad TLP label '%s' (CLEAR, GREEN, "
+                       "AMBER, AMBER+STRICT%s)", v, red_ok ? ", RED" : "");
+    *out = alert_tlp_label(t) + 4;      /* without "TLP:" */
+    return 0;
+}
+
+/* UPDATE one column of one named row; ERR_NOUSER when no such row. */
+static int cli_set(struct cli *c, const char *table, const char *col,
+                   const char *type, const char *text, int64_t num,
+                   const char *name)
+{
+    char sql[128];
+    int n;
+
+    snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ? WHERE name = ?", table,
+             col);
+    n = type[0] == 't' ? store_run(c->g.store, &c->e, sql, "tt", text, name)
+                       : store_run(c->g.store, &c->e, sql, "it", num, name);
+    if (n == 0)
+        return err_set(&c->e, ERR_NOUSER, "no %s '%s'",
+                       strcmp(table, "lists") == 0 ? "list" : "distribution",
+                       name);
+    return n < 0 ? -1 : 0;
+}
+
+static int cmd_lists_policy(struct cli *c, struct cli_args *a)
+{
+    const char *ceiling = cli_opt(a, "tlp-ceiling"), *tlp = NULL;
+    const char *single = cli_opt(a, "single-org");
+    int one = 0;
+
+    if ((ceiling && cli_tlp(c, ceiling, 0, &tlp) != 0) ||
+        (single && cli_yesno(c, single, 0, &one) != 0) || cli_open(c) != 0)
+        return -1;
+    if (store_begin(c->g.store, &c->e) != 0)
+        return -1;
+    if ((tlp && cli_set(c, "lists", "tlp_ceiling", "t", tlp, 0,
+                        a->pos[0]) != 0) ||
+        (single && cli_set(c, "lists", "single_org", "i", NULL, one,
+                           a->pos[0]) != 0) ||
+        cli_set(c, "lists", "name", "t", a->pos[0], 0, a->pos[0]) != 0) {
+        store_rollback(c->g.store);
+        return -1;
+    }
+    if (store_commit(c->g.store, &c->e) != 0)
+        return -1;
+    return cli_print(c, "SELECT name, tlp_ceiling, single_org FROM lists "
+                     "WHERE name = ?", a->pos[0], a);
+}
+
+static int cmd_dists_policy(struct cli *c, struct cli_args *a)
+{
+    const char *def = cli_opt(a, "default-tlp"), *tlp = NULL;
+    const char *rel = cli_opt(a, "require-release");
+    int on = 0;
+
+    if ((def && cli_tlp(c, def, 1, &tlp) != 0) ||
+        (rel && cli_yesno(c, rel, 0, &on) != 0) || cli_open(c) != 0)
+        return -1;
+    if (store_begin(c->g.store, &c->e) != 0)
+        return -1;
+    if ((tlp && cli_set(c, "dists", "default_tlp", "t", tlp, 0,
+                        a->pos[0]) != 0) ||
+        (rel && cli_set(c, "dists", "require_release", "i", NULL, on,
+                        a->pos[0]) != 0) ||
+        cli_set(c, "dists", "name", "t", a->pos[0], 0, a->pos[0]) != 0) {
+        store_rollback(c->g.store);
+        return -1;
+    }
+    if (store_commit(c->g.store, &c->e) != 0)
+        return -1;
+    return cli_print(c, "SELECT name, default_tlp, require_release FROM "
+                     "dists WHERE name = ?", a->pos[0], a);
+}
+
+static const struct cli_cmd cli_alerts_cmds[] = {
+    {"alerts", "list", "json", 0, 0, cmd_alerts_list, "[--json]",
+     "Every stored alert with its state, update number, TLP and reason."},
+    {"alerts", "show", "json", 1, 1, cmd_alerts_show, "[--json] ALERT-ID",
+     "Per mail and list of an alert id: queued, withheld or awaiting\n"
+     "release, recipients, and why a list was withheld."},
+    {"reveal", NULL, "json", 1, 1, cmd_reveal, "[--json] ALERT-ID",
+     "Placeholder -> original for an alert (officers only)."},
+    {"release", NULL, "", 1, 1, cmd_release, "ALERT-ID",
+     "Send an alert held for release to its lists.\n"
+     "Queues the copies made when the alert was held (to each list's\n"
+     "current recipients) and mails the signer a receipt. Accepted once:\n"
+     "an alert already released or cancelled is refused (exit 65)."},
+    {"cancel", NULL, "", 1, 1, cmd_cancel, "ALERT-ID",
+     "Drop an alert held for release; nothing is sent to its lists.\n"
+     "The signer gets a receipt saying so. Accepted once."},
+    {"lists", "policy", "tlp-ceiling=,single-org=,json", 1, 1,
+     cmd_lists_policy, "NAME [--tlp-ceiling TLP] [--single-org yes|no]",
+     "Set a list's TLP ceiling and whether it is meant for one org.\n"
+     "An alert labelled above the ceiling (CLEAR < GREEN < AMBER <\n"
+     "AMBER+STRICT; default AMBER) is withheld from the list and the\n"
+     "receipt says so. AMBER+STRICT also needs --single-org yes and\n"
+     "members of one organisation. TLP:RED goes to no list."},
+    {"dists", "policy", "default-tlp=,require-release=,json", 1, 1,
+     cmd_dists_policy,
+     "NAME [--default-tlp TLP] [--require-release yes|no]",
+     "Set a distribution's default TLP and whether alerts need release.\n"
+     "--default-tlp: the label of an alert that carries none (default\n"
+     "AMBER). --require-release yes: every alert is held and its signer\n"
+     "gets one signed preview per list; it goes out on `alertgw release\n"
+     "ID` or a signed mail whose body is \"release ID\"."},
+};
+
+CLI_TABLE(cli_alerts);

@@ -1,0 +1,81 @@
+/*
+ * cli_int - what the command files share: parsed arguments, the command
+ * table entry, the per-run state, and the helpers every command uses.
+ * Internal to cli*.c.
+ *
+ * Each cli_AREA.c file owns one area's commands and exports its table;
+ * cli.c parses, dispatches over all tables, prints errors and maps them
+ * to exit statuses (the one place that does).
+ */
+#ifndef AGW_CLI_INT_H
+#define AGW_CLI_INT_H
+
+#include <stddef.h>
+#include <sysexits.h>
+
+#include "conf/conf.h"
+#include "util/err.h"
+#include "gateway/gateway.h"
+#include "util/buf.h"
+
+#define CLI_POS_MAX 8
+#define CLI_OPTS_MAX 12
+#define CLI_FILE_MAX (64u * 1024 * 1024)
+
+
+struct cli_args {
+    const char *pos[CLI_POS_MAX];
+    int npos;
+    const char *name[CLI_OPTS_MAX];     /* option names, from the spec */
+    const char *val[CLI_OPTS_MAX];      /* value, "" for a flag, NULL unset */
+    int nopts;
+    int help;
+};
+
+struct cli {
+    const char *conf_path;
+    struct conf conf;
+    int conf_loaded;
+    struct gateway g;
+    struct err e;
+    int filter_mode;        /* filter answers the MTA: see cli_exit */
+};
+
+struct cli_cmd {
+    const char *name;
+    const char *sub;        /* NULL: no subcommand */
+    const char *opts;       /* "name=,flag": '=' takes a value */
+    int minpos, maxpos;
+    int (*fn)(struct cli *c, struct cli_args *a);
+    const char *usage;
+    const char *help;
+};
+
+struct cli_table {
+    const struct cli_cmd *cmds;
+    size_t n;
+};
+
+#define CLI_TABLE(name) \
+    const struct cli_table name = {name##_cmds, \
+                                   sizeof(name##_cmds) / sizeof(name##_cmds[0])}
+
+extern const struct cli_table cli_intake, cli_alerts, cli_queue,
+    cli_registry, cli_keys;
+
+/* Option value, "" for a given flag, NULL when absent. */
+const char *cli_opt(const struct cli_args *a, const char *name);
+int cli_flag(const struct cli_args *a, const char *name);
+/* yes/no option with a default; ERR_USAGE otherwise. */
+int cli_yesno(struct cli *c, const char *v, int def, int *out);
+/* Load the configuration once. */
+int cli_conf(struct cli *c);
+/* Configuration and the database. */
+int cli_open(struct cli *c);
+/* A whole file (path NULL or "-": stdin), at most max bytes. */
+int cli_read(struct cli *c, const char *path, size_t max, struct buf *out);
+/* Rows of a query as a table, or JSON with --json. arg binds ?1. */
+int cli_print(struct cli *c, const char *sql, const char *arg,
+              const struct cli_args *a);
+
+#endif

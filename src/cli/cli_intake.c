@@ -1,0 +1,501 @@
+/* cli_intake - commands: init, config, filter, submit, preview, anonymise, rules. */
+#include "cli/cli_int.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mail/anon.h"
+#include "mail/pgp.h"
+#include "process/process.h"
+#include "outbox/queue.h"
+#include "registry/registry.h"
+#include "mail/render.h"
+#include "db/store.h"
+#include "util/fault.h"
+#include "util/file.h"
+
+static volatile sig_atomic_t cli_stored;
+
+static int cmd_init_key(struct cli *c, const struct cli_args *a,
+                        char fpr[PGP_FPR_MAX])
+{
+    const char *file = cli_opt(a, "import-key");
+    const char *uid = cli_opt(a, "uid");
+    struct buf key;
+    int rc;
+
+    if (file == NULL)
+        return pgp_create_key(c->g.pgp, uid ? uid : c->conf.from, fpr, &c->e);
+    buf_init(&key, CLI_FILE_MAX);
+    rc = cli_read(c, file, CLI_FILE_MAX, &key);
+    if (rc == 0)
+        rc = pgp_import(c->g.pgp, buf_cstr(&key), key.len, fpr, &c->e);
+    buf_free(&key);
+    if (rc == 0 && !pgp_has_secret(c->g.pgp, fpr))
+        rc = err_set(&c->e, ERR_DATA, "%s holds no secret key", file);
+    return rc;
+}
+
+/* Trust comes from fingerprints pinned in the registry, never from
+ * GnuPG's trust database: keep gpg from checking (and locking) it during
+ * key look-ups. An existing gpg.conf is left as the operator wrote it. */
+static int cmd_init_gpgconf(struct cli *c)
+{
+    static const char text[] = "# written by alertgw init\n"
+                               "no-auto-check-trustdb\n";
+    struct buf path;
+    int rc = 0;
+
+    buf_init(&path, 4096);
+    if (buf_printf(&path, "%s/gpg.conf", c->conf.gnupg_home) != 0)
+        rc = err_set(&c->e, ERR_CONFIG, "gnupg_home path too long");
+    else if (access(path.data, F_OK) != 0 &&
+             file_write_atomic(path.data, text, sizeof(text) - 1, 0600) != 0)
+        rc = err_set(&c->e, ERR_IO, "%s: %s", path.data, strerror(errno));
+    buf_free(&path);
+    return rc;
+}
+
+static int cmd_init(struct cli *c, struct cli_args *a)
+{
+    char fpr[PGP_FPR_MAX];
+    struct err ignore;
+
+    if (cli_conf(c) != 0)
+        return -1;
+    if (file_mkdirs(c->conf.data_dir, 0750) != 0 ||
+        file_mkdirs(c->conf.gnupg_home, 0700) != 0 ||
+        chmod(c->conf.gnupg_home, 0700) != 0)
+        return err_set(&c->e, ERR_IO, "cannot create %s: %s",
+                       c->conf.gnupg_home, strerror(errno));
+    if (cmd_init_gpgconf(c) != 0 || gateway_store(&c->g, 1, &c->e) != 0 ||
+        gateway_pgp(&c->g, &c->e) != 0)
+        return -1;
+    err_init(&ignore);
+    if (gateway_signing_key(&c->g, &ignore) == 0 &&
+        pgp_has_secret(c->g.pgp, c->g.signing_key)) {
+        printf("database %s ready; signing key %s (unchanged)\n",
+               c->conf.db_path, c->g.signing_key);
+        return 0;
+    }
+    if (cmd_init_key(c, a, fpr) != 0 ||
+        store_run(c->g.store, &c->e, "INSERT OR REPLACE INTO settings(key, "
+                  "value) VALUES('signing_key', ?)", "t", fpr) < 0)
+        return -1;
+    printf("database %s ready; signing key %s\n", c->conf.db_path, fpr);
+    return 0;
+}
+
+static int cmd_config(struct cli *c, struct cli_args *a)
+{
+    if (cli_conf(c) != 0)
+        return -1;
+    printf("# effective configuration (from %s)\n",
+           c->conf.path[0] ? c->conf.path : "built-in defaults");
+    conf_print(&c->conf, stdout);
+    return 0;
+}
+
+/* The MTA must hear 75 when the budget runs out before the commit; after
+ * the commit the answer is 0 whatever processing still does. */
+static void cli_budget_spent(int sig)
+{
+    static const char msg[] = "4.3.0 alertgw: time budget spent before the "
+                              "alert was stored\n";
+    (void)sig;
+    if (cli_stored)
+        _exit(EX_OK);
+    if (write(2, msg, sizeof(msg) - 1) < 0)
+        _exit(EX_TEMPFAIL);
+    _exit(EX_TEMPFAIL);
+}
+
+static const char *cli_recipient(const struct cli_args *a)
+{
+    const char *r = cli_opt(a, "recipient");
+
+    if (r == NULL)
+        r = getenv("ORIGINAL_RECIPIENT");
+    if (r == NULL)
+        r = getenv("RECIPIENT");
+    return r;
+}
+
+static void cli_process_quietly(struct cli *c, int64_t row)
+{
+    struct process_result r;
+    struct err pe;
+
+    err_init(&pe);
+    if (gateway_store(&c->g, 0, &pe) != 0 ||
+        process_alert(&c->g, row, &r, &pe) != 0)
+        fprintf(stderr, "alertgw: alert #%lld stored, processing deferred: "
+                "%s\n", (long long)row, pe.msg);
+}
+
+/* After the commit the MTA must hear 0 whatever processing does, so it
+ * runs in a child of its own with a database connection of its own (the
+ * parent's is never used across fork); whatever becomes of that child,
+ * the alert is stored and the worker finishes what it left. */
+static void cli_process_after_commit(struct cli *c, int64_t row)
+{
+    int status = 0;
+    pid_t pid;
+
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "alertgw: alert #%lld stored, processing left to "
+                "the worker: fork: %s\n", (long long)row, strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        c->g.store = NULL;
+        cli_process_quietly(c, row);
+        fflush(stdout);
+        fflush(stderr);
+        _exit(0);
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFSIGNALED(status))
+        fprintf(stderr, "alertgw: alert #%lld stored, processing died by "
+                "signal %d and is left to the worker\n", (long long)row,
+                WTERMSIG(status));
+}
+
+static int cmd_filter(struct cli *c, struct cli_args *a)
+{
+    const char *rcpt = cli_recipient(a);
+    struct buf raw;
+    int64_t dist, row;
+    int rc = -1;
+
+    c->filter_mode = 1;
+    buf_init(&raw, CLI_FILE_MAX);
+    if (cli_conf(c) != 0)
+        return -1;
+    signal(SIGALRM, cli_budget_spent);
+    alarm((unsigned)c->conf.time_budget);
+    raw.max = (size_t)c->conf.max_size;
+    if (rcpt == NULL) {
+        err_set(&c->e, ERR_USAGE, "no recipient (--recipient ADDR)");
+        goto out;
+    }
+    /* Test hook: stall before the store until the budget runs out. */
+    while (fault_hit("filter-stall"))
+        pause();
+    if (cli_read(c, NULL, (size_t)c->conf.max_size, &raw) != 0 ||
+        gateway_store(&c->g, 0, &c->e) != 0 ||
+        registry_dist_find(c->g.store, rcpt, NULL, &dist, &c->e) != 0 ||
+        process_intake(&c->g, dist, rcpt, buf_cstr(&raw), raw.len, &row,
+                       &c->e) != 0)
+        goto out;
+    cli_stored = 1;
+    rc = 0;
+    fault_crash("filter-stored");
+    /* Test hook: stall after the commit; the answer must still be 0. */
+    while (fault_hit("filter-stall-stored"))
+        pause();
+    /* the budget covers the store only */
+    alarm(0);
+    cli_process_after_commit(c, row);
+out:
+    buf_free(&raw);
+    return rc;
+}
+
+static int cmd_submit_report(struct cli *c, const struct process_result *r)
+{
+    switch (r->verdict) {
+    case PROCESS_QUEUED:
+        if (r->reason[0]) {         /* a release or cancel command */
+            printf("%s\n", r->reason);
+            return 0;
+        }
+        printf("queued %s: %d copies for %ld recipients", r->alert_id,
+               r->copies, r->recipients);
+        if (r->withheld)
+            printf("; withheld from %d list%s (see the receipt)", r->withheld,
+                   r->withheld == 1 ? "" : "s");
+        printf("\n");
+        return 0;
+    case PROCESS_AWAITING:
+        printf("held %s until released: %d copies made, previews mailed to "
+               "the signer; release with `alertgw release %s`\n",
+               r->alert_id, r->copies, r->alert_id);
+        return 0;
+    case PROCESS_HELD:
+        return err_set(&c->e, ERR_LEAK, "held %s: %s", r->alert_id,
+                       r->reason);
+    default:
+        if (r->malformed)
+            return err_set(&c->e, ERR_DATA, "quarantined: %s", r->reason);
+        return err_set(&c->e, ERR_NOPERM, "quarantined: %s", r->reason);
+    }
+}
+
+static int cmd_submit(struct cli *c, struct cli_args *a)
+{
+    const char *dname = cli_opt(a, "dist");
+    struct process_result r;
+    struct buf raw;
+    int64_t dist, row;
+    int rc = -1;
+
+    if (dname == NULL)
+        return err_set(&c->e, ERR_USAGE, "submit needs --dist NAME");
+    if (cli_open(c) != 0)
+        return -1;
+    buf_init(&raw, (size_t)c->conf.max_size);
+    if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0 &&
+        registry_dist_find(c->g.store, NULL, dname, &dist, &c->e) == 0 &&
+        process_intake(&c->g, dist, dname, buf_cstr(&raw), raw.len, &row,
+                       &c->e) == 0 &&
+        process_alert(&c->g, row, &r, &c->e) == 0)
+        rc = cmd_submit_report(c, &r);
+    buf_free(&raw);
+    return rc;
+}
+
+static int cmd_preview(struct cli *c, struct cli_args *a)
+{
+    const char *list = cli_opt(a, "list");
+    struct buf raw;
+    int rc = -1;
+
+    if (list == NULL)
+        return err_set(&c->e, ERR_USAGE, "preview needs --list NAME");
+    if (cli_open(c) != 0)
+        return -1;
+    buf_init(&raw, (size_t)c->conf.max_size);
+    if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0)
+        rc = process_preview(&c->g, buf_cstr(&raw), raw.len, list,
+                             cli_flag(a, "diff"), stdout, &c->e);
+    buf_free(&raw);
+    return rc;
+}
+
+static int cmd_anonymise_setup(struct cli *c, const struct cli_args *a)
+{
+    const char *sites = cli_opt(a, "sites"), *rules = cli_opt(a, "rules");
+    struct gateway *g = &c->g;
+
+    if (rules) {
+        free(c->conf.rules_dir);
+        if ((c->conf.rules_dir = strdup(rules)) == NULL)
+            return err_set(&c->e, ERR_NOMEM, "out of memory");
+    }
+    if (sites == NULL)      /* the registry's sites */
+        return gateway_store(g, 0, &c->e);
+    if ((g->sites = sites_new()) == NULL)
+        return err_set(&c->e, ERR_NOMEM, "out of memory");
+    if (sites_load_file(g->sites, sites, &c->e) != 0)
+        return -1;
+    /* The registry is optional here: only for --alert-id placeholders. */
+    if (cli_opt(a, "alert-id") && access(c->conf.db_path, F_OK) == 0)
+        return gateway_store(g, 0, &c->e);
+    return 0;
+}
+
+static int cmd_anonymise(struct cli *c, struct cli_args *a)
+{
+    struct buf raw, out;
+    int rc = -1;
+
+    if (cli_conf(c) != 0 || cmd_anonymise_setup(c, a) != 0)
+        return -1;
+    buf_init(&raw, (size_t)c->conf.max_size);
+    buf_init(&out, CLI_FILE_MAX * 2);
+    if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0 &&
+        process_anonymise(&c->g, cli_opt(a, "alert-id"), buf_cstr(&raw),
+                          raw.len, &out, &c->e) == 0 &&
+        fwrite(out.data, 1, out.len, stdout) == out.len)
+        rc = 0;
+    buf_free(&raw);
+    buf_free(&out);
+    return rc;
+}
+
+/* Every templates/NAME.tmpl loads (unknown variables, unclosed "{{", a
+ * missing Subject line are found here, not when an alert is sent). */
+static int cli_lint_templates(struct cli *c, const char *dir)
+{
+    struct dirent *de;
+    char name[256];
+    DIR *d = opendir(dir);
+    size_t n;
+    int count = 0, rc = 0;
+
+    if (d == NULL)
+        return err_set(&c->e, ERR_CONFIG, "%s: %s", dir, strerror(errno));
+    while ((de = readdir(d)) != NULL) {
+        n = strlen(de->d_name);
+        if (n <= 5 || n - 5 >= sizeof(name) || de->d_name[0] == '.' ||
+            strcmp(de->d_name + n - 5, ".tmpl") != 0)
+            continue;
+        memcpy(name, de->d_name, n - 5);
+        name[n - 5] = '\0';
+        if (render_check_template(dir, name, &c->e) != 0) {
+            rc = -1;
+            break;
+        }
+        count++;
+    }
+    closedir(d);
+    if (rc == 0)
+        printf("templates in %s: %d, no errors\n", dir, count);
+    return rc;
+}
+
+/* A rule that backtracks catastrophically is caught here rather than
+ * when an alert is held at its match limit: every rule runs over long
+ * runs of each printable byte (and of a few two-byte pairs), each ended
+ * by a byte no rule expects, under the configured PCRE2 limits. */
+#define CLI_STRESS_LEN 4096
+
+static int cli_stress_one(struct cli *c, struct anon *an, const char *unit,
+                          size_t ulen)
+{
+    struct anon_map *map = anon_map_new();
+    struct buf in, out;
+    struct err e;
+    size_t i;
+    int rc = 0;
+
+    buf_init(&in, CLI_STRESS_LEN * 2 + 128);
+    buf_init(&out, CLI_STRESS_LEN * 16);
+    for (i = 0; i + ulen <= CLI_STRESS_LEN; i += ulen)
+        buf_append(&in, unit, ulen);
+    /* Then every printable byte once: a pattern's required character is
+     * present, so PCRE2 cannot skip the match attempt. */
+    buf_putc(&in, 0x01);
+    for (i = 0x20; i < 0x7f; i++)
+        buf_putc(&in, (int)i);
+    err_init(&e);
+    if (map == NULL || anon_apply(an, map, in.data, in.len, &out, NULL,
+                                  &e) != 0)
+        rc = err_set(&c->e, ERR_CONFIG, "%s (stress input: %d x '%.*s'): "
+                     "the pattern backtracks catastrophically; rewrite it",
+                     map ? e.msg : "out of memory", CLI_STRESS_LEN /
+                     (int)ulen, (int)ulen, unit);
+    anon_map_free(map);
+    buf_free(&in);
+    buf_free(&out);
+    return rc;
+}
+
+static int cli_lint_stress(struct cli *c, struct anon *an)
+{
+    static const char *const pairs[] = {"a.", "a-", "a/", "0.", "a ",
+                                        "a=", "a,", "a:", "a@", "=a"};
+    char one[2] = {0, 0};
+    size_t i;
+
+    for (i = 0x21; i < 0x7f; i++) {
+        one[0] = (char)i;
+        if (cli_stress_one(c, an, one, 1) != 0)
+            return -1;
+    }
+    for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+        if (cli_stress_one(c, an, pairs[i], 2) != 0)
+            return -1;
+    return 0;
+}
+
+static int cmd_rules(struct cli *c, struct cli_args *a, int run_examples)
+{
+    struct sites *s = sites_new();
+    struct anon *an = NULL;
+    struct anon_limits lim;
+    struct buf out;
+    const char *dir = cli_opt(a, "rules");
+    int rc = -1;
+
+    buf_init(&out, CLI_FILE_MAX);
+    if (s == NULL || cli_conf(c) != 0)
+        goto out;
+    gateway_anon_limits(&c->conf, &lim);
+    if (anon_new(&an, s, dir ? dir : c->conf.rules_dir, &c->e) != 0 ||
+        anon_set_limits(an, &lim, &c->e) != 0 ||
+        cli_lint_stress(c, an) != 0)
+        goto out;
+    if (run_examples && anon_rules_test(an, &out, &c->e) != 0) {
+        fputs(buf_cstr(&out), stdout);
+        goto out;
+    }
+    fputs(buf_cstr(&out), stdout);
+    printf("rules in %s: %s\n", dir ? dir : c->conf.rules_dir,
+           run_examples ? "all examples pass" : "no errors");
+    rc = 0;
+    if (!run_examples)
+        rc = cli_lint_templates(c, cli_opt(a, "templates") ?
+                                cli_opt(a, "templates")
+                                : c->conf.templates_dir);
+out:
+    buf_free(&out);
+    anon_free(an);
+    sites_free(s);
+    return rc;
+}
+
+static int cmd_rules_test(struct cli *c, struct cli_args *a)
+{
+    return cmd_rules(c, a, 1);
+}
+
+static int cmd_rules_lint(struct cli *c, struct cli_args *a)
+{
+    return cmd_rules(c, a, 0);
+}
+
+static const struct cli_cmd cli_intake_cmds[] = {
+    {"init", NULL, "uid=,import-key=", 0, 0, cmd_init,
+     "[--uid USERID] [--import-key FILE]",
+     "Set up the gateway: data directory, database, GnuPG home, key.\n"
+     "Creates the data directory, the database and the GnuPG home, and a\n"
+     "signing key (ed25519), or imports one (an armoured secret key)."},
+    {"config", NULL, "", 0, 0, cmd_config, "",
+     "Print the effective configuration."},
+    {"filter", NULL, "recipient=", 0, 0, cmd_filter, "[--recipient ADDR]",
+     "MTA mode: store one message from stdin, then process it.\n"
+     "Reads one message on stdin and stores it for the distribution\n"
+     "with that inbound address, then process it. Exit 0 once stored;\n"
+     "67 unknown address; 65 over max_size; 75 anything else that stopped\n"
+     "the store. ADDR defaults to $ORIGINAL_RECIPIENT, then $RECIPIENT."},
+    {"submit", NULL, "dist=", 0, 1, cmd_submit, "--dist NAME [FILE]",
+     "Submit a signed alert from the shell; the verdict is the exit code.\n"
+     "Exit 0 queued,\n"
+     "77 not signed by an authorised officer, 65 malformed or held."},
+    {"preview", NULL, "list=,diff", 0, 1, cmd_preview,
+     "--list NAME [--diff] [FILE]",
+     "Show the exact message a list would receive, or every replacement.\n"
+     "Prints the exact message the list would receive (signed; nothing is\n"
+     "stored), or with --diff every replacement: line, original,\n"
+     "placeholder, rule. The alert need not be signed yet."},
+    {"anonymise", NULL, "sites=,rules=,alert-id=", 0, 1, cmd_anonymise,
+     "[--sites FILE] [--rules DIR] [--alert-id ID] [FILE]",
+     "Anonymise one RFC 5322 message to stdout, nothing else.\n"
+     "Sites come\n"
+     "from FILE (sites-file format) or else the registry; --alert-id reuses\n"
+     "that alert's placeholders from the registry."},
+    {"rules", "test", "rules=", 0, 0, cmd_rules_test, "[--rules DIR]",
+     "Run the examples embedded in the rule files."},
+    {"rules", "lint", "rules=,templates=", 0, 0, cmd_rules_lint,
+     "[--rules DIR] [--templates DIR]",
+     "Check the rule files and the templates; errors as FILE:LINE.\n"
+     "Every templates/NAME.tmpl is loaded as an alert would load it: an\n"
+     "unknown variable or unclosed {{ is reported here, never at send time."},
+};
+
+CLI_TABLE(cli_intake);

@@ -1,0 +1,375 @@
+/* cli_keys - commands: officers and OpenPGP keys. */
+#include "cli/cli_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mail/anon.h"
+#include "mail/pgp.h"
+#include "process/process.h"
+#include "outbox/queue.h"
+#include "registry/registry.h"
+#include "mail/render.h"
+#include "db/store.h"
+#include "util/file.h"
+
+#define CLI_ACTOR_MAX 160
+#define CLI_USER_MAX 32
+#define CLI_FPR_BUF 80          /* a fingerprint as typed, normalised */
+
+/* A user name as it may go into the registry: [A-Za-z0-9._-] only,
+ * at most CLI_USER_MAX bytes. */
+static void cli_user_name(const char *in, char out[CLI_USER_MAX + 1])
+{
+    size_t n = 0;
+
+    for (; in && *in && n < CLI_USER_MAX; in++)
+        if (isalnum((unsigned char)*in) || strchr("._-", *in))
+            out[n++] = *in;
+    out[n] = '\0';
+}
+
+/* Who makes a change to the officers: the command and the Unix user,
+ * "officers add by alice", plus "(sudo bob)" for root reached by sudo.
+ * SUDO_USER is only the environment's word, but whoever runs this as
+ * root could write any name anyway; it is a hint for the audit, not
+ * proof. */
+static void cli_actor(const char *cmd, char *out, size_t n)
+{
+    char user[CLI_USER_MAX + 1], sudo[CLI_USER_MAX + 1];
+    struct passwd *pw = getpwuid(getuid());
+
+    cli_user_name(pw ? pw->pw_name : NULL, user);
+    cli_user_name(getuid() == 0 ? getenv("SUDO_USER") : NULL, sudo);
+    if (user[0] == '\0')
+        snprintf(user, sizeof(user), "uid %lu", (unsigned long)getuid());
+    snprintf(out, n, "%s by %s%s%s%s", cmd, user, sudo[0] ? " (sudo " : "",
+             sudo, sudo[0] ? ")" : "");
+}
+
+/* The fingerprint as stored, for messages; the input when it is none
+ * (the registry then reports it). */
+static const char *cli_fpr(const char *in, char *out, size_t n)
+{
+    return registry_norm_fpr(in, out, n) == 0 ? out : in;
+}
+
+static int cmd_officers_add(struct cli *c, struct cli_args *a)
+{
+    const char *file = cli_opt(a, "key");
+    char fpr[PGP_FPR_MAX], by[CLI_ACTOR_MAX];
+    struct buf key;
+    int rc = 0;
+
+    if (file == NULL && a->pos[0] == NULL)
+        return err_set(&c->e, ERR_USAGE, "officers add needs FINGERPRINT or "
+                       "--key FILE");
+    if (cli_open(c) != 0)
+        return -1;
+    snprintf(fpr, sizeof(fpr), "%s", a->pos[0] ? a->pos[0] : "");
+    if (file) {
+        buf_init(&key, CLI_FILE_MAX);
+        rc = cli_read(c, file, CLI_FILE_MAX, &key);
+        if (rc == 0 && gateway_pgp(&c->g, &c->e) == 0)
+            rc = pgp_import(c->g.pgp, buf_cstr(&key), key.len, fpr, &c->e);
+        buf_free(&key);
+        if (rc == 0 && a->pos[0] && strcasecmp(a->pos[0], fpr) != 0)
+            rc = err_set(&c->e, ERR_DATA, "%s holds key %s, not %s", file,
+                         fpr, a->pos[0]);
+    }
+    cli_actor("officers add", by, sizeof(by));
+    if (rc == 0)
+        rc = registry_officer_add(c->g.store, fpr, cli_opt(a, "name"),
+                                  cli_opt(a, "email"), by, &c->e);
+    if (rc == 0)
+        printf("officer %s authorised\n", fpr);
+    return rc;
+}
+
+static int cmd_officers_edit(struct cli *c, struct cli_args *a)
+{
+    struct registry_officer o = {cli_opt(a, "name"), cli_opt(a, "email"), 0};
+    const char *act = cli_opt(a, "active");
+    char by[CLI_ACTOR_MAX], fpr[CLI_FPR_BUF];
+    int yes;
+
+    if (act && cli_yesno(c, act, 1, &yes) != 0)
+        return -1;
+    if (act)
+        o.active = yes ? 1 : -1;
+    if (act == NULL && o.name == NULL && o.email == NULL)
+        return err_set(&c->e, ERR_USAGE, "officers edit needs --active, "
+                       "--name or --email");
+    if (cli_open(c) != 0)
+        return -1;
+    cli_actor("officers edit", by, sizeof(by));
+    if (registry_officer_edit(c->g.store, a->pos[0], &o, by, &c->e) != 0)
+        return -1;
+    printf("officer %s %s\n", cli_fpr(a->pos[0], fpr, sizeof(fpr)),
+           o.active > 0 ? "active" : o.active < 0 ? "inactive" : "updated");
+    return 0;
+}
+
+static int cmd_officers_rm(struct cli *c, struct cli_args *a)
+{
+    char by[CLI_ACTOR_MAX], fpr[CLI_FPR_BUF];
+
+    if (cli_open(c) != 0)
+        return -1;
+    cli_actor("officers rm", by, sizeof(by));
+    if (registry_officer_rm(c->g.store, a->pos[0], by, &c->e) != 0)
+        return -1;
+    printf("officer %s removed\n", cli_fpr(a->pos[0], fpr, sizeof(fpr)));
+    return 0;
+}
+
+static int cmd_officers_list(struct cli *c, struct cli_args *a)
+{
+    return cli_print(c, "SELECT fingerprint, name, email, active, "
+                     "CASE added_at WHEN 0 THEN '' ELSE strftime("
+                     "'%Y-%m-%dT%H:%M:%SZ', added_at, 'unixepoch') END AS "
+                     "added, added_by FROM officers ORDER BY name, "
+                     "fingerprint", NULL, a);
+}
+
+/* ---- keys ------------------------------------------------------------ */
+
+#define KEYS_DAYS_DEFAULT 30
+#define KEYS_DAYS_MAX 3650
+
+/* A temporary table holds what GnuPG says of each key, so that listings
+ * are printed (table or --json) by the same code as every other one. */
+static int keys_table(struct cli *c)
+{
+    return store_run(c->g.store, &c->e, "CREATE TEMP TABLE IF NOT EXISTS "
+                     "keyring(fingerprint TEXT PRIMARY KEY COLLATE NOCASE, "
+                     "uid TEXT, state TEXT, expires TEXT, can_sign INTEGER, "
+                     "can_encrypt INTEGER, exp_at INTEGER)", "") < 0 ? -1 : 0;
+}
+
+static const char *keys_state(const struct pgp_keyinfo *ki)
+{
+    if (ki->revoked)
+        return "revoked";
+    if (ki->expired)
+        return "expired";
+    if (ki->invalid)
+        return "invalid";
+    return "valid";
+}
+
+/* The earliest of the primary's and the usable subkeys' expiry: a key
+ * whose signing or encryption subkey runs out is as good as expired for
+ * that use. 0: never. */
+static time_t keys_expiry(const struct pgp_keyinfo *ki)
+{
+    if (ki->expires == 0)
+        return ki->use_expires;
+    if (ki->use_expires == 0 || ki->expires < ki->use_expires)
+        return ki->expires;
+    return ki->use_expires;
+}
+
+static int keys_row(void *arg, const struct pgp_keyinfo *ki)
+{
+    struct cli *c = arg;
+    time_t exp = keys_expiry(ki);
+    char when[32] = "never";
+    struct tm tm;
+
+    if (exp != 0 && gmtime_r(&exp, &tm) != NULL)
+        strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+    return store_run(c->g.store, &c->e, "INSERT OR REPLACE INTO keyring "
+                     "VALUES(?,?,?,?,?,?,?)", "ttttiii", ki->fpr, ki->uid,
+                     keys_state(ki), when, (int64_t)ki->can_sign,
+                     (int64_t)ki->can_encrypt, (int64_t)exp) < 0 ? -1 : 0;
+}
+
+static int keys_load(struct cli *c)
+{
+    if (cli_open(c) != 0 || gateway_pgp(&c->g, &c->e) != 0 ||
+        keys_table(c) != 0)
+        return -1;
+    return pgp_key_each(c->g.pgp, keys_row, c, &c->e);
+}
+
+static int keys_pin_contact(struct cli *c, const char *addr, const char *fpr)
+{
+    int n = store_run(c->g.store, &c->e, "UPDATE contacts SET fingerprint=? "
+                      "WHERE address=?", "tt", fpr, addr);
+
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return err_set(&c->e, ERR_NOUSER, "no contact %s", addr);
+    printf("key %s pinned for contact %s\n", fpr, addr);
+    return 0;
+}
+
+static int cmd_keys_import(struct cli *c, struct cli_args *a)
+{
+    const char *contact = cli_opt(a, "contact");
+    char fpr[PGP_FPR_MAX];
+    struct buf key;
+    int64_t n = 0;
+    int rc;
+
+    if (contact && cli_flag(a, "officer"))
+        return err_set(&c->e, ERR_USAGE, "--contact or --officer, not both");
+    if (cli_open(c) != 0)
+        return -1;
+    /* Before the import: GnuPG's home is not part of the transaction. */
+    if (contact && store_get_int(c->g.store, &c->e, &n, "SELECT count(*) "
+                                 "FROM contacts WHERE address=?", "t",
+                                 contact) < 0)
+        return -1;
+    if (contact && n == 0)
+        return err_set(&c->e, ERR_NOUSER, "no contact %s", contact);
+    buf_init(&key, CLI_FILE_MAX);
+    rc = cli_read(c, a->pos[0], CLI_FILE_MAX, &key);
+    if (rc == 0 && gateway_pgp(&c->g, &c->e) == 0)
+        rc = pgp_import(c->g.pgp, buf_cstr(&key), key.len, fpr, &c->e);
+    else
+        rc = -1;
+    buf_free(&key);
+    if (rc != 0)
+        return -1;
+    if (fpr[0] == '\0') {
+        printf("revocation applied\n");
+        return 0;
+    }
+    printf("imported %s\n", fpr);
+    if (contact)
+        return keys_pin_contact(c, contact, fpr);
+    if (cli_flag(a, "officer")) {
+        char by[CLI_ACTOR_MAX];
+
+        cli_actor("keys import --officer", by, sizeof(by));
+        rc = registry_officer_add(c->g.store, fpr, cli_opt(a, "name"),
+                                  cli_opt(a, "email"), by, &c->e);
+        if (rc == 0)
+            printf("officer %s authorised\n", fpr);
+    }
+    return rc;
+}
+
+static int cmd_keys_list(struct cli *c, struct cli_args *a)
+{
+    if (keys_load(c) != 0)
+        return -1;
+    return cli_print(c, "SELECT k.fingerprint, k.uid, k.state, k.expires, "
+                     "k.can_sign, k.can_encrypt, trim("
+                     "CASE WHEN k.fingerprint = (SELECT value FROM settings "
+                     "WHERE key='signing_key') THEN 'gateway ' ELSE '' END ||"
+                     "CASE WHEN o.active = 1 THEN 'officer ' ELSE '' END ||"
+                     "coalesce((SELECT group_concat(address, ' ') FROM "
+                     "contacts WHERE fingerprint = k.fingerprint "
+                     "COLLATE NOCASE), '')) AS used_by "
+                     "FROM keyring k LEFT JOIN officers o ON "
+                     "o.fingerprint = k.fingerprint ORDER BY k.uid", NULL, a);
+}
+
+/* Every fingerprint the gateway relies on, with who relies on it; then
+ * the ones that will not do: missing from the GnuPG home, revoked,
+ * expired, expiring within the window, or unusable for their job. */
+static const char keys_check_sql[] =
+    "WITH pins(fingerprint, used_by, need) AS ("
+    " SELECT value, 'gateway', 'sign' FROM settings WHERE key='signing_key'"
+    " UNION ALL SELECT fingerprint, 'officer ' || name, 'sign' FROM officers"
+    "  WHERE active = 1"
+    " UNION ALL SELECT fingerprint, 'contact ' || address, 'encrypt'"
+    "  FROM contacts WHERE active = 1 AND fingerprint <> ''),"
+    " judged AS (SELECT p.fingerprint, p.used_by, coalesce(k.uid, '') AS uid,"
+    "  CASE WHEN k.fingerprint IS NULL THEN 'missing'"
+    "   WHEN k.state <> 'valid' THEN k.state"
+    "   WHEN p.need = 'sign' AND k.can_sign = 0 THEN 'cannot sign'"
+    "   WHEN p.need = 'encrypt' AND k.can_encrypt = 0 THEN 'cannot encrypt'"
+    "   WHEN k.exp_at <> 0 AND k.exp_at < CAST(?1 AS INTEGER) THEN 'expiring'"
+    "   ELSE 'ok' END AS problem, coalesce(k.expires, '') AS expires"
+    "  FROM pins p LEFT JOIN keyring k ON k.fingerprint = p.fingerprint)"
+    " SELECT fingerprint, problem, expires, used_by, uid FROM judged"
+    " WHERE problem <> 'ok' ORDER BY problem, used_by";
+
+static int cmd_keys_check(struct cli *c, struct cli_args *a)
+{
+    const char *d = cli_opt(a, "days");
+    char *end = NULL, horizon[32];
+    long days = KEYS_DAYS_DEFAULT;
+    int64_t n = 0;
+    char count_sql[sizeof(keys_check_sql) + 64];
+
+    if (d) {
+        errno = 0;
+        days = strtol(d, &end, 10);
+        if (errno || end == d || *end || days < 0 || days > KEYS_DAYS_MAX)
+            return err_set(&c->e, ERR_USAGE, "--days wants 0..%d",
+                           KEYS_DAYS_MAX);
+    }
+    snprintf(count_sql, sizeof(count_sql), "SELECT count(*) FROM (%s)",
+             keys_check_sql);
+    snprintf(horizon, sizeof(horizon), "%lld",
+             (long long)time(NULL) + (long long)days * 86400);
+    if (keys_load(c) != 0 ||
+        cli_print(c, keys_check_sql, horizon, a) != 0)
+        return -1;
+    if (store_get_int(c->g.store, &c->e, &n, count_sql, "t", horizon) < 0)
+        return -1;
+    /* Non-zero for monitoring (cron, systemd timers): someone must act. */
+    if (n > 0)
+        return err_set(&c->e, ERR_DATA, "%lld key%s need%s attention",
+                       (long long)n, n == 1 ? "" : "s", n == 1 ? "s" : "");
+    return 0;
+}
+
+static const struct cli_cmd cli_keys_cmds[] = {
+    {"officers", "add", "key=,name=,email=", 0, 1, cmd_officers_add,
+     "[FINGERPRINT] [--key FILE] [--name NAME] [--email ADDR]",
+     "Authorise an officer's signing key.\n"
+     "The key is pinned by its primary\n"
+     "fingerprint. --key imports the public key into the gateway's GnuPG\n"
+     "home (needed to verify the officer's signatures). The time, the\n"
+     "command and the Unix user are recorded (officers list) and the\n"
+     "change goes into the audit log (officer-added)."},
+    {"officers", "edit", "active=,name=,email=", 1, 1, cmd_officers_edit,
+     "FINGERPRINT [--active yes|no] [--name NAME] [--email ADDR]",
+     "Change an officer: --active no suspends the key (its alerts are\n"
+     "quarantined as not signed by an authorised officer) until --active\n"
+     "yes. One transaction, recorded in the audit log (officer-edited).\n"
+     "An unknown fingerprint exits 65."},
+    {"officers", "rm", "", 1, 1, cmd_officers_rm, "FINGERPRINT",
+     "Remove an officer: the next alert signed by the key is quarantined.\n"
+     "Alerts it signed before stay as they are; the key stays in the\n"
+     "gateway's GnuPG home. One transaction, recorded in the audit log\n"
+     "(officer-removed). An unknown fingerprint exits 65."},
+    {"officers", "list", "json", 0, 0, cmd_officers_list, "[--json]",
+     "List officers: fingerprint, name, e-mail, active (1/0), when they\n"
+     "were added (UTC) and by which command and user."},
+    {"keys", "import", "contact=,officer,name=,email=", 1, 1, cmd_keys_import,
+     "FILE [--contact ADDR | --officer [--name NAME] [--email ADDR]]",
+     "Import OpenPGP keys into the gateway's GnuPG home (or apply a\n"
+     "revocation certificate). --contact pins the key's primary\n"
+     "fingerprint for that contact; --officer authorises it as an\n"
+     "officer's signing key. No key server is ever asked."},
+    {"keys", "list", "json", 0, 0, cmd_keys_list, "[--json]",
+     "List the keys of the gateway's GnuPG home: state (valid,\n"
+     "expired, revoked), earliest expiry of the key or a usable\n"
+     "subkey, what it can do, and who uses it (gateway, officer,\n"
+     "contacts)."},
+    {"keys", "check", "days=,json", 0, 0, cmd_keys_check,
+     "[--days N] [--json]",
+     "List the pinned keys that will not do: missing from the GnuPG\n"
+     "home, revoked, expired, expiring within N days (default 30),\n"
+     "or unable to sign (gateway, officers) or encrypt (contacts).\n"
+     "Exits 65 when any is listed, 0 when none."},
+};
+
+CLI_TABLE(cli_keys);

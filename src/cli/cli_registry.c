@@ -1,0 +1,790 @@
+/* cli_registry - commands: organisations, contacts, lists (memberships,
+ * rules, coverage), distributions, sites and the keep-list. */
+#include "cli/cli_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "registry/gocdb.h"
+#include "mail/pgp.h"
+#include "registry/registry.h"
+#include "mail/render.h"
+#include "db/store.h"
+#include "util/file.h"
+
+#define CLI_DAYS_DEFAULT 30
+
+/* ---- shared ---- */
+
+static int cli_show(struct cli *c, const char *sql, const char *arg,
+                    const char *what, const struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_show(c->g.store, sql, arg, what, cli_flag(a, "json"),
+                         stdout, &c->e);
+}
+
+/* --active / --anonymise style: NULL stays 0 (unchanged). */
+static int cli_tristate(struct cli *c, const char *v, int *out)
+{
+    int yes;
+
+    *out = 0;
+    if (v == NULL)
+        return 0;
+    if (cli_yesno(c, v, 1, &yes) != 0)
+        return -1;
+    *out = yes ? 1 : -1;
+    return 0;
+}
+
+static void cli_import_summary(const struct registry_import *r,
+                               const char *what)
+{
+    printf("%ld %s read: %ld new, %ld updated", r->read, what, r->added,
+           r->updated);
+    if (r->unchanged || r->kept || r->gone || r->conflicts)
+        printf(", %ld unchanged, %ld kept (edited by hand), %ld gone from "
+               "the source (not removed), %ld identifier conflict(s)",
+               r->unchanged, r->kept, r->gone, r->conflicts);
+    putchar('\n');
+}
+
+/* An input file that cannot be read is bad data for a registry command
+ * (cli_read says ERR_NOUSER for a missing file, which reads as "unknown
+ * distribution" elsewhere). */
+static int cli_registry_read(struct cli *c, const char *path, size_t max,
+                             struct buf *out)
+{
+    if (cli_read(c, path, max, out) == 0)
+        return 0;
+    if (c->e.code == ERR_NOUSER || c->e.code == ERR_IO) {
+        char m[ERR_MSG_MAX];
+
+        memcpy(m, c->e.msg, sizeof(m));
+        err_reword(&c->e, ERR_DATA, "cannot read %s", m);
+    }
+    return -1;
+}
+
+typedef int (*cli_csv_import_fn)(struct store *, const char *, size_t,
+                                 const char *, struct registry_import *,
+                                 struct err *);
+typedef int (*cli_csv_export_fn)(struct store *, struct buf *, struct err *);
+
+static int cli_csv_import(struct cli *c, const char *path, const char *what,
+                          cli_csv_import_fn fn)
+{
+    struct registry_import r;
+    struct buf b;
+    int rc = -1;
+
+    buf_init(&b, REGISTRY_CSV_MAX);
+    if (cli_open(c) == 0 &&
+        cli_registry_read(c, path, REGISTRY_CSV_MAX, &b) == 0 &&
+        fn(c->g.store, buf_cstr(&b), b.len, strcmp(path, "-") ? path
+           : "stdin", &r, &c->e) == 0) {
+        cli_import_summary(&r, what);
+        rc = 0;
+    }
+    buf_free(&b);
+    return rc;
+}
+
+static int cli_csv_export(struct cli *c, const char *path,
+                          cli_csv_export_fn fn)
+{
+    struct buf b;
+    int rc = -1;
+
+    buf_init(&b, REGISTRY_CSV_MAX);
+    if (cli_open(c) == 0 && fn(c->g.store, &b, &c->e) == 0) {
+        if (path == NULL || strcmp(path, "-") == 0)
+            rc = fwrite(b.data, 1, b.len, stdout) == b.len ? 0 :
+                 err_set(&c->e, ERR_IO, "stdout: %s", strerror(errno));
+        else if (file_write_atomic(path, b.data, b.len, 0600) != 0)
+            rc = err_set(&c->e, ERR_IO, "%s: %s", path, strerror(errno));
+        else
+            rc = 0;
+    }
+    buf_free(&b);
+    return rc;
+}
+
+/* ---- organisations ---- */
+
+static int cmd_orgs_add(struct cli *c, struct cli_args *a)
+{
+    struct registry_org o = {a->pos[0], cli_opt(a, "kind"),
+                             cli_opt(a, "country"), cli_opt(a, "ngi")};
+
+    if (o.kind == NULL)
+        return err_set(&c->e, ERR_USAGE, "orgs add needs --kind");
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_org_add(c->g.store, &o, &c->e);
+}
+
+static int cmd_orgs_edit(struct cli *c, struct cli_args *a)
+{
+    struct registry_org o = {cli_opt(a, "name"), cli_opt(a, "kind"),
+                             cli_opt(a, "country"), cli_opt(a, "ngi")};
+
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_org_edit(c->g.store, a->pos[0], &o, &c->e);
+}
+
+static int cmd_orgs_rm(struct cli *c, struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_org_rm(c->g.store, a->pos[0], &c->e);
+}
+
+#define CLI_ORG_COLS \
+    "o.name, o.kind, o.country, coalesce(n.name, '') AS ngi, o.source, " \
+    "(SELECT count(*) FROM contacts c WHERE c.org_id = o.id) AS contacts " \
+    "FROM orgs o LEFT JOIN orgs n ON n.id = o.ngi_id "
+
+static int cmd_orgs_list(struct cli *c, struct cli_args *a)
+{
+    return cli_print(c, "SELECT " CLI_ORG_COLS "WHERE ?1 IS NULL OR "
+                     "o.kind = ?1 ORDER BY o.name", cli_opt(a, "kind"), a);
+}
+
+static int cmd_orgs_show(struct cli *c, struct cli_args *a)
+{
+    return cli_show(c, "SELECT " CLI_ORG_COLS "WHERE o.name = ?1",
+                    a->pos[0], "organisation", a);
+}
+
+static int cmd_orgs_import(struct cli *c, struct cli_args *a)
+{
+    return cli_csv_import(c, a->pos[0], "organisations",
+                          registry_orgs_import);
+}
+
+static int cmd_orgs_export(struct cli *c, struct cli_args *a)
+{
+    return cli_csv_export(c, a->npos ? a->pos[0] : NULL,
+                          registry_orgs_export);
+}
+
+/* ---- contacts ---- */
+
+static int cli_contact(struct cli *c, struct cli_args *a,
+                       struct registry_contact *rc)
+{
+    memset(rc, 0, sizeof(*rc));
+    rc->address = cli_opt(a, "address");
+    rc->name = cli_opt(a, "name");
+    rc->org = cli_opt(a, "org");
+    rc->fingerprint = cli_opt(a, "fingerprint");
+    rc->role = cli_opt(a, "role");
+    if (cli_flag(a, "confirmed"))
+        rc->confirmed = (int64_t)time(NULL);
+    return cli_tristate(c, cli_opt(a, "active"), &rc->active);
+}
+
+static int cmd_contacts_add(struct cli *c, struct cli_args *a)
+{
+    struct registry_contact rc;
+
+    if (cli_contact(c, a, &rc) != 0 || cli_open(c) != 0)
+        return -1;
+    rc.address = a->pos[0];
+    return registry_contact_add(c->g.store, &rc, &c->e);
+}
+
+static int cmd_contacts_edit(struct cli *c, struct cli_args *a)
+{
+    struct registry_contact rc;
+
+    if (cli_contact(c, a, &rc) != 0 || cli_open(c) != 0)
+        return -1;
+    return registry_contact_edit(c->g.store, a->pos[0], &rc, &c->e);
+}
+
+static int cmd_contacts_confirm(struct cli *c, struct cli_args *a)
+{
+    struct registry_contact rc;
+
+    memset(&rc, 0, sizeof(rc));
+    rc.confirmed = (int64_t)time(NULL);
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_contact_edit(c->g.store, a->pos[0], &rc, &c->e);
+}
+
+static int cmd_contacts_rm(struct cli *c, struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_contact_rm(c->g.store, a->pos[0], &c->e);
+}
+
+#define CLI_CONTACT_COLS \
+    "c.address, c.name, coalesce(o.name, '') AS org, c.role, " \
+    "c.fingerprint, c.active, c.source, CASE c.confirmed WHEN 0 THEN '' " \
+    "ELSE strftime('%Y-%m-%dT%H:%M:%SZ', c.confirmed, 'unixepoch') END AS " \
+    "confirmed"
+#define CLI_CONTACT_FROM \
+    " FROM contacts c LEFT JOIN orgs o ON o.id = c.org_id "
+
+static int cmd_contacts_list(struct cli *c, struct cli_args *a)
+{
+    return cli_print(c, "SELECT " CLI_CONTACT_COLS CLI_CONTACT_FROM
+                     "WHERE ?1 IS NULL OR o.name = ?1 ORDER BY c.address",
+                     cli_opt(a, "org"), a);
+}
+
+static int cmd_contacts_show(struct cli *c, struct cli_args *a)
+{
+    return cli_show(c, "SELECT " CLI_CONTACT_COLS ", (SELECT coalesce("
+                    "group_concat(l.name, ','), '') FROM list_recipients r "
+                    "JOIN lists l ON l.id = r.list_id WHERE r.contact_id = "
+                    "c.id) AS lists" CLI_CONTACT_FROM "WHERE c.address = ?1",
+                    a->pos[0], "contact", a);
+}
+
+static int cmd_contacts_import(struct cli *c, struct cli_args *a)
+{
+    return cli_csv_import(c, a->pos[0], "contacts", registry_contacts_import);
+}
+
+static int cmd_contacts_export(struct cli *c, struct cli_args *a)
+{
+    return cli_csv_export(c, a->npos ? a->pos[0] : NULL,
+                          registry_contacts_export);
+}
+
+/* ---- lists ---- */
+
+static int cli_list_opts(struct cli *c, struct cli_args *a,
+                         struct registry_list *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->address = cli_opt(a, "address");
+    l->audience = cli_opt(a, "audience");
+    l->template_name = cli_opt(a, "template");
+    l->attachments = cli_opt(a, "attachments");
+    l->encrypt = cli_opt(a, "encrypt");
+    l->audience_kinds = cli_opt(a, "kinds");
+    return cli_tristate(c, cli_opt(a, "anonymise"), &l->anonymise);
+}
+
+static int cmd_lists_add(struct cli *c, struct cli_args *a)
+{
+    struct registry_list l;
+
+    if (cli_list_opts(c, a, &l) != 0)
+        return -1;
+    l.name = a->pos[0];
+    if (l.address == NULL)
+        return err_set(&c->e, ERR_USAGE, "lists add needs --address");
+    l.anonymise = l.anonymise >= 0;
+    if (l.template_name == NULL)
+        l.template_name = l.anonymise ? "sanitised" : "full";
+    if (cli_open(c) != 0 ||
+        render_check_template(c->conf.templates_dir, l.template_name,
+                              &c->e) != 0)
+        return -1;
+    return registry_list_add(c->g.store, &l, &c->e);
+}
+
+static int cmd_lists_edit(struct cli *c, struct cli_args *a)
+{
+    struct registry_list l;
+
+    if (cli_list_opts(c, a, &l) != 0)
+        return -1;
+    l.name = cli_opt(a, "name");
+    l.anonymise = l.anonymise == 0 ? -1 : l.anonymise > 0;
+    if (cli_open(c) != 0 ||
+        (l.template_name &&
+         render_check_template(c->conf.templates_dir, l.template_name,
+                               &c->e) != 0))
+        return -1;
+    return registry_list_edit(c->g.store, a->pos[0], &l, &c->e);
+}
+
+static int cmd_lists_rm(struct cli *c, struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_list_rm(c->g.store, a->pos[0], &c->e);
+}
+
+#define CLI_LIST_COLS \
+    "l.name, l.address, l.audience, l.audience_kinds AS kinds, CASE " \
+    "l.anonymise WHEN 1 THEN 'yes' ELSE 'no' END AS anonymise, " \
+    "l.template, l.attachments, l.encrypt, (SELECT count(*) FROM " \
+    "list_recipients r WHERE r.list_id = l.id) AS members"
+
+static int cmd_lists_list(struct cli *c, struct cli_args *a)
+{
+    return cli_print(c, "SELECT " CLI_LIST_COLS " FROM lists l ORDER BY "
+                     "l.name", NULL, a);
+}
+
+static int cmd_lists_show(struct cli *c, struct cli_args *a)
+{
+    return cli_show(c, "SELECT " CLI_LIST_COLS ", (SELECT coalesce("
+                    "group_concat(CASE r.org_kind WHEN '' THEN 'any' ELSE "
+                    "r.org_kind END || '/' || CASE r.role WHEN '' THEN 'any' "
+                    "ELSE r.role END, ','), '') FROM member_rules r WHERE "
+                    "r.list_id = l.id) AS rules, (SELECT coalesce("
+                    "group_concat(d.name, ','), '') FROM dist_lists x JOIN "
+                    "dists d ON d.id = x.dist_id WHERE x.list_id = l.id) AS "
+                    "dists FROM lists l WHERE l.name = ?1", a->pos[0], "list",
+                    a);
+}
+
+static int cmd_lists_add_member(struct cli *c, struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_member_add(c->g.store, a->pos[0], a->pos[1], &c->e);
+}
+
+static int cmd_lists_rm_member(struct cli *c, struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_member_rm(c->g.store, a->pos[0], a->pos[1], &c->e);
+}
+
+static int cli_list_known(struct cli *c, const char *name)
+{
+    int64_t id;
+    int rc;
+
+    if (cli_open(c) != 0)
+        return -1;
+    rc = store_get_int(c->g.store, &c->e, &id, "SELECT id FROM lists WHERE "
+                       "name=?", "t", name);
+    if (rc == 0)
+        return err_set(&c->e, ERR_DATA, "no list '%.200s'", name);
+    return rc < 0 ? -1 : 0;
+}
+
+static int cmd_lists_members(struct cli *c, struct cli_args *a)
+{
+    if (cli_list_known(c, a->pos[0]) != 0)
+        return -1;
+    return cli_print(c, "SELECT c.address, c.name, coalesce(o.name, '') AS "
+                     "org, c.role, c.fingerprint, CASE WHEN EXISTS (SELECT 1 "
+                     "FROM members m WHERE m.list_id = l.id AND m.contact_id "
+                     "= c.id) THEN 'member' ELSE 'rule' END AS via FROM lists"
+                     " l JOIN list_recipients r ON r.list_id = l.id JOIN "
+                     "contacts c ON c.id = r.contact_id LEFT JOIN orgs o ON "
+                     "o.id = c.org_id WHERE l.name = ?1 ORDER BY c.address",
+                     a->pos[0], a);
+}
+
+static int cmd_lists_add_rule(struct cli *c, struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_rule_add(c->g.store, a->pos[0], cli_opt(a, "kind"),
+                             cli_opt(a, "role"), &c->e);
+}
+
+static int cmd_lists_rm_rule(struct cli *c, struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_rule_rm(c->g.store, a->pos[0], cli_opt(a, "kind"),
+                            cli_opt(a, "role"), &c->e);
+}
+
+static int cmd_lists_rules(struct cli *c, struct cli_args *a)
+{
+    if (cli_list_known(c, a->pos[0]) != 0)
+        return -1;
+    return cli_print(c, "SELECT r.org_kind AS kind, r.role FROM "
+                     "member_rules r JOIN lists l ON l.id = r.list_id WHERE "
+                     "l.name = ?1 ORDER BY 1, 2", a->pos[0], a);
+}
+
+/* Coverage asks GnuPG only when some recipient has a pinned key. */
+static int cli_key_expiry(void *ctx, const char *fpr, time_t *exp,
+                          struct err *e)
+{
+    struct cli *c = ctx;
+    struct err mine;
+
+    if (gateway_pgp(&c->g, e) != 0)
+        return -1;
+    err_init(&mine);
+    if (pgp_key_expiry(c->g.pgp, fpr, exp, &mine) == 0)
+        return 1;
+    if (mine.code == ERR_NOUSER)
+        return 0;
+    return err_set(e, mine.code, "%s", mine.msg);
+}
+
+static int cmd_lists_coverage(struct cli *c, struct cli_args *a)
+{
+    const char *d = cli_opt(a, "days"), *list = a->npos ? a->pos[0] : NULL;
+    long days = CLI_DAYS_DEFAULT, n;
+    char *end;
+
+    if (d) {
+        errno = 0;
+        days = strtol(d, &end, 10);
+        if (errno || *d == '\0' || *end != '\0' || days < 0)
+            return err_set(&c->e, ERR_USAGE, "--days wants a number of days,"
+                           " not '%.40s'", d);
+    }
+    if (cli_open(c) != 0)
+        return -1;
+    n = registry_coverage(c->g.store, list, days, time(NULL), cli_key_expiry,
+                          c, &c->e);
+    if (n < 0)
+        return -1;
+    if (!cli_flag(a, "json"))
+        fprintf(stderr, "alertgw: %ld coverage problem(s)\n", n);
+    return cli_print(c, "SELECT list, problem, subject, detail FROM "
+                     "temp.coverage ORDER BY list, problem, subject", NULL,
+                     a);
+}
+
+/* ---- distributions ---- */
+
+static int cmd_dists_add(struct cli *c, struct cli_args *a)
+{
+    const char *addr = cli_opt(a, "address"), *lists = cli_opt(a, "lists");
+
+    if (addr == NULL || lists == NULL)
+        return err_set(&c->e, ERR_USAGE, "dists add needs --address and "
+                       "--lists");
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_dist_add(c->g.store, a->pos[0], addr, lists, &c->e);
+}
+
+static int cmd_dists_edit(struct cli *c, struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_dist_edit(c->g.store, a->pos[0], cli_opt(a, "address"),
+                              cli_opt(a, "lists"), &c->e);
+}
+
+static int cmd_dists_rm(struct cli *c, struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_dist_rm(c->g.store, a->pos[0], &c->e);
+}
+
+#define CLI_DIST_SQL \
+    "SELECT d.name, d.address, coalesce(group_concat(l.name, ','), '') AS " \
+    "lists FROM dists d LEFT JOIN dist_lists x ON x.dist_id = d.id LEFT " \
+    "JOIN lists l ON l.id = x.list_id "
+
+static int cmd_dists_list(struct cli *c, struct cli_args *a)
+{
+    return cli_print(c, CLI_DIST_SQL "GROUP BY d.id ORDER BY d.name", NULL,
+                     a);
+}
+
+static int cmd_dists_show(struct cli *c, struct cli_args *a)
+{
+    return cli_show(c, CLI_DIST_SQL "WHERE d.name = ?1 GROUP BY d.id",
+                    a->pos[0], "distribution", a);
+}
+
+/* ---- sites ---- */
+
+/* Comma-separated values of one option into site 0 of ids. */
+static int cli_site_values(struct sites *ids, const char *v,
+                           int (*add)(struct sites *, size_t, const char *,
+                                      struct err *), struct err *e)
+{
+    char one[SITES_NAME_MAX + 1];
+    const char *p = v, *q;
+    size_t n;
+
+    for (; p && *p; p = *q ? q + 1 : q) {
+        q = p + strcspn(p, ",");
+        n = (size_t)(q - p);
+        if (n == 0 || n > SITES_NAME_MAX)
+            return err_set(e, ERR_DATA, "bad value in '%.100s'", v);
+        memcpy(one, p, n);
+        one[n] = '\0';
+        if (add(ids, 0, one, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The identifiers given on the command line, validated and normalised by
+ * the sites module: what the anonymiser will match is what is stored. */
+static struct sites *cli_site_ids(struct cli *c, struct cli_args *a,
+                                  const char *name)
+{
+    struct sites *ids = sites_new();
+    size_t idx;
+    const char *alias = cli_opt(a, "alias");
+
+    if (ids == NULL) {
+        err_set(&c->e, ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (sites_add(ids, name, &idx, &c->e) != 0 ||
+        (alias && sites_add_alias(ids, 0, alias, &c->e) != 0) ||
+        cli_site_values(ids, cli_opt(a, "domain"), sites_add_domain,
+                        &c->e) != 0 ||
+        cli_site_values(ids, cli_opt(a, "network"), sites_add_network,
+                        &c->e) != 0) {
+        sites_free(ids);
+        return NULL;
+    }
+    return ids;
+}
+
+static int cmd_sites_add(struct cli *c, struct cli_args *a)
+{
+    struct sites *ids = cli_site_ids(c, a, a->pos[0]);
+    int rc;
+
+    if (ids == NULL)
+        return -1;
+    rc = cli_open(c) == 0 ? registry_site_add(c->g.store, ids,
+                                              cli_opt(a, "org"), &c->e) : -1;
+    sites_free(ids);
+    return rc;
+}
+
+static int cmd_sites_edit(struct cli *c, struct cli_args *a)
+{
+    struct sites *ids = cli_site_ids(c, a, a->pos[0]);
+    int rc;
+
+    if (ids == NULL)
+        return -1;
+    rc = cli_open(c) == 0 ? registry_site_edit(c->g.store, a->pos[0], ids,
+                                               cli_opt(a, "rm"),
+                                               cli_opt(a, "org"), &c->e) : -1;
+    sites_free(ids);
+    return rc;
+}
+
+static int cmd_sites_rm(struct cli *c, struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_site_rm(c->g.store, a->pos[0], &c->e);
+}
+
+static int cli_gocdb_import(struct cli *c, const char *path,
+                            struct registry_import *r)
+{
+    struct gocdb *g = NULL;
+    struct buf b;
+    int rc = -1;
+
+    buf_init(&b, CLI_FILE_MAX);
+    if (cli_registry_read(c, path, CLI_FILE_MAX, &b) == 0 &&
+        gocdb_parse(b.data ? b.data : "", b.len, &g, &c->e) == 0)
+        rc = registry_gocdb_import(c->g.store, g, stdout, r, &c->e);
+    gocdb_free(g);
+    buf_free(&b);
+    return rc;
+}
+
+static int cmd_sites_import(struct cli *c, struct cli_args *a)
+{
+    struct registry_import r;
+    struct sites *s;
+    int rc = -1;
+
+    if (cli_open(c) != 0)
+        return -1;
+    if (cli_flag(a, "gocdb")) {
+        if (cli_gocdb_import(c, a->pos[0], &r) != 0)
+            return -1;
+        cli_import_summary(&r, "sites");
+        printf("%ld organisations new, %ld contacts new, %ld contacts "
+               "updated\n", r.orgs_added, r.contacts_added,
+               r.contacts_updated);
+        return 0;
+    }
+    if ((s = sites_new()) == NULL)
+        return err_set(&c->e, ERR_NOMEM, "out of memory");
+    if (sites_load_file(s, a->pos[0], &c->e) == 0 &&
+        registry_sites_import(c->g.store, s, "file", stdout, &r,
+                              &c->e) == 0) {
+        cli_import_summary(&r, "sites");
+        rc = 0;
+    }
+    sites_free(s);
+    return rc;
+}
+
+#define CLI_SITE_SQL \
+    "SELECT s.name, coalesce(group_concat(CASE i.kind WHEN 'alias' THEN " \
+    "'\"' || i.value || '\"' ELSE i.value END, ' '), '') AS identifiers, " \
+    "coalesce(o.name, '') AS org, s.source, s.origin FROM sites s LEFT " \
+    "JOIN site_ids i ON i.site_id = s.id LEFT JOIN orgs o ON o.id = " \
+    "s.org_id "
+
+static int cmd_sites_list(struct cli *c, struct cli_args *a)
+{
+    return cli_print(c, CLI_SITE_SQL "GROUP BY s.id ORDER BY s.name", NULL,
+                     a);
+}
+
+static int cmd_sites_show(struct cli *c, struct cli_args *a)
+{
+    return cli_show(c, CLI_SITE_SQL "WHERE s.name = ?1 GROUP BY s.id",
+                    a->pos[0], "site", a);
+}
+
+static int cmd_sites_keep(struct cli *c, struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return registry_keep(c->g.store, a->pos[0], cli_flag(a, "rm"), &c->e);
+}
+
+static int cmd_sites_kept(struct cli *c, struct cli_args *a)
+{
+    return cli_print(c, "SELECT host FROM keep_hosts ORDER BY host", NULL,
+                     a);
+}
+
+static const struct cli_cmd cli_registry_cmds[] = {
+    {"orgs", "add", "kind=,country=,ngi=", 1, 1, cmd_orgs_add,
+     "NAME --kind ngi|nren|isp|csirt|site [--country CC] [--ngi NGI]",
+     "Add an organisation.\n"
+     "--ngi names the NGI (an organisation of kind ngi) a site belongs to."},
+    {"orgs", "edit", "name=,kind=,country=,ngi=", 1, 1, cmd_orgs_edit,
+     "NAME [--name NEW] [--kind KIND] [--country CC] [--ngi NGI|'']",
+     "Change an organisation (it becomes manual: imports leave it alone)."},
+    {"orgs", "rm", "", 1, 1, cmd_orgs_rm, "NAME",
+     "Remove an organisation that has no contacts."},
+    {"orgs", "list", "json,kind=", 0, 0, cmd_orgs_list,
+     "[--json] [--kind KIND]", "List organisations."},
+    {"orgs", "show", "json", 1, 1, cmd_orgs_show, "[--json] NAME",
+     "Show one organisation."},
+    {"orgs", "import", "", 1, 1, cmd_orgs_import, "FILE|-",
+     "Add or update organisations from CSV (name,kind,country,ngi,source).\n"
+     "One transaction: one bad row and nothing changes."},
+    {"orgs", "export", "", 0, 1, cmd_orgs_export, "[FILE]",
+     "Write every organisation as CSV (what orgs import reads)."},
+    {"contacts", "add", "name=,org=,fingerprint=,role=,active=,confirmed", 1,
+     1, cmd_contacts_add,
+     "ADDRESS [--name NAME] [--org ORG] [--fingerprint FPR] [--role ROLE]\n"
+     "       [--active yes|no] [--confirmed]",
+     "Add a contact.\n"
+     "ROLE says what the address is (\"security officer\", \"csirt\").\n"
+     "--confirmed records that the contact was confirmed now."},
+    {"contacts", "edit", "address=,name=,org=,fingerprint=,role=,active=,"
+     "confirmed", 1, 1, cmd_contacts_edit,
+     "ADDRESS [--address NEW] [--name NAME] [--org ORG|''] [--fingerprint "
+     "FPR|'']\n       [--role ROLE] [--active yes|no] [--confirmed]",
+     "Change a contact (it becomes manual: imports leave it alone)."},
+    {"contacts", "confirm", "", 1, 1, cmd_contacts_confirm, "ADDRESS",
+     "Record that a contact was confirmed now."},
+    {"contacts", "rm", "", 1, 1, cmd_contacts_rm, "ADDRESS",
+     "Remove a contact (and its memberships)."},
+    {"contacts", "list", "json,org=", 0, 0, cmd_contacts_list,
+     "[--json] [--org ORG]", "List contacts."},
+    {"contacts", "show", "json", 1, 1, cmd_contacts_show, "[--json] ADDRESS",
+     "Show one contact and the lists that reach it."},
+    {"contacts", "import", "", 1, 1, cmd_contacts_import, "FILE|-",
+     "Add or update contacts from CSV\n"
+     "(address,name,org,role,fingerprint,active,source,confirmed).\n"
+     "One transaction: one bad row and nothing changes."},
+    {"contacts", "export", "", 0, 1, cmd_contacts_export, "[FILE]",
+     "Write every contact as CSV (what contacts import reads)."},
+    {"lists", "add", "address=,audience=,anonymise=,template=,attachments=,"
+     "encrypt=,kinds=", 1, 1, cmd_lists_add,
+     "NAME --address ADDR [--audience TEXT] [--kinds KIND,...]\n"
+     "       [--anonymise yes|no] [--template NAME]\n"
+     "       [--attachments keep|drop|refuse] [--encrypt never|if-key|always]",
+     "Add a list.\n"
+     "Defaults: anonymise yes, template 'sanitised' (or 'full'\n"
+     "with --anonymise no), attachments drop. The template is checked now.\n"
+     "--kinds: the organisation kinds the list must reach (coverage)."},
+    {"lists", "edit", "name=,address=,audience=,anonymise=,template=,"
+     "attachments=,encrypt=,kinds=", 1, 1, cmd_lists_edit,
+     "NAME [--name NEW] [--address ADDR] [--audience TEXT] [--kinds K,...]\n"
+     "       [--anonymise yes|no] [--template NAME]\n"
+     "       [--attachments keep|drop|refuse] [--encrypt never|if-key|always]",
+     "Change a list's address or policy."},
+    {"lists", "rm", "", 1, 1, cmd_lists_rm, "NAME",
+     "Remove a list that no alert copy was made for."},
+    {"lists", "list", "json", 0, 0, cmd_lists_list, "[--json]",
+     "List lists and their policies."},
+    {"lists", "show", "json", 1, 1, cmd_lists_show, "[--json] NAME",
+     "Show one list: policy, rules, distributions."},
+    {"lists", "add-member", "", 2, 2, cmd_lists_add_member, "LIST ADDRESS",
+     "Make a contact a member of a list."},
+    {"lists", "rm-member", "", 2, 2, cmd_lists_rm_member, "LIST ADDRESS",
+     "Remove a contact from a list."},
+    {"lists", "members", "json", 1, 1, cmd_lists_members, "[--json] LIST",
+     "List who a list reaches now: members and rule members."},
+    {"lists", "add-rule", "kind=,role=", 1, 1, cmd_lists_add_rule,
+     "LIST [--kind KIND] [--role ROLE]",
+     "Add a rule member: every active contact of an organisation of KIND\n"
+     "with role ROLE (either may be left out), resolved when copies are\n"
+     "queued. Example: lists add-rule nren --kind nren --role csirt"},
+    {"lists", "rm-rule", "kind=,role=", 1, 1, cmd_lists_rm_rule,
+     "LIST [--kind KIND] [--role ROLE]", "Remove a rule member."},
+    {"lists", "rules", "json", 1, 1, cmd_lists_rules, "[--json] LIST",
+     "List a list's rules."},
+    {"lists", "coverage", "json,days=", 0, 1, cmd_lists_coverage,
+     "[--json] [--days N] [LIST]",
+     "Where a list (or every list) falls short: organisations of its\n"
+     "audience kinds with no active recipient, recipients without a usable\n"
+     "key where it encrypts, keys expiring within N days (default 30),\n"
+     "recipients not confirmed within N days, recipients with deliveries\n"
+     "failed permanently within N days."},
+    {"dists", "add", "address=,lists=", 1, 1, cmd_dists_add,
+     "NAME --address ADDR --lists LIST[,LIST...]",
+     "Add a distribution: an inbound address and the lists it feeds."},
+    {"dists", "edit", "address=,lists=", 1, 1, cmd_dists_edit,
+     "NAME [--address ADDR] [--lists LIST[,LIST...]]",
+     "Change a distribution's address, or replace its lists."},
+    {"dists", "rm", "", 1, 1, cmd_dists_rm, "NAME",
+     "Remove a distribution that no alert came in through."},
+    {"dists", "list", "json", 0, 0, cmd_dists_list, "[--json]",
+     "List distributions."},
+    {"dists", "show", "json", 1, 1, cmd_dists_show, "[--json] NAME",
+     "Show one distribution."},
+    {"sites", "add", "alias=,domain=,network=,org=", 1, 1, cmd_sites_add,
+     "NAME [--alias TEXT] [--domain D[,D...]] [--network CIDR[,CIDR...]]\n"
+     "       [--org ORG]", "Add a site by hand."},
+    {"sites", "edit", "alias=,domain=,network=,rm=,org=", 1, 1,
+     cmd_sites_edit,
+     "NAME [--alias TEXT] [--domain D,...] [--network CIDR,...]\n"
+     "       [--rm IDENTIFIER] [--org ORG|'']",
+     "Add identifiers to a site or remove one (it becomes manual)."},
+    {"sites", "rm", "", 1, 1, cmd_sites_rm, "NAME", "Remove a site."},
+    {"sites", "import", "gocdb", 1, 1, cmd_sites_import, "[--gocdb] FILE",
+     "Import sites from a sites file, or from GOCDB's get_site XML.\n"
+     "New sites are added, imported ones updated, hand-edited ones kept;\n"
+     "sites gone from the source are reported, not removed. GOCDB also\n"
+     "brings each site's organisation, its NGI (ROC) and CSIRT_EMAIL.\n"
+     "One transaction."},
+    {"sites", "list", "json", 0, 0, cmd_sites_list, "[--json]",
+     "List sites and their identifiers."},
+    {"sites", "show", "json", 1, 1, cmd_sites_show, "[--json] NAME",
+     "Show one site."},
+    {"sites", "keep", "rm", 1, 1, cmd_sites_keep, "[--rm] HOST",
+     "Keep a shared service host name readable under a site domain\n"
+     "(--rm: take it off the keep-list)."},
+    {"sites", "kept", "json", 0, 0, cmd_sites_kept, "[--json]",
+     "List the keep-list."},
+};
+
+CLI_TABLE(cli_registry);

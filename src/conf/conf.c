@@ -1,0 +1,416 @@
+#include "conf/conf.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/file.h"
+
+#ifndef AGW_SHARE_DIR
+#define AGW_SHARE_DIR "/usr/local/share/alertgw"
+#endif
+
+enum conf_type { CONF_STR, CONF_LONG };
+
+struct conf_key {
+    const char *section;
+    const char *name;
+    enum conf_type type;
+    size_t offset;
+    const char *def;
+    long min, max;
+};
+
+#define S(f) CONF_STR, offsetof(struct conf, f)
+#define L(f) CONF_LONG, offsetof(struct conf, f)
+
+static const struct conf_key conf_keys[] = {
+    {"gateway", "data_dir", S(data_dir), "/var/lib/alertgw", 0, 0},
+    {"gateway", "db", S(db_path), "${data_dir}/alertgw.db", 0, 0},
+    {"gateway", "gnupg_home", S(gnupg_home), "${data_dir}/gnupg", 0, 0},
+    {"gateway", "signing_key", S(signing_key), "", 0, 0},
+    {"gateway", "from", S(from), "EGI CSIRT <csirt@csirt.example>", 0, 0},
+    {"gateway", "sender", S(sender), "csirt-bounces@csirt.example", 0, 0},
+    {"gateway", "domain", S(domain), "csirt.example", 0, 0},
+    {"gateway", "admin", S(admin), "csirt-admin@csirt.example", 0, 0},
+    {"gateway", "alert_prefix", S(alert_prefix), "EGI", 0, 0},
+    {"gateway", "max_size", L(max_size), "10485760", 1024, 1L << 30},
+    {"gateway", "time_budget", L(time_budget), "60", 1, 3600},
+    {"gateway", "max_signature_age", L(max_sig_age), "604800", 60,
+     100L * 365 * 86400},
+    {"gateway", "max_signature_skew", L(max_sig_skew), "300", 0, 86400},
+    {"gateway", "passphrase_file", S(passphrase_file), "", 0, 0},
+    {"anonymise", "rules_dir", S(rules_dir), AGW_SHARE_DIR "/rules", 0, 0},
+    {"anonymise", "sites_file", S(sites_file), "", 0, 0},
+    {"anonymise", "keep", S(keep), "", 0, 0},
+    {"render", "templates_dir", S(templates_dir), AGW_SHARE_DIR "/templates",
+     0, 0},
+    {"delivery", "transport", S(transport), "sendmail:/usr/sbin/sendmail", 0,
+     0},
+    {"delivery", "retry_max_age", L(retry_max_age), "432000", 60,
+     30L * 86400},
+    {"delivery", "smtp_batch", L(smtp_batch), "1000", 1, 100000},
+    {"delivery", "smtp_timeout", L(smtp_timeout), "60", 1, 3600},
+    {"delivery", "smtp_tls", S(smtp_tls), "may", 0, 0},
+    {"delivery", "smtp_tls_fingerprint", S(smtp_tls_fingerprint), "", 0, 0},
+    {"delivery", "smtp_tls_verify", S(smtp_tls_verify), "auto", 0, 0},
+    {"delivery", "smtp_tls_ca_file", S(smtp_tls_ca_file),
+     "/etc/ssl/certs/ca-certificates.crt", 0, 0},
+    {"delivery", "smtp_tls_crl_file", S(smtp_tls_crl_file), "", 0, 0},
+    {"delivery", "smtp_user", S(smtp_user), "", 0, 0},
+    {"delivery", "smtp_password_file", S(smtp_password_file), "", 0, 0},
+    /* Hostile input (README "Hostile input"). max_parts also bounds how
+     * deep libetpan recurses, and the copy builder holds 256 parts: it
+     * may only be lowered. */
+    {"limits", "max_headers", L(max_headers), "1000", 10, 100000},
+    {"limits", "max_header_length", L(max_header_length), "16384", 998,
+     1L << 20},
+    {"limits", "max_line_length", L(max_line_length), "65536", 998,
+     1L << 30},
+    {"limits", "max_mime_depth", L(max_mime_depth), "16", 1, 64},
+    {"limits", "max_parts", L(max_parts), "256", 2, 256},
+    {"limits", "pcre2_match_limit", L(pcre2_match_limit), "1000000", 1000,
+     100000000},
+    {"limits", "pcre2_depth_limit", L(pcre2_depth_limit), "10000", 100,
+     1000000},
+    {"limits", "pcre2_heap_limit", L(pcre2_heap_limit), "32768", 1024,
+     1L << 20},
+    {"limits", "pcre2_jit_stack", L(pcre2_jit_stack), "512", 32, 65536},
+    {"limits", "process_budget", L(process_budget), "30", 1, 3600},
+    /* The sandboxed child that reads an alert's bytes (README "Process
+     * isolation"): memory it may add, CPU seconds it may use. */
+    {"limits", "child_memory_mb", L(child_memory_mb), "1024", 64, 65536},
+    {"limits", "child_cpu_seconds", L(child_cpu_seconds), "60", 1, 3600},
+};
+
+#define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+#define CONF_WHY_MAX 256     /* bytes of one reason, before FILE:LINE */
+
+/* One bad line, kept until the file is read to the end so that the lines
+ * can be reported in file order: inih shows its syntax errors one pass at
+ * a time, after the handler has already seen the later lines. */
+struct conf_bad {
+    int line;                   /* 0: a compiled-in default */
+    char why[CONF_WHY_MAX];
+};
+
+struct conf_parse {
+    struct conf *c;
+    char raw[CONF_NKEYS][CONF_VALUE_MAX];
+    int set[CONF_NKEYS];        /* line the value came from, 0: default */
+    const char *text;           /* the file, borrowed from conf_load */
+    size_t len, pos;
+    int line;                   /* the line the reader handed out last */
+    unsigned char *is_bad;      /* by line: reported already */
+    int nlines;
+    struct conf_bad bad[CONF_ERRORS_MAX];
+    size_t nbad;
+    int full;                   /* more than CONF_ERRORS_MAX: stopped */
+};
+
+static void conf_bad(struct conf_parse *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void conf_bad(struct conf_parse *p, int line, const char *fmt, ...)
+{
+    struct conf_bad *b;
+    va_list ap;
+
+    if (p->nbad >= CONF_ERRORS_MAX) {
+        p->full = 1;
+        return;
+    }
+    b = &p->bad[p->nbad++];
+    b->line = line;
+    if (line > 0 && line <= p->nlines)
+        p->is_bad[line] = 1;
+    va_start(ap, fmt);
+    vsnprintf(b->why, sizeof(b->why), fmt, ap);
+    va_end(ap);
+}
+
+static const struct conf_key *conf_find(const char *section, const char *name,
+                                        size_t *idx)
+{
+    size_t i;
+
+    for (i = 0; i < CONF_NKEYS; i++)
+        if (strcmp(conf_keys[i].section, section) == 0 &&
+            strcmp(conf_keys[i].name, name) == 0) {
+            *idx = i;
+            return &conf_keys[i];
+        }
+    return NULL;
+}
+
+/* inih reads the file through this, one physical line a call, so its line
+ * numbers are ours. A line already reported comes back empty: the next
+ * pass then shows inih's next syntax error instead of the same one. A line
+ * over inih's buffer (num) is refused whole; inih would cut it and read
+ * the rest as a line of its own. */
+static char *conf_reader(char *str, int num, void *stream)
+{
+    struct conf_parse *p = stream;
+    const char *s = p->text + p->pos, *nl;
+    size_t n;
+
+    if (p->pos >= p->len || num < 3)
+        return NULL;
+    nl = memchr(s, '\n', p->len - p->pos);
+    n = nl ? (size_t)(nl - s) + 1 : p->len - p->pos;
+    p->pos += n;
+    p->line++;
+    if (p->line <= p->nlines && p->is_bad[p->line]) {
+        n = 0;
+    } else if (memchr(s, '\0', n)) {
+        conf_bad(p, p->line, "NUL byte");
+        n = 0;
+    } else if (n > (size_t)num - 1) {
+        conf_bad(p, p->line, "line longer than %d bytes", num - 3);
+        n = 0;
+    }
+    memcpy(str, s, n);
+    str[n] = '\0';
+    return str;
+}
+
+/* Always 1: the handler's own errors are recorded here, so that a nonzero
+ * return of inih always means a syntax error at that line. */
+static int conf_handler(void *user, const char *section, const char *name,
+                        const char *value)
+{
+    struct conf_parse *p = user;
+    size_t i;
+    int n;
+
+    if (conf_find(section, name, &i) == NULL) {
+        conf_bad(p, p->line, "unknown key [%s] %s", section, name);
+        return 1;
+    }
+    n = snprintf(p->raw[i], CONF_VALUE_MAX, "%s", value);
+    if (n < 0 || n >= CONF_VALUE_MAX) {
+        conf_bad(p, p->line, "value of %s too long", name);
+        return 1;
+    }
+    p->set[i] = p->line;
+    return 1;
+}
+
+/* Pass after pass until inih has nothing more to say: each pass reveals
+ * one more syntax error (the earlier ones are blanked), so there are at
+ * most CONF_ERRORS_MAX passes over a file of at most CONF_FILE_MAX. */
+static int conf_parse_text(struct conf_parse *p)
+{
+    int line;
+
+    do {
+        p->pos = 0;
+        p->line = 0;
+        line = ini_parse_stream(conf_reader, p, conf_handler, p);
+        if (line > 0)
+            conf_bad(p, line, "syntax error");
+    } while (line > 0 && !p->full);
+    return line < 0 ? -1 : 0;
+}
+
+/* ${data_dir} is the only variable: paths hang off the data directory. */
+static int conf_expand(const char *in, const char *data_dir, char **out)
+{
+    static const char var[] = "${data_dir}";
+    struct buf b;
+    const char *p;
+
+    buf_init(&b, CONF_VALUE_MAX * 2);
+    while ((p = strstr(in, var)) != NULL) {
+        if (buf_append(&b, in, (size_t)(p - in)) || buf_puts(&b, data_dir))
+            goto fail;
+        in = p + sizeof(var) - 1;
+    }
+    if (buf_puts(&b, in))
+        goto fail;
+    *out = buf_steal(&b, NULL);
+    return 0;
+fail:
+    buf_free(&b);
+    return -1;
+}
+
+static void conf_number(struct conf_parse *p, size_t i, const char *s,
+                        long *v)
+{
+    const struct conf_key *k = &conf_keys[i];
+    char *end;
+
+    errno = 0;
+    *v = strtol(s, &end, 10);
+    if (errno || end == s || *end != '\0' || *v < k->min || *v > k->max)
+        conf_bad(p, p->set[i], "[%s] %s must be a number from %ld to %ld, "
+                 "not '%s'", k->section, k->name, k->min, k->max, s);
+}
+
+/* Every value, defaults included; a bad number is recorded and the rest
+ * still checked. Only memory stops it early. */
+static int conf_apply(struct conf *c, struct conf_parse *p, struct err *e)
+{
+    const char *data_dir;
+    size_t i;
+
+    /* data_dir first: the others may refer to it. */
+    data_dir = p->set[0] ? p->raw[0] : conf_keys[0].def;
+    for (i = 0; i < CONF_NKEYS; i++) {
+        const struct conf_key *k = &conf_keys[i];
+        const char *val = p->set[i] ? p->raw[i] : k->def;
+        char *s;
+
+        if (conf_expand(val, data_dir, &s) != 0)
+            return err_set(e, ERR_NOMEM, "out of memory reading config");
+        if (k->type == CONF_STR) {
+            *(char **)((char *)c + k->offset) = s;
+            continue;
+        }
+        conf_number(p, i, s, (long *)((char *)c + k->offset));
+        free(s);
+    }
+    return 0;
+}
+
+static int conf_bad_cmp(const void *x, const void *y)
+{
+    const struct conf_bad *a = x, *b = y;
+
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+/* Each bad line in file order as "FILE:LINE: reason", one err_add() each
+ * (the caller's list prints them all, e gets the first). */
+static int conf_report(struct conf_parse *p, const char *path,
+                       struct err *e)
+{
+    const struct conf_bad *v = p->bad;
+    size_t i;
+
+    qsort(p->bad, p->nbad, sizeof(p->bad[0]), conf_bad_cmp);
+    for (i = 0; i < p->nbad; i++) {
+        if (v[i].line > 0)
+            err_add(e, ERR_CONFIG, "%s:%d: %s", path, v[i].line, v[i].why);
+        else
+            err_add(e, ERR_CONFIG, "defaults: %s", v[i].why);
+    }
+    if (p->full)
+        err_add(e, ERR_CONFIG, "%s: more than %d errors, stopped", path,
+                CONF_ERRORS_MAX);
+    return -1;
+}
+
+static const char *conf_pick_path(const char *path)
+{
+    const char *env;
+
+    if (path)
+        return path;
+    env = getenv("ALERTGW_CONFIG");
+    if (env && *env)
+        return env;
+    if (access(CONF_DEFAULT_PATH, F_OK) == 0)
+        return CONF_DEFAULT_PATH;
+    return "";
+}
+
+/* The last line may lack its '\n'. CONF_FILE_MAX keeps this an int. */
+static int conf_count_lines(const char *s, size_t len)
+{
+    const char *end = s + len;
+    int n = 0;
+
+    while (s < end && (s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+        s++;
+        n++;
+    }
+    return n + 1;
+}
+
+static int conf_read(struct conf_parse *p, const char *path, struct buf *b,
+                     struct err *e)
+{
+    if (file_read(path, CONF_FILE_MAX, b) != 0)
+        return err_set(e, ERR_CONFIG, "%s: cannot read configuration: %s",
+                       path, errno == E2BIG ? "too big" : strerror(errno));
+    p->text = b->data ? b->data : "";
+    p->len = b->len;
+    p->nlines = conf_count_lines(p->text, p->len);
+    p->is_bad = calloc((size_t)p->nlines + 1, 1);
+    if (p->is_bad == NULL || conf_parse_text(p) != 0)
+        return err_set(e, ERR_NOMEM, "out of memory reading config");
+    return 0;
+}
+
+int conf_load(struct conf *c, const char *path, struct err *e)
+{
+    struct conf_parse *p;
+    struct buf b;
+    int rc = -1;
+
+    memset(c, 0, sizeof(*c));
+    buf_init(&b, CONF_FILE_MAX);
+    c->path = strdup(conf_pick_path(path));
+    p = calloc(1, sizeof(*p));
+    if (c->path == NULL || p == NULL) {
+        err_set(e, ERR_NOMEM, "out of memory reading config");
+        goto out;
+    }
+    p->c = c;
+    if (c->path[0] && conf_read(p, c->path, &b, e) != 0)
+        goto out;
+    if (conf_apply(c, p, e) != 0)
+        goto out;
+    rc = p->nbad ? conf_report(p, c->path[0] ? c->path : "defaults", e) : 0;
+out:
+    buf_free(&b);
+    if (p)
+        free(p->is_bad);
+    free(p);
+    if (rc != 0)
+        conf_free(c);
+    return rc;
+}
+
+void conf_free(struct conf *c)
+{
+    size_t i;
+
+    if (c == NULL)
+        return;
+    for (i = 0; i < CONF_NKEYS; i++)
+        if (conf_keys[i].type == CONF_STR) {
+            char **s = (char **)((char *)c + conf_keys[i].offset);
+            free(*s);
+            *s = NULL;
+        }
+    free(c->path);
+    c->path = NULL;
+}
+
+void conf_print(const struct conf *c, FILE *fp)
+{
+    const char *section = "";
+    size_t i;
+
+    for (i = 0; i < CONF_NKEYS; i++) {
+        const struct conf_key *k = &conf_keys[i];
+        const char *base = (const char *)c + k->offset;
+
+        if (strcmp(section, k->section) != 0) {
+            fprintf(fp, "%s[%s]\n", i ? "\n" : "", k->section);
+            section = k->section;
+        }
+        if (k->type == CONF_STR)
+            fprintf(fp, "%s = %s\n", k->name, *(char *const *)base);
+        else
+            fprintf(fp, "%s = %ld\n", k->name, *(const long *)base);
+    }
+}

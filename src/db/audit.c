@@ -1,0 +1,207 @@
+#include "db/audit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Rows sealed per statement when an older schema left some unsealed. */
+#define AUDIT_SEAL_BATCH 512
+
+static void audit_text(struct sha256 *s, const char *t)
+{
+    char len[24];
+
+    snprintf(len, sizeof(len), "%zu:", strlen(t));
+    sha256_update(s, len, strlen(len));
+    sha256_update(s, t, strlen(t));
+    sha256_update(s, "\n", 1);
+}
+
+void audit_hash(const struct audit_row *r, const char *prev,
+                char out[SHA256_HEX])
+{
+    struct sha256 s;
+    char nums[96];
+
+    sha256_init(&s);
+    audit_text(&s, prev);
+    snprintf(nums, sizeof(nums), "%lld %lld %lld %lld\n", (long long)r->id,
+             (long long)r->at, (long long)r->alert_row, (long long)r->code);
+    sha256_update(&s, nums, strlen(nums));
+    audit_text(&s, r->event);
+    audit_text(&s, r->detail);
+    audit_text(&s, r->rcpt);
+    audit_text(&s, r->copy_hash);
+    sha256_hex(&s, out);
+}
+
+/* ---- the audit chain -------------------------------------------------- */
+
+/* Columns every chain query selects, in this order. */
+#define AUDIT_COLS "id, at, coalesce(alert_row, -1), event, detail, rcpt, " \
+                   "copy_hash, code, prev, hash"
+
+/* The row under st (AUDIT_COLS) hashed onto prev. */
+static void audit_row_hash(struct store_stmt *st, const char *prev,
+                           char out[SHA256_HEX])
+{
+    struct audit_row r = {
+        store_col_int(st, 0), store_col_int(st, 1), store_col_int(st, 2),
+        store_col_int(st, 7), store_col_text(st, 3), store_col_text(st, 4),
+        store_col_text(st, 5), store_col_text(st, 6)};
+
+    audit_hash(&r, prev, out);
+}
+
+static int audit_head(struct store *s, char head[SHA256_HEX],
+                      struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    head[0] = '\0';
+    if (store_prepare(s, "SELECT hash FROM audit WHERE hash != '' ORDER BY "
+                      "id DESC LIMIT 1", &st, e) != 0)
+        return -1;
+    if ((rc = store_step(st, e)) == 1)
+        snprintf(head, SHA256_HEX, "%s", store_col_text(st, 0));
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+struct seal_row {
+    int64_t id;
+    char hash[SHA256_HEX];
+};
+
+/* Up to AUDIT_SEAL_BATCH unsealed rows after *last: hashes computed
+ * (chained through prev), then written. *got: rows. */
+static int audit_seal_batch(struct store *s, char prev[SHA256_HEX],
+                            int64_t *last, long *got, struct err *e)
+{
+    struct seal_row rows[AUDIT_SEAL_BATCH];
+    struct store_stmt *st;
+    char before[SHA256_HEX];
+    long n = 0, i;
+    int rc;
+
+    snprintf(before, sizeof(before), "%s", prev);
+    if (store_prepare(s, "SELECT " AUDIT_COLS " FROM audit WHERE hash='' "
+                      "AND id > ? ORDER BY id LIMIT ?", &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, *last);
+    store_bind_int(st, 2, AUDIT_SEAL_BATCH);
+    while ((rc = store_step(st, e)) == 1) {
+        rows[n].id = store_col_int(st, 0);
+        audit_row_hash(st, prev, rows[n].hash);
+        snprintf(prev, SHA256_HEX, "%s", rows[n].hash);
+        n++;
+    }
+    store_finalize(st);
+    for (i = 0; rc == 0 && i < n; i++) {
+        if (store_run(s, e, "UPDATE audit SET prev=?, hash=? WHERE id=?",
+                      "tti", i ? rows[i - 1].hash : before, rows[i].hash,
+                      rows[i].id) < 0)
+            rc = -1;
+    }
+    if (n > 0)
+        *last = rows[n - 1].id;
+    *got = n;
+    return rc;
+}
+
+int audit_seal(struct store *s, long *n, struct err *e)
+{
+    char prev[SHA256_HEX];
+    int64_t last = 0;
+    long got = 0;
+
+    *n = 0;
+    if (store_begin(s, e) != 0)
+        return -1;
+    if (audit_head(s, prev, e) != 0)
+        goto fail;
+    do {
+        if (audit_seal_batch(s, prev, &last, &got, e) != 0)
+            goto fail;
+        *n += got;
+    } while (got == AUDIT_SEAL_BATCH);
+    if (*n > 0 && store_run(s, e, "INSERT OR REPLACE INTO settings(key, "
+                            "value) VALUES('audit_head', ?)", "t", prev) < 0)
+        goto fail;
+    return store_commit(s, e);
+fail:
+    store_rollback(s);
+    return -1;
+}
+
+static int audit_verify_row(struct store_stmt *st, char prev[SHA256_HEX],
+                            struct audit_verify *v)
+{
+    char want[SHA256_HEX];
+
+    if (store_col_text(st, 9)[0] == '\0') {
+        v->unsealed++;
+        return 0;
+    }
+    if (v->unsealed > 0) {
+        snprintf(v->why, sizeof(v->why), "sealed row after unsealed ones");
+        return 1;
+    }
+    if (strcmp(store_col_text(st, 8), prev) != 0) {
+        snprintf(v->why, sizeof(v->why), "chain broken before this row (a "
+                 "row removed or re-sealed)");
+        return 1;
+    }
+    audit_row_hash(st, prev, want);
+    if (strcmp(want, store_col_text(st, 9)) != 0) {
+        snprintf(v->why, sizeof(v->why), "row edited (hash mismatch)");
+        return 1;
+    }
+    snprintf(prev, SHA256_HEX, "%s", want);
+    v->sealed++;
+    return 0;
+}
+
+static int audit_verify_head(struct store *s, const char *prev,
+                             struct audit_verify *v, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(s, "SELECT value FROM settings WHERE key='audit_head'",
+                      &st, e) != 0)
+        return -1;
+    rc = store_step(st, e);
+    if (rc == 1 && strcmp(store_col_text(st, 0), prev) != 0) {
+        snprintf(v->why, sizeof(v->why), "the last sealed row is not the "
+                 "recorded head (rows removed at the end)");
+        rc = 2;
+    } else if (rc == 0 && prev[0] != '\0') {
+        snprintf(v->why, sizeof(v->why), "no recorded head");
+        rc = 2;
+    }
+    store_finalize(st);
+    return rc < 0 ? -1 : rc == 2;
+}
+
+int audit_verify(struct store *s, struct audit_verify *v,
+                       struct err *e)
+{
+    struct store_stmt *st;
+    char prev[SHA256_HEX] = "";
+    int rc, bad = 0;
+
+    memset(v, 0, sizeof(*v));
+    if (store_prepare(s, "SELECT " AUDIT_COLS " FROM audit ORDER BY id", &st,
+                      e) != 0)
+        return -1;
+    while (!bad && (rc = store_step(st, e)) == 1)
+        if ((bad = audit_verify_row(st, prev, v)) != 0)
+            v->bad_row = store_col_int(st, 0);
+    store_finalize(st);
+    if (!bad && rc < 0)
+        return -1;
+    if (bad)
+        return 1;
+    return audit_verify_head(s, prev, v, e);
+}

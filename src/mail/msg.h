@@ -1,0 +1,160 @@
+/*
+ * msg - RFC 5322 / MIME in and out, through libetpan's MIME parser and
+ * writer (its SMTP client is deliver's; no other module includes it).
+ *
+ * In: msg_parse() reads a whole message under named limits, recognises a
+ * PGP/MIME signed message (RFC 3156: multipart/signed with
+ * protocol="application/pgp-signature", exactly two parts) and gives the
+ * exact bytes of the signed part (as they stand between the boundaries,
+ * line ends made CRLF) and of the signature. msg_content() decodes the
+ * content entity (the signed part when signed, else the whole message):
+ * transfer encodings (quoted-printable, base64), charsets to UTF-8, RFC 2047
+ * words in headers.
+ *
+ * Out: msg_build_entity() writes the entity that will be signed (text/plain
+ * UTF-8 quoted-printable, or multipart/mixed with extra parts), CRLF, 7-bit;
+ * msg_build_signed() wraps an entity and its detached signature into a
+ * complete multipart/signed message with the given top-level headers;
+ * msg_build_encrypted() wraps an OpenPGP message into multipart/encrypted.
+ *
+ * Bad mail is data: a message libetpan cannot parse, or one over a limit,
+ * fails with ERR_DATA / ERR_TOOBIG and a reason; it never crashes.
+ *
+ * Ownership: struct msg owns a copy of the raw message; pointers returned
+ * by accessors are borrowed until msg_free(). struct msg_content and all
+ * its strings are owned by the caller, freed with msg_content_free().
+ */
+#ifndef AGW_MSG_H
+#define AGW_MSG_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+#include "util/buf.h"
+
+struct msg_limits {
+    size_t max_size;        /* whole message, bytes */
+    size_t max_depth;       /* MIME nesting */
+    size_t max_parts;       /* MIME parts in all */
+    size_t max_header;      /* one header field, bytes */
+    size_t max_headers;     /* header fields in one entity */
+    size_t max_line;        /* one line, bytes, line end not counted */
+};
+#define MSG_DEFAULT_MAX_SIZE    (10u * 1024 * 1024)
+#define MSG_DEFAULT_MAX_DEPTH   16u
+#define MSG_DEFAULT_MAX_PARTS   256u
+#define MSG_DEFAULT_MAX_HEADER  16384u
+#define MSG_DEFAULT_MAX_HEADERS 1000u
+/* RFC 5322 says 998; real mail (minified HTML, 8bit text a paragraph a
+ * line) is longer, and nothing in a sane alert comes near 64 KiB. */
+#define MSG_DEFAULT_MAX_LINE    65536u
+void msg_limits_default(struct msg_limits *lim);
+
+struct msg;
+
+int msg_parse(const char *raw, size_t len, const struct msg_limits *lim,
+              struct msg **out, struct err *e);
+void msg_free(struct msg *m);
+
+/* First top-level header of that name (case-insensitive), unfolded,
+ * RFC 2047 decoded to UTF-8; NULL when absent. Borrowed. */
+const char *msg_header(const struct msg *m, const char *name);
+
+/* 1 when the message is PGP/MIME signed (RFC 3156 shape), else 0. */
+int msg_is_pgp_signed(const struct msg *m);
+/* Borrowed: the exact signed bytes (CRLF) and the signature part body. */
+int msg_signed_part(const struct msg *m, const char **data, size_t *len);
+int msg_signature(const struct msg *m, const char **data, size_t *len);
+
+struct msg_part {
+    int is_text;            /* text/plain (or text/html: see content_type) */
+    char *content_type;     /* "text/plain", lower case, no parameters */
+    char *filename;         /* NULL if none; UTF-8 */
+    char *data;             /* text: UTF-8; other: decoded bytes */
+    size_t len;
+};
+
+struct msg_content {
+    char *subject;          /* UTF-8: of a signed entity, its protected
+                               Subject ("" when it has none: the outer one
+                               is not signed); of an unsigned message, its
+                               Subject; "" when absent */
+    char *from;             /* top-level From, UTF-8, "" when absent */
+    char *signed_to;        /* a signed entity's protected To, "" when none */
+    char *outer_subject;    /* top-level Subject, never signed, "" when
+                               absent: only to note that it disagrees */
+    struct msg_part *parts; /* leaf parts in document order */
+    size_t nparts;
+};
+
+int msg_content(const struct msg *m, struct msg_content **out,
+                struct err *e);
+void msg_content_free(struct msg_content *c);
+
+/* Build the entity to sign. parts[0] must be text (the body). Text parts
+ * are written as UTF-8 quoted-printable, others base64. Output CRLF. */
+int msg_build_entity(const struct msg_part *parts, size_t n, struct buf *out,
+                     struct err *e);
+
+struct msg_header_field {
+    const char *name;
+    const char *value;      /* UTF-8; RFC 2047-encoded when not ASCII */
+};
+/* msg_build_entity with protected headers (Subject, From, To ... as the
+ * outer message will carry them) at the top of the entity, so that the
+ * signature covers them; the Content-Type says protected-headers="v1".
+ * Same refusals as msg_build_signed for the fields. */
+int msg_build_entity_protected(const struct msg_part *parts, size_t n,
+                               const struct msg_header_field *hdrs,
+                               size_t nhdrs, struct buf *out, struct err *e);
+/* Write headers, then a multipart/signed body holding entity and sig.
+ * micalg as GPGME reported it ("pgp-sha256"). Output CRLF. Values with
+ * CR or LF are refused (ERR_DATA): no header injection. */
+int msg_build_signed(const struct msg_header_field *hdrs, size_t nhdrs,
+                     const char *entity, size_t elen, const char *sig,
+                     size_t slen, const char *micalg, struct buf *out,
+                     struct err *e);
+
+/* Write headers, MIME-Version, then the entity (from msg_build_entity):
+ * a complete unsigned message. Same refusals as msg_build_signed. */
+int msg_build_message(const struct msg_header_field *hdrs, size_t nhdrs,
+                      const char *entity, size_t elen, struct buf *out,
+                      struct err *e);
+
+/* Write headers, then a multipart/encrypted body (RFC 3156 section 4:
+ * protocol="application/pgp-encrypted", a "Version: 1" control part and
+ * the ASCII-armoured OpenPGP message ct, which msg_build_entity's output
+ * encrypted and signed in one message, as pgp_encrypt_sign makes it).
+ * Output CRLF, 7-bit. Same refusals as msg_build_signed; ct that is not
+ * ASCII is ERR_DATA. */
+int msg_build_encrypted(const struct msg_header_field *hdrs, size_t nhdrs,
+                        const char *ct, size_t clen, struct buf *out,
+                        struct err *e);
+
+/* ---- shapes for authentication (auth) ---- */
+
+/* Top-level content type, lower case, no parameters ("text/plain" when
+ * absent). -1 when it does not fit. */
+int msg_top_type(const struct msg *m, char *out, size_t n);
+/* 1 when the message is PGP/MIME encrypted (RFC 3156 section 4 shape). */
+int msg_is_pgp_encrypted(const struct msg *m);
+/* The decoded OpenPGP data of a PGP/MIME encrypted message, appended. */
+int msg_encrypted_body(const struct msg *m, struct buf *out, struct err *e);
+/* Transfer-decoded body of a single-part message (no charset conversion:
+ * an inline signature covers the bytes as written); charset gets the
+ * parameter ("" when none). ERR_DATA for a multipart. */
+int msg_body(const struct msg *m, struct buf *out, char *charset,
+             size_t csz, struct err *e);
+/* msg_content over an entity that m does not hold (a decrypted one, or
+ * the verified text of an inline signature): parts and protected headers
+ * from ent, the rest from m's top level. ent is borrowed for the call. */
+int msg_content_entity(const struct msg *m, const char *ent, size_t elen,
+                       struct msg_content **out, struct err *e);
+/* The one author: exactly one From field holding exactly one mailbox that
+ * parses whole, a display name that does not look like an address. name
+ * gets the display name (UTF-8, "" when none), addr the addr-spec.
+ * ERR_DATA with the reason otherwise. */
+int msg_author(const struct msg *m, char *name, size_t nsz, char *addr,
+               size_t asz, struct err *e);
+
+#endif

@@ -1,0 +1,646 @@
+#include "outbox/queue.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db/audit.h"
+#include "relay/deliver.h"
+#include "db/store.h"
+#include "util/buf.h"
+#include "util/sha256.h"
+#include "util/fault.h"
+#include "util/file.h"
+
+#define QUEUE_HOST_MAX 64       /* host name part of a lease owner */
+
+void queue_sha256_hex(const void *p, size_t n, char out[QUEUE_HASH_HEX])
+{
+    sha256_hex_of(p, n, out);
+}
+
+/* ---- one copy to the relay ------------------------------------------- */
+
+struct qcopy {
+    int64_t id;
+    const char *owner;      /* this worker's lease owner (borrowed) */
+    char name[96];
+    char hash[QUEUE_HASH_HEX];
+    int64_t alert_row;
+    struct buf msg;
+    struct deliver_rcpt *rcpts;
+    int64_t *rows;
+    int64_t *attempts;
+    int64_t created;
+    size_t n;
+};
+
+static void qcopy_free(struct qcopy *q)
+{
+    size_t i;
+
+    for (i = 0; i < q->n; i++)
+        free((char *)q->rcpts[i].addr);
+    free(q->rcpts);
+    free(q->rows);
+    free(q->attempts);
+    buf_free(&q->msg);
+}
+
+static int qcopy_load_msg(struct gateway *g, struct qcopy *q, struct err *e)
+{
+    struct store_stmt *st;
+    const void *p;
+    size_t n;
+    int rc;
+
+    if (store_prepare(g->store, "SELECT c.message, coalesce(l.name, c.kind), "
+                      "c.alert_row, c.created FROM copies c LEFT JOIN lists l "
+                      "ON l.id = c.list_id WHERE c.id=?", &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, q->id);
+    rc = store_step(st, e);
+    if (rc == 1) {
+        p = store_col_blob(st, 0, &n);
+        snprintf(q->name, sizeof(q->name), "%s-%lld", store_col_text(st, 1),
+                 (long long)q->id);
+        q->alert_row = store_col_int(st, 2);
+        q->created = store_col_int(st, 3);
+        if (buf_append(&q->msg, p ? p : "", n) != 0)
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+        queue_sha256_hex(q->msg.data ? q->msg.data : "", q->msg.len, q->hash);
+    } else if (rc == 0) {
+        rc = err_set(e, ERR_SOFTWARE, "copy %lld is gone", (long long)q->id);
+    }
+    store_finalize(st);
+    return rc == 1 ? 0 : -1;
+}
+
+static int qcopy_add(struct qcopy *q, struct store_stmt *st, size_t cap)
+{
+    if (q->n >= cap)
+        return -1;
+    q->rows[q->n] = store_col_int(st, 0);
+    q->rcpts[q->n].addr = strdup(store_col_text(st, 1));
+    q->attempts[q->n] = store_col_int(st, 2);
+    if (q->rcpts[q->n].addr == NULL)
+        return -1;
+    q->n++;
+    return 0;
+}
+
+static int qcopy_alloc(struct qcopy *q, size_t cap, struct err *e)
+{
+    q->rcpts = calloc(cap + 1, sizeof(*q->rcpts));
+    q->rows = calloc(cap + 1, sizeof(*q->rows));
+    q->attempts = calloc(cap + 1, sizeof(*q->attempts));
+    if (!q->rcpts || !q->rows || !q->attempts)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+/* The copy and the recipients this worker claimed for it (at most
+ * batch: queue_claim took no more). */
+static int qcopy_load(struct gateway *g, struct qcopy *q, const char *owner,
+                      size_t batch, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (qcopy_load_msg(g, q, e) != 0 || qcopy_alloc(q, batch, e) != 0)
+        return -1;
+    if (store_prepare(g->store, "SELECT id, rcpt, attempts FROM outbox "
+                      "WHERE copy_id=? AND lease_owner=? AND "
+                      "state='pending' ORDER BY id LIMIT ?", &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, q->id);
+    store_bind_text(st, 2, owner);
+    store_bind_int(st, 3, (int64_t)batch);
+    while ((rc = store_step(st, e)) == 1)
+        if (qcopy_add(q, st, batch) != 0) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            break;
+        }
+    store_finalize(st);
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---- leases ------------------------------------------------------------ */
+
+int64_t queue_lease_seconds(long smtp_timeout)
+{
+    return (int64_t)smtp_timeout * (QUEUE_LEASE_SEND_STEPS +
+                                    QUEUE_LEASE_TAIL_STEPS) +
+           QUEUE_LEASE_RECORD_S;
+}
+
+/* Length of owner's "host:pidns:" part, the worker's place; 0 when
+ * owner is not of the form queue_owner makes. */
+static size_t queue_owner_place(const char *owner)
+{
+    const char *p = strchr(owner, ':');
+
+    p = p ? strchr(p + 1, ':') : NULL;
+    return p ? (size_t)(p - owner) + 1 : 0;
+}
+
+/* Whether the worker that wrote lease owner o, of our own place, is
+ * gone: its pid names no process. A pid reused since reads as alive,
+ * and that lease is left to run out (the safe way round). */
+static int queue_owner_dead(const char *o, size_t place)
+{
+    char *end = NULL;
+    long pid;
+
+    errno = 0;
+    pid = strtol(o + place, &end, 10);
+    if (errno || end == o + place || *end != ':' || pid <= 0)
+        return 0;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Owners of live leases held by dead workers of our place, into dead[]. */
+static int queue_dead_owners(struct store *s, const char *owner, int64_t now,
+                             char dead[][QUEUE_OWNER_MAX], size_t *n,
+                             struct err *e)
+{
+    size_t place = queue_owner_place(owner);
+    struct store_stmt *st;
+    const char *o;
+    int rc;
+
+    *n = 0;
+    if (place == 0)
+        return 0;
+    if (store_prepare(s, "SELECT DISTINCT lease_owner FROM outbox WHERE "
+                      "state='pending' AND lease_until>=?1 AND "
+                      "lease_owner<>?2 AND substr(lease_owner, 1, ?3)="
+                      "substr(?2, 1, ?3)", &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, now);
+    store_bind_text(st, 2, owner);
+    store_bind_int(st, 3, (int64_t)place);
+    while ((rc = store_step(st, e)) == 1 && *n < QUEUE_REAP_MAX) {
+        o = store_col_text(st, 0);
+        if (strlen(o) < QUEUE_OWNER_MAX && queue_owner_dead(o, place))
+            snprintf(dead[(*n)++], QUEUE_OWNER_MAX, "%s", o);
+    }
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static int queue_void(struct store *s, char dead[][QUEUE_OWNER_MAX],
+                      size_t n, struct err *e)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (store_run(s, e, "UPDATE outbox SET lease_owner='', "
+                      "lease_until=0 WHERE lease_owner=? AND "
+                      "state='pending'", "t", dead[i]) < 0)
+            return -1;
+    return 0;
+}
+
+int queue_reap(struct store *s, const char *owner, int64_t now, long *n,
+               struct err *e)
+{
+    char dead[QUEUE_REAP_MAX][QUEUE_OWNER_MAX];
+    size_t got = 0;
+
+    *n = 0;
+    if (queue_owner_place(owner) == 0)
+        return 0;
+    if (store_begin(s, e) != 0)
+        return -1;
+    if (queue_dead_owners(s, owner, now, dead, &got, e) != 0 ||
+        queue_void(s, dead, got, e) != 0) {
+        store_rollback(s);
+        return -1;
+    }
+    *n = (long)got;
+    return store_commit(s, e);
+}
+
+long queue_claim(struct store *s, int64_t copy_id, const char *owner,
+                 int64_t now, int64_t until, size_t max, struct err *e)
+{
+    int rc;
+
+    if (store_begin(s, e) != 0)
+        return -1;
+    rc = store_run(s, e, "UPDATE outbox SET lease_owner=?1, lease_until=?2 "
+                   "WHERE id IN (SELECT id FROM outbox WHERE copy_id=?3 AND "
+                   "state='pending' AND next_try<=?4 AND (lease_owner='' OR "
+                   "lease_until<?4) ORDER BY id LIMIT ?5)", "tiiii", owner,
+                   until, copy_id, now, (int64_t)max);
+    if (rc < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, e) != 0 ? -1 : rc;
+}
+
+/* Give back what this worker claimed of a copy and will not send (the
+ * copy could not be loaded). Best effort: if this fails too, the rows
+ * wait for the lease to run out. */
+static void queue_release(struct gateway *g, int64_t copy_id,
+                          const char *owner)
+{
+    struct err ig;
+
+    err_init(&ig);
+    store_run(g->store, &ig, "UPDATE outbox SET lease_owner='', "
+              "lease_until=0 WHERE copy_id=? AND lease_owner=? AND "
+              "state='pending'", "it", copy_id, owner);
+}
+
+/* "host:pidns:pid:random", a name no other worker has, now or after this
+ * one dies. host and the PID namespace (the inode of /proc/self/ns/pid,
+ * 0 without /proc) say where pid means something, so that a worker there
+ * can tell the owner is gone (queue_reap); the random part keeps a later
+ * process that gets the same pid from taking the dead one's leases for
+ * its own. */
+static void queue_owner(char *out, size_t n)
+{
+    char host[QUEUE_HOST_MAX + 1] = "";
+    unsigned char r[4] = {0, 0, 0, 0};
+    struct timespec ts;
+    struct stat ns;
+    size_t i;
+
+    if (gethostname(host, sizeof(host)) != 0)
+        host[0] = '\0';
+    host[QUEUE_HOST_MAX] = '\0';
+    for (i = 0; host[i]; i++)       /* shown by queue status */
+        if (!isalnum((unsigned char)host[i]) && !strchr(".-", host[i]))
+            host[i] = '_';
+    if (stat("/proc/self/ns/pid", &ns) != 0)
+        ns.st_ino = 0;
+    if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        memcpy(r, &ts.tv_nsec, sizeof(r));
+    }
+    snprintf(out, n, "%s:%lu:%ld:%02x%02x%02x%02x",
+             host[0] ? host : "localhost", (unsigned long)ns.st_ino,
+             (long)getpid(), r[0], r[1], r[2], r[3]);
+}
+
+static int64_t queue_backoff(int64_t attempts)
+{
+    int64_t d = QUEUE_BACKOFF_BASE_S;
+
+    while (attempts-- > 0 && d < QUEUE_BACKOFF_MAX_S)
+        d *= 2;
+    return d < QUEUE_BACKOFF_MAX_S ? d : QUEUE_BACKOFF_MAX_S;
+}
+
+/* outbox state and audit event of recipient i */
+static const char *queue_state(struct gateway *g, const struct qcopy *q,
+                               size_t i, int64_t now, struct queue_report *r,
+                               const char **event)
+{
+    switch (q->rcpts[i].state) {
+    case DELIVER_OK:
+        r->sent++;
+        return *event = "sent";
+    case DELIVER_PERM:
+        r->failed++;
+        return *event = "failed";
+    default:
+        if (now - q->created > g->conf->retry_max_age) {
+            r->failed++;
+            *event = "expired";
+            return "failed";
+        }
+        r->deferred++;
+        *event = "deferred";
+        return "pending";
+    }
+}
+
+struct qrec {
+    struct store_stmt *upd, *aud;
+};
+
+static int queue_record_one(struct gateway *g, const struct qcopy *q,
+                            struct qrec *s, size_t i, int64_t now,
+                            struct queue_report *r, struct err *e)
+{
+    const struct deliver_rcpt *rc = &q->rcpts[i];
+    const char *event, *state = queue_state(g, q, i, now, r, &event);
+    const char *reply = rc->reply[0] ? rc->reply :
+                        rc->state == DELIVER_PENDING ? "not attempted" : "";
+    char detail[DELIVER_REPLY_MAX + 128];
+
+    snprintf(detail, sizeof(detail), "%s: %s", q->name, reply);
+    store_reset(s->upd);
+    store_bind_text(s->upd, 1, state);
+    store_bind_int(s->upd, 2, q->attempts[i] + 1);
+    store_bind_int(s->upd, 3, now + queue_backoff(q->attempts[i]));
+    store_bind_int(s->upd, 4, rc->code);
+    store_bind_text(s->upd, 5, reply);
+    store_bind_int(s->upd, 6, now);
+    store_bind_int(s->upd, 7, q->rows[i]);
+    store_bind_text(s->upd, 8, q->owner);
+    if (store_step(s->upd, e) < 0)
+        return -1;
+    store_reset(s->aud);
+    store_bind_int(s->aud, 1, now);
+    store_bind_int(s->aud, 2, q->alert_row);
+    store_bind_text(s->aud, 3, event);
+    store_bind_text(s->aud, 4, detail);
+    store_bind_text(s->aud, 5, rc->addr);
+    store_bind_text(s->aud, 6, q->hash);
+    store_bind_int(s->aud, 7, rc->code);
+    return store_step(s->aud, e) < 0 ? -1 : 0;
+}
+
+/* Every outcome of one attempt in one transaction: all or none. */
+static int queue_record(struct gateway *g, const struct qcopy *q,
+                        struct queue_report *r, struct err *e)
+{
+    int64_t now = (int64_t)time(NULL);
+    struct qrec s = {NULL, NULL};
+    size_t i;
+    int rc = -1;
+
+    if (store_begin(g->store, e) != 0)
+        return -1;
+    /* The outcome is recorded whoever holds the row now (it happened);
+     * the lease is cleared only if it is still this worker's. */
+    if (store_prepare(g->store, "UPDATE outbox SET state=?1, attempts=?2, "
+                      "next_try=?3, code=?4, reply=?5, updated=?6, "
+                      "lease_until=CASE lease_owner WHEN ?8 THEN 0 ELSE "
+                      "lease_until END, lease_owner=CASE lease_owner WHEN ?8 "
+                      "THEN '' ELSE lease_owner END WHERE id=?7",
+                      &s.upd, e) != 0 ||
+        store_prepare(g->store, "INSERT INTO audit(at, alert_row, event, "
+                      "detail, rcpt, copy_hash, code) VALUES(?,?,?,?,?,?,?)",
+                      &s.aud, e) != 0)
+        goto out;
+    for (i = 0; i < q->n; i++)
+        if (queue_record_one(g, q, &s, i, now, r, e) != 0)
+            goto out;
+    rc = 0;
+out:
+    store_finalize(s.upd);
+    store_finalize(s.aud);
+    if (rc != 0) {
+        store_rollback(g->store);
+        return -1;
+    }
+    return store_commit(g->store, e);
+}
+
+static void queue_note_failure(struct qcopy *q, const struct err *de)
+{
+    size_t i;
+
+    for (i = 0; i < q->n; i++)
+        if (q->rcpts[i].reply[0] == '\0')
+            snprintf(q->rcpts[i].reply, sizeof(q->rcpts[i].reply), "%.*s",
+                     DELIVER_REPLY_MAX - 1, de->msg);
+}
+
+/* ALERTGW_CRASH=queue-committed-N: killed once the N-th batch of this
+ * pass is recorded, in the middle of a fan-out. */
+static void queue_crash_point(long n)
+{
+    char point[40];
+
+    snprintf(point, sizeof(point), "queue-committed-%ld", n);
+    fault_crash(point);
+}
+
+/* Hand the claimed batch to the relay, then record every outcome. The
+ * deadline keeps the whole hand-over inside the lease (see queue.h). */
+static int queue_copy_send(struct gateway *g, struct deliver *d,
+                           struct qcopy *q, int64_t claimed,
+                           struct queue_report *r, struct err *e)
+{
+    struct deliver_msg dm;
+    struct err de;
+    int rc;
+
+    dm.sender = g->conf->sender;
+    dm.data = buf_cstr(&q->msg);
+    dm.len = q->msg.len;
+    dm.name = q->name;
+    err_init(&de);
+    deliver_set_deadline(d, claimed + (int64_t)g->conf->smtp_timeout *
+                                      QUEUE_LEASE_SEND_STEPS);
+    fault_crash("queue-before-send");
+    /* A failed attempt as a whole still has per-recipient states to
+     * record (all temporary), so it is not an error of the pass. */
+    if (deliver_send(d, &dm, q->rcpts, q->n, &de) != 0)
+        queue_note_failure(q, &de);
+    fault_crash("queue-after-send");
+    r->copies++;
+    rc = queue_record(g, q, r, e);
+    queue_crash_point(r->copies);
+    return rc;
+}
+
+/* One batch of one copy's due recipients: claimed, sent, recorded. *more:
+ * a full batch went, so more may be due. Rows another worker holds are
+ * left to it. */
+static int queue_copy(struct gateway *g, struct deliver *d, const char *owner,
+                      int64_t id, struct queue_report *r, int *more,
+                      struct err *e)
+{
+    size_t batch = (size_t)g->conf->smtp_batch;
+    int64_t now = (int64_t)time(NULL);
+    struct qcopy q;
+    long got;
+    int rc;
+
+    *more = 0;
+    got = queue_claim(g->store, id, owner, now,
+                      now + queue_lease_seconds(g->conf->smtp_timeout), batch,
+                      e);
+    if (got <= 0)
+        return got < 0 ? -1 : 0;
+    memset(&q, 0, sizeof(q));
+    q.id = id;
+    q.owner = owner;
+    buf_init(&q.msg, 1u << 30);
+    if (qcopy_load(g, &q, owner, batch, e) != 0) {
+        queue_release(g, id, owner);
+        rc = -1;
+    } else {
+        rc = queue_copy_send(g, d, &q, now, r, e);
+        *more = rc == 0 && q.n == batch;
+    }
+    qcopy_free(&q);
+    return rc;
+}
+
+#define QUEUE_PASSWORD_MAX 1024
+
+/* AUTH credentials: smtp_user and the first line of smtp_password_file. */
+static int queue_auth(struct gateway *g, struct deliver *d, struct err *e)
+{
+    const struct conf *c = g->conf;
+    struct buf pw;
+    int rc;
+
+    if (c->smtp_user[0] == '\0')
+        return 0;
+    if (c->smtp_password_file[0] == '\0')
+        return err_set(e, ERR_CONFIG, "smtp_user needs smtp_password_file");
+    buf_init(&pw, QUEUE_PASSWORD_MAX);
+    if (file_read(c->smtp_password_file, QUEUE_PASSWORD_MAX, &pw) != 0) {
+        buf_free(&pw);
+        return err_set(e, ERR_CONFIG, "smtp_password_file %s: cannot read",
+                       c->smtp_password_file);
+    }
+    if (pw.data)
+        pw.data[strcspn(pw.data, "\r\n")] = '\0';
+    rc = deliver_set_auth(d, c->smtp_user, pw.data ? pw.data : "", e);
+    if (pw.data)
+        explicit_bzero(pw.data, pw.len);
+    buf_free(&pw);
+    return rc;
+}
+
+static int queue_deliver(struct gateway *g, struct queue_report *r,
+                         struct err *e)
+{
+    char owner[QUEUE_OWNER_MAX];
+    struct deliver *d = NULL;
+    long reaped;
+    int64_t id = 0;
+    int rc = 0, more = 0;
+
+    enum deliver_tls tls;
+
+    if (deliver_tls_parse(g->conf->smtp_tls, &tls) != 0)
+        return err_set(e, ERR_CONFIG, "smtp_tls '%s': want off, may or "
+                       "require", g->conf->smtp_tls);
+    if (deliver_open(&d, g->conf->transport, e) != 0)
+        return -1;
+    deliver_set_timeout(d, (int)g->conf->smtp_timeout);
+    deliver_set_tls(d, tls);
+    if (deliver_set_pin(d, g->conf->smtp_tls_fingerprint, e) != 0 ||
+        deliver_set_verify(d, g->conf->smtp_tls_verify,
+                           g->conf->smtp_tls_ca_file, e) != 0 ||
+        deliver_set_crl(d, g->conf->smtp_tls_crl_file, e) != 0 ||
+        deliver_check(d, e) != 0 || queue_auth(g, d, e) != 0) {
+        deliver_close(d);
+        return -1;
+    }
+    queue_owner(owner, sizeof(owner));
+    /* Rows of a worker of this host that died go in this pass. */
+    if (queue_reap(g->store, owner, (int64_t)time(NULL), &reaped, e) != 0) {
+        deliver_close(d);
+        return -1;
+    }
+    for (;;) {
+        /* The same copy again while its batches keep coming full; copies
+         * whose due rows another worker holds are passed over. */
+        if (!more)
+            rc = store_get_int(g->store, e, &id, "SELECT min(copy_id) FROM "
+                               "outbox WHERE state='pending' AND next_try<=?1"
+                               " AND copy_id > ?2 AND (lease_owner='' OR "
+                               "lease_until<?1)", "ii", (int64_t)time(NULL),
+                               id);
+        if (rc < 0 || id == 0)
+            break;
+        if ((rc = queue_copy(g, d, owner, id, r, &more, e)) != 0)
+            break;
+    }
+    deliver_close(d);
+    return rc < 0 ? -1 : 0;
+}
+
+int queue_run(struct gateway *g, struct queue_report *r, struct err *e)
+{
+    long processed = r->processed;
+
+    memset(r, 0, sizeof(*r));
+    r->processed = processed;
+    if (queue_deliver(g, r, e) != 0 ||
+        audit_seal(g->store, &r->sealed, e) != 0)
+        return -1;
+    return 0;
+}
+
+/* ---- operator commands ------------------------------------------------ */
+
+static int queue_all_digits(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+int queue_retry(struct gateway *g, const char *id, int all, long *n,
+                struct err *e)
+{
+    int rc;
+
+    if (all)
+        rc = store_run(g->store, e, "UPDATE outbox SET state='pending', "
+                       "next_try=0 WHERE state IN ('pending','failed')", "");
+    else if (queue_all_digits(id))
+        rc = store_run(g->store, e, "UPDATE outbox SET state='pending', "
+                       "next_try=0 WHERE id=? AND state IN ('pending',"
+                       "'failed')", "i", (int64_t)strtoll(id, NULL, 10));
+    else
+        rc = store_run(g->store, e, "UPDATE outbox SET state='pending', "
+                       "next_try=0 WHERE state IN ('pending','failed') AND "
+                       "copy_id IN (SELECT c.id FROM copies c JOIN alerts a "
+                       "ON a.id = c.alert_row WHERE a.alert_id=?)", "t", id);
+    if (rc < 0)
+        return -1;
+    *n = rc;
+    if (rc == 0 && !all)
+        return err_set(e, ERR_NOUSER, "nothing to retry for %s", id);
+    return 0;
+}
+
+int queue_purge(struct gateway *g, int64_t older_than, long *n,
+                struct err *e)
+{
+    int rc = store_run(g->store, e, "DELETE FROM outbox WHERE state IN "
+                       "('sent','failed') AND updated < ?", "i",
+                       (int64_t)time(NULL) - older_than);
+
+    if (rc < 0)
+        return -1;
+    *n = rc;
+    return 0;
+}
+
+int64_t queue_duration(const char *s)
+{
+    static const struct { char unit; int64_t mul; } units[] = {
+        {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
+    int64_t v = 0;
+    size_t i;
+
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    for (; isdigit((unsigned char)*s); s++) {
+        if (v > (INT64_MAX - 9) / 10 / (7 * 86400))
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    if (*s == '\0')
+        return v;
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (s[0] == units[i].unit && s[1] == '\0')
+            return v * units[i].mul;
+    return -1;
+}

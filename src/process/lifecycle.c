@@ -1,0 +1,414 @@
+#include "process/lifecycle.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "process/mailout.h"
+#include "registry/registry.h"
+#include "db/store.h"
+#include "util/buf.h"
+
+#define LIFECYCLE_LINE_MAX 256
+
+static const char *lifecycle_skip_blank(const char *p)
+{
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    return p;
+}
+
+enum lifecycle_verb lifecycle_command(const char *body, const char *prefix,
+                                      char id[ALERT_ID_MAX])
+{
+    static const struct {
+        const char *word;
+        enum lifecycle_verb verb;
+    } verbs[] = {{"release", LIFECYCLE_RELEASE}, {"cancel", LIFECYCLE_CANCEL}};
+    const char *p = lifecycle_skip_blank(body), *end;
+    char line[LIFECYCLE_LINE_MAX];
+    size_t i, n, len;
+
+    end = strchr(p, '\n');
+    len = end ? (size_t)(end - p) : strlen(p);
+    while (len > 0 && isspace((unsigned char)p[len - 1]))
+        len--;
+    if (len == 0 || len >= sizeof(line))
+        return LIFECYCLE_NONE;
+    memcpy(line, p, len);
+    line[len] = '\0';
+    for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+        n = strlen(verbs[i].word);
+        if (strncasecmp(line, verbs[i].word, n) != 0 ||
+            !isspace((unsigned char)line[n]))
+            continue;
+        p = lifecycle_skip_blank(line + n);
+        /* the rest of the line is the id and nothing else */
+        if (alert_find_id(p, prefix, id, ALERT_ID_MAX) &&
+            strcmp(p, id) == 0)
+            return verbs[i].verb;
+    }
+    return LIFECYCLE_NONE;
+}
+
+int lifecycle_officer_email(struct gateway *g, const char *signer, char *out,
+                            size_t n, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    out[0] = '\0';
+    if (store_prepare(g->store, "SELECT email FROM officers WHERE "
+                      "fingerprint = ? AND active = 1", &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, signer);
+    rc = store_step(st, e);
+    if (rc == 1)
+        snprintf(out, n, "%s", store_col_text(st, 0));
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static int lifecycle_audit(struct gateway *g, int64_t row, const char *event,
+                           const char *detail, struct err *e)
+{
+    return store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
+                     "detail) VALUES(?,?,?,?)", "iitt", (int64_t)time(NULL),
+                     row, event, detail) < 0 ? -1 : 0;
+}
+
+/* One line per list: "  nren       queued: 2 recipients". */
+static int receipt_lists(struct gateway *g, int64_t row, struct buf *b,
+                         struct err *e)
+{
+    struct store_stmt *st;
+    const char *outcome;
+    int rc;
+
+    if (store_prepare(g->store, "SELECT l.name, o.outcome, o.recipients, "
+                      "o.reason FROM list_outcomes o JOIN lists l ON l.id = "
+                      "o.list_id WHERE o.alert_row = ? ORDER BY l.name", &st,
+                      e) != 0)
+        return -1;
+    store_bind_int(st, 1, row);
+    while ((rc = store_step(st, e)) == 1) {
+        outcome = store_col_text(st, 1);
+        if (strcmp(outcome, "withheld") == 0)
+            rc = buf_printf(b, "  %-16s withheld: %s\n", store_col_text(st, 0),
+                            store_col_text(st, 3));
+        else
+            rc = buf_printf(b, "  %-16s %s: 1 signed copy for %lld "
+                            "recipients%s%s\n", store_col_text(st, 0),
+                            strcmp(outcome, "queued") == 0 ? "queued"
+                            : "awaiting release",
+                            (long long)store_col_int(st, 2),
+                            *store_col_text(st, 3) ? "; " : "",
+                            store_col_text(st, 3));
+        if (rc != 0) {
+            rc = err_set(e, ERR_TOOBIG, "receipt too long");
+            break;
+        }
+    }
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+struct receipt_alert {
+    char alert_id[ALERT_ID_MAX];
+    char tlp[32];
+    char signer[PGP_FPR_MAX];
+    char state[16];
+    char reason[ERR_MSG_MAX];
+    int64_t update_no;
+};
+
+static int receipt_load(struct gateway *g, int64_t row,
+                        struct receipt_alert *a, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(g->store, "SELECT alert_id, tlp, signer, state, "
+                      "reason, update_no FROM alerts WHERE id = ?", &st,
+                      e) != 0)
+        return -1;
+    store_bind_int(st, 1, row);
+    rc = store_step(st, e);
+    if (rc == 1) {
+        snprintf(a->alert_id, sizeof(a->alert_id), "%s",
+                 store_col_text(st, 0));
+        snprintf(a->tlp, sizeof(a->tlp), "%s", store_col_text(st, 1));
+        snprintf(a->signer, sizeof(a->signer), "%s", store_col_text(st, 2));
+        snprintf(a->state, sizeof(a->state), "%s", store_col_text(st, 3));
+        snprintf(a->reason, sizeof(a->reason), "%s", store_col_text(st, 4));
+        a->update_no = store_col_int(st, 5);
+    } else if (rc == 0) {
+        rc = err_set(e, ERR_NOUSER, "no alert #%lld", (long long)row);
+    }
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* What processing noted about the mail itself (an outer Subject that was
+ * ignored), one line each. */
+static int receipt_notes(struct gateway *g, int64_t row, struct buf *body,
+                         struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(g->store, "SELECT detail FROM audit WHERE alert_row=? "
+                      "AND event='outer-subject-ignored' ORDER BY id", &st,
+                      e) != 0)
+        return -1;
+    store_bind_int(st, 1, row);
+    while ((rc = store_step(st, e)) == 1)
+        if (buf_printf(body, "Note: %s.\n", store_col_text(st, 0)) != 0) {
+            rc = err_set(e, ERR_TOOBIG, "receipt too long");
+            break;
+        }
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int lifecycle_receipt_queue(struct gateway *g, int64_t row, struct err *e)
+{
+    struct receipt_alert a;
+    char to[REGISTRY_ADDR_MAX + 1], subject[ALERT_ID_MAX + 96], upd[32];
+    struct buf body;
+    int rc = -1;
+
+    if (receipt_load(g, row, &a, e) != 0 ||
+        lifecycle_officer_email(g, a.signer, to, sizeof(to), e) != 0)
+        return -1;
+    if (to[0] == '\0')
+        return lifecycle_audit(g, row, "receipt", "not sent: the signer has "
+                               "no officer address", e);
+    upd[0] = '\0';
+    if (a.update_no > 0)
+        snprintf(upd, sizeof(upd), ", update %lld", (long long)a.update_no);
+    snprintf(subject, sizeof(subject), "Receipt: %s %s (%s)", a.alert_id,
+             strcmp(a.state, "queued") == 0 ? "distributed"
+                                            : "not distributed",
+             a.tlp);
+    buf_init(&body, LIFECYCLE_BODY_MAX);
+    if (buf_printf(&body, "Alert %s (%s%s), received as alert #%lld, "
+                   "signed by %s.\n%s%s%s\nPer list:\n", a.alert_id, a.tlp,
+                   upd, (long long)row, a.signer,
+                   a.reason[0] ? "State: " : "", a.reason,
+                   a.reason[0] ? "\n" : "") != 0) {
+        err_set(e, ERR_TOOBIG, "receipt too long");
+        goto out;
+    }
+    if (receipt_notes(g, row, &body, e) != 0 ||
+        receipt_lists(g, row, &body, e) != 0 ||
+        buf_puts(&body, "\nEach queued copy is delivered by the gateway's "
+                 "worker; `alertgw audit` shows\nper-recipient outcomes.\n")
+        != 0)
+        goto out;
+    rc = mailout_notice(g, row, "receipt", to, subject, buf_cstr(&body), e);
+out:
+    buf_free(&body);
+    return rc;
+}
+
+int lifecycle_preview_queue(struct gateway *g, int64_t row, const char *to,
+                            const char *alert_id, const char *list,
+                            long recipients, const char *text,
+                            struct err *e)
+{
+    char subject[ALERT_ID_MAX + REGISTRY_NAME_MAX + 64];
+    struct buf body;
+    int rc = -1;
+
+    snprintf(subject, sizeof(subject), "Release needed: %s to list %s",
+             alert_id, list);
+    buf_init(&body, LIFECYCLE_PREVIEW_MAX);
+    if (buf_printf(&body, "Alert %s is held: its distribution requires "
+                   "release by an officer.\nBelow is the exact text list "
+                   "\"%s\" (%ld recipients) will get.\n\nTo send it to every "
+                   "list, reply with a signed mail whose body is\n\n"
+                   "    release %s\n\nor run `alertgw release %s` on the "
+                   "gateway host. To drop it: \"cancel %s\".\n\n"
+                   "----- copy for list %s -----\n", alert_id, list,
+                   recipients, alert_id, alert_id, alert_id, list) != 0 ||
+        buf_puts(&body, text) != 0) {
+        err_set(e, ERR_TOOBIG, "preview too long");
+        goto out;
+    }
+    rc = mailout_notice(g, row, "preview", to, subject, buf_cstr(&body), e);
+out:
+    buf_free(&body);
+    return rc;
+}
+
+/* A recipient's own message of a held alert (an encrypted copy, or the
+ * notice that an 'always' list withheld it) was stored at processing with
+ * an audit row naming recipient and copy (process.c commit_own): queued
+ * if that address is still on the list. */
+static int release_own(struct gateway *g, int64_t row, int64_t now,
+                       struct err *e)
+{
+    return store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
+                     "updated) SELECT c.id, a.rcpt, ?1 FROM audit a JOIN "
+                     "copies c ON c.alert_row = a.alert_row AND a.detail "
+                     "LIKE 'copy ' || c.id || ':%' WHERE a.alert_row = ?2 "
+                     "AND a.event IN ('copy-encrypted', 'copy-withheld') AND "
+                     "EXISTS (SELECT 1 FROM list_recipients r WHERE "
+                     "r.list_id = c.list_id AND r.address = a.rcpt)", "ii",
+                     now, row) < 0 ? -1 : 0;
+}
+
+/* The list copy (the copy row no recipient owns) goes to the list's
+ * recipients as they are now, except those queued their own message
+ * above; a list that encrypts always never sends it (someone who joined
+ * after processing gets nothing of this alert). */
+static int release_shared(struct gateway *g, int64_t row, int64_t now,
+                          struct err *e)
+{
+    return store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
+                     "updated) SELECT c.id, r.address, ?1 FROM copies c JOIN "
+                     "list_recipients r ON r.list_id = c.list_id JOIN lists "
+                     "l ON l.id = c.list_id WHERE c.alert_row = ?2 AND "
+                     "c.kind = 'copy' AND l.encrypt <> 'always' AND NOT "
+                     "EXISTS (SELECT 1 FROM audit a WHERE a.alert_row = ?2 "
+                     "AND a.event = 'copy-encrypted' AND a.detail LIKE "
+                     "'copy ' || c.id || ':%') AND NOT EXISTS (SELECT 1 FROM "
+                     "outbox o JOIN copies x ON x.id = o.copy_id WHERE "
+                     "x.alert_row = ?2 AND x.list_id = c.list_id AND o.rcpt "
+                     "= r.address)", "ii", now, row) < 0 ? -1 : 0;
+}
+
+/* Queue every held copy of row to its list's recipients as they are now. */
+static int decide_release(struct gateway *g, int64_t row, struct err *e)
+{
+    int64_t now = (int64_t)time(NULL);
+
+    if (release_own(g, row, now, e) != 0 ||
+        release_shared(g, row, now, e) != 0 ||
+        store_run(g->store, e, "UPDATE list_outcomes SET outcome = 'queued', "
+                  "recipients = (SELECT count(*) FROM outbox o JOIN copies c "
+                  "ON c.id = o.copy_id WHERE c.alert_row = ?1 AND c.list_id "
+                  "= list_outcomes.list_id AND c.kind = 'copy') WHERE "
+                  "alert_row = ?1 AND outcome = 'awaiting'", "i", row) < 0 ||
+        store_run(g->store, e, "UPDATE alerts SET state = 'queued', reason = "
+                  "'' WHERE id = ?", "i", row) < 0)
+        return -1;
+    return 0;
+}
+
+static int decide_cancel(struct gateway *g, int64_t row, const char *who,
+                         struct err *e)
+{
+    char why[ERR_MSG_MAX];
+
+    snprintf(why, sizeof(why), "cancelled by %s", who);
+    if (store_run(g->store, e, "UPDATE list_outcomes SET outcome = "
+                  "'withheld', reason = ? WHERE alert_row = ? AND outcome = "
+                  "'awaiting'", "ti", why, row) < 0 ||
+        store_run(g->store, e, "UPDATE alerts SET reason = ? WHERE id = ?",
+                  "ti", why, row) < 0)
+        return -1;
+    return 0;
+}
+
+/* Why nothing awaits release under id: never held, or decided before. */
+static int decide_none(struct gateway *g, const char *id, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(g->store, "SELECT state FROM releases WHERE alert_id "
+                      "= ? ORDER BY alert_row DESC LIMIT 1", &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, id);
+    rc = store_step(st, e);
+    if (rc == 1)
+        err_set(e, ERR_DUP, "%s was already %s", id, store_col_text(st, 0));
+    else if (rc == 0)
+        err_set(e, ERR_NOUSER, "no alert %s awaits release", id);
+    store_finalize(st);
+    return -1;
+}
+
+static int decide_one(struct gateway *g, const struct lifecycle_decision *d,
+                      int64_t row, struct err *e)
+{
+    char who[PGP_FPR_MAX + 32];
+    int64_t requested = 0;
+    int n;
+
+    snprintf(who, sizeof(who), "%s (%s)", d->by, d->via);
+    if (store_get_int(g->store, e, &requested, "SELECT requested FROM "
+                      "releases WHERE alert_row = ?", "i", row) < 0)
+        return -1;
+    if (d->signed_at && (int64_t)d->signed_at < requested)
+        return err_set(e, ERR_NOPERM, "the %s of %s was signed before the "
+                       "alert was held: a replay", d->verb ==
+                       LIFECYCLE_RELEASE ? "release" : "cancel", d->alert_id);
+    n = store_run(g->store, e, "UPDATE releases SET state = ?, decided = ?, "
+                  "decided_by = ?, via = ? WHERE alert_row = ? AND state = "
+                  "'awaiting'", "titti", d->verb == LIFECYCLE_RELEASE ?
+                  "released" : "cancelled", (int64_t)time(NULL), d->by,
+                  d->via, row);
+    if (n < 0)
+        return -1;
+    if (n != 1)
+        return err_set(e, ERR_DUP, "%s was already decided", d->alert_id);
+    if ((d->verb == LIFECYCLE_RELEASE ? decide_release(g, row, e)
+                                      : decide_cancel(g, row, who, e)) != 0 ||
+        lifecycle_audit(g, row, d->verb == LIFECYCLE_RELEASE ? "released"
+                        : "cancelled", who, e) != 0)
+        return -1;
+    return lifecycle_receipt_queue(g, row, e);
+}
+
+/* The command mail's own row: what it did. */
+static int decide_record(struct gateway *g, const struct lifecycle_decision *d,
+                         long n, struct err *e)
+{
+    char why[ERR_MSG_MAX];
+
+    snprintf(why, sizeof(why), "%s %s (%ld alert%s)", d->verb ==
+             LIFECYCLE_RELEASE ? "released" : "cancelled", d->alert_id, n,
+             n == 1 ? "" : "s");
+    if (store_run(g->store, e, "UPDATE alerts SET state = 'queued', reason = "
+                  "?, alert_id = ?, signer = ?, command = ? WHERE id = ?",
+                  "tttti", why, d->alert_id, d->by, d->verb ==
+                  LIFECYCLE_RELEASE ? "release" : "cancel",
+                  d->command_row) < 0)
+        return -1;
+    return lifecycle_audit(g, d->command_row, "command", why, e);
+}
+
+int lifecycle_decide(struct gateway *g, const struct lifecycle_decision *d,
+                     long *n, struct err *e)
+{
+    int64_t row = 0;
+
+    *n = 0;
+    if (store_begin(g->store, e) != 0)
+        return -1;
+    for (;;) {
+        if (store_get_int(g->store, e, &row, "SELECT coalesce(min(alert_row),"
+                          " 0) FROM releases WHERE alert_id = ? AND state = "
+                          "'awaiting'", "t", d->alert_id) < 0)
+            goto fail;
+        if (row == 0)
+            break;
+        if (decide_one(g, d, row, e) != 0)
+            goto fail;
+        (*n)++;
+    }
+    if (*n == 0) {
+        decide_none(g, d->alert_id, e);
+        goto fail;
+    }
+    if (d->command_row && decide_record(g, d, *n, e) != 0)
+        goto fail;
+    return store_commit(g->store, e);
+fail:
+    store_rollback(g->store);
+    return -1;
+}

@@ -1,0 +1,71 @@
+/*
+ * lifecycle - what happens to a stored alert after its copies are made:
+ * the signed receipt to the officer who signed it, the previews of an
+ * alert held for release, and the release or cancellation itself (by a
+ * signed command mail or by `alertgw release|cancel` on the host).
+ *
+ * State lives in the database (schema_v5): list_outcomes says per alert
+ * and list whether a copy was queued, withheld (and why) or awaits
+ * release; releases moves once from 'awaiting' to 'released' or
+ * 'cancelled', so a release is accepted once and a replayed one refused.
+ *
+ * Functions named *_queue run inside the caller's transaction; the
+ * others open their own. Errors: ERR_NOUSER (no alert awaiting release
+ * under that id), ERR_DUP (already released or cancelled), ERR_NOPERM (a
+ * command signed before the hold began: a replay), ERR_TEMP from the
+ * database or GnuPG. Arguments are borrowed.
+ */
+#ifndef AGW_LIFECYCLE_H
+#define AGW_LIFECYCLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "process/alert.h"
+#include "util/err.h"
+#include "gateway/gateway.h"
+
+#define LIFECYCLE_BODY_MAX (256u * 1024)
+#define LIFECYCLE_PREVIEW_MAX (4u * 1024 * 1024)
+
+enum lifecycle_verb { LIFECYCLE_NONE = 0, LIFECYCLE_RELEASE,
+                      LIFECYCLE_CANCEL };
+
+/* A command mail: the first non-empty line of body is exactly "release
+ * ID" or "cancel ID" (any case, surrounding blanks). id gets the id. */
+enum lifecycle_verb lifecycle_command(const char *body, const char *prefix,
+                                      char id[ALERT_ID_MAX]);
+
+/* The officer's address for alert row (officers.email of its signer);
+ * "" when unknown. */
+int lifecycle_officer_email(struct gateway *g, const char *signer, char *out,
+                            size_t n, struct err *e);
+
+/* Queue the signed receipt for alert row to its signer's address: per
+ * list, queued (recipients), withheld (why) or awaiting release. No
+ * address: an audit line instead. */
+int lifecycle_receipt_queue(struct gateway *g, int64_t row, struct err *e);
+
+/* Queue one signed preview of the copy text for list to address to. */
+int lifecycle_preview_queue(struct gateway *g, int64_t row, const char *to,
+                            const char *alert_id, const char *list,
+                            long recipients, const char *text,
+                            struct err *e);
+
+struct lifecycle_decision {
+    const char *alert_id;
+    enum lifecycle_verb verb;
+    const char *by;             /* officer fingerprint or "host:USER" */
+    const char *via;            /* "mail" or "command" */
+    time_t signed_at;           /* mail: refused if before the hold; 0 */
+    int64_t command_row;        /* mail: the command's alerts row; 0 */
+};
+
+/* Release (queue every held copy to its list's recipients, then the
+ * receipt) or cancel every alert awaiting release under alert_id; one
+ * transaction. *n: alerts decided. */
+int lifecycle_decide(struct gateway *g, const struct lifecycle_decision *d,
+                     long *n, struct err *e);
+
+#endif

@@ -1,0 +1,115 @@
+#include "process/mailout.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "mail/pgp.h"
+#include "db/store.h"
+
+#define MAILOUT_LOCAL_MAX 128
+
+int mailout_msgid(const struct gateway *g, const char *local, char *out,
+                  size_t n)
+{
+    char safe[MAILOUT_LOCAL_MAX];
+    unsigned char r[8];
+    size_t i;
+    int len;
+
+    for (i = 0; local[i] && i + 1 < sizeof(safe); i++)
+        safe[i] = isalnum((unsigned char)local[i]) ||
+                  strchr(".+-", local[i]) ? local[i] : '-';
+    safe[i] = '\0';
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+        return -1;
+    len = snprintf(out, n, "<%s.%02x%02x%02x%02x%02x%02x%02x%02x@%s>", safe,
+                   r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+                   g->conf->domain);
+    return len > 0 && (size_t)len < n ? 0 : -1;
+}
+
+void mailout_date(char *out, size_t n)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    localtime_r(&now, &tm);
+    strftime(out, n, "%a, %d %b %Y %H:%M:%S %z", &tm);
+}
+
+int mailout_sign(struct gateway *g, const struct msg_header_field *hdrs,
+                 size_t nhdrs, const struct buf *entity, struct buf *out,
+                 struct err *e)
+{
+    struct buf sig;
+    char micalg[32];
+    int rc = -1;
+
+    buf_init(&sig, 1u << 20);
+    if (gateway_signing_key(g, e) == 0 && gateway_pgp(g, e) == 0 &&
+        pgp_sign_detached(g->pgp, g->signing_key, entity->data, entity->len,
+                          &sig, micalg, sizeof(micalg), e) == 0)
+        rc = msg_build_signed(hdrs, nhdrs, entity->data, entity->len,
+                              sig.data, sig.len, micalg, out, e);
+    buf_free(&sig);
+    return rc;
+}
+
+static int mailout_build_notice(struct gateway *g, const char *to,
+                                const char *subject, const char *body,
+                                char *msgid, struct buf *out, struct err *e)
+{
+    struct msg_part part = {1, (char *)"text/plain", NULL, (char *)body,
+                            strlen(body)};
+    char date[MAILOUT_DATE_MAX];
+    struct buf entity;
+    int rc = -1;
+
+    buf_init(&entity, MAILOUT_MAX);
+    mailout_date(date, sizeof(date));
+    if (mailout_msgid(g, "notice", msgid, MAILOUT_MSGID_MAX) != 0) {
+        err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
+    } else {
+        const struct msg_header_field ph[] = {
+            {"From", g->conf->from}, {"To", to}, {"Subject", subject},
+        };
+        if (msg_build_entity_protected(&part, 1, ph, 3, &entity, e) != 0)
+            goto out;
+        /* Auto-Submitted (RFC 3834): no auto-replies, no loops. */
+        const struct msg_header_field h[] = {
+            {"From", g->conf->from}, {"To", to}, {"Subject", subject},
+            {"Date", date}, {"Message-ID", msgid},
+            {"Auto-Submitted", "auto-generated"},
+        };
+        rc = mailout_sign(g, h, sizeof(h) / sizeof(h[0]), &entity, out, e);
+    }
+out:
+    buf_free(&entity);
+    return rc;
+}
+
+int mailout_notice(struct gateway *g, int64_t alert_row, const char *kind,
+                   const char *to, const char *subject, const char *body,
+                   struct err *e)
+{
+    char msgid[MAILOUT_MSGID_MAX];
+    int64_t now = (int64_t)time(NULL);
+    struct buf msg;
+    int rc = -1;
+
+    buf_init(&msg, MAILOUT_MAX);
+    if (mailout_build_notice(g, to, subject, body, msgid, &msg, e) == 0 &&
+        store_run(g->store, e, "INSERT INTO copies(alert_row, list_id, kind, "
+                  "message_id, message, created) VALUES(NULLIF(?,0), NULL, ?, "
+                  "?, ?, ?)", "ittbi", alert_row, kind, msgid, msg.data,
+                  msg.len, now) >= 0 &&
+        store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, updated) "
+                  "VALUES(?,?,?)", "iti", store_last_id(g->store), to,
+                  now) >= 0)
+        rc = 0;
+    buf_free(&msg);
+    return rc;
+}

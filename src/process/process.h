@@ -1,0 +1,75 @@
+/*
+ * process - the pipeline from a stored raw alert to queued, signed copies:
+ * parse, authenticate, anonymise per list, render, sign, leak check, and
+ * one transaction that stores every copy and every outbox row, or none.
+ *
+ * Lifecycle (README "Alert lifecycle"): the id is found or allocated
+ * race-free; an update threads under each list's earlier copy and keeps
+ * its placeholders (kept per thread); the TLP label is the strictest in
+ * the text, else the distribution's default, and each list withholds
+ * what is above its ceiling; a distribution that requires release stores
+ * the copies unqueued and mails previews (lifecycle.h); after queueing,
+ * the signer gets a receipt. A signed "release ID" / "cancel ID" mail
+ * from an officer is a command, not an alert.
+ *
+ * Verdicts are data (struct process_result), not errors: a quarantined or
+ * held alert is a success of processing. -1 means processing could not
+ * finish (database busy, agent down: ERR_TEMP) and the alert stays 'new'
+ * for the worker's next pass.
+ *
+ * Ownership: raw input is borrowed; the result is the caller's struct.
+ */
+#ifndef AGW_PROCESS_H
+#define AGW_PROCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "process/alert.h"
+#include "util/err.h"
+#include "gateway/gateway.h"
+#include "util/buf.h"
+
+/* AWAITING: copies made and stored, previews mailed to the signer; the
+ * distribution requires release (alertgw release ID, or a signed
+ * "release ID" mail). HELD covers the leak check and TLP:RED or any
+ * label every list withholds. */
+enum process_verdict { PROCESS_QUEUED = 0, PROCESS_QUARANTINED,
+                       PROCESS_HELD, PROCESS_AWAITING };
+
+struct process_result {
+    enum process_verdict verdict;
+    int malformed;          /* quarantined because it does not parse */
+    char reason[ERR_MSG_MAX];
+    char alert_id[ALERT_ID_MAX];
+    int copies;
+    long recipients;
+    int withheld;           /* lists withheld (TLP ceiling, AMBER+STRICT) */
+};
+
+/* Store a raw alert for a distribution in one durable transaction. */
+int process_intake(struct gateway *g, int64_t dist, const char *recipient,
+                   const char *raw, size_t len, int64_t *row, struct err *e);
+int process_alert(struct gateway *g, int64_t row, struct process_result *r,
+                  struct err *e);
+/* Every alert still 'new': left by a filter that could not finish
+ * (gpg-agent gone, budget spent) or still being processed by one; only
+ * the first commit counts (the other gets ERR_DUP and stores nothing).
+ * One that fails stays 'new' for the next pass; the first error is kept
+ * (-1) and the others are still tried. *n counts those finished. */
+int process_pending(struct gateway *g, long *n, struct err *e);
+
+/* The exact message list would get, written to out (nothing stored);
+ * with diff, every replacement instead. */
+int process_preview(struct gateway *g, const char *raw, size_t len,
+                    const char *list, int diff, FILE *out, struct err *e);
+
+/* Anonymise one RFC 5322 message (DESIGN.md `anonymise`): kept headers
+ * and every text part anonymised, parts that cannot be inspected dropped
+ * with a note. alert_id non-NULL: reuse that alert's placeholders. */
+int process_anonymise(struct gateway *g, const char *alert_id,
+                      const char *raw, size_t len, struct buf *out,
+                      struct err *e);
+
+#endif
