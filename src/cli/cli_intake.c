@@ -15,6 +15,7 @@
 
 #include "mail/anon.h"
 #include "mail/pgp.h"
+#include "intake/intake.h"
 #include "process/process.h"
 #include "outbox/queue.h"
 #include "registry/registry.h"
@@ -198,8 +199,8 @@ static int cmd_filter(struct cli *c, struct cli_args *a)
     if (cli_read(c, NULL, (size_t)c->conf.max_size, &raw) != 0 ||
         gateway_store(&c->g, 0, &c->e) != 0 ||
         registry_dist_find(c->g.store, rcpt, NULL, &dist, &c->e) != 0 ||
-        process_intake(&c->g, dist, rcpt, buf_cstr(&raw), raw.len, &row,
-                       &c->e) != 0)
+        intake_store(&c->g, dist, rcpt, buf_cstr(&raw), raw.len, &row,
+                     &c->e) != 0)
         goto out;
     cli_stored = 1;
     rc = 0;
@@ -260,8 +261,8 @@ static int cmd_submit(struct cli *c, struct cli_args *a)
     buf_init(&raw, (size_t)c->conf.max_size);
     if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0 &&
         registry_dist_find(c->g.store, NULL, dname, &dist, &c->e) == 0 &&
-        process_intake(&c->g, dist, dname, buf_cstr(&raw), raw.len, &row,
-                       &c->e) == 0 &&
+        intake_store(&c->g, dist, dname, buf_cstr(&raw), raw.len, &row,
+                     &c->e) == 0 &&
         process_alert(&c->g, row, &r, &c->e) == 0)
         rc = cmd_submit_report(c, &r);
     buf_free(&raw);

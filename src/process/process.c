@@ -130,33 +130,6 @@ static int plists_load(struct gateway *g, int64_t dist, const char *name,
     return 0;
 }
 
-int process_intake(struct gateway *g, int64_t dist, const char *recipient,
-                   const char *raw, size_t len, int64_t *row, struct err *e)
-{
-    if (store_begin(g->store, e) != 0)
-        return -1;
-    if (store_run(g->store, e, "INSERT INTO alerts(received, recipient, "
-                  "dist_id) VALUES(?,?,?)", "iti", (int64_t)time(NULL),
-                  recipient, dist) < 0) {
-        store_rollback(g->store);
-        return -1;
-    }
-    *row = store_last_id(g->store);
-    if (store_run(g->store, e, "INSERT INTO alert_raw(alert_row, raw) "
-                  "VALUES(?,?)", "ib", *row, raw, len) < 0) {
-        store_rollback(g->store);
-        return -1;
-    }
-    if (store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
-                  "detail) VALUES(?,?,'received',?)", "iit",
-                  (int64_t)time(NULL), *row, recipient) < 0) {
-        store_rollback(g->store);
-        return -1;
-    }
-    fault_crash("intake-before-commit");     /* crash tests */
-    return store_commit(g->store, e);
-}
-
 /* A quarantine is told to the admins' address only, never to the claimed
  * sender (who may be the victim of a forgery). Inside the transaction: a
  * transient failure (agent down) undoes the verdict and the alert is

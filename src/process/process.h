@@ -48,9 +48,6 @@ struct process_result {
     int withheld;           /* lists withheld (TLP ceiling, AMBER+STRICT) */
 };
 
-/* Store a raw alert for a distribution in one durable transaction. */
-int process_intake(struct gateway *g, int64_t dist, const char *recipient,
-                   const char *raw, size_t len, int64_t *row, struct err *e);
 int process_alert(struct gateway *g, int64_t row, struct process_result *r,
                   struct err *e);
 /* Every alert still 'new': left by a filter that could not finish
