@@ -9,6 +9,7 @@
 
 #include "util/buf.h"
 #include "util/file.h"
+#include "util/limits.h"
 
 #ifndef AGW_SHARE_DIR
 #define AGW_SHARE_DIR "/usr/local/share/alertgw"
@@ -28,6 +29,10 @@ struct conf_key {
 #define S(f) CONF_STR, offsetof(struct conf, f)
 #define L(f) CONF_LONG, offsetof(struct conf, f)
 
+/* Every number an operator may set: util/limits.h's table. */
+#define CONF_LIMIT(id, sec, key, field, def, lo, hi, why) \
+    {sec, key, L(field), #def, lo, hi},
+
 static const struct conf_key conf_keys[] = {
     {"gateway", "data_dir", S(data_dir), "/var/lib/alertgw", 0, 0},
     {"gateway", "db", S(db_path), "${data_dir}/alertgw.db", 0, 0},
@@ -38,12 +43,8 @@ static const struct conf_key conf_keys[] = {
     {"gateway", "domain", S(domain), "csirt.example", 0, 0},
     {"gateway", "admin", S(admin), "csirt-admin@csirt.example", 0, 0},
     {"gateway", "alert_prefix", S(alert_prefix), "EGI", 0, 0},
-    {"gateway", "max_size", L(max_size), "10485760", 1024, 1L << 30},
-    {"gateway", "time_budget", L(time_budget), "60", 1, 3600},
-    {"gateway", "max_signature_age", L(max_sig_age), "604800", 60,
-     100L * 365 * 86400},
-    {"gateway", "max_signature_skew", L(max_sig_skew), "300", 0, 86400},
     {"gateway", "passphrase_file", S(passphrase_file), "", 0, 0},
+    AGW_LIMITS_GATEWAY(CONF_LIMIT)
     {"anonymise", "rules_dir", S(rules_dir), AGW_SHARE_DIR "/rules", 0, 0},
     {"anonymise", "sites_file", S(sites_file), "", 0, 0},
     {"anonymise", "keep", S(keep), "", 0, 0},
@@ -51,10 +52,6 @@ static const struct conf_key conf_keys[] = {
      0, 0},
     {"delivery", "transport", S(transport), "sendmail:/usr/sbin/sendmail", 0,
      0},
-    {"delivery", "retry_max_age", L(retry_max_age), "432000", 60,
-     30L * 86400},
-    {"delivery", "smtp_batch", L(smtp_batch), "1000", 1, 100000},
-    {"delivery", "smtp_timeout", L(smtp_timeout), "60", 1, 3600},
     {"delivery", "smtp_tls", S(smtp_tls), "may", 0, 0},
     {"delivery", "smtp_tls_fingerprint", S(smtp_tls_fingerprint), "", 0, 0},
     {"delivery", "smtp_tls_verify", S(smtp_tls_verify), "auto", 0, 0},
@@ -63,28 +60,8 @@ static const struct conf_key conf_keys[] = {
     {"delivery", "smtp_tls_crl_file", S(smtp_tls_crl_file), "", 0, 0},
     {"delivery", "smtp_user", S(smtp_user), "", 0, 0},
     {"delivery", "smtp_password_file", S(smtp_password_file), "", 0, 0},
-    /* Hostile input (README "Hostile input"). max_parts also bounds how
-     * deep libetpan recurses, and the copy builder holds 256 parts: it
-     * may only be lowered. */
-    {"limits", "max_headers", L(max_headers), "1000", 10, 100000},
-    {"limits", "max_header_length", L(max_header_length), "16384", 998,
-     1L << 20},
-    {"limits", "max_line_length", L(max_line_length), "65536", 998,
-     1L << 30},
-    {"limits", "max_mime_depth", L(max_mime_depth), "16", 1, 64},
-    {"limits", "max_parts", L(max_parts), "256", 2, 256},
-    {"limits", "pcre2_match_limit", L(pcre2_match_limit), "1000000", 1000,
-     100000000},
-    {"limits", "pcre2_depth_limit", L(pcre2_depth_limit), "10000", 100,
-     1000000},
-    {"limits", "pcre2_heap_limit", L(pcre2_heap_limit), "32768", 1024,
-     1L << 20},
-    {"limits", "pcre2_jit_stack", L(pcre2_jit_stack), "512", 32, 65536},
-    {"limits", "process_budget", L(process_budget), "30", 1, 3600},
-    /* The sandboxed child that reads an alert's bytes (README "Process
-     * isolation"): memory it may add, CPU seconds it may use. */
-    {"limits", "child_memory_mb", L(child_memory_mb), "1024", 64, 65536},
-    {"limits", "child_cpu_seconds", L(child_cpu_seconds), "60", 1, 3600},
+    AGW_LIMITS_DELIVERY(CONF_LIMIT)
+    AGW_LIMITS_LIMITS(CONF_LIMIT)
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -31,6 +31,7 @@
 
 #include "util/err.h"
 #include "util/buf.h"
+#include "util/limits.h"
 
 struct msg_limits {
     size_t max_size;        /* whole message, bytes */
@@ -40,14 +41,16 @@ struct msg_limits {
     size_t max_headers;     /* header fields in one entity */
     size_t max_line;        /* one line, bytes, line end not counted */
 };
-#define MSG_DEFAULT_MAX_SIZE    (10u * 1024 * 1024)
-#define MSG_DEFAULT_MAX_DEPTH   16u
-#define MSG_DEFAULT_MAX_PARTS   256u
-#define MSG_DEFAULT_MAX_HEADER  16384u
-#define MSG_DEFAULT_MAX_HEADERS 1000u
-/* RFC 5322 says 998; real mail (minified HTML, 8bit text a paragraph a
- * line) is longer, and nothing in a sane alert comes near 64 KiB. */
-#define MSG_DEFAULT_MAX_LINE    65536u
+/* The defaults of the configuration's limits (util/limits.h). The line
+ * limit: RFC 5322 says 998; real mail (minified HTML, 8bit text a
+ * paragraph a line) is longer, and nothing in a sane alert comes near
+ * 64 KiB. */
+#define MSG_DEFAULT_MAX_SIZE    ((unsigned)LIMIT_MAX_SIZE)
+#define MSG_DEFAULT_MAX_DEPTH   ((unsigned)LIMIT_MAX_MIME_DEPTH)
+#define MSG_DEFAULT_MAX_PARTS   ((unsigned)LIMIT_MAX_PARTS)
+#define MSG_DEFAULT_MAX_HEADER  ((unsigned)LIMIT_MAX_HEADER_LENGTH)
+#define MSG_DEFAULT_MAX_HEADERS ((unsigned)LIMIT_MAX_HEADERS)
+#define MSG_DEFAULT_MAX_LINE    ((unsigned)LIMIT_MAX_LINE_LENGTH)
 void msg_limits_default(struct msg_limits *lim);
 
 struct msg;

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/limits.h"
+
 /* The child's end of the socket pair, after every other fd is closed. */
 #define SANDBOX_FD 3
 /* Descriptors the child may hold: stdin, stdout, stderr, its socket. */
@@ -56,9 +58,9 @@ int sandbox_inside(void)
 
 void sandbox_limits_default(struct sandbox_limits *lim)
 {
-    lim->mem_bytes = 1024u * 1024 * 1024;
-    lim->cpu_seconds = 60;
-    lim->wall_seconds = 120;
+    lim->mem_bytes = (size_t)LIMIT_CHILD_MEMORY_MB << 20;
+    lim->cpu_seconds = LIMIT_CHILD_CPU_SECONDS;
+    lim->wall_seconds = 4 * LIMIT_CHILD_CPU_SECONDS + 10;
     lim->frame_max = 256u * 1024 * 1024;
 }
 
