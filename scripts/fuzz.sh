@@ -24,10 +24,20 @@ secs=${2:-60}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}        # seconds for one input: a hang
 FUZZ_RSS_MB=${FUZZ_RSS_MB:-2048}
 
+# The target whose seeds, fuzz/corpus/ directory and dictionary NAME
+# shares: mime is msg's parser half.
+kin() {
+    case $1 in
+    mime) echo msg ;;
+    *) echo "$1" ;;
+    esac
+}
+
 # Longest input tried, per target: big enough for real alerts and files,
 # small enough to keep the run fast.
 max_len() {
     case $1 in
+    mime) echo 4096 ;;      # structure, not size: many small messages
     msg) echo 65536 ;;
     gocdb) echo 32768 ;;
     sites|csv) echo 16384 ;;
@@ -39,7 +49,7 @@ max_len() {
 seeds() {
     d=$2
     mkdir -p "$d"
-    case $1 in
+    case $(kin "$1") in
     msg)
         for f in "$here"/tests/data/msg/*.eml "$here"/tests/data/bad/*.eml; do
             [ -f "$f" ] && cp "$f" "$d/"
@@ -88,8 +98,8 @@ seeds() {
 XML
         ;;
     esac
-    if [ -d "$here/fuzz/corpus/$1" ]; then
-        cp "$here/fuzz/corpus/$1"/* "$d/" 2>/dev/null || true
+    if [ -d "$here/fuzz/corpus/$(kin "$1")" ]; then
+        cp "$here/fuzz/corpus/$(kin "$1")"/* "$d/" 2>/dev/null || true
     fi
 }
 
@@ -104,7 +114,8 @@ run_one() {
     mkdir -p "$corpus" "$art" "$build/fuzz-logs"
     seeds "$name" "$seed"
     dict=
-    [ -f "$here/fuzz/$name.dict" ] && dict=-dict=$here/fuzz/$name.dict
+    [ -f "$here/fuzz/$(kin "$name").dict" ] &&
+        dict=-dict=$here/fuzz/$(kin "$name").dict
     echo "fuzz: $name for ${secs}s (max_len $(max_len "$name"))"
     # shellcheck disable=SC2086
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:symbolize=1 \
