@@ -27,13 +27,6 @@
 #define SANDBOX_REAP_MS 2000
 #define SANDBOX_POLL_MS 5
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_ASAN 1
-#endif
-#endif
 
 enum frame_kind { FRAME_CALL = 1, FRAME_REPLY, FRAME_RESULT, FRAME_ERROR };
 
@@ -207,6 +200,26 @@ static int filter_allow(scmp_filter_ctx f, int nr)
     return seccomp_rule_add(f, SCMP_ACT_ALLOW, nr, 0);
 }
 
+/* One comparison of argument arg (libseccomp's SCMP_A* macros leave
+ * fields unnamed, which clang's -Wmissing-field-initializers refuses). */
+static struct scmp_arg_cmp filter_arg(unsigned arg, enum scmp_compare op,
+                                      scmp_datum_t a, scmp_datum_t b)
+{
+    struct scmp_arg_cmp c;
+
+    c.arg = arg;
+    c.op = op;
+    c.datum_a = a;
+    c.datum_b = b;
+    return c;
+}
+
+static int filter_if(scmp_filter_ctx f, uint32_t action, int nr,
+                     struct scmp_arg_cmp c)
+{
+    return seccomp_rule_add_array(f, action, nr, 1, &c);
+}
+
 /* What reading bytes and building copies needs, and nothing more. */
 static int filter_rules(scmp_filter_ctx f)
 {
@@ -226,24 +239,24 @@ static int filter_rules(scmp_filter_ctx f)
 
     for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
         rc |= filter_allow(f, plain[i]);
-    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
-                           SCMP_A0(SCMP_CMP_EQ, SANDBOX_FD));
-    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-                           SCMP_A0(SCMP_CMP_EQ, SANDBOX_FD));
-    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-                           SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO));
+    rc |= filter_if(f, SCMP_ACT_ALLOW, SCMP_SYS(read),
+                    filter_arg(0, SCMP_CMP_EQ, SANDBOX_FD, 0));
+    rc |= filter_if(f, SCMP_ACT_ALLOW, SCMP_SYS(write),
+                    filter_arg(0, SCMP_CMP_EQ, SANDBOX_FD, 0));
+    rc |= filter_if(f, SCMP_ACT_ALLOW, SCMP_SYS(write),
+                    filter_arg(0, SCMP_CMP_EQ, STDERR_FILENO, 0));
     /* no new executable memory: the JIT compiled its code in the parent */
-    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-                           SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-                           SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
-                           SCMP_A2(SCMP_CMP_EQ, 0));
+    rc |= filter_if(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap),
+                    filter_arg(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    rc |= filter_if(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect),
+                    filter_arg(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    rc |= filter_if(f, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64),
+                    filter_arg(2, SCMP_CMP_EQ, 0, 0));
     /* read-only opens fail; any other open kills */
-    rc |= seccomp_rule_add(f, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1,
-                           SCMP_A2(SCMP_CMP_MASKED_EQ, ro, O_RDONLY));
-    rc |= seccomp_rule_add(f, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 1,
-                           SCMP_A1(SCMP_CMP_MASKED_EQ, ro, O_RDONLY));
+    rc |= filter_if(f, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat),
+                    filter_arg(2, SCMP_CMP_MASKED_EQ, ro, O_RDONLY));
+    rc |= filter_if(f, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open),
+                    filter_arg(1, SCMP_CMP_MASKED_EQ, ro, O_RDONLY));
     return rc;
 }
 
@@ -262,7 +275,7 @@ static int filter_ready(struct err *e)
     return 0;
 }
 
-#ifndef SANDBOX_ASAN
+#ifndef AGW_ASAN
 /* Address space in use now, from /proc (read before the filter). */
 static size_t child_vm_bytes(void)
 {
@@ -289,7 +302,7 @@ static int child_limits(const struct sandbox_limits *lim)
 {
     int rc = 0;
 
-#ifndef SANDBOX_ASAN
+#ifndef AGW_ASAN
     size_t vm = child_vm_bytes();
 
     if (vm == 0)

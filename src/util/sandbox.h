@@ -40,6 +40,16 @@
 #include "util/err.h"
 #include "util/buf.h"
 
+/* Built with AddressSanitizer (gcc or clang): its shadow memory and its
+ * fault handlers change what may be set here and in filter. */
+#if defined(__SANITIZE_ADDRESS__)
+#define AGW_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AGW_ASAN 1
+#endif
+#endif
+
 struct sandbox_limits {
     size_t mem_bytes;       /* address space the child may add */
     unsigned cpu_seconds;   /* RLIMIT_CPU */

@@ -80,6 +80,23 @@ seam child-memory 'over the memory limit*'
 seam child-spin 'over the CPU limit*'
 seam child-open-db 'parser crashed (signal 31: a forbidden system call)'
 
+# A fault of filter's own: 75 before the commit (the MTA retries), 0
+# after it; never a death by a signal. (Sanitizer builds keep their own
+# fault handlers, which report the fault instead.)
+if [ "$LIMIT_MS" = 2000 ]; then
+    good_alert >"$T/f.eml"
+    n0=$(last_row)
+    ALERTGW_FAULT=filter-fault feed "$T/f.eml"
+    check "filter's own fault before the commit: 75 (got $FILTER_RC)" test "$FILTER_RC" = 75
+    check "  and nothing stored" test "$(last_row)" = "$n0"
+    ALERTGW_FAULT=filter-fault-stored feed "$T/f.eml"
+    check "filter's own fault after the commit: 0 (got $FILTER_RC)" test "$FILTER_RC" = 0
+    check "  the alert is stored for the worker" test "$(last_row)" != "$n0"
+    agw queue run >/dev/null 2>&1
+    check "  and the worker sends it ($(state_of "$(last_row)"))" \
+        test "$(state_of "$(last_row)")" = "queued: "
+fi
+
 # The worker meets the same: two alerts left new, the first crashes its
 # child, the second goes out in the same pass.
 good_alert >"$T/w1.eml"
