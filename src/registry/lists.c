@@ -1,0 +1,240 @@
+/* lists - lists, their members and their membership rules. */
+#include "registry/registry_int.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static int registry_kinds_list(const char *v, struct err *e)
+{
+    char one[16];
+    const char *p = v, *q;
+    size_t n;
+
+    for (; *p; p = *q ? q + 1 : q) {
+        q = p + strcspn(p, ",");
+        n = (size_t)(q - p);
+        if (n == 0 || n >= sizeof(one))
+            return err_set(e, ERR_DATA, "audience kinds '%.80s': a "
+                           "comma-separated list of ngi, nren, isp, csirt, "
+                           "site", v);
+        memcpy(one, p, n);
+        one[n] = '\0';
+        if (registry_kind(one, 0, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int registry_list_check(const struct registry_list *l, struct err *e)
+{
+    static const char *const att[] = {"keep", "drop", "refuse", NULL};
+    static const char *const enc[] = {"never", "if-key", "always", NULL};
+    const char *p;
+
+    if (l->name && registry_name(l->name, "list", e) != 0)
+        return -1;
+    for (p = l->name ? l->name : ""; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+            return err_set(e, ERR_DATA, "list name '%s': use letters, digits,"
+                           " '.', '_' and '-'", l->name);
+    if (l->address && registry_address(l->address, e) != 0)
+        return -1;
+    if (l->attachments && !registry_one_of(l->attachments, att))
+        return err_set(e, ERR_DATA, "attachments must be keep, drop or "
+                       "refuse, not '%.40s'", l->attachments);
+    if (l->encrypt && !registry_one_of(l->encrypt, enc))
+        return err_set(e, ERR_DATA, "encrypt must be never, if-key or always, "
+                       "not '%.40s'", l->encrypt);
+    if (l->audience_kinds && registry_kinds_list(l->audience_kinds, e) != 0)
+        return -1;
+    return registry_text(l->audience, "audience", e);
+}
+
+int registry_list_add(struct store *s, const struct registry_list *l,
+                      struct err *e)
+{
+    int rc;
+
+    if (l->name == NULL || l->address == NULL || l->template_name == NULL)
+        return err_set(e, ERR_DATA, "a list needs a name, an address and a "
+                       "template");
+    if (registry_list_check(l, e) != 0)
+        return -1;
+    if (store_begin(s, e) != 0)
+        return -1;
+    rc = store_run(s, e, "INSERT INTO lists(name, address, audience, "
+                   "anonymise, template, attachments, encrypt, "
+                   "audience_kinds) VALUES(?,?,?,?,?,?,?,?)", "tttitttt",
+                   l->name, l->address, l->audience ? l->audience : "",
+                   (int64_t)(l->anonymise != 0), l->template_name,
+                   l->attachments ? l->attachments : "drop",
+                   l->encrypt ? l->encrypt : "never",
+                   l->audience_kinds ? l->audience_kinds : "");
+    if (rc < 0 && e->code == ERR_DUP)
+        err_reword(e, ERR_DUP, "a list named %s or with address %s exists",
+                   l->name, l->address);
+    return registry_end(s, rc, e);
+}
+
+static int registry_list_update(struct store *s, const char *name,
+                                const struct registry_list *l, struct err *e)
+{
+    static const char *const cols[] = {"audience", "template", "attachments",
+                                       "encrypt", "audience_kinds"};
+    const char *vals[] = {l->audience, l->template_name, l->attachments,
+                          l->encrypt, l->audience_kinds};
+    int64_t id;
+    size_t i;
+
+    if (registry_list_id(s, name, &id, e) != 0)
+        return -1;
+    for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+        if (vals[i] && registry_set(s, "lists", cols[i], id, vals[i], e))
+            return -1;
+    if (l->anonymise >= 0 &&
+        registry_set_int(s, "lists", "anonymise", id, l->anonymise != 0, e))
+        return -1;
+    if ((l->address && registry_set(s, "lists", "address", id, l->address,
+                                    e)) ||
+        (l->name && registry_set(s, "lists", "name", id, l->name, e))) {
+        if (e->code == ERR_DUP)
+            err_reword(e, ERR_DUP, "another list has that name or address");
+        return -1;
+    }
+    return 0;
+}
+
+int registry_list_edit(struct store *s, const char *name,
+                       const struct registry_list *l, struct err *e)
+{
+    if (registry_list_check(l, e) != 0)
+        return -1;
+    if (store_begin(s, e) != 0)
+        return -1;
+    return registry_end(s, registry_list_update(s, name, l, e), e);
+}
+
+static int registry_list_delete(struct store *s, const char *name,
+                                struct err *e)
+{
+    int64_t id, n;
+
+    if (registry_list_id(s, name, &id, e) != 0 ||
+        store_get_int(s, e, &n, "SELECT count(*) FROM copies WHERE "
+                      "list_id=?", "i", id) < 0)
+        return -1;
+    if (n > 0)
+        return err_set(e, ERR_DATA, "list %s has %lld cop%s of alerts on "
+                       "record and cannot be removed (remove its members "
+                       "and distributions instead)", name, (long long)n,
+                       n == 1 ? "y" : "ies");
+    return store_run(s, e, "DELETE FROM lists WHERE id=?", "i", id) < 0 ? -1
+                                                                       : 0;
+}
+
+int registry_list_rm(struct store *s, const char *name, struct err *e)
+{
+    if (store_begin(s, e) != 0)
+        return -1;
+    return registry_end(s, registry_list_delete(s, name, e), e);
+}
+
+static int registry_member_insert(struct store *s, const char *list,
+                                  const char *address, struct err *e)
+{
+    int64_t lid, cid;
+
+    if (registry_list_id(s, list, &lid, e) != 0 ||
+        registry_contact_id(s, address, &cid, e) != 0)
+        return -1;
+    if (store_run(s, e, "INSERT INTO members(list_id, contact_id) "
+                  "VALUES(?,?)", "ii", lid, cid) < 0) {
+        if (e->code == ERR_DUP)
+            err_reword(e, ERR_DUP, "%s is already a member of %s", address,
+                       list);
+        return -1;
+    }
+    return 0;
+}
+
+int registry_member_add(struct store *s, const char *list,
+                        const char *address, struct err *e)
+{
+    if (store_begin(s, e) != 0)
+        return -1;
+    return registry_end(s, registry_member_insert(s, list, address, e), e);
+}
+
+static int registry_member_delete(struct store *s, const char *list,
+                                  const char *address, struct err *e)
+{
+    int64_t lid, cid;
+    int rc;
+
+    if (registry_list_id(s, list, &lid, e) != 0 ||
+        registry_contact_id(s, address, &cid, e) != 0)
+        return -1;
+    rc = store_run(s, e, "DELETE FROM members WHERE list_id=? AND "
+                   "contact_id=?", "ii", lid, cid);
+    if (rc == 0)
+        return err_set(e, ERR_DATA, "%s is not a member of %s", address,
+                       list);
+    return rc < 0 ? -1 : 0;
+}
+
+int registry_member_rm(struct store *s, const char *list,
+                       const char *address, struct err *e)
+{
+    if (store_begin(s, e) != 0)
+        return -1;
+    return registry_end(s, registry_member_delete(s, list, address, e), e);
+}
+
+static int registry_rule(struct store *s, const char *list, const char *kind,
+                         const char *role, int add, struct err *e)
+{
+    int64_t lid;
+    int rc;
+
+    if (registry_list_id(s, list, &lid, e) != 0)
+        return -1;
+    if (add)
+        rc = store_run(s, e, "INSERT INTO member_rules(list_id, org_kind, "
+                       "role) VALUES(?,?,?)", "itt", lid, kind, role);
+    else
+        rc = store_run(s, e, "DELETE FROM member_rules WHERE list_id=? AND "
+                       "org_kind=? AND role=?", "itt", lid, kind, role);
+    if (rc < 0 && e->code == ERR_DUP)
+        return err_reword(e, ERR_DUP, "list %s already has that rule", list);
+    if (rc == 0 && !add)
+        return err_set(e, ERR_DATA, "list %s has no such rule", list);
+    return rc < 0 ? -1 : 0;
+}
+
+static int registry_rule_tx(struct store *s, const char *list,
+                            const char *kind, const char *role, int add,
+                            struct err *e)
+{
+    kind = kind ? kind : "";
+    role = role ? role : "";
+    if (registry_kind(kind, 1, e) != 0 || registry_text(role, "role", e) != 0)
+        return -1;
+    if (add && *kind == '\0' && *role == '\0')
+        return err_set(e, ERR_DATA, "a rule needs an organisation kind, a "
+                       "role or both");
+    if (store_begin(s, e) != 0)
+        return -1;
+    return registry_end(s, registry_rule(s, list, kind, role, add, e), e);
+}
+
+int registry_rule_add(struct store *s, const char *list, const char *org_kind,
+                      const char *role, struct err *e)
+{
+    return registry_rule_tx(s, list, org_kind, role, 1, e);
+}
+
+int registry_rule_rm(struct store *s, const char *list, const char *org_kind,
+                     const char *role, struct err *e)
+{
+    return registry_rule_tx(s, list, org_kind, role, 0, e);
+}

@@ -1,0 +1,57 @@
+/*
+ * registry_int - what the registry's files share: the checks of what a
+ * command is given, ids by name, one column of one row, the end of a
+ * write's transaction, and the pieces two kinds of import have in common.
+ * Private to src/registry/; other modules use registry.h.
+ *
+ * Errors and ownership as in registry.h: fallible functions return 0 or
+ * -1 and fill e; strings are borrowed for the call.
+ */
+#ifndef AGW_REGISTRY_INT_H
+#define AGW_REGISTRY_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "registry/registry.h"
+
+/* registry.c: checks and look-ups */
+int registry_end(struct store *s, int rc, struct err *e);
+int registry_one_of(const char *v, const char *const *set);
+int registry_text(const char *v, const char *what, struct err *e);
+int registry_name(const char *v, const char *what, struct err *e);
+int registry_kind(const char *kind, int empty_ok, struct err *e);
+int registry_address(const char *a, struct err *e);
+int registry_id(struct store *s, const char *sql, const char *v,
+                const char *what, int64_t *id, struct err *e);
+int registry_org_id(struct store *s, const char *name, int64_t *id,
+                    struct err *e);
+int registry_list_id(struct store *s, const char *name, int64_t *id,
+                     struct err *e);
+int registry_contact_id(struct store *s, const char *addr, int64_t *id,
+                        struct err *e);
+int registry_ngi_id(struct store *s, const char *ngi, int64_t *id,
+                    struct err *e);
+int registry_set(struct store *s, const char *table, const char *col,
+                 int64_t id, const char *v, struct err *e);
+int registry_set_int(struct store *s, const char *table,
+                     const char *col, int64_t id, int64_t v,
+                     struct err *e);
+
+/* contacts.c: a fingerprint, normalised; "" or NULL gives "" */
+int registry_fpr(const char *in, char out[80], struct err *e);
+
+/* sites_import.c: a site's identifiers, the start of every import, and
+ * the check that the sites still load */
+int registry_site_ids(struct store *s, int64_t sid,
+                      const struct sites *idx, size_t i,
+                      const char *src, FILE *out,
+                      struct registry_import *r, struct err *e);
+int registry_import_start(struct store *s, struct registry_import *r,
+                          struct err *e);
+int registry_sites_verify(struct store *s, struct err *e);
+
+/* csv_io.c: a time as YYYY-MM-DDTHH:MM:SSZ, "" for none */
+void registry_time_text(int64_t t, char out[32]);
+
+#endif

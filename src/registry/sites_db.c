@@ -1,0 +1,194 @@
+/* sites_db - sites by hand, the keep-list, and loading both into the
+ * anonymiser's index. */
+#include "registry/registry_int.h"
+
+#include <string.h>
+
+static int registry_site_org(struct store *s, int64_t sid, const char *org,
+                             struct err *e)
+{
+    int64_t oid = 0;
+
+    if (org == NULL)
+        return 0;
+    if (*org && registry_org_id(s, org, &oid, e) != 0)
+        return -1;
+    return store_run(s, e, "UPDATE sites SET org_id=NULLIF(?,0) WHERE id=?",
+                     "ii", oid, sid) < 0 ? -1 : 0;
+}
+
+static int registry_site_insert(struct store *s, const struct sites *ids,
+                                const char *org, struct err *e)
+{
+    int64_t sid;
+
+    if (store_run(s, e, "INSERT INTO sites(name, source) VALUES(?, "
+                  "'manual')", "t", sites_name(ids, 0)) < 0) {
+        if (e->code == ERR_DUP)
+            err_reword(e, ERR_DUP, "site %s already exists",
+                       sites_name(ids, 0));
+        return -1;
+    }
+    sid = store_last_id(s);
+    if (registry_site_ids(s, sid, ids, 0, "manual", NULL, NULL, e) != 0 ||
+        registry_site_org(s, sid, org, e) != 0)
+        return -1;
+    return registry_sites_verify(s, e);
+}
+
+int registry_site_add(struct store *s, const struct sites *ids,
+                      const char *org, struct err *e)
+{
+    if (sites_count(ids) != 1)
+        return err_set(e, ERR_SOFTWARE, "registry_site_add: one site");
+    if (store_begin(s, e) != 0)
+        return -1;
+    return registry_end(s, registry_site_insert(s, ids, org, e), e);
+}
+
+static int registry_site_id(struct store *s, const char *name, int64_t *id,
+                            struct err *e)
+{
+    return registry_id(s, "SELECT id FROM sites WHERE name=?", name, "site",
+                       id, e);
+}
+
+static int registry_site_unset(struct store *s, int64_t sid, const char *v,
+                               struct err *e)
+{
+    char canon[SITES_ADDR_TEXT_MAX];
+    int rc;
+
+    if (sites_addr_canon(v, strlen(v), canon) != 0)
+        canon[0] = '\0';
+    rc = store_run(s, e, "DELETE FROM site_ids WHERE site_id=? AND (value=? "
+                   "OR value=?)", "itt", sid, v, canon);
+    if (rc == 0)
+        return err_set(e, ERR_DATA, "the site has no identifier '%.200s'", v);
+    return rc < 0 ? -1 : 0;
+}
+
+static int registry_site_update(struct store *s, const char *name,
+                                const struct sites *ids, const char *rm_value,
+                                const char *org, struct err *e)
+{
+    int64_t sid;
+
+    if (registry_site_id(s, name, &sid, e) != 0 ||
+        (ids && registry_site_ids(s, sid, ids, 0, "manual", NULL, NULL,
+                                  e) != 0) ||
+        (rm_value && registry_site_unset(s, sid, rm_value, e) != 0) ||
+        registry_site_org(s, sid, org, e) != 0)
+        return -1;
+    /* Every identifier now belongs to the hand-edited site: a re-import
+     * must not take back what an officer changed. */
+    if (store_run(s, e, "UPDATE sites SET source='manual' WHERE id=?", "i",
+                  sid) < 0)
+        return -1;
+    return registry_sites_verify(s, e);
+}
+
+int registry_site_edit(struct store *s, const char *name,
+                       const struct sites *ids, const char *rm_value,
+                       const char *org, struct err *e)
+{
+    if (store_begin(s, e) != 0)
+        return -1;
+    return registry_end(s, registry_site_update(s, name, ids, rm_value, org,
+                                                e), e);
+}
+
+int registry_site_rm(struct store *s, const char *name, struct err *e)
+{
+    int rc;
+
+    if (store_begin(s, e) != 0)
+        return -1;
+    rc = store_run(s, e, "DELETE FROM sites WHERE name=?", "t", name);
+    if (rc == 0)
+        rc = err_set(e, ERR_DATA, "no site '%.200s'", name);
+    return registry_end(s, rc, e);
+}
+
+int registry_keep(struct store *s, const char *host, int remove,
+                  struct err *e)
+{
+    struct sites *check = sites_new();
+    int rc;
+
+    if (check == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    rc = remove ? 0 : sites_keep(check, host, e);
+    sites_free(check);
+    if (rc != 0 || store_begin(s, e) != 0)
+        return -1;
+    if (remove) {
+        rc = store_run(s, e, "DELETE FROM keep_hosts WHERE host=?", "t",
+                       host);
+        if (rc == 0)
+            rc = err_set(e, ERR_DATA, "'%.200s' is not on the keep-list",
+                         host);
+    } else {
+        rc = store_run(s, e, "INSERT INTO keep_hosts VALUES(?)", "t", host);
+        if (rc < 0 && e->code == ERR_DUP)
+            err_reword(e, ERR_DUP, "'%.200s' is already on the keep-list",
+                       host);
+    }
+    return registry_end(s, rc, e);
+}
+
+static int registry_site_value(struct sites *idx, size_t site,
+                               const char *kind, const char *value,
+                               struct err *e)
+{
+    if (strcmp(kind, "alias") == 0)
+        return sites_add_alias(idx, site, value, e);
+    if (strcmp(kind, "domain") == 0)
+        return sites_add_domain(idx, site, value, e);
+    return sites_add_network(idx, site, value, e);
+}
+
+static int registry_keep_load(struct store *s, struct sites *idx,
+                              struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(s, "SELECT host FROM keep_hosts", &st, e) != 0)
+        return -1;
+    while ((rc = store_step(st, e)) == 1)
+        if (sites_keep(idx, store_col_text(st, 0), e) != 0) {
+            rc = -1;
+            break;
+        }
+    store_finalize(st);
+    return rc == 0 ? 0 : -1;
+}
+
+int registry_sites_load(struct store *s, struct sites *idx, struct err *e)
+{
+    struct store_stmt *st;
+    int64_t last = -1;
+    size_t site = 0;
+    int rc;
+
+    if (store_prepare(s, "SELECT s.id, s.name, i.kind, i.value FROM sites s "
+                      "LEFT JOIN site_ids i ON i.site_id = s.id "
+                      "ORDER BY s.id", &st, e) != 0)
+        return -1;
+    while ((rc = store_step(st, e)) == 1) {
+        if (store_col_int(st, 0) != last) {
+            last = store_col_int(st, 0);
+            if (sites_add(idx, store_col_text(st, 1), &site, e) != 0)
+                break;
+        }
+        if (!store_col_is_null(st, 2) &&
+            registry_site_value(idx, site, store_col_text(st, 2),
+                                store_col_text(st, 3), e) != 0)
+            break;
+    }
+    store_finalize(st);
+    if (rc != 0)
+        return -1;
+    return registry_keep_load(s, idx, e);
+}

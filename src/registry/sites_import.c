@@ -1,0 +1,466 @@
+/* sites_import - sites from a sites file or from GOCDB (with their
+ * organisations and CSIRT contacts), and what every import shares. */
+#include "registry/registry_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/buf.h"
+#include "util/items.h"
+
+static const struct {
+    int kind;
+    const char *name;
+} registry_idkinds[] = {{'a', "alias"}, {'d', "domain"}, {'n', "network"}};
+
+#define REGISTRY_NIDKINDS \
+    (sizeof(registry_idkinds) / sizeof(registry_idkinds[0]))
+
+/* One line of an import report, names made printable (they come from
+ * files and GOCDB). */
+static void registry_report(FILE *out, const char *what, const char *name,
+                            const char *why)
+{
+    const unsigned char *p;
+
+    if (out == NULL)
+        return;
+    fprintf(out, "%s ", what);
+    for (p = (const unsigned char *)name; *p; p++)
+        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+    fprintf(out, ": %s\n", why);
+}
+
+/* Another site's hold on an identifier: reported, and the import goes
+ * on without it (the officer decides which site it belongs to). */
+static int registry_id_conflict(struct store *s, int64_t sid,
+                                const char *kind, const char *v, FILE *out,
+                                struct registry_import *r, struct err *e)
+{
+    struct store_stmt *st;
+    char why[400];
+    int rc;
+
+    /* An alias may not be another site's name either: the anonymiser
+     * matches both alike. */
+    if (store_prepare(s, "SELECT s.name FROM site_ids i JOIN sites s ON "
+                      "s.id = i.site_id WHERE i.kind=?1 AND i.value=?2 AND "
+                      "i.site_id<>?3 UNION ALL SELECT name FROM sites WHERE "
+                      "?1='alias' AND name=?2 AND id<>?3", &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, kind);
+    store_bind_text(st, 2, v);
+    store_bind_int(st, 3, sid);
+    rc = store_step(st, e);
+    if (rc == 1) {
+        snprintf(why, sizeof(why), "%s %.150s already belongs to site "
+                 "%.150s; not added", kind, v, store_col_text(st, 0));
+        if (r)
+            r->conflicts++;
+    }
+    store_finalize(st);
+    if (rc == 1 && r)
+        registry_report(out, "conflict:", v, why);
+    return rc;
+}
+
+/* Identifiers of site i of idx for the row sid. By hand (r NULL) a value
+ * that another site holds is an error; an import reports and skips it. */
+int registry_site_ids(struct store *s, int64_t sid,
+                      const struct sites *idx, size_t i,
+                      const char *src, FILE *out,
+                      struct registry_import *r, struct err *e)
+{
+    const char *v, *kind;
+    size_t k, j;
+    int rc;
+
+    for (k = 0; k < REGISTRY_NIDKINDS; k++) {
+        kind = registry_idkinds[k].name;
+        for (j = 0; (v = sites_value(idx, i, registry_idkinds[k].kind, j));
+             j++) {
+            if (r && (rc = registry_id_conflict(s, sid, kind, v, out, r,
+                                                e)) != 0) {
+                if (rc < 0)
+                    return -1;
+                continue;
+            }
+            if (store_run(s, e, "INSERT INTO site_ids(site_id, kind, value, "
+                          "source) VALUES(?,?,?,?) ON CONFLICT(kind, value) "
+                          "DO NOTHING", "itt" "t", sid, kind, v, src) < 0)
+                return -1;
+            if (r == NULL && registry_id_conflict(s, sid, kind, v, NULL, NULL,
+                                                  e) == 1)
+                return err_set(e, ERR_DUP, "%s %.200s already belongs to "
+                               "another site", kind, v);
+        }
+    }
+    return 0;
+}
+
+/* The first column of a one-row text query, copied into out. */
+static int registry_get_text(struct store *s, const char *sql, int64_t id,
+                             struct buf *out, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    buf_reset(out);
+    if (store_prepare(s, sql, &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, id);
+    rc = store_step(st, e);
+    if (rc == 1 && buf_puts(out, store_col_text(st, 0)) != 0)
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static int registry_site_sig(struct store *s, int64_t sid, struct buf *out,
+                             struct err *e)
+{
+    return registry_get_text(s, "SELECT coalesce(group_concat(kind || ':' || "
+                             "value, ' '), '') || '|' || coalesce((SELECT "
+                             "org_id FROM sites WHERE id=?1), '') FROM "
+                             "(SELECT kind, value FROM site_ids WHERE "
+                             "site_id=?1 ORDER BY kind, value)", sid, out, e);
+}
+
+static int registry_seen(struct store *s, const char *kind, const char *name,
+                         struct err *e)
+{
+    return store_run(s, e, "INSERT OR IGNORE INTO temp.import_seen(kind, "
+                     "name) VALUES(?,?)", "tt", kind, name) < 0 ? -1 : 0;
+}
+
+/* Id and source of a row by name; 0 when none. */
+static int registry_row(struct store *s, const char *sql, const char *name,
+                        int64_t *id, int *manual, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(s, sql, &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, name);
+    rc = store_step(st, e);
+    if (rc == 1) {
+        *id = store_col_int(st, 0);
+        *manual = strcmp(store_col_text(st, 1), "manual") == 0;
+    }
+    store_finalize(st);
+    return rc;
+}
+
+#define REGISTRY_SITE_ROW "SELECT id, source FROM sites WHERE name=?"
+
+/* Phase one of an import, over every site of the source: note an
+ * imported site's identifiers and let go of them, so that an identifier
+ * moving between two sites of the same source is no conflict. */
+static int registry_site_release(struct store *s, const char *name,
+                                 struct err *e)
+{
+    struct buf sig;
+    int64_t sid;
+    int manual = 0, rc;
+
+    rc = registry_row(s, REGISTRY_SITE_ROW, name, &sid, &manual, e);
+    if (rc <= 0 || manual)
+        return rc < 0 ? -1 : registry_seen(s, "site", name, e);
+    buf_init(&sig, 1u << 24);
+    rc = registry_site_sig(s, sid, &sig, e);
+    if (rc == 0 && (store_run(s, e, "INSERT INTO temp.import_seen VALUES("
+                              "'site',?,?)", "tt", name, buf_cstr(&sig)) < 0 ||
+                    store_run(s, e, "DELETE FROM site_ids WHERE site_id=? AND "
+                              "source='imported'", "i", sid) < 0))
+        rc = -1;
+    buf_free(&sig);
+    return rc;
+}
+
+static int registry_sites_release(struct store *s, const struct sites *idx,
+                                  struct err *e)
+{
+    size_t i, n = sites_count(idx);
+
+    for (i = 0; i < n; i++)
+        if (registry_site_release(s, sites_name(idx, i), e) != 0)
+            return -1;
+    return 0;
+}
+
+static int registry_site_refresh(struct store *s, int64_t sid,
+                                 const struct sites *idx, size_t i,
+                                 const char *origin, int64_t org, FILE *out,
+                                 struct registry_import *r, struct err *e)
+{
+    struct buf after;
+    int64_t same = 0;
+    int rc = -1;
+
+    buf_init(&after, 1u << 24);
+    if (store_run(s, e, "UPDATE sites SET origin=?, org_id=NULLIF(?,0) WHERE "
+                  "id=?", "tii", origin, org, sid) >= 0 &&
+        registry_site_ids(s, sid, idx, i, "imported", out, r, e) == 0 &&
+        registry_site_sig(s, sid, &after, e) == 0 &&
+        store_get_int(s, e, &same, "SELECT sig=? FROM temp.import_seen "
+                      "WHERE kind='site' AND name=?", "tt", buf_cstr(&after),
+                      sites_name(idx, i)) >= 0) {
+        if (same)
+            r->unchanged++;
+        else
+            r->updated++;
+        rc = 0;
+    }
+    buf_free(&after);
+    return rc;
+}
+
+/* Phase two: bring site i of idx into the registry. */
+static int registry_site_sync(struct store *s, const struct sites *idx,
+                              size_t i, const char *origin, int64_t org,
+                              FILE *out, struct registry_import *r,
+                              struct err *e)
+{
+    const char *name = sites_name(idx, i);
+    int64_t sid;
+    int manual = 0, rc;
+
+    r->read++;
+    rc = registry_row(s, REGISTRY_SITE_ROW, name, &sid, &manual, e);
+    if (rc < 0)
+        return -1;
+    if (rc == 1 && manual) {
+        r->kept++;
+        registry_report(out, "kept: site", name, "edited by hand, not "
+                        "updated");
+        return 0;
+    }
+    if (rc == 1)
+        return registry_site_refresh(s, sid, idx, i, origin, org, out, r, e);
+    if (store_run(s, e, "INSERT INTO sites(name, source, origin, org_id) "
+                  "VALUES(?, 'imported', ?, NULLIF(?,0))", "tti", name,
+                  origin, org) < 0)
+        return -1;
+    r->added++;
+    return registry_site_ids(s, store_last_id(s), idx, i, "imported", out, r,
+                             e);
+}
+
+int registry_import_start(struct store *s, struct registry_import *r,
+                          struct err *e)
+{
+    memset(r, 0, sizeof(*r));
+    if (store_begin(s, e) != 0)
+        return -1;
+    if (store_run(s, e, "CREATE TEMP TABLE IF NOT EXISTS import_seen(kind "
+                  "TEXT, name TEXT COLLATE NOCASE, sig TEXT, PRIMARY "
+                  "KEY(kind, name))",
+                  "") < 0 ||
+        store_run(s, e, "DELETE FROM temp.import_seen", "") < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* Imported rows of origin that this import did not see: reported. */
+static int registry_gone(struct store *s, const char *table, const char *kind,
+                         const char *col, const char *origin, FILE *out,
+                         long *gone, struct err *e)
+{
+    struct store_stmt *st;
+    char sql[256], what[32];
+    int rc;
+
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE origin=? AND "
+             "source='imported' AND %s NOT IN (SELECT name FROM "
+             "temp.import_seen WHERE kind=?) ORDER BY 1", col, table, col);
+    snprintf(what, sizeof(what), "gone: %s", kind);
+    if (store_prepare(s, sql, &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, origin);
+    store_bind_text(st, 2, kind);
+    while ((rc = store_step(st, e)) == 1) {
+        (*gone)++;
+        registry_report(out, what, store_col_text(st, 0), "no longer in the "
+                        "source; kept (remove it by hand if it is gone)");
+    }
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* What is stored must load into the anonymiser's index (names and
+ * aliases unique across sites, every value well-formed): checked inside
+ * the transaction, so a change that would break loading changes nothing. */
+int registry_sites_verify(struct store *s, struct err *e)
+{
+    struct sites *idx = sites_new();
+    struct err mine;
+    int rc;
+
+    if (idx == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    err_init(&mine);
+    rc = registry_sites_load(s, idx, &mine);
+    sites_free(idx);
+    if (rc != 0)
+        return err_set(e, mine.code == ERR_TEMP ? ERR_TEMP : ERR_DATA,
+                       "refused: the sites would not load: %s", mine.msg);
+    return 0;
+}
+
+int registry_sites_import(struct store *s, const struct sites *idx,
+                          const char *origin, FILE *out,
+                          struct registry_import *r, struct err *e)
+{
+    size_t i, n = sites_count(idx);
+    int rc = 0;
+
+    if (registry_import_start(s, r, e) != 0)
+        return -1;
+    rc = registry_sites_release(s, idx, e);
+    for (i = 0; i < n && rc == 0; i++)
+        rc = registry_site_sync(s, idx, i, origin, 0, out, r, e);
+    if (rc == 0)
+        rc = registry_gone(s, "sites", "site", "name", origin, out, &r->gone,
+                           e);
+    if (rc == 0)
+        rc = registry_sites_verify(s, e);
+    return registry_end(s, rc, e);
+}
+
+/* An organisation from GOCDB: added as imported when missing, updated
+ * when imported, left alone when manual. *id gets its id. */
+static int registry_org_sync(struct store *s, const char *name,
+                             const char *kind, const char *country,
+                             int64_t ngi, FILE *out, struct registry_import *r,
+                             int64_t *id, struct err *e)
+{
+    int manual = 0, rc;
+
+    if (registry_name(name, "organisation", e) != 0 ||
+        registry_text(country, "country", e) != 0 ||
+        registry_seen(s, "org", name, e) != 0)
+        return -1;
+    rc = registry_row(s, "SELECT id, source FROM orgs WHERE name=?", name,
+                      id, &manual, e);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        r->orgs_added++;
+        if (store_run(s, e, "INSERT INTO orgs(name, kind, country, ngi_id, "
+                      "source, origin) VALUES(?,?,?,NULLIF(?,0),'imported',"
+                      "'gocdb')", "ttti", name, kind, country, ngi) < 0)
+            return -1;
+        *id = store_last_id(s);
+        return 0;
+    }
+    if (manual) {
+        registry_report(out, "kept: organisation", name, "edited by hand, "
+                        "not updated");
+        return 0;
+    }
+    return store_run(s, e, "UPDATE orgs SET kind=?, country=CASE ? WHEN '' "
+                     "THEN country ELSE ?2 END, ngi_id=coalesce(NULLIF(?,0),"
+                     " ngi_id), origin='gocdb' WHERE id=?", "ttii", kind,
+                     country, ngi, *id) < 0 ? -1 : 0;
+}
+
+static int registry_csirt_sync(struct store *s, const char *addr, int64_t org,
+                               FILE *out, struct registry_import *r,
+                               struct err *e)
+{
+    int64_t id;
+    int manual = 0, rc;
+
+    if (registry_seen(s, "contact", addr, e) != 0)
+        return -1;
+    rc = registry_row(s, "SELECT id, source FROM contacts WHERE address=?",
+                      addr, &id, &manual, e);
+    if (rc < 0)
+        return -1;
+    if (rc == 1 && manual) {
+        registry_report(out, "kept: contact", addr, "edited by hand, not "
+                        "updated");
+        return 0;
+    }
+    if (rc == 1) {
+        r->contacts_updated++;
+        return store_run(s, e, "UPDATE contacts SET org_id=NULLIF(?,0), "
+                         "role='csirt', origin='gocdb' WHERE id=?", "ii", org,
+                         id) < 0 ? -1 : 0;
+    }
+    r->contacts_added++;
+    return store_run(s, e, "INSERT INTO contacts(address, org_id, role, "
+                     "source, origin, created) VALUES(?, NULLIF(?,0), "
+                     "'csirt', 'imported', 'gocdb', ?)", "tii", addr, org,
+                     (int64_t)time(NULL)) < 0 ? -1 : 0;
+}
+
+/* CSIRT_EMAIL may list several addresses (',' or ';'). */
+static int registry_csirts(struct store *s, const struct gocdb_site *gs,
+                           int64_t org, FILE *out, struct registry_import *r,
+                           struct err *e)
+{
+    char one[REGISTRY_ADDR_MAX + 1];
+    const char *p = gs->csirt_email;
+    int rc;
+
+    while ((rc = items_next(&p, one, sizeof(one))) != 0) {
+        if (rc < 0)
+            return err_set(e, ERR_DATA, "GOCDB site %.80s: CSIRT_EMAIL too "
+                           "long", gs->name);
+        if (!registry_valid_address(one))
+            return err_set(e, ERR_DATA, "GOCDB site %.80s: CSIRT_EMAIL "
+                           "'%.100s' is not a valid e-mail address", gs->name,
+                           one);
+        if (registry_csirt_sync(s, one, org, out, r, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int registry_gocdb_site(struct store *s, const struct gocdb *g,
+                               size_t i, FILE *out, struct registry_import *r,
+                               struct err *e)
+{
+    const struct gocdb_site *gs = gocdb_site(g, i);
+    int64_t ngi = 0, org = 0;
+
+    if (*gs->roc && registry_org_sync(s, gs->roc, "ngi", "", 0, out, r, &ngi,
+                                      e) != 0)
+        return -1;
+    if (registry_org_sync(s, gs->name, "site", gs->country, ngi, out, r, &org,
+                          e) != 0 ||
+        registry_site_sync(s, gocdb_sites(g), i, "gocdb", org, out, r, e) != 0)
+        return -1;
+    return registry_csirts(s, gs, org, out, r, e);
+}
+
+int registry_gocdb_import(struct store *s, const struct gocdb *g, FILE *out,
+                          struct registry_import *r, struct err *e)
+{
+    size_t i, n = gocdb_count(g);
+    long orgs_gone = 0;
+    int rc = 0;
+
+    if (registry_import_start(s, r, e) != 0)
+        return -1;
+    rc = registry_sites_release(s, gocdb_sites(g), e);
+    for (i = 0; i < n && rc == 0; i++)
+        rc = registry_gocdb_site(s, g, i, out, r, e);
+    if (rc == 0)
+        rc = registry_gone(s, "sites", "site", "name", "gocdb", out, &r->gone,
+                           e);
+    if (rc == 0)
+        rc = registry_gone(s, "orgs", "org", "name", "gocdb", out,
+                           &orgs_gone, e);
+    if (rc == 0)
+        rc = registry_gone(s, "contacts", "contact", "address", "gocdb", out,
+                           &orgs_gone, e);
+    if (rc == 0)
+        rc = registry_sites_verify(s, e);
+    return registry_end(s, rc, e);
+}

@@ -1,0 +1,103 @@
+/*
+ * deliver_int - what the relay's files share: the handle, a transport's
+ * entry in the table, one SMTP session, the recipients' outcomes and the
+ * SIGPIPE guard. Private to src/relay/; other modules use deliver.h.
+ *
+ * deliver.c checks the envelope and drives the transports of its table:
+ * dir.c, smtp.c and sendmail.c; tls.c authenticates the SMTP relay.
+ */
+#ifndef AGW_DELIVER_INT_H
+#define AGW_DELIVER_INT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gnutls/x509.h>
+
+#include <libetpan/mailsmtp.h>
+
+#include "relay/deliver.h"
+#include "util/err.h"
+#include "util/sha256.h"
+
+struct deliver;
+
+struct deliver_ops {
+    const char *prefix;
+    int (*parse)(struct deliver *d, const char *arg, struct err *e);
+    int (*send)(struct deliver *d, const struct deliver_msg *msg,
+                struct deliver_rcpt *rcpts, size_t n, struct err *e);
+};
+
+struct deliver {
+    const struct deliver_ops *ops;
+    char *spec;         /* as configured, for messages */
+    char *target;       /* dir: directory; sendmail: program; smtp: host */
+    char port[6];       /* smtp only, decimal */
+    int timeout;        /* seconds, per network or child operation */
+    enum deliver_tls tls;   /* smtp only */
+    char *user, *password;  /* smtp AUTH; NULL: none */
+    char pin[SHA256_HEX];   /* smtp: SHA-256 of the relay's certificate */
+    enum deliver_verify verify;     /* smtp: when to verify the chain */
+    char *ca_file;                  /* smtp: trusted CAs; NULL: default */
+    char *crl_file;                 /* smtp: revoked certificates; NULL */
+    gnutls_x509_trust_list_t trust; /* smtp: ca_file + crl_file, once */
+    int64_t deadline;   /* deliver_set_deadline; 0: none */
+};
+
+/* One attempt of the smtp:// transport, the state of smtp.c's machine
+ * (see there); tls.c reads its session to check the relay. */
+struct smtp_run {
+    struct deliver *d;
+    mailsmtp *s;
+    const struct deliver_msg *msg;
+    struct deliver_rcpt *rcpts;
+    size_t n;
+    size_t next;            /* next recipient to offer */
+    size_t accepted;
+    int tls_up;             /* STARTTLS done: EHLO again, then MAIL */
+    struct err *e;
+    int fd;                 /* the connection's socket, -1 before it */
+    int late;               /* the deadline cut the body short */
+};
+
+/* SIGPIPE held back while a transport writes (deliver.c). */
+struct sigpipe_guard {
+    sigset_t old;
+    int was_pending;
+};
+
+/* deliver.c: the deadline, the recipients' outcomes, SIGPIPE */
+int deliver_late(const struct deliver *d);
+void deliver_printable(char *dst, size_t size, const char *src);
+void rcpt_set(struct deliver_rcpt *r, enum deliver_state state,
+              int code, const char *text);
+void deliver_set_pending(struct deliver_rcpt *rcpts, size_t n,
+                         enum deliver_state state, int code,
+                         const char *text);
+void sigpipe_block(struct sigpipe_guard *g);
+void sigpipe_unblock(struct sigpipe_guard *g);
+
+/* The transports of deliver.c's table: dir.c, smtp.c, sendmail.c */
+int dir_parse(struct deliver *d, const char *arg, struct err *e);
+int dir_send(struct deliver *d, const struct deliver_msg *msg,
+             struct deliver_rcpt *rcpts, size_t n, struct err *e);
+int smtp_parse(struct deliver *d, const char *arg, struct err *e);
+int smtp_send(struct deliver *d, const struct deliver_msg *msg,
+              struct deliver_rcpt *rcpts, size_t n, struct err *e);
+int sm_parse(struct deliver *d, const char *arg, struct err *e);
+int sm_send(struct deliver *d, const struct deliver_msg *msg,
+            struct deliver_rcpt *rcpts, size_t n, struct err *e);
+
+/* smtp.c: a relay on loopback (an address literal, or "localhost") */
+int smtp_loopback(const char *host);
+
+/* tls.c: whether the chain is checked, the trust list (once per handle),
+ * the chain and name, the pin */
+int smtp_verify_applies(const struct deliver *d);
+int smtp_trust_load(struct deliver *d, char *why, size_t size);
+int smtp_cert_verify(struct smtp_run *run, char *why, size_t size);
+int smtp_pin_ok(struct smtp_run *run);
+
+#endif

@@ -1,0 +1,585 @@
+/* smtp - the smtp:// transport: one function per protocol state,
+ * through libetpan. The relay's certificate is checked in tls.c. */
+#include "relay/deliver_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <libetpan/mailsmtp.h>
+#include <libetpan/mailsmtp_socket.h>
+#include <libetpan/mailstream.h>
+#include <libetpan/mailstream_socket.h>
+#include <libetpan/mailstream_helper.h>
+#include <libetpan/mailstream_ssl.h>
+#include <libetpan/mmapstring.h>
+
+#define DELIVER_HOST_MAX 255        /* DNS name or address literal */
+
+/* ---- smtp:// : parsing --------------------------------------------- */
+
+static int smtp_parse_port(struct deliver *d, const char *p)
+{
+    unsigned long v = 0;
+    size_t i;
+
+    for (i = 0; p[i] != '\0'; i++) {
+        if (p[i] < '0' || p[i] > '9' || i >= 5)
+            return -1;
+        v = v * 10 + (unsigned long)(p[i] - '0');
+    }
+    if (i == 0 || v == 0 || v > 65535)
+        return -1;
+    snprintf(d->port, sizeof(d->port), "%lu", v);
+    return 0;
+}
+
+static int smtp_host_char(char c, int bracketed)
+{
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+        (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_')
+        return 1;
+    return bracketed && c == ':';
+}
+
+/* smtp://HOST[:PORT] or smtp://[IPV6][:PORT]; nothing after the port. */
+int smtp_parse(struct deliver *d, const char *arg, struct err *e)
+{
+    int br = arg[0] == '[';
+    const char *h = arg + br;
+    size_t len = 0;
+
+    while (h[len] != '\0' && smtp_host_char(h[len], br))
+        len++;
+    if (len == 0 || len > DELIVER_HOST_MAX || (br && h[len] != ']'))
+        return err_set(e, ERR_CONFIG, "%s: bad host", d->spec);
+    memcpy(d->port, "25", 3);
+    if (h[len + br] == ':' && smtp_parse_port(d, h + len + br + 1) != 0)
+        return err_set(e, ERR_CONFIG, "%s: bad port", d->spec);
+    if (h[len + br] != ':' && h[len + br] != '\0')
+        return err_set(e, ERR_CONFIG, "%s: bad host", d->spec);
+    d->target = strndup(h, len);
+    if (d->target == NULL)
+        return err_set(e, ERR_NOMEM, "%s: out of memory", d->spec);
+    return 0;
+}
+
+/* ---- smtp:// : the session ------------------------------------------ */
+
+/*
+ * One function per protocol state. A recipient is "accepted" while it is
+ * PENDING with a 2xx RCPT code; "untried" while PENDING with code 0.
+ * libetpan maps 450 and 550 to the same error, so every decision reads the
+ * numeric session->response_code instead of its return value. The run's
+ * state is struct smtp_run (deliver_int.h: tls.c reads it too).
+ */
+
+/* In protocol order: everything up to SMTP_DATA sends no message, which
+ * smtp_send's deadline check relies on. */
+enum smtp_state {
+    SMTP_CONNECT, SMTP_EHLO, SMTP_STARTTLS, SMTP_AUTH, SMTP_HELO, SMTP_MAIL,
+    SMTP_RCPT,
+    SMTP_DATA, SMTP_BODY, SMTP_QUIT, SMTP_DONE, SMTP_FAIL
+};
+
+static int smtp_is_accepted(const struct deliver_rcpt *r)
+{
+    return r->state == DELIVER_PENDING && r->code / 100 == 2;
+}
+
+static void smtp_settle(struct smtp_run *run, enum deliver_state state,
+                        int code, const char *text)
+{
+    size_t i;
+
+    for (i = 0; i < run->n; i++)
+        if (smtp_is_accepted(&run->rcpts[i]))
+            rcpt_set(&run->rcpts[i], state, code, text);
+}
+
+static enum deliver_state smtp_class(int code)
+{
+    if (code / 100 == 2)
+        return DELIVER_OK;
+    return code / 100 == 5 ? DELIVER_PERM : DELIVER_TEMP;
+}
+
+/* The whole attempt failed: accepted recipients must be tried again;
+ * untried ones stay PENDING; refused ones keep their answer. */
+static enum smtp_state smtp_fail(struct smtp_run *run, const char *what,
+                                 int code)
+{
+    char text[ERR_MSG_MAX];     /* room for what + code + a full reply */
+
+    if (code == 0)
+        snprintf(text, sizeof(text), "%s: connection lost or timed out",
+                 what);
+    else {
+        char reply[DELIVER_REPLY_MAX];
+
+        deliver_printable(reply, sizeof(reply), run->s->response);
+        snprintf(text, sizeof(text), "%s: %d %s", what, code, reply);
+    }
+    smtp_settle(run, DELIVER_TEMP, 0, text);
+    err_set(run->e, ERR_TEMP, "%s: %s", run->d->spec, text);
+    return SMTP_FAIL;
+}
+
+/* The caller's deadline passed before the message was wholly handed
+ * over: like a lost connection, nothing was delivered, every accepted
+ * recipient is tried again. */
+static enum smtp_state smtp_late(struct smtp_run *run, const char *what)
+{
+    char text[ERR_MSG_MAX];
+
+    snprintf(text, sizeof(text), "deadline passed %s: nothing sent", what);
+    smtp_settle(run, DELIVER_TEMP, 0, text);
+    err_set(run->e, ERR_TEMP, "%s: %s", run->d->spec, text);
+    return SMTP_FAIL;
+}
+
+/* Called by libetpan every 4 KiB of the body. Past the deadline the
+ * socket is shut down: the rest of the body and the final dot fail to
+ * go, and a relay discards a message whose end never came. */
+static void smtp_progress(size_t current, size_t maximum, void *ctx)
+{
+    struct smtp_run *run = ctx;
+
+    (void)current;
+    (void)maximum;
+    if (!run->late && run->fd >= 0 && deliver_late(run->d)) {
+        run->late = 1;
+        shutdown(run->fd, SHUT_RDWR);
+    }
+}
+
+/* The reply code, or -1 after failing the run: connection lost or timed
+ * out (libetpan leaves response_code stale when a write fails, hence the
+ * check of r), a code outside 2xx-5xx, or 421 (the server is closing). */
+static int smtp_reply(struct smtp_run *run, int r, const char *what,
+                      struct deliver_rcpt *cur)
+{
+    int code = run->s->response_code;
+
+    if (r == MAILSMTP_ERROR_STREAM || code == 0) {
+        smtp_fail(run, what, 0);
+        return -1;
+    }
+    if (code == 421 && cur != NULL)
+        rcpt_set(cur, DELIVER_TEMP, code, run->s->response);
+    if (code < 200 || code > 599 || code == 421) {
+        smtp_fail(run, what, code);
+        return -1;
+    }
+    return code;
+}
+
+/* Connect ourselves rather than with mailsmtp_socket_connect(): that one
+ * opens its stream without a timeout, so the greeting read would wait for
+ * libetpan's global five minutes. SO_SNDTIMEO bounds connect() on Linux. */
+static int smtp_tcp_connect(struct smtp_run *run)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    struct timeval tv = {run->d->timeout, 0};
+    int fd = -1, gai, saved = 0;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    gai = getaddrinfo(run->d->target, run->d->port, &hints, &res);
+    if (gai != 0)
+        return err_set(run->e, ERR_TEMP, "%s: resolve: %s", run->d->spec,
+                       gai_strerror(gai));
+    for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+                    ai->ai_protocol);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+            saved = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        return err_set(run->e, ERR_TEMP, "%s: connect: %s", run->d->spec,
+                       strerror(saved));
+    return fd;
+}
+
+static enum smtp_state smtp_st_connect(struct smtp_run *run)
+{
+    mailstream *stream;
+    int fd = smtp_tcp_connect(run), r;
+
+    if (fd < 0)
+        return SMTP_FAIL;
+    stream = mailstream_socket_open_timeout(fd, run->d->timeout);
+    if (stream == NULL) {
+        close(fd);
+        err_set(run->e, ERR_NOMEM, "%s: out of memory", run->d->spec);
+        return SMTP_FAIL;
+    }
+    run->fd = fd;           /* the stream owns it; kept to cut the body */
+    /* On any reply but 220 libetpan closes the stream itself. */
+    r = mailsmtp_connect(run->s, stream);
+    if (smtp_reply(run, r, "greeting", NULL) < 0)
+        return SMTP_FAIL;
+    if (run->s->response_code != 220)
+        return smtp_fail(run, "greeting", run->s->response_code);
+    return SMTP_EHLO;
+}
+
+/* Nothing was offered yet, so every recipient stays PENDING: a relay
+ * without the TLS it must have is a temporary failure, retried later. */
+static enum smtp_state smtp_no_tls(struct smtp_run *run, const char *why)
+{
+    err_set(run->e, ERR_TEMP, "%s: %s", run->d->spec, why);
+    return SMTP_FAIL;
+}
+
+/* After a 2xx to EHLO: STARTTLS when wanted and offered (and not yet
+ * done), a temporary failure when required and not offered. */
+static enum smtp_state smtp_after_ehlo(struct smtp_run *run)
+{
+    enum smtp_state next = run->d->user ? SMTP_AUTH : SMTP_MAIL;
+
+    if (run->tls_up || run->d->tls == DELIVER_TLS_OFF)
+        return next;
+    if (run->s->esmtp & MAILSMTP_ESMTP_STARTTLS)
+        return SMTP_STARTTLS;
+    if (run->d->tls == DELIVER_TLS_REQUIRE)
+        return smtp_no_tls(run, "relay offers no STARTTLS; TLS required");
+    return next;
+}
+
+static int smtp_is_ipv4(const char *host)
+{
+    struct in_addr a;
+
+    return inet_pton(AF_INET, host, &a) == 1;
+}
+
+/* Only an address literal counts: a DNS name such as "127.example.org"
+ * may point anywhere (and would skip certificate checks). "localhost" is
+ * the exception every resolver maps to loopback. */
+int smtp_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+
+    if (strcmp(host, "localhost") == 0)
+        return 1;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* RFC 4648 base64 of len bytes into out (room for 4 * ((len + 2) / 3) + 1). */
+static void smtp_base64(const unsigned char *in, size_t len, char *out)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                              "abcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i;
+
+    for (i = 0; i + 2 < len; i += 3) {
+        *out++ = tab[in[i] >> 2];
+        *out++ = tab[(in[i] & 3) << 4 | in[i + 1] >> 4];
+        *out++ = tab[(in[i + 1] & 15) << 2 | in[i + 2] >> 6];
+        *out++ = tab[in[i + 2] & 63];
+    }
+    if (i < len) {
+        *out++ = tab[in[i] >> 2];
+        *out++ = tab[(in[i] & 3) << 4 | (i + 1 < len ? in[i + 1] >> 4 : 0)];
+        *out++ = i + 1 < len ? tab[(in[i + 1] & 15) << 2] : '=';
+        *out++ = '=';
+    }
+    *out = '\0';
+}
+
+/* The reply to a command we wrote ourselves: its code, the last line's
+ * text in text; 0 when the connection broke. Multi-line replies
+ * ("235-...") are read to their last line. */
+static int smtp_raw_reply(struct smtp_run *run, char *text, size_t size)
+{
+    MMAPString *line = mmap_string_new("");
+    int code = 0;
+    char *l;
+
+    text[0] = '\0';
+    while (line != NULL &&
+           (l = mailstream_read_line_remove_eol(run->s->stream, line))) {
+        if (strlen(l) < 3 || !isdigit((unsigned char)l[0]) ||
+            !isdigit((unsigned char)l[1]) || !isdigit((unsigned char)l[2]))
+            break;
+        code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
+        deliver_printable(text, size, l);
+        if (l[3] != '-')
+            break;
+        code = 0;
+    }
+    if (line)
+        mmap_string_free(line);
+    return code;
+}
+
+/* AUTH PLAIN (RFC 4616) with the initial response, written here: the
+ * credentials never pass through libetpan's SASL layer, whose PLAIN
+ * mechanism is a plug-in that may be missing. */
+static int smtp_auth_plain(struct smtp_run *run, char *text, size_t size)
+{
+    const char *u = run->d->user, *p = run->d->password;
+    size_t ul = strlen(u), pl = strlen(p), n = 2 * ul + pl + 2;
+    unsigned char *raw = malloc(n);
+    char *cmd = malloc(4 * ((n + 2) / 3) + 16);
+    int code = 0;
+
+    if (raw != NULL && cmd != NULL) {
+        memcpy(raw, u, ul);             /* authzid \0 authcid \0 password */
+        raw[ul] = '\0';
+        memcpy(raw + ul + 1, u, ul);
+        raw[2 * ul + 1] = '\0';
+        memcpy(raw + 2 * ul + 2, p, pl);
+        memcpy(cmd, "AUTH PLAIN ", 11);
+        smtp_base64(raw, n, cmd + 11);
+        memcpy(cmd + strlen(cmd), "\r\n", 3);
+        if (mailstream_write(run->s->stream, cmd, strlen(cmd)) ==
+            (ssize_t)strlen(cmd) && mailstream_flush(run->s->stream) == 0)
+            code = smtp_raw_reply(run, text, size);
+        explicit_bzero(cmd, strlen(cmd));
+        explicit_bzero(raw, n);
+    }
+    free(raw);
+    free(cmd);
+    return code;
+}
+
+/* Credentials go only over TLS or to a relay on loopback. A refusal
+ * (535 and the like) is the operator's to fix, not the recipients'
+ * fault: temporary, nothing sent, every recipient stays PENDING. */
+static enum smtp_state smtp_st_auth(struct smtp_run *run)
+{
+    char why[DELIVER_REPLY_MAX + 64], reply[DELIVER_REPLY_MAX];
+    int code;
+
+    if (!run->tls_up && !smtp_loopback(run->d->target))
+        return smtp_no_tls(run, "AUTH refused without TLS to a relay off "
+                           "loopback");
+    if (!(run->s->auth & MAILSMTP_AUTH_PLAIN))
+        return smtp_no_tls(run, "relay offers no AUTH PLAIN");
+    code = smtp_auth_plain(run, reply, sizeof(reply));
+    if (code == 235)
+        return SMTP_MAIL;
+    if (code == 0)
+        snprintf(why, sizeof(why), "AUTH: connection lost or timed out");
+    else
+        snprintf(why, sizeof(why), "AUTH failed: %s", reply);
+    return smtp_no_tls(run, why);
+}
+
+/* A 5xx to EHLO means an old server: say HELO instead. */
+static enum smtp_state smtp_st_ehlo(struct smtp_run *run)
+{
+    int r = mailesmtp_ehlo(run->s), code;
+
+    if (r == MAILSMTP_ERROR_HOSTNAME) {
+        err_set(run->e, ERR_TEMP, "%s: cannot find own host name",
+                run->d->spec);
+        return SMTP_FAIL;
+    }
+    code = smtp_reply(run, r, "EHLO", NULL);
+    if (code < 0)
+        return SMTP_FAIL;
+    if (code / 100 == 2)
+        return smtp_after_ehlo(run);
+    return code / 100 == 5 ? SMTP_HELO : smtp_fail(run, "EHLO", code);
+}
+
+/* SNI for a relay named by DNS (RFC 6066 forbids address literals there):
+ * a relay serving several names picks the certificate we will check. */
+static void smtp_sni(struct mailstream_ssl_context *ctx, void *data)
+{
+    char *host = data;      /* the handle's target: lives longer */
+
+    if (strchr(host, ':') == NULL && !smtp_is_ipv4(host))
+        mailstream_ssl_set_server_name(ctx, host);
+}
+
+static enum smtp_state smtp_st_starttls(struct smtp_run *run)
+{
+    char why[DELIVER_REPLY_MAX];
+    int r = mailsmtp_socket_starttls_with_callback(run->s, smtp_sni,
+                                                   run->d->target);
+
+    if (r != MAILSMTP_NO_ERROR)
+        return smtp_no_tls(run, "STARTTLS failed");
+    run->tls_up = 1;
+    if (run->d->pin[0] != '\0') {
+        if (!smtp_pin_ok(run))
+            return smtp_no_tls(run, "relay certificate does not match "
+                               "smtp_tls_fingerprint");
+    } else if (smtp_verify_applies(run->d) &&
+               smtp_cert_verify(run, why, sizeof(why)) != 0) {
+        return smtp_no_tls(run, why);
+    }
+    return SMTP_EHLO;       /* RFC 3207: forget what was said before */
+}
+
+static enum smtp_state smtp_st_helo(struct smtp_run *run)
+{
+    int code;
+
+    if (run->d->tls == DELIVER_TLS_REQUIRE)
+        return smtp_no_tls(run, "relay does not speak ESMTP; TLS required");
+    code = smtp_reply(run, mailsmtp_helo(run->s), "HELO", NULL);
+
+    if (code < 0)
+        return SMTP_FAIL;
+    return code / 100 == 2 ? SMTP_MAIL : smtp_fail(run, "HELO", code);
+}
+
+/* A refused sender refuses the whole transaction: every recipient gets
+ * the MAIL reply. */
+static enum smtp_state smtp_st_mail(struct smtp_run *run)
+{
+    int r, code;
+
+    if (run->s->esmtp & MAILSMTP_ESMTP)
+        r = mailesmtp_mail_size(run->s, run->msg->sender, 0, NULL,
+                                run->msg->len);
+    else
+        r = mailsmtp_mail(run->s, run->msg->sender);
+    code = smtp_reply(run, r, "MAIL", NULL);
+    if (code < 0)
+        return SMTP_FAIL;
+    if (code / 100 == 2)
+        return SMTP_RCPT;
+    deliver_set_pending(run->rcpts, run->n, smtp_class(code), code,
+                        run->s->response);
+    return SMTP_QUIT;
+}
+
+static enum smtp_state smtp_st_rcpt(struct smtp_run *run)
+{
+    struct deliver_rcpt *cur;
+    int code;
+
+    while (run->next < run->n &&
+           run->rcpts[run->next].state != DELIVER_PENDING)
+        run->next++;
+    if (run->next == run->n)
+        return run->accepted > 0 ? SMTP_DATA : SMTP_QUIT;
+    cur = &run->rcpts[run->next++];
+    code = smtp_reply(run, mailsmtp_rcpt(run->s, cur->addr), "RCPT", cur);
+    if (code < 0)
+        return SMTP_FAIL;
+    if (code / 100 == 2) {
+        rcpt_set(cur, DELIVER_PENDING, code, run->s->response);
+        run->accepted++;
+    } else
+        rcpt_set(cur, smtp_class(code), code, run->s->response);
+    return SMTP_RCPT;
+}
+
+static enum smtp_state smtp_st_data(struct smtp_run *run)
+{
+    int code = smtp_reply(run, mailsmtp_data(run->s), "DATA", NULL);
+
+    if (code < 0)
+        return SMTP_FAIL;
+    if (code == 354)
+        return SMTP_BODY;
+    if (code / 100 == 2 || code / 100 == 3)
+        return smtp_fail(run, "DATA", code);
+    smtp_settle(run, smtp_class(code), code, run->s->response);
+    return SMTP_QUIT;
+}
+
+/* libetpan dot-stuffs, makes bare LF/CR into CRLF and always appends
+ * "\r\n.\r\n"; a message that already ends in a line break would gain an
+ * empty last line, so that one break is left for libetpan to write. */
+static size_t smtp_body_len(const char *data, size_t len)
+{
+    if (len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n')
+        return len - 2;
+    if (len >= 1 && data[len - 1] == '\n')
+        return len - 1;
+    return len;
+}
+
+static enum smtp_state smtp_st_body(struct smtp_run *run)
+{
+    const struct deliver_msg *msg = run->msg;
+    int r, code;
+
+    /* Late after the reply to DATA: no byte of the body yet. */
+    if (deliver_late(run->d))
+        return smtp_late(run, "before the body");
+    mailsmtp_set_progress_callback(run->s, smtp_progress, run);
+    r = mailsmtp_data_message(run->s, msg->data,
+                              smtp_body_len(msg->data, msg->len));
+    if (run->late)
+        return smtp_late(run, "in the body (connection cut)");
+    code = smtp_reply(run, r, "end of DATA", NULL);
+    if (code < 0)
+        return SMTP_FAIL;
+    smtp_settle(run, smtp_class(code), code, run->s->response);
+    return SMTP_QUIT;
+}
+
+/* QUIT's reply changes nothing, so libetpan does not wait for it. */
+static enum smtp_state smtp_st_quit(struct smtp_run *run)
+{
+    mailsmtp_quit(run->s);
+    return SMTP_DONE;
+}
+
+static enum smtp_state (*const smtp_states[])(struct smtp_run *) = {
+    [SMTP_CONNECT] = smtp_st_connect,
+    [SMTP_EHLO] = smtp_st_ehlo,
+    [SMTP_STARTTLS] = smtp_st_starttls,
+    [SMTP_AUTH] = smtp_st_auth,
+    [SMTP_HELO] = smtp_st_helo,
+    [SMTP_MAIL] = smtp_st_mail,
+    [SMTP_RCPT] = smtp_st_rcpt,
+    [SMTP_DATA] = smtp_st_data,
+    [SMTP_BODY] = smtp_st_body,
+    [SMTP_QUIT] = smtp_st_quit,
+};
+
+int smtp_send(struct deliver *d, const struct deliver_msg *msg,
+              struct deliver_rcpt *rcpts, size_t n, struct err *e)
+{
+    struct smtp_run run = {d, NULL, msg, rcpts, n, 0, 0, 0, e, -1, 0};
+    struct sigpipe_guard g;
+    enum smtp_state st = SMTP_CONNECT;
+
+    run.s = mailsmtp_new(0, NULL);
+    if (run.s == NULL)
+        return err_set(e, ERR_NOMEM, "%s: out of memory", d->spec);
+    mailsmtp_set_timeout(run.s, d->timeout);
+    sigpipe_block(&g);
+    while (st != SMTP_DONE && st != SMTP_FAIL) {
+        /* Up to DATA, giving up costs nothing: no message has gone. */
+        if (st <= SMTP_DATA && deliver_late(d))
+            st = smtp_late(&run, "before DATA");
+        else
+            st = smtp_states[st](&run);
+    }
+    mailsmtp_free(run.s);       /* sends QUIT if still connected */
+    sigpipe_unblock(&g);
+    return st == SMTP_DONE ? 0 : -1;
+}
