@@ -26,7 +26,9 @@
  * all (fork, socketpair) are errors (ERR_TEMP: try later).
  *
  * Under AddressSanitizer the address-space limit is not set (ASan maps
- * terabytes of shadow memory); everything else holds.
+ * terabytes of shadow memory), and under valgrind neither the seccomp
+ * filter (valgrind cannot run one) nor the address-space and descriptor
+ * limits (it refuses them); everything else holds.
  *
  * Ownership: result is the caller's buffer; records are bounded by
  * frame_max both ways.
@@ -100,5 +102,7 @@ int sandbox_call(struct sandbox_chan *ch, uint32_t op, const char *req,
 
 /* 1 in a child of sandbox_run, where no database or file may be used. */
 int sandbox_inside(void);
+/* 1 when running under valgrind (which cannot follow every trick here). */
+int sandbox_valgrind(void);
 
 #endif
