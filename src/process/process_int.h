@@ -1,7 +1,15 @@
 /*
  * process_int - what the pipeline's parts share: the alert, its lists and
- * copies as process.c makes them, and the copy maker that the sandboxed
- * child (process_child.c) runs. Not for other modules.
+ * copies, the steps the driver (process.c) runs, and the copy maker that
+ * the sandboxed child (process_child.c) runs. Not for other modules.
+ *
+ *   process.c        the driver: attempts, loading, open, copies, verdicts
+ *   prepare.c        an officer's command, or the alert's id and thread
+ *   copy.c           one list's copy (in the child)
+ *   encrypt.c        per-recipient encryption (in the parent)
+ *   commit.c         the one transaction that stores it all
+ *   preview.c        preview and anonymise, for the officers
+ *   process_child.c  the sandboxed children
  */
 #ifndef AGW_PROCESS_INT_H
 #define AGW_PROCESS_INT_H
@@ -112,11 +120,96 @@ struct pctx {
     const char *references;         /* and the thread before it */
 };
 
+/* What a step tells the driver (process_alert), instead of a private
+ * 1 or 2: go on to the next step, stop with the verdict in the
+ * process_result (process_stop records it), done (the step recorded the
+ * outcome itself), or an error in the struct err. */
+enum pstep {
+    PSTEP_ERROR = -1,
+    PSTEP_GO = 0,
+    PSTEP_STOP = 1,
+    PSTEP_DONE = 2,
+};
+
+/* process.c: loading, and what every step reads. */
+void plists_free(struct plist *v, size_t n);
+/* The lists of distribution dist, by name; dist < 0: the one list named
+ * name (ERR_NOUSER when none). *out is the caller's (plists_free). */
+int plists_load(struct gateway *g, int64_t dist, const char *name,
+                struct plist **out, size_t *n, struct err *e);
+/* The placeholders an alert's thread already has, into map. */
+int process_map_load(struct gateway *g, const char *alert_id,
+                     struct anon_map *map, struct err *e);
+/* The first text/plain part's text, "" when none; borrowed from c. */
+const char *process_body_text(const struct msg_content *c);
+/* Id, TLP and risk as the text states them (r may be NULL). */
+int process_meta(struct gateway *g, struct palert *a,
+                 struct process_result *r, struct err *e);
+/* n: rows a verdict's UPDATE changed; 0 is ERR_DUP (another process
+ * finished the alert first). */
+int process_claim(struct err *e, int n, int64_t row);
+
+/* prepare.c */
+int process_find_id(struct gateway *g, struct palert *a);  /* 1: found */
+/* The id the alert names, or the one it would get (nothing stored). */
+int process_alert_id(struct gateway *g, struct palert *a, struct err *e);
+/* GO: not a command; STOP: refused (r); DONE: done and recorded. */
+enum pstep process_command(struct gateway *g, int64_t row, struct palert *a,
+                           struct process_result *r, struct err *e);
+/* Id (reserved), thread, update number, TLP default: GO or ERROR. */
+enum pstep process_prepare(struct gateway *g, int64_t row,
+                           const struct pdist *d, struct palert *a,
+                           struct process_result *r, struct err *e);
+
+/* copy.c */
 void pcopy_init(struct pcopy *c);
 void pcopy_free(struct pcopy *c);
-void plists_free(struct plist *v, size_t n);
 /* Anonymise, render, build, sign and leak-check c's list copy. */
 int copy_make(struct pctx *c, struct pcopy *out, struct err *e);
+/* A failed buf_* call (rc, buf.h) as an error: BUF_ENOMEM is ERR_NOMEM
+ * (temporary), the cap ERR_TOOBIG with what. Returns -1. */
+int copy_nospace(int rc, struct err *e, const char *what);
+/* in as it goes into c's copy: anonymised when the list wants it. */
+int copy_text(struct pctx *c, const char *in, size_t len, struct buf *out,
+              struct err *e);
+
+/* Attachments after the body part: text is anonymised like the body;
+ * what cannot be inspected follows the list's policy. */
+struct pparts {
+    struct msg_part v[MSG_DEFAULT_MAX_PARTS + 1];
+    struct buf data[MSG_DEFAULT_MAX_PARTS + 1];
+    size_t n;
+};
+void pparts_free(struct pparts *pp);
+/* Subject, body (the first text/plain part) and attachments of the
+ * alert, as they go into c's copy; pp->v[0] is left to the caller. */
+int copy_content(struct pctx *c, struct buf *subject, struct buf *body,
+                 struct pparts *pp, struct err *e);
+
+#define COPY_HEADERS_MAX 12
+/* The list copy's header fields into h (values borrowed); the count. */
+size_t copy_headers(const struct pctx *c, const struct pcopy *cp,
+                    const char *subject, const char *listid,
+                    struct msg_header_field h[COPY_HEADERS_MAX]);
+int copy_list_id(const struct pctx *c, char *out, size_t n);
+
+/* encrypt.c */
+/* Every list not withheld that encrypts: each recipient classified and
+ * its own message made (copies[i].rcpts). */
+int process_encrypt(struct gateway *g, const struct palert *a,
+                    struct plist *lists, size_t n, struct pcopy *copies,
+                    struct err *e);
+/* The recipients of l and their pinned fingerprints, ordered; *st is the
+ * caller's (store_finalize). */
+int encrypt_rcpts(struct gateway *g, const struct plist *l,
+                  struct store_stmt **st, struct err *e);
+
+/* commit.c: store and queue everything, or nothing; r gets the verdict
+ * (queued, awaiting release, or held when every list withholds it). */
+int process_commit(struct gateway *g, int64_t row, const struct pdist *d,
+                   const struct palert *a, const struct anon_map *map,
+                   const struct plist *lists, const struct pcopy *copies,
+                   size_t n, struct process_result *r, struct err *e);
 
 /* process_child.c: the same work in a sandboxed child. Each returns 0
  * with its results, 1 when the child failed (crash, limit, garbage: r

@@ -1,0 +1,293 @@
+/*
+ * commit - one transaction that stores what processing made of an alert:
+ * its placeholders, every list's copy and each encrypting list's own
+ * messages, the outbox rows (none while it awaits release), the lists'
+ * outcomes, the alert's verdict and the officer's receipt or previews.
+ * All of it or nothing: another process that finished the alert first
+ * makes this one store nothing (ERR_DUP, process_claim).
+ */
+#include "process/process_int.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "process/lifecycle.h"
+#include "registry/registry.h"
+#include "util/fault.h"
+
+static int commit_pseudonyms(struct gateway *g, const char *alert_id,
+                             const struct anon_map *map, struct err *e)
+{
+    const char *cls, *orig, *ph;
+    size_t i;
+
+    for (i = 0; anon_map_get(map, i, &cls, &orig, &ph) == 0; i++)
+        if (store_run(g->store, e, "INSERT OR IGNORE INTO pseudonyms(alert_id,"
+                      " cls, original, placeholder) VALUES(?,?,?,?)", "tttt",
+                      alert_id, cls, orig, ph) < 0)
+            return -1;
+    return 0;
+}
+
+/* The list's registry as commit sees it must be the one its recipients
+ * were classified from: a contact added, removed or re-keyed meanwhile
+ * would be sent the wrong form, or nothing. Transient: the next pass
+ * classifies again. */
+static int commit_same_rcpts(struct gateway *g, const struct plist *l,
+                             const struct pcopy *cp, struct err *e)
+{
+    struct store_stmt *st;
+    size_t i = 0;
+    int rc = 0, same = 1;
+
+    if (encrypt_rcpts(g, l, &st, e) != 0)
+        return -1;
+    while (same && (rc = store_step(st, e)) == 1) {
+        same = i < cp->nrcpts &&
+               strcmp(cp->rcpts[i].address, store_col_text(st, 0)) == 0 &&
+               strcmp(cp->rcpts[i].fpr, store_col_text(st, 1)) == 0;
+        i++;
+    }
+    store_finalize(st);
+    if (same && rc < 0)
+        return -1;
+    if (!same || i != cp->nrcpts)
+        return err_set(e, ERR_TEMP, "the recipients of list %s changed "
+                       "while its copies were encrypted", l->name);
+    return 0;
+}
+
+static int commit_insert_copy(struct gateway *g, int64_t row, int64_t list,
+                              const char *kind, const char *msgid,
+                              const struct buf *msg, int64_t *id,
+                              struct err *e)
+{
+    if (store_run(g->store, e, "INSERT INTO copies(alert_row, list_id, kind,"
+                  " message_id, message, created) VALUES(?,?,?,?,?,?)",
+                  "iittbi", row, list, kind, msgid, msg->data, msg->len,
+                  (int64_t)time(NULL)) < 0)
+        return -1;
+    *id = store_last_id(g->store);
+    return 0;
+}
+
+static int commit_outbox(struct gateway *g, int64_t copy, const char *rcpt,
+                         struct err *e)
+{
+    return store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
+                     "updated) VALUES(?,?,?)", "iti", copy, rcpt,
+                     (int64_t)time(NULL)) < 0 ? -1 : 0;
+}
+
+/* A recipient's own message: an encrypted copy (kind 'copy', the list
+ * copy's Message-ID, so that updates thread for everyone) or a withheld
+ * notice. The audit row names the recipient and the copy: a release
+ * (lifecycle.c decide_release) queues it from there. */
+static int commit_own(struct gateway *g, int64_t row, const struct plist *l,
+                      const struct pcopy *cp, const struct prcpt *r,
+                      int hold, struct err *e)
+{
+    int enc = r->how == RCPT_ENCRYPTED;
+    char detail[ERR_MSG_MAX + 64];
+    int64_t id;
+
+    if (commit_insert_copy(g, row, l->id, enc ? "copy" : "notice",
+                           enc ? cp->msgid : r->msgid, &r->msg, &id, e) != 0)
+        return -1;
+    if (enc)
+        snprintf(detail, sizeof(detail), "copy %lld: encrypted to %s",
+                 (long long)id, r->fpr);
+    else
+        snprintf(detail, sizeof(detail), "copy %lld: withheld notice: %s",
+                 (long long)id, r->why);
+    if (store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
+                  "detail, rcpt) VALUES(?,?,?,?,?)", "iittt",
+                  (int64_t)time(NULL), row, enc ? "copy-encrypted"
+                  : "copy-withheld", detail, r->address) < 0)
+        return -1;
+    return hold ? 0 : commit_outbox(g, id, r->address, e);
+}
+
+/* Store the list copy and, for an encrypting list, each recipient's own
+ * message; queue them unless held. *n: recipients who get the content. */
+static int commit_copy(struct gateway *g, int64_t row, const struct plist *l,
+                       const struct pcopy *c, int hold, int64_t *n,
+                       struct err *e)
+{
+    int64_t cid;
+    size_t i;
+    int k;
+
+    *n = 0;
+    if (commit_insert_copy(g, row, l->id, "copy", c->msgid, &c->msg, &cid,
+                           e) != 0)
+        return -1;
+    if (l->encrypt == ENCRYPT_NEVER) {
+        if (hold)
+            return store_get_int(g->store, e, n, "SELECT count(*) FROM "
+                                 "list_recipients WHERE list_id = ?", "i",
+                                 l->id) < 0 ? -1 : 0;
+        k = store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
+                      "updated) SELECT ?, address, ? FROM list_recipients "
+                      "WHERE list_id = ?", "iii", cid, (int64_t)time(NULL),
+                      l->id);
+        *n = k;
+        return k < 0 ? -1 : 0;
+    }
+    if (commit_same_rcpts(g, l, c, e) != 0)
+        return -1;
+    for (i = 0; i < c->nrcpts; i++) {
+        const struct prcpt *r = &c->rcpts[i];
+        if (r->how != RCPT_NOTICE)
+            (*n)++;
+        if (r->how != RCPT_PLAIN) {
+            if (commit_own(g, row, l, c, r, hold, e) != 0)
+                return -1;
+        } else if (!hold && commit_outbox(g, cid, r->address, e) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* What the receipt says of an encrypting list: who got which form. */
+static void commit_why(const struct plist *l, const struct pcopy *c,
+                       char *why, size_t n)
+{
+    size_t i, cnt[3] = {0, 0, 0};
+
+    for (i = 0; i < c->nrcpts; i++)
+        cnt[c->rcpts[i].how]++;
+    if (l->encrypt == ENCRYPT_ALWAYS)
+        snprintf(why, n, "%zu encrypted to their own keys; %zu withheld "
+                 "(no usable OpenPGP key, the list encrypts always: told so "
+                 "in a signed notice)", cnt[RCPT_ENCRYPTED], cnt[RCPT_NOTICE]);
+    else
+        snprintf(why, n, "%zu of them encrypted to their own keys, %zu "
+                 "without a usable key sent the plain signed copy",
+                 cnt[RCPT_ENCRYPTED], cnt[RCPT_PLAIN]);
+}
+
+static int commit_outcome(struct gateway *g, int64_t row,
+                          const struct plist *l, const struct pcopy *c,
+                          const char *outcome, int64_t n, struct err *e)
+{
+    char why[ERR_MSG_MAX];
+
+    snprintf(why, sizeof(why), "%s", l->withheld);
+    if (why[0] == '\0' && l->encrypt != ENCRYPT_NEVER)
+        commit_why(l, c, why, sizeof(why));
+    return store_run(g->store, e, "INSERT OR REPLACE INTO list_outcomes("
+                     "alert_row, list_id, outcome, reason, recipients) "
+                     "VALUES(?,?,?,?,?)", "iitti", row, l->id, outcome, why,
+                     n) < 0 ? -1 : 0;
+}
+
+/* One list: withheld, held for release (copy and preview), or queued. */
+static int commit_list(struct gateway *g, int64_t row, const struct palert *a,
+                       const struct plist *l, const struct pcopy *c,
+                       const char *officer, int hold,
+                       struct process_result *r, struct err *e)
+{
+    int64_t n = 0;
+
+    if (l->withheld[0]) {
+        r->withheld++;
+        return commit_outcome(g, row, l, c, "withheld", 0, e);
+    }
+    if (commit_copy(g, row, l, c, hold, &n, e) != 0 ||
+        commit_outcome(g, row, l, c, hold ? "awaiting" : "queued", n, e) != 0)
+        return -1;
+    r->copies++;
+    if (!hold) {
+        r->recipients += n;
+        return 0;
+    }
+    if (officer[0] == '\0')
+        return 0;
+    return lifecycle_preview_queue(g, row, officer, a->alert_id, l->name, n,
+                                   c->text.data ? c->text.data : "", e);
+}
+
+/* The alert's own row: what it became, and why. */
+static int commit_state(struct gateway *g, int64_t row,
+                        const struct palert *a, const char *state,
+                        const char *reason, struct err *e)
+{
+    if (process_claim(e, store_run(g->store, e, "UPDATE alerts "
+                      "SET state=?, reason=?, alert_id=?, signer=?, "
+                      "subject=?, thread=?, update_no=?, tlp=? WHERE id=? "
+                      "AND state='new'", "ttttttiti", state, reason,
+                      a->alert_id, a->signer, a->content->subject, a->thread,
+                      (int64_t)a->update_no, alert_tlp_label(a->tlp), row),
+                      row) != 0 ||
+        store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
+                  "detail) VALUES(?,?,?,?)", "iitt", (int64_t)time(NULL), row,
+                  strcmp(state, "queued") == 0 ? "queued" : "held",
+                  reason[0] ? reason : a->alert_id) < 0)
+        return -1;
+    return 0;
+}
+
+/* Verdict of a committed alert: queued, awaiting release, or held because
+ * every list withheld it (the first list's reason says why). */
+static const char *commit_verdict(const struct plist *lists, size_t n,
+                                  int hold, struct process_result *r)
+{
+    if ((size_t)r->withheld == n) {
+        snprintf(r->reason, sizeof(r->reason),
+                 "withheld from every list%s%.400s", n ? ": " : "",
+                 n ? lists[0].withheld : "");
+        r->verdict = PROCESS_HELD;
+        return "held";
+    }
+    if (hold) {
+        snprintf(r->reason, sizeof(r->reason), "awaiting release");
+        r->verdict = PROCESS_AWAITING;
+        return "held";
+    }
+    r->verdict = PROCESS_QUEUED;
+    return "queued";
+}
+
+int process_commit(struct gateway *g, int64_t row, const struct pdist *d,
+                   const struct palert *a, const struct anon_map *map,
+                   const struct plist *lists, const struct pcopy *copies,
+                   size_t n, struct process_result *r, struct err *e)
+{
+    char officer[REGISTRY_ADDR_MAX];
+    const char *state;
+    size_t i;
+    int hold;
+
+    if (lifecycle_officer_email(g, a->signer, officer, sizeof(officer),
+                                e) != 0 ||
+        store_begin(g->store, e) != 0)
+        return -1;
+    hold = d->require_release;
+    r->copies = r->withheld = 0;
+    r->recipients = 0;
+    if (commit_pseudonyms(g, a->thread, map, e) != 0)
+        goto fail;
+    for (i = 0; i < n; i++)
+        if (commit_list(g, row, a, &lists[i], &copies[i], officer, hold, r,
+                        e) != 0)
+            goto fail;
+    state = commit_verdict(lists, n, hold, r);
+    hold = r->verdict == PROCESS_AWAITING;
+    if (commit_state(g, row, a, state, r->verdict == PROCESS_QUEUED ? ""
+                     : r->reason, e) != 0 ||
+        (hold && store_run(g->store, e, "INSERT INTO releases(alert_row, "
+                           "alert_id, requested) VALUES(?,?,?)", "iti", row,
+                           a->alert_id, (int64_t)time(NULL)) < 0) ||
+        (!hold && lifecycle_receipt_queue(g, row, e) != 0))
+        goto fail;
+    fault_crash("process-before-commit");   /* crash tests */
+    if (store_commit(g->store, e) != 0)
+        return -1;
+    fault_crash("process-after-commit");
+    return 0;
+fail:
+    store_rollback(g->store);
+    return -1;
+}

@@ -1,0 +1,357 @@
+/*
+ * copy - one list's copy of an alert, as the copies' child makes it
+ * (process_child.c): the content anonymised for the list (mail/anon.c),
+ * rendered into its template (mail/render.c), rebuilt with fresh headers
+ * (mail/msg.c), signed through the parent and leak-checked.
+ */
+#include "process/process_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "process/mailout.h"
+#include "mail/msg.h"
+#include "mail/render.h"
+#include "util/buf.h"
+
+void pcopy_init(struct pcopy *c)
+{
+    memset(c, 0, sizeof(*c));
+    buf_init(&c->msg, PROCESS_COPY_MAX);
+    buf_init(&c->text, PROCESS_COPY_MAX);
+    buf_init(&c->entity, PROCESS_COPY_MAX);
+}
+
+void pcopy_free(struct pcopy *c)
+{
+    size_t i;
+
+    buf_free(&c->msg);
+    buf_free(&c->text);
+    buf_free(&c->entity);
+    for (i = 0; i < c->nrcpts; i++) {
+        free(c->rcpts[i].address);
+        buf_free(&c->rcpts[i].msg);
+    }
+    free(c->rcpts);
+    c->rcpts = NULL;
+    c->nrcpts = 0;
+}
+
+/* A buffer of a copy fails for one of two reasons (buf.h): its cap, a
+ * copy too large to send (permanent: the alert is held), or memory, which
+ * a later pass may find (temporary: the alert stays new). */
+int copy_nospace(int rc, struct err *e, const char *what)
+{
+    if (rc == BUF_ENOMEM)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    return err_set(e, ERR_TOOBIG, "%s", what);
+}
+
+int copy_text(struct pctx *c, const char *in, size_t len, struct buf *out,
+              struct err *e)
+{
+    int rc;
+
+    if (!c->l->anonymise) {
+        if ((rc = buf_append(out, in, len)) != 0)
+            return copy_nospace(rc, e, "copy too large");
+        return 0;
+    }
+    return anon_apply(c->g->anon, c->map, in, len, out, c->changes, e);
+}
+
+static int copy_note_drop(struct pctx *c, const struct msg_part *p,
+                          struct buf *notes, struct err *e)
+{
+    struct buf name;
+    const char *fn = p->filename ? p->filename : "(unnamed)";
+    int rc;
+
+    buf_init(&name, SITES_NAME_MAX * 4);
+    rc = copy_text(c, fn, strlen(fn), &name, e);
+    if (rc == 0 && (rc = buf_printf(notes, "\n[alertgw: attachment \"%s\" "
+                                    "(%s, %zu bytes) was dropped from this "
+                                    "copy: it cannot be checked for site "
+                                    "identifiers.]\n", buf_cstr(&name),
+                                    p->content_type, p->len)) != 0)
+        rc = copy_nospace(rc, e, "copy too large");
+    buf_free(&name);
+    return rc;
+}
+
+void pparts_free(struct pparts *pp)
+{
+    size_t i;
+
+    for (i = 0; i < pp->n; i++) {
+        buf_free(&pp->data[i]);
+        free(pp->v[i].filename);
+    }
+}
+
+static int copy_attachment(struct pctx *c, const struct msg_part *p,
+                           struct pparts *pp, struct buf *notes,
+                           struct err *e)
+{
+    struct msg_part *o = &pp->v[pp->n];
+    struct buf *d = &pp->data[pp->n];
+    struct buf fn;
+    int rc = 0;
+
+    if (c->l->anonymise && !p->is_text) {
+        if (strcmp(c->l->attachments, "refuse") == 0)
+            return err_set(e, ERR_LEAK, "attachment \"%s\" (%s) cannot be "
+                           "inspected and list %s refuses such alerts",
+                           p->filename ? p->filename : "(unnamed)",
+                           p->content_type, c->l->name);
+        if (strcmp(c->l->attachments, "drop") == 0)
+            return copy_note_drop(c, p, notes, e);
+    }
+    if (pp->n >= MSG_DEFAULT_MAX_PARTS)
+        return err_set(e, ERR_TOOBIG, "too many parts");
+    buf_init(d, PROCESS_COPY_MAX);
+    buf_init(&fn, SITES_NAME_MAX * 4);
+    pp->n++;
+    *o = *p;
+    o->filename = NULL;
+    if (p->is_text && c->l->anonymise
+        && strcmp(p->content_type, "text/html") == 0)
+        rc = anon_apply_html(c->g->anon, c->map, p->data, p->len, d,
+                             c->changes, e);
+    else if (p->is_text)
+        rc = copy_text(c, p->data, p->len, d, e);
+    else if ((rc = buf_append(d, p->data, p->len)) != 0)
+        rc = copy_nospace(rc, e, "copy too large");
+    if (rc == 0 && p->filename)
+        rc = copy_text(c, p->filename, strlen(p->filename), &fn, e);
+    if (rc == 0 && p->filename)
+        o->filename = buf_steal(&fn, NULL);
+    buf_free(&fn);
+    o->data = d->data ? d->data : (char *)"";
+    o->len = d->len;
+    return rc;
+}
+
+static int copy_render(struct pctx *c, const char *subject, const char *body,
+                       struct buf *subj_out, struct buf *body_out,
+                       struct err *e)
+{
+    struct render_tmpl *t;
+    char date[MAILOUT_DATE_MAX];
+    char update[16], update_label[32];
+    struct buf idsubj;
+    const char *tlp = alert_tlp_label(c->a->tlp);
+    struct render_var vars[] = {
+        {"alert_id", c->a->alert_id}, {"tlp", tlp}, {"subject", subject},
+        {"body", body}, {"list", c->l->name}, {"date", date},
+        {"risk", c->a->risk[0] ? c->a->risk : "not stated"},
+        {"update", update}, {"update_label", update_label},
+        {"contact", c->g->conf->from}, {"report_to", c->g->conf->from},
+    };
+    int rc;
+
+    buf_init(&idsubj, PROCESS_SUBJECT_MAX);
+    mailout_date(date, sizeof(date));
+    /* {{subject}} always names the alert id (an allocated id is not in
+     * the officer's Subject): recipients filter and thread on it */
+    if (strstr(subject, c->a->alert_id) == NULL) {
+        if ((rc = buf_printf(&idsubj, "%s: %s", c->a->alert_id,
+                             subject)) != 0) {
+            buf_free(&idsubj);
+            return copy_nospace(rc, e, "Subject too long");
+        }
+        vars[2].value = buf_cstr(&idsubj);
+    }
+    update[0] = update_label[0] = '\0';
+    if (c->a->update_no > 0) {
+        snprintf(update, sizeof(update), "%d", c->a->update_no);
+        snprintf(update_label, sizeof(update_label), "UPDATE %d ",
+                 c->a->update_no);
+    }
+    t = c->l->tmpl;
+    rc = t ? 0 : render_load(c->g->conf->templates_dir, c->l->template_name,
+                             &t, e);
+    if (rc == 0)
+        rc = render_apply(t, vars, sizeof(vars) / sizeof(vars[0]), subj_out,
+                          body_out, e);
+    if (t != c->l->tmpl)
+        render_free(t);
+    buf_free(&idsubj);
+    return rc;
+}
+
+/* Body: the first text/plain part; every other part is an attachment. */
+int copy_content(struct pctx *c, struct buf *subject, struct buf *body,
+                 struct pparts *pp, struct err *e)
+{
+    const struct msg_content *mc = c->a->content;
+    struct buf notes;
+    const char *first = process_body_text(mc);
+    size_t i;
+    int rc = 0;
+
+    buf_init(&notes, PROCESS_COPY_MAX);
+    if (copy_text(c, mc->subject, strlen(mc->subject), subject, e) != 0 ||
+        copy_text(c, first, strlen(first), body, e) != 0)
+        rc = -1;
+    for (i = 0; rc == 0 && i < mc->nparts; i++)
+        if (mc->parts[i].data != first)
+            rc = copy_attachment(c, &mc->parts[i], pp, &notes, e);
+    if (rc == 0 && notes.len &&
+        (rc = buf_append(body, notes.data, notes.len)) != 0)
+        rc = copy_nospace(rc, e, "copy too large");
+    buf_free(&notes);
+    return rc;
+}
+
+/* Fresh headers only (README "Outgoing headers" says why each is there):
+ * nothing of the original's header section reaches a copy. The list copy
+ * and its encrypted variants share them, Message-ID included. */
+size_t copy_headers(const struct pctx *c, const struct pcopy *cp,
+                    const char *subject, const char *listid,
+                    struct msg_header_field h[COPY_HEADERS_MAX])
+{
+    size_t n = 0;
+
+    h[n++] = (struct msg_header_field){"From", c->g->conf->from};
+    h[n++] = (struct msg_header_field){"To", c->l->address};
+    h[n++] = (struct msg_header_field){"Subject", subject};
+    h[n++] = (struct msg_header_field){"Date", cp->date};
+    h[n++] = (struct msg_header_field){"Message-ID", cp->msgid};
+    if (c->in_reply_to) {
+        h[n++] = (struct msg_header_field){"In-Reply-To", c->in_reply_to};
+        h[n++] = (struct msg_header_field){"References", c->references};
+    }
+    h[n++] = (struct msg_header_field){"List-Id", listid};
+    h[n++] = (struct msg_header_field){"List-Post", "NO"};
+    h[n++] = (struct msg_header_field){"Precedence", "list"};
+    h[n++] = (struct msg_header_field){"Auto-Submitted", "auto-generated"};
+    return n;
+}
+
+int copy_list_id(const struct pctx *c, char *out, size_t n)
+{
+    int len = snprintf(out, n, "<%s.%s>", c->l->name, c->g->conf->domain);
+
+    return len > 0 && (size_t)len < n ? 0 : -1;
+}
+
+static int copy_sign(struct pctx *c, const char *subject, struct pcopy *out,
+                     struct err *e)
+{
+    char local[ALERT_ID_MAX + 64], listid[512];
+    struct msg_header_field h[COPY_HEADERS_MAX];
+
+    mailout_date(out->date, sizeof(out->date));
+    snprintf(local, sizeof(local), "%s.%s", c->a->alert_id, c->l->name);
+    if (mailout_msgid(c->g, local, out->msgid, sizeof(out->msgid)) != 0 ||
+        copy_list_id(c, listid, sizeof(listid)) != 0)
+        return err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
+    return mailout_sign(c->g, h, copy_headers(c, out, subject, listid, h),
+                        &out->entity, &out->msg, e);
+}
+
+/* Fail closed: parse what will leave and scan every decoded byte. */
+static int copy_leak_check(struct pctx *c, const struct pcopy *out,
+                           struct err *e)
+{
+    struct msg_limits lim;
+    struct msg *m = NULL;
+    struct msg_content *mc = NULL;
+    char where[128];
+    size_t i;
+    int rc = -1;
+
+    msg_limits_default(&lim);
+    lim.max_size = PROCESS_COPY_MAX;
+    if (anon_scan(c->g->anon, out->msg.data, out->msg.len, "the raw copy",
+                  e) != 0 ||
+        msg_parse(out->msg.data, out->msg.len, &lim, &m, e) != 0 ||
+        msg_content(m, &mc, e) != 0 ||
+        anon_scan(c->g->anon, mc->subject, strlen(mc->subject), "Subject",
+                  e) != 0)
+        goto out;
+    for (i = 0; i < mc->nparts; i++) {
+        snprintf(where, sizeof(where), "part %zu", i + 1);
+        if ((mc->parts[i].is_text &&
+             anon_scan(c->g->anon, mc->parts[i].data, mc->parts[i].len, where,
+                       e) != 0) ||
+            /* HTML also as a reader sees it: entities decoded */
+            (mc->parts[i].is_text &&
+             strcmp(mc->parts[i].content_type, "text/html") == 0 &&
+             anon_scan_html(c->g->anon, mc->parts[i].data, mc->parts[i].len,
+                            where, e) != 0) ||
+            (mc->parts[i].filename &&
+             anon_scan(c->g->anon, mc->parts[i].filename,
+                       strlen(mc->parts[i].filename), where, e) != 0))
+            goto out;
+    }
+    rc = 0;
+out:
+    msg_content_free(mc);
+    msg_free(m);
+    return rc;
+}
+
+/* Protected headers (Subject, From, To inside the signed entity): a
+ * recipient can see that the gateway signed the Subject it reads. */
+static int copy_entity(struct pctx *c, const struct pparts *pp,
+                       const char *subject, struct buf *entity,
+                       struct err *e)
+{
+    const struct msg_header_field ph[] = {
+        {"From", c->g->conf->from}, {"To", c->l->address},
+        {"Subject", subject},
+    };
+
+    return msg_build_entity_protected(pp->v, pp->n, ph,
+                                      sizeof(ph) / sizeof(ph[0]), entity, e);
+}
+
+int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
+{
+    struct buf subj, body, rsubj, rbody;
+    struct pparts *pp = calloc(1, sizeof(*pp));
+    int rc = -1;
+
+    buf_init(&subj, PROCESS_COPY_MAX);
+    buf_init(&body, PROCESS_COPY_MAX);
+    buf_init(&rsubj, PROCESS_COPY_MAX);
+    buf_init(&rbody, PROCESS_COPY_MAX);
+    if (pp == NULL) {
+        err_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    pp->n = 1;      /* v[0] is the rendered body */
+    if (copy_content(c, &subj, &body, pp, e) != 0 ||
+        copy_render(c, buf_cstr(&subj), buf_cstr(&body), &rsubj, &rbody,
+                    e) != 0)
+        goto out;
+    pp->v[0].is_text = 1;
+    pp->v[0].content_type = (char *)"text/plain";
+    pp->v[0].data = rbody.data ? rbody.data : (char *)"";
+    pp->v[0].len = rbody.len;
+    if (copy_entity(c, pp, buf_cstr(&rsubj), &out->entity, e) != 0 ||
+        copy_sign(c, buf_cstr(&rsubj), out, e) != 0)
+        goto out;
+    if ((rc = buf_printf(&out->text, "Subject: %s\n\n",
+                         buf_cstr(&rsubj))) != 0 ||
+        (rc = buf_append(&out->text, rbody.data ? rbody.data : "",
+                         rbody.len)) != 0) {
+        rc = copy_nospace(rc, e, "copy too large");
+        goto out;
+    }
+    rc = c->l->anonymise ? copy_leak_check(c, out, e) : 0;
+out:
+    if (pp) {
+        pp->v[0].filename = NULL;
+        pparts_free(pp);
+        free(pp);
+    }
+    buf_free(&subj);
+    buf_free(&body);
+    buf_free(&rsubj);
+    buf_free(&rbody);
+    return rc;
+}
