@@ -27,7 +27,7 @@ $PGPMIME sign-entity "$OFFICER_HOME" "$OFFICER_FPR" \
 rc=0
 agw preview --list nren "$T/alert.eml" >"$T/preview.eml" 2>"$T/preview.err" || rc=$?
 check "preview --list nren: exit 0 (got $rc: $(head -c 300 "$T/preview.err"))" test "$rc" = 0
-python3 "$D/check-copy.py" "$T/preview.eml" >"$T/preview.chk" || true
+python3 "$AGW_SOURCE_DIR/tests/e2e/check-copy.py" "$T/preview.eml" >"$T/preview.chk" || true
 sed 's/^/preview: /; s/^preview: not ok/not ok - preview:/; s/^preview: ok - /ok - preview: /' \
     "$T/preview.chk"
 n=$(grep -c '^not ok' "$T/preview.chk" || true)
@@ -64,7 +64,7 @@ agw queue run >/dev/null 2>&1 || true
 f=$(ls "$T/gw/out"/nren-*.eml 2>/dev/null | head -1)
 check "nren copy written" test -n "$f"
 if [ -n "$f" ]; then
-    python3 "$D/check-copy.py" "$f" >"$T/sent.chk" || true
+    python3 "$AGW_SOURCE_DIR/tests/e2e/check-copy.py" "$f" >"$T/sent.chk" || true
     sed 's/^ok - /ok - sent: /; s/^not ok - /not ok - sent: /' "$T/sent.chk"
     n=$(grep -c '^not ok' "$T/sent.chk" || true)
     fails=$((fails + n))

@@ -6,7 +6,7 @@
 # encryption); --faked-system-time makes the expired and old ones.
 set -u
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
-MK="python3 $AGW_SOURCE_DIR/tests/data/auth/mkmsg.py"
+MK="python3 $AGW_SOURCE_DIR/tests/e2e/mkmsg.py"
 T=$(mktemp -d)
 trap 'agw_cleanup; rm -rf "$T"' EXIT
 fails=0
