@@ -314,6 +314,13 @@ int store_col_is_null(struct store_stmt *st, int i)
     return sqlite3_column_type(st->st, i) == SQLITE_NULL;
 }
 
+int store_col_is_number(struct store_stmt *st, int i)
+{
+    int t = sqlite3_column_type(st->st, i);
+
+    return t == SQLITE_INTEGER || t == SQLITE_FLOAT;
+}
+
 static int store_vbind(struct store_stmt *st, const char *types, va_list ap)
 {
     int i, rc = 0;

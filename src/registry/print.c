@@ -19,6 +19,15 @@ static void registry_json_string(FILE *out, const char *v)
     fputc('"', out);
 }
 
+/* A column's value as JSON: numbers as numbers, the rest as strings. */
+static void registry_json_value(FILE *out, struct store_stmt *st, int i)
+{
+    if (store_col_is_number(st, i))
+        fputs(store_col_text(st, i), out);
+    else
+        registry_json_string(out, store_col_text(st, i));
+}
+
 /* Table cells: tabs and line breaks would break the columns. */
 static void registry_cell(FILE *out, const char *v)
 {
@@ -40,7 +49,7 @@ static void registry_print_row(struct store_stmt *st, int json, int first,
             fputs(i ? ", " : "", out);
             registry_json_string(out, store_col_name(st, i));
             fputs(": ", out);
-            registry_json_string(out, store_col_text(st, i));
+            registry_json_value(out, st, i);
         } else {
             fputs(i ? "\t" : "", out);
             registry_cell(out, store_col_text(st, i));
@@ -93,7 +102,7 @@ int registry_show(struct store *s, const char *sql, const char *arg,
                 fputs(i ? ",\n  " : "\n  ", out);
                 registry_json_string(out, store_col_name(st, i));
                 fputs(": ", out);
-                registry_json_string(out, store_col_text(st, i));
+                registry_json_value(out, st, i);
             } else {
                 fprintf(out, "%s: ", store_col_name(st, i));
                 registry_cell(out, store_col_text(st, i));
