@@ -1,0 +1,194 @@
+/*
+ * anon_int - what the files of the anon module share: the handle, the
+ * state of one run, and the steps one file does for another. Private to
+ * the anon module (src/mail/anon*.c); other modules use anon.h.
+ *
+ *   anon.c          life cycle, limits, one run: rule spans, then tokens
+ *   anon_map.c      the placeholder map
+ *   anon_emit.c     each hit of a run written (or reported), the changes
+ *   anon_tokens.c   the token pass: the scanner, the look-ups of tokens
+ *   anon_html.c     HTML parts
+ *   anon_rules.c    rule files and the examples they hold
+ *
+ * Errors as in anon.h: fallible functions return 0 or -1 and fill e.
+ */
+#ifndef AGW_ANON_INT_H
+#define AGW_ANON_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "mail/anon.h"
+#include "mail/sites.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define ANON_CLASS_MAX 32                 /* bytes in a class name */
+#define ANON_SHOW_MAX 80                  /* bytes quoted in a message */
+#define ANON_UNI2_MAX 0x800     /* code points with a 2-byte UTF-8 form */
+
+/* A one in each byte, for eight bytes at a time (anon_map.c's lower8,
+ * anon_tokens.c's alnum8). */
+#define ANON_ONES 0x0101010101010101ull
+
+/* Token kinds, in order of preference at one position. */
+enum { TOK_NONE, TOK_EMAIL, TOK_IP6, TOK_IP4, TOK_HOST, TOK_WORD,
+       TOK_PLAIN /* a word of [A-Za-z0-9_] only */,
+       TOK_ALNUM /* a word of [A-Za-z0-9] only: the usual case */ };
+
+/* Byte classes of the token scanner (ASCII; \w and \d as in PCRE2
+ * without UCP). */
+enum {
+    CH_W = 1,           /* [A-Za-z0-9_] */
+    CH_DIGIT = 2,       /* [0-9] */
+    CH_HEX = 4,         /* [0-9A-Fa-f] */
+    CH_ALPHA = 8,       /* [A-Za-z] */
+    CH_LOCAL = 16,      /* [A-Za-z0-9._%+-]: e-mail local part */
+    CH_LABEL = 32,      /* [A-Za-z0-9_-]: DNS label, also "[\w-]" */
+    CH_ZONE = 64,       /* [0-9A-Za-z._-]: IPv6 zone */
+    CH_START = 128      /* a token may start here: CH_LOCAL or ':' */
+};
+
+enum anon_kind { HIT_SITE, HIT_HOST, HIT_EMAIL, HIT_IP, HIT_NET, HIT_RULE };
+
+struct anon_example {
+    char *in, *want;
+    size_t line;
+};
+
+struct anon_rule {
+    char *name, *cls, *file;
+    size_t line;
+    pcre2_code *code;
+    int jit;
+    int id_group;               /* number of (?<id>...), 0 if none */
+    char *pattern;              /* kept until the rule is complete */
+    struct anon_example *ex;
+    size_t nex, capex;
+};
+
+struct anon {
+    const struct sites *sites;  /* borrowed */
+    unsigned char ctab[256];    /* CH_* classes of each byte */
+    /* \p{L} or \p{N}: a bit per code point up to U+07FF, PCRE2 above */
+    unsigned char uni2[ANON_UNI2_MAX / 8];
+    pcre2_code *uni;
+    int uni_jit;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jstack;
+    struct anon_rule *rules;
+    size_t nrules, caprules;
+    uint32_t ovec;              /* ovector pairs enough for every pattern */
+    struct timespec deadline;   /* CLOCK_MONOTONIC; tv_sec 0: none */
+};
+
+/* One replacement candidate found in the text. */
+struct anon_hit {
+    enum anon_kind kind;
+    size_t start, end;          /* span of the text to replace */
+    long site;
+    int is_domain;              /* HIT_HOST: the site domain itself */
+    const struct anon_rule *rule;
+};
+
+/* Replacements of one run, kept for the HTML writer. ph is the map's. */
+struct anon_rec {
+    size_t start, end;
+    const char *ph;
+};
+
+struct anon_recs {
+    struct anon_rec *v;
+    size_t n, cap;
+};
+
+/* A site's [SITE-K] as looked up in the map; site1 is the site index + 1
+ * (0: empty), so a zeroed memo is empty. */
+struct anon_site_memo {
+    long site1;
+    unsigned long k;
+    const char *ph;             /* the map's */
+};
+
+#define ANON_SITE_MEMO 64       /* sites remembered per run (direct-mapped) */
+
+/* State of one anon_apply or anon_scan run. */
+struct anon_run {
+    const struct anon *a;
+    const struct sites *sites;  /* NULL: rules only */
+    struct anon_map *m;
+    const char *text;
+    size_t len;
+    pcre2_match_data *md;
+    struct buf *out;            /* NULL: scan mode */
+    size_t copied;              /* text before this is in out */
+    struct anon_changes *ch;
+    size_t line, lpos;          /* line number at text offset lpos */
+    const char *where;
+    struct err *e;
+    size_t lrun_s, lrun_e;      /* last CH_LOCAL run seen: [s, e) */
+    size_t ldot;                /* first '.' at or after a point, or lrun_e */
+    int lplain;                 /* that run is all [A-Za-z0-9_] */
+    int lus;                    /* that run holds a '_' */
+    struct anon_recs *rec;      /* HTML: every replacement, or NULL */
+    /* a site named once is often named again nearby (its name, host
+     * names, e-mail addresses): K without a map lookup */
+    struct anon_site_memo memo[ANON_SITE_MEMO];
+};
+
+/* anon.c */
+/* Printable, bounded copy of p[0..len) for a message: out (size bytes). */
+const char *anon_show(const char *p, size_t len, char *out, size_t size);
+/* p[0..len) and a NUL, malloc'ed; NULL when memory ran out. */
+char *anon_strndup(const char *p, size_t len);
+/* One run over in[0..len), appended to out: rule spans, then (sites not
+ * NULL) the tokens between them. rec, when not NULL, gets every
+ * replacement (the HTML writer). On failure out and changes are as they
+ * were: never a partly anonymised text. */
+int anon_run_apply(const struct anon *a, const struct sites *sites,
+                   struct anon_map *m, const char *in, size_t len,
+                   struct buf *out, struct anon_changes *changes,
+                   struct anon_recs *rec, struct err *e);
+
+/* anon_map.c */
+/* The placeholder of orig[0..olen) in class cls, made on first sight;
+ * site_no is used by host and e-mail placeholders, is_domain makes
+ * "siteK.invalid". Borrowed from the map; NULL (ERR_NOMEM) on failure. */
+const char *anon_map_ensure(struct anon_map *m, const char *cls,
+                            const char *orig, size_t olen,
+                            unsigned long site_no, int is_domain,
+                            struct err *e);
+/* K of site's [SITE-K] in m (made on first use), its placeholder in *ph;
+ * 0 with *ph NULL on failure. */
+unsigned long anon_map_site_no(struct anon_map *m, const struct sites *s,
+                               long site, const char **ph, struct err *e);
+
+/* anon_emit.c */
+/* A failed buf_* call (rc): ERR_TOOBIG or ERR_NOMEM into e; -1. */
+int anon_buf_fail(struct err *e, int rc);
+/* The hit replaced in the run's output (or, in scan mode, reported as a
+ * leak: ERR_LEAK). */
+int anon_run_hit(struct anon_run *r, const struct anon_hit *h);
+/* Drop the changes past the first n (c may be NULL). */
+void anon_changes_truncate(struct anon_changes *c, size_t n);
+
+/* anon_tokens.c */
+/* Every token of text[from..to) looked up in the sites index, its hits
+ * handed to anon_run_hit. */
+int anon_run_tokens(struct anon_run *r, size_t from, size_t to);
+
+/* anon_rules.c */
+/* A rule pattern (UTF, invalid UTF as barriers), JIT-compiled when the
+ * CPU allows (*jit 1). NULL with *errcode and *erroff when it is bad. */
+pcre2_code *anon_pattern_compile(const char *p, size_t len, int *jit,
+                                 int *errcode, PCRE2_SIZE *erroff);
+/* Every .rules file of dir, in name order, into a's rules. -1 when one
+ * was bad (every bad line reported through err_add) or memory ran out. */
+int anon_load_dir(struct anon *a, const char *dir, struct err *e);
+void anon_rule_free(struct anon_rule *r);
+
+#endif
