@@ -108,60 +108,60 @@ static int cmd_config(struct cli *c, struct cli_args *a)
     return 0;
 }
 
-/* The MTA must hear 75 when the budget runs out before the commit; after
- * the commit the answer is 0 whatever processing still does. */
+/* What filter answers when a signal ends it (async-signal-safe): 0 once
+ * the alert is committed, whatever processing still does; before, 75
+ * and the reason, so that the MTA keeps the mail. */
+static void cli_signal_answer(const char *msg, size_t len)
+{
+    if (cli_stored)
+        _exit(EX_OK);
+    if (write(2, msg, len) < 0)
+        _exit(EX_TEMPFAIL);
+    _exit(EX_TEMPFAIL);
+}
+
 static void cli_budget_spent(int sig)
 {
     static const char msg[] = "4.3.0 alertgw: time budget spent before the "
                               "alert was stored\n";
     (void)sig;
-    if (cli_stored)
-        _exit(EX_OK);
-    if (write(2, msg, sizeof(msg) - 1) < 0)
-        _exit(EX_TEMPFAIL);
-    _exit(EX_TEMPFAIL);
+    cli_signal_answer(msg, sizeof(msg) - 1);
 }
 
-/* A fault of filter's own (not of processing, which runs in children)
- * must not reach the MTA as a death by a signal: before the commit the
- * mail is kept for a retry (75), after it the answer is 0. Sanitizer
- * builds keep their own handlers, which report the fault. */
+/* Signals of a fault: filter's own (processing runs in children) must
+ * not reach the MTA as a death by a signal. Sanitizer builds keep their
+ * own handlers, which report the fault. */
+static const int cli_fault_sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+                                     SIGABRT, SIGPIPE};
+#define CLI_NFAULT_SIGS (sizeof(cli_fault_sigs) / sizeof(cli_fault_sigs[0]))
+
 #ifndef AGW_ASAN
 static void cli_fault(int sig)
 {
     static const char msg[] = "4.3.0 alertgw: internal fault before the "
                               "alert was stored\n";
     (void)sig;
-    if (cli_stored)
-        _exit(EX_OK);
-    if (write(2, msg, sizeof(msg) - 1) < 0)
-        _exit(EX_TEMPFAIL);
-    _exit(EX_TEMPFAIL);
+    cli_signal_answer(msg, sizeof(msg) - 1);
 }
-
 #endif
 
 static void cli_fault_handlers(void)
 {
 #ifndef AGW_ASAN
-    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
-                               SIGPIPE};
     size_t i;
 
-    for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-        signal(sigs[i], cli_fault);
+    for (i = 0; i < CLI_NFAULT_SIGS; i++)
+        signal(cli_fault_sigs[i], cli_fault);
 #endif
 }
 
 /* The processing child dies by its signals: its parent reports them. */
 static void cli_fault_default(void)
 {
-    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
-                               SIGPIPE};
     size_t i;
 
-    for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-        signal(sigs[i], SIG_DFL);
+    for (i = 0; i < CLI_NFAULT_SIGS; i++)
+        signal(cli_fault_sigs[i], SIG_DFL);
 }
 
 /* Test seam: a fault of filter's own, here. */
