@@ -134,7 +134,7 @@ static int run_scan_hit(struct anon_run *r, const struct anon_hit *h)
     char show[ANON_SHOW_MAX];
 
     return err_set(r->e, ERR_LEAK, "identifier '%s' (site %s) in %s",
-                   anon_show(r->text + h->start, h->end - h->start, show,
+                   text_show(r->text + h->start, h->end - h->start, show,
                              sizeof show),
                    sites_name(r->sites, (size_t)h->site), r->where);
 }

@@ -25,6 +25,7 @@
 #include "mail/anon.h"
 #include "mail/sites.h"
 #include "util/buf.h"
+#include "util/text.h"
 #include "util/err.h"
 
 #define ANON_CLASS_MAX 32                 /* bytes in a class name */
@@ -141,8 +142,6 @@ struct anon_run {
 };
 
 /* anon.c */
-/* Printable, bounded copy of p[0..len) for a message: out (size bytes). */
-const char *anon_show(const char *p, size_t len, char *out, size_t size);
 /* p[0..len) and a NUL, malloc'ed; NULL when memory ran out. */
 char *anon_strndup(const char *p, size_t len);
 /* One run over in[0..len), appended to out: rule spans, then (sites not

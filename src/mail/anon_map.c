@@ -48,24 +48,8 @@ struct anon_map {
 
 /* ---- hashing ---- */
 
-/* ASCII only (the C locale's tolower, inlined for the hot path) */
-static unsigned char lower_c(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
 /* ASCII upper case to lower case in eight bytes at once (as in sites.c):
  * the mapping is hashed for every replacement. */
-
-static uint64_t lower8(uint64_t x)
-{
-    uint64_t low7 = x & (0x7f * ANON_ONES);
-    uint64_t up = (low7 + (0x80 - 'A') * ANON_ONES)
-                  & ~(low7 + (0x7f - 'Z') * ANON_ONES) & ~x
-                  & (0x80 * ANON_ONES);
-
-    return x | (up >> 2);
-}
 
 static uint32_t hash_ci(uint32_t seed, const char *p, size_t len)
 {
@@ -81,7 +65,7 @@ static uint32_t hash_ci(uint32_t seed, const char *p, size_t len)
             for (k = 0; i + k < len; k++)
                 w |= (uint64_t)b[i + k] << (8 * k);
         }
-        h = (h ^ lower8(w)) * 0x9e3779b97f4a7c15ull;
+        h = (h ^ text_lower8(w)) * 0x9e3779b97f4a7c15ull;
         h ^= h >> 29;
     }
     h = (h ^ len) * 0xff51afd7ed558ccdull;
@@ -93,7 +77,7 @@ static int eq_ci(const char *a, const char *b, size_t len)
     size_t i;
 
     for (i = 0; i < len; i++)
-        if (lower_c((unsigned char)a[i]) != lower_c((unsigned char)b[i]))
+        if (text_lower((unsigned char)a[i]) != text_lower((unsigned char)b[i]))
             return 0;
     return 1;
 }
@@ -346,7 +330,7 @@ int anon_map_add(struct anon_map *m, const char *cls, const char *original,
     if (*cls == '\0' || strlen(cls) > ANON_CLASS_MAX || olen == 0
         || *placeholder == '\0' || strlen(placeholder) >= ANON_PH_MAX)
         return err_set(e, ERR_DATA, "bad mapping '%s'",
-                       anon_show(original, olen, show, sizeof show));
+                       text_show(original, olen, show, sizeof show));
     map_key(cls, original, olen, canon, &key, &klen);
     if ((c = map_counter(m, cls)) == NULL)
         return err_set(e, ERR_NOMEM, "out of memory in the mapping");
@@ -356,7 +340,7 @@ int anon_map_add(struct anon_map *m, const char *cls, const char *original,
         return 0;
     if (en)
         return err_set(e, ERR_DUP, "%s '%s' already maps to %s", cls,
-                       anon_show(original, olen, show, sizeof show), en->ph);
+                       text_show(original, olen, show, sizeof show), en->ph);
     /* map_bump may add counters and so move c */
     if (map_bump(m, cls, placeholder) != 0
         || (c = map_counter(m, cls)) == NULL

@@ -60,7 +60,6 @@ _Static_assert(SITES_KEY_PTR_AT + sizeof(char *) <= SITES_KEY_INLINE,
  * byte-at-a-time hash was most of the lookup cost. */
 #define SITES_K1 0x9e3779b97f4a7c15ull
 #define SITES_K2 0xff51afd7ed558ccdull
-#define SITES_ONES 0x0101010101010101ull
 
 static uint64_t hash_mix(uint64_t h, uint64_t w)
 {
@@ -159,25 +158,6 @@ static void filter_set(struct sites_tab *t, uint32_t h)
     t->filter[filter_word(t, h)] |= filter_mask(h);
 }
 
-/* ASCII only, as tolower() in the C locale, but inlined: this runs on
- * every word of every alert. */
-static char lower_c(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
-}
-
-/* ASCII upper case to lower case in eight bytes at once; other bytes,
- * those of UTF-8 sequences too, stay as they are. */
-static uint64_t lower8(uint64_t x)
-{
-    uint64_t low7 = x & (0x7f * SITES_ONES);
-    uint64_t ge_a = low7 + (0x80 - 'A') * SITES_ONES;
-    uint64_t gt_z = low7 + (0x7f - 'Z') * SITES_ONES;
-    uint64_t up = ge_a & ~gt_z & ~x & (0x80 * SITES_ONES);
-
-    return x | (up >> 2);
-}
-
 /* Bit of the prefix filter for the first three bytes of p[0..len), case
  * ignored (shorter keys are padded with zeros, so they stay apart). */
 static inline uint32_t pfx_bit(const char *p, size_t len)
@@ -189,7 +169,7 @@ static inline uint32_t pfx_bit(const char *p, size_t len)
         k |= (uint32_t)b[1] << 8;
     if (len > 2)
         k |= (uint32_t)b[2] << 16;
-    k = (uint32_t)lower8(k);
+    k = (uint32_t)text_lower8(k);
     return (k * 0x9e3779b1u) >> (32 - SITES_PFX_LOG);
 }
 
@@ -340,7 +320,7 @@ static void lower_copy(char *dst, const char *src, size_t len)
     size_t i;
 
     for (i = 0; i < len; i++)
-        dst[i] = lower_c(src[i]);
+        dst[i] = (char)text_lower((unsigned char)src[i]);
 }
 
 /* lower_copy and sites_hash of the result in one pass. avail (>= len)
@@ -354,7 +334,7 @@ static uint32_t lower_hash_in(char *dst, const char *src, size_t len,
     size_t i;
 
     for (i = 0; i + 8 <= len; i += 8) {
-        w = lower8(load8(b + i));
+        w = text_lower8(load8(b + i));
         memcpy(dst + i, &w, 8);
         h = hash_mix(h, w);
     }
@@ -365,7 +345,7 @@ static uint32_t lower_hash_in(char *dst, const char *src, size_t len,
         else
 #endif
             w = load_tail(b + i, len - i);
-        w = lower8(w);
+        w = text_lower8(w);
         memcpy(dst + i, &w, 8);
         h = hash_mix(h, w);
     }

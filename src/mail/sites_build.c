@@ -46,17 +46,6 @@ void sites_strv_free(struct sites_strv *sv)
     free(sv->v);
 }
 
-/* Printable, bounded copy of untrusted text for an error message. */
-const char *sites_show(const char *p, size_t len, char *out, size_t size)
-{
-    size_t i, n = len < size - 1 ? len : size - 1;
-
-    for (i = 0; i < n; i++)
-        out[i] = isprint((unsigned char)p[i]) ? p[i] : '?';
-    out[n] = '\0';
-    return out;
-}
-
 /* ---- names and aliases ---- */
 
 /* Lower-cased label with white space trimmed and runs of it folded to one
@@ -209,13 +198,13 @@ int sites_add(struct sites *s, const char *name, size_t *idx, struct err *e)
 
     if (len <= 0)
         return err_set(e, ERR_DATA, "bad site name '%s'",
-                       sites_show(name, strlen(name), show, sizeof show));
+                       text_show(name, strlen(name), show, sizeof show));
     if (s->n >= SITES_MAX)
         return err_set(e, ERR_TOOBIG, "more than %d sites", SITES_MAX);
     owner = sites_label_owner(s, norm, (size_t)len);
     if (owner >= 0)
         return err_set(e, ERR_DUP, "site name '%s' already used by site %s",
-                       sites_show(name, strlen(name), show, sizeof show),
+                       text_show(name, strlen(name), show, sizeof show),
                        s->v[owner].name);
     if (site_push(s, name) != 0
         || label_add(s, norm, (size_t)len, s->n - 1) != 0)
@@ -237,7 +226,7 @@ int sites_dup_err(const struct sites *s, long owner, const char *what,
     char show[SITES_SHOW_MAX];
 
     return err_set(e, ERR_DUP, "%s '%s' already belongs to site %s", what,
-                   sites_show(p, strlen(p), show, sizeof show),
+                   text_show(p, strlen(p), show, sizeof show),
                    s->v[owner].name);
 }
 
@@ -251,7 +240,7 @@ int sites_add_alias(struct sites *s, size_t idx, const char *alias,
         return -1;
     if (len <= 0)
         return err_set(e, ERR_DATA, "bad alias '%s'",
-                       sites_show(alias, strlen(alias), show, sizeof show));
+                       text_show(alias, strlen(alias), show, sizeof show));
     owner = sites_label_owner(s, norm, (size_t)len);
     if (owner == (long)idx)
         return 0;
@@ -273,7 +262,7 @@ int sites_add_domain(struct sites *s, size_t idx, const char *domain,
         return -1;
     if (len < 0)
         return err_set(e, ERR_DATA, "bad domain '%s'",
-                       sites_show(domain, strlen(domain), show, sizeof show));
+                       text_show(domain, strlen(domain), show, sizeof show));
     owner = sites_tab_get(&s->domains, norm, (size_t)len);
     if (owner == (long)idx)
         return 0;
@@ -292,7 +281,7 @@ int sites_keep(struct sites *s, const char *host, struct err *e)
 
     if (len < 0)
         return err_set(e, ERR_DATA, "bad host name '%s'",
-                       sites_show(host, strlen(host), show, sizeof show));
+                       text_show(host, strlen(host), show, sizeof show));
     if (sites_tab_put(&s->keep, norm, (size_t)len, 0) != 0)
         return err_set(e, ERR_NOMEM, "out of memory adding a kept host");
     return 0;

@@ -90,7 +90,7 @@ static int line_err(struct err *e, const char *origin, size_t lineno,
     if (t == NULL)
         return err_add(e, ERR_DATA, "%s:%zu: %s", origin, lineno, why);
     return err_add(e, ERR_DATA, "%s:%zu: %s '%s'", origin, lineno, why,
-                   sites_show(t->p, t->len, show, sizeof show));
+                   text_show(t->p, t->len, show, sizeof show));
 }
 
 static int owner_err(const struct sites *s, long owner, struct err *e,
@@ -100,7 +100,7 @@ static int owner_err(const struct sites *s, long owner, struct err *e,
     char show[SITES_SHOW_MAX];
 
     return err_add(e, ERR_DATA, "%s:%zu: '%s' already belongs to site %s",
-                   origin, lineno, sites_show(t->p, t->len, show, sizeof show),
+                   origin, lineno, text_show(t->p, t->len, show, sizeof show),
                    s->v[owner].name);
 }
 

@@ -19,6 +19,7 @@
 
 #include "mail/sites.h"
 #include "util/err.h"
+#include "util/text.h"
 
 #define SITES_DOMAIN_MAX 253        /* RFC 1035 text form, no final dot */
 #define SITES_ADDR_IN_MAX 96        /* longer text is no address */
@@ -100,8 +101,6 @@ int sites_tab_put(struct sites_tab *t, const void *key, size_t klen,
 /* p[0..len) as a new string at the end of sv; -1 when memory ran out. */
 int sites_strv_push(struct sites_strv *sv, const char *p, size_t len);
 void sites_strv_free(struct sites_strv *sv);
-/* Printable, bounded copy of untrusted text for an error message. */
-const char *sites_show(const char *p, size_t len, char *out, size_t size);
 /* A name or alias, lower-cased and its white space folded, into out
  * (SITES_NAME_MAX + 1 bytes): its length, 0 when empty, -1 when bad. */
 long sites_label_norm(const char *p, size_t len, char *out);

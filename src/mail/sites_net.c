@@ -300,7 +300,7 @@ int sites_add_network(struct sites *s, size_t idx, const char *cidr,
     if (sites_net_parse(cidr, strlen(cidr), &n) != 0
         || net_text(&n, 1, text) != 0)
         return err_set(e, ERR_DATA, "bad network '%s'",
-                       sites_show(cidr, strlen(cidr), show, sizeof show));
+                       text_show(cidr, strlen(cidr), show, sizeof show));
     owner = sites_net_owner(s, &n);
     if (owner == (long)idx)
         return 0;
