@@ -406,6 +406,7 @@ struct msg_scan {
     int body_is_block;      /* and so may the body after it */
     size_t composite;       /* composite Content-Type fields seen */
     size_t work;            /* "--" line comparisons */
+    int fresh;              /* right after a delimiter line */
 };
 
 /* A composite Content-Type in a header block libetpan may read: its
@@ -498,23 +499,40 @@ static int msg_line_delim(struct msg_scan *s, const char *p, size_t n,
  * entity or of a digest's part (an attached message); a header block ends
  * at the first empty line. Any delimiter of a kept boundary counts, so
  * this finds every block libetpan reads, and some more. */
+/* A line of nothing but white space. */
+static int msg_line_blank(const char *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (!msg_is_wsp(p[i]) && p[i] != '\r')
+            return 0;
+    return 1;
+}
+
 static int msg_scan_line(struct msg_scan *s, const char *p, size_t n,
                          const struct msg_bounds *b, struct err *e)
 {
     size_t which = 0;
-    int rc;
+    int rc = 0;
 
+    /* libetpan skips white space and empty lines after a delimiter before
+     * it reads the part's header block */
+    if (s->fresh && msg_line_blank(p, n))
+        return 0;
+    s->fresh = 0;
     if (n == 0 && s->in_block) {
         s->in_block = s->body_is_block;
         s->body_is_block = 0;
         return 0;
     }
-    if (b->n == 0 || (rc = msg_line_delim(s, p, n, b, &which, e)) == 0)
-        return 0;
-    if (rc < 0)
+    if (b->n > 0 && (rc = msg_line_delim(s, p, n, b, &which, e)) < 0)
         return -1;
+    if (rc == 0)
+        return 0;
     s->in_block = 1;
     s->body_is_block = b->digest[which];
+    s->fresh = 1;
     return 0;
 }
 
@@ -532,7 +550,7 @@ static int msg_prescan(const char *p, size_t len,
                        const struct msg_limits *lim, struct msg_bounds *b,
                        struct err *e)
 {
-    struct msg_scan s = {1, 0, 0, 0};   /* the top header block at 0 */
+    struct msg_scan s = {1, 0, 0, 0, 0};    /* the top header block at 0 */
     size_t pos = 0, end, nlen = strlen("content-type");
     int rc = 0;
 

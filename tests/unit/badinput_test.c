@@ -456,6 +456,30 @@ static void test_msg_boundary_nested(void **state)
               "malformed boundary parameter");
 }
 
+/* fuzz_mime (after the split of msg.c): libetpan skips empty and blank
+ * lines after a delimiter before it reads the part's header block, so a
+ * part starting with one still read boundary="\"" (SIGSEGV in 1.9.4);
+ * the pre-scan took the empty line for the end of that block. */
+static void test_msg_boundary_after_blank_lines(void **state)
+{
+    static const char crash[] =
+        "From: a@b.example\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/di\001tst; boundary=d\n\n"
+        "--d\n\nContent-Type: multipart/mixed; boundary=\"\\\"\"\n\n"
+        "--\"\n\nhi\n--\"--\n--d--\n";
+    static const char blanks[] =
+        "From: a@b.example\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=d\n\n"
+        "--d\n \n\t\n\nContent-Type: multipart/mixed; "
+        "boundary=\"\\\"\"\n\n--\"\n\nhi\n--\"--\n--d--\n";
+
+    (void)state;
+    t_refused("one empty line", crash, sizeof(crash) - 1,
+              "malformed boundary parameter");
+    t_refused("blank lines after a delimiter", blanks, sizeof(blanks) - 1,
+              "malformed boundary parameter");
+}
+
 /* RFC 2231 sections: libetpan 1.9.4 ignores them, a later libetpan (and
  * other readers) joins them, so the joined value is checked as one. */
 static void test_msg_boundary_rfc2231_continuation(void **state)
@@ -678,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_msg_tiny_parts_counted_first),
         cmocka_unit_test(test_msg_boundary_one_quote_char),
         cmocka_unit_test(test_msg_boundary_nested),
+        cmocka_unit_test(test_msg_boundary_after_blank_lines),
         cmocka_unit_test(test_msg_boundary_rfc2231_continuation),
         cmocka_unit_test(test_msg_boundary_over_70_chars),
         cmocka_unit_test(test_msg_boundary_ends_in_space),
