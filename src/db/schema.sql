@@ -10,7 +10,7 @@ CREATE TABLE alert_raw (
     raw BLOB NOT NULL
 );
 
--- alerts: SQL in cli/cli_alerts.c, cli/cli_queue.c, intake/intake.c, outbox/queue.c, process/auth.c, process/lifecycle.c, process/process.c, registry/registry.c
+-- alerts: SQL in cli/cli_alerts.c, cli/cli_queue.c, intake/intake.c, outbox/queue.c, process/auth.c, process/commit.c, process/lifecycle.c, process/prepare.c, process/process.c, registry/dists.c
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY,
     received INTEGER NOT NULL,
@@ -30,7 +30,7 @@ CREATE TABLE alerts (
     signed_key TEXT NOT NULL DEFAULT ''
 );
 
--- audit: SQL in cli/cli_queue.c, db/audit.c, intake/intake.c, outbox/queue.c, process/lifecycle.c, process/process.c, registry/registry.c
+-- audit: SQL in cli/cli_queue.c, db/audit.c, intake/intake.c, outbox/queue.c, process/commit.c, process/lifecycle.c, process/process.c, registry/officers.c
 CREATE TABLE audit (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL,
@@ -44,7 +44,7 @@ CREATE TABLE audit (
     hash TEXT NOT NULL DEFAULT ''
 );
 
--- contacts: SQL in cli/cli_keys.c, cli/cli_registry.c, process/process.c, registry/registry.c
+-- contacts: SQL in cli/cli_keys.c, cli/cli_registry.c, process/encrypt.c, process/process.c, registry/contacts.c, registry/coverage.c, registry/csv_io.c, registry/orgs.c, registry/registry.c, registry/sites_import.c
 CREATE TABLE contacts (
     id INTEGER PRIMARY KEY,
     address TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -59,7 +59,7 @@ CREATE TABLE contacts (
     origin TEXT NOT NULL DEFAULT ''
 );
 
--- copies: SQL in cli/cli_queue.c, outbox/queue.c, process/lifecycle.c, process/mailout.c, process/process.c, registry/registry.c
+-- copies: SQL in cli/cli_queue.c, outbox/queue.c, process/commit.c, process/lifecycle.c, process/mailout.c, process/process.c, registry/lists.c
 CREATE TABLE copies (
     id INTEGER PRIMARY KEY,
     alert_row INTEGER NOT NULL REFERENCES alerts(id),
@@ -70,14 +70,14 @@ CREATE TABLE copies (
     created INTEGER NOT NULL
 );
 
--- dist_lists: SQL in cli/cli_registry.c, process/process.c, registry/registry.c
+-- dist_lists: SQL in cli/cli_registry.c, process/process.c, registry/dists.c
 CREATE TABLE dist_lists (
     dist_id INTEGER NOT NULL REFERENCES dists(id) ON DELETE CASCADE,
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
     PRIMARY KEY(dist_id, list_id)
 );
 
--- dists: SQL in cli/cli_registry.c, process/process.c, registry/registry.c
+-- dists: SQL in cli/cli_registry.c, process/process.c, registry/dists.c
 CREATE TABLE dists (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -86,12 +86,12 @@ CREATE TABLE dists (
     require_release INTEGER NOT NULL DEFAULT 0 CHECK(require_release IN (0,1))
 );
 
--- keep_hosts: SQL in cli/cli_registry.c, registry/registry.c
+-- keep_hosts: SQL in cli/cli_registry.c, registry/sites_db.c
 CREATE TABLE keep_hosts (
     host TEXT PRIMARY KEY COLLATE NOCASE
 );
 
--- list_outcomes: SQL in cli/cli_alerts.c, process/lifecycle.c, process/process.c
+-- list_outcomes: SQL in cli/cli_alerts.c, process/commit.c, process/lifecycle.c
 CREATE TABLE list_outcomes (
     alert_row INTEGER NOT NULL REFERENCES alerts(id),
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
@@ -101,7 +101,7 @@ CREATE TABLE list_outcomes (
     PRIMARY KEY(alert_row, list_id)
 );
 
--- lists: SQL in cli/cli_alerts.c, cli/cli_queue.c, cli/cli_registry.c, outbox/queue.c, process/lifecycle.c, process/process.c, registry/registry.c
+-- lists: SQL in cli/cli_alerts.c, cli/cli_queue.c, cli/cli_registry.c, outbox/queue.c, process/lifecycle.c, process/process.c, registry/coverage.c, registry/lists.c, registry/registry.c
 CREATE TABLE lists (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -116,7 +116,7 @@ CREATE TABLE lists (
     single_org INTEGER NOT NULL DEFAULT 0 CHECK(single_org IN (0,1))
 );
 
--- member_rules: SQL in cli/cli_registry.c, registry/registry.c
+-- member_rules: SQL in cli/cli_registry.c, registry/coverage.c, registry/lists.c
 CREATE TABLE member_rules (
     id INTEGER PRIMARY KEY,
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
@@ -125,14 +125,14 @@ CREATE TABLE member_rules (
     UNIQUE(list_id, org_kind, role)
 );
 
--- members: SQL in cli/cli_registry.c, registry/registry.c
+-- members: SQL in cli/cli_registry.c, registry/lists.c
 CREATE TABLE members (
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
     contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
     PRIMARY KEY(list_id, contact_id)
 );
 
--- officers: SQL in cli/cli_keys.c, process/lifecycle.c, registry/registry.c
+-- officers: SQL in cli/cli_keys.c, process/lifecycle.c, registry/officers.c
 CREATE TABLE officers (
     id INTEGER PRIMARY KEY,
     fingerprint TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -143,7 +143,7 @@ CREATE TABLE officers (
     added_by TEXT NOT NULL DEFAULT ''
 );
 
--- orgs: SQL in cli/cli_registry.c, registry/registry.c
+-- orgs: SQL in cli/cli_registry.c, registry/coverage.c, registry/csv_io.c, registry/orgs.c, registry/registry.c, registry/sites_import.c
 CREATE TABLE orgs (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -154,7 +154,7 @@ CREATE TABLE orgs (
     origin TEXT NOT NULL DEFAULT ''
 );
 
--- outbox: SQL in cli/cli_queue.c, outbox/queue.c, process/lifecycle.c, process/mailout.c, process/process.c, registry/registry.c
+-- outbox: SQL in cli/cli_queue.c, outbox/queue.c, process/commit.c, process/lifecycle.c, process/mailout.c, registry/coverage.c
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
     copy_id INTEGER NOT NULL REFERENCES copies(id),
@@ -169,7 +169,7 @@ CREATE TABLE outbox (
     lease_until INTEGER NOT NULL DEFAULT 0
 );
 
--- pseudonyms: SQL in process/process.c
+-- pseudonyms: SQL in process/commit.c
 CREATE TABLE pseudonyms (
     alert_id TEXT NOT NULL,
     cls TEXT NOT NULL,
@@ -178,7 +178,7 @@ CREATE TABLE pseudonyms (
     PRIMARY KEY(alert_id, original)
 );
 
--- releases: SQL in process/lifecycle.c, process/process.c
+-- releases: SQL in process/commit.c, process/lifecycle.c
 CREATE TABLE releases (
     alert_row INTEGER PRIMARY KEY REFERENCES alerts(id),
     alert_id TEXT NOT NULL,
@@ -195,7 +195,7 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 
--- site_ids: SQL in cli/cli_registry.c, registry/registry.c
+-- site_ids: SQL in cli/cli_registry.c, registry/sites_db.c, registry/sites_import.c
 CREATE TABLE site_ids (
     site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     kind TEXT NOT NULL CHECK(kind IN ('alias','domain','network')),
@@ -204,7 +204,7 @@ CREATE TABLE site_ids (
     UNIQUE(kind, value)
 );
 
--- sites: SQL in cli/cli_registry.c, registry/registry.c
+-- sites: SQL in cli/cli_registry.c, registry/sites_db.c, registry/sites_import.c
 CREATE TABLE sites (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
