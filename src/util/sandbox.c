@@ -160,7 +160,9 @@ static int frame_send(int fd, uint32_t kind, uint32_t op, const void *p,
     return n ? io_write(fd, p, n, deadline) : 0;
 }
 
-/* 0 a frame, 1 end of stream, -1 short, oversized or late. */
+#define FRAME_GARBLED (-2)
+
+/* 0 a frame, 1 end of stream, FRAME_GARBLED over max, -1 short or late. */
 static int frame_recv(int fd, size_t max, struct frame_hdr *h,
                       struct buf *payload, int64_t deadline)
 {
@@ -171,7 +173,7 @@ static int frame_recv(int fd, size_t max, struct frame_hdr *h,
     if (rc != 0)
         return rc;
     if (h->len > max)
-        return -1;
+        return FRAME_GARBLED;
     buf_reset(payload);
     for (left = (size_t)h->len; left > 0; left -= k) {
         k = left < sizeof(chunk) ? left : sizeof(chunk);
@@ -485,7 +487,10 @@ static void run_loop(struct run *r, sandbox_serve serve, void *sarg,
     buf_init(&in, r->lim->frame_max);
     for (;;) {
         rc = frame_recv(r->fd, r->lim->frame_max, &h, &in, r->deadline);
-        if (rc != 0 && sandbox_now_ms() >= r->deadline) {
+        if (rc == FRAME_GARBLED) {
+            run_reap(r, 1);
+            run_end(r, SANDBOX_GARBAGE, "%s", "parser returned garbage");
+        } else if (rc != 0 && sandbox_now_ms() >= r->deadline) {
             run_reap(r, 1);
             run_end(r, SANDBOX_TIMEOUT, "parser did not finish within %u s",
                     r->lim->wall_seconds);
