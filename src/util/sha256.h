@@ -1,7 +1,9 @@
 /*
- * sha256 - SHA-256 (FIPS 180-4) in hex: copy hashes and the audit chain
- * (queue), certificate pins (deliver). No library here does it for us
- * without another dependency. Incremental: init, update..., hex.
+ * sha256 - SHA-256 in hex: copy hashes and the audit chain, certificate
+ * pins. Nettle's (linked already, under GnuTLS) does the hashing; this
+ * keeps the project's small API and hides nettle's header, whose macros
+ * would rename these functions in every file that includes it.
+ * Incremental: init, update..., hex.
  */
 #ifndef AGW_SHA256_H
 #define AGW_SHA256_H
@@ -10,12 +12,11 @@
 #include <stdint.h>
 
 #define SHA256_HEX 65           /* 64 lower-case hex digits and a NUL */
+/* Room for nettle's struct sha256_ctx (checked where it is used). */
+#define SHA256_CTX_SIZE 128
 
 struct sha256 {
-    uint32_t h[8];
-    uint64_t len;
-    unsigned char blk[64];
-    size_t n;
+    _Alignas(8) unsigned char ctx[SHA256_CTX_SIZE];
 };
 
 void sha256_init(struct sha256 *s);

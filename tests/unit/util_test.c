@@ -22,6 +22,8 @@
 #include "util/file.h"
 #include "util/items.h"
 #include "util/pack.h"
+#include "util/sha256.h"
+#include "util/text.h"
 
 /* ---- buf ------------------------------------------------------------- */
 
@@ -490,9 +492,54 @@ static int t_teardown(void **state)
     return rmdir(t_dir);
 }
 
+/* FIPS 180-4 test vectors, one shot and fed in pieces (the audit chain
+ * and copy hashes must not change when the implementation does). */
+static void test_sha256_vectors(void **state)
+{
+    static const struct {
+        const char *in, *hex;
+    } v[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc",
+         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    char got[SHA256_HEX];
+    struct sha256 s;
+    size_t i, k;
+
+    (void)state;
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        sha256_hex_of(v[i].in, strlen(v[i].in), got);
+        assert_string_equal(got, v[i].hex);
+        sha256_init(&s);
+        for (k = 0; v[i].in[k]; k++)
+            sha256_update(&s, v[i].in + k, 1);
+        sha256_hex(&s, got);
+        assert_string_equal(got, v[i].hex);
+    }
+}
+
+static void test_text_show_and_lower(void **state)
+{
+    char out[8];
+
+    (void)state;
+    assert_string_equal(text_show("a\nb\001c", 5, out, sizeof(out)),
+                        "a?b?c");
+    assert_string_equal(text_show("0123456789", 10, out, sizeof(out)),
+                        "0123456");
+    assert_int_equal(text_lower('Q'), 'q');
+    assert_int_equal(text_lower(0xc3), 0xc3);
+    assert_true(text_lower8(0x5a41205b40c3617aull) == 0x7a61205b40c3617aull);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha256_vectors),
+        cmocka_unit_test(test_text_show_and_lower),
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_buf_verbs),
         cmocka_unit_test(test_file_write_read),
