@@ -7,7 +7,7 @@ PKGS="build-essential cmake pkg-config clang
 libetpan-dev libgpgme-dev libpcre2-dev libsqlite3-dev libinih-dev
 libxml2-dev libcmocka-dev libgnutls28-dev ca-certificates openssl
 gnupg gpg-agent sqv sqlite3 python3 postfix swaks valgrind
-libseccomp-dev time"
+libseccomp-dev nettle-dev time"
 
 missing=""
 for p in $PKGS; do

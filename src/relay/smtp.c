@@ -14,6 +14,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <nettle/base64.h>
 #include <libetpan/mailsmtp.h>
 #include <libetpan/mailsmtp_socket.h>
 #include <libetpan/mailstream.h>
@@ -288,26 +289,12 @@ int smtp_loopback(const char *host)
     return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
-/* RFC 4648 base64 of len bytes into out (room for 4 * ((len + 2) / 3) + 1). */
+/* RFC 4648 base64 of len bytes into out (room for 4 * ((len + 2) / 3) + 1),
+ * by nettle (linked under GnuTLS). */
 static void smtp_base64(const unsigned char *in, size_t len, char *out)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                              "abcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t i;
-
-    for (i = 0; i + 2 < len; i += 3) {
-        *out++ = tab[in[i] >> 2];
-        *out++ = tab[(in[i] & 3) << 4 | in[i + 1] >> 4];
-        *out++ = tab[(in[i + 1] & 15) << 2 | in[i + 2] >> 6];
-        *out++ = tab[in[i + 2] & 63];
-    }
-    if (i < len) {
-        *out++ = tab[in[i] >> 2];
-        *out++ = tab[(in[i] & 3) << 4 | (i + 1 < len ? in[i + 1] >> 4 : 0)];
-        *out++ = i + 1 < len ? tab[(in[i + 1] & 15) << 2] : '=';
-        *out++ = '=';
-    }
-    *out = '\0';
+    base64_encode_raw(out, len, in);
+    out[BASE64_ENCODE_RAW_LENGTH(len)] = '\0';
 }
 
 /* The reply to a command we wrote ourselves: its code, the last line's
