@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Rows sealed per statement when an older schema left some unsealed. */
 #define AUDIT_SEAL_BATCH 512
@@ -204,4 +205,18 @@ int audit_verify(struct store *s, struct audit_verify *v,
     if (bad)
         return 1;
     return audit_verify_head(s, prev, v, e);
+}
+
+int audit_add(struct store *s, int64_t alert_row, const char *event,
+              const char *detail, const char *rcpt, struct err *e)
+{
+    int rc = alert_row > 0
+        ? store_run(s, e, "INSERT INTO audit(at, alert_row, event, detail, "
+                    "rcpt) VALUES(?,?,?,?,?)", "iittt", (int64_t)time(NULL),
+                    alert_row, event, detail, rcpt ? rcpt : "")
+        : store_run(s, e, "INSERT INTO audit(at, event, detail, rcpt) "
+                    "VALUES(?,?,?,?)", "ittt", (int64_t)time(NULL), event,
+                    detail, rcpt ? rcpt : "");
+
+    return rc < 0 ? -1 : 0;
 }

@@ -42,4 +42,9 @@ struct audit_verify {
  * (v->bad_row, v->why), -1 on a store error. */
 int audit_verify(struct store *s, struct audit_verify *v, struct err *e);
 
+/* One row of the audit log, chained by the audit_seal trigger in the
+ * caller's transaction. alert_row 0: about no alert; rcpt NULL: none. */
+int audit_add(struct store *s, int64_t alert_row, const char *event,
+              const char *detail, const char *rcpt, struct err *e);
+
 #endif

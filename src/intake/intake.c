@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include "db/audit.h"
 #include "db/store.h"
 #include "util/fault.h"
 
@@ -22,9 +23,7 @@ int intake_store(struct gateway *g, int64_t dist, const char *recipient,
         store_rollback(g->store);
         return -1;
     }
-    if (store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
-                  "detail) VALUES(?,?,'received',?)", "iit",
-                  (int64_t)time(NULL), *row, recipient) < 0) {
+    if (audit_add(g->store, *row, "received", recipient, NULL, e) != 0) {
         store_rollback(g->store);
         return -1;
     }

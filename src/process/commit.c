@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/audit.h"
 #include "process/lifecycle.h"
 #include "registry/registry.h"
 #include "util/fault.h"
@@ -100,10 +101,8 @@ static int commit_own(struct gateway *g, int64_t row, const struct plist *l,
     else
         snprintf(detail, sizeof(detail), "copy %lld: withheld notice: %s",
                  (long long)id, r->why);
-    if (store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
-                  "detail, rcpt) VALUES(?,?,?,?,?)", "iittt",
-                  (int64_t)time(NULL), row, enc ? "copy-encrypted"
-                  : "copy-withheld", detail, r->address) < 0)
+    if (audit_add(g->store, row, enc ? "copy-encrypted" : "copy-withheld",
+                  detail, r->address, e) != 0)
         return -1;
     return hold ? 0 : commit_outbox(g, id, r->address, e);
 }
@@ -221,10 +220,9 @@ static int commit_state(struct gateway *g, int64_t row,
                       a->alert_id, a->signer, a->content->subject, a->thread,
                       (int64_t)a->update_no, alert_tlp_label(a->tlp), row),
                       row) != 0 ||
-        store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
-                  "detail) VALUES(?,?,?,?)", "iitt", (int64_t)time(NULL), row,
+        audit_add(g->store, row,
                   strcmp(state, "queued") == 0 ? "queued" : "held",
-                  reason[0] ? reason : a->alert_id) < 0)
+                  reason[0] ? reason : a->alert_id, NULL, e) != 0)
         return -1;
     return 0;
 }

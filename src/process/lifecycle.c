@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/audit.h"
 #include "process/mailout.h"
 #include "registry/registry.h"
 #include "db/store.h"
@@ -73,9 +74,7 @@ int lifecycle_officer_email(struct gateway *g, const char *signer, char *out,
 static int lifecycle_audit(struct gateway *g, int64_t row, const char *event,
                            const char *detail, struct err *e)
 {
-    return store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
-                     "detail) VALUES(?,?,?,?)", "iitt", (int64_t)time(NULL),
-                     row, event, detail) < 0 ? -1 : 0;
+    return audit_add(g->store, row, event, detail, NULL, e);
 }
 
 /* One line per list: "  nren       queued: 2 recipients". */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/audit.h"
 #include "process/auth.h"
 #include "process/mailout.h"
 #include "mail/msg.h"
@@ -138,9 +139,7 @@ static int process_notice(struct gateway *g, int64_t row,
         return 0;
     if (err_is_temp(&ne))
         return err_set(e, ne.code, "%s", ne.msg);
-    return store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
-                     "detail) VALUES(?,?,'notice-failed',?)", "iit",
-                     (int64_t)time(NULL), row, ne.msg) < 0 ? -1 : 0;
+    return audit_add(g->store, row, "notice-failed", ne.msg, NULL, e);
 }
 
 /* The verdict's UPDATE changed n rows: 0 means another process (filter
@@ -168,9 +167,7 @@ static int process_stop(struct gateway *g, int64_t row,
                       "SET state=?, reason=?, alert_id=? WHERE id=? AND "
                       "state='new'", "ttti", state, r->reason, r->alert_id,
                       row), row) != 0 ||
-        store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
-                  "detail) VALUES(?,?,?,?)", "iitt", (int64_t)time(NULL), row,
-                  state, r->reason) < 0 ||
+        audit_add(g->store, row, state, r->reason, NULL, e) != 0 ||
         process_notice(g, row, r, e) != 0) {
         store_rollback(g->store);
         return -1;
@@ -496,9 +493,7 @@ static int process_note_outer(struct gateway *g, int64_t row,
     snprintf(detail, sizeof(detail), "the unsigned outer Subject \"%.200s\" "
              "differs from the signed one and was ignored",
              c->outer_subject);
-    return store_run(g->store, e, "INSERT INTO audit(at, alert_row, event, "
-                     "detail) VALUES(?,?,'outer-subject-ignored',?)", "iit",
-                     (int64_t)time(NULL), row, detail) < 0 ? -1 : 0;
+    return audit_add(g->store, row, "outer-subject-ignored", detail, NULL, e);
 }
 
 /* 1 when addr stands in list as an address of its own (not inside a

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "db/audit.h"
+
 #define REGISTRY_FPR_BUF 80
 
 /* An officer's fingerprint in its stored form; "" or not hex: ERR_DATA. */
@@ -37,9 +39,7 @@ static int registry_officer_audit(struct store *s, const char *event,
 
     snprintf(detail, sizeof(detail), "%s%s%s (%s)", fpr, *what ? ": " : "",
              what, by && *by ? by : "unknown");
-    return store_run(s, e, "INSERT INTO audit(at, event, detail) "
-                     "VALUES(?,?,?)", "itt", (int64_t)time(NULL), event,
-                     detail) < 0 ? -1 : 0;
+    return audit_add(s, 0, event, detail, NULL, e);
 }
 
 static int registry_officer_insert(struct store *s, const char *fpr,
