@@ -30,7 +30,7 @@ CREATE TABLE alerts (
     signed_key TEXT NOT NULL DEFAULT ''
 );
 
--- audit: SQL in cli/cli_queue.c, db/audit.c, intake/intake.c, outbox/queue.c, process/commit.c, process/lifecycle.c, process/process.c, registry/officers.c
+-- audit: SQL in cli/cli_queue.c, db/audit.c, outbox/queue.c, process/lifecycle.c
 CREATE TABLE audit (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL,
