@@ -15,19 +15,30 @@ agw() {
     "$ALERTGW" -c "$AGW_CONF" "$@"
 }
 
+# Homes agw_gnupg_home made, one a line. It is called as $(...), a
+# subshell whose variables die with it, so the list is a file named here,
+# in the shell that sources this.
+AGW_HOMES_LIST=${AGW_HOMES_LIST:-$(mktemp /tmp/agw-homes.XXXXXX)}
+
 agw_gnupg_home() {
     h=$(mktemp -d /tmp/agw.XXXXXX)
     chmod 700 "$h"
-    AGW_HOMES="$AGW_HOMES $h"
+    echo "$h" >>"$AGW_HOMES_LIST"
     echo "$h"
 }
 
+# Stop every agent of those homes and remove them (their secret keys).
 agw_cleanup() {
-    for h in $AGW_HOMES; do
+    [ -f "$AGW_HOMES_LIST" ] || return 0
+    while IFS= read -r h; do
         gpgconf --homedir "$h" --kill all >/dev/null 2>&1 || true
         rm -rf "$h"
-    done
+    done <"$AGW_HOMES_LIST"
+    rm -f "$AGW_HOMES_LIST"
 }
+
+# matches STRING GLOB: STRING matches the shell pattern GLOB.
+matches() { case $1 in $2) return 0 ;; esac; return 1; }
 
 # agw_key HOME UID: a new ed25519 key without passphrase; prints its fpr.
 agw_key() {

