@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,15 +163,6 @@ static void cli_fault_default(void)
         signal(cli_fault_sigs[i], SIG_DFL);
 }
 
-/* Test seam: a fault of filter's own, here. */
-static volatile uintptr_t cli_bad_address = 16;
-
-static void cli_fault_seam(const char *point)
-{
-    if (fault_hit(point))
-        *(volatile int *)cli_bad_address = 1;
-}
-
 static const char *cli_recipient(const struct cli_args *a)
 {
     const char *r = cli_opt(a, "recipient");
@@ -257,7 +247,7 @@ static int cmd_filter(struct cli *c, struct cli_args *a)
     /* Test hook: stall before the store until the budget runs out. */
     while (fault_hit("filter-stall"))
         pause();
-    cli_fault_seam("filter-fault");
+    fault_segv("filter-fault");
     if (cli_read(c, NULL, (size_t)c->conf.max_size, &raw) != 0 ||
         gateway_store(&c->g, 0, &c->e) != 0 ||
         registry_dist_find(c->g.store, rcpt, NULL, &dist, &c->e) != 0 ||
@@ -270,7 +260,7 @@ static int cmd_filter(struct cli *c, struct cli_args *a)
     /* Test hook: stall after the commit; the answer must still be 0. */
     while (fault_hit("filter-stall-stored"))
         pause();
-    cli_fault_seam("filter-fault-stored");
+    fault_segv("filter-fault-stored");
     /* the budget covers the store only */
     alarm(0);
     cli_process_after_commit(c, row);

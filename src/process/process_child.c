@@ -122,12 +122,8 @@ static void child_warm_charsets(const char *raw, size_t len)
 
 static void child_limits(const struct gateway *g, struct sandbox_limits *l)
 {
-    sandbox_limits_default(l);
-    l->mem_bytes = (size_t)g->conf->child_memory_mb << 20;
-    l->cpu_seconds = (unsigned)g->conf->child_cpu_seconds;
-    /* a child can only block on its channel: the wall clock is a
-     * backstop, loose enough for a loaded machine */
-    l->wall_seconds = 4 * l->cpu_seconds + 10;
+    sandbox_limits_set(l, (size_t)g->conf->child_memory_mb << 20,
+                       (unsigned)g->conf->child_cpu_seconds);
     l->frame_max = CHILD_FRAME_MAX;
 }
 
@@ -168,16 +164,12 @@ static int child_seam_memory(const struct sandbox_limits *lim, struct err *e)
     return err_set(e, ERR_NOMEM, "%s", "out of memory");
 }
 
-/* An address no mapping covers, hidden from the compiler's bounds checks. */
-static volatile uintptr_t child_bad_address = 16;
-
 static int child_seams(const struct gateway *g, struct err *e)
 {
     struct sandbox_limits lim;
     volatile unsigned long spin = 0;
 
-    if (fault_hit("child-crash"))
-        *(volatile int *)child_bad_address = 1;
+    fault_segv("child-crash");
     if (fault_hit("child-spin"))
         for (;;)
             spin++;

@@ -6,6 +6,8 @@
  *                        if the real error had happened there)
  *   ALERTGW_CRASH=POINT  fault_crash(POINT) kills the process with SIGKILL
  *                        right there (crash-consistency tests)
+ *   ALERTGW_FAULT=POINT  fault_segv(POINT) writes to an unmapped address
+ *                        there: a real SIGSEGV, as a parser defect makes
  *
  * Points are short names ("intake-commit", "deliver-after-data"); each
  * caller documents its own. Costs one getenv when unset.
@@ -15,5 +17,6 @@
 
 int fault_hit(const char *point);
 void fault_crash(const char *point);
+void fault_segv(const char *point);
 
 #endif

@@ -66,12 +66,21 @@ int sandbox_valgrind(void)
     return SANDBOX_VALGRIND() ? 1 : 0;
 }
 
+void sandbox_limits_set(struct sandbox_limits *lim, size_t mem_bytes,
+                        unsigned cpu_seconds)
+{
+    lim->mem_bytes = mem_bytes;
+    lim->cpu_seconds = cpu_seconds;
+    /* a child can only block on its channel: the wall clock is a
+     * backstop, loose enough for a loaded machine */
+    lim->wall_seconds = 4 * cpu_seconds + 10;
+    lim->frame_max = 256u * 1024 * 1024;
+}
+
 void sandbox_limits_default(struct sandbox_limits *lim)
 {
-    lim->mem_bytes = (size_t)LIMIT_CHILD_MEMORY_MB << 20;
-    lim->cpu_seconds = LIMIT_CHILD_CPU_SECONDS;
-    lim->wall_seconds = 4 * LIMIT_CHILD_CPU_SECONDS + 10;
-    lim->frame_max = 256u * 1024 * 1024;
+    sandbox_limits_set(lim, (size_t)LIMIT_CHILD_MEMORY_MB << 20,
+                       LIMIT_CHILD_CPU_SECONDS);
 }
 
 /* ---- framed i/o ------------------------------------------------------ */

@@ -85,7 +85,12 @@ struct sandbox_end {
     char reason[ERR_MSG_MAX];   /* "parser crashed (signal 11)" ... */
 };
 
-/* Limits from the configuration's [limits] child_* keys. */
+/* Memory and CPU as given, the wall clock derived from the CPU limit,
+ * records of up to 256 MiB. */
+void sandbox_limits_set(struct sandbox_limits *lim, size_t mem_bytes,
+                        unsigned cpu_seconds);
+/* The same with the defaults of [limits] child_memory_mb and
+ * child_cpu_seconds (util/limits.h). */
 void sandbox_limits_default(struct sandbox_limits *lim);
 
 /* 0: the child ran and end says how it ended (result holds the record

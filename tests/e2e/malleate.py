@@ -10,8 +10,12 @@ bytes, with a different encoding and so a different GnuPG signature id:
 the replay an attacker can make of any genuine ECDSA-signed alert.
 """
 import base64
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mkmsg import crc24  # noqa: E402  (the armour checksum, written once)
 
 # Group orders by the curve OID GnuPG writes in the key (we only need n).
 ORDERS = [
@@ -19,17 +23,6 @@ ORDERS = [
     0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973,
     0x01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409,
 ]
-
-
-def crc24(data):
-    crc = 0xB704CE
-    for b in data:
-        crc ^= b << 16
-        for _ in range(8):
-            crc <<= 1
-            if crc & 0x1000000:
-                crc ^= 0x1864CFB
-    return crc & 0xFFFFFF
 
 
 def packet(data):
