@@ -99,6 +99,10 @@ static int cmd_init(struct cli *c, struct cli_args *a)
 
 static int cmd_config(struct cli *c, struct cli_args *a)
 {
+    if (cli_flag(a, "example")) {
+        conf_example(stdout);
+        return 0;
+    }
     if (cli_conf(c) != 0)
         return -1;
     printf("# effective configuration (from %s)\n",
@@ -519,8 +523,11 @@ static const struct cli_cmd cli_intake_cmds[] = {
      "Set up the gateway: data directory, database, GnuPG home, key.\n"
      "Creates the data directory, the database and the GnuPG home, and a\n"
      "signing key (ed25519), or imports one (an armoured secret key)."},
-    {"config", NULL, "", 0, 0, cmd_config, "",
-     "Print the effective configuration."},
+    {"config", NULL, "example", 0, 0, cmd_config, "[--example]",
+     "Check the configuration and print what is in effect.\n"
+     "Every error is reported with FILE:LINE (exit 78). --example prints\n"
+     "every key commented out with its default and purpose instead (the\n"
+     "file `make install` puts in /etc/alertgw)."},
     {"filter", NULL, "recipient=", 0, 0, cmd_filter, "[--recipient ADDR]",
      "MTA mode: store one message from stdin, then process it.\n"
      "Reads one message on stdin and stores it for the distribution\n"

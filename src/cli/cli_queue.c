@@ -10,6 +10,7 @@
 
 #include "process/process.h"
 #include "db/audit.h"
+#include "util/duration.h"
 #include "outbox/queue.h"
 #include "db/store.h"
 
@@ -85,8 +86,9 @@ static int cmd_queue_run(struct cli *c, struct cli_args *a)
     struct queue_report r;
     int64_t interval = CLI_WATCH_DEFAULT_S;
 
-    if (iv && (interval = queue_duration(iv)) <= 0)
-        return err_set(&c->e, ERR_USAGE, "bad --interval '%s'", iv);
+    if (iv && (interval = duration_parse(iv, DURATION_BARE_REFUSED)) <= 0)
+        return err_set(&c->e, ERR_USAGE, "bad --interval '%s': a duration "
+                       "with its unit (30s, 5m)", iv);
     if (cli_open(c) != 0)
         return -1;
     if (cli_flag(a, "watch"))
@@ -152,7 +154,7 @@ static int cmd_queue_purge(struct cli *c, struct cli_args *a)
     int64_t d;
     long n;
 
-    if (v == NULL || (d = queue_duration(v)) < 0)
+    if (v == NULL || (d = duration_parse(v, DURATION_BARE_REFUSED)) < 0)
         return err_set(&c->e, ERR_USAGE, "queue purge needs --older-than "
                        "DURATION (90s, 15m, 12h, 30d, 2w)");
     if (cli_open(c) != 0 || queue_purge(&c->g, d, &n, &c->e) != 0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/duration.h"
 #include "util/file.h"
 #include "util/limits.h"
 
@@ -15,7 +16,8 @@
 #define AGW_SHARE_DIR "/usr/local/share/alertgw"
 #endif
 
-enum conf_type { CONF_STR, CONF_LONG };
+/* NUMBER and SECONDS are util/limits.h's unit column. */
+enum conf_type { CONF_STR, CONF_NUMBER, CONF_SECONDS };
 
 struct conf_key {
     const char *section;
@@ -24,42 +26,62 @@ struct conf_key {
     size_t offset;
     const char *def;
     long min, max;
+    const char *why;            /* for `config --example` */
 };
 
 #define S(f) CONF_STR, offsetof(struct conf, f)
-#define L(f) CONF_LONG, offsetof(struct conf, f)
 
 /* Every number an operator may set: util/limits.h's table. */
-#define CONF_LIMIT(id, sec, key, field, def, lo, hi, why) \
-    {sec, key, L(field), #def, lo, hi},
+#define CONF_LIMIT(id, sec, key, field, def, lo, hi, unit, why) \
+    {sec, key, CONF_##unit, offsetof(struct conf, field), #def, lo, hi, why},
 
 static const struct conf_key conf_keys[] = {
-    {"gateway", "data_dir", S(data_dir), "/var/lib/alertgw", 0, 0},
-    {"gateway", "db", S(db_path), "${data_dir}/alertgw.db", 0, 0},
-    {"gateway", "gnupg_home", S(gnupg_home), "${data_dir}/gnupg", 0, 0},
-    {"gateway", "signing_key", S(signing_key), "", 0, 0},
-    {"gateway", "from", S(from), "EGI CSIRT <csirt@csirt.example>", 0, 0},
-    {"gateway", "sender", S(sender), "csirt-bounces@csirt.example", 0, 0},
-    {"gateway", "domain", S(domain), "csirt.example", 0, 0},
-    {"gateway", "admin", S(admin), "csirt-admin@csirt.example", 0, 0},
-    {"gateway", "alert_prefix", S(alert_prefix), "EGI", 0, 0},
-    {"gateway", "passphrase_file", S(passphrase_file), "", 0, 0},
+    {"gateway", "data_dir", S(data_dir), "/var/lib/alertgw", 0, 0,
+     "database and GnuPG home; must belong to the user alertgw runs as"},
+    {"gateway", "db", S(db_path), "${data_dir}/alertgw.db", 0, 0,
+     "the SQLite registry, alerts, outbox and audit log"},
+    {"gateway", "gnupg_home", S(gnupg_home), "${data_dir}/gnupg", 0, 0,
+     "the gateway's GnuPG home: its signing key, officers' keys, contacts'"},
+    {"gateway", "signing_key", S(signing_key), "", 0, 0,
+     "fingerprint copies are signed with; empty: the key `init` made"},
+    {"gateway", "from", S(from), "EGI CSIRT <csirt@csirt.example>", 0, 0,
+     "From of every copy"},
+    {"gateway", "sender", S(sender), "csirt-bounces@csirt.example", 0, 0,
+     "envelope sender of every copy: bounces come back here"},
+    {"gateway", "domain", S(domain), "csirt.example", 0, 0,
+     "domain of Message-IDs and List-Ids"},
+    {"gateway", "admin", S(admin), "csirt-admin@csirt.example", 0, 0,
+     "quarantine notices and delivery failures go here"},
+    {"gateway", "alert_prefix", S(alert_prefix), "EGI", 0, 0,
+     "alert ids are PREFIX-YYYYMMDD-NN"},
+    {"gateway", "passphrase_file", S(passphrase_file), "", 0, 0,
+     "first line: the signing key's passphrase; empty: none"},
     AGW_LIMITS_GATEWAY(CONF_LIMIT)
-    {"anonymise", "rules_dir", S(rules_dir), AGW_SHARE_DIR "/rules", 0, 0},
-    {"anonymise", "sites_file", S(sites_file), "", 0, 0},
-    {"anonymise", "keep", S(keep), "", 0, 0},
+    {"anonymise", "rules_dir", S(rules_dir), AGW_SHARE_DIR "/rules", 0, 0,
+     "anonymisation rules, every *.rules file"},
+    {"anonymise", "sites_file", S(sites_file), "", 0, 0,
+     "sites besides the registry's; empty: the registry only"},
+    {"anonymise", "keep", S(keep), "", 0, 0,
+     "host names never replaced, separated by spaces"},
     {"render", "templates_dir", S(templates_dir), AGW_SHARE_DIR "/templates",
-     0, 0},
+     0, 0, "one template per audience"},
     {"delivery", "transport", S(transport), "sendmail:/usr/sbin/sendmail", 0,
-     0},
-    {"delivery", "smtp_tls", S(smtp_tls), "may", 0, 0},
-    {"delivery", "smtp_tls_fingerprint", S(smtp_tls_fingerprint), "", 0, 0},
-    {"delivery", "smtp_tls_verify", S(smtp_tls_verify), "auto", 0, 0},
+     0, "sendmail:PATH, smtp://HOST:PORT or dir:PATH"},
+    {"delivery", "smtp_tls", S(smtp_tls), "may", 0, 0,
+     "STARTTLS: off, may or require"},
+    {"delivery", "smtp_tls_fingerprint", S(smtp_tls_fingerprint), "", 0, 0,
+     "SHA-256 of the relay's certificate, pinned; empty: not pinned"},
+    {"delivery", "smtp_tls_verify", S(smtp_tls_verify), "auto", 0, 0,
+     "check the relay's chain and name: auto, yes or no"},
     {"delivery", "smtp_tls_ca_file", S(smtp_tls_ca_file),
-     "/etc/ssl/certs/ca-certificates.crt", 0, 0},
-    {"delivery", "smtp_tls_crl_file", S(smtp_tls_crl_file), "", 0, 0},
-    {"delivery", "smtp_user", S(smtp_user), "", 0, 0},
-    {"delivery", "smtp_password_file", S(smtp_password_file), "", 0, 0},
+     "/etc/ssl/certs/ca-certificates.crt", 0, 0,
+     "trusted CAs (PEM) for smtp_tls_verify"},
+    {"delivery", "smtp_tls_crl_file", S(smtp_tls_crl_file), "", 0, 0,
+     "revoked certificates (PEM CRLs); empty: none"},
+    {"delivery", "smtp_user", S(smtp_user), "", 0, 0,
+     "AUTH PLAIN user; empty: no AUTH"},
+    {"delivery", "smtp_password_file", S(smtp_password_file), "", 0, 0,
+     "first line: the AUTH password"},
     AGW_LIMITS_DELIVERY(CONF_LIMIT)
     AGW_LIMITS_LIMITS(CONF_LIMIT)
 };
@@ -217,12 +239,24 @@ fail:
     return -1;
 }
 
+/* A duration takes the command line's units (90s, 15m, 12h, 30d, 2w) or
+ * plain seconds, as files written before units were accepted hold. */
 static void conf_number(struct conf_parse *p, size_t i, const char *s,
                         long *v)
 {
     const struct conf_key *k = &conf_keys[i];
+    int64_t d;
     char *end;
 
+    if (k->type == CONF_SECONDS) {
+        d = duration_parse(s, DURATION_BARE_SECONDS);
+        *v = (long)d;
+        if (d < k->min || d > k->max)
+            conf_bad(p, p->set[i], "[%s] %s must be a duration from %lds to "
+                     "%lds (as 90s, 15m, 12h, 30d, 2w), not '%s'",
+                     k->section, k->name, k->min, k->max, s);
+        return;
+    }
     errno = 0;
     *v = strtol(s, &end, 10);
     if (errno || end == s || *end != '\0' || *v < k->min || *v > k->max)
@@ -389,5 +423,33 @@ void conf_print(const struct conf *c, FILE *fp)
             fprintf(fp, "%s = %s\n", k->name, *(char *const *)base);
         else
             fprintf(fp, "%s = %ld\n", k->name, *(const long *)base);
+    }
+}
+
+/* Every key commented out with its default and why it is there: the
+ * example configuration `make install` ships (etc/alertgw.conf). */
+void conf_example(FILE *fp)
+{
+    const char *section = "";
+    size_t i;
+
+    fputs("# alertgw configuration. Every key is shown with its default,\n"
+          "# commented out; uncomment what you change. Durations take\n"
+          "# s, m, h, d or w (90s, 15m, 12h, 30d, 2w); plain numbers are\n"
+          "# seconds. `alertgw config` prints what is in effect.\n", fp);
+    for (i = 0; i < CONF_NKEYS; i++) {
+        const struct conf_key *k = &conf_keys[i];
+
+        if (strcmp(section, k->section) != 0) {
+            fprintf(fp, "\n[%s]\n", k->section);
+            section = k->section;
+        }
+        fprintf(fp, "# %s", k->why);
+        if (k->type == CONF_NUMBER)
+            fprintf(fp, " (%ld to %ld)", k->min, k->max);
+        else if (k->type == CONF_SECONDS)
+            fprintf(fp, " (%lds to %lds)", k->min, k->max);
+        fprintf(fp, "\n#%s =%s%s\n", k->name, k->def[0] ? " " : "",
+                k->def);
     }
 }

@@ -84,4 +84,7 @@ void conf_free(struct conf *c);
 /* Print the effective configuration as INI (for `alertgw config`). */
 void conf_print(const struct conf *c, FILE *fp);
 
+/* Every key commented out, with its default, bounds and purpose. */
+void conf_example(FILE *fp);
+
 #endif

@@ -622,25 +622,3 @@ int queue_purge(struct gateway *g, int64_t older_than, long *n,
     *n = rc;
     return 0;
 }
-
-int64_t queue_duration(const char *s)
-{
-    static const struct { char unit; int64_t mul; } units[] = {
-        {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
-    int64_t v = 0;
-    size_t i;
-
-    if (!isdigit((unsigned char)*s))
-        return -1;
-    for (; isdigit((unsigned char)*s); s++) {
-        if (v > (INT64_MAX - 9) / 10 / (7 * 86400))
-            return -1;
-        v = v * 10 + (*s - '0');
-    }
-    if (*s == '\0')
-        return v;
-    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (s[0] == units[i].unit && s[1] == '\0')
-            return v * units[i].mul;
-    return -1;
-}

@@ -77,9 +77,6 @@ int queue_retry(struct gateway *g, const char *id, int all, long *n,
 int queue_purge(struct gateway *g, int64_t older_than, long *n,
                 struct err *e);
 
-/* Parse "90", "90s", "15m", "12h", "30d", "2w" into seconds; -1 if bad. */
-int64_t queue_duration(const char *s);
-
 
 /* Seconds a lease lasts: (QUEUE_LEASE_SEND_STEPS + QUEUE_LEASE_TAIL_STEPS)
  * × smtp_timeout + QUEUE_LEASE_RECORD_S (810 s for the default 60 s). */

@@ -53,6 +53,31 @@ static void test_override(void **state)
     conf_free(&c);
 }
 
+/* Durations take the command line's units; plain seconds still work. */
+static void test_conf_durations(void **state)
+{
+    struct conf c;
+    struct err e;
+
+    (void)state;
+    write_conf("[gateway]\ntime_budget = 2m\nmax_signature_age = 2w\n"
+               "[delivery]\nretry_max_age = 5d\nsmtp_timeout = 45\n"
+               "[limits]\nchild_cpu_seconds = 1m\n");
+    err_init(&e);
+    assert_int_equal(conf_load(&c, path, &e), 0);
+    assert_int_equal(c.time_budget, 120);
+    assert_int_equal(c.max_sig_age, 14 * 86400);
+    assert_int_equal(c.retry_max_age, 5 * 86400);
+    assert_int_equal(c.smtp_timeout, 45);
+    assert_int_equal(c.child_cpu_seconds, 60);
+    conf_free(&c);
+    /* a unit on a count is no number; a duration out of its bounds */
+    write_conf("[delivery]\nsmtp_batch = 5m\nretry_max_age = 31d\n");
+    err_init(&e);
+    assert_int_equal(conf_load(&c, path, &e), -1);
+    assert_non_null(strstr(e.msg, "smtp_batch must be a number"));
+}
+
 static void test_errors(void **state)
 {
     static const struct { const char *text, *want; } cases[] = {
@@ -133,8 +158,8 @@ static void test_conf_every_error_in_file_order(void **state)
         "not '12'",
         ":5: syntax error",
         ":6: line longer than 197 bytes",
-        ":8: [delivery] smtp_timeout must be a number from 1 to 3600, not "
-        "'lots'",
+        ":8: [delivery] smtp_timeout must be a duration from 1s to 3600s "
+        "(as 90s, 15m, 12h, 30d, 2w), not 'lots'",
         ":9: syntax error",
     };
     char text[1024];
@@ -214,6 +239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_override),
+        cmocka_unit_test(test_conf_durations),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_conf_two_bad_keys_each_own_line),

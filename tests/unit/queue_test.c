@@ -60,33 +60,6 @@ static void test_sha256(void **state)
     assert_int_equal(bad, 0);
 }
 
-static void test_duration(void **state)
-{
-    static const struct {
-        const char *in;
-        int64_t want;
-    } cases[] = {
-        {"0", 0}, {"90", 90}, {"90s", 90}, {"15m", 900}, {"12h", 43200},
-        {"30d", 2592000}, {"2w", 1209600}, {"", -1}, {"h", -1}, {"1x", -1},
-        {"1hh", -1}, {"-1", -1}, {" 1", -1}, {"1 h", -1},
-        {"99999999999999999999", -1},
-    };
-    size_t c;
-    int bad = 0;
-
-    (void)state;
-    for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-        int64_t got = queue_duration(cases[c].in);
-
-        if (got != cases[c].want) {
-            print_error("duration '%s': got %lld, want %lld\n", cases[c].in,
-                        (long long)got, (long long)cases[c].want);
-            bad++;
-        }
-    }
-    assert_int_equal(bad, 0);
-}
-
 static void t_audit_add(struct store *s, const char *event)
 {
     struct err e;
@@ -326,7 +299,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_duration),
         cmocka_unit_test(test_audit_sealed_on_insert),
         cmocka_unit_test(test_claim),
         cmocka_unit_test(test_claim_dead_owner),

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/duration.h"
 #include "util/file.h"
 #include "util/items.h"
 #include "util/pack.h"
@@ -535,11 +536,40 @@ static void test_text_show_and_lower(void **state)
     assert_true(text_lower8(0x5a41205b40c3617aull) == 0x7a61205b40c3617aull);
 }
 
+/* One spelling for the command line and the configuration. */
+static void test_duration_parse(void **state)
+{
+    (void)state;
+    assert_int_equal(duration_parse("90s", DURATION_BARE_REFUSED), 90);
+    assert_int_equal(duration_parse("15m", DURATION_BARE_REFUSED), 900);
+    assert_int_equal(duration_parse("12h", DURATION_BARE_REFUSED), 43200);
+    assert_int_equal(duration_parse("30d", DURATION_BARE_REFUSED), 2592000);
+    assert_int_equal(duration_parse("2w", DURATION_BARE_REFUSED), 1209600);
+    assert_int_equal(duration_parse("0s", DURATION_BARE_REFUSED), 0);
+    assert_int_equal(duration_parse("300", DURATION_BARE_SECONDS), 300);
+    /* a bare number on the command line: which unit was meant? */
+    assert_int_equal(duration_parse("30", DURATION_BARE_REFUSED), -1);
+    assert_int_equal(duration_parse("", DURATION_BARE_SECONDS), -1);
+    assert_int_equal(duration_parse(NULL, DURATION_BARE_SECONDS), -1);
+    assert_int_equal(duration_parse("-5s", DURATION_BARE_SECONDS), -1);
+    assert_int_equal(duration_parse(" 5s", DURATION_BARE_SECONDS), -1);
+    assert_int_equal(duration_parse("5 s", DURATION_BARE_SECONDS), -1);
+    assert_int_equal(duration_parse("5ss", DURATION_BARE_SECONDS), -1);
+    assert_int_equal(duration_parse("5y", DURATION_BARE_SECONDS), -1);
+    assert_int_equal(duration_parse("1.5h", DURATION_BARE_SECONDS), -1);
+    assert_int_equal(duration_parse("99999999999999999999s",
+                                    DURATION_BARE_SECONDS), -1);
+    assert_int_equal(duration_parse("5200w", DURATION_BARE_SECONDS),
+                     5200LL * 7 * 86400);
+    assert_int_equal(duration_parse("5300w", DURATION_BARE_SECONDS), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_text_show_and_lower),
+        cmocka_unit_test(test_duration_parse),
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_buf_verbs),
         cmocka_unit_test(test_file_write_read),
