@@ -6,7 +6,10 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build test test-asan demo bench fuzz clean
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+
+.PHONY: all deps configure build test test-asan demo bench fuzz install clean
 
 all: build
 
@@ -47,6 +50,21 @@ $(FUZZ_BUILD)/CMakeCache.txt:
 fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	sh scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# DESTDIR and PREFIX as usual. Installing into the running system
+# (no DESTDIR, as root) also makes the alertgw user and its directories
+# from the sysusers.d and tmpfiles.d entries just installed.
+install: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
+	    command -v systemd-sysusers >/dev/null; then \
+	  systemd-sysusers $(PREFIX)/lib/sysusers.d/alertgw.conf && \
+	  systemd-tmpfiles --create $(PREFIX)/lib/tmpfiles.d/alertgw.conf && \
+	  chgrp alertgw /etc/alertgw/alertgw.conf; \
+	fi
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
