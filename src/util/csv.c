@@ -53,6 +53,15 @@ static size_t csv_skip_blank(const char *text, size_t len, size_t i,
     return i;
 }
 
+/* A field a spreadsheet would run as a formula (CWE-1236): it starts
+ * with = + - @, a tab or a CR, or is such a field already neutralised. */
+static int csv_formula(const char *f)
+{
+    while (*f == '\'')
+        f++;
+    return *f && strchr("=+-@\t\r", *f) != NULL;
+}
+
 int csv_next(const char *text, size_t len, size_t *pos, size_t *line,
              struct buf *rec, const char *fields[CSV_FIELDS_MAX], size_t *n)
 {
@@ -83,8 +92,12 @@ int csv_next(const char *text, size_t len, size_t *pos, size_t *line,
         (*pos)++;
         (*line)++;
     }
-    for (i = 0; i < k; i++)
+    /* undo csv_put_field's quote: an export reads back as it was */
+    for (i = 0; i < k; i++) {
         fields[i] = rec->data + off[i];
+        if (fields[i][0] == '\'' && csv_formula(fields[i] + 1))
+            fields[i]++;
+    }
     *n = k;
     return 1;
 }
@@ -100,14 +113,16 @@ static int csv_needs_quotes(const char *f)
 
 static int csv_put_field(struct buf *out, const char *f)
 {
-    if (!csv_needs_quotes(f))
-        return buf_puts(out, f);
-    if (buf_putc(out, '"') != 0)
+    int quote = csv_needs_quotes(f);
+
+    if ((quote && buf_putc(out, '"') != 0) ||
+        (csv_formula(f) && buf_putc(out, '\'') != 0))
         return -1;
     for (; *f; f++)
-        if ((*f == '"' && buf_putc(out, '"') != 0) || buf_putc(out, *f) != 0)
+        if ((quote && *f == '"' && buf_putc(out, '"') != 0) ||
+            buf_putc(out, *f) != 0)
             return -1;
-    return buf_putc(out, '"');
+    return quote ? buf_putc(out, '"') : 0;
 }
 
 int csv_put(struct buf *out, const char *const *fields, size_t n)

@@ -8,7 +8,11 @@
  * bytes of field text: more is an error, never a truncation.
  *
  * Writing: a field is quoted when it holds ',', '"', CR, LF or leading or
- * trailing white space; records end with LF.
+ * trailing white space; records end with LF. A field a spreadsheet would
+ * take for a formula (first byte = + - @, tab or CR) is written after a
+ * ' (OWASP's CSV injection advice); reading drops that ' again, so an
+ * export reads back unchanged. A field that really starts with ' and a
+ * formula byte gets one more, so the rule is its own inverse.
  *
  * Ownership: csv_next's field pointers point into rec, the caller's
  * buffer, and live until the next call with it.

@@ -90,6 +90,35 @@ static void test_round_trip(void **state)
     buf_free(&r);
 }
 
+/* Regression: a contact name "=HYPERLINK(...)" was exported verbatim and
+ * ran as a formula in the admin's spreadsheet. */
+static void test_csv_export_neutralises_formulas(void **state)
+{
+    static const char *const rec[] = {"=1+1", "+49 30 1234", "-x", "@SUM(A1)",
+                                      "\tx", "'=kept", "''@two", "o'k",
+                                      "'plain", "a=b"};
+    static const char want[] = "'=1+1,'+49 30 1234,'-x,'@SUM(A1),"
+                               "\"'\tx\",''=kept,'''@two,o'k,'plain,a=b\n";
+    const size_t n = sizeof(rec) / sizeof(rec[0]);
+    const char *f[CSV_FIELDS_MAX];
+    struct buf out, r;
+    size_t pos = 0, line = 0, got, i;
+
+    (void)state;
+    buf_init(&out, 1 << 16);
+    buf_init(&r, CSV_RECORD_MAX);
+    assert_int_equal(csv_put(&out, rec, n), 0);
+    assert_int_equal(buf_putc(&out, '\0'), 0);
+    assert_string_equal(out.data, want);
+    assert_int_equal(csv_next(out.data, out.len - 1, &pos, &line, &r, f,
+                              &got), 1);
+    assert_int_equal(got, n);
+    for (i = 0; i < n; i++)
+        assert_string_equal(f[i], rec[i]);
+    buf_free(&out);
+    buf_free(&r);
+}
+
 static void test_record_cap(void **state)
 {
     const char *f[CSV_FIELDS_MAX];
@@ -113,6 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_csv_export_neutralises_formulas),
         cmocka_unit_test(test_record_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
