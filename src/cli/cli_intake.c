@@ -40,7 +40,8 @@ static int cmd_init_key(struct cli *c, const struct cli_args *a,
     buf_init(&key, CLI_FILE_MAX);
     rc = cli_read(c, file, CLI_FILE_MAX, &key);
     if (rc == 0)
-        rc = pgp_import(c->g.pgp, buf_cstr(&key), key.len, fpr, &c->e);
+        rc = pgp_import_secret(c->g.pgp, buf_cstr(&key), key.len, fpr,
+                               &c->e);
     buf_free(&key);
     if (rc == 0 && !pgp_has_secret(c->g.pgp, fpr))
         rc = err_set(&c->e, ERR_DATA, "%s holds no secret key", file);

@@ -215,6 +215,27 @@ static int keys_pin_contact(struct cli *c, const char *addr, const char *fpr)
     return 0;
 }
 
+/* Taken, but worth a second look: a key for another address, or one
+ * that can no longer be used (the contact would get withheld notices). */
+static void keys_warn(struct cli *c, const char *fpr, const char *addr)
+{
+    struct pgp_keyinfo ki;
+    struct err e;
+
+    err_init(&e);
+    if (addr && pgp_uid_match(c->g.pgp, fpr, "", addr, &e) == 0)
+        fprintf(stderr, "alertgw: warning: no user id of key %s names %s\n",
+                fpr, addr);
+    if (pgp_key_info(c->g.pgp, fpr, &ki, &e) != 0)
+        return;
+    if (ki.revoked || ki.expired || ki.invalid)
+        fprintf(stderr, "alertgw: warning: key %s is %s\n", fpr,
+                ki.revoked ? "revoked" : ki.expired ? "expired" : "invalid");
+    else if (!ki.can_encrypt)
+        fprintf(stderr, "alertgw: warning: key %s has no usable encryption "
+                "key\n", fpr);
+}
+
 static int cmd_keys_import(struct cli *c, struct cli_args *a)
 {
     const char *contact = cli_opt(a, "contact");
@@ -248,6 +269,7 @@ static int cmd_keys_import(struct cli *c, struct cli_args *a)
         return 0;
     }
     printf("imported %s\n", fpr);
+    keys_warn(c, fpr, contact);
     if (contact)
         return keys_pin_contact(c, contact, fpr);
     if (cli_flag(a, "officer")) {
@@ -358,7 +380,9 @@ static const struct cli_cmd cli_keys_cmds[] = {
      "Import OpenPGP keys into the gateway's GnuPG home (or apply a\n"
      "revocation certificate). --contact pins the key's primary\n"
      "fingerprint for that contact; --officer authorises it as an\n"
-     "officer's signing key. No key server is ever asked."},
+     "officer's signing key. No key server is ever asked. A file holding\n"
+     "a secret key is refused (65). Warns when no user id names ADDR or\n"
+     "the key is expired, revoked or cannot encrypt."},
     {"keys", "list", "json", 0, 0, cmd_keys_list, "[--json]",
      "List the keys of the gateway's GnuPG home: state (valid,\n"
      "expired, revoked), earliest expiry of the key or a usable\n"

@@ -127,11 +127,16 @@ int pgp_encrypt_sign(struct pgp *p, const char *signer,
  * `init`, the demo and tests. */
 int pgp_create_key(struct pgp *p, const char *uid, char fpr[PGP_FPR_MAX],
                    struct err *e);
-/* Import keys; fpr gets the primary fingerprint of the first key. Data
- * holding only revocation certificates is applied with fpr "" (GnuPG does
- * not say which key it revoked). ERR_DATA when no key was taken. */
+/* Import public keys; fpr gets the primary fingerprint of the first key.
+ * Data holding only revocation certificates is applied with fpr "" (GnuPG
+ * does not say which key it revoked). ERR_DATA when no key was taken, and
+ * when the data holds a secret key: nothing of it is imported then. */
 int pgp_import(struct pgp *p, const char *data, size_t len,
                char fpr[PGP_FPR_MAX], struct err *e);
+/* The same, secret keys taken: only `init --import-key`, for the
+ * gateway's own signing key. */
+int pgp_import_secret(struct pgp *p, const char *data, size_t len,
+                      char fpr[PGP_FPR_MAX], struct err *e);
 /* Armoured public key. */
 int pgp_export(struct pgp *p, const char *fpr, struct buf *out,
                struct err *e);

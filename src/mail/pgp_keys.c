@@ -107,8 +107,36 @@ static int pgp_import_first(struct pgp *p, gpgme_import_result_t res,
     return 0;
 }
 
-int pgp_import(struct pgp *p, const char *data, size_t len,
-               char fpr[PGP_FPR_MAX], struct err *e)
+/* 1 when data holds a secret key, 0 when not, -1 when GnuPG cannot say.
+ * Listed without importing: a secret key for someone else's user id must
+ * never reach the gateway's home, even for a moment. */
+static int pgp_data_has_secret(struct pgp *p, const char *data, size_t len,
+                               struct err *e)
+{
+    gpgme_data_t in = NULL;
+    gpgme_key_t key;
+    gpgme_error_t rc;
+    int found = 0;
+
+    rc = pgp_data_borrow(&in, data, len);
+    if (rc == 0)
+        rc = gpgme_op_keylist_from_data_start(p->ctx, in, 0);
+    while (rc == 0 && (rc = gpgme_op_keylist_next(p->ctx, &key)) == 0) {
+        found |= key->secret;
+        gpgme_key_unref(key);
+    }
+    gpgme_op_keylist_end(p->ctx);
+    gpgme_data_release(in);
+    if (rc != 0 && gpgme_err_code(rc) != GPG_ERR_EOF) {
+        if (pgp_engine_failed(rc))
+            return pgp_fail(e, "import check", rc);
+        return 0;   /* not a key GnuPG can list: the import says why */
+    }
+    return found;
+}
+
+static int pgp_import_any(struct pgp *p, const char *data, size_t len,
+                          char fpr[PGP_FPR_MAX], struct err *e)
 {
     gpgme_data_t in = NULL;
     gpgme_import_result_t res;
@@ -135,6 +163,27 @@ int pgp_import(struct pgp *p, const char *data, size_t len,
         return err_set(e, ERR_DATA, "pgp import: %d keys, none taken",
                        res->considered);
     return pgp_import_first(p, res, fpr, e);
+}
+
+int pgp_import(struct pgp *p, const char *data, size_t len,
+               char fpr[PGP_FPR_MAX], struct err *e)
+{
+    int secret = pgp_data_has_secret(p, data, len, e);
+
+    fpr[0] = '\0';
+    if (secret < 0)
+        return -1;
+    if (secret)
+        return err_set(e, ERR_DATA, "pgp import: refused, the file holds a "
+                       "secret key (give the public key only: gpg --export "
+                       "--armor FINGERPRINT)");
+    return pgp_import_any(p, data, len, fpr, e);
+}
+
+int pgp_import_secret(struct pgp *p, const char *data, size_t len,
+                      char fpr[PGP_FPR_MAX], struct err *e)
+{
+    return pgp_import_any(p, data, len, fpr, e);
 }
 
 int pgp_export(struct pgp *p, const char *fpr, struct buf *out,
