@@ -284,6 +284,28 @@ static int cmd_keys_import(struct cli *c, struct cli_args *a)
     return rc;
 }
 
+/* What recipients need to verify every copy: the gateway's public key,
+ * nothing else of the home. The fingerprint goes to stderr, to publish
+ * beside it (README "Recipients verify the gateway"). */
+static int cmd_keys_export(struct cli *c, struct cli_args *a)
+{
+    struct buf key;
+    int rc;
+
+    (void)a;
+    if (cli_open(c) != 0 || gateway_pgp(&c->g, &c->e) != 0 ||
+        gateway_signing_key(&c->g, &c->e) != 0)
+        return -1;
+    buf_init(&key, CLI_FILE_MAX);
+    rc = pgp_export(c->g.pgp, c->g.signing_key, &key, &c->e);
+    if (rc == 0 && fwrite(key.data, 1, key.len, stdout) != key.len)
+        rc = err_set(&c->e, ERR_IO, "stdout: %s", strerror(errno));
+    if (rc == 0)
+        fprintf(stderr, "gateway signing key %s\n", c->g.signing_key);
+    buf_free(&key);
+    return rc;
+}
+
 static int cmd_keys_list(struct cli *c, struct cli_args *a)
 {
     if (keys_load(c) != 0)
@@ -383,6 +405,10 @@ static const struct cli_cmd cli_keys_cmds[] = {
      "officer's signing key. No key server is ever asked. A file holding\n"
      "a secret key is refused (65). Warns when no user id names ADDR or\n"
      "the key is expired, revoked or cannot encrypt."},
+    {"keys", "export", "", 0, 0, cmd_keys_export, "",
+     "Print the gateway's public signing key (armoured) on stdout and its\n"
+     "fingerprint on stderr: what recipients need to verify every copy.\n"
+     "No other key of the home is exported."},
     {"keys", "list", "json", 0, 0, cmd_keys_list, "[--json]",
      "List the keys of the gateway's GnuPG home: state (valid,\n"
      "expired, revoked), earliest expiry of the key or a usable\n"

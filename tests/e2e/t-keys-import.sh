@@ -55,6 +55,18 @@ check "expired key: taken" test $? = 0
 check "expired key: warned" grep -q "warning: key $OLD is expired" "$T/err"
 agw keys import "$T/public.asc" --contact cert@nren-xx.example >/dev/null 2>"$T/err"
 check "a matching, valid key: no warning" test ! -s "$T/err"
+# keys export: the gateway's public key and nothing else
+agw keys export >"$T/gw.asc" 2>"$T/err"
+check "keys export succeeds" test $? = 0
+GWFPR=$(sed -n 's/^gateway signing key //p' "$T/err")
+check "keys export names the fingerprint" test -n "$GWFPR"
+gpg --with-colons --import-options show-only --import "$T/gw.asc" \
+    >"$T/shown" 2>/dev/null
+check "the export holds one key" test "$(grep -c '^pub' "$T/shown")" = 1
+check "it is the signing key" grep -q "^fpr:::::::::$GWFPR:" "$T/shown"
+check "and no secret part" bash -c "! grep -q '^sec' '$T/shown'"
+check "it imports into an empty home" \
+    gpg --homedir "$(agw_gnupg_home)" --batch --import "$T/gw.asc"
 # init --import-key: the gateway's own key, secret part required
 mkdir -p "$T/gw2"
 GH2=$(agw_gnupg_home)
