@@ -2,6 +2,7 @@
 #include "cli/cli_int.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,23 @@ static int cmd_init_gpgconf(struct cli *c)
     return rc;
 }
 
+/* Postfix's pipe(8) and the worker run as the gateway user (README
+ * "Installing"): files init makes as anyone else, root above all, are
+ * files they cannot open later. */
+static void cmd_init_owner_warn(const struct cli *c)
+{
+    const char *user = c->conf.user;
+    const struct passwd *pw = getpwnam(user);
+
+    if (pw == NULL || pw->pw_uid == geteuid())
+        return;
+    fprintf(stderr, "alertgw: warning: init runs as uid %ld, not as %s: "
+            "%s will belong to uid %ld and %s cannot use it (run `sudo -u "
+            "%s alertgw init`, or `chown -R %s: %s` after)\n",
+            (long)geteuid(), user, c->conf.data_dir, (long)geteuid(), user,
+            user, user, c->conf.data_dir);
+}
+
 static int cmd_init(struct cli *c, struct cli_args *a)
 {
     char fpr[PGP_FPR_MAX];
@@ -75,6 +93,7 @@ static int cmd_init(struct cli *c, struct cli_args *a)
 
     if (cli_conf(c) != 0)
         return -1;
+    cmd_init_owner_warn(c);
     if (file_mkdirs(c->conf.data_dir, 0750) != 0 ||
         file_mkdirs(c->conf.gnupg_home, 0700) != 0 ||
         chmod(c->conf.gnupg_home, 0700) != 0)

@@ -38,6 +38,9 @@ struct conf_key {
 static const struct conf_key conf_keys[] = {
     {"gateway", "data_dir", S(data_dir), "/var/lib/alertgw", 0, 0,
      "database and GnuPG home; must belong to the user alertgw runs as"},
+    {"gateway", "user", S(user), "alertgw", 0, 0,
+     "the user Postfix's pipe and the worker run alertgw as; init warns "
+     "when run as another"},
     {"gateway", "db", S(db_path), "${data_dir}/alertgw.db", 0, 0,
      "the SQLite registry, alerts, outbox and audit log"},
     {"gateway", "gnupg_home", S(gnupg_home), "${data_dir}/gnupg", 0, 0,

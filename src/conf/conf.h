@@ -34,6 +34,7 @@
 struct conf {
     char *path;             /* file read, or "" for built-in defaults */
     char *data_dir;
+    char *user;             /* the gateway user (init's warning) */
     char *db_path;
     char *gnupg_home;
     char *signing_key;      /* fingerprint; "" = the one `init` recorded */

@@ -3,12 +3,16 @@
 #include "db/schema.h"
 #include "util/fault.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* A database path as the configuration gives it. */
+#define STORE_PATH_MAX 4096
 
 struct store {
     sqlite3 *db;
@@ -158,6 +162,28 @@ static int store_setup(struct store *s, struct err *e)
     return store_migrate(s, e);
 }
 
+/* Say why a database cannot be opened before SQLite says "unable to open
+ * database file": missing is a set-up step (init), unreadable is whose
+ * the data directory is. SQLite also writes -wal and -shm files beside
+ * the database, so its directory must be writable too. */
+static int store_access(const char *path, struct err *e)
+{
+    char dir[STORE_PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    int len = slash ? (int)(slash - path) : 1;
+
+    snprintf(dir, sizeof(dir), "%.*s", len ? len : 1, slash ? path : ".");
+    /* ENOENT only when every directory above could be searched */
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return err_set(e, ERR_CONFIG, "no database at %s (run alertgw init)",
+                       path);
+    if (access(dir, W_OK | X_OK) != 0 || access(path, R_OK | W_OK) != 0)
+        return err_set(e, ERR_IO, "cannot open %s: %s; the data directory "
+                       "must belong to the user alertgw runs as (uid %ld)",
+                       path, strerror(errno), (long)geteuid());
+    return 0;
+}
+
 int store_open(struct store **out, const char *path, int create,
                struct err *e)
 {
@@ -166,9 +192,8 @@ int store_open(struct store **out, const char *path, int create,
     int rc;
 
     *out = NULL;
-    if (!create && access(path, F_OK) != 0)
-        return err_set(e, ERR_CONFIG, "no database at %s (run alertgw init)",
-                       path);
+    if (!create && store_access(path, e) != 0)
+        return -1;
     if (create)
         flags |= SQLITE_OPEN_CREATE;
     s = calloc(1, sizeof(*s));
