@@ -33,6 +33,62 @@ def users(table, src):
     return sorted(found)
 
 
+def read_by(table, stmts):
+    """The views whose SQL names the table."""
+    pat = re.compile(r"(FROM|JOIN)\s+%s\b" % re.escape(table))
+    return sorted(n for t, n, _, sql in stmts if t == "view" and n != table
+                  and pat.search(sql))
+
+
+def printed_by(view, src):
+    """The modules that name a view as a string: the commands printing it."""
+    pat = re.compile(r'"%s"' % re.escape(view))
+    return sorted(os.path.relpath(f, src)
+                  for f in glob.glob(os.path.join(src, "*", "*.c"))
+                  if "schema_v" not in f and pat.search(open(f).read()))
+
+
+CLAUSE = re.compile(r"(FROM|LEFT JOIN|JOIN|WHERE|GROUP BY|HAVING|ORDER BY|"
+                    r"UNION ALL|UNION)\b")
+
+
+def view_lines(sql):
+    """CREATE VIEW ... AS SELECT on lines of its own: a clause a line and
+    a selected column a line, at the top level (subqueries stay whole)."""
+    head, body = re.match(r"(CREATE VIEW .*? AS) (.*)$", sql).groups()
+    lines, cur, depth, quote, in_select, i = [head], "", 0, None, False, 0
+    while i < len(body):
+        ch = body[i]
+        top = depth == 0 and quote is None and (i == 0 or body[i - 1] == " ")
+        m = CLAUSE.match(body, i) if top else None
+        if m and m.group(1).startswith("UNION"):
+            lines += [cur, m.group(1)]
+            cur, i, in_select = "", m.end() + 1, False
+            continue
+        if m:
+            lines.append(cur)
+            cur, i, in_select = m.group(1), m.end(), False
+            continue
+        if top and body.startswith("SELECT ", i):
+            in_select = True
+        if ch == "," and depth == 0 and quote is None and in_select:
+            lines.append(cur + ",")
+            cur, i = "    ", i + 1
+            while i < len(body) and body[i] == " ":
+                i += 1
+            continue
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        else:
+            depth += (ch == "(") - (ch == ")")
+        cur += ch
+        i += 1
+    lines.append(cur)
+    return "\n".join(l.rstrip() for l in lines if l.strip()) + ";"
+
+
 def split_top(body):
     parts, depth, cur = [], 0, ""
     for ch in body:
@@ -52,15 +108,26 @@ def write(db, src):
            "-- migrations are what runs. tests/e2e/t-schema.sh compares it",
            "-- with a database they made; after a new schema_vN.c, run",
            "-- `scripts/schema-sql.py write DB src > src/db/schema.sql`.", ""]
-    for typ, name, _tbl, sql in statements(db):
+    stmts = statements(db)
+    for typ, name, _tbl, sql in stmts:
         sql = re.sub(r"\s+", " ", sql).strip()
         m = re.match(r"CREATE TABLE (\w+)\((.*)\)$", sql)
         if typ == "table" and m:
             out.append("-- %s: SQL in %s" % (name, ", ".join(users(name, src))
                                               or "(no module)"))
+            views = read_by(name, stmts)
+            if views:
+                out.append("--   read by the views " + ", ".join(views))
             out.append("CREATE TABLE %s (" % m.group(1))
             out.append(",\n".join("    " + c for c in split_top(m.group(2))))
             out += [");", ""]
+        elif typ == "view":
+            by, sql_in = printed_by(name, src), users(name, src)
+            out.append("-- %s: %s" % (name, "; ".join(
+                ["printed by " + ", ".join(by)] * bool(by) +
+                ["SQL in " + ", ".join(sql_in)] * bool(sql_in))
+                or "(no module)"))
+            out += [view_lines(sql), ""]
         else:
             out += [sql + ";", ""]
     sys.stdout.write("\n".join(out).rstrip() + "\n")

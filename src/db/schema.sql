@@ -45,6 +45,7 @@ CREATE TABLE audit (
 );
 
 -- contacts: SQL in cli/cli_keys.c, cli/cli_registry.c, process/encrypt.c, process/process.c, registry/contacts.c, registry/coverage.c, registry/csv_io.c, registry/orgs.c, registry/registry.c, registry/sites_import.c
+--   read by the views list_recipients
 CREATE TABLE contacts (
     id INTEGER PRIMARY KEY,
     address TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -117,6 +118,7 @@ CREATE TABLE lists (
 );
 
 -- member_rules: SQL in cli/cli_registry.c, registry/coverage.c, registry/lists.c
+--   read by the views list_recipients
 CREATE TABLE member_rules (
     id INTEGER PRIMARY KEY,
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
@@ -126,6 +128,7 @@ CREATE TABLE member_rules (
 );
 
 -- members: SQL in cli/cli_registry.c, registry/lists.c
+--   read by the views list_recipients
 CREATE TABLE members (
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
     contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
@@ -144,6 +147,7 @@ CREATE TABLE officers (
 );
 
 -- orgs: SQL in cli/cli_registry.c, registry/coverage.c, registry/csv_io.c, registry/orgs.c, registry/registry.c, registry/sites_import.c
+--   read by the views list_recipients
 CREATE TABLE orgs (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -213,7 +217,22 @@ CREATE TABLE sites (
     origin TEXT NOT NULL DEFAULT ''
 );
 
-CREATE VIEW list_recipients(list_id, contact_id, address) AS SELECT m.list_id, c.id, c.address FROM members m JOIN contacts c ON c.id = m.contact_id WHERE c.active = 1 UNION SELECT r.list_id, c.id, c.address FROM member_rules r JOIN contacts c ON c.active = 1 AND (r.role = '' OR c.role = r.role) LEFT JOIN orgs o ON o.id = c.org_id WHERE r.org_kind = '' OR o.kind = r.org_kind;
+-- list_recipients: SQL in cli/cli_registry.c, process/commit.c, process/lifecycle.c, registry/coverage.c
+CREATE VIEW list_recipients(list_id, contact_id, address) AS
+SELECT m.list_id,
+    c.id,
+    c.address
+FROM members m
+JOIN contacts c ON c.id = m.contact_id
+WHERE c.active = 1
+UNION
+SELECT r.list_id,
+    c.id,
+    c.address
+FROM member_rules r
+JOIN contacts c ON c.active = 1 AND (r.role = '' OR c.role = r.role)
+LEFT JOIN orgs o ON o.id = c.org_id
+WHERE r.org_kind = '' OR o.kind = r.org_kind;
 
 CREATE INDEX alerts_alert_id ON alerts(alert_id);
 
