@@ -18,8 +18,8 @@
 #include "mail/pgp.h"
 #include "process/process.h"
 #include "outbox/queue.h"
-#include "registry/registry.h"
 #include "mail/render.h"
+#include "db/listing.h"
 #include "db/store.h"
 #include "util/buf.h"
 #include "util/file.h"
@@ -203,13 +203,22 @@ int cli_read(struct cli *c, const char *path, size_t max,
                    path ? path : "stdin", strerror(errno));
 }
 
-int cli_print(struct cli *c, const char *sql, const char *arg,
-                     const struct cli_args *a)
+int cli_print(struct cli *c, const char *view, const char *col,
+              const char *value, const struct cli_args *a)
 {
     if (cli_open(c) != 0)
         return -1;
-    return registry_print(c->g.store, sql, arg, cli_flag(a, "json"), stdout,
-                          &c->e);
+    return listing_print(c->g.store, view, col, value, cli_flag(a, "json"),
+                         stdout, &c->e);
+}
+
+int cli_show(struct cli *c, const char *view, const char *col,
+             const char *value, const char *what, const struct cli_args *a)
+{
+    if (cli_open(c) != 0)
+        return -1;
+    return listing_show(c->g.store, view, col, value, what,
+                        cli_flag(a, "json"), stdout, &c->e);
 }
 
 

@@ -15,19 +15,12 @@
 
 static int cmd_alerts_list(struct cli *c, struct cli_args *a)
 {
-    return cli_print(c, "SELECT id AS row, datetime(received, 'unixepoch') "
-                     "AS received, state, alert_id, update_no AS \"update\", "
-                     "tlp, command, signer, reason FROM alerts ORDER BY id",
-                     NULL, a);
+    return cli_print(c, "alerts_list", NULL, NULL, a);
 }
 
 static int cmd_alerts_show(struct cli *c, struct cli_args *a)
 {
-    return cli_print(c, "SELECT a.id AS row, a.alert_id, l.name AS list, "
-                     "o.outcome, o.recipients, o.reason FROM list_outcomes o "
-                     "JOIN alerts a ON a.id = o.alert_row JOIN lists l ON "
-                     "l.id = o.list_id WHERE a.alert_id = ?1 ORDER BY a.id, "
-                     "l.name", a->pos[0], a);
+    return cli_print(c, "alerts_show", "alert_id", a->pos[0], a);
 }
 
 static int cmd_reveal(struct cli *c, struct cli_args *a)
@@ -36,9 +29,7 @@ static int cmd_reveal(struct cli *c, struct cli_args *a)
 
     /* placeholders are kept per thread: EGI-ADV-DATE-NN shares them */
     alert_thread(a->pos[0], thread, sizeof(thread));
-    return cli_print(c, "SELECT placeholder, original, cls AS class FROM "
-                     "pseudonyms WHERE alert_id = ? ORDER BY rowid",
-                     thread, a);
+    return cli_print(c, "reveal", "_thread", thread, a);
 }
 
 static int cmd_decide(struct cli *c, struct cli_args *a,
@@ -128,8 +119,7 @@ static int cmd_lists_policy(struct cli *c, struct cli_args *a)
     }
     if (store_commit(c->g.store, &c->e) != 0)
         return -1;
-    return cli_print(c, "SELECT name, tlp_ceiling, single_org FROM lists "
-                     "WHERE name = ?", a->pos[0], a);
+    return cli_print(c, "lists_policy", "name", a->pos[0], a);
 }
 
 static int cmd_dists_policy(struct cli *c, struct cli_args *a)
@@ -153,8 +143,7 @@ static int cmd_dists_policy(struct cli *c, struct cli_args *a)
     }
     if (store_commit(c->g.store, &c->e) != 0)
         return -1;
-    return cli_print(c, "SELECT name, default_tlp, require_release FROM "
-                     "dists WHERE name = ?", a->pos[0], a);
+    return cli_print(c, "dists_policy", "name", a->pos[0], a);
 }
 
 static const struct cli_cmd cli_alerts_cmds[] = {

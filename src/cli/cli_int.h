@@ -74,8 +74,13 @@ int cli_conf(struct cli *c);
 int cli_open(struct cli *c);
 /* A whole file (path NULL or "-": stdin), at most max bytes. */
 int cli_read(struct cli *c, const char *path, size_t max, struct buf *out);
-/* Rows of a query as a table, or JSON with --json. arg binds ?1. */
-int cli_print(struct cli *c, const char *sql, const char *arg,
-              const struct cli_args *a);
+/* A listing (db/listing.h): the rows of view as a table, or JSON with
+ * --json; col (NULL: none) keeps the rows whose column equals value
+ * (value NULL: every row). */
+int cli_print(struct cli *c, const char *view, const char *col,
+              const char *value, const struct cli_args *a);
+/* One row of view whose col equals value; ERR_DATA "no WHAT 'VALUE'". */
+int cli_show(struct cli *c, const char *view, const char *col,
+             const char *value, const char *what, const struct cli_args *a);
 
 #endif

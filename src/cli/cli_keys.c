@@ -134,11 +134,7 @@ static int cmd_officers_rm(struct cli *c, struct cli_args *a)
 
 static int cmd_officers_list(struct cli *c, struct cli_args *a)
 {
-    return cli_print(c, "SELECT fingerprint, name, email, active, "
-                     "CASE added_at WHEN 0 THEN '' ELSE strftime("
-                     "'%Y-%m-%dT%H:%M:%SZ', added_at, 'unixepoch') END AS "
-                     "added, added_by FROM officers ORDER BY name, "
-                     "fingerprint", NULL, a);
+    return cli_print(c, "officers_list", NULL, NULL, a);
 }
 
 /* ---- keys ------------------------------------------------------------ */
@@ -147,13 +143,28 @@ static int cmd_officers_list(struct cli *c, struct cli_args *a)
 #define KEYS_DAYS_MAX 3650
 
 /* A temporary table holds what GnuPG says of each key, so that listings
- * are printed (table or --json) by the same code as every other one. */
+ * are printed (table or --json) by the same code as every other one; the
+ * views over it are TEMP views too (a view of the database file cannot
+ * read a connection's temporary table). */
 static int keys_table(struct cli *c)
 {
-    return store_run(c->g.store, &c->e, "CREATE TEMP TABLE IF NOT EXISTS "
-                     "keyring(fingerprint TEXT PRIMARY KEY COLLATE NOCASE, "
-                     "uid TEXT, state TEXT, expires TEXT, can_sign INTEGER, "
-                     "can_encrypt INTEGER, exp_at INTEGER)", "") < 0 ? -1 : 0;
+    if (store_run(c->g.store, &c->e, "CREATE TEMP TABLE IF NOT EXISTS "
+                  "keyring(fingerprint TEXT PRIMARY KEY COLLATE NOCASE, "
+                  "uid TEXT, state TEXT, expires TEXT, can_sign INTEGER, "
+                  "can_encrypt INTEGER, exp_at INTEGER)", "") < 0)
+        return -1;
+    return store_run(c->g.store, &c->e, "CREATE TEMP VIEW IF NOT EXISTS "
+                     "keys_list AS SELECT k.fingerprint, k.uid, k.state, "
+                     "k.expires, k.can_sign, k.can_encrypt, trim("
+                     "CASE WHEN k.fingerprint = (SELECT value FROM settings "
+                     "WHERE key='signing_key') THEN 'gateway ' ELSE '' END ||"
+                     "CASE WHEN o.active = 1 THEN 'officer ' ELSE '' END ||"
+                     "coalesce((SELECT group_concat(address, ' ') FROM "
+                     "contacts WHERE fingerprint = k.fingerprint "
+                     "COLLATE NOCASE), '')) AS used_by "
+                     "FROM keyring k LEFT JOIN officers o ON "
+                     "o.fingerprint = k.fingerprint ORDER BY k.uid", "") < 0
+           ? -1 : 0;
 }
 
 static const char *keys_state(const struct pgp_keyinfo *ki)
@@ -310,22 +321,16 @@ static int cmd_keys_list(struct cli *c, struct cli_args *a)
 {
     if (keys_load(c) != 0)
         return -1;
-    return cli_print(c, "SELECT k.fingerprint, k.uid, k.state, k.expires, "
-                     "k.can_sign, k.can_encrypt, trim("
-                     "CASE WHEN k.fingerprint = (SELECT value FROM settings "
-                     "WHERE key='signing_key') THEN 'gateway ' ELSE '' END ||"
-                     "CASE WHEN o.active = 1 THEN 'officer ' ELSE '' END ||"
-                     "coalesce((SELECT group_concat(address, ' ') FROM "
-                     "contacts WHERE fingerprint = k.fingerprint "
-                     "COLLATE NOCASE), '')) AS used_by "
-                     "FROM keyring k LEFT JOIN officers o ON "
-                     "o.fingerprint = k.fingerprint ORDER BY k.uid", NULL, a);
+    return cli_print(c, "keys_list", NULL, NULL, a);
 }
 
 /* Every fingerprint the gateway relies on, with who relies on it; then
  * the ones that will not do: missing from the GnuPG home, revoked,
- * expired, expiring within the window, or unusable for their job. */
-static const char keys_check_sql[] =
+ * expired, expiring within the window, or unusable for their job. A TEMP
+ * view over the keyring table; the window's end is a number written
+ * between the two halves (a view takes no parameters). */
+static const char keys_check_head[] =
+    "CREATE TEMP VIEW keys_check AS "
     "WITH pins(fingerprint, used_by, need) AS ("
     " SELECT value, 'gateway', 'sign' FROM settings WHERE key='signing_key'"
     " UNION ALL SELECT fingerprint, 'officer ' || name, 'sign' FROM officers"
@@ -337,19 +342,30 @@ static const char keys_check_sql[] =
     "   WHEN k.state <> 'valid' THEN k.state"
     "   WHEN p.need = 'sign' AND k.can_sign = 0 THEN 'cannot sign'"
     "   WHEN p.need = 'encrypt' AND k.can_encrypt = 0 THEN 'cannot encrypt'"
-    "   WHEN k.exp_at <> 0 AND k.exp_at < CAST(?1 AS INTEGER) THEN 'expiring'"
+    "   WHEN k.exp_at <> 0 AND k.exp_at < ";
+static const char keys_check_tail[] =
+    " THEN 'expiring'"
     "   ELSE 'ok' END AS problem, coalesce(k.expires, '') AS expires"
     "  FROM pins p LEFT JOIN keyring k ON k.fingerprint = p.fingerprint)"
     " SELECT fingerprint, problem, expires, used_by, uid FROM judged"
     " WHERE problem <> 'ok' ORDER BY problem, used_by";
 
+static int keys_check_view(struct cli *c, long days)
+{
+    char sql[sizeof(keys_check_head) + sizeof(keys_check_tail) + 24];
+
+    snprintf(sql, sizeof(sql), "%s%lld%s", keys_check_head,
+             (long long)time(NULL) + (long long)days * 86400,
+             keys_check_tail);
+    return store_run(c->g.store, &c->e, sql, "") < 0 ? -1 : 0;
+}
+
 static int cmd_keys_check(struct cli *c, struct cli_args *a)
 {
     const char *d = cli_opt(a, "days");
-    char *end = NULL, horizon[32];
+    char *end = NULL;
     long days = KEYS_DAYS_DEFAULT;
     int64_t n = 0;
-    char count_sql[sizeof(keys_check_sql) + 64];
 
     if (d) {
         errno = 0;
@@ -358,14 +374,11 @@ static int cmd_keys_check(struct cli *c, struct cli_args *a)
             return err_set(&c->e, ERR_USAGE, "--days wants 0..%d",
                            KEYS_DAYS_MAX);
     }
-    snprintf(count_sql, sizeof(count_sql), "SELECT count(*) FROM (%s)",
-             keys_check_sql);
-    snprintf(horizon, sizeof(horizon), "%lld",
-             (long long)time(NULL) + (long long)days * 86400);
-    if (keys_load(c) != 0 ||
-        cli_print(c, keys_check_sql, horizon, a) != 0)
+    if (keys_load(c) != 0 || keys_check_view(c, days) != 0 ||
+        cli_print(c, "keys_check", NULL, NULL, a) != 0)
         return -1;
-    if (store_get_int(c->g.store, &c->e, &n, count_sql, "t", horizon) < 0)
+    if (store_get_int(c->g.store, &c->e, &n, "SELECT count(*) FROM "
+                      "keys_check", "") < 0)
         return -1;
     /* Non-zero for monitoring (cron, systemd timers): someone must act. */
     if (n > 0)

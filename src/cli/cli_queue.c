@@ -99,39 +99,9 @@ static int cmd_queue_run(struct cli *c, struct cli_args *a)
     return 0;
 }
 
-/* A pending row another worker is sending now: its lease has not run
- * out (one that has is free again, its worker presumably dead). */
-#define CLI_LEASED "(o.state='pending' AND o.lease_owner<>'' AND " \
-    "o.lease_until>=CAST(strftime('%s','now') AS INTEGER))"
-
 static int cmd_queue_status(struct cli *c, struct cli_args *a)
 {
-    return cli_print(c,
-        "SELECT 'all' AS copy, '' AS alert, '' AS list,"
-        " coalesce(sum(o.state='pending'), 0) AS pending,"
-        " coalesce(sum(" CLI_LEASED "), 0) AS leased,"
-        " coalesce(sum(o.state='sent'), 0) AS sent,"
-        " coalesce(sum(o.state='failed'), 0) AS failed,"
-        " coalesce(strftime('%s','now') - min(CASE WHEN o.state='pending'"
-        "  THEN c.created END), 0) AS oldest_pending_s,"
-        " coalesce(min(CASE WHEN o.state='pending' THEN o.next_try END)"
-        "  - strftime('%s','now'), 0) AS next_try_in_s,"
-        " '' AS leased_by"
-        " FROM outbox o JOIN copies c ON c.id = o.copy_id "
-        "UNION ALL "
-        "SELECT * FROM (SELECT c.id, a.alert_id, coalesce(l.name, c.kind),"
-        " sum(o.state='pending'), sum(" CLI_LEASED "),"
-        " sum(o.state='sent'), sum(o.state='failed'),"
-        " strftime('%s','now') - c.created,"
-        " min(CASE WHEN o.state='pending' THEN o.next_try END)"
-        "  - strftime('%s','now'),"
-        " coalesce(group_concat(DISTINCT CASE WHEN " CLI_LEASED
-        "  THEN o.lease_owner END), '')"
-        " FROM outbox o JOIN copies c ON c.id = o.copy_id"
-        " JOIN alerts a ON a.id = c.alert_row"
-        " LEFT JOIN lists l ON l.id = c.list_id"
-        " GROUP BY c.id HAVING sum(o.state='pending') > 0 ORDER BY c.id)",
-        NULL, a);
+    return cli_print(c, "queue_status", NULL, NULL, a);
 }
 
 static int cmd_queue_retry(struct cli *c, struct cli_args *a)
@@ -171,12 +141,7 @@ static int cmd_audit(struct cli *c, struct cli_args *a)
      * what verify checks. */
     if (cli_open(c) != 0 || audit_seal(c->g.store, &n, &c->e) != 0)
         return -1;
-    return cli_print(c, "SELECT datetime(u.at, 'unixepoch') AS at,"
-                     " coalesce(l.alert_id, '') AS alert, u.event, u.rcpt,"
-                     " substr(u.copy_hash, 1, 16) AS copy, u.code, u.detail"
-                     " FROM audit u LEFT JOIN alerts l ON l.id = u.alert_row"
-                     " WHERE ?1 IS NULL OR l.alert_id = ?1 ORDER BY u.id",
-                     a->pos[0], a);
+    return cli_print(c, "audit_log", "_alert_id", a->pos[0], a);
 }
 
 static int cmd_audit_verify(struct cli *c, struct cli_args *a)

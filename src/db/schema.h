@@ -13,5 +13,6 @@ extern const char schema_v4[];
 extern const char schema_v5[];
 extern const char schema_v6[];
 extern const char schema_v7[];
+extern const char schema_v8[];
 
 #endif

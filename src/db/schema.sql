@@ -10,7 +10,8 @@ CREATE TABLE alert_raw (
     raw BLOB NOT NULL
 );
 
--- alerts: SQL in cli/cli_alerts.c, cli/cli_queue.c, intake/intake.c, outbox/queue.c, process/auth.c, process/commit.c, process/lifecycle.c, process/prepare.c, process/process.c, registry/dists.c
+-- alerts: SQL in intake/intake.c, outbox/queue.c, process/auth.c, process/commit.c, process/lifecycle.c, process/prepare.c, process/process.c, registry/dists.c
+--   read by the views alerts_list, alerts_show, audit_log, queue_status
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY,
     received INTEGER NOT NULL,
@@ -30,7 +31,8 @@ CREATE TABLE alerts (
     signed_key TEXT NOT NULL DEFAULT ''
 );
 
--- audit: SQL in cli/cli_queue.c, db/audit.c, outbox/queue.c, process/lifecycle.c
+-- audit: SQL in db/audit.c, outbox/queue.c, process/lifecycle.c
+--   read by the views audit_log
 CREATE TABLE audit (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL,
@@ -44,8 +46,8 @@ CREATE TABLE audit (
     hash TEXT NOT NULL DEFAULT ''
 );
 
--- contacts: SQL in cli/cli_keys.c, cli/cli_registry.c, process/encrypt.c, process/process.c, registry/contacts.c, registry/coverage.c, registry/csv_io.c, registry/orgs.c, registry/registry.c, registry/sites_import.c
---   read by the views list_recipients
+-- contacts: SQL in cli/cli_keys.c, process/encrypt.c, process/process.c, registry/contacts.c, registry/coverage.c, registry/csv_io.c, registry/orgs.c, registry/registry.c, registry/sites_import.c
+--   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list
 CREATE TABLE contacts (
     id INTEGER PRIMARY KEY,
     address TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -60,7 +62,8 @@ CREATE TABLE contacts (
     origin TEXT NOT NULL DEFAULT ''
 );
 
--- copies: SQL in cli/cli_queue.c, outbox/queue.c, process/commit.c, process/lifecycle.c, process/mailout.c, process/process.c, registry/lists.c
+-- copies: SQL in outbox/queue.c, process/commit.c, process/lifecycle.c, process/mailout.c, process/process.c, registry/lists.c
+--   read by the views queue_status
 CREATE TABLE copies (
     id INTEGER PRIMARY KEY,
     alert_row INTEGER NOT NULL REFERENCES alerts(id),
@@ -71,14 +74,16 @@ CREATE TABLE copies (
     created INTEGER NOT NULL
 );
 
--- dist_lists: SQL in cli/cli_registry.c, process/process.c, registry/dists.c
+-- dist_lists: SQL in process/process.c, registry/dists.c
+--   read by the views dists_list, lists_show
 CREATE TABLE dist_lists (
     dist_id INTEGER NOT NULL REFERENCES dists(id) ON DELETE CASCADE,
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
     PRIMARY KEY(dist_id, list_id)
 );
 
--- dists: SQL in cli/cli_registry.c, process/process.c, registry/dists.c
+-- dists: SQL in process/process.c, registry/dists.c
+--   read by the views dists_list, dists_policy, lists_show
 CREATE TABLE dists (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -87,12 +92,14 @@ CREATE TABLE dists (
     require_release INTEGER NOT NULL DEFAULT 0 CHECK(require_release IN (0,1))
 );
 
--- keep_hosts: SQL in cli/cli_registry.c, registry/sites_db.c
+-- keep_hosts: SQL in registry/sites_db.c
+--   read by the views sites_kept
 CREATE TABLE keep_hosts (
     host TEXT PRIMARY KEY COLLATE NOCASE
 );
 
--- list_outcomes: SQL in cli/cli_alerts.c, process/commit.c, process/lifecycle.c
+-- list_outcomes: SQL in process/commit.c, process/lifecycle.c
+--   read by the views alerts_show
 CREATE TABLE list_outcomes (
     alert_row INTEGER NOT NULL REFERENCES alerts(id),
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
@@ -102,7 +109,8 @@ CREATE TABLE list_outcomes (
     PRIMARY KEY(alert_row, list_id)
 );
 
--- lists: SQL in cli/cli_alerts.c, cli/cli_queue.c, cli/cli_registry.c, outbox/queue.c, process/lifecycle.c, process/process.c, registry/coverage.c, registry/lists.c, registry/registry.c
+-- lists: SQL in cli/cli_registry.c, outbox/queue.c, process/lifecycle.c, process/process.c, registry/coverage.c, registry/lists.c, registry/registry.c
+--   read by the views alerts_show, contacts_show, dists_list, lists_list, lists_members, lists_policy, lists_rules, lists_show, queue_status
 CREATE TABLE lists (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -117,8 +125,8 @@ CREATE TABLE lists (
     single_org INTEGER NOT NULL DEFAULT 0 CHECK(single_org IN (0,1))
 );
 
--- member_rules: SQL in cli/cli_registry.c, registry/coverage.c, registry/lists.c
---   read by the views list_recipients
+-- member_rules: SQL in registry/coverage.c, registry/lists.c
+--   read by the views list_recipients, lists_rules, lists_show
 CREATE TABLE member_rules (
     id INTEGER PRIMARY KEY,
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
@@ -127,8 +135,8 @@ CREATE TABLE member_rules (
     UNIQUE(list_id, org_kind, role)
 );
 
--- members: SQL in cli/cli_registry.c, registry/lists.c
---   read by the views list_recipients
+-- members: SQL in registry/lists.c
+--   read by the views list_recipients, lists_members
 CREATE TABLE members (
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
     contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
@@ -136,6 +144,7 @@ CREATE TABLE members (
 );
 
 -- officers: SQL in cli/cli_keys.c, process/lifecycle.c, registry/officers.c
+--   read by the views officers_list
 CREATE TABLE officers (
     id INTEGER PRIMARY KEY,
     fingerprint TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -146,8 +155,8 @@ CREATE TABLE officers (
     added_by TEXT NOT NULL DEFAULT ''
 );
 
--- orgs: SQL in cli/cli_registry.c, registry/coverage.c, registry/csv_io.c, registry/orgs.c, registry/registry.c, registry/sites_import.c
---   read by the views list_recipients
+-- orgs: SQL in registry/coverage.c, registry/csv_io.c, registry/orgs.c, registry/registry.c, registry/sites_import.c
+--   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list, sites_list
 CREATE TABLE orgs (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -158,7 +167,8 @@ CREATE TABLE orgs (
     origin TEXT NOT NULL DEFAULT ''
 );
 
--- outbox: SQL in cli/cli_queue.c, outbox/queue.c, process/commit.c, process/lifecycle.c, process/mailout.c, registry/coverage.c
+-- outbox: SQL in outbox/queue.c, process/commit.c, process/lifecycle.c, process/mailout.c, registry/coverage.c
+--   read by the views queue_status
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
     copy_id INTEGER NOT NULL REFERENCES copies(id),
@@ -174,6 +184,7 @@ CREATE TABLE outbox (
 );
 
 -- pseudonyms: SQL in process/commit.c
+--   read by the views reveal
 CREATE TABLE pseudonyms (
     alert_id TEXT NOT NULL,
     cls TEXT NOT NULL,
@@ -199,7 +210,8 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 
--- site_ids: SQL in cli/cli_registry.c, registry/sites_db.c, registry/sites_import.c
+-- site_ids: SQL in registry/sites_db.c, registry/sites_import.c
+--   read by the views sites_list
 CREATE TABLE site_ids (
     site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     kind TEXT NOT NULL CHECK(kind IN ('alias','domain','network')),
@@ -208,7 +220,8 @@ CREATE TABLE site_ids (
     UNIQUE(kind, value)
 );
 
--- sites: SQL in cli/cli_registry.c, registry/sites_db.c, registry/sites_import.c
+-- sites: SQL in registry/sites_db.c, registry/sites_import.c
+--   read by the views sites_list
 CREATE TABLE sites (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -217,7 +230,97 @@ CREATE TABLE sites (
     origin TEXT NOT NULL DEFAULT ''
 );
 
--- list_recipients: SQL in cli/cli_registry.c, process/commit.c, process/lifecycle.c, registry/coverage.c
+-- alerts_list: printed by cli/cli_alerts.c
+CREATE VIEW alerts_list AS
+SELECT id AS row,
+    datetime(received, 'unixepoch') AS received,
+    state,
+    alert_id,
+    update_no AS "update",
+    tlp,
+    command,
+    signer,
+    reason
+FROM alerts
+ORDER BY id;
+
+-- alerts_show: printed by cli/cli_alerts.c
+CREATE VIEW alerts_show AS
+SELECT a.id AS row,
+    a.alert_id,
+    l.name AS list,
+    o.outcome,
+    o.recipients,
+    o.reason
+FROM list_outcomes o
+JOIN alerts a ON a.id = o.alert_row
+JOIN lists l ON l.id = o.list_id
+ORDER BY a.id, l.name;
+
+-- audit_log: printed by cli/cli_queue.c
+CREATE VIEW audit_log AS
+SELECT l.alert_id AS _alert_id,
+    datetime(u.at, 'unixepoch') AS at,
+    coalesce(l.alert_id, '') AS alert,
+    u.event,
+    u.rcpt,
+    substr(u.copy_hash, 1, 16) AS copy,
+    u.code,
+    u.detail
+FROM audit u
+LEFT JOIN alerts l ON l.id = u.alert_row
+ORDER BY u.id;
+
+-- contacts_list: printed by cli/cli_registry.c
+CREATE VIEW contacts_list AS
+SELECT o.name AS _org,
+    c.address,
+    c.name,
+    coalesce(o.name, '') AS org,
+    c.role,
+    c.fingerprint,
+    c.active,
+    c.source,
+    CASE c.confirmed WHEN 0 THEN '' ELSE strftime('%Y-%m-%dT%H:%M:%SZ', c.confirmed, 'unixepoch') END AS confirmed
+FROM contacts c
+LEFT JOIN orgs o ON o.id = c.org_id
+ORDER BY c.address;
+
+-- contacts_show: printed by cli/cli_registry.c
+CREATE VIEW contacts_show AS
+SELECT c.address,
+    c.name,
+    coalesce(o.name, '') AS org,
+    c.role,
+    c.fingerprint,
+    c.active,
+    c.source,
+    CASE c.confirmed WHEN 0 THEN '' ELSE strftime('%Y-%m-%dT%H:%M:%SZ', c.confirmed, 'unixepoch') END AS confirmed,
+    (SELECT coalesce(group_concat(l.name, ','), '') FROM list_recipients r JOIN lists l ON l.id = r.list_id WHERE r.contact_id = c.id) AS lists
+FROM contacts c
+LEFT JOIN orgs o ON o.id = c.org_id
+ORDER BY c.address;
+
+-- dists_list: printed by cli/cli_registry.c
+CREATE VIEW dists_list AS
+SELECT d.name,
+    d.address,
+    coalesce(group_concat(l.name, ','), '') AS lists
+FROM dists d
+LEFT JOIN dist_lists x ON x.dist_id = d.id
+LEFT JOIN lists l ON l.id = x.list_id
+GROUP BY d.id
+ORDER BY d.name;
+
+-- dists_policy: printed by cli/cli_alerts.c
+CREATE VIEW dists_policy AS
+SELECT name,
+    default_tlp,
+    require_release
+FROM dists
+ORDER BY name;
+
+-- list_recipients: SQL in process/commit.c, process/lifecycle.c, registry/coverage.c
 CREATE VIEW list_recipients(list_id, contact_id, address) AS
 SELECT m.list_id,
     c.id,
@@ -233,6 +336,135 @@ FROM member_rules r
 JOIN contacts c ON c.active = 1 AND (r.role = '' OR c.role = r.role)
 LEFT JOIN orgs o ON o.id = c.org_id
 WHERE r.org_kind = '' OR o.kind = r.org_kind;
+
+-- lists_list: printed by cli/cli_registry.c
+CREATE VIEW lists_list AS
+SELECT l.name,
+    l.address,
+    l.audience,
+    l.audience_kinds AS kinds,
+    CASE l.anonymise WHEN 1 THEN 'yes' ELSE 'no' END AS anonymise,
+    l.template,
+    l.attachments,
+    l.encrypt,
+    (SELECT count(*) FROM list_recipients r WHERE r.list_id = l.id) AS members
+FROM lists l
+ORDER BY l.name;
+
+-- lists_members: printed by cli/cli_registry.c
+CREATE VIEW lists_members AS
+SELECT l.name AS _list,
+    c.address,
+    c.name,
+    coalesce(o.name, '') AS org,
+    c.role,
+    c.fingerprint,
+    CASE WHEN EXISTS (SELECT 1 FROM members m WHERE m.list_id = l.id AND m.contact_id = c.id) THEN 'member' ELSE 'rule' END AS via
+FROM lists l
+JOIN list_recipients r ON r.list_id = l.id
+JOIN contacts c ON c.id = r.contact_id
+LEFT JOIN orgs o ON o.id = c.org_id
+ORDER BY l.name, c.address;
+
+-- lists_policy: printed by cli/cli_alerts.c
+CREATE VIEW lists_policy AS
+SELECT name,
+    tlp_ceiling,
+    single_org
+FROM lists
+ORDER BY name;
+
+-- lists_rules: printed by cli/cli_registry.c
+CREATE VIEW lists_rules AS
+SELECT l.name AS _list,
+    r.org_kind AS kind,
+    r.role
+FROM member_rules r
+JOIN lists l ON l.id = r.list_id
+ORDER BY l.name, r.org_kind, r.role;
+
+-- lists_show: printed by cli/cli_registry.c
+CREATE VIEW lists_show AS
+SELECT l.name,
+    l.address,
+    l.audience,
+    l.audience_kinds AS kinds,
+    CASE l.anonymise WHEN 1 THEN 'yes' ELSE 'no' END AS anonymise,
+    l.template,
+    l.attachments,
+    l.encrypt,
+    (SELECT count(*) FROM list_recipients r WHERE r.list_id = l.id) AS members,
+    (SELECT coalesce(group_concat(CASE r.org_kind WHEN '' THEN 'any' ELSE r.org_kind END || '/' || CASE r.role WHEN '' THEN 'any' ELSE r.role END, ','), '') FROM member_rules r WHERE r.list_id = l.id) AS rules,
+    (SELECT coalesce(group_concat(d.name, ','), '') FROM dist_lists x JOIN dists d ON d.id = x.dist_id WHERE x.list_id = l.id) AS dists
+FROM lists l
+ORDER BY l.name;
+
+-- officers_list: printed by cli/cli_keys.c
+CREATE VIEW officers_list AS
+SELECT fingerprint,
+    name,
+    email,
+    active,
+    CASE added_at WHEN 0 THEN '' ELSE strftime('%Y-%m-%dT%H:%M:%SZ', added_at, 'unixepoch') END AS added,
+    added_by
+FROM officers
+ORDER BY name, fingerprint;
+
+-- orgs_list: printed by cli/cli_registry.c
+CREATE VIEW orgs_list AS
+SELECT o.name,
+    o.kind,
+    o.country,
+    coalesce(n.name, '') AS ngi,
+    o.source,
+    (SELECT count(*) FROM contacts c WHERE c.org_id = o.id) AS contacts
+FROM orgs o
+LEFT JOIN orgs n ON n.id = o.ngi_id
+ORDER BY o.name;
+
+-- queue_status: printed by cli/cli_queue.c
+CREATE VIEW queue_status AS
+SELECT 'all' AS copy,
+    '' AS alert,
+    '' AS list,
+    coalesce(sum(o.state = 'pending'), 0) AS pending,
+    coalesce(sum((o.state = 'pending' AND o.lease_owner <> '' AND o.lease_until >= CAST(strftime('%s', 'now') AS INTEGER))), 0) AS leased,
+    coalesce(sum(o.state = 'sent'), 0) AS sent,
+    coalesce(sum(o.state = 'failed'), 0) AS failed,
+    coalesce(strftime('%s', 'now') - min(CASE WHEN o.state = 'pending' THEN c.created END), 0) AS oldest_pending_s,
+    coalesce(min(CASE WHEN o.state = 'pending' THEN o.next_try END) - strftime('%s', 'now'), 0) AS next_try_in_s,
+    '' AS leased_by
+FROM outbox o
+JOIN copies c ON c.id = o.copy_id
+UNION ALL
+SELECT *
+FROM (SELECT c.id, a.alert_id, coalesce(l.name, c.kind), sum(o.state = 'pending'), sum((o.state = 'pending' AND o.lease_owner <> '' AND o.lease_until >= CAST(strftime('%s', 'now') AS INTEGER))), sum(o.state = 'sent'), sum(o.state = 'failed'), strftime('%s', 'now') - c.created, min(CASE WHEN o.state = 'pending' THEN o.next_try END) - strftime('%s', 'now'), coalesce(group_concat(DISTINCT CASE WHEN (o.state = 'pending' AND o.lease_owner <> '' AND o.lease_until >= CAST(strftime('%s', 'now') AS INTEGER)) THEN o.lease_owner END), '') FROM outbox o JOIN copies c ON c.id = o.copy_id JOIN alerts a ON a.id = c.alert_row LEFT JOIN lists l ON l.id = c.list_id GROUP BY c.id HAVING sum(o.state = 'pending') > 0 ORDER BY c.id);
+
+-- reveal: printed by cli/cli_alerts.c
+CREATE VIEW reveal AS
+SELECT alert_id AS _thread,
+    placeholder,
+    original,
+    cls AS class
+FROM pseudonyms
+ORDER BY rowid;
+
+-- sites_kept: printed by cli/cli_registry.c
+CREATE VIEW sites_kept AS
+SELECT host
+FROM keep_hosts
+ORDER BY host;
+
+-- sites_list: printed by cli/cli_registry.c
+CREATE VIEW sites_list AS
+SELECT s.name,
+    coalesce((SELECT group_concat(v, ' ') FROM (SELECT CASE i.kind WHEN 'alias' THEN '"' || i.value || '"' ELSE i.value END AS v FROM site_ids i WHERE i.site_id = s.id ORDER BY i.kind, i.rowid)), '') AS identifiers,
+    coalesce(o.name, '') AS org,
+    s.source,
+    s.origin
+FROM sites s
+LEFT JOIN orgs o ON o.id = s.org_id
+ORDER BY s.name;
 
 CREATE INDEX alerts_alert_id ON alerts(alert_id);
 
@@ -257,6 +489,8 @@ CREATE INDEX outbox_copy ON outbox(copy_id, state);
 CREATE INDEX outbox_state ON outbox(state, next_try);
 
 CREATE INDEX releases_id ON releases(alert_id, state);
+
+CREATE INDEX site_ids_site ON site_ids(site_id);
 
 CREATE TRIGGER audit_seal AFTER INSERT ON audit WHEN new.hash = '' AND NOT EXISTS (SELECT 1 FROM audit WHERE hash = '' AND id < new.id) BEGIN UPDATE audit SET prev = coalesce((SELECT value FROM settings WHERE key = 'audit_head'), ''), hash = agw_audit_hash(coalesce((SELECT value FROM settings WHERE key = 'audit_head'), ''), new.id, new.at, coalesce(new.alert_row, -1), new.code, new.event, new.detail, new.rcpt, new.copy_hash) WHERE id = new.id; INSERT OR REPLACE INTO settings(key, value) SELECT 'audit_head', hash FROM audit WHERE id = new.id; END;
 

@@ -27,7 +27,7 @@ struct store_stmt {
  * Each version lives in its own file (schema_vN.c). */
 static const char *const store_migrations[] = {
     schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6,
-    schema_v7,
+    schema_v7, schema_v8,
 };
 
 #define STORE_NMIGRATIONS \
@@ -337,13 +337,6 @@ const void *store_col_blob(struct store_stmt *st, int i, size_t *n)
 int store_col_is_null(struct store_stmt *st, int i)
 {
     return sqlite3_column_type(st->st, i) == SQLITE_NULL;
-}
-
-int store_col_is_number(struct store_stmt *st, int i)
-{
-    int t = sqlite3_column_type(st->st, i);
-
-    return t == SQLITE_INTEGER || t == SQLITE_FLOAT;
 }
 
 static int store_vbind(struct store_stmt *st, const char *types, va_list ap)

@@ -30,7 +30,7 @@
 #include "util/err.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store;
 struct store_stmt;
@@ -60,8 +60,6 @@ const char *store_col_text(struct store_stmt *st, int i);   /* "" if NULL */
 int64_t store_col_int(struct store_stmt *st, int i);
 const void *store_col_blob(struct store_stmt *st, int i, size_t *n);
 int store_col_is_null(struct store_stmt *st, int i);
-/* 1 when the value is an integer or a real (JSON writes it bare). */
-int store_col_is_number(struct store_stmt *st, int i);
 int store_col_count(struct store_stmt *st);
 const char *store_col_name(struct store_stmt *st, int i);
 

@@ -213,13 +213,4 @@ long registry_coverage(struct store *s, const char *list, long days,
                        time_t now, registry_key_expiry_fn key_expiry,
                        void *ctx, struct err *e);
 
-/* Print the rows of a query: a header line and tab-separated rows, or a
- * JSON array of objects with the column names as keys. */
-int registry_print(struct store *s, const char *sql, const char *arg,
-                   int json, FILE *out, struct err *e);
-/* One row as a JSON object (or "name: value" lines); ERR_DATA when the
- * query returns no row (what says what was not found). */
-int registry_show(struct store *s, const char *sql, const char *arg,
-                  const char *what, int json, FILE *out, struct err *e);
-
 #endif

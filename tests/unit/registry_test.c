@@ -252,7 +252,8 @@ static void test_schema_newer_refused(void **state)
 static void make_old_db(const char *path, int v)
 {
     static const char *const schemas[] = {schema_v1, schema_v2, schema_v3,
-                                          schema_v4, schema_v5, schema_v6};
+                                          schema_v4, schema_v5, schema_v6,
+                                          schema_v7};
     _Static_assert(sizeof(schemas) / sizeof(schemas[0]) ==
                        STORE_SCHEMA_VERSION - 1,
                    "every older schema version");
@@ -271,9 +272,14 @@ static void make_old_db(const char *path, int v)
             "INSERT INTO lists(name, address, anonymise, template) VALUES("
             "'nren', 'nren@csirt.example', 1, 'sanitised');"
             "INSERT INTO members VALUES(1, 1);"
+            "%s"
+            "PRAGMA user_version=%d;\n", v < 7 ?
             "INSERT INTO alerts(received, recipient, raw) VALUES(0, "
-            "'alerts@csirt.example', 'RAW MESSAGE');"
-            "PRAGMA user_version=%d;\n", v);
+            "'alerts@csirt.example', 'RAW MESSAGE');" :
+            /* version 7 keeps the raw message in alert_raw */
+            "INSERT INTO alerts(received, recipient) VALUES(0, "
+            "'alerts@csirt.example');"
+            "INSERT INTO alert_raw VALUES(1, 'RAW MESSAGE');", v);
     fclose(fp);
     unlink(path);
     snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < '%s'", path, script);

@@ -1,0 +1,50 @@
+/*
+ * listing - the command line's listings: the rows of a view, by name.
+ *
+ * A listing is a view (db/schema_v8.c, or a TEMP view a command made on
+ * its own connection) printed either way the command line offers:
+ *
+ *   table  a header line of column names, then one line a row, cells
+ *          separated by tabs; a tab or line break inside a value is
+ *          printed as a space so the columns hold. No rows: nothing.
+ *   JSON   "[\n  {"name": value, ...},\n  {...}\n]\n", one object a
+ *          line; no rows: "[]\n". Values are SQLite's json_quote():
+ *          integers and reals bare, text quoted and escaped by SQLite,
+ *          NULL as "" (as the table shows it).
+ *
+ * and a `show` prints one row as "name: value" lines or as one JSON
+ * object, "{\n  "name": value,\n  ...\n}\n".
+ *
+ * col, when not NULL, keeps the rows whose column col equals value
+ * (compared as the view's column compares, a bound parameter); value NULL
+ * keeps every row. Columns whose name begins with '_' are there for such
+ * a filter only and are not printed. The order is the view's ORDER BY.
+ *
+ * view and col are names from the code, never input: they are written
+ * into the SQL (after a check that they are plain identifiers, else
+ * ERR_SOFTWARE). A view has at most LISTING_COLS_MAX columns.
+ *
+ * Errors: the store's, ERR_DATA from listing_show when no row matches
+ * ("no WHAT 'VALUE'"). Output goes to out as rows come; a failure
+ * midway leaves what was printed.
+ */
+#ifndef AGW_LISTING_H
+#define AGW_LISTING_H
+
+#include <stdio.h>
+
+#include "db/store.h"
+#include "util/err.h"
+
+#define LISTING_COLS_MAX 32
+#define LISTING_NAME_MAX 64         /* a view's or a column's name */
+#define LISTING_SQL_MAX 8192        /* the SELECT built from them */
+
+int listing_print(struct store *s, const char *view, const char *col,
+                  const char *value, int json, FILE *out, struct err *e);
+/* The first row whose col equals value. */
+int listing_show(struct store *s, const char *view, const char *col,
+                 const char *value, const char *what, int json, FILE *out,
+                 struct err *e);
+
+#endif
