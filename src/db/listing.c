@@ -49,10 +49,11 @@ static int listing_columns(struct store *s, const char *view,
         return -1;
     c->n = store_col_count(st);
     for (i = 0; i < c->n && i < LISTING_COLS_MAX; i++) {
-        if (!listing_ident(store_col_name(st, i)))
+        const char *name = store_col_name(st, i);   /* NULL: no memory */
+
+        if (name == NULL || !listing_ident(name))
             break;
-        snprintf(c->name[i], sizeof(c->name[i]), "%s",
-                 store_col_name(st, i));
+        snprintf(c->name[i], sizeof(c->name[i]), "%s", name);
     }
     store_finalize(st);
     if (i < c->n)
