@@ -12,6 +12,7 @@
 
 #include "mail/anon.h"
 #include "conf/conf.h"
+#include "relay/deliver.h"
 #include "util/err.h"
 #include "gateway/gateway.h"
 #include "mail/msg.h"
@@ -165,11 +166,21 @@ int cli_yesno(struct cli *c, const char *v, int def, int *out)
     return 0;
 }
 
+/* Values conf cannot judge alone, checked by the layer that reads them. */
+static const struct conf_check cli_conf_checks[] = {
+    {"delivery", "transport", relay_check_transport},
+    {"delivery", "smtp_tls", relay_check_tls},
+    {"delivery", "smtp_tls_verify", relay_check_verify},
+    {"delivery", "smtp_tls_fingerprint", relay_check_pin},
+};
+
 int cli_conf(struct cli *c)
 {
     if (c->conf_loaded)
         return 0;
-    if (conf_load(&c->conf, c->conf_path, &c->e) != 0)
+    if (conf_load_checked(&c->conf, c->conf_path, cli_conf_checks,
+                          sizeof(cli_conf_checks) / sizeof(cli_conf_checks[0]),
+                          &c->e) != 0)
         return -1;
     c->conf_loaded = 1;
     gateway_init(&c->g, &c->conf);

@@ -112,6 +112,8 @@ struct conf_parse {
     int nlines;
     struct conf_bad bad[CONF_ERRORS_MAX];
     size_t nbad;
+    const struct conf_check *checks;   /* borrowed from the caller */
+    size_t nchecks;
     int full;                   /* more than CONF_ERRORS_MAX: stopped */
 };
 
@@ -267,6 +269,36 @@ static void conf_number(struct conf_parse *p, size_t i, const char *s,
                  "not '%s'", k->section, k->name, k->min, k->max, s);
 }
 
+/* "smtp_tls_verify 'x': want ..." after "[delivery] smtp_tls_verify: "
+ * says the name twice; the reason alone then. */
+static const char *conf_unprefixed(const char *why, const char *name)
+{
+    size_t n = strlen(name);
+
+    if (strncmp(why, name, n) == 0 && (why[n] == ':' || why[n] == ' '))
+        why += n + 1;
+    return why + (*why == ' ');
+}
+
+/* The caller's checks of string key i; line 0 (a default) is reported
+ * as "defaults:". */
+static void conf_check_str(struct conf_parse *p, size_t i, const char *v)
+{
+    const struct conf_key *k = &conf_keys[i];
+    struct err e;
+    size_t j;
+
+    for (j = 0; j < p->nchecks; j++) {
+        if (strcmp(p->checks[j].section, k->section) != 0 ||
+            strcmp(p->checks[j].key, k->name) != 0)
+            continue;
+        err_init(&e);
+        if (p->checks[j].fn(v, &e) != 0)
+            conf_bad(p, p->set[i], "[%s] %s: %s", k->section, k->name,
+                     conf_unprefixed(e.msg, k->name));
+    }
+}
+
 /* Every value, defaults included; a bad number is recorded and the rest
  * still checked. Only memory stops it early. */
 static int conf_apply(struct conf *c, struct conf_parse *p, struct err *e)
@@ -285,6 +317,7 @@ static int conf_apply(struct conf *c, struct conf_parse *p, struct err *e)
             return err_set(e, ERR_NOMEM, "out of memory reading config");
         if (k->type == CONF_STR) {
             *(char **)((char *)c + k->offset) = s;
+            conf_check_str(p, i, s);
             continue;
         }
         conf_number(p, i, s, (long *)((char *)c + k->offset));
@@ -365,6 +398,13 @@ static int conf_read(struct conf_parse *p, const char *path, struct buf *b,
 
 int conf_load(struct conf *c, const char *path, struct err *e)
 {
+    return conf_load_checked(c, path, NULL, 0, e);
+}
+
+int conf_load_checked(struct conf *c, const char *path,
+                      const struct conf_check *checks, size_t nchecks,
+                      struct err *e)
+{
     struct conf_parse *p;
     struct buf b;
     int rc = -1;
@@ -378,6 +418,8 @@ int conf_load(struct conf *c, const char *path, struct err *e)
         goto out;
     }
     p->c = c;
+    p->checks = checks;
+    p->nchecks = nchecks;
     if (c->path[0] && conf_read(p, c->path, &b, e) != 0)
         goto out;
     if (conf_apply(c, p, e) != 0)

@@ -78,10 +78,26 @@ struct conf {
     long child_cpu_seconds; /* CPU seconds the parsing child may use */
 };
 
+/* A check of one string value by a layer above conf (the relay knows what
+ * a transport is): 0, or non-zero with e saying what is wrong. */
+typedef int (*conf_check_fn)(const char *value, struct err *e);
+struct conf_check {
+    const char *section;
+    const char *key;
+    conf_check_fn fn;
+};
+
 /* path NULL: $ALERTGW_CONFIG, then CONF_DEFAULT_PATH if it exists, else
  * defaults only. A path given explicitly must exist. */
 int conf_load(struct conf *c, const char *path, struct err *e);
 void conf_free(struct conf *c);
+
+/* conf_load, and each value named in checks (the file's or the default)
+ * given to its function; a refusal is one more "FILE:LINE: [section] key:
+ * why" error, reported with the others. */
+int conf_load_checked(struct conf *c, const char *path,
+                      const struct conf_check *checks, size_t nchecks,
+                      struct err *e);
 /* Print the effective configuration as INI (for `alertgw config`). */
 void conf_print(const struct conf *c, FILE *fp);
 

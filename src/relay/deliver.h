@@ -149,4 +149,11 @@ int deliver_send(struct deliver *d, const struct deliver_msg *msg,
  * - sendmail: code 0, reply from the program's output or its exit status.
  * - dir: code 0; a missing or unwritable directory is -1 ERR_IO. */
 
+/* Configuration checks (relay_check.c): 0, or ERR_CONFIG saying what the
+ * value should be. The signature is conf.h's conf_check_fn. */
+int relay_check_transport(const char *value, struct err *e);
+int relay_check_tls(const char *value, struct err *e);
+int relay_check_verify(const char *value, struct err *e);
+int relay_check_pin(const char *value, struct err *e);
+
 #endif

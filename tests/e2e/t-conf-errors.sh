@@ -38,6 +38,21 @@ same mixed "alertgw: $T/mixed.conf:1: syntax error
 alertgw: $T/mixed.conf:3: [gateway] max_size must be a number from 1024 to 1073741824, not '12'
 alertgw: $T/mixed.conf:4: syntax error"
 
+# Values the relay reads are checked by it at load, each with its line
+# (issue 16: a mistyped transport was found only by `queue run`), and
+# out-of-range limits are errors, never replaced by defaults.
+printf '[delivery]\ntransport = smtp:/relay.example\nsmtp_tls = maybe\nsmtp_tls_verify = sure\nsmtp_tls_fingerprint = abc\n[limits]\nmax_parts = 100000\npcre2_match_limit = 0\n' >"$T/values.conf"
+run 78 values "$ALERTGW" -c "$T/values.conf" config
+same values "alertgw: $T/values.conf:2: [delivery] transport: relay 'smtp:/relay.example': want dir:PATH, smtp://HOST:PORT or sendmail:PATH
+alertgw: $T/values.conf:3: [delivery] smtp_tls: 'maybe': want off, may or require
+alertgw: $T/values.conf:4: [delivery] smtp_tls_verify: 'sure': want auto, yes or no
+alertgw: $T/values.conf:5: [delivery] smtp_tls_fingerprint: want 64 hex digits, got 3
+alertgw: $T/values.conf:7: [limits] max_parts must be a number from 2 to 256, not '100000'
+alertgw: $T/values.conf:8: [limits] pcre2_match_limit must be a number from 1000 to 100000000, not '0'"
+printf '[gateway]\ntime_budget = 2m\n[delivery]\nretry_max_age = 5d\ntransport = smtp://[::1]:2525\n' >"$T/units.conf"
+run 0 units "$ALERTGW" -c "$T/units.conf" config
+check "units: durations read as seconds" grep -q '^retry_max_age = 432000$' "$T/units.out"
+
 # Past ERR_LIST_MAX (20) lines the rest are counted.
 { echo '[gateway]'; for i in $(seq 1 25); do echo "k$i = 1"; done; } >"$T/many.conf"
 run 78 many "$ALERTGW" -c "$T/many.conf" config
