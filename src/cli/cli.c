@@ -78,6 +78,27 @@ static int cli_find(struct cli_args *a, const char *arg, size_t len,
     return -1;
 }
 
+/* "unknown option --jsn (did you mean --json?)" */
+static int cli_unknown_option(const struct cli_args *a, const char *arg,
+                              size_t len, struct err *e)
+{
+    char word[CLI_OPT_NAME_MAX], names[CLI_OPTS_MAX][CLI_OPT_NAME_MAX];
+    const char *cands[CLI_OPTS_MAX], *near;
+    int i;
+
+    snprintf(word, sizeof(word), "%.*s", (int)len, arg);
+    for (i = 0; i < a->nopts; i++) {
+        snprintf(names[i], sizeof(names[i]), "%.*s",
+                 (int)strcspn(a->name[i], "="), a->name[i]);
+        cands[i] = names[i];
+    }
+    near = cli_nearest(word, cands, (size_t)a->nopts);
+    if (near)
+        return err_set(e, ERR_USAGE, "unknown option --%.*s (did you mean "
+                       "--%s?)", (int)len, arg, near);
+    return err_set(e, ERR_USAGE, "unknown option --%.*s", (int)len, arg);
+}
+
 static int cli_option(struct cli_args *a, int argc, char **argv, int *i,
                       struct err *e)
 {
@@ -91,7 +112,7 @@ static int cli_option(struct cli_args *a, int argc, char **argv, int *i,
     }
     k = cli_find(a, arg, len, &takes);
     if (k < 0)
-        return err_set(e, ERR_USAGE, "unknown option --%.*s", (int)len, arg);
+        return cli_unknown_option(a, arg, len, e);
     if (!takes && eq)
         return err_set(e, ERR_USAGE, "--%.*s takes no value", (int)len, arg);
     if (takes && !eq && *i + 1 >= argc)
@@ -246,7 +267,7 @@ static const struct cli_table *const cli_tables[] = {
 };
 
 /* The i-th command over all tables, NULL past the end. */
-static const struct cli_cmd *cli_nth(size_t i)
+const struct cli_cmd *cli_nth(size_t i)
 {
     size_t t;
 
@@ -256,48 +277,6 @@ static const struct cli_cmd *cli_nth(size_t i)
         i -= cli_tables[t]->n;
     }
     return NULL;
-}
-
-/* First line of a help text, for the overview. */
-static int cli_line1(const char *s)
-{
-    return (int)strcspn(s, "\n");
-}
-
-static void cli_usage(FILE *fp)
-{
-    const struct cli_cmd *k;
-    size_t i;
-
-    fprintf(fp, "usage: alertgw [-c CONFIG] COMMAND [ARGS]\n\n"
-            "CONFIG defaults to $ALERTGW_CONFIG, then %s, then the\n"
-            "built-in defaults (alertgw config prints them). Every command\n"
-            "takes --help.\n\ncommands:\n", CONF_DEFAULT_PATH);
-    for (i = 0; (k = cli_nth(i)) != NULL; i++) {
-        char both[64];
-
-        snprintf(both, sizeof(both), "%s%s%s", k->name, k->sub ? " " : "",
-                 k->sub ? k->sub : "");
-        fprintf(fp, "  %-20s %.*s\n", both, cli_line1(k->help), k->help);
-    }
-}
-
-static void cli_cmd_help(const struct cli_cmd *k, FILE *fp)
-{
-    fprintf(fp, "usage: alertgw %s%s%s %s\n\n%s\n", k->name,
-            k->sub ? " " : "", k->sub ? k->sub : "", k->usage, k->help);
-}
-
-static void cli_group_help(const char *name, FILE *fp)
-{
-    const struct cli_cmd *k;
-    size_t i;
-
-    fprintf(fp, "usage: alertgw %s SUBCOMMAND [ARGS]\n\n", name);
-    for (i = 0; (k = cli_nth(i)) != NULL; i++)
-        if (strcmp(k->name, name) == 0)
-            fprintf(fp, "  %s %s %s\n      %.*s\n", name, k->sub, k->usage,
-                    cli_line1(k->help), k->help);
 }
 
 /* The command for argv; *used says how many words named it. NULL with
@@ -374,6 +353,48 @@ static int cli_global(struct cli *c, int argc, char **argv, int *i)
     return err_set(&c->e, ERR_USAGE, "no command given");
 }
 
+/* Every command name (sub NULL), or the subcommands of group sub, once;
+ * *n: how many. */
+static void cli_words(const char *group, const char **out, size_t *n)
+{
+    const struct cli_cmd *k;
+    size_t i, j;
+
+    *n = 0;
+    for (i = 0; (k = cli_nth(i)) != NULL && *n < CLI_CMDS_MAX; i++) {
+        const char *w = group ? k->sub : k->name;
+
+        if (w == NULL || (group && strcmp(k->name, group) != 0))
+            continue;
+        for (j = 0; j < *n && strcmp(out[j], w) != 0; j++)
+            ;
+        if (j == *n)
+            out[(*n)++] = w;
+    }
+}
+
+/* sub NULL: name is no command; else name is a group without sub. */
+static int cli_unknown_command(struct cli *c, const char *name,
+                               const char *sub)
+{
+    const char *words[CLI_CMDS_MAX], *near;
+    size_t n;
+
+    cli_words(sub ? name : NULL, words, &n);
+    near = cli_nearest(sub ? sub : name, words, n);
+    if (sub && near)
+        return err_set(&c->e, ERR_USAGE, "unknown subcommand '%s %s' (did "
+                       "you mean '%s %s'?)", name, sub, name, near);
+    if (sub)
+        return err_set(&c->e, ERR_USAGE, "unknown subcommand '%s %s' (see "
+                       "alertgw %s --help)", name, sub, name);
+    if (near)
+        return err_set(&c->e, ERR_USAGE, "unknown command '%s' (did you "
+                       "mean '%s'?)", name, near);
+    return err_set(&c->e, ERR_USAGE, "unknown command '%s' (see alertgw "
+                   "--help)", name);
+}
+
 static int cli_dispatch(struct cli *c, int argc, char **argv)
 {
     const struct cli_cmd *k;
@@ -388,11 +409,7 @@ static int cli_dispatch(struct cli *c, int argc, char **argv)
         return argc < 2 ? err_set(&c->e, ERR_USAGE, "%s needs a subcommand",
                                   argv[0]) : 0;
     }
-    if (group)
-        return err_set(&c->e, ERR_USAGE, "unknown subcommand '%s %s' (see "
-                       "alertgw %s --help)", argv[0], argv[1], argv[0]);
-    return err_set(&c->e, ERR_USAGE, "unknown command '%s' (see alertgw "
-                   "--help)", argv[0]);
+    return cli_unknown_command(c, argv[0], group ? argv[1] : NULL);
 }
 
 int cli_main(int argc, char **argv)

@@ -11,6 +11,7 @@
 #define AGW_CLI_INT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sysexits.h>
 
 #include "conf/conf.h"
@@ -21,6 +22,8 @@
 #define CLI_POS_MAX 8
 #define CLI_OPTS_MAX 12
 #define CLI_FILE_MAX (64u * 1024 * 1024)
+#define CLI_OPT_NAME_MAX 32     /* bytes of an option's name */
+#define CLI_CMDS_MAX 256        /* commands over all tables */
 
 
 struct cli_args {
@@ -62,6 +65,18 @@ struct cli_table {
 
 extern const struct cli_table cli_intake, cli_alerts, cli_queue,
     cli_registry, cli_keys;
+
+/* The i-th command over all tables, NULL past the end. */
+const struct cli_cmd *cli_nth(size_t i);
+/* Help (cli_help.c): the overview, one command's, one group's. */
+void cli_usage(FILE *fp);
+void cli_cmd_help(const struct cli_cmd *k, FILE *fp);
+void cli_group_help(const char *group, FILE *fp);
+/* The candidate nearest to word when it is near enough to be a typo
+ * (one edit in a word of up to 4 letters, two up to 8, a third of a
+ * longer one), else NULL. */
+const char *cli_nearest(const char *word, const char *const *cands,
+                        size_t n);
 
 /* Option value, "" for a given flag, NULL when absent. */
 const char *cli_opt(const struct cli_args *a, const char *name);

@@ -634,8 +634,8 @@ static const struct cli_cmd cli_registry_cmds[] = {
     {"contacts", "show", "json", 1, 1, cmd_contacts_show, "[--json] ADDRESS",
      "Show one contact and the lists that reach it."},
     {"contacts", "import", "", 1, 1, cmd_contacts_import, "FILE|-",
-     "Add or update contacts from CSV\n"
-     "(address,name,org,role,fingerprint,active,source,confirmed).\n"
+     "Add or update contacts from CSV (columns address, name, org,\n"
+     "role, fingerprint, active, source, confirmed).\n"
      "One transaction: one bad row and nothing changes."},
     {"contacts", "export", "", 0, 1, cmd_contacts_export, "[FILE]",
      "Write every contact as CSV (what contacts import reads)."},
