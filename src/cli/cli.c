@@ -244,6 +244,19 @@ int cli_print(struct cli *c, const char *view, const char *col,
                          stdout, &c->e);
 }
 
+int cli_known(struct cli *c, const char *view, const char *col,
+              const char *value, enum err_code code, const char *what)
+{
+    int64_t n = 0;
+
+    if (value == NULL)
+        return 0;
+    if (cli_open(c) != 0 ||
+        listing_count(c->g.store, view, col, value, &n, &c->e) != 0)
+        return -1;
+    return n ? 0 : err_set(&c->e, code, "no %s '%.200s'", what, value);
+}
+
 int cli_show(struct cli *c, const char *view, const char *col,
              const char *value, const char *what, const struct cli_args *a)
 {

@@ -18,8 +18,22 @@ static int cmd_alerts_list(struct cli *c, struct cli_args *a)
     return cli_print(c, "alerts_list", NULL, NULL, a);
 }
 
+/* A stored mail by its row: what `alerts list` shows of it, whatever
+ * its state (a quarantined mail has no alert id to ask by). */
+static int cli_is_row(const char *s)
+{
+    return s[0] != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
 static int cmd_alerts_show(struct cli *c, struct cli_args *a)
 {
+    if (cli_is_row(a->pos[0]))
+        return cli_known(c, "alerts_list", "row", a->pos[0], ERR_NOUSER,
+                         "alert row") ||
+               cli_show(c, "alerts_list", "row", a->pos[0], "alert row", a);
+    if (cli_known(c, "alerts_list", "alert_id", a->pos[0], ERR_NOUSER,
+                  "alert") != 0)
+        return -1;
     return cli_print(c, "alerts_show", "alert_id", a->pos[0], a);
 }
 
@@ -29,6 +43,9 @@ static int cmd_reveal(struct cli *c, struct cli_args *a)
 
     /* placeholders are kept per thread: EGI-ADV-DATE-NN shares them */
     alert_thread(a->pos[0], thread, sizeof(thread));
+    if (cli_known(c, "alerts_list", "alert_id", a->pos[0], ERR_NOUSER,
+                  "alert") != 0)
+        return -1;
     return cli_print(c, "reveal", "_thread", thread, a);
 }
 
@@ -149,9 +166,13 @@ static int cmd_dists_policy(struct cli *c, struct cli_args *a)
 static const struct cli_cmd cli_alerts_cmds[] = {
     {"alerts", "list", "json", 0, 0, cmd_alerts_list, "[--json]",
      "Every stored alert with its state, update number, TLP and reason."},
-    {"alerts", "show", "json", 1, 1, cmd_alerts_show, "[--json] ALERT-ID",
+    {"alerts", "show", "json", 1, 1, cmd_alerts_show,
+     "[--json] ALERT-ID|ROW",
      "Per mail and list of an alert id: queued, withheld or awaiting\n"
-     "release, recipients, and why a list was withheld."},
+     "release, recipients, and why a list was withheld. A ROW (the number\n"
+     "`alerts list` and the quarantine notice give) shows that stored mail,\n"
+     "whatever its state: received, state, reason, signer. Exit 67 when\n"
+     "there is no such alert."},
     {"reveal", NULL, "json", 1, 1, cmd_reveal, "[--json] ALERT-ID",
      "Placeholder -> original for an alert (officers only)."},
     {"release", NULL, "", 1, 1, cmd_release, "ALERT-ID",

@@ -92,6 +92,11 @@ int cli_read(struct cli *c, const char *path, size_t max, struct buf *out);
 /* A listing (db/listing.h): the rows of view as a table, or JSON with
  * --json; col (NULL: none) keeps the rows whose column equals value
  * (value NULL: every row). */
+/* 0 when value is NULL or some row of view has it in col; else code and
+ * "no WHAT 'VALUE'": a filter that names nothing is an error, not an
+ * empty listing. */
+int cli_known(struct cli *c, const char *view, const char *col,
+              const char *value, enum err_code code, const char *what);
 int cli_print(struct cli *c, const char *view, const char *col,
               const char *value, const struct cli_args *a);
 /* One row of view whose col equals value; ERR_DATA "no WHAT 'VALUE'". */

@@ -141,6 +141,9 @@ static int cmd_audit(struct cli *c, struct cli_args *a)
      * what verify checks. */
     if (cli_open(c) != 0 || audit_seal(c->g.store, &n, &c->e) != 0)
         return -1;
+    if (cli_known(c, "alerts_list", "alert_id", a->pos[0], ERR_NOUSER,
+                  "alert") != 0)
+        return -1;
     return cli_print(c, "audit_log", "_alert_id", a->pos[0], a);
 }
 

@@ -214,6 +214,9 @@ static int cmd_contacts_rm(struct cli *c, struct cli_args *a)
 
 static int cmd_contacts_list(struct cli *c, struct cli_args *a)
 {
+    if (cli_known(c, "orgs_list", "name", cli_opt(a, "org"), ERR_DATA,
+                  "organisation") != 0)
+        return -1;
     return cli_print(c, "contacts_list", "_org", cli_opt(a, "org"), a);
 }
 
@@ -394,15 +397,16 @@ static int cmd_lists_coverage(struct cli *c, struct cli_args *a)
                           c, &c->e);
     if (n < 0)
         return -1;
-    if (!cli_flag(a, "json"))
-        fprintf(stderr, "alertgw: %ld coverage problem(s)\n", n);
     /* A TEMP view: the table it reads is the connection's own. */
     if (store_run(c->g.store, &c->e, "CREATE TEMP VIEW IF NOT EXISTS "
                   "lists_coverage AS SELECT list, problem, subject, detail "
                   "FROM temp.coverage ORDER BY list, problem, subject",
                   "") < 0)
         return -1;
-    return cli_print(c, "lists_coverage", NULL, NULL, a);
+    if (cli_print(c, "lists_coverage", NULL, NULL, a) != 0)
+        return -1;
+    /* like keys check: cron mails whoever runs it when a problem shows */
+    return n ? err_set(&c->e, ERR_DATA, "%ld coverage problem(s)", n) : 0;
 }
 
 /* ---- distributions ---- */
@@ -681,7 +685,8 @@ static const struct cli_cmd cli_registry_cmds[] = {
      "audience kinds with no active recipient, recipients without a usable\n"
      "key where it encrypts, keys expiring within N days (default 30),\n"
      "recipients not confirmed within N days, recipients with deliveries\n"
-     "failed permanently within N days."},
+     "failed permanently within N days. Exits 65 while any is listed (for\n"
+     "cron), 0 when none."},
     {"dists", "add", "address=,lists=", 1, 1, cmd_dists_add,
      "NAME --address ADDR --lists LIST[,LIST...]",
      "Add a distribution: an inbound address and the lists it feeds."},

@@ -205,3 +205,15 @@ int listing_show(struct store *s, const char *view, const char *col,
     store_finalize(st);
     return rc == 1 ? 0 : -1;
 }
+
+int listing_count(struct store *s, const char *view, const char *col,
+                  const char *value, int64_t *n, struct err *e)
+{
+    char sql[LISTING_SQL_MAX];
+
+    if (!listing_ident(view) || !listing_ident(col))
+        return err_set(e, ERR_SOFTWARE, "listing: bad view or column name");
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\" WHERE \"%s\" = ?",
+             view, col);
+    return store_get_int(s, e, n, sql, "t", value) < 0 ? -1 : 0;
+}

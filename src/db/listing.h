@@ -31,6 +31,7 @@
 #ifndef AGW_LISTING_H
 #define AGW_LISTING_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "db/store.h"
@@ -46,5 +47,10 @@ int listing_print(struct store *s, const char *view, const char *col,
 int listing_show(struct store *s, const char *view, const char *col,
                  const char *value, const char *what, int json, FILE *out,
                  struct err *e);
+
+/* *n: the rows of view whose col equals value (a listing's filter names
+ * something that exists, or the command says it does not). */
+int listing_count(struct store *s, const char *view, const char *col,
+                  const char *value, int64_t *n, struct err *e);
 
 #endif

@@ -187,7 +187,7 @@ expect_refused 65 "dists rm with alerts" agw dists rm sitesonly
 
 # ---- coverage ----
 db "UPDATE outbox SET state='failed', reply='550 5.1.1 no such user' WHERE rcpt='cert@t2.example.edu'"
-expect_exit 0 "lists coverage --json" agw lists coverage sites --days 30 --json
+expect_exit 65 "lists coverage --json (problems: 65, as keys check)" agw lists coverage sites --days 30 --json
 for p in 'no-contact.*LONELY-SITE' 'no-contact.*NGI_EX' 'no-key.*csirt@t1.example.org' 'unconfirmed.*csirt@t1.example.org' 'failed.*cert@t2.example.edu'; do
     check "coverage reports $p" grep -q "\"problem\": \"${p%%.\**}\".*${p##*\*}" "$T/out"
 done
@@ -202,7 +202,7 @@ gpg --homedir "$KH" --batch --quiet --pinentry-mode loopback --passphrase '' \
 SOON=$(gpg --homedir "$KH" --with-colons --list-keys | awk -F: '$1=="fpr"{print $10; exit}')
 gpg --homedir "$KH" --export "$SOON" | gpg --homedir "$GW_HOME" --batch --quiet --import 2>/dev/null
 expect_exit 0 "pin an expiring key" agw contacts edit cert@t2.example.edu --fingerprint "$SOON"
-expect_exit 0 "coverage with keys" agw lists coverage sites --days 10
+expect_exit 65 "coverage with keys (problems listed: 65)" agw lists coverage sites --days 10
 check "coverage: key expiring" grep -q "key-expiring	cert@t2.example.edu" "$T/out"
 check "coverage: pinned key not in keyring" grep -q "no-key	so@site-a.example	the pinned key is not" "$T/out"
 
