@@ -108,6 +108,98 @@ static int label_add(struct sites *s, const char *norm, size_t len,
     return sites_tab_put(&s->names, norm, len, (long)idx);
 }
 
+/* ---- spellings of a name (issue 14) ----
+ *
+ * People write a registered "EXAMPLE-T2" as EXAMPLE_T2, "EXAMPLE T2",
+ * EXAMPLE.T2 or EXAMPLET2. Each spelling of a site name with its
+ * separators ('-', '_', '.', ' ') swapped for another or dropped is a key
+ * of its own, so the scanner's look-ups (one hash probe a token) find
+ * them at no cost per word. Limits: names with at most
+ * SITES_VARIANT_SEPS separators (5^3 spellings); a spelling without
+ * separators only from SITES_VARIANT_SHORT bytes on (shorter ones are
+ * words); a spelling another site owns stays that site's. */
+
+#define SITES_VARIANT_SEPS 3
+#define SITES_VARIANT_SHORT 6
+
+static int is_name_sep(char c)
+{
+    return c == '-' || c == '_' || c == '.' || c == ' ';
+}
+
+/* The spelling of norm[0..len) with its k-th separator replaced by
+ * alt[choice[k]] ('\0': dropped), into out; its length. */
+static size_t variant_make(const char *norm, size_t len, const int *choice,
+                           char *out)
+{
+    static const char alt[] = {'-', '_', '.', ' ', '\0'};
+    size_t i, n = 0, k = 0;
+
+    for (i = 0; i < len; i++) {
+        if (!is_name_sep(norm[i])) {
+            out[n++] = norm[i];
+            continue;
+        }
+        if (alt[choice[k]])
+            out[n++] = alt[choice[k]];
+        k++;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static int label_add(struct sites *s, const char *norm, size_t len,
+                     size_t idx);
+
+static int variants_add(struct sites *s, const char *norm, size_t len,
+                        size_t idx)
+{
+    int choice[SITES_VARIANT_SEPS] = {0, 0, 0}, k, seps = 0;
+    char out[SITES_NAME_MAX + 1];
+    size_t i, n, total = 1;
+
+    for (i = 0; i < len; i++)
+        seps += is_name_sep(norm[i]);
+    if (seps == 0 || seps > SITES_VARIANT_SEPS)
+        return 0;
+    for (k = 0; k < seps; k++)
+        total *= 5;
+    for (i = 0; i < total; i++) {
+        size_t v = i;
+
+        for (k = 0; k < seps; k++, v /= 5)
+            choice[k] = (int)(v % 5);
+        n = variant_make(norm, len, choice, out);
+        if (n == 0 || (n < SITES_VARIANT_SHORT && !strpbrk(out, "-_. "))
+            || sites_label_owner(s, out, n) >= 0)
+            continue;
+        if (label_add(s, out, n, idx) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* 1 when norm is a spelling of owner's name that variants_add made, not
+ * a name or alias of its own: a real name may take it over. */
+static int label_is_variant(const struct sites *s, long owner,
+                            const char *norm, size_t len)
+{
+    char n2[SITES_NAME_MAX + 1];
+    const struct sites_strv *al = &s->v[owner].vals[SITES_ALIAS];
+    long l2 = sites_label_norm(s->v[owner].name, strlen(s->v[owner].name),
+                               n2);
+    size_t i;
+
+    if (l2 == (long)len && memcmp(n2, norm, len) == 0)
+        return 0;
+    for (i = 0; i < al->n; i++) {
+        l2 = sites_label_norm(al->v[i], strlen(al->v[i]), n2);
+        if (l2 == (long)len && memcmp(n2, norm, len) == 0)
+            return 0;
+    }
+    return 1;
+}
+
 /* ---- domains ---- */
 
 /* Lower-cased domain without the final dot into out (SITES_NAME_MAX + 1).
@@ -202,12 +294,13 @@ int sites_add(struct sites *s, const char *name, size_t *idx, struct err *e)
     if (s->n >= SITES_MAX)
         return err_set(e, ERR_TOOBIG, "more than %d sites", SITES_MAX);
     owner = sites_label_owner(s, norm, (size_t)len);
-    if (owner >= 0)
+    if (owner >= 0 && !label_is_variant(s, owner, norm, (size_t)len))
         return err_set(e, ERR_DUP, "site name '%s' already used by site %s",
                        text_show(name, strlen(name), show, sizeof show),
                        s->v[owner].name);
     if (site_push(s, name) != 0
-        || label_add(s, norm, (size_t)len, s->n - 1) != 0)
+        || label_add(s, norm, (size_t)len, s->n - 1) != 0
+        || variants_add(s, norm, (size_t)len, s->n - 1) != 0)
         return err_set(e, ERR_NOMEM, "out of memory adding a site");
     *idx = s->n - 1;
     return 0;
@@ -242,9 +335,10 @@ int sites_add_alias(struct sites *s, size_t idx, const char *alias,
         return err_set(e, ERR_DATA, "bad alias '%s'",
                        text_show(alias, strlen(alias), show, sizeof show));
     owner = sites_label_owner(s, norm, (size_t)len);
-    if (owner == (long)idx)
+    if (owner == (long)idx && !label_is_variant(s, owner, norm, (size_t)len))
         return 0;
-    if (owner >= 0)
+    if (owner >= 0 && owner != (long)idx
+        && !label_is_variant(s, owner, norm, (size_t)len))
         return sites_dup_err(s, owner, "alias", alias, e);
     if (label_add(s, norm, (size_t)len, idx) != 0
         || sites_strv_push(&s->v[idx].vals[SITES_ALIAS], alias, strlen(alias)))
