@@ -24,9 +24,18 @@
  *   d) split at '_' and '-': the longest run of parts that is a name,
  *      leftmost first ("EXAMPLE-T2_DATADISK" -> "[SITE-1]_DATADISK",
  *      "core-EXAMPLE-T2", "RAL-LCG2" for a site RAL).
- * A name inside a longer part ("general", "RALly") never matches. A
- * host-shaped token that is not under a site domain (nor kept) is tried
- * as in b) to d) ("LCG.Example.xx", "cern.phish.example").
+ * A name inside a longer part ("general", "RALly") never matches; a short
+ * name of letters only ("RAL") inside a compound or a path counts only in
+ * capitals ("RAL-LCG2", not "ral_backdoor", "/tmp/.ral/"). A token that is
+ * not under a site domain (nor kept) is looked at in anon_tokens.c's
+ * compounds: addresses glued into it, reverse zones, a host with a file
+ * name glued to it, names among its parts; an attacker host name is never
+ * rewritten label by label, and one that embeds a site domain or a
+ * distinctive site name is a conflict (the apply fails, alert held).
+ *
+ * A text with defanged forms or invisible characters in it is run over
+ * its folded view (anon_fold.c), the replacements written back over the
+ * original.
  *
  * Rule patterns are compiled with PCRE2_MATCH_INVALID_UTF: stray bytes of
  * other charsets act as barriers instead of failing the match, and the
@@ -48,6 +57,7 @@
 #define ANON_JIT_STACK_MIN (32u << 10)
 #define ANON_JIT_STACK_MAX (512u << 10)
 #define ANON_HEAP_LIMIT_KIB (32u << 10)   /* interpreter only */
+#define ANON_ECHO_LEN_MAX 64      /* bytes of a word looked for again */
 
 /* ---- small helpers ---- */
 
@@ -238,14 +248,11 @@ static int spans_sort(struct anon_spans *sp)
     return 0;
 }
 
-/* All rule spans, sorted, overlaps dropped (leftmost, then rule order). */
-static int run_rule_spans(struct anon_run *r, struct anon_spans *sp)
+/* Sorted, overlaps dropped (leftmost, then rule order). */
+static int spans_settle(struct anon_run *r, struct anon_spans *sp)
 {
     size_t i, n = 0, end = 0;
 
-    for (i = 0; i < r->a->nrules; i++)
-        if (rule_spans(r, &r->a->rules[i], sp) != 0)
-            return -1;
     if (spans_sort(sp) != 0)
         return err_set(r->e, ERR_NOMEM, "out of memory matching rules");
     for (i = 0; i < sp->n; i++) {
@@ -258,6 +265,73 @@ static int run_rule_spans(struct anon_run *r, struct anon_spans *sp)
     return 0;
 }
 
+/* A span worth looking for again: one word of letters and digits (with
+ * '.', '_', '-'), both present, as pool accounts are ("exvo012"). */
+static int echo_worthy(const char *p, size_t n)
+{
+    size_t i;
+    int alpha = 0, digit = 0;
+
+    if (n < 4 || n > ANON_ECHO_LEN_MAX)
+        return 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+
+        if (isalpha(c))
+            alpha = 1;
+        else if (isdigit(c))
+            digit = 1;
+        else if (c != '.' && c != '_' && c != '-')
+            return 0;
+    }
+    return alpha && digit;
+}
+
+/* A rule that found an account in context ("for exvo012", "/home/
+ * exvo012") has told which word is the victim's: the token pass replaces
+ * the same word elsewhere in the text too ("and again exvo012"; issue 14:
+ * the pool rule needs context now). Here the words are noted, at most
+ * ANON_ECHO_MAX distinct ones, each with the rule that found it. */
+static void rule_echoes(struct anon_run *r, const struct anon_spans *sp)
+{
+    size_t i, j;
+
+    for (i = 0; i < sp->n && r->necho < ANON_ECHO_MAX; i++) {
+        const struct anon_span *v = &sp->v[i];
+        const char *w = r->text + v->start;
+        size_t len = v->end - v->start;
+
+        if (!echo_worthy(w, len))
+            continue;
+        for (j = 0; j < r->necho; j++)
+            if (r->echo[j].len == len && memcmp(r->echo[j].w, w, len) == 0)
+                break;
+        if (j < r->necho)
+            continue;
+        r->echo[r->necho].w = w;
+        r->echo[r->necho].len = len;
+        r->echo[r->necho].rule = v->rule;
+        r->necho++;
+        r->echo_filter[ANON_ECHO_BIT(w[0], len) / 64] |=
+            1ull << (ANON_ECHO_BIT(w[0], len) % 64);
+    }
+}
+
+/* All rule spans, sorted, overlaps dropped (leftmost, then rule order),
+ * then the words they identified found again. */
+static int run_rule_spans(struct anon_run *r, struct anon_spans *sp)
+{
+    size_t i;
+
+    for (i = 0; i < r->a->nrules; i++)
+        if (rule_spans(r, &r->a->rules[i], sp) != 0)
+            return -1;
+    if (spans_settle(r, sp) != 0)
+        return -1;
+    rule_echoes(r, sp);
+    return 0;
+}
+
 static int run_body(struct anon_run *r)
 {
     struct anon_spans sp = {NULL, 0, 0};
@@ -266,7 +340,7 @@ static int run_body(struct anon_run *r)
 
     for (i = 0; rc == 0 && i < sp.n; i++) {
         struct anon_hit h = {HIT_RULE, sp.v[i].start, sp.v[i].end, -1, 0,
-                             sp.v[i].rule};
+                             sp.v[i].rule, NULL};
 
         if (r->sites)
             rc = anon_run_tokens(r, pos, h.start);
@@ -295,10 +369,10 @@ static void out_reserve(struct buf *out, const char *in, size_t len)
     out->data[out0] = '\0';
 }
 
-int anon_run_apply(const struct anon *a, const struct sites *sites,
-                   struct anon_map *m, const char *in, size_t len,
-                   struct buf *out, struct anon_changes *changes,
-                   struct anon_recs *rec, struct err *e)
+static int run_apply_text(const struct anon *a, const struct sites *sites,
+                          struct anon_map *m, const char *in, size_t len,
+                          struct buf *out, struct anon_changes *changes,
+                          struct anon_recs *rec, struct err *e)
 {
     struct anon_run r = {.a = a, .sites = sites, .m = m, .text = in,
                          .len = len, .out = out, .ch = changes, .line = 1,
@@ -327,6 +401,110 @@ int anon_run_apply(const struct anon *a, const struct sites *sites,
     return rc;
 }
 
+/* The original of each change is the original text's span, defanging
+ * and all, not the folded one ("192.0.2[.]45" in `preview --diff`). The
+ * run added one record per change, in order. */
+static int fold_changes(const char *in, const struct anon_recs *fr,
+                        struct anon_changes *ch, size_t ch0, struct err *e)
+{
+    size_t i;
+
+    for (i = 0; ch && i < fr->n && ch0 + i < ch->n; i++) {
+        char *o = anon_strndup(in + fr->v[i].start,
+                               fr->v[i].end - fr->v[i].start);
+
+        if (o == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory listing changes");
+        free(ch->v[ch0 + i].original);
+        ch->v[ch0 + i].original = o;
+    }
+    return 0;
+}
+
+/* The replacements of a run over the folded text (fr, in folded
+ * offsets) written over the original: each placeholder where its span
+ * was, everything else as it was. fr becomes original offsets, and goes
+ * to rec too when the caller wants them (HTML). */
+static int fold_write(const char *in, size_t len, const struct anon_fold *f,
+                      struct anon_recs *fr, struct buf *out,
+                      struct anon_recs *rec, struct err *e)
+{
+    size_t i, pos = 0;
+    int rc = 0;
+
+    for (i = 0; rc == 0 && i < fr->n; i++) {
+        size_t os = anon_fold_orig(f, fr->v[i].start, 0);
+        size_t oe = anon_fold_orig(f, fr->v[i].end, 1);
+
+        if (os < pos)
+            os = pos;   /* never: spans grow with the folded text */
+        if (oe < os)
+            oe = os;
+        fr->v[i].start = os;
+        fr->v[i].end = oe;
+        rc = buf_append(out, in + pos, os - pos);
+        if (rc == 0)
+            rc = buf_puts(out, fr->v[i].ph);
+        if (rc == 0 && rec && anon_recs_push(rec, os, oe, fr->v[i].ph) != 0)
+            return err_set(e, ERR_NOMEM, "out of memory for HTML");
+        pos = oe;
+    }
+    if (rc == 0)
+        rc = buf_append(out, in + pos, len - pos);
+    return rc ? anon_buf_fail(e, rc) : 0;
+}
+
+/* A text with defanged forms or invisible characters: one run over its
+ * folded view (anon_fold.c), the replacements written over the original. */
+static int run_apply_folded(const struct anon *a, const struct sites *sites,
+                            struct anon_map *m, const char *in, size_t len,
+                            size_t first, struct buf *out,
+                            struct anon_changes *changes,
+                            struct anon_recs *rec, struct err *e)
+{
+    struct anon_fold f;
+    struct anon_recs fr = {NULL, 0, 0};
+    struct buf scratch;
+    size_t out0 = out->len, ch0 = changes ? changes->n : 0;
+    size_t rec0 = rec ? rec->n : 0;
+    int rc = anon_fold_build(&f, in, len, first, e);
+
+    if (rc != 0)
+        return rc;
+    buf_init(&scratch, out->max);
+    rc = run_apply_text(a, sites, m, f.text.data, f.text.len, &scratch,
+                        changes, &fr, e);
+    if (rc == 0)
+        rc = fold_write(in, len, &f, &fr, out, rec, e);
+    if (rc == 0)
+        rc = fold_changes(in, &fr, changes, ch0, e);
+    if (rc != 0) {
+        out->len = out0;
+        if (out->data)
+            out->data[out0] = '\0';
+        anon_changes_truncate(changes, ch0);
+        if (rec)
+            rec->n = rec0;
+    }
+    buf_free(&scratch);
+    free(fr.v);
+    anon_fold_free(&f);
+    return rc;
+}
+
+int anon_run_apply(const struct anon *a, const struct sites *sites,
+                   struct anon_map *m, const char *in, size_t len,
+                   struct buf *out, struct anon_changes *changes,
+                   struct anon_recs *rec, struct err *e)
+{
+    size_t first = anon_fold_first(in, len);
+
+    if (first < len)
+        return run_apply_folded(a, sites, m, in, len, first, out, changes,
+                                rec, e);
+    return run_apply_text(a, sites, m, in, len, out, changes, rec, e);
+}
+
 int anon_apply(const struct anon *a, struct anon_map *m, const char *in,
                size_t len, struct buf *out, struct anon_changes *changes,
                struct err *e)
@@ -334,20 +512,39 @@ int anon_apply(const struct anon *a, struct anon_map *m, const char *in,
     return anon_run_apply(a, a->sites, m, in, len, out, changes, NULL, e);
 }
 
-int anon_scan(const struct anon *a, const char *text, size_t len,
-              const char *where, struct err *e)
+static int scan_text(const struct anon *a, const char *text, size_t len,
+                     const char *where, struct err *e)
 {
     struct anon_run r = {.a = a, .sites = a->sites, .text = text, .len = len,
                          .line = 1, .where = where, .e = e};
     int rc;
 
-    if (a->sites == NULL)
-        return 0;
     r.md = pcre2_match_data_create(a->ovec, NULL);
     if (r.md == NULL)
         return err_set(e, ERR_NOMEM, "out of memory for match data");
     rc = anon_run_tokens(&r, 0, len);
     pcre2_match_data_free(r.md);
+    return rc;
+}
+
+/* The scan reads the folded view too: an identifier written defanged or
+ * with an invisible character in it is a leak all the same. */
+int anon_scan(const struct anon *a, const char *text, size_t len,
+              const char *where, struct err *e)
+{
+    struct anon_fold f;
+    size_t first;
+    int rc;
+
+    if (a->sites == NULL)
+        return 0;
+    first = anon_fold_first(text, len);
+    if (first == len)
+        return scan_text(a, text, len, where, e);
+    if (anon_fold_build(&f, text, len, first, e) != 0)
+        return -1;
+    rc = scan_text(a, f.text.data, f.text.len, where, e);
+    anon_fold_free(&f);
     return rc;
 }
 

@@ -77,7 +77,14 @@ struct anon_changes {
 };
 void anon_changes_free(struct anon_changes *c);
 
-/* Anonymise in[0..len) into out (appended). changes may be NULL. */
+/* Anonymise in[0..len) into out (appended). changes may be NULL.
+ * Defanged forms ([.] (.) {.} [:] [@] [at] [dot]) and invisible
+ * characters (soft hyphen, zero-width space and joiners, word joiner) are
+ * read as what they stand for; a replacement covers them, the rest of the
+ * text stays as written. An attacker host that embeds a site domain or a
+ * site's distinctive name fails the apply with ERR_DATA, "conflict:
+ * indicator "X" embeds site domain D ..." (the alert is held: replacing
+ * it breaks the indicator, keeping it names the victim). */
 int anon_apply(const struct anon *a, struct anon_map *m, const char *in,
                size_t len, struct buf *out, struct anon_changes *changes,
                struct err *e);

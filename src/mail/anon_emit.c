@@ -112,6 +112,10 @@ static const char *hit_placeholder(struct anon_run *r,
 
     if (h->kind == HIT_RULE)
         return anon_map_ensure(r->m, h->rule->cls, orig, olen, 0, 0, r->e);
+    if (h->key) {
+        orig = h->key;
+        olen = strlen(h->key);
+    }
     if (h->kind == HIT_IP || h->kind == HIT_NET)
         return anon_map_ensure(r->m, h->kind == HIT_IP ? "ip" : "net", orig,
                                olen, 0, 0, r->e);
@@ -139,8 +143,8 @@ static int run_scan_hit(struct anon_run *r, const struct anon_hit *h)
                    sites_name(r->sites, (size_t)h->site), r->where);
 }
 
-static int recs_push(struct anon_recs *rs, size_t s, size_t e,
-                     const char *ph)
+int anon_recs_push(struct anon_recs *rs, size_t s, size_t e,
+                   const char *ph)
 {
     if (rs->n == rs->cap) {
         size_t ncap = rs->cap ? rs->cap * 2 : 16;
@@ -177,7 +181,7 @@ int anon_run_hit(struct anon_run *r, const struct anon_hit *h)
                               r->text + h->start, h->end - h->start, ph,
                               hit_what(h)) != 0)
         return err_set(r->e, ERR_NOMEM, "out of memory listing changes");
-    if (r->rec && recs_push(r->rec, h->start, h->end, ph) != 0)
+    if (r->rec && anon_recs_push(r->rec, h->start, h->end, ph) != 0)
         return err_set(r->e, ERR_NOMEM, "out of memory for HTML");
     r->copied = h->end;
     return 0;

@@ -9,6 +9,7 @@
  *   anon_tokens.c   the token pass: the scanner, the look-ups of tokens
  *   anon_html.c     HTML parts
  *   anon_rules.c    rule files and the examples they hold
+ *   anon_fold.c     the folded view: defanged forms, invisible characters
  *
  * Errors as in anon.h: fallible functions return 0 or -1 and fill e.
  */
@@ -94,6 +95,8 @@ struct anon_hit {
     long site;
     int is_domain;              /* HIT_HOST: the site domain itself */
     const struct anon_rule *rule;
+    const char *key;            /* the map's original if not the span (an
+                                 * address written reversed or with '-') */
 };
 
 /* Replacements of one run, kept for the HTML writer. ph is the map's. */
@@ -116,6 +119,17 @@ struct anon_site_memo {
 };
 
 #define ANON_SITE_MEMO 64       /* sites remembered per run (direct-mapped) */
+#define ANON_ECHO_MAX 64        /* words a rule identified, looked for again */
+/* bit of a word in echo_filter: its first byte and length */
+#define ANON_ECHO_BIT(c, len) (((unsigned char)(c) ^ ((len) * 37u)) & 255u)
+
+/* A word a rule replaced (an account), replaced wherever else it stands
+ * alone in the text. w is the run's text. */
+struct anon_echo {
+    const char *w;
+    size_t len;
+    const struct anon_rule *rule;
+};
 
 /* State of one anon_apply or anon_scan run. */
 struct anon_run {
@@ -139,6 +153,9 @@ struct anon_run {
     /* a site named once is often named again nearby (its name, host
      * names, e-mail addresses): K without a map lookup */
     struct anon_site_memo memo[ANON_SITE_MEMO];
+    struct anon_echo echo[ANON_ECHO_MAX];
+    size_t necho;
+    uint64_t echo_filter[4];    /* 256 bits: ANON_ECHO_BIT of each */
 };
 
 /* anon.c */
@@ -172,6 +189,9 @@ int anon_buf_fail(struct err *e, int rc);
 /* The hit replaced in the run's output (or, in scan mode, reported as a
  * leak: ERR_LEAK). */
 int anon_run_hit(struct anon_run *r, const struct anon_hit *h);
+/* One more replacement record; -1 when memory ran out. */
+int anon_recs_push(struct anon_recs *rs, size_t s, size_t e,
+                   const char *ph);
 /* Drop the changes past the first n (c may be NULL). */
 void anon_changes_truncate(struct anon_changes *c, size_t n);
 
@@ -179,6 +199,33 @@ void anon_changes_truncate(struct anon_changes *c, size_t n);
 /* Every token of text[from..to) looked up in the sites index, its hits
  * handed to anon_run_hit. */
 int anon_run_tokens(struct anon_run *r, size_t from, size_t to);
+
+/* anon_fold.c */
+/* One form of the original folded: the folded text's [fpos, fend) (one
+ * byte or none) stands for original bytes; delta is the original's offset
+ * minus the folded one's right after this edit. */
+struct anon_fold_edit {
+    size_t fpos, fend;
+    long delta;
+};
+
+struct anon_fold {
+    struct buf text;            /* the folded text */
+    struct anon_fold_edit *v;   /* in order of fpos */
+    size_t n, cap;
+};
+
+/* Offset of the first form to fold in t[0..len), or len when none. */
+size_t anon_fold_first(const char *t, size_t len);
+/* The folded view of t[0..len), whose first form is at from. ERR_NOMEM;
+ * f is then empty. anon_fold_free frees it. */
+int anon_fold_build(struct anon_fold *f, const char *t, size_t len,
+                    size_t from, struct err *e);
+void anon_fold_free(struct anon_fold *f);
+/* The original offset of folded offset x: as the start of a span (end 0)
+ * or as its end (end 1, exclusive), so that a span covers the forms
+ * inside it and none around it. */
+size_t anon_fold_orig(const struct anon_fold *f, size_t x, int end);
 
 /* anon_rules.c */
 /* A rule pattern (UTF, invalid UTF as barriers), JIT-compiled when the

@@ -27,7 +27,8 @@ static const char sites_text[] =
     "EXAMPLE-T2 \"ExGrid\" \"T2_XX_Example\" \"LCG.Example.xx\" "
     "grid.inst.example inst.example 192.0.2.0/255.255.255.0 "
     "2001:db8:77::/48\n"
-    "RAL rl.example 198.51.100.0/24\n";
+    "RAL rl.example 198.51.100.0/24\n"
+    "CYF-DEMO cyf-demo.example\n";
 
 struct fixture {
     struct sites *s;
@@ -101,8 +102,8 @@ static const struct apply_case apply_cases[] = {
      "mail user1@site1.invalid, user1@site1.invalid"},
     {"voms.cern.ch stays, x.voms.cern.ch not",
      "voms.cern.ch stays, host1.site1.invalid not"},
-    {"C2 update-cdn.example.net:4444 notcern.ch cern.ch.evil.example",
-     "C2 update-cdn.example.net:4444 notcern.ch site1.invalid.evil.example"},
+    {"C2 update-cdn.example.net:4444 notcern.ch",
+     "C2 update-cdn.example.net:4444 notcern.ch"},
     {"attacker@evil.example.net", "attacker@evil.example.net"},
     /* addresses and networks */
     {"from 192.0.2.45 and 203.0.113.9", "from [IP-1] and 203.0.113.9"},
@@ -124,8 +125,8 @@ static const struct apply_case apply_cases[] = {
     {"1.2.3.4.5 v1.2.3 aa:bb:cc:dd:ee:ff", "1.2.3.4.5 v1.2.3 "
                                            "aa:bb:cc:dd:ee:ff"},
     /* rules first, then sites in the rest */
-    {"exvo012@inst.example ran /home/exvo012/x on 192.0.2.1",
-     "[ACCOUNT-1]@site1.invalid ran /home/[ACCOUNT-1]/x on [IP-1]"},
+    {"login by exvo012@inst.example ran /home/exvo012/x on 192.0.2.1",
+     "login by [ACCOUNT-1]@site1.invalid ran /home/[ACCOUNT-1]/x on [IP-1]"},
     {"DN /DC=ch/DC=cern/OU=Users/CN=jsmith at CERN",
      "DN [DN-1] at [SITE-1]"},
     /* issue 3, "Must be replaced", one case a form */
@@ -158,8 +159,8 @@ static const struct apply_case apply_cases[] = {
     {"auth-wn01.grid.inst.example.log cern.ch.gz grid.inst.example.tar.gz",
      "host1.site1.invalid.log site2.invalid.gz site1.invalid.tar.gz"},
     /* a name as a part of a dotted token */
-    {"EXAMPLE-T2.log ral.phish.example x.EXAMPLE-T2_DATADISK.y v1.2.3",
-     "[SITE-1].log [SITE-2].phish.example x.[SITE-1]_DATADISK.y v1.2.3"},
+    {"EXAMPLE-T2.log ral.phish.example x.EXAMPLE-T2_DATADISK.log v1.2.3",
+     "[SITE-1].log ral.phish.example x.[SITE-1]_DATADISK.log v1.2.3"},
     /* "Must stay" */
     {"C2 https://update-cdn.example.net:4444/p.sh from 203.0.113.9 "
      "(AS64500) at 2024-05-11T03:14:07Z, CVE-2024-3094, "
@@ -175,6 +176,155 @@ static const struct apply_case apply_cases[] = {
     {"\xff" "CERN\xfe cern.ch", "\xff[SITE-1]\xfe site1.invalid"},
     {"", ""},
 };
+
+/* Issue 14: the forms duty officers really write, one row a form. Each
+ * failed on the code before the fix (leaked or mangled). */
+static const struct apply_case issue14_cases[] = {
+    /* 1. defanged: the placeholder itself, the defanging around it kept */
+    {"192.0.2[.]45 192[.]0[.]2[.]45 192(.)0(.)2(.)45 192{.}0{.}2{.}45",
+     "[IP-1] [IP-1] [IP-1] [IP-1]"},
+    {"192.0.2[.]45[:]22 and 2001:db8:77[:]:a, 2001[:]db8[:]77[:][:]a",
+     "[IP-1][:]22 and [IP-2], [IP-2]"},
+    {"host.inst[.]example wn01[.]grid[.]inst[.]example",
+     "host1.site1.invalid host2.site1.invalid"},
+    {"hxxps://portal[.]inst[.]example/x hxxp://rl(.)example",
+     "hxxps://host1.site1.invalid/x hxxp://site2.invalid"},
+    {"jo.smith [at] inst [dot] example, jo.smith[at]inst[dot]example, "
+     "jo.smith(at)inst(dot)example, jo.smith[@]inst{.}example",
+     "user1@site1.invalid, user1@site1.invalid, user1@site1.invalid, "
+     "user1@site1.invalid"},
+    {"EXAMPLE-T2[.] stays defanged: evil[.]example 203.0.113[.]9 "
+     "x [at] evil [dot] example",
+     "[SITE-1][.] stays defanged: evil[.]example 203.0.113[.]9 "
+     "x [at] evil [dot] example"},
+    /* 2. glued forms */
+    {"log_192.0.2.45_ssh.txt 192.0.2.45-report.pdf report_192.0.2.46.txt",
+     "log_[IP-1]_ssh.txt [IP-1]-report.pdf report_[IP-2].txt"},
+    {"ip-192-0-2-45.example 192-0-2-46.dyn.example",
+     "ip-[IP-1].example [IP-2].dyn.example"},
+    {"45.2.0.192.in-addr.arpa 2.0.192.in-addr.arpa. 192.0.2.45",
+     "[IP-1].in-addr.arpa [NET-1].in-addr.arpa. [IP-1]"},
+    {"a.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.7.7.0.0.8.b.d.0.1.0.0.2"
+     ".ip6.arpa 7.7.0.0.8.b.d.0.1.0.0.2.IP6.ARPA 2001:db8:77::a",
+     "[IP-1].ip6.arpa [NET-1].IP6.ARPA [IP-1]"},
+    {"ui01.grid.inst.example-secure.log wn01.grid.inst.example_access_log "
+     "backup-wn02.grid.inst.example",
+     "host1.site1.invalid-secure.log host2.site1.invalid_access_log "
+     "host3.site1.invalid"},
+    {"log_203.0.113.9_ssh.txt ip-203-0-113-9.example "
+     "9.113.0.203.in-addr.arpa 2024-05-11-03 v1.2.3.4-rc1 192.0.2.45.6",
+     "log_203.0.113.9_ssh.txt ip-203-0-113-9.example "
+     "9.113.0.203.in-addr.arpa 2024-05-11-03 v1.2.3.4-rc1 192.0.2.45.6"},
+    /* 3. invisible characters go with the identifier; NBSP is a space */
+    {"EXAM\xc2\xadPLE-T2 192.0.2\xe2\x80\x8b.45 Ex\xe2\x80\x8dGrid "
+     "cern\xe2\x81\xa0.ch UKI-LT2\xe2\x80\x8c-QMUL",
+     "[SITE-1] [IP-1] [SITE-1] site2.invalid [SITE-3]"},
+    {"Queen\xc2\xa0Mary University of\xc2\xa0London, a\xe2\x80\x8b" "b",
+     "[SITE-1], a\xe2\x80\x8b" "b"},
+    /* 4. site-name variants */
+    {"example-t2-admins@lists.example.org, qmul@lists.example.org",
+     "[SITE-1]-admins@lists.example.org, qmul@lists.example.org"},
+    {"EXAMPLE_T2 EXAMPLE T2 EXAMPLE.T2 EXAMPLET2 uki_lt2_qmul_disk",
+     "[SITE-1] [SITE-1] [SITE-1] [SITE-1] [SITE-2]_disk"},
+    {"EXAMPLE T20 EXAMPLET20 EXAMPLE-T2x", "EXAMPLE T20 EXAMPLET20 "
+                                           "EXAMPLE-T2x"},
+    /* 5. DN variants */
+    {"subject= DC = example, DC = inst, CN = Jo Smith",
+     "subject= [DN-1]"},
+    {"/dc=example/dc=inst/cn=jsmith; DC=example;DC=inst;CN=Jo Smith",
+     "[DN-1]; [DN-2]"},
+    {"/DC=org/DC=terena/DC=tcs/C=PL/O=ACC Demo/CN=Jan Kowalski jkowal01 "
+     "\"/DC=org/DC=terena/DC=tcs/C=PL/O=ACC Demo/CN=Jan Kowalski jkowal01\"",
+     "[DN-1] jkowal01 \"[DN-1] jkowal01\""},
+    /* 6. indicators stay */
+    {"ral.update-cdn.example.net https://ral.update-cdn.example.net/ral/x "
+     "/tmp/.ral/ ral_backdoor backdoor-ral",
+     "ral.update-cdn.example.net https://ral.update-cdn.example.net/ral/x "
+     "/tmp/.ral/ ral_backdoor backdoor-ral"},
+    {"xmrig620 id=abc123 user=exvo012 for atlas001 from",
+     "xmrig620 id=abc123 user=[ACCOUNT-1] for [ACCOUNT-2] from"},
+    {"RAL-LCG2 RAL_BACKUP cern.phish.example",
+     "[SITE-1]-LCG2 [SITE-1]_BACKUP cern.phish.example"},
+};
+
+static void test_apply_issue14_forms(void **state)
+{
+    struct fixture *f = *state;
+    size_t i, bad = 0;
+
+    for (i = 0; i < sizeof issue14_cases / sizeof *issue14_cases; i++) {
+        const struct apply_case *c = &issue14_cases[i];
+        struct anon_map *m = anon_map_new();
+        struct buf out;
+        struct err e;
+
+        buf_init(&out, OUT_MAX);
+        err_init(&e);
+        if (anon_apply(f->a, m, c->in, strlen(c->in), &out, NULL, &e) != 0) {
+            print_error("issue 14 case %zu: got error '%s', want \"%s\"\n",
+                        i, e.msg, c->want);
+            bad++;
+        } else if (strcmp(buf_cstr(&out), c->want) != 0) {
+            print_error("issue 14 case %zu: got \"%s\", want \"%s\"\n", i,
+                        buf_cstr(&out), c->want);
+            bad++;
+        } else if (anon_scan(f->a, buf_cstr(&out), out.len, "copy", &e)
+                   != 0) {
+            print_error("issue 14 case %zu: scan of the copy: %s\n", i,
+                        e.msg);
+            bad++;
+        }
+        buf_free(&out);
+        anon_map_free(m);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* Issue 14: a look-alike attacker domain embedding a site domain was
+ * rewritten (cyf-demo.example.badactor.example became
+ * site1.invalid.badactor.example): the NREN blocked the wrong name. It is
+ * a conflict now: the apply fails (the alert is held) naming it. */
+static void test_conflict_look_alike_domain(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"see cyf-demo.example.badactor.example now",
+         "conflict: indicator \"cyf-demo.example.badactor.example\" embeds "
+         "site domain cyf-demo.example"},
+        {"https://login.cern.ch.evil.example/x",
+         "conflict: indicator \"login.cern.ch.evil.example\" embeds site "
+         "domain cern.ch"},
+        {"mail x@inst.example.evil.example",
+         "conflict: indicator \"inst.example.evil.example\" embeds site "
+         "domain inst.example"},
+        {"cyf-demo[.]example[.]badactor[.]example",
+         "conflict: indicator \"cyf-demo.example.badactor.example\" embeds "
+         "site domain cyf-demo.example"},
+    };
+    struct fixture *f = *state;
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct anon_map *m = anon_map_new();
+        struct buf out;
+        struct err e;
+
+        buf_init(&out, OUT_MAX);
+        err_init(&e);
+        if (anon_apply(f->a, m, cases[i].in, strlen(cases[i].in), &out, NULL,
+                       &e) == 0)
+            fail_msg("case %zu: got \"%s\", want error '%s'", i,
+                     buf_cstr(&out), cases[i].want);
+        if (strstr(e.msg, cases[i].want) == NULL || e.code != ERR_DATA)
+            fail_msg("case %zu: got error %d '%s', want '%s'", i, e.code,
+                     e.msg, cases[i].want);
+        if (out.len != 0)
+            fail_msg("case %zu: output left behind", i);
+        buf_free(&out);
+        anon_map_free(m);
+    }
+}
 
 static void test_apply(void **state)
 {
@@ -250,7 +400,7 @@ static void test_preload(void **state)
     struct fixture *f = *state;
     struct anon_map *m = anon_map_new();
     const char *t = "CERN lxplus.cern.ch b.cern.ch jo@cern.ch x@cern.ch "
-                    "128.142.000.001 128.142.0.2 exvo012 exvo013 RAL";
+                    "128.142.000.001 128.142.0.2 user exvo012 user exvo013 RAL";
     const char *cls, *orig, *ph;
     struct buf out;
     struct err e;
@@ -268,7 +418,7 @@ static void test_preload(void **state)
     expect_str("preloaded", buf_cstr(&out),
                "[SITE-4] host7.site4.invalid host8.site4.invalid "
                "user2@site4.invalid user3@site4.invalid [IP-3] [IP-4] "
-               "[ACCOUNT-5] [ACCOUNT-6] [SITE-5]");
+               "user [ACCOUNT-5] user [ACCOUNT-6] [SITE-5]");
     assert_int_equal(anon_map_get(m, 0, &cls, &orig, &ph), 0);
     expect_str("get cls", cls, "site");
     expect_str("get orig", orig, "CERN");
@@ -283,7 +433,7 @@ static void test_changes(void **state)
     struct fixture *f = *state;
     struct anon_map *m = anon_map_new();
     struct anon_changes ch = {NULL, 0, 0};
-    const char *t = "line one CERN\nline two\n exvo012 at 192.0.2.1\n";
+    const char *t = "line one CERN\nline two\n user exvo012 at 192.0.2.1\n";
     struct buf out;
     struct err e;
 
@@ -475,8 +625,8 @@ static void test_roundtrip(void **state)
     struct fixture *f = *state;
     struct anon_map *m1 = anon_map_new(), *m2 = anon_map_new();
     const char *t1 = "CERN lxplus.cern.ch jo@cern.ch 128.142.0.1 "
-                     "128.142.0.0/24 exvo012 /DC=ch/DC=cern/CN=jo RAL";
-    const char *t2 = "RAL b.cern.ch 198.51.100.1 exvo013 x@cern.ch "
+                     "128.142.0.0/24 user=exvo012 /DC=ch/DC=cern/CN=jo RAL";
+    const char *t2 = "RAL b.cern.ch 198.51.100.1 user=exvo013 x@cern.ch "
                      "EXAMPLE-T2 grid.inst.example";
     const char *cls, *orig, *ph, *cls2, *orig2, *ph2;
     struct buf o1, o2;
@@ -795,6 +945,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apply_issue14_forms, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_conflict_look_alike_domain,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_stable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
