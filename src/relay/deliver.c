@@ -142,9 +142,9 @@ void sigpipe_unblock(struct sigpipe_guard *g)
 /* ---- the table and the exports -------------------------------------- */
 
 static const struct deliver_ops deliver_table[] = {
-    {"dir:", dir_parse, dir_send},
-    {"smtp://", smtp_parse, smtp_send},
-    {"sendmail:", sm_parse, sm_send},
+    {"dir:", dir_parse, dir_send, NULL},
+    {"smtp://", smtp_parse, smtp_send, smtp_close},
+    {"sendmail:", sm_parse, sm_send, NULL},
 };
 
 #define DELIVER_NTABLE (sizeof(deliver_table) / sizeof(deliver_table[0]))
@@ -183,6 +183,8 @@ void deliver_close(struct deliver *d)
 {
     if (d == NULL)
         return;
+    if (d->ops != NULL && d->ops->close != NULL)
+        d->ops->close(d);
     free(d->spec);
     free(d->target);
     free(d->user);

@@ -28,6 +28,19 @@ struct deliver_ops {
     int (*parse)(struct deliver *d, const char *arg, struct err *e);
     int (*send)(struct deliver *d, const struct deliver_msg *msg,
                 struct deliver_rcpt *rcpts, size_t n, struct err *e);
+    void (*close)(struct deliver *d);   /* what send kept open; or NULL */
+};
+
+/* The smtp:// connection a handle keeps between two deliver_send calls
+ * (every message of one pass over one connection): owned by the handle
+ * between calls, by the call's smtp_run during one, closed (QUIT) by
+ * deliver_close. s == NULL: none. */
+struct smtp_conn {
+    mailsmtp *s;
+    int fd;                 /* its socket (the stream owns it) */
+    int tls_up;
+    unsigned long msgs;     /* transactions begun on it */
+    int64_t idle_since;     /* time() its last transaction ended */
 };
 
 struct deliver {
@@ -44,22 +57,40 @@ struct deliver {
     char *crl_file;                 /* smtp: revoked certificates; NULL */
     gnutls_x509_trust_list_t trust; /* smtp: ca_file + crl_file, once */
     int64_t deadline;   /* deliver_set_deadline; 0: none */
+    struct smtp_conn conn;  /* smtp: kept open for the next message */
 };
 
 /* One attempt of the smtp:// transport, the state of smtp.c's machine
- * (see there); tls.c reads its session to check the relay. */
+ * (see there; smtp_pipe.c is its PIPELINING state); tls.c reads its
+ * session to check the relay. */
 struct smtp_run {
     struct deliver *d;
-    mailsmtp *s;
+    mailsmtp *s;            /* the session; NULL before connecting */
     const struct deliver_msg *msg;
     struct deliver_rcpt *rcpts;
     size_t n;
     size_t next;            /* next recipient to offer */
     size_t accepted;
+    size_t answered;        /* recipients the relay answered */
     int tls_up;             /* STARTTLS done: EHLO again, then MAIL */
     struct err *e;
     int fd;                 /* the connection's socket, -1 before it */
     int late;               /* the deadline cut the body short */
+    int reused;             /* the session served an earlier message */
+    int rset;               /* RSET still to go before MAIL */
+    int mail_sent;          /* MAIL written (PIPELINING) */
+    int data_sent;          /* DATA written (PIPELINING) */
+    int unusable;           /* the session may not serve another message */
+    unsigned long msgs;     /* transactions begun on the session */
+};
+
+/* smtp.c's states, in protocol order: everything up to SMTP_DATA sends
+ * no message, which smtp_send's deadline check relies on. SMTP_PIPE is
+ * MAIL, RCPT and DATA written in groups (smtp_pipe.c). */
+enum smtp_state {
+    SMTP_CONNECT, SMTP_EHLO, SMTP_STARTTLS, SMTP_AUTH, SMTP_HELO, SMTP_RSET,
+    SMTP_MAIL, SMTP_PIPE, SMTP_RCPT,
+    SMTP_DATA, SMTP_BODY, SMTP_END, SMTP_DONE, SMTP_FAIL
 };
 
 /* SIGPIPE held back while a transport writes (deliver.c). */
@@ -90,8 +121,23 @@ int sm_parse(struct deliver *d, const char *arg, struct err *e);
 int sm_send(struct deliver *d, const struct deliver_msg *msg,
             struct deliver_rcpt *rcpts, size_t n, struct err *e);
 
-/* smtp.c: a relay on loopback (an address literal, or "localhost") */
+/* smtp.c: a relay on loopback (an address literal, or "localhost");
+ * the kept connection closed; what smtp_pipe.c shares with the machine:
+ * a recipient's class by reply code, the accepted ones settled, the
+ * whole attempt failed (code 0: connection lost; reply: its text) */
 int smtp_loopback(const char *host);
+void smtp_close(struct deliver *d);
+enum deliver_state smtp_class(int code);
+void smtp_settle(struct smtp_run *run, enum deliver_state state, int code,
+                 const char *text);
+enum smtp_state smtp_fail_reply(struct smtp_run *run, const char *what,
+                                int code, const char *reply);
+
+/* smtp_pipe.c: the SMTP_PIPE state (RFC 2920) and one reply read off the
+ * stream (code, 0 when the connection broke or sent no reply; the text
+ * after the code, lines joined by spaces, printable) */
+enum smtp_state smtp_st_pipe(struct smtp_run *run);
+int smtp_read_reply(struct smtp_run *run, char *text, size_t size);
 
 /* tls.c: whether the chain is checked, the trust list (once per handle),
  * the chain and name, the pin */

@@ -1,5 +1,13 @@
 /* smtp - the smtp:// transport: one function per protocol state,
- * through libetpan. The relay's certificate is checked in tls.c. */
+ * through libetpan. The relay's certificate is checked in tls.c; MAIL,
+ * RCPT and DATA are pipelined by smtp_pipe.c when the relay offers it.
+ *
+ * One connection serves every message of a handle's life (a pass of the
+ * worker): after a transaction the session goes back to the handle
+ * (struct smtp_conn), the next message begins with RSET, and
+ * deliver_close says QUIT. A kept connection the relay has dropped in
+ * between is found at that RSET, before any of the message's recipients
+ * is answered, and the message starts again on a new one. */
 #include "relay/deliver_int.h"
 
 #include <ctype.h>
@@ -7,11 +15,13 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <nettle/base64.h>
@@ -24,6 +34,13 @@
 #include <libetpan/mmapstring.h>
 
 #define DELIVER_HOST_MAX 255        /* DNS name or address literal */
+/* Messages on one connection before a new one: under Exim's default
+ * limit of 1,000 (smtp_accept_max_per_connection), so that the relay's
+ * own limit (a 421 to MAIL, which costs a retry) is seldom what ends it. */
+#define SMTP_CONN_MSGS_MAX 500
+/* A kept connection idle longer is closed rather than reused: a relay
+ * that went away silently would cost a whole timeout at the RSET. */
+#define SMTP_CONN_IDLE_MAX_S 30
 
 /* ---- smtp:// : parsing --------------------------------------------- */
 
@@ -83,21 +100,13 @@ int smtp_parse(struct deliver *d, const char *arg, struct err *e)
  * state is struct smtp_run (deliver_int.h: tls.c reads it too).
  */
 
-/* In protocol order: everything up to SMTP_DATA sends no message, which
- * smtp_send's deadline check relies on. */
-enum smtp_state {
-    SMTP_CONNECT, SMTP_EHLO, SMTP_STARTTLS, SMTP_AUTH, SMTP_HELO, SMTP_MAIL,
-    SMTP_RCPT,
-    SMTP_DATA, SMTP_BODY, SMTP_QUIT, SMTP_DONE, SMTP_FAIL
-};
-
 static int smtp_is_accepted(const struct deliver_rcpt *r)
 {
     return r->state == DELIVER_PENDING && r->code / 100 == 2;
 }
 
-static void smtp_settle(struct smtp_run *run, enum deliver_state state,
-                        int code, const char *text)
+void smtp_settle(struct smtp_run *run, enum deliver_state state, int code,
+                 const char *text)
 {
     size_t i;
 
@@ -106,7 +115,7 @@ static void smtp_settle(struct smtp_run *run, enum deliver_state state,
             rcpt_set(&run->rcpts[i], state, code, text);
 }
 
-static enum deliver_state smtp_class(int code)
+enum deliver_state smtp_class(int code)
 {
     if (code / 100 == 2)
         return DELIVER_OK;
@@ -114,9 +123,10 @@ static enum deliver_state smtp_class(int code)
 }
 
 /* The whole attempt failed: accepted recipients must be tried again;
- * untried ones stay PENDING; refused ones keep their answer. */
-static enum smtp_state smtp_fail(struct smtp_run *run, const char *what,
-                                 int code)
+ * untried ones stay PENDING; refused ones keep their answer. The
+ * session is in no state to serve another message. */
+enum smtp_state smtp_fail_reply(struct smtp_run *run, const char *what,
+                                int code, const char *reply)
 {
     char text[ERR_MSG_MAX];     /* room for what + code + a full reply */
 
@@ -124,14 +134,22 @@ static enum smtp_state smtp_fail(struct smtp_run *run, const char *what,
         snprintf(text, sizeof(text), "%s: connection lost or timed out",
                  what);
     else {
-        char reply[DELIVER_REPLY_MAX];
+        char printable[DELIVER_REPLY_MAX];
 
-        deliver_printable(reply, sizeof(reply), run->s->response);
-        snprintf(text, sizeof(text), "%s: %d %s", what, code, reply);
+        deliver_printable(printable, sizeof(printable), reply);
+        snprintf(text, sizeof(text), "%s: %d %s", what, code, printable);
     }
     smtp_settle(run, DELIVER_TEMP, 0, text);
     err_set(run->e, ERR_TEMP, "%s: %s", run->d->spec, text);
+    run->unusable = 1;
     return SMTP_FAIL;
+}
+
+/* smtp_fail_reply for a command libetpan sent (its reply in the session) */
+static enum smtp_state smtp_fail(struct smtp_run *run, const char *what,
+                                 int code)
+{
+    return smtp_fail_reply(run, what, code, run->s->response);
 }
 
 /* The caller's deadline passed before the message was wholly handed
@@ -144,6 +162,7 @@ static enum smtp_state smtp_late(struct smtp_run *run, const char *what)
     snprintf(text, sizeof(text), "deadline passed %s: nothing sent", what);
     smtp_settle(run, DELIVER_TEMP, 0, text);
     err_set(run->e, ERR_TEMP, "%s: %s", run->d->spec, text);
+    run->unusable = 1;
     return SMTP_FAIL;
 }
 
@@ -174,13 +193,26 @@ static int smtp_reply(struct smtp_run *run, int r, const char *what,
         smtp_fail(run, what, 0);
         return -1;
     }
-    if (code == 421 && cur != NULL)
+    if (code == 421 && cur != NULL) {
         rcpt_set(cur, DELIVER_TEMP, code, run->s->response);
+        run->answered++;
+    }
     if (code < 200 || code > 599 || code == 421) {
         smtp_fail(run, what, code);
         return -1;
     }
     return code;
+}
+
+/* Every write of ours ends a command, a group of them or the body, and
+ * waits for a reply: with Nagle's algorithm the last small segment of
+ * the body waited for the ACK of the one before, which the relay delays
+ * (about 40 ms a message on Linux). Best effort: without it, slower. */
+static void smtp_nodelay(int fd)
+{
+    int one = 1;
+
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 /* Connect ourselves rather than with mailsmtp_socket_connect(): that one
@@ -218,15 +250,51 @@ static int smtp_tcp_connect(struct smtp_run *run)
     if (fd < 0)
         return err_set(run->e, ERR_TEMP, "%s: connect: %s", run->d->spec,
                        strerror(saved));
+    smtp_nodelay(fd);
     return fd;
+}
+
+/* The session closed: with QUIT when it may still take a command, without
+ * when it is in no state to (cut short, mid-transaction, a body wanted). */
+static void smtp_drop(struct smtp_run *run)
+{
+    if (run->s != NULL) {
+        if (run->unusable && run->s->stream != NULL) {
+            mailstream_close(run->s->stream);
+            run->s->stream = NULL;
+        }
+        mailsmtp_free(run->s);
+    }
+    run->s = NULL;
+    run->fd = -1;
+    run->tls_up = run->reused = run->unusable = 0;
+    run->msgs = 0;
+}
+
+/* A kept session serves this message (after RSET) unless it has served
+ * enough or waited too long. */
+static int smtp_reusable(const struct smtp_run *run)
+{
+    return run->msgs < SMTP_CONN_MSGS_MAX &&
+           (int64_t)time(NULL) - run->d->conn.idle_since <=
+           SMTP_CONN_IDLE_MAX_S;
 }
 
 static enum smtp_state smtp_st_connect(struct smtp_run *run)
 {
     mailstream *stream;
-    int fd = smtp_tcp_connect(run), r;
+    int fd, r;
 
-    if (fd < 0)
+    if (run->s != NULL && smtp_reusable(run))
+        return SMTP_RSET;
+    smtp_drop(run);
+    run->s = mailsmtp_new(0, NULL);
+    if (run->s == NULL) {
+        err_set(run->e, ERR_NOMEM, "%s: out of memory", run->d->spec);
+        return SMTP_FAIL;
+    }
+    mailsmtp_set_timeout(run->s, run->d->timeout);
+    if ((fd = smtp_tcp_connect(run)) < 0)
         return SMTP_FAIL;
     stream = mailstream_socket_open_timeout(fd, run->d->timeout);
     if (stream == NULL) {
@@ -297,32 +365,6 @@ static void smtp_base64(const unsigned char *in, size_t len, char *out)
     out[BASE64_ENCODE_RAW_LENGTH(len)] = '\0';
 }
 
-/* The reply to a command we wrote ourselves: its code, the last line's
- * text in text; 0 when the connection broke. Multi-line replies
- * ("235-...") are read to their last line. */
-static int smtp_raw_reply(struct smtp_run *run, char *text, size_t size)
-{
-    MMAPString *line = mmap_string_new("");
-    int code = 0;
-    char *l;
-
-    text[0] = '\0';
-    while (line != NULL &&
-           (l = mailstream_read_line_remove_eol(run->s->stream, line))) {
-        if (strlen(l) < 3 || !isdigit((unsigned char)l[0]) ||
-            !isdigit((unsigned char)l[1]) || !isdigit((unsigned char)l[2]))
-            break;
-        code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
-        deliver_printable(text, size, l);
-        if (l[3] != '-')
-            break;
-        code = 0;
-    }
-    if (line)
-        mmap_string_free(line);
-    return code;
-}
-
 /* AUTH PLAIN (RFC 4616) with the initial response, written here: the
  * credentials never pass through libetpan's SASL layer, whose PLAIN
  * mechanism is a plug-in that may be missing. */
@@ -345,7 +387,7 @@ static int smtp_auth_plain(struct smtp_run *run, char *text, size_t size)
         memcpy(cmd + strlen(cmd), "\r\n", 3);
         if (mailstream_write(run->s->stream, cmd, strlen(cmd)) ==
             (ssize_t)strlen(cmd) && mailstream_flush(run->s->stream) == 0)
-            code = smtp_raw_reply(run, text, size);
+            code = smtp_read_reply(run, text, size);
         explicit_bzero(cmd, strlen(cmd));
         explicit_bzero(raw, n);
     }
@@ -373,7 +415,7 @@ static enum smtp_state smtp_st_auth(struct smtp_run *run)
     if (code == 0)
         snprintf(why, sizeof(why), "AUTH: connection lost or timed out");
     else
-        snprintf(why, sizeof(why), "AUTH failed: %s", reply);
+        snprintf(why, sizeof(why), "AUTH failed: %d %s", code, reply);
     return smtp_no_tls(run, why);
 }
 
@@ -438,12 +480,33 @@ static enum smtp_state smtp_st_helo(struct smtp_run *run)
     return code / 100 == 2 ? SMTP_MAIL : smtp_fail(run, "HELO", code);
 }
 
+/* The kept session's last transaction is over; RSET (RFC 5321 4.1.1.5)
+ * makes sure, and finds a connection the relay has dropped since. With
+ * PIPELINING it goes in front of MAIL. */
+static enum smtp_state smtp_st_rset(struct smtp_run *run)
+{
+    int code;
+
+    run->reused = 1;
+    if (run->s->esmtp & MAILSMTP_ESMTP_PIPELINING) {
+        run->rset = 1;
+        return SMTP_MAIL;
+    }
+    code = smtp_reply(run, mailsmtp_reset(run->s), "RSET", NULL);
+    if (code < 0)
+        return SMTP_FAIL;
+    return code / 100 == 2 ? SMTP_MAIL : smtp_fail(run, "RSET", code);
+}
+
 /* A refused sender refuses the whole transaction: every recipient gets
  * the MAIL reply. */
 static enum smtp_state smtp_st_mail(struct smtp_run *run)
 {
     int r, code;
 
+    run->msgs++;
+    if (run->s->esmtp & MAILSMTP_ESMTP_PIPELINING)
+        return SMTP_PIPE;
     if (run->s->esmtp & MAILSMTP_ESMTP)
         r = mailesmtp_mail_size(run->s, run->msg->sender, 0, NULL,
                                 run->msg->len);
@@ -454,9 +517,10 @@ static enum smtp_state smtp_st_mail(struct smtp_run *run)
         return SMTP_FAIL;
     if (code / 100 == 2)
         return SMTP_RCPT;
+    run->answered++;
     deliver_set_pending(run->rcpts, run->n, smtp_class(code), code,
                         run->s->response);
-    return SMTP_QUIT;
+    return SMTP_END;
 }
 
 static enum smtp_state smtp_st_rcpt(struct smtp_run *run)
@@ -468,11 +532,12 @@ static enum smtp_state smtp_st_rcpt(struct smtp_run *run)
            run->rcpts[run->next].state != DELIVER_PENDING)
         run->next++;
     if (run->next == run->n)
-        return run->accepted > 0 ? SMTP_DATA : SMTP_QUIT;
+        return run->accepted > 0 ? SMTP_DATA : SMTP_END;
     cur = &run->rcpts[run->next++];
     code = smtp_reply(run, mailsmtp_rcpt(run->s, cur->addr), "RCPT", cur);
     if (code < 0)
         return SMTP_FAIL;
+    run->answered++;
     if (code / 100 == 2) {
         rcpt_set(cur, DELIVER_PENDING, code, run->s->response);
         run->accepted++;
@@ -492,7 +557,7 @@ static enum smtp_state smtp_st_data(struct smtp_run *run)
     if (code / 100 == 2 || code / 100 == 3)
         return smtp_fail(run, "DATA", code);
     smtp_settle(run, smtp_class(code), code, run->s->response);
-    return SMTP_QUIT;
+    return SMTP_END;
 }
 
 /* libetpan dot-stuffs, makes bare LF/CR into CRLF and always appends
@@ -524,13 +589,14 @@ static enum smtp_state smtp_st_body(struct smtp_run *run)
     if (code < 0)
         return SMTP_FAIL;
     smtp_settle(run, smtp_class(code), code, run->s->response);
-    return SMTP_QUIT;
+    return SMTP_END;
 }
 
-/* QUIT's reply changes nothing, so libetpan does not wait for it. */
-static enum smtp_state smtp_st_quit(struct smtp_run *run)
+/* The transaction is over, whatever its outcome; the session stays for
+ * the next message (smtp_keep). */
+static enum smtp_state smtp_st_end(struct smtp_run *run)
 {
-    mailsmtp_quit(run->s);
+    (void)run;
     return SMTP_DONE;
 }
 
@@ -540,33 +606,109 @@ static enum smtp_state (*const smtp_states[])(struct smtp_run *) = {
     [SMTP_STARTTLS] = smtp_st_starttls,
     [SMTP_AUTH] = smtp_st_auth,
     [SMTP_HELO] = smtp_st_helo,
+    [SMTP_RSET] = smtp_st_rset,
     [SMTP_MAIL] = smtp_st_mail,
+    [SMTP_PIPE] = smtp_st_pipe,
     [SMTP_RCPT] = smtp_st_rcpt,
     [SMTP_DATA] = smtp_st_data,
     [SMTP_BODY] = smtp_st_body,
-    [SMTP_QUIT] = smtp_st_quit,
+    [SMTP_END] = smtp_st_end,
 };
+
+static enum smtp_state smtp_run_states(struct smtp_run *run)
+{
+    enum smtp_state st = SMTP_CONNECT;
+
+    while (st != SMTP_DONE && st != SMTP_FAIL) {
+        /* Up to DATA, giving up costs nothing: no message has gone. */
+        if (st <= SMTP_DATA && deliver_late(run->d))
+            st = smtp_late(run, "before DATA");
+        else
+            st = smtp_states[st](run);
+    }
+    return st;
+}
+
+/* The attempt failed on a kept connection before the relay answered
+ * anything of this message: the relay had hung up (or says 421) between
+ * two transactions. Nothing was accepted, so all may go again. */
+static int smtp_stale(const struct smtp_run *run)
+{
+    return run->reused && run->answered == 0 && !run->late;
+}
+
+/* A new attempt of the same message on a new connection. */
+static void smtp_restart(struct smtp_run *run)
+{
+    smtp_drop(run);
+    run->next = run->accepted = run->answered = 0;
+    run->rset = run->mail_sent = run->data_sent = 0;
+    err_init(run->e);
+}
+
+/* Take the handle's kept session for this call; give it back after, or
+ * close it when it may not serve another message. */
+static void smtp_take(struct smtp_run *run)
+{
+    struct smtp_conn *c = &run->d->conn;
+
+    run->s = c->s;
+    run->fd = c->s != NULL ? c->fd : -1;
+    run->tls_up = c->s != NULL && c->tls_up;
+    run->msgs = c->s != NULL ? c->msgs : 0;
+    c->s = NULL;
+}
+
+static void smtp_keep(struct smtp_run *run, enum smtp_state st)
+{
+    struct smtp_conn *c = &run->d->conn;
+
+    if (st != SMTP_DONE || run->unusable || run->s == NULL ||
+        run->s->stream == NULL) {
+        smtp_drop(run);
+        return;
+    }
+    c->s = run->s;
+    c->fd = run->fd;
+    c->tls_up = run->tls_up;
+    c->msgs = run->msgs;
+    c->idle_since = (int64_t)time(NULL);
+    run->s = NULL;
+}
+
+void smtp_close(struct deliver *d)
+{
+    struct sigpipe_guard g;
+
+    if (d->conn.s == NULL)
+        return;
+    sigpipe_block(&g);
+    mailsmtp_free(d->conn.s);       /* says QUIT, closes */
+    sigpipe_unblock(&g);
+    memset(&d->conn, 0, sizeof(d->conn));
+}
 
 int smtp_send(struct deliver *d, const struct deliver_msg *msg,
               struct deliver_rcpt *rcpts, size_t n, struct err *e)
 {
-    struct smtp_run run = {d, NULL, msg, rcpts, n, 0, 0, 0, e, -1, 0};
+    struct smtp_run run;
     struct sigpipe_guard g;
-    enum smtp_state st = SMTP_CONNECT;
+    enum smtp_state st;
 
-    run.s = mailsmtp_new(0, NULL);
-    if (run.s == NULL)
-        return err_set(e, ERR_NOMEM, "%s: out of memory", d->spec);
-    mailsmtp_set_timeout(run.s, d->timeout);
+    memset(&run, 0, sizeof(run));
+    run.d = d;
+    run.msg = msg;
+    run.rcpts = rcpts;
+    run.n = n;
+    run.e = e;
+    smtp_take(&run);
     sigpipe_block(&g);
-    while (st != SMTP_DONE && st != SMTP_FAIL) {
-        /* Up to DATA, giving up costs nothing: no message has gone. */
-        if (st <= SMTP_DATA && deliver_late(d))
-            st = smtp_late(&run, "before DATA");
-        else
-            st = smtp_states[st](&run);
+    st = smtp_run_states(&run);
+    if (st == SMTP_FAIL && smtp_stale(&run)) {
+        smtp_restart(&run);
+        st = smtp_run_states(&run);
     }
-    mailsmtp_free(run.s);       /* sends QUIT if still connected */
+    smtp_keep(&run, st);
     sigpipe_unblock(&g);
     return st == SMTP_DONE ? 0 : -1;
 }
