@@ -733,29 +733,63 @@ static int peer_say(int fd, const char *reply)
     return 0;
 }
 
-static void peer_serve(int lfd, int log, const char *const *script)
+/* "=close" hangs up our side only and reads (and logs) what the client
+ * sends until it goes: closing with unread input would make the kernel
+ * answer with a reset, which destroys the replies the client has not read
+ * yet (pipelined ones), and the outcome would depend on timing. */
+static void peer_hang_up(int fd, int log, const char *reply)
 {
     char line[1024];
-    int fd = accept(lfd, NULL, NULL), body = 0;
+
+    if (strcmp(reply, "=close") != 0)
+        return;
+    shutdown(fd, SHUT_WR);
+    while (peer_getline(fd, log, line, sizeof(line)) == 0)
+        ;
+}
+
+/* One connection: the script, then QUIT answered until the client goes
+ * (unless the script hung up). */
+static void peer_session(int fd, int log, const char *const *script)
+{
+    char line[1024];
+    int body = 0;
     size_t i;
 
-    if (fd < 0 || peer_say(fd, script[0]) != 0)
-        _exit(0);
+    if (peer_say(fd, script[0]) != 0)
+        return;
     for (i = 1; script[i] != NULL; i++) {
         if (body ? peer_read_body(fd, log) : peer_getline(fd, log, line,
                                                          sizeof(line)))
-            _exit(0);
-        if (peer_say(fd, script[i]) != 0)
-            _exit(0);
+            return;
+        if (peer_say(fd, script[i]) != 0) {
+            peer_hang_up(fd, log, script[i]);
+            return;
+        }
         body = strncmp(script[i], "354", 3) == 0;
     }
     while (peer_getline(fd, log, line, sizeof(line)) == 0)
         if (strncmp(line, "QUIT", 4) == 0 && peer_say(fd, "221 bye") != 0)
             break;
+}
+
+/* Each script of scripts (NULL-terminated) serves one connection, in
+ * turn. */
+static void peer_serve(int lfd, int log, const char *const *const *scripts)
+{
+    int fd;
+
+    for (; *scripts != NULL; scripts++) {
+        if ((fd = accept(lfd, NULL, NULL)) < 0)
+            break;
+        peer_session(fd, log, *scripts);
+        close(fd);
+    }
     _exit(0);
 }
 
-static void peer_start(struct peer *p, const char *const *script)
+static void peer_start_sessions(struct peer *p,
+                                const char *const *const *scripts)
 {
     int lfd = listen_loopback(&p->port), log;
 
@@ -767,11 +801,18 @@ static void peer_start(struct peer *p, const char *const *script)
     assert_true(p->pid >= 0);
     if (p->pid == 0) {
         alarm(10);
-        peer_serve(lfd, log, script);
+        peer_serve(lfd, log, scripts);
     }
     track_pid(p->pid);
     close(log);
     close(lfd);
+}
+
+static void peer_start(struct peer *p, const char *const *script)
+{
+    const char *const *scripts[] = {script, NULL};
+
+    peer_start_sessions(p, scripts);
 }
 
 /* The wire log once the peer is done (or killed). */
@@ -793,6 +834,12 @@ static char *peer_stop(struct peer *p)
 }
 
 #define OKSTART "220 peer ESMTP", "250-peer\r\n250 8BITMIME", "250 2.1.0 ok"
+/* The same with PIPELINING offered: MAIL, the RCPTs and DATA come in one
+ * write, the peer answers them one by one as it reads them. */
+#define PIPESTART "220 peer ESMTP", \
+    "250-peer\r\n250-PIPELINING\r\n250 8BITMIME", "250 2.1.0 ok"
+#define PIPEGROUP "MAIL FROM:<csirt@example.org>\r\nRCPT TO:<a@example.org>" \
+    "\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nDATA\r\n"
 
 struct peer_case {
     const char *name;
@@ -865,6 +912,44 @@ static const struct peer_case peer_cases[] = {
                               "550 no", "550 no", NULL},
      0, 0, ERR_OK, {DELIVER_PERM, DELIVER_PERM, DELIVER_PERM},
      {550, 550, 550}, "5.1.1 bad?user?[31m second", NULL, NULL},
+    /* PIPELINING (issue 15): what each reply means is unchanged. */
+    {"pipelined mixed rcpt", {PIPESTART, "250 2.1.5 ok", "450 4.2.0 busy",
+                              "550 5.1.1 unknown", "354 go",
+                              "250 2.0.0 queued", NULL},
+     0, 0, ERR_OK, {DELIVER_OK, DELIVER_TEMP, DELIVER_PERM}, {250, 450, 550},
+     "2.0.0 queued", PIPEGROUP, NULL},
+    {"pipelined MAIL refused", {"220 peer", "250-peer\r\n250 PIPELINING",
+                                "553 5.1.8 bad sender", "503 5.5.1 MAIL",
+                                "503 5.5.1 MAIL", "503 5.5.1 MAIL",
+                                "503 5.5.1 no recipients", NULL},
+     0, 0, ERR_OK, {DELIVER_PERM, DELIVER_PERM, DELIVER_PERM},
+     {553, 553, 553}, "5.1.8 bad sender", "QUIT", "last line"},
+    {"pipelined none accepted, 354 anyway", {PIPESTART, "550 5.1.1 no",
+                                             "550 5.1.1 no", "550 5.1.1 no",
+                                             "354 go", NULL},
+     0, 0, ERR_OK, {DELIVER_PERM, DELIVER_PERM, DELIVER_PERM},
+     {550, 550, 550}, "5.1.1 no", PIPEGROUP, "last line"},
+    {"pipelined DATA 451", {PIPESTART, "250 ok", "250 ok", "250 ok",
+                            "451 4.3.0 later", NULL},
+     0, 0, ERR_OK, {DELIVER_TEMP, DELIVER_TEMP, DELIVER_TEMP},
+     {451, 451, 451}, "4.3.0 later", NULL, "last line"},
+    {"pipelined connection lost", {PIPESTART, "250 ok", "=close", NULL},
+     0, -1, ERR_TEMP, {DELIVER_TEMP, DELIVER_PENDING, DELIVER_PENDING},
+     {0, 0, 0}, NULL, NULL, "last line"},
+    {"pipelined 421 mid rcpt", {PIPESTART, "250 ok", "421 4.3.2 closing",
+                                "=close", NULL},
+     0, -1, ERR_TEMP, {DELIVER_TEMP, DELIVER_TEMP, DELIVER_PENDING},
+     {0, 421, 0}, NULL, NULL, "last line"},
+    {"pipelined reply made printable", {PIPESTART,
+                                        "550-5.1.1 bad\x01user\r\n550 second",
+                                        "550 no", "550 no", "503 none",
+                                        NULL},
+     0, 0, ERR_OK, {DELIVER_PERM, DELIVER_PERM, DELIVER_PERM},
+     {550, 550, 550}, "5.1.1 bad?user second", NULL, "last line"},
+    {"pipelined dot 250", {PIPESTART, "250 ok", "250 ok", "250 ok", "354 go",
+                           "250 2.0.0 queued", NULL},
+     0, 0, ERR_OK, {DELIVER_OK, DELIVER_OK, DELIVER_OK}, {250, 250, 250},
+     "2.0.0 queued", "last line\r\n.\r\nQUIT", NULL},
     {"dot stuffing on the wire", {OKSTART, "250 ok", "250 ok", "250 ok",
                                   "354 go", "250 ok", NULL},
      0, 0, ERR_OK, {DELIVER_OK, DELIVER_OK, DELIVER_OK}, {250, 250, 250},
@@ -919,6 +1004,83 @@ static void test_smtp_peer(void **state)
     (void)state;
     for (i = 0; i < sizeof(peer_cases) / sizeof(peer_cases[0]); i++)
         bad += peer_case_run(&peer_cases[i]);
+    assert_int_equal(bad, 0);
+}
+
+/* ---- one connection for many messages ---------------------------------- */
+
+#define ONE_MSG "250 ok", "250 ok", "250 ok", "354 go"
+
+/* Issue 15: two messages on one handle go over one connection (one EHLO),
+ * the second after RSET, and deliver_close says QUIT; a kept connection
+ * the relay hung up on is replaced before the message's first answer
+ * (nothing lost, nothing twice). */
+static void test_smtp_reuse(void **state)
+{
+    static const char *const plain[] = {
+        OKSTART, ONE_MSG, "250 one", "250 reset", "250 2.1.0 ok", ONE_MSG,
+        "250 two", NULL};
+    static const char *const piped[] = {
+        PIPESTART, ONE_MSG, "250 one", "250 reset", "250 2.1.0 ok", ONE_MSG,
+        "250 two", NULL};
+    static const char *const hangup[] = {OKSTART, ONE_MSG, "250 one",
+                                         "=close", NULL};
+    static const char *const piped_hangup[] = {PIPESTART, ONE_MSG,
+                                               "250 one", "=close", NULL};
+    static const char *const again[] = {OKSTART, ONE_MSG, "250 two", NULL};
+    static const struct {
+        const char *name;
+        const char *const *scripts[3];
+        size_t ehlo;
+    } cases[] = {
+        {"reuse", {plain, NULL}, 1},
+        {"reuse pipelined", {piped, NULL}, 1},
+        {"hang-up between messages", {hangup, again, NULL}, 2},
+        {"hang-up between pipelined messages", {piped_hangup, again, NULL},
+         2},
+    };
+    static const char *const replies[] = {"one", "two"};
+    size_t c, k, i;
+    int bad = 0;
+
+    (void)state;
+    for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct deliver_msg m = msg_make("csirt@example.org", NULL);
+        struct deliver_rcpt r[NRCPT];
+        struct peer p;
+        struct deliver *d;
+        struct err e;
+        char *wire;
+
+        peer_start_sessions(&p, cases[c].scripts);
+        d = open_smtp(p.port);
+        for (k = 0; k < 2; k++) {
+            rcpts_init(r, NRCPT, ADDRS);
+            err_init(&e);
+            bad += check_rc(cases[c].name, deliver_send(d, &m, r, NRCPT, &e),
+                            &e, 0, ERR_OK);
+            for (i = 0; i < NRCPT; i++)
+                bad += check_rcpt(cases[c].name, i, &r[i], DELIVER_OK, 250);
+            if (strcmp(r[0].reply, replies[k]) != 0) {
+                print_error("%s: reply got \"%s\", want \"%s\"\n",
+                            cases[c].name, r[0].reply, replies[k]);
+                bad++;
+            }
+        }
+        deliver_close(d);
+        wire = peer_stop(&p);
+        if (count_of(wire, "EHLO ") != cases[c].ehlo ||
+            count_of(wire, "last line\r\n.\r\n") != 2 ||
+            (cases[c].ehlo == 1 &&
+             !strstr(wire, "last line\r\n.\r\nRSET\r\nMAIL FROM:")) ||
+            strcmp(wire + strlen(wire) - 6, "QUIT\r\n") != 0) {
+            print_error("%s: wire got [%s], want %zu EHLO, RSET, two "
+                        "messages, QUIT\n", cases[c].name, wire,
+                        cases[c].ehlo);
+            bad++;
+        }
+        free(wire);
+    }
     assert_int_equal(bad, 0);
 }
 
@@ -1239,6 +1401,7 @@ int main(void)
         cmocka_unit_test_teardown(test_smtp_sink_reject, teardown),
         cmocka_unit_test_teardown(test_smtp_refused, teardown),
         cmocka_unit_test_teardown(test_smtp_peer, teardown),
+        cmocka_unit_test_teardown(test_smtp_reuse, teardown),
         cmocka_unit_test_teardown(test_smtp_unsafe_rcpt, teardown),
         cmocka_unit_test_teardown(test_unsafe_sender, teardown),
         cmocka_unit_test_teardown(test_smtp_null_sender, teardown),
