@@ -5,6 +5,13 @@
 # with the gpg processes they wait for; gpg-agent is a daemon and not
 # counted), peak memory (max RSS), wall time, signatures made, against the
 # targets: < 1 s CPU, < 64 MiB, one signature per list copy.
+# Then the relay's side alone (issue 15, delivery at the relay's speed),
+# `queue run` wall time with the outbox rows made due again:
+#   - PER_MSG (1,000) SMTP transactions of one recipient each to
+#     smtp-sink on loopback (smtp_batch = 1; as many outcome commits);
+#   - through slowsmtp.py --rtt (RTT_MS, 10 ms: a relay that far away):
+#     1,000 recipients in one transaction, and RTT_MSGS (100)
+#     transactions of one recipient each.
 # Usage: delivery.sh BUILD-DIR (a Release build; ASan inflates everything).
 # Uses python3 (getrusage), sqlite3, smtp-sink and gpg; no root needed.
 set -eu
@@ -14,8 +21,12 @@ export AGW_SOURCE_DIR=${AGW_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
 . "$AGW_SOURCE_DIR/tests/e2e/postfix-lib.sh"
 T=$(mktemp -d)
-trap 'pf_stop; agw_cleanup; rm -rf "$T"' EXIT
+RELAY_PID=""
+trap '[ -n "$RELAY_PID" ] && kill "$RELAY_PID"; pf_stop; agw_cleanup; rm -rf "$T"' EXIT
 PER_LIST=${PER_LIST:-1000}
+PER_MSG=${PER_MSG:-1000}
+RTT_MS=${RTT_MS:-10}
+RTT_MSGS=${RTT_MSGS:-100}
 
 agw_setup "$T/gw" >/dev/null
 pf_sink_start "$T/sink"
@@ -95,3 +106,37 @@ echo "  with gpg and gpg-agent (cold start) counted: cpu $allcpu s: $(under "$al
 echo "  wall, filter to last copy at the sink: $wall_ms ms"
 echo "  sink: $list_copies SMTP transactions with list copies, $at_sink recipients accepted; outbox sent: $sent"
 echo "  signed list copies: $sigs for 3 lists (target: one per list copy): $([ "$sigs" = 3 ] && echo ok || echo MISSED)"
+
+# ---- the relay's side alone -------------------------------------------------
+# due N: the first N outbox rows pending and due again, the rest settled.
+due() {
+    sqlite3 "$DB" "UPDATE outbox SET state = CASE WHEN id IN (SELECT id FROM outbox ORDER BY id LIMIT $1) THEN 'pending' ELSE 'sent' END, next_try = 0, attempts = 0, lease_owner = '', lease_until = 0"
+}
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+conf_set() { sed -i "/^$1 = /d" "$AGW_CONF"; sed -i "/^\[delivery\]/a $1 = $2" "$AGW_CONF"; }
+
+rm -f "$T"/sink/msg.*
+due "$PER_MSG"
+conf_set smtp_batch 1
+start=$(date +%s%N)
+"$ALERTGW" -c "$AGW_CONF" queue run >/dev/null
+pf_sink_wait "$PER_MSG" 120 || true
+per_msg_ms=$(ms_since "$start")
+echo "  $PER_MSG transactions of one recipient to smtp-sink (smtp_batch 1): $per_msg_ms ms wall, $(pf_sink_count) at the sink"
+
+python3 "$AGW_SOURCE_DIR/tests/e2e/slowsmtp.py" "$T/rtt.port" "$T/rtt.log" \
+    --data-delay 0 --rtt "$(awk "BEGIN { print $RTT_MS / 1000 }")" --pipelining &
+RELAY_PID=$!
+for _ in $(seq 100); do [ -s "$T/rtt.port" ] && break; sleep 0.1; done
+sed -i "s|^transport = .*|transport = smtp://127.0.0.1:$(cat "$T/rtt.port")|" "$AGW_CONF"
+conf_set smtp_batch 1000
+due 1000
+start=$(date +%s%N)
+"$ALERTGW" -c "$AGW_CONF" queue run >/dev/null
+echo "  1,000 recipients in one transaction, relay $RTT_MS ms away: $(ms_since "$start") ms wall, $(wc -l <"$T/rtt.log") accepted"
+: >"$T/rtt.log"
+conf_set smtp_batch 1
+due "$RTT_MSGS"
+start=$(date +%s%N)
+"$ALERTGW" -c "$AGW_CONF" queue run >/dev/null
+echo "  $RTT_MSGS transactions of one recipient, relay $RTT_MS ms away: $(ms_since "$start") ms wall, $(wc -l <"$T/rtt.log") accepted"

@@ -6,8 +6,12 @@
  *                       name, fsynced, renamed), envelope beside it
  *   smtp://HOST:PORT    SMTP through libetpan (EHLO, STARTTLS as set by
  *                       deliver_set_tls, MAIL, one RCPT per recipient,
- *                       DATA); each recipient's outcome from its numeric
- *                       reply code
+ *                       DATA; MAIL, RCPT and DATA pipelined when the relay
+ *                       offers PIPELINING); each recipient's outcome from
+ *                       its numeric reply code. One connection serves
+ *                       every deliver_send of a handle (RSET between
+ *                       messages; a new one when the relay has hung up in
+ *                       between), and deliver_close says QUIT
  *   sendmail:PATH       PATH -oi -f SENDER -- RCPT... with the message on
  *                       stdin; exit status decides (EX_TEMPFAIL: temporary)
  *
@@ -110,6 +114,7 @@ int deliver_set_auth(struct deliver *d, const char *user,
 
 /* Parse the spec; ERR_CONFIG when it is not one of the forms above. */
 int deliver_open(struct deliver **out, const char *spec, struct err *e);
+/* Closes what the handle kept open (smtp: QUIT) and frees it. */
 void deliver_close(struct deliver *d);
 
 /* Seconds any one network step (connect, each reply, each write) or the
