@@ -40,6 +40,14 @@ rcpts=$(cat "$T"/sink/msg.* 2>/dev/null | grep -c '^X-Rcpt-Args: <.*\(ngi\|nren\
 check "... for all 7 members (got $rcpts)" test "$rcpts" = 7
 check "Postfix received them over TLS (TLS in its Received header)" \
     grep -q 'with ESMTPS' "$(grep -l '^List-Id:' "$T"/sink/msg.* | head -1)"
+# Issue 15: every copy of the pass over one connection (one TLS session),
+# MAIL/RCPT/DATA pipelined as Postfix's smtpd offers, which it accepts.
+handed=$(awk '/copies handed/ { print $4 }' "$T/run.out")
+tls=$(grep -c 'TLS connection established from localhost\[127.0.0.1\]' "$PF_DIR/maillog")
+check "one connection for the pass: $tls TLS session(s) for $handed copies" \
+    test "$tls" = 1 -a "$handed" -ge 4
+check "Postfix found no improper pipelining" \
+    bash -c "! grep -q 'improper command pipelining' '$PF_DIR/maillog'"
 
 # The relay authenticated by its certificate's SHA-256 (the pin).
 PIN=$(openssl x509 -in "$PF_DIR/etc/cert.pem" -outform DER | sha256sum | cut -c1-64)
