@@ -56,19 +56,7 @@ enum lifecycle_verb lifecycle_command(const char *body, const char *prefix,
 int lifecycle_officer_email(struct gateway *g, const char *signer, char *out,
                             size_t n, struct err *e)
 {
-    struct store_stmt *st;
-    int rc;
-
-    out[0] = '\0';
-    if (store_prepare(g->store, "SELECT email FROM officers WHERE "
-                      "fingerprint = ? AND active = 1", &st, e) != 0)
-        return -1;
-    store_bind_text(st, 1, signer);
-    rc = store_step(st, e);
-    if (rc == 1)
-        snprintf(out, n, "%s", store_col_text(st, 0));
-    store_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return registry_officer_email(g->store, signer, out, n, e);
 }
 
 static int lifecycle_audit(struct gateway *g, int64_t row, const char *event,

@@ -180,3 +180,21 @@ int registry_officer_active(struct store *s, const char *fpr, struct err *e)
     return store_get_int(s, e, &v, "SELECT 1 FROM officers WHERE "
                          "fingerprint=? AND active=1", "t", fpr);
 }
+
+int registry_officer_email(struct store *s, const char *fpr, char *out,
+                           size_t n, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    out[0] = '\0';
+    if (store_prepare(s, "SELECT email FROM officers WHERE "
+                      "fingerprint = ? AND active = 1", &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, fpr);
+    rc = store_step(st, e);
+    if (rc == 1)
+        snprintf(out, n, "%s", store_col_text(st, 0));
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}

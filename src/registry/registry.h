@@ -147,6 +147,10 @@ int registry_officer_rm(struct store *s, const char *fpr, const char *by,
                         struct err *e);
 /* 1 when fpr is an active officer, 0 when not, -1 on error. */
 int registry_officer_active(struct store *s, const char *fpr, struct err *e);
+/* The e-mail address of fpr when it is an active officer; "" when it is
+ * not one, or has none on record. out holds n bytes (longer: cut). */
+int registry_officer_email(struct store *s, const char *fpr, char *out,
+                           size_t n, struct err *e);
 
 /* Sites by hand: ids holds the identifiers to add (site i = 0 of a
  * sites index built by the caller; validates and normalises), org NULL

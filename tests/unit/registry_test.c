@@ -126,6 +126,44 @@ static void test_officers(void **state)
     store_close(s);
 }
 
+/* An officer's address for its receipts: only while active; cut to the
+ * caller's buffer. */
+static void test_officer_email(void **state)
+{
+    static const char fpr[] = "0123456789ABCDEF0123456789ABCDEF01234567";
+    struct registry_officer off = {NULL, NULL, -1};
+    static const struct {
+        const char *fpr;
+        int deactivate;     /* before the look-up */
+        size_t n;
+        const char *want;
+    } cases[] = {
+        {fpr, 0, 64, "duty@csirt.example"},
+        {fpr, 0, 5, "duty"},
+        {"F00D56789ABCDEF0123456789ABCDEF012345678", 0, 64, ""},
+        {fpr, 1, 64, ""},
+    };
+    struct store *s = open_db();
+    char out[64];
+    struct err e;
+    size_t i;
+
+    (void)state;
+    err_init(&e);
+    assert_int_equal(registry_officer_add(s, fpr, "Duty", "duty@csirt."
+                                          "example", "test", &e), 0);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (cases[i].deactivate)
+            assert_int_equal(registry_officer_edit(s, fpr, &off, "test", &e),
+                             0);
+        if (registry_officer_email(s, cases[i].fpr, out, cases[i].n, &e) != 0)
+            fail_msg("case %zu: %s", i, e.msg);
+        if (strcmp(out, cases[i].want) != 0)
+            fail_msg("case %zu: got '%s', want '%s'", i, out, cases[i].want);
+    }
+    store_close(s);
+}
+
 /* Value of a one-row, one-column text query ("" when none). */
 static void text_of(struct store *s, const char *sql, char *out, size_t n)
 {
@@ -438,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_errors_change_nothing),
         cmocka_unit_test(test_officers),
         cmocka_unit_test(test_officer_edit_rm),
+        cmocka_unit_test(test_officer_email),
         cmocka_unit_test(test_schema_newer_refused),
         cmocka_unit_test(test_migrate_every_version),
         cmocka_unit_test(test_rules_and_recipients),
