@@ -320,15 +320,10 @@ static int cmd_lists_rm_member(struct cli *c, struct cli_args *a)
 static int cli_list_known(struct cli *c, const char *name)
 {
     int64_t id;
-    int rc;
 
     if (cli_open(c) != 0)
         return -1;
-    rc = store_get_int(c->g.store, &c->e, &id, "SELECT id FROM lists WHERE "
-                       "name=?", "t", name);
-    if (rc == 0)
-        return err_set(&c->e, ERR_DATA, "no list '%.200s'", name);
-    return rc < 0 ? -1 : 0;
+    return registry_list_id(c->g.store, name, &id, &c->e);
 }
 
 static int cmd_lists_members(struct cli *c, struct cli_args *a)

@@ -28,13 +28,7 @@ enum encrypt_key {
 int encrypt_rcpts(struct gateway *g, const struct plist *l,
                   struct store_stmt **st, struct err *e)
 {
-    if (store_prepare(g->store, "SELECT r.address, c.fingerprint FROM "
-                      "list_recipients r JOIN contacts c ON c.id = "
-                      "r.contact_id WHERE r.list_id = ? ORDER BY r.address, "
-                      "c.fingerprint", st, e) != 0)
-        return -1;
-    store_bind_int(*st, 1, l->id);
-    return 0;
+    return registry_list_recipients(g->store, l->id, st, e);
 }
 
 /* Room for one more recipient (doubling, up to the named limit). */

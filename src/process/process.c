@@ -63,34 +63,18 @@ static int plist_fill(struct plist *l, struct store_stmt *st)
 int plists_load(struct gateway *g, int64_t dist, const char *name,
                 struct plist **out, size_t *n, struct err *e)
 {
-    /* orgs: a contact without an organisation counts as its own */
-    static const char cols[] = "SELECT l.id, l.name, l.address, l.anonymise, "
-                               "l.template, l.attachments, l.tlp_ceiling, "
-                               "l.single_org, (SELECT count(DISTINCT "
-                               "coalesce(c.org_id, -c.id)) FROM "
-                               "list_recipients r JOIN contacts c ON c.id = "
-                               "r.contact_id WHERE r.list_id = l.id), "
-                               "l.encrypt FROM lists l ";
     struct store_stmt *st;
     struct plist *v;
-    char sql[1024];
     int rc;
 
     *n = 0;
     v = calloc(PROCESS_LISTS_MAX, sizeof(*v));
     if (v == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
-    snprintf(sql, sizeof(sql), "%s%s", cols, dist >= 0 ?
-             "JOIN dist_lists d ON d.list_id = l.id WHERE d.dist_id = ? "
-             "ORDER BY l.name" : "WHERE l.name = ?");
-    if (store_prepare(g->store, sql, &st, e) != 0) {
+    if (registry_lists_of(g->store, dist, name, &st, e) != 0) {
         free(v);
         return -1;
     }
-    if (dist >= 0)
-        store_bind_int(st, 1, dist);
-    else
-        store_bind_text(st, 1, name);
     /* never a silent truncation: an alert goes to all of its lists */
     while ((rc = store_step(st, e)) == 1) {
         if (*n >= PROCESS_LISTS_MAX) {

@@ -1,8 +1,16 @@
-/* lists - lists, their members and their membership rules. */
+/* lists - lists, their members and their membership rules; what the
+ * pipeline and the coverage report ask of them. */
 #include "registry/registry_int.h"
 
 #include <ctype.h>
 #include <string.h>
+
+int registry_list_id(struct store *s, const char *name, int64_t *id,
+                     struct err *e)
+{
+    return registry_id(s, "SELECT id FROM lists WHERE name=?", name, "list",
+                       id, e);
+}
 
 static int registry_kinds_list(const char *v, struct err *e)
 {
@@ -237,4 +245,113 @@ int registry_rule_rm(struct store *s, const char *list, const char *org_kind,
                      const char *role, struct err *e)
 {
     return registry_rule_tx(s, list, org_kind, role, 0, e);
+}
+
+int registry_lists_of(struct store *s, int64_t dist, const char *name,
+                      struct store_stmt **st, struct err *e)
+{
+    /* orgs: a contact without an organisation counts as its own */
+    static const char cols[] = "SELECT l.id, l.name, l.address, l.anonymise, "
+                               "l.template, l.attachments, l.tlp_ceiling, "
+                               "l.single_org, (SELECT count(DISTINCT "
+                               "coalesce(c.org_id, -c.id)) FROM "
+                               "list_recipients r JOIN contacts c ON c.id = "
+                               "r.contact_id WHERE r.list_id = l.id), "
+                               "l.encrypt FROM lists l ";
+    char sql[1024];
+
+    snprintf(sql, sizeof(sql), "%s%s", cols, dist >= 0 ?
+             "JOIN dist_lists d ON d.list_id = l.id WHERE d.dist_id = ? "
+             "ORDER BY l.name" : "WHERE l.name = ?");
+    if (store_prepare(s, sql, st, e) != 0)
+        return -1;
+    if (dist >= 0)
+        store_bind_int(*st, 1, dist);
+    else
+        store_bind_text(*st, 1, name);
+    return 0;
+}
+
+/* Ordered, so that the pipeline's commit can check the list did not
+ * change meanwhile. */
+int registry_list_recipients(struct store *s, int64_t list,
+                             struct store_stmt **st, struct err *e)
+{
+    if (store_prepare(s, "SELECT r.address, c.fingerprint FROM "
+                      "list_recipients r JOIN contacts c ON c.id = "
+                      "r.contact_id WHERE r.list_id = ? ORDER BY r.address, "
+                      "c.fingerprint", st, e) != 0)
+        return -1;
+    store_bind_int(*st, 1, list);
+    return 0;
+}
+
+/* ?1 the list name or NULL, ?2 the time before which is "too long ago". */
+static const char *const registry_gaps_sql[] = {
+    "INSERT INTO temp.coverage SELECT l.name, 'no-contact', o.name, "
+    "'no active recipient for this ' || o.kind FROM lists l JOIN orgs o ON "
+    "(instr(',' || l.audience_kinds || ',', ',' || o.kind || ',') > 0 OR "
+    "EXISTS (SELECT 1 FROM member_rules mr WHERE mr.list_id = l.id AND "
+    "mr.org_kind = o.kind)) WHERE (?1 IS NULL OR l.name = ?1) AND NOT "
+    "EXISTS (SELECT 1 FROM list_recipients r JOIN contacts c ON c.id = "
+    "r.contact_id WHERE r.list_id = l.id AND c.org_id = o.id)",
+    "INSERT INTO temp.coverage SELECT l.name, 'no-key', r.address, "
+    "'the list encrypts (' || l.encrypt || ') and no key is pinned' FROM "
+    "lists l JOIN list_recipients r ON r.list_id = l.id JOIN contacts c ON "
+    "c.id = r.contact_id WHERE (?1 IS NULL OR l.name = ?1) AND l.encrypt <> "
+    "'never' AND c.fingerprint = ''",
+    "INSERT INTO temp.coverage SELECT l.name, 'unconfirmed', r.address, "
+    "CASE c.confirmed WHEN 0 THEN 'never confirmed' ELSE 'last confirmed ' "
+    "|| strftime('%Y-%m-%dT%H:%M:%SZ', c.confirmed, 'unixepoch') END FROM "
+    "lists l JOIN list_recipients r ON r.list_id = l.id JOIN contacts c ON "
+    "c.id = r.contact_id WHERE (?1 IS NULL OR l.name = ?1) AND c.confirmed "
+    "< ?2",
+    "INSERT INTO temp.coverage SELECT l.name, 'failed', r.address, "
+    "count(*) || ' delivery(ies) failed permanently, last: ' || "
+    "max(o.reply) FROM lists l JOIN list_recipients r ON r.list_id = l.id "
+    "JOIN outbox o ON o.rcpt = r.address COLLATE NOCASE AND o.state = "
+    "'failed' AND o.updated >= ?2 WHERE (?1 IS NULL OR l.name = ?1) GROUP "
+    "BY l.name, r.address",
+};
+
+static int registry_gap(struct store *s, const char *sql, const char *list,
+                        int64_t since, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(s, sql, &st, e) != 0)
+        return -1;
+    if (list)
+        store_bind_text(st, 1, list);
+    store_bind_int(st, 2, since);
+    rc = store_step(st, e);
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int registry_list_gaps(struct store *s, const char *list, int64_t since,
+                       struct err *e)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(registry_gaps_sql) / sizeof(registry_gaps_sql[0]);
+         i++)
+        if (registry_gap(s, registry_gaps_sql[i], list, since, e) != 0)
+            return -1;
+    return 0;
+}
+
+int registry_list_keys(struct store *s, const char *list,
+                       struct store_stmt **st, struct err *e)
+{
+    if (store_prepare(s, "SELECT l.name, l.encrypt, r.address, "
+                      "c.fingerprint FROM lists l JOIN list_recipients r ON "
+                      "r.list_id = l.id JOIN contacts c ON c.id = "
+                      "r.contact_id WHERE (?1 IS NULL OR l.name = ?1) AND "
+                      "c.fingerprint <> '' ORDER BY 1, 3", st, e) != 0)
+        return -1;
+    if (list)
+        store_bind_text(*st, 1, list);
+    return 0;
 }

@@ -124,13 +124,6 @@ int registry_org_id(struct store *s, const char *name, int64_t *id,
                        "organisation", id, e);
 }
 
-int registry_list_id(struct store *s, const char *name, int64_t *id,
-                     struct err *e)
-{
-    return registry_id(s, "SELECT id FROM lists WHERE name=?", name, "list",
-                       id, e);
-}
-
 int registry_contact_id(struct store *s, const char *addr, int64_t *id,
                         struct err *e)
 {

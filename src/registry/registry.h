@@ -97,6 +97,21 @@ int registry_list_edit(struct store *s, const char *name,
                        const struct registry_list *l, struct err *e);
 /* Refused once copies were made for it (they keep pointing at it). */
 int registry_list_rm(struct store *s, const char *name, struct err *e);
+/* The id of the list named name (ERR_DATA when none). */
+int registry_list_id(struct store *s, const char *name, int64_t *id,
+                     struct err *e);
+/* What the pipeline reads of lists: each prepares a read-only statement
+ * in *st that the caller steps (store_step) and finalizes.
+ * lists_of: the lists distribution dist feeds, by name; dist < 0: the
+ * one list named name. Columns: id, name, address, anonymise, template,
+ * attachments, tlp_ceiling, single_org, orgs (organisations among its
+ * recipients, a contact without one counting as its own), encrypt.
+ * recipients: the active recipients of list (members and rules), by
+ * address then fingerprint. Columns: address, fingerprint ("": none). */
+int registry_lists_of(struct store *s, int64_t dist, const char *name,
+                      struct store_stmt **st, struct err *e);
+int registry_list_recipients(struct store *s, int64_t list,
+                             struct store_stmt **st, struct err *e);
 int registry_member_add(struct store *s, const char *list,
                         const char *address, struct err *e);
 int registry_member_rm(struct store *s, const char *list,

@@ -26,8 +26,6 @@ int registry_id(struct store *s, const char *sql, const char *v,
                 const char *what, int64_t *id, struct err *e);
 int registry_org_id(struct store *s, const char *name, int64_t *id,
                     struct err *e);
-int registry_list_id(struct store *s, const char *name, int64_t *id,
-                     struct err *e);
 int registry_contact_id(struct store *s, const char *addr, int64_t *id,
                         struct err *e);
 int registry_ngi_id(struct store *s, const char *ngi, int64_t *id,
@@ -37,6 +35,17 @@ int registry_set(struct store *s, const char *table, const char *col,
 int registry_set_int(struct store *s, const char *table,
                      const char *col, int64_t id, int64_t v,
                      struct err *e);
+
+/* lists.c: coverage's questions of the lists (list NULL: every list).
+ * gaps inserts into temp.coverage, made by the caller, the problems SQL
+ * finds alone (no-contact, no-key without a pin, unconfirmed and failed
+ * since the time since); keys prepares the recipients with a pinned key,
+ * columns list, encrypt, address, fingerprint, for the caller to step
+ * and finalize. */
+int registry_list_gaps(struct store *s, const char *list, int64_t since,
+                       struct err *e);
+int registry_list_keys(struct store *s, const char *list,
+                       struct store_stmt **st, struct err *e);
 
 /* contacts.c: a fingerprint, normalised; "" or NULL gives "" */
 int registry_fpr(const char *in, char out[80], struct err *e);

@@ -419,6 +419,86 @@ static void test_rules_and_recipients(void **state)
     store_close(s);
 }
 
+/* The pipeline's view of a distribution: its lists by name, each with
+ * the organisations among its recipients (a contact without one counts
+ * as its own); and a list's recipients in address order, active only. */
+static void test_lists_of(void **state)
+{
+    struct registry_org org = {"ORG-L", "nren", NULL, NULL};
+    struct registry_contact cs[] = {
+        {"b@org-l.example", NULL, "ORG-L", NULL, NULL, 0, 0},
+        {"a@org-l.example", NULL, "ORG-L", "AA482B4FF773584F58D14563F18273C6"
+         "FB579BE4", NULL, 0, 0},
+        {"c@lone.example", NULL, NULL, NULL, NULL, 0, 0},
+        {"d@lone.example", NULL, NULL, NULL, NULL, -1, 0},
+    };
+    struct registry_list zl = {"zeta-l", "zeta-l@csirt.example", "", 0,
+                               "sanitised", "drop", "never", NULL};
+    struct registry_list al = {"alpha-l", "alpha-l@csirt.example", "", 1,
+                               "sanitised", "keep", "if-key", NULL};
+    static const char *const want_rcpts[][2] = {
+        {"a@org-l.example", "AA482B4FF773584F58D14563F18273C6FB579BE4"},
+        {"b@org-l.example", ""}, {"c@lone.example", ""}};
+    struct store *s = open_db();
+    struct store_stmt *st;
+    struct err e;
+    int64_t dist, lid;
+    size_t i;
+
+    (void)state;
+    err_init(&e);
+    assert_int_equal(registry_org_add(s, &org, &e), 0);
+    for (i = 0; i < sizeof(cs) / sizeof(cs[0]); i++)
+        assert_int_equal(registry_contact_add(s, &cs[i], &e), 0);
+    assert_int_equal(registry_list_add(s, &zl, &e), 0);
+    assert_int_equal(registry_list_add(s, &al, &e), 0);
+    for (i = 0; i < sizeof(cs) / sizeof(cs[0]); i++)
+        assert_int_equal(registry_member_add(s, "zeta-l", cs[i].address, &e),
+                         0);
+    assert_int_equal(registry_dist_add(s, "dist-l", "dist-l@csirt.example",
+                                       "zeta-l,alpha-l", &e), 0);
+    assert_int_equal(registry_dist_find(s, NULL, "dist-l", &dist, &e), 0);
+
+    assert_int_equal(registry_lists_of(s, dist, NULL, &st, &e), 0);
+    assert_int_equal(store_step(st, &e), 1);
+    assert_string_equal(store_col_text(st, 1), "alpha-l");
+    assert_int_equal(store_col_int(st, 3), 1);
+    assert_string_equal(store_col_text(st, 5), "keep");
+    assert_int_equal(store_col_int(st, 8), 0);
+    assert_string_equal(store_col_text(st, 9), "if-key");
+    assert_int_equal(store_step(st, &e), 1);
+    assert_string_equal(store_col_text(st, 1), "zeta-l");
+    if (store_col_int(st, 8) != 2)
+        fail_msg("zeta-l: got %lld organisations, want 2",
+                 (long long)store_col_int(st, 8));
+    lid = store_col_int(st, 0);
+    assert_int_equal(store_step(st, &e), 0);
+    store_finalize(st);
+
+    assert_int_equal(registry_lists_of(s, -1, "zeta-l", &st, &e), 0);
+    assert_int_equal(store_step(st, &e), 1);
+    assert_int_equal(store_col_int(st, 0), lid);
+    assert_int_equal(store_step(st, &e), 0);
+    store_finalize(st);
+    assert_int_equal(registry_lists_of(s, -1, "no-such-l", &st, &e), 0);
+    assert_int_equal(store_step(st, &e), 0);
+    store_finalize(st);
+
+    assert_int_equal(registry_list_recipients(s, lid, &st, &e), 0);
+    for (i = 0; i < sizeof(want_rcpts) / sizeof(want_rcpts[0]); i++) {
+        if (store_step(st, &e) != 1)
+            fail_msg("recipient %zu: got none, want %s", i, want_rcpts[i][0]);
+        if (strcmp(store_col_text(st, 0), want_rcpts[i][0]) != 0 ||
+            strcmp(store_col_text(st, 1), want_rcpts[i][1]) != 0)
+            fail_msg("recipient %zu: got %s '%s', want %s '%s'", i,
+                     store_col_text(st, 0), store_col_text(st, 1),
+                     want_rcpts[i][0], want_rcpts[i][1]);
+    }
+    assert_int_equal(store_step(st, &e), 0);
+    store_finalize(st);
+    store_close(s);
+}
+
 static void test_import_keeps_manual(void **state)
 {
     struct store *s = open_db();
@@ -481,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_migrate_every_version),
         cmocka_unit_test(test_rules_and_recipients),
         cmocka_unit_test(test_import_keeps_manual),
+        cmocka_unit_test(test_lists_of),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
