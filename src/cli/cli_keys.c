@@ -215,8 +215,7 @@ static int keys_load(struct cli *c)
 
 static int keys_pin_contact(struct cli *c, const char *addr, const char *fpr)
 {
-    int n = store_run(c->g.store, &c->e, "UPDATE contacts SET fingerprint=? "
-                      "WHERE address=?", "tt", fpr, addr);
+    int n = registry_contact_pin(c->g.store, addr, fpr, &c->e);
 
     if (n < 0)
         return -1;
@@ -252,7 +251,6 @@ static int cmd_keys_import(struct cli *c, struct cli_args *a)
     const char *contact = cli_opt(a, "contact");
     char fpr[PGP_FPR_MAX];
     struct buf key;
-    int64_t n = 0;
     int rc;
 
     if (contact && cli_flag(a, "officer"))
@@ -260,11 +258,10 @@ static int cmd_keys_import(struct cli *c, struct cli_args *a)
     if (cli_open(c) != 0)
         return -1;
     /* Before the import: GnuPG's home is not part of the transaction. */
-    if (contact && store_get_int(c->g.store, &c->e, &n, "SELECT count(*) "
-                                 "FROM contacts WHERE address=?", "t",
-                                 contact) < 0)
+    rc = contact ? registry_contact_known(c->g.store, contact, &c->e) : 1;
+    if (rc < 0)
         return -1;
-    if (contact && n == 0)
+    if (rc == 0)
         return err_set(&c->e, ERR_NOUSER, "no contact %s", contact);
     buf_init(&key, CLI_FILE_MAX);
     rc = cli_read(c, a->pos[0], CLI_FILE_MAX, &key);

@@ -1,4 +1,5 @@
-/* contacts - contacts: add, edit, remove. */
+/* contacts - contacts: add, edit, remove, pin a key; the rows that the
+ * imports and the export read and write. */
 #include "registry/registry_int.h"
 
 #include <time.h>
@@ -12,6 +13,27 @@ int registry_fpr(const char *in, char out[80], struct err *e)
         return err_set(e, ERR_DATA, "'%.100s' is not an OpenPGP fingerprint",
                        in);
     return 0;
+}
+
+int registry_contact_id(struct store *s, const char *addr, int64_t *id,
+                        struct err *e)
+{
+    return registry_id(s, "SELECT id FROM contacts WHERE address=?", addr,
+                       "contact", id, e);
+}
+
+int registry_contact_lookup(struct store *s, const char *addr, int64_t *id,
+                            int *manual, struct err *e)
+{
+    return registry_row(s, "SELECT id, source FROM contacts WHERE address=?",
+                        addr, id, manual, e);
+}
+
+int registry_contacts_in_org(struct store *s, int64_t org, int64_t *n,
+                             struct err *e)
+{
+    return store_get_int(s, e, n, "SELECT count(*) FROM contacts WHERE "
+                         "org_id=?", "i", org) < 0 ? -1 : 0;
 }
 
 static int registry_contact_check(const struct registry_contact *c,
@@ -114,4 +136,77 @@ int registry_contact_rm(struct store *s, const char *address, struct err *e)
     if (rc == 0)
         rc = err_set(e, ERR_DATA, "no contact '%.200s'", address);
     return registry_end(s, rc, e);
+}
+
+int registry_contact_known(struct store *s, const char *address,
+                           struct err *e)
+{
+    int64_t n = 0;
+
+    if (store_get_int(s, e, &n, "SELECT count(*) FROM contacts WHERE "
+                      "address=?", "t", address) < 0)
+        return -1;
+    return n > 0;
+}
+
+int registry_contact_pin(struct store *s, const char *address,
+                         const char *fpr, struct err *e)
+{
+    int n = store_run(s, e, "UPDATE contacts SET fingerprint=? WHERE "
+                      "address=?", "tt", fpr, address);
+
+    return n < 0 ? -1 : n > 0;
+}
+
+int registry_contact_csv(struct store *s, int64_t id,
+                         const struct registry_contact_rec *c, struct err *e)
+{
+    if (id == 0)
+        return store_run(s, e, "INSERT INTO contacts(address, name, org_id, "
+                         "role, fingerprint, active, source, confirmed, "
+                         "origin, created) VALUES(?,?,NULLIF(?,0),?,?,?,?,?,"
+                         "'csv',?)", "ttittitii", c->address, c->name, c->org,
+                         c->role, c->fingerprint, (int64_t)c->active,
+                         c->source, c->confirmed,
+                         (int64_t)time(NULL)) < 0 ? -1 : 0;
+    return store_run(s, e, "UPDATE contacts SET address=?, name=?, "
+                     "org_id=NULLIF(?,0), role=?, fingerprint=?, active=?, "
+                     "source=?, confirmed=? WHERE id=?", "ttittitii",
+                     c->address, c->name, c->org, c->role, c->fingerprint,
+                     (int64_t)c->active, c->source, c->confirmed,
+                     id) < 0 ? -1 : 0;
+}
+
+int registry_contact_csirt(struct store *s, int64_t id, const char *addr,
+                           int64_t org, struct err *e)
+{
+    if (id != 0)
+        return store_run(s, e, "UPDATE contacts SET org_id=NULLIF(?,0), "
+                         "role='csirt', origin='gocdb' WHERE id=?", "ii", org,
+                         id) < 0 ? -1 : 0;
+    return store_run(s, e, "INSERT INTO contacts(address, org_id, role, "
+                     "source, origin, created) VALUES(?, NULLIF(?,0), "
+                     "'csirt', 'imported', 'gocdb', ?)", "tii", addr, org,
+                     (int64_t)time(NULL)) < 0 ? -1 : 0;
+}
+
+int registry_contacts_rows(struct store *s, struct store_stmt **st,
+                           struct err *e)
+{
+    return store_prepare(s, "SELECT c.address, c.name, coalesce(o.name, "
+                         "''), c.role, c.fingerprint, c.active, c.source, "
+                         "c.confirmed FROM contacts c LEFT JOIN orgs o ON "
+                         "o.id = c.org_id ORDER BY c.address", st, e);
+}
+
+int registry_contacts_unseen(struct store *s, const char *origin,
+                             struct store_stmt **st, struct err *e)
+{
+    if (store_prepare(s, "SELECT address FROM contacts WHERE origin=? AND "
+                      "source='imported' AND address NOT IN (SELECT name "
+                      "FROM temp.import_seen WHERE kind='contact') ORDER BY "
+                      "1", st, e) != 0)
+        return -1;
+    store_bind_text(*st, 1, origin);
+    return 0;
 }

@@ -39,24 +39,23 @@ static int registry_time_parse(const char *v, int64_t *t)
     return 0;
 }
 
-/* Rows of a query as CSV; column 7 of contacts is a time. */
-static int registry_export(struct store *s, const char *sql,
-                           const char *const *cols, int time_col,
-                           struct buf *out, struct err *e)
+/* The rows of st (from the table's owner, columns as cols; finalized
+ * here) as CSV; column 7 of contacts is a time. */
+static int registry_export(struct store_stmt *st, const char *const *cols,
+                           int time_col, struct buf *out, struct err *e)
 {
     const char *f[CSV_FIELDS_MAX];
     char when[32];
-    struct store_stmt *st;
     size_t n, i;
     int rc;
 
     for (n = 0; cols[n]; n++)
         ;
-    if (csv_put(out, cols, n) != 0)
+    if (csv_put(out, cols, n) != 0) {
+        store_finalize(st);
         return err_set(e, ERR_TOOBIG, "export larger than %zu bytes",
                        out->max);
-    if (store_prepare(s, sql, &st, e) != 0)
-        return -1;
+    }
     while ((rc = store_step(st, e)) == 1) {
         for (i = 0; i < n; i++)
             f[i] = store_col_text(st, (int)i);
@@ -76,19 +75,23 @@ static int registry_export(struct store *s, const char *sql,
 
 int registry_contacts_export(struct store *s, struct buf *out, struct err *e)
 {
-    return registry_export(s, "SELECT c.address, c.name, coalesce(o.name, "
-                           "''), c.role, c.fingerprint, c.active, c.source, "
-                           "c.confirmed FROM contacts c LEFT JOIN orgs o ON "
-                           "o.id = c.org_id ORDER BY c.address",
-                           registry_contact_cols, 7, out, e);
+    struct store_stmt *st;
+
+    if (registry_contacts_rows(s, &st, e) != 0)
+        return -1;
+    return registry_export(st, registry_contact_cols, 7, out, e);
 }
 
 int registry_orgs_export(struct store *s, struct buf *out, struct err *e)
 {
-    return registry_export(s, "SELECT o.name, o.kind, o.country, "
-                           "coalesce(n.name, ''), o.source FROM orgs o LEFT "
-                           "JOIN orgs n ON n.id = o.ngi_id ORDER BY o.name",
-                           registry_org_cols, -1, out, e);
+    struct store_stmt *st;
+    char sql[] = "SELECT o.name, o.kind, o.country, coalesce(n.name, ''), "
+                 "o.source FROM orgs o LEFT JOIN orgs n ON n.id = o.ngi_id "
+                 "ORDER BY o.name";
+
+    if (store_prepare(s, sql, &st, e) != 0)
+        return -1;
+    return registry_export(st, registry_org_cols, -1, out, e);
 }
 
 /* A CSV being read: the text, the position, the header's column map. */
@@ -196,46 +199,37 @@ static int registry_contact_row(struct store *s, struct registry_csv *c,
 {
     const char *addr = registry_csv_get(c, 0), *org = registry_csv_get(c, 2);
     const char *name = registry_csv_get(c, 1), *role = registry_csv_get(c, 3);
-    const char *src;
+    struct registry_contact_rec rec = {addr, name ? name : "",
+                                       role ? role : "", NULL, NULL, 0, 0, 0};
     char fpr[80];
-    int64_t oid = 0, confirmed, id;
-    int active, rc;
+    int64_t id;
+    int manual, rc;
 
     if (addr == NULL || registry_address(addr, e) != 0 ||
         registry_text(name, "name", e) || registry_text(role, "role", e) ||
         registry_fpr(registry_csv_get(c, 4), fpr, e) != 0 ||
-        registry_source(registry_csv_get(c, 6), &src, e) != 0)
+        registry_source(registry_csv_get(c, 6), &rec.source, e) != 0)
         return addr ? -1 : err_set(e, ERR_DATA, "no address");
-    if (registry_flag(registry_csv_get(c, 5), 1, &active) != 0)
+    rec.fingerprint = fpr;
+    if (registry_flag(registry_csv_get(c, 5), 1, &rec.active) != 0)
         return err_set(e, ERR_DATA, "active must be 1 or 0");
     if (registry_time_parse(registry_csv_get(c, 7) ? registry_csv_get(c, 7)
-                                                   : "", &confirmed) != 0)
+                                                   : "", &rec.confirmed) != 0)
         return err_set(e, ERR_DATA, "confirmed must be YYYY-MM-DDTHH:MM:SSZ");
-    if (org && *org && registry_org_id(s, org, &oid, e) != 0)
+    if (org && *org && registry_org_id(s, org, &rec.org, e) != 0)
         return -1;
     if (store_run(s, e, "INSERT INTO temp.import_seen(kind, name) "
                   "VALUES('contact', ?)", "t", addr) < 0)
         return e->code == ERR_DUP ? err_reword(e, ERR_DUP, "contact %s "
                                                "appears twice", addr) : -1;
-    rc = store_get_int(s, e, &id, "SELECT id FROM contacts WHERE address=?",
-                       "t", addr);
+    rc = registry_contact_lookup(s, addr, &id, &manual, e);
     if (rc < 0)
         return -1;
-    if (rc == 0) {
+    if (rc == 1)
+        r->updated++;
+    else
         r->added++;
-        return store_run(s, e, "INSERT INTO contacts(address, name, org_id, "
-                         "role, fingerprint, active, source, confirmed, "
-                         "origin, created) VALUES(?,?,NULLIF(?,0),?,?,?,?,?,"
-                         "'csv',?)", "ttittitii", addr, name ? name : "", oid,
-                         role ? role : "", fpr, (int64_t)active, src,
-                         confirmed, (int64_t)time(NULL)) < 0 ? -1 : 0;
-    }
-    r->updated++;
-    return store_run(s, e, "UPDATE contacts SET address=?, name=?, "
-                     "org_id=NULLIF(?,0), role=?, fingerprint=?, active=?, "
-                     "source=?, confirmed=? WHERE id=?", "ttittitii", addr,
-                     name ? name : "", oid, role ? role : "", fpr,
-                     (int64_t)active, src, confirmed, id) < 0 ? -1 : 0;
+    return registry_contact_csv(s, rc == 1 ? id : 0, &rec, e);
 }
 
 static int registry_csv_rows(struct store *s, struct registry_csv *c,

@@ -79,8 +79,7 @@ static int registry_org_delete(struct store *s, const char *name,
     int64_t id, n;
 
     if (registry_org_id(s, name, &id, e) != 0 ||
-        store_get_int(s, e, &n, "SELECT count(*) FROM contacts WHERE "
-                      "org_id=?", "i", id) < 0)
+        registry_contacts_in_org(s, id, &n, e) != 0)
         return -1;
     if (n > 0)
         return err_set(e, ERR_DATA, "organisation '%s' still has %lld "

@@ -124,13 +124,6 @@ int registry_org_id(struct store *s, const char *name, int64_t *id,
                        "organisation", id, e);
 }
 
-int registry_contact_id(struct store *s, const char *addr, int64_t *id,
-                        struct err *e)
-{
-    return registry_id(s, "SELECT id FROM contacts WHERE address=?", addr,
-                       "contact", id, e);
-}
-
 /* An organisation that must be an NGI (a site's NGI); "" → 0 (none). */
 int registry_ngi_id(struct store *s, const char *ngi, int64_t *id,
                     struct err *e)
@@ -147,6 +140,26 @@ int registry_ngi_id(struct store *s, const char *ngi, int64_t *id,
         return -1;
     return ok ? 0 : err_set(e, ERR_DATA, "organisation '%.200s' is not an "
                             "NGI", ngi);
+}
+
+/* Id and source of a row by its name (sql: ?1 the name, columns id and
+ * source): 1 found, 0 none, -1 error. */
+int registry_row(struct store *s, const char *sql, const char *name,
+                 int64_t *id, int *manual, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(s, sql, &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, name);
+    rc = store_step(st, e);
+    if (rc == 1) {
+        *id = store_col_int(st, 0);
+        *manual = strcmp(store_col_text(st, 1), "manual") == 0;
+    }
+    store_finalize(st);
+    return rc;
 }
 
 /* One column of one row; table and col are literals of this file. */

@@ -78,6 +78,13 @@ int registry_contact_add(struct store *s, const struct registry_contact *c,
 int registry_contact_edit(struct store *s, const char *address,
                           const struct registry_contact *c, struct err *e);
 int registry_contact_rm(struct store *s, const char *address, struct err *e);
+/* 1 when a contact has address, 0 when none, -1 on error. */
+int registry_contact_known(struct store *s, const char *address,
+                           struct err *e);
+/* Pin fpr (as GnuPG gave it) for the contact: 1 done, 0 no such contact,
+ * -1 on error. One statement; the contact's source stays as it is. */
+int registry_contact_pin(struct store *s, const char *address,
+                         const char *fpr, struct err *e);
 
 /* For edit: NULL / -1 unchanged. audience_kinds: comma-separated org
  * kinds the list is meant to reach (what coverage checks). */

@@ -26,10 +26,10 @@ int registry_id(struct store *s, const char *sql, const char *v,
                 const char *what, int64_t *id, struct err *e);
 int registry_org_id(struct store *s, const char *name, int64_t *id,
                     struct err *e);
-int registry_contact_id(struct store *s, const char *addr, int64_t *id,
-                        struct err *e);
 int registry_ngi_id(struct store *s, const char *ngi, int64_t *id,
                     struct err *e);
+int registry_row(struct store *s, const char *sql, const char *name,
+                 int64_t *id, int *manual, struct err *e);
 int registry_set(struct store *s, const char *table, const char *col,
                  int64_t id, const char *v, struct err *e);
 int registry_set_int(struct store *s, const char *table,
@@ -47,8 +47,39 @@ int registry_list_gaps(struct store *s, const char *list, int64_t since,
 int registry_list_keys(struct store *s, const char *list,
                        struct store_stmt **st, struct err *e);
 
-/* contacts.c: a fingerprint, normalised; "" or NULL gives "" */
+/* contacts.c: a fingerprint, normalised ("" or NULL gives ""); a
+ * contact's id by address (ERR_DATA when none); its id and whether it is
+ * manual (1 found, 0 none); the number of contacts of organisation org. */
 int registry_fpr(const char *in, char out[80], struct err *e);
+int registry_contact_id(struct store *s, const char *addr, int64_t *id,
+                        struct err *e);
+int registry_contact_lookup(struct store *s, const char *addr, int64_t *id,
+                            int *manual, struct err *e);
+int registry_contacts_in_org(struct store *s, int64_t org, int64_t *n,
+                             struct err *e);
+/* A contact as a CSV import writes it, every field set: fingerprint
+ * normalised, org an id or 0. id 0 adds it (origin csv), else row id
+ * becomes rec. */
+struct registry_contact_rec {
+    const char *address, *name, *role, *fingerprint, *source;
+    int64_t org, confirmed;
+    int active;
+};
+int registry_contact_csv(struct store *s, int64_t id,
+                         const struct registry_contact_rec *rec,
+                         struct err *e);
+/* A CSIRT address from GOCDB for organisation org (0: none): id 0 adds it
+ * as imported, else row id gets the org and the role csirt. */
+int registry_contact_csirt(struct store *s, int64_t id, const char *addr,
+                           int64_t org, struct err *e);
+/* Statements for the caller to step and finalize: every contact as the
+ * CSV has it (address, name, org, role, fingerprint, active, source,
+ * confirmed); the addresses of imported contacts of origin that the
+ * current import has not seen (temp.import_seen). */
+int registry_contacts_rows(struct store *s, struct store_stmt **st,
+                           struct err *e);
+int registry_contacts_unseen(struct store *s, const char *origin,
+                             struct store_stmt **st, struct err *e);
 
 /* sites_import.c: a site's identifiers, the start of every import, and
  * the check that the sites still load */

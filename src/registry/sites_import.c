@@ -4,7 +4,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "util/buf.h"
 #include "util/items.h"
@@ -134,25 +133,6 @@ static int registry_seen(struct store *s, const char *kind, const char *name,
                      "name) VALUES(?,?)", "tt", kind, name) < 0 ? -1 : 0;
 }
 
-/* Id and source of a row by name; 0 when none. */
-static int registry_row(struct store *s, const char *sql, const char *name,
-                        int64_t *id, int *manual, struct err *e)
-{
-    struct store_stmt *st;
-    int rc;
-
-    if (store_prepare(s, sql, &st, e) != 0)
-        return -1;
-    store_bind_text(st, 1, name);
-    rc = store_step(st, e);
-    if (rc == 1) {
-        *id = store_col_int(st, 0);
-        *manual = strcmp(store_col_text(st, 1), "manual") == 0;
-    }
-    store_finalize(st);
-    return rc;
-}
-
 #define REGISTRY_SITE_ROW "SELECT id, source FROM sites WHERE name=?"
 
 /* Phase one of an import, over every site of the source: note an
@@ -265,23 +245,16 @@ int registry_import_start(struct store *s, struct registry_import *r,
     return 0;
 }
 
-/* Imported rows of origin that this import did not see: reported. */
-static int registry_gone(struct store *s, const char *table, const char *kind,
-                         const char *col, const char *origin, FILE *out,
-                         long *gone, struct err *e)
+/* The names of imported rows of origin that this import did not see, a
+ * statement from the table's owner (registry_*_unseen): reported, and
+ * finalized here. */
+static int registry_gone_rows(struct store_stmt *st, const char *kind,
+                              FILE *out, long *gone, struct err *e)
 {
-    struct store_stmt *st;
-    char sql[256], what[32];
+    char what[32];
     int rc;
 
-    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE origin=? AND "
-             "source='imported' AND %s NOT IN (SELECT name FROM "
-             "temp.import_seen WHERE kind=?) ORDER BY 1", col, table, col);
     snprintf(what, sizeof(what), "gone: %s", kind);
-    if (store_prepare(s, sql, &st, e) != 0)
-        return -1;
-    store_bind_text(st, 1, origin);
-    store_bind_text(st, 2, kind);
     while ((rc = store_step(st, e)) == 1) {
         (*gone)++;
         registry_report(out, what, store_col_text(st, 0), "no longer in the "
@@ -289,6 +262,23 @@ static int registry_gone(struct store *s, const char *table, const char *kind,
     }
     store_finalize(st);
     return rc < 0 ? -1 : 0;
+}
+
+static int registry_gone(struct store *s, const char *table, const char *kind,
+                         const char *col, const char *origin, FILE *out,
+                         long *gone, struct err *e)
+{
+    struct store_stmt *st;
+    char sql[256];
+
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE origin=? AND "
+             "source='imported' AND %s NOT IN (SELECT name FROM "
+             "temp.import_seen WHERE kind=?) ORDER BY 1", col, table, col);
+    if (store_prepare(s, sql, &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, origin);
+    store_bind_text(st, 2, kind);
+    return registry_gone_rows(st, kind, out, gone, e);
 }
 
 /* What is stored must load into the anonymiser's index (names and
@@ -377,8 +367,7 @@ static int registry_csirt_sync(struct store *s, const char *addr, int64_t org,
 
     if (registry_seen(s, "contact", addr, e) != 0)
         return -1;
-    rc = registry_row(s, "SELECT id, source FROM contacts WHERE address=?",
-                      addr, &id, &manual, e);
+    rc = registry_contact_lookup(s, addr, &id, &manual, e);
     if (rc < 0)
         return -1;
     if (rc == 1 && manual) {
@@ -386,17 +375,11 @@ static int registry_csirt_sync(struct store *s, const char *addr, int64_t org,
                         "updated");
         return 0;
     }
-    if (rc == 1) {
+    if (rc == 1)
         r->contacts_updated++;
-        return store_run(s, e, "UPDATE contacts SET org_id=NULLIF(?,0), "
-                         "role='csirt', origin='gocdb' WHERE id=?", "ii", org,
-                         id) < 0 ? -1 : 0;
-    }
-    r->contacts_added++;
-    return store_run(s, e, "INSERT INTO contacts(address, org_id, role, "
-                     "source, origin, created) VALUES(?, NULLIF(?,0), "
-                     "'csirt', 'imported', 'gocdb', ?)", "tii", addr, org,
-                     (int64_t)time(NULL)) < 0 ? -1 : 0;
+    else
+        r->contacts_added++;
+    return registry_contact_csirt(s, rc == 1 ? id : 0, addr, org, e);
 }
 
 /* CSIRT_EMAIL may list several addresses (',' or ';'). */
@@ -443,6 +426,7 @@ int registry_gocdb_import(struct store *s, const struct gocdb *g, FILE *out,
                           struct registry_import *r, struct err *e)
 {
     size_t i, n = gocdb_count(g);
+    struct store_stmt *st;
     long orgs_gone = 0;
     int rc = 0;
 
@@ -457,9 +441,10 @@ int registry_gocdb_import(struct store *s, const struct gocdb *g, FILE *out,
     if (rc == 0)
         rc = registry_gone(s, "orgs", "org", "name", "gocdb", out,
                            &orgs_gone, e);
+    if (rc == 0 && registry_contacts_unseen(s, "gocdb", &st, e) != 0)
+        rc = -1;
     if (rc == 0)
-        rc = registry_gone(s, "contacts", "contact", "address", "gocdb", out,
-                           &orgs_gone, e);
+        rc = registry_gone_rows(st, "contact", out, &orgs_gone, e);
     if (rc == 0)
         rc = registry_sites_verify(s, e);
     return registry_end(s, rc, e);

@@ -499,6 +499,95 @@ static void test_lists_of(void **state)
     store_close(s);
 }
 
+/* keys import --contact: the contact must exist before GnuPG's home is
+ * touched, and the pin leaves the row's source alone. */
+static void test_contact_pin(void **state)
+{
+    static const char fpr[] = "AA482B4FF773584F58D14563F18273C6FB579BE4";
+    struct registry_contact c = {"pin@csirt.example", NULL, NULL, NULL, NULL,
+                                 0, 0};
+    static const struct {
+        const char *addr;
+        int want;
+    } cases[] = {
+        {"pin@csirt.example", 1}, {"PIN@csirt.example", 1},
+        {"nobody@csirt.example", 0},
+    };
+    struct store *s = open_db();
+    char got[80];
+    struct err e;
+    size_t i;
+    int rc;
+
+    (void)state;
+    err_init(&e);
+    assert_int_equal(registry_contact_add(s, &c, &e), 0);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if ((rc = registry_contact_known(s, cases[i].addr, &e)) !=
+            cases[i].want)
+            fail_msg("known %s: got %d, want %d", cases[i].addr, rc,
+                     cases[i].want);
+        if ((rc = registry_contact_pin(s, cases[i].addr, fpr, &e)) !=
+            cases[i].want)
+            fail_msg("pin %s: got %d, want %d", cases[i].addr, rc,
+                     cases[i].want);
+    }
+    text_of(s, "SELECT fingerprint || ' ' || source FROM contacts WHERE "
+            "address='pin@csirt.example'", got, sizeof(got));
+    assert_string_equal(got, "AA482B4FF773584F58D14563F18273C6FB579BE4 "
+                        "manual");
+    store_close(s);
+}
+
+/* A contacts CSV adds new rows and brings known ones up to date; what
+ * the export writes imports back unchanged. */
+static void test_contacts_csv(void **state)
+{
+    static const char first[] =
+        "address,name,role,active\n"
+        "csv1@csirt.example,One,csirt,1\n"
+        "csv2@csirt.example,Two,noc,0\n";
+    static const char second[] =
+        "address,name,confirmed\n"
+        "csv2@csirt.example,Two again,2024-01-02T03:04:05Z\n";
+    struct store *s = open_db();
+    struct registry_import r;
+    struct buf out, again;
+    char got[200];
+    struct err e;
+
+    (void)state;
+    err_init(&e);
+    assert_int_equal(registry_contacts_import(s, first, strlen(first), "a",
+                                              &r, &e), 0);
+    if (r.added != 2 || r.updated != 0)
+        fail_msg("first: got added %ld updated %ld, want 2 0", r.added,
+                 r.updated);
+    assert_int_equal(registry_contacts_import(s, second, strlen(second), "b",
+                                              &r, &e), 0);
+    if (r.added != 0 || r.updated != 1)
+        fail_msg("second: got added %ld updated %ld, want 0 1", r.added,
+                 r.updated);
+    /* a field the file lacks is reset to its default: role, active */
+    text_of(s, "SELECT name || '|' || role || '|' || active || '|' || "
+            "confirmed || '|' || origin FROM contacts WHERE "
+            "address='csv2@csirt.example'", got, sizeof(got));
+    assert_string_equal(got, "Two again||1|1704164645|csv");
+    buf_init(&out, 1u << 20);
+    buf_init(&again, 1u << 20);
+    assert_int_equal(registry_contacts_export(s, &out, &e), 0);
+    assert_non_null(strstr(buf_cstr(&out), "csv2@csirt.example,Two again,,,,"
+                           "1,manual,2024-01-02T03:04:05Z"));
+    assert_int_equal(registry_contacts_import(s, buf_cstr(&out), out.len,
+                                              "c", &r, &e), 0);
+    assert_int_equal(r.added, 0);
+    assert_int_equal(registry_contacts_export(s, &again, &e), 0);
+    assert_string_equal(buf_cstr(&again), buf_cstr(&out));
+    buf_free(&out);
+    buf_free(&again);
+    store_close(s);
+}
+
 static void test_import_keeps_manual(void **state)
 {
     struct store *s = open_db();
@@ -562,6 +651,8 @@ int main(void)
         cmocka_unit_test(test_rules_and_recipients),
         cmocka_unit_test(test_import_keeps_manual),
         cmocka_unit_test(test_lists_of),
+        cmocka_unit_test(test_contact_pin),
+        cmocka_unit_test(test_contacts_csv),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
