@@ -85,11 +85,8 @@ int registry_contacts_export(struct store *s, struct buf *out, struct err *e)
 int registry_orgs_export(struct store *s, struct buf *out, struct err *e)
 {
     struct store_stmt *st;
-    char sql[] = "SELECT o.name, o.kind, o.country, coalesce(n.name, ''), "
-                 "o.source FROM orgs o LEFT JOIN orgs n ON n.id = o.ngi_id "
-                 "ORDER BY o.name";
 
-    if (store_prepare(s, sql, &st, e) != 0)
+    if (registry_orgs_rows(s, &st, e) != 0)
         return -1;
     return registry_export(st, registry_org_cols, -1, out, e);
 }
@@ -292,7 +289,7 @@ static int registry_org_row(struct store *s, struct registry_csv *c,
     const char *name = registry_csv_get(c, 0), *kind = registry_csv_get(c, 1);
     const char *country = registry_csv_get(c, 2), *src;
     int64_t id;
-    int rc;
+    int manual, rc;
 
     if (registry_name(name, "organisation", e) != 0 ||
         registry_kind(kind ? kind : "", 0, e) != 0 ||
@@ -303,21 +300,15 @@ static int registry_org_row(struct store *s, struct registry_csv *c,
                   "VALUES('org', ?)", "t", name) < 0)
         return e->code == ERR_DUP ? err_reword(e, ERR_DUP, "organisation %s "
                                                "appears twice", name) : -1;
-    rc = store_get_int(s, e, &id, "SELECT id FROM orgs WHERE name=?", "t",
-                       name);
+    rc = registry_org_lookup(s, name, &id, &manual, e);
     if (rc < 0)
         return -1;
     if (rc == 1)
         r->updated++;
     else
         r->added++;
-    if (rc == 1)
-        return store_run(s, e, "UPDATE orgs SET name=?, kind=?, country=?, "
-                         "source=? WHERE id=?", "tttti", name, kind,
-                         country ? country : "", src, id) < 0 ? -1 : 0;
-    return store_run(s, e, "INSERT INTO orgs(name, kind, country, source, "
-                     "origin) VALUES(?,?,?,?,'csv')", "tttt", name, kind,
-                     country ? country : "", src) < 0 ? -1 : 0;
+    return registry_org_csv(s, rc == 1 ? id : 0, name, kind,
+                            country ? country : "", src, e);
 }
 
 /* Second pass: NGIs, once every organisation of the file exists. */
@@ -335,8 +326,7 @@ static int registry_org_ngis(struct store *s, struct registry_csv *c,
         if (ngi == NULL)
             continue;
         if (registry_ngi_id(s, ngi, &nid, e) != 0 ||
-            store_run(s, e, "UPDATE orgs SET ngi_id=NULLIF(?,0) WHERE name=?",
-                      "it", nid, registry_csv_get(c, 0)) < 0)
+            registry_org_set_ngi(s, registry_csv_get(c, 0), nid, e) != 0)
             return registry_csv_fail(c, e);
     }
     return rc;

@@ -117,31 +117,6 @@ int registry_id(struct store *s, const char *sql, const char *v,
     return rc < 0 ? -1 : 0;
 }
 
-int registry_org_id(struct store *s, const char *name, int64_t *id,
-                    struct err *e)
-{
-    return registry_id(s, "SELECT id FROM orgs WHERE name=?", name,
-                       "organisation", id, e);
-}
-
-/* An organisation that must be an NGI (a site's NGI); "" → 0 (none). */
-int registry_ngi_id(struct store *s, const char *ngi, int64_t *id,
-                    struct err *e)
-{
-    int64_t ok;
-
-    *id = 0;
-    if (ngi == NULL || *ngi == '\0')
-        return 0;
-    if (registry_org_id(s, ngi, id, e) != 0)
-        return -1;
-    if (store_get_int(s, e, &ok, "SELECT kind='ngi' FROM orgs WHERE id=?",
-                      "i", *id) != 1)
-        return -1;
-    return ok ? 0 : err_set(e, ERR_DATA, "organisation '%.200s' is not an "
-                            "NGI", ngi);
-}
-
 /* Id and source of a row by its name (sql: ?1 the name, columns id and
  * source): 1 found, 0 none, -1 error. */
 int registry_row(struct store *s, const char *sql, const char *name,

@@ -24,10 +24,6 @@ int registry_kind(const char *kind, int empty_ok, struct err *e);
 int registry_address(const char *a, struct err *e);
 int registry_id(struct store *s, const char *sql, const char *v,
                 const char *what, int64_t *id, struct err *e);
-int registry_org_id(struct store *s, const char *name, int64_t *id,
-                    struct err *e);
-int registry_ngi_id(struct store *s, const char *ngi, int64_t *id,
-                    struct err *e);
 int registry_row(struct store *s, const char *sql, const char *name,
                  int64_t *id, int *manual, struct err *e);
 int registry_set(struct store *s, const char *table, const char *col,
@@ -46,6 +42,35 @@ int registry_list_gaps(struct store *s, const char *list, int64_t since,
                        struct err *e);
 int registry_list_keys(struct store *s, const char *list,
                        struct store_stmt **st, struct err *e);
+
+/* orgs.c: an organisation's id by name (ERR_DATA when none); the id of
+ * one that must be an NGI ("" or NULL: 0, none); its id and whether it is
+ * manual (1 found, 0 none). */
+int registry_org_id(struct store *s, const char *name, int64_t *id,
+                    struct err *e);
+int registry_ngi_id(struct store *s, const char *ngi, int64_t *id,
+                    struct err *e);
+int registry_org_lookup(struct store *s, const char *name, int64_t *id,
+                        int *manual, struct err *e);
+/* The CSV import: id 0 adds the organisation (origin csv), else row id
+ * gets these values; set_ngi gives the one named name its NGI (0: none). */
+int registry_org_csv(struct store *s, int64_t id, const char *name,
+                     const char *kind, const char *country, const char *src,
+                     struct err *e);
+int registry_org_set_ngi(struct store *s, const char *name, int64_t ngi,
+                         struct err *e);
+/* GOCDB: *id 0 adds the organisation as imported and sets *id; else row
+ * *id gets kind, and country and NGI where given. */
+int registry_org_gocdb(struct store *s, int64_t *id, const char *name,
+                       const char *kind, const char *country, int64_t ngi,
+                       struct err *e);
+/* Statements for the caller to step and finalize: every organisation as
+ * the CSV has it (name, kind, country, ngi, source); the names of
+ * imported ones of origin that the current import has not seen. */
+int registry_orgs_rows(struct store *s, struct store_stmt **st,
+                       struct err *e);
+int registry_orgs_unseen(struct store *s, const char *origin,
+                         struct store_stmt **st, struct err *e);
 
 /* contacts.c: a fingerprint, normalised ("" or NULL gives ""); a
  * contact's id by address (ERR_DATA when none); its id and whether it is

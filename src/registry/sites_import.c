@@ -334,28 +334,18 @@ static int registry_org_sync(struct store *s, const char *name,
         registry_text(country, "country", e) != 0 ||
         registry_seen(s, "org", name, e) != 0)
         return -1;
-    rc = registry_row(s, "SELECT id, source FROM orgs WHERE name=?", name,
-                      id, &manual, e);
+    rc = registry_org_lookup(s, name, id, &manual, e);
     if (rc < 0)
         return -1;
     if (rc == 0) {
         r->orgs_added++;
-        if (store_run(s, e, "INSERT INTO orgs(name, kind, country, ngi_id, "
-                      "source, origin) VALUES(?,?,?,NULLIF(?,0),'imported',"
-                      "'gocdb')", "ttti", name, kind, country, ngi) < 0)
-            return -1;
-        *id = store_last_id(s);
-        return 0;
-    }
-    if (manual) {
+        *id = 0;
+    } else if (manual) {
         registry_report(out, "kept: organisation", name, "edited by hand, "
                         "not updated");
         return 0;
     }
-    return store_run(s, e, "UPDATE orgs SET kind=?, country=CASE ? WHEN '' "
-                     "THEN country ELSE ?2 END, ngi_id=coalesce(NULLIF(?,0),"
-                     " ngi_id), origin='gocdb' WHERE id=?", "ttii", kind,
-                     country, ngi, *id) < 0 ? -1 : 0;
+    return registry_org_gocdb(s, id, name, kind, country, ngi, e);
 }
 
 static int registry_csirt_sync(struct store *s, const char *addr, int64_t org,
@@ -438,9 +428,10 @@ int registry_gocdb_import(struct store *s, const struct gocdb *g, FILE *out,
     if (rc == 0)
         rc = registry_gone(s, "sites", "site", "name", "gocdb", out, &r->gone,
                            e);
+    if (rc == 0 && registry_orgs_unseen(s, "gocdb", &st, e) != 0)
+        rc = -1;
     if (rc == 0)
-        rc = registry_gone(s, "orgs", "org", "name", "gocdb", out,
-                           &orgs_gone, e);
+        rc = registry_gone_rows(st, "org", out, &orgs_gone, e);
     if (rc == 0 && registry_contacts_unseen(s, "gocdb", &st, e) != 0)
         rc = -1;
     if (rc == 0)

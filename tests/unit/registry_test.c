@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "registry/registry.h"
+#include "registry/gocdb.h"
 #include "db/schema.h"
 
 static char dir[] = "/tmp/agw-reg.XXXXXX";
@@ -588,6 +589,108 @@ static void test_contacts_csv(void **state)
     store_close(s);
 }
 
+/* An organisations CSV: NGIs resolved in a second pass (an NGI may come
+ * after its members), rows updated by name, the export read back. */
+static void test_orgs_csv(void **state)
+{
+    static const char text[] =
+        "name,kind,country,ngi\n"
+        "Site-C,site,CC,NGI-C\n"
+        "NGI-C,ngi,CC,\n";
+    static const char edit[] = "name,kind\nSite-C,csirt\n";
+    static const char bad[] = "name,kind,ngi\nX-C,isp,Site-C\n";
+    struct store *s = open_db();
+    struct registry_import r;
+    struct buf out;
+    char got[200];
+    struct err e;
+
+    (void)state;
+    err_init(&e);
+    assert_int_equal(registry_orgs_import(s, text, strlen(text), "o", &r,
+                                          &e), 0);
+    if (r.added != 2 || r.updated != 0)
+        fail_msg("got added %ld updated %ld, want 2 0", r.added, r.updated);
+    text_of(s, "SELECT o.kind || '|' || o.country || '|' || n.name || '|' "
+            "|| o.origin FROM orgs o JOIN orgs n ON n.id = o.ngi_id WHERE "
+            "o.name = 'Site-C'", got, sizeof(got));
+    assert_string_equal(got, "site|CC|NGI-C|csv");
+    /* no ngi column: the NGI stays */
+    assert_int_equal(registry_orgs_import(s, edit, strlen(edit), "o2", &r,
+                                          &e), 0);
+    assert_int_equal(r.updated, 1);
+    text_of(s, "SELECT o.kind || '|' || o.country || '|' || n.name FROM "
+            "orgs o JOIN orgs n ON n.id = o.ngi_id WHERE o.name = 'Site-C'",
+            got, sizeof(got));
+    assert_string_equal(got, "csirt||NGI-C");
+    buf_init(&out, 1u << 20);
+    assert_int_equal(registry_orgs_export(s, &out, &e), 0);
+    assert_non_null(strstr(buf_cstr(&out), "\nSite-C,csirt,,NGI-C,manual"
+                           "\n"));
+    buf_free(&out);
+    err_init(&e);
+    /* an NGI must be of kind ngi; the whole file changes nothing */
+    assert_int_equal(registry_orgs_import(s, bad, strlen(bad), "o3", &r, &e),
+                     -1);
+    assert_int_equal(e.code, ERR_DATA);
+    assert_non_null(strstr(e.msg, "is not an NGI"));
+    assert_int_equal(count(s, "orgs WHERE name = 'X-C'"), 0);
+    store_close(s);
+}
+
+#define GOC_SITE(name, country, mail) \
+    "<SITE><SHORT_NAME>" name "</SHORT_NAME><COUNTRY>" country \
+    "</COUNTRY><ROC>NGI_G</ROC><CSIRT_EMAIL>" mail "</CSIRT_EMAIL><DOMAIN>" \
+    "<DOMAIN_NAME>" name ".example</DOMAIN_NAME></DOMAIN></SITE>"
+
+/* GOCDB: organisations and CSIRT contacts added, then updated (an empty
+ * COUNTRY keeps the one on record), kept when edited by hand, and
+ * reported when gone. */
+static void test_gocdb_rows(void **state)
+{
+    static const char first[] = "<results>" GOC_SITE("S-G1", "Gland",
+        "g1@g.example") GOC_SITE("S-G2", "Gland", "g2@g.example")
+        "</results>";
+    static const char second[] = "<results>" GOC_SITE("S-G1", "",
+        "g1@g.example") "</results>";
+    struct registry_contact hand = {NULL, "By hand", NULL, NULL, NULL, 0, 0};
+    struct store *s = open_db();
+    struct registry_import r;
+    struct gocdb *g;
+    char got[200], *rep = NULL;
+    size_t replen = 0;
+    FILE *out;
+    struct err e;
+
+    (void)state;
+    err_init(&e);
+    assert_int_equal(gocdb_parse(first, strlen(first), &g, &e), 0);
+    assert_int_equal(registry_gocdb_import(s, g, NULL, &r, &e), 0);
+    gocdb_free(g);
+    if (r.added != 2 || r.orgs_added != 3 || r.contacts_added != 2)
+        fail_msg("first: got sites %ld orgs %ld contacts %ld, want 2 3 2",
+                 r.added, r.orgs_added, r.contacts_added);
+    assert_int_equal(registry_contact_edit(s, "g2@g.example", &hand, &e), 0);
+    out = open_memstream(&rep, &replen);
+    assert_non_null(out);
+    assert_int_equal(gocdb_parse(second, strlen(second), &g, &e), 0);
+    assert_int_equal(registry_gocdb_import(s, g, out, &r, &e), 0);
+    gocdb_free(g);
+    fclose(out);
+    if (r.orgs_added != 0 || r.contacts_updated != 1 || r.gone != 1)
+        fail_msg("second: got orgs %ld contacts %ld gone %ld, want 0 1 1",
+                 r.orgs_added, r.contacts_updated, r.gone);
+    text_of(s, "SELECT o.country || '|' || n.name FROM orgs o JOIN orgs n "
+            "ON n.id = o.ngi_id WHERE o.name = 'S-G1'", got, sizeof(got));
+    assert_string_equal(got, "Gland|NGI_G");
+    if (strstr(rep, "gone: site S-G2:") == NULL ||
+        strstr(rep, "gone: org S-G2:") == NULL ||
+        strstr(rep, "gone: contact") != NULL)
+        fail_msg("report: got '%s'", rep);
+    free(rep);
+    store_close(s);
+}
+
 static void test_import_keeps_manual(void **state)
 {
     struct store *s = open_db();
@@ -653,6 +756,8 @@ int main(void)
         cmocka_unit_test(test_lists_of),
         cmocka_unit_test(test_contact_pin),
         cmocka_unit_test(test_contacts_csv),
+        cmocka_unit_test(test_orgs_csv),
+        cmocka_unit_test(test_gocdb_rows),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
