@@ -106,6 +106,30 @@ int registry_contacts_rows(struct store *s, struct store_stmt **st,
 int registry_contacts_unseen(struct store *s, const char *origin,
                              struct store_stmt **st, struct err *e);
 
+/* sites_db.c: a site's id and whether it is manual (1 found, 0 none);
+ * the site other than sid that holds identifier v of kind (as its value,
+ * or as its name when kind is alias): 1 with its name in name (n bytes,
+ * cut), 0 none; one identifier added (kept by its holder when another
+ * site has it); an imported site's imported identifiers let go; a site's
+ * identifiers and org as one text, to tell an update from no change;
+ * an imported site written (*sid 0: added, *sid set; else its origin
+ * and org); the names of imported sites of origin that the current
+ * import has not seen, a statement to step and finalize. */
+int registry_site_lookup(struct store *s, const char *name, int64_t *id,
+                         int *manual, struct err *e);
+int registry_site_id_holder(struct store *s, int64_t sid, const char *kind,
+                            const char *v, char *name, size_t n,
+                            struct err *e);
+int registry_site_id_add(struct store *s, int64_t sid, const char *kind,
+                         const char *v, const char *src, struct err *e);
+int registry_site_ids_release(struct store *s, int64_t sid, struct err *e);
+int registry_site_sig(struct store *s, int64_t sid, struct buf *out,
+                      struct err *e);
+int registry_site_imported(struct store *s, int64_t *sid, const char *name,
+                           const char *origin, int64_t org, struct err *e);
+int registry_sites_unseen(struct store *s, const char *origin,
+                          struct store_stmt **st, struct err *e);
+
 /* sites_import.c: a site's identifiers, the start of every import, and
  * the check that the sites still load */
 int registry_site_ids(struct store *s, int64_t sid,

@@ -1,8 +1,10 @@
 /* sites_db - sites by hand, the keep-list, and loading both into the
- * anonymiser's index. */
+ * anonymiser's index; the rows that the imports read and write. */
 #include "registry/registry_int.h"
 
 #include <string.h>
+
+#include "util/buf.h"
 
 static int registry_site_org(struct store *s, int64_t sid, const char *org,
                              struct err *e)
@@ -191,4 +193,98 @@ int registry_sites_load(struct store *s, struct sites *idx, struct err *e)
     if (rc != 0)
         return -1;
     return registry_keep_load(s, idx, e);
+}
+
+int registry_site_lookup(struct store *s, const char *name, int64_t *id,
+                         int *manual, struct err *e)
+{
+    return registry_row(s, "SELECT id, source FROM sites WHERE name=?", name,
+                        id, manual, e);
+}
+
+/* An alias may not be another site's name either: the anonymiser
+ * matches both alike. */
+int registry_site_id_holder(struct store *s, int64_t sid, const char *kind,
+                            const char *v, char *name, size_t n,
+                            struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(s, "SELECT s.name FROM site_ids i JOIN sites s ON "
+                      "s.id = i.site_id WHERE i.kind=?1 AND i.value=?2 AND "
+                      "i.site_id<>?3 UNION ALL SELECT name FROM sites WHERE "
+                      "?1='alias' AND name=?2 AND id<>?3", &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, kind);
+    store_bind_text(st, 2, v);
+    store_bind_int(st, 3, sid);
+    rc = store_step(st, e);
+    if (rc == 1)
+        snprintf(name, n, "%s", store_col_text(st, 0));
+    store_finalize(st);
+    return rc;
+}
+
+/* A value another site holds is left to it (the caller checks). */
+int registry_site_id_add(struct store *s, int64_t sid, const char *kind,
+                         const char *v, const char *src, struct err *e)
+{
+    return store_run(s, e, "INSERT INTO site_ids(site_id, kind, value, "
+                     "source) VALUES(?,?,?,?) ON CONFLICT(kind, value) DO "
+                     "NOTHING", "itt" "t", sid, kind, v, src) < 0 ? -1 : 0;
+}
+
+int registry_site_ids_release(struct store *s, int64_t sid, struct err *e)
+{
+    return store_run(s, e, "DELETE FROM site_ids WHERE site_id=? AND "
+                     "source='imported'", "i", sid) < 0 ? -1 : 0;
+}
+
+int registry_site_sig(struct store *s, int64_t sid, struct buf *out,
+                      struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    buf_reset(out);
+    if (store_prepare(s, "SELECT coalesce(group_concat(kind || ':' || value, "
+                      "' '), '') || '|' || coalesce((SELECT org_id FROM "
+                      "sites WHERE id=?1), '') FROM (SELECT kind, value FROM "
+                      "site_ids WHERE site_id=?1 ORDER BY kind, value)", &st,
+                      e) != 0)
+        return -1;
+    store_bind_int(st, 1, sid);
+    rc = store_step(st, e);
+    if (rc == 1 && buf_puts(out, store_col_text(st, 0)) != 0)
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int registry_site_imported(struct store *s, int64_t *sid, const char *name,
+                           const char *origin, int64_t org, struct err *e)
+{
+    if (*sid != 0)
+        return store_run(s, e, "UPDATE sites SET origin=?, org_id=NULLIF(?,"
+                         "0) WHERE id=?", "tii", origin, org, *sid) < 0 ? -1
+                                                                        : 0;
+    if (store_run(s, e, "INSERT INTO sites(name, source, origin, org_id) "
+                  "VALUES(?, 'imported', ?, NULLIF(?,0))", "tti", name,
+                  origin, org) < 0)
+        return -1;
+    *sid = store_last_id(s);
+    return 0;
+}
+
+int registry_sites_unseen(struct store *s, const char *origin,
+                          struct store_stmt **st, struct err *e)
+{
+    if (store_prepare(s, "SELECT name FROM sites WHERE origin=? AND "
+                      "source='imported' AND name NOT IN (SELECT name FROM "
+                      "temp.import_seen WHERE kind='site') ORDER BY 1", st,
+                      e) != 0)
+        return -1;
+    store_bind_text(*st, 1, origin);
+    return 0;
 }

@@ -37,30 +37,16 @@ static int registry_id_conflict(struct store *s, int64_t sid,
                                 const char *kind, const char *v, FILE *out,
                                 struct registry_import *r, struct err *e)
 {
-    struct store_stmt *st;
-    char why[400];
-    int rc;
+    char holder[160], why[400];     /* the report shows 150 bytes */
+    int rc = registry_site_id_holder(s, sid, kind, v, holder, sizeof(holder),
+                                     e);
 
-    /* An alias may not be another site's name either: the anonymiser
-     * matches both alike. */
-    if (store_prepare(s, "SELECT s.name FROM site_ids i JOIN sites s ON "
-                      "s.id = i.site_id WHERE i.kind=?1 AND i.value=?2 AND "
-                      "i.site_id<>?3 UNION ALL SELECT name FROM sites WHERE "
-                      "?1='alias' AND name=?2 AND id<>?3", &st, e) != 0)
-        return -1;
-    store_bind_text(st, 1, kind);
-    store_bind_text(st, 2, v);
-    store_bind_int(st, 3, sid);
-    rc = store_step(st, e);
-    if (rc == 1) {
+    if (rc == 1 && r) {
         snprintf(why, sizeof(why), "%s %.150s already belongs to site "
-                 "%.150s; not added", kind, v, store_col_text(st, 0));
-        if (r)
-            r->conflicts++;
-    }
-    store_finalize(st);
-    if (rc == 1 && r)
+                 "%.150s; not added", kind, v, holder);
+        r->conflicts++;
         registry_report(out, "conflict:", v, why);
+    }
     return rc;
 }
 
@@ -85,9 +71,7 @@ int registry_site_ids(struct store *s, int64_t sid,
                     return -1;
                 continue;
             }
-            if (store_run(s, e, "INSERT INTO site_ids(site_id, kind, value, "
-                          "source) VALUES(?,?,?,?) ON CONFLICT(kind, value) "
-                          "DO NOTHING", "itt" "t", sid, kind, v, src) < 0)
+            if (registry_site_id_add(s, sid, kind, v, src, e) != 0)
                 return -1;
             if (r == NULL && registry_id_conflict(s, sid, kind, v, NULL, NULL,
                                                   e) == 1)
@@ -98,42 +82,12 @@ int registry_site_ids(struct store *s, int64_t sid,
     return 0;
 }
 
-/* The first column of a one-row text query, copied into out. */
-static int registry_get_text(struct store *s, const char *sql, int64_t id,
-                             struct buf *out, struct err *e)
-{
-    struct store_stmt *st;
-    int rc;
-
-    buf_reset(out);
-    if (store_prepare(s, sql, &st, e) != 0)
-        return -1;
-    store_bind_int(st, 1, id);
-    rc = store_step(st, e);
-    if (rc == 1 && buf_puts(out, store_col_text(st, 0)) != 0)
-        rc = err_set(e, ERR_NOMEM, "out of memory");
-    store_finalize(st);
-    return rc < 0 ? -1 : 0;
-}
-
-static int registry_site_sig(struct store *s, int64_t sid, struct buf *out,
-                             struct err *e)
-{
-    return registry_get_text(s, "SELECT coalesce(group_concat(kind || ':' || "
-                             "value, ' '), '') || '|' || coalesce((SELECT "
-                             "org_id FROM sites WHERE id=?1), '') FROM "
-                             "(SELECT kind, value FROM site_ids WHERE "
-                             "site_id=?1 ORDER BY kind, value)", sid, out, e);
-}
-
 static int registry_seen(struct store *s, const char *kind, const char *name,
                          struct err *e)
 {
     return store_run(s, e, "INSERT OR IGNORE INTO temp.import_seen(kind, "
                      "name) VALUES(?,?)", "tt", kind, name) < 0 ? -1 : 0;
 }
-
-#define REGISTRY_SITE_ROW "SELECT id, source FROM sites WHERE name=?"
 
 /* Phase one of an import, over every site of the source: note an
  * imported site's identifiers and let go of them, so that an identifier
@@ -145,15 +99,14 @@ static int registry_site_release(struct store *s, const char *name,
     int64_t sid;
     int manual = 0, rc;
 
-    rc = registry_row(s, REGISTRY_SITE_ROW, name, &sid, &manual, e);
+    rc = registry_site_lookup(s, name, &sid, &manual, e);
     if (rc <= 0 || manual)
         return rc < 0 ? -1 : registry_seen(s, "site", name, e);
     buf_init(&sig, 1u << 24);
     rc = registry_site_sig(s, sid, &sig, e);
     if (rc == 0 && (store_run(s, e, "INSERT INTO temp.import_seen VALUES("
                               "'site',?,?)", "tt", name, buf_cstr(&sig)) < 0 ||
-                    store_run(s, e, "DELETE FROM site_ids WHERE site_id=? AND "
-                              "source='imported'", "i", sid) < 0))
+                    registry_site_ids_release(s, sid, e) != 0))
         rc = -1;
     buf_free(&sig);
     return rc;
@@ -180,8 +133,7 @@ static int registry_site_refresh(struct store *s, int64_t sid,
     int rc = -1;
 
     buf_init(&after, 1u << 24);
-    if (store_run(s, e, "UPDATE sites SET origin=?, org_id=NULLIF(?,0) WHERE "
-                  "id=?", "tii", origin, org, sid) >= 0 &&
+    if (registry_site_imported(s, &sid, NULL, origin, org, e) == 0 &&
         registry_site_ids(s, sid, idx, i, "imported", out, r, e) == 0 &&
         registry_site_sig(s, sid, &after, e) == 0 &&
         store_get_int(s, e, &same, "SELECT sig=? FROM temp.import_seen "
@@ -208,7 +160,7 @@ static int registry_site_sync(struct store *s, const struct sites *idx,
     int manual = 0, rc;
 
     r->read++;
-    rc = registry_row(s, REGISTRY_SITE_ROW, name, &sid, &manual, e);
+    rc = registry_site_lookup(s, name, &sid, &manual, e);
     if (rc < 0)
         return -1;
     if (rc == 1 && manual) {
@@ -219,13 +171,11 @@ static int registry_site_sync(struct store *s, const struct sites *idx,
     }
     if (rc == 1)
         return registry_site_refresh(s, sid, idx, i, origin, org, out, r, e);
-    if (store_run(s, e, "INSERT INTO sites(name, source, origin, org_id) "
-                  "VALUES(?, 'imported', ?, NULLIF(?,0))", "tti", name,
-                  origin, org) < 0)
+    sid = 0;
+    if (registry_site_imported(s, &sid, name, origin, org, e) != 0)
         return -1;
     r->added++;
-    return registry_site_ids(s, store_last_id(s), idx, i, "imported", out, r,
-                             e);
+    return registry_site_ids(s, sid, idx, i, "imported", out, r, e);
 }
 
 int registry_import_start(struct store *s, struct registry_import *r,
@@ -264,23 +214,6 @@ static int registry_gone_rows(struct store_stmt *st, const char *kind,
     return rc < 0 ? -1 : 0;
 }
 
-static int registry_gone(struct store *s, const char *table, const char *kind,
-                         const char *col, const char *origin, FILE *out,
-                         long *gone, struct err *e)
-{
-    struct store_stmt *st;
-    char sql[256];
-
-    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE origin=? AND "
-             "source='imported' AND %s NOT IN (SELECT name FROM "
-             "temp.import_seen WHERE kind=?) ORDER BY 1", col, table, col);
-    if (store_prepare(s, sql, &st, e) != 0)
-        return -1;
-    store_bind_text(st, 1, origin);
-    store_bind_text(st, 2, kind);
-    return registry_gone_rows(st, kind, out, gone, e);
-}
-
 /* What is stored must load into the anonymiser's index (names and
  * aliases unique across sites, every value well-formed): checked inside
  * the transaction, so a change that would break loading changes nothing. */
@@ -306,6 +239,7 @@ int registry_sites_import(struct store *s, const struct sites *idx,
                           struct registry_import *r, struct err *e)
 {
     size_t i, n = sites_count(idx);
+    struct store_stmt *st;
     int rc = 0;
 
     if (registry_import_start(s, r, e) != 0)
@@ -313,9 +247,10 @@ int registry_sites_import(struct store *s, const struct sites *idx,
     rc = registry_sites_release(s, idx, e);
     for (i = 0; i < n && rc == 0; i++)
         rc = registry_site_sync(s, idx, i, origin, 0, out, r, e);
+    if (rc == 0 && registry_sites_unseen(s, origin, &st, e) != 0)
+        rc = -1;
     if (rc == 0)
-        rc = registry_gone(s, "sites", "site", "name", origin, out, &r->gone,
-                           e);
+        rc = registry_gone_rows(st, "site", out, &r->gone, e);
     if (rc == 0)
         rc = registry_sites_verify(s, e);
     return registry_end(s, rc, e);
@@ -425,9 +360,10 @@ int registry_gocdb_import(struct store *s, const struct gocdb *g, FILE *out,
     rc = registry_sites_release(s, gocdb_sites(g), e);
     for (i = 0; i < n && rc == 0; i++)
         rc = registry_gocdb_site(s, g, i, out, r, e);
+    if (rc == 0 && registry_sites_unseen(s, "gocdb", &st, e) != 0)
+        rc = -1;
     if (rc == 0)
-        rc = registry_gone(s, "sites", "site", "name", "gocdb", out, &r->gone,
-                           e);
+        rc = registry_gone_rows(st, "site", out, &r->gone, e);
     if (rc == 0 && registry_orgs_unseen(s, "gocdb", &st, e) != 0)
         rc = -1;
     if (rc == 0)

@@ -726,6 +726,62 @@ static void test_import_keeps_manual(void **state)
     store_close(s);
 }
 
+static void load_sites(struct sites *idx, const char *text)
+{
+    struct err e;
+
+    err_init(&e);
+    if (sites_load_text(idx, text, strlen(text), "t", &e) != 0)
+        fail_msg("sites: %s", e.msg);
+}
+
+/* Sites: a re-import of the same file changes nothing (signatures); an
+ * identifier another site holds is an error by hand and a reported
+ * conflict in an import, which goes on without it. */
+static void test_sites_conflicts(void **state)
+{
+    static const char a[] = "T1 t1.example \"Tee One\"\nT2 t2.example\n";
+    static const char b[] = "T9 t9.example t1.example\n";
+    struct sites *ia = sites_new(), *ib = sites_new(), *hand = sites_new();
+    struct store *s = open_db();
+    struct registry_import r;
+    char *rep = NULL;
+    size_t replen = 0;
+    FILE *out;
+    struct err e;
+
+    (void)state;
+    load_sites(ia, a);
+    load_sites(ib, b);
+    load_sites(hand, "T3 t3.example t2.example\n");
+    err_init(&e);
+    assert_int_equal(registry_sites_import(s, ia, "file", NULL, &r, &e), 0);
+    assert_int_equal(r.added, 2);
+    assert_int_equal(registry_sites_import(s, ia, "file", NULL, &r, &e), 0);
+    if (r.added != 0 || r.updated != 0 || r.unchanged != 2)
+        fail_msg("again: got added %ld updated %ld unchanged %ld, want 0 0 2",
+                 r.added, r.updated, r.unchanged);
+    assert_int_equal(registry_site_add(s, hand, NULL, &e), -1);
+    assert_int_equal(e.code, ERR_DUP);
+    assert_int_equal(count(s, "sites WHERE name = 'T3'"), 0);
+    out = open_memstream(&rep, &replen);
+    assert_non_null(out);
+    err_init(&e);
+    assert_int_equal(registry_sites_import(s, ib, "file", out, &r, &e), 0);
+    fclose(out);
+    assert_int_equal(r.conflicts, 1);
+    if (strstr(rep, "conflict: t1.example: domain t1.example already "
+               "belongs to site T1; not added\n") == NULL)
+        fail_msg("report: got '%s'", rep);
+    assert_int_equal(count(s, "site_ids i JOIN sites s ON s.id = i.site_id "
+                           "WHERE s.name = 'T9'"), 1);
+    free(rep);
+    sites_free(ia);
+    sites_free(ib);
+    sites_free(hand);
+    store_close(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -758,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_contacts_csv),
         cmocka_unit_test(test_orgs_csv),
         cmocka_unit_test(test_gocdb_rows),
+        cmocka_unit_test(test_sites_conflicts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
