@@ -46,7 +46,7 @@ CREATE TABLE audit (
     hash TEXT NOT NULL DEFAULT ''
 );
 
--- contacts: SQL in cli/cli_keys.c, process/encrypt.c, process/process.c, registry/contacts.c, registry/coverage.c, registry/csv_io.c, registry/orgs.c, registry/registry.c, registry/sites_import.c
+-- contacts: SQL in cli/cli_keys.c, registry/contacts.c, registry/lists.c
 --   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list
 CREATE TABLE contacts (
     id INTEGER PRIMARY KEY,
@@ -74,7 +74,7 @@ CREATE TABLE copies (
     created INTEGER NOT NULL
 );
 
--- dist_lists: SQL in process/process.c, registry/dists.c
+-- dist_lists: SQL in registry/dists.c, registry/lists.c
 --   read by the views dists_list, lists_show
 CREATE TABLE dist_lists (
     dist_id INTEGER NOT NULL REFERENCES dists(id) ON DELETE CASCADE,
@@ -109,7 +109,7 @@ CREATE TABLE list_outcomes (
     PRIMARY KEY(alert_row, list_id)
 );
 
--- lists: SQL in cli/cli_registry.c, outbox/queue.c, process/lifecycle.c, process/process.c, registry/coverage.c, registry/lists.c, registry/registry.c
+-- lists: SQL in outbox/queue.c, process/lifecycle.c, registry/lists.c
 --   read by the views alerts_show, contacts_show, dists_list, lists_list, lists_members, lists_policy, lists_rules, lists_show, queue_status
 CREATE TABLE lists (
     id INTEGER PRIMARY KEY,
@@ -125,7 +125,7 @@ CREATE TABLE lists (
     single_org INTEGER NOT NULL DEFAULT 0 CHECK(single_org IN (0,1))
 );
 
--- member_rules: SQL in registry/coverage.c, registry/lists.c
+-- member_rules: SQL in registry/lists.c
 --   read by the views list_recipients, lists_rules, lists_show
 CREATE TABLE member_rules (
     id INTEGER PRIMARY KEY,
@@ -143,7 +143,7 @@ CREATE TABLE members (
     PRIMARY KEY(list_id, contact_id)
 );
 
--- officers: SQL in cli/cli_keys.c, process/lifecycle.c, registry/officers.c
+-- officers: SQL in cli/cli_keys.c, registry/officers.c
 --   read by the views officers_list
 CREATE TABLE officers (
     id INTEGER PRIMARY KEY,
@@ -155,7 +155,7 @@ CREATE TABLE officers (
     added_by TEXT NOT NULL DEFAULT ''
 );
 
--- orgs: SQL in registry/coverage.c, registry/csv_io.c, registry/orgs.c, registry/registry.c, registry/sites_import.c
+-- orgs: SQL in registry/contacts.c, registry/lists.c, registry/orgs.c
 --   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list, sites_list
 CREATE TABLE orgs (
     id INTEGER PRIMARY KEY,
@@ -167,7 +167,7 @@ CREATE TABLE orgs (
     origin TEXT NOT NULL DEFAULT ''
 );
 
--- outbox: SQL in outbox/queue.c, process/commit.c, process/lifecycle.c, process/mailout.c, registry/coverage.c
+-- outbox: SQL in outbox/queue.c, process/commit.c, process/lifecycle.c, process/mailout.c, registry/lists.c
 --   read by the views queue_status
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
@@ -210,7 +210,7 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 
--- site_ids: SQL in registry/sites_db.c, registry/sites_import.c
+-- site_ids: SQL in registry/sites_db.c
 --   read by the views sites_list
 CREATE TABLE site_ids (
     site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
@@ -220,7 +220,7 @@ CREATE TABLE site_ids (
     UNIQUE(kind, value)
 );
 
--- sites: SQL in registry/sites_db.c, registry/sites_import.c
+-- sites: SQL in registry/sites_db.c
 --   read by the views sites_list
 CREATE TABLE sites (
     id INTEGER PRIMARY KEY,
@@ -230,7 +230,7 @@ CREATE TABLE sites (
     origin TEXT NOT NULL DEFAULT ''
 );
 
--- alerts_list: printed by cli/cli_alerts.c
+-- alerts_list: printed by cli/cli_alerts.c, cli/cli_queue.c
 CREATE VIEW alerts_list AS
 SELECT id AS row,
     datetime(received, 'unixepoch') AS received,
@@ -320,7 +320,7 @@ SELECT name,
 FROM dists
 ORDER BY name;
 
--- list_recipients: SQL in process/commit.c, process/lifecycle.c, registry/coverage.c
+-- list_recipients: SQL in process/commit.c, process/lifecycle.c, registry/lists.c
 CREATE VIEW list_recipients(list_id, contact_id, address) AS
 SELECT m.list_id,
     c.id,

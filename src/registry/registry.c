@@ -1,10 +1,13 @@
 /*
- * registry - the checks and look-ups the registry's files share
- * (registry_int.h), and the two registry.h exports: addresses and
- * fingerprints. Each kind of row has a file of its own: orgs.c,
- * contacts.c, lists.c, dists.c, officers.c, sites_db.c; sites_import.c
- * and csv_io.c bring rows in, csv_io.c and print.c take them out, and
- * coverage.c reports what an alert would miss.
+ * registry - the checks and the table-blind helpers the registry's files
+ * share (registry_int.h), and the two registry.h exports: addresses and
+ * fingerprints. Each table's SQL is in the one file that owns it: orgs.c,
+ * contacts.c, lists.c (members, rules), dists.c (and their lists),
+ * officers.c, sites_db.c (identifiers, keep-list); a statement joining
+ * several is with the owner of the table it is about. sites_import.c and
+ * csv_io.c bring rows in, csv_io.c and print.c take them out, and
+ * coverage.c reports what an alert would miss, all through the owners'
+ * verbs.
  */
 #include "registry/registry_int.h"
 

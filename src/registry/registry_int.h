@@ -1,7 +1,9 @@
 /*
  * registry_int - what the registry's files share: the checks of what a
  * command is given, ids by name, one column of one row, the end of a
- * write's transaction, and the pieces two kinds of import have in common.
+ * write's transaction, the pieces two kinds of import have in common,
+ * and the verbs by which a table's owner (the one file with its SQL)
+ * lets the imports, the export and coverage read and write it.
  * Private to src/registry/; other modules use registry.h.
  *
  * Errors and ownership as in registry.h: fallible functions return 0 or
