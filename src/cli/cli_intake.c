@@ -110,8 +110,7 @@ static int cmd_init(struct cli *c, struct cli_args *a)
         return 0;
     }
     if (cmd_init_key(c, a, fpr) != 0 ||
-        store_run(c->g.store, &c->e, "INSERT OR REPLACE INTO settings(key, "
-                  "value) VALUES('signing_key', ?)", "t", fpr) < 0)
+        store_setting_set(c->g.store, "signing_key", fpr, &c->e) != 0)
         return -1;
     printf("database %s ready; signing key %s\n", c->conf.db_path, fpr);
     return 0;

@@ -126,8 +126,7 @@ int audit_seal(struct store *s, long *n, struct err *e)
             goto fail;
         *n += got;
     } while (got == AUDIT_SEAL_BATCH);
-    if (*n > 0 && store_run(s, e, "INSERT OR REPLACE INTO settings(key, "
-                            "value) VALUES('audit_head', ?)", "t", prev) < 0)
+    if (*n > 0 && store_setting_set(s, "audit_head", prev, e) != 0)
         goto fail;
     return store_commit(s, e);
 fail:
@@ -166,14 +165,10 @@ static int audit_verify_row(struct store_stmt *st, char prev[SHA256_HEX],
 static int audit_verify_head(struct store *s, const char *prev,
                              struct audit_verify *v, struct err *e)
 {
-    struct store_stmt *st;
-    int rc;
+    char head[SHA256_HEX + 1];  /* a longer value must not match cut */
+    int rc = store_setting_get(s, "audit_head", head, sizeof(head), e);
 
-    if (store_prepare(s, "SELECT value FROM settings WHERE key='audit_head'",
-                      &st, e) != 0)
-        return -1;
-    rc = store_step(st, e);
-    if (rc == 1 && strcmp(store_col_text(st, 0), prev) != 0) {
+    if (rc == 1 && strcmp(head, prev) != 0) {
         snprintf(v->why, sizeof(v->why), "the last sealed row is not the "
                  "recorded head (rows removed at the end)");
         rc = 2;
@@ -181,7 +176,6 @@ static int audit_verify_head(struct store *s, const char *prev,
         snprintf(v->why, sizeof(v->why), "no recorded head");
         rc = 2;
     }
-    store_finalize(st);
     return rc < 0 ? -1 : rc == 2;
 }
 

@@ -204,7 +204,7 @@ CREATE TABLE releases (
     via TEXT NOT NULL DEFAULT ''
 );
 
--- settings: SQL in cli/cli_intake.c, cli/cli_keys.c, db/audit.c, gateway/gateway.c
+-- settings: SQL in cli/cli_keys.c, db/store.c
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL

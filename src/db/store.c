@@ -430,3 +430,29 @@ const char *store_col_name(struct store_stmt *st, int i)
 {
     return sqlite3_column_name(st->st, i);
 }
+
+int store_setting_get(struct store *s, const char *key, char *out, size_t n,
+                      struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (n > 0)
+        out[0] = '\0';
+    if (store_prepare(s, "SELECT value FROM settings WHERE key=?", &st,
+                      e) != 0)
+        return -1;
+    store_bind_text(st, 1, key);
+    rc = store_step(st, e);
+    if (rc == 1 && n > 0)
+        snprintf(out, n, "%s", store_col_text(st, 0));
+    store_finalize(st);
+    return rc;
+}
+
+int store_setting_set(struct store *s, const char *key, const char *value,
+                      struct err *e)
+{
+    return store_run(s, e, "INSERT OR REPLACE INTO settings(key, value) "
+                     "VALUES(?, ?)", "tt", key, value) < 0 ? -1 : 0;
+}

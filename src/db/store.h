@@ -1,8 +1,8 @@
 /*
  * store - the SQLite database: connection, schema and its migrations,
- * transactions, and a small statement API for the modules that keep their
- * own SQL (registry, alerts, outbox). The only module that includes
- * sqlite3.h.
+ * transactions, a small statement API for the modules that own a table's
+ * SQL (db/alerts.c, db/outbox.c, db/audit.c, registry/), and the owner of
+ * the settings table. The only module that includes sqlite3.h.
  *
  * Every connection: WAL, foreign keys on, a busy timeout, synchronous=FULL
  * (an answer of 0 to the MTA depends on the commit being on disk). Every
@@ -73,5 +73,15 @@ int store_run(struct store *s, struct err *e, const char *sql,
 int store_get_int(struct store *s, struct err *e, int64_t *v, const char *sql,
                   const char *types, ...);
 int64_t store_last_id(struct store *s);
+
+/* The settings table (key, value: the gateway's signing key, the audit
+ * chain's head), whose SQL is here only. store_setting_get: 1 and the
+ * value in out (cut to n), 0 and out "" when the key is not set, -1 on
+ * error. store_setting_set: the value, replacing any. Both run in the
+ * caller's transaction, if any. */
+int store_setting_get(struct store *s, const char *key, char *out, size_t n,
+                      struct err *e);
+int store_setting_set(struct store *s, const char *key, const char *value,
+                      struct err *e);
 
 #endif

@@ -46,7 +46,6 @@ int gateway_pgp(struct gateway *g, struct err *e)
 
 int gateway_signing_key(struct gateway *g, struct err *e)
 {
-    struct store_stmt *st;
     const char *k = g->conf->signing_key;
     int rc;
 
@@ -56,15 +55,10 @@ int gateway_signing_key(struct gateway *g, struct err *e)
         snprintf(g->signing_key, sizeof(g->signing_key), "%s", k);
         return 0;
     }
-    if (gateway_store(g, 0, e) != 0 ||
-        store_prepare(g->store, "SELECT value FROM settings "
-                      "WHERE key='signing_key'", &st, e) != 0)
+    if (gateway_store(g, 0, e) != 0)
         return -1;
-    rc = store_step(st, e);
-    if (rc == 1)
-        snprintf(g->signing_key, sizeof(g->signing_key), "%s",
-                 store_col_text(st, 0));
-    store_finalize(st);
+    rc = store_setting_get(g->store, "signing_key", g->signing_key,
+                           sizeof(g->signing_key), e);
     if (rc == 0)
         return err_set(e, ERR_CONFIG, "no signing key (run alertgw init)");
     return rc < 0 ? -1 : 0;

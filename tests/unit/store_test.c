@@ -2,8 +2,8 @@
  * created), the migrations from every older version up to
  * STORE_SCHEMA_VERSION and the refusal of a newer one, transactions and
  * the commit fault, store_run / store_get_int with each kind of bind,
- * SQLite's errors in our classes, and a second writer that finds the
- * database locked. */
+ * SQLite's errors in our classes, a second writer that finds the
+ * database locked, and the settings verbs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -428,6 +428,39 @@ static void test_busy(void **state)
     t_rm_db("busy.db");
 }
 
+/* ---- settings -------------------------------------------------------- */
+
+/* A key not set reads 0 and ""; set, it reads back (cut to the buffer);
+ * set again, it is replaced; a rolled-back set leaves the old value. */
+static void test_settings(void **state)
+{
+    struct store *s = t_open("settings.db");
+    char out[8];
+    struct err e;
+
+    (void)state;
+    err_init(&e);
+    snprintf(out, sizeof(out), "junk");
+    assert_int_equal(store_setting_get(s, "k", out, sizeof(out), &e), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(store_setting_set(s, "k", "v1", &e), 0);
+    assert_int_equal(store_setting_get(s, "k", out, sizeof(out), &e), 1);
+    assert_string_equal(out, "v1");
+    assert_int_equal(store_setting_set(s, "k", "0123456789", &e), 0);
+    assert_int_equal(store_setting_get(s, "k", out, sizeof(out), &e), 1);
+    assert_string_equal(out, "0123456");
+    assert_int_equal(t_int(s, "SELECT count(*) FROM settings WHERE "
+                           "key='k'"), 1);
+    assert_int_equal(store_begin(s, &e), 0);
+    assert_int_equal(store_setting_set(s, "k", "v3", &e), 0);
+    store_rollback(s);
+    assert_int_equal(store_setting_get(s, "k", out, sizeof(out), &e), 1);
+    assert_string_equal(out, "0123456");
+    assert_int_equal(store_setting_get(s, "other", out, sizeof(out), &e), 0);
+    store_close(s);
+    t_rm_db("settings.db");
+}
+
 static int t_setup(void **state)
 {
     (void)state;
@@ -450,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_run_binds),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_busy),
+        cmocka_unit_test(test_settings),
     };
 
     return cmocka_run_group_tests(tests, t_setup, t_teardown);
