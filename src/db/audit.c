@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* Rows sealed per statement when an older schema left some unsealed. */
@@ -213,4 +214,104 @@ int audit_add(struct store *s, int64_t alert_row, const char *event,
                     detail, rcpt ? rcpt : "");
 
     return rc < 0 ? -1 : 0;
+}
+
+int audit_add_copy(struct store *s, int64_t alert_row, const char *event,
+                   int64_t copy, const char *text, const char *rcpt,
+                   struct err *e)
+{
+    char detail[ERR_MSG_MAX + 64];
+
+    snprintf(detail, sizeof(detail), "copy %lld: %s", (long long)copy, text);
+    return audit_add(s, alert_row, event, detail, rcpt, e);
+}
+
+/* ---- several rows ----------------------------------------------------- */
+
+int audit_batch_open(struct store *s, struct audit_batch *b, struct err *e)
+{
+    return store_prepare(s, "INSERT INTO audit(at, alert_row, event, "
+                         "detail, rcpt, copy_hash, code) VALUES(?,?,?,?,?,?,"
+                         "?)", &b->st, e);
+}
+
+int audit_batch_add(struct audit_batch *b, const struct audit_row *r,
+                    struct err *e)
+{
+    store_reset(b->st);
+    store_bind_int(b->st, 1, r->at);
+    if (r->alert_row > 0)
+        store_bind_int(b->st, 2, r->alert_row);
+    else
+        store_bind_null(b->st, 2);
+    store_bind_text(b->st, 3, r->event);
+    store_bind_text(b->st, 4, r->detail);
+    store_bind_text(b->st, 5, r->rcpt);
+    store_bind_text(b->st, 6, r->copy_hash);
+    store_bind_int(b->st, 7, r->code);
+    return store_step(b->st, e) < 0 ? -1 : 0;
+}
+
+void audit_batch_close(struct audit_batch *b)
+{
+    store_finalize(b->st);
+    b->st = NULL;
+}
+
+int audit_each(struct store *s, int64_t alert_row, const char *event,
+               audit_each_fn fn, void *arg, struct err *e)
+{
+    struct store_stmt *st;
+    int rc, stop = 0;
+
+    if (store_prepare(s, "SELECT detail, rcpt FROM audit WHERE alert_row=? "
+                      "AND event=? ORDER BY id", &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, alert_row);
+    store_bind_text(st, 2, event);
+    while (!stop && (rc = store_step(st, e)) == 1)
+        stop = fn(arg, store_col_text(st, 0), store_col_text(st, 1), e);
+    store_finalize(st);
+    if (stop)
+        return stop;
+    return rc < 0 ? -1 : 0;
+}
+
+/* The copy a detail of audit_add_copy names ("copy ID: ", "copy" in any
+ * case, ID without leading zeros); 0 when it names none. */
+static int64_t audit_copy_of(const char *detail)
+{
+    const char *p = detail + 5;
+    int64_t id = 0;
+
+    if (strncasecmp(detail, "copy ", 5) != 0 || *p < '1' || *p > '9')
+        return 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (id > (INT64_MAX - 9) / 10)
+            return 0;
+        id = id * 10 + (*p - '0');
+    }
+    return *p == ':' ? id : 0;
+}
+
+struct audit_copies {
+    audit_copy_fn fn;
+    void *arg;
+};
+
+static int audit_copy_row(void *arg, const char *detail, const char *rcpt,
+                          struct err *e)
+{
+    const struct audit_copies *c = arg;
+    int64_t copy = audit_copy_of(detail);
+
+    return copy > 0 ? c->fn(c->arg, copy, rcpt, e) : 0;
+}
+
+int audit_copies_each(struct store *s, int64_t alert_row, const char *event,
+                      audit_copy_fn fn, void *arg, struct err *e)
+{
+    struct audit_copies c = {fn, arg};
+
+    return audit_each(s, alert_row, event, audit_copy_row, &c, e);
 }

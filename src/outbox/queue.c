@@ -327,7 +327,8 @@ static const char *queue_state(struct gateway *g, const struct qcopy *q,
 }
 
 struct qrec {
-    struct store_stmt *upd, *aud;
+    struct store_stmt *upd;
+    struct audit_batch aud;
 };
 
 static int queue_record_one(struct gateway *g, const struct qcopy *q,
@@ -339,6 +340,8 @@ static int queue_record_one(struct gateway *g, const struct qcopy *q,
     const char *reply = rc->reply[0] ? rc->reply :
                         rc->state == DELIVER_PENDING ? "not attempted" : "";
     char detail[DELIVER_REPLY_MAX + 128];
+    struct audit_row a = {0, now, q->alert_row, rc->code, event, detail,
+                          rc->addr, q->hash};
 
     snprintf(detail, sizeof(detail), "%s: %s", q->name, reply);
     store_reset(s->upd);
@@ -352,15 +355,7 @@ static int queue_record_one(struct gateway *g, const struct qcopy *q,
     store_bind_text(s->upd, 8, q->owner);
     if (store_step(s->upd, e) < 0)
         return -1;
-    store_reset(s->aud);
-    store_bind_int(s->aud, 1, now);
-    store_bind_int(s->aud, 2, q->alert_row);
-    store_bind_text(s->aud, 3, event);
-    store_bind_text(s->aud, 4, detail);
-    store_bind_text(s->aud, 5, rc->addr);
-    store_bind_text(s->aud, 6, q->hash);
-    store_bind_int(s->aud, 7, rc->code);
-    return store_step(s->aud, e) < 0 ? -1 : 0;
+    return audit_batch_add(&s->aud, &a, e);
 }
 
 /* Every outcome of one attempt in one transaction: all or none. */
@@ -368,7 +363,7 @@ static int queue_record(struct gateway *g, const struct qcopy *q,
                         struct queue_report *r, struct err *e)
 {
     int64_t now = (int64_t)time(NULL);
-    struct qrec s = {NULL, NULL};
+    struct qrec s = {NULL, {NULL}};
     size_t i;
     int rc = -1;
 
@@ -382,9 +377,7 @@ static int queue_record(struct gateway *g, const struct qcopy *q,
                       "lease_until END, lease_owner=CASE lease_owner WHEN ?8 "
                       "THEN '' ELSE lease_owner END WHERE id=?7",
                       &s.upd, e) != 0 ||
-        store_prepare(g->store, "INSERT INTO audit(at, alert_row, event, "
-                      "detail, rcpt, copy_hash, code) VALUES(?,?,?,?,?,?,?)",
-                      &s.aud, e) != 0)
+        audit_batch_open(g->store, &s.aud, e) != 0)
         goto out;
     for (i = 0; i < q->n; i++)
         if (queue_record_one(g, q, &s, i, now, r, e) != 0)
@@ -392,7 +385,7 @@ static int queue_record(struct gateway *g, const struct qcopy *q,
     rc = 0;
 out:
     store_finalize(s.upd);
-    store_finalize(s.aud);
+    audit_batch_close(&s.aud);
     if (rc != 0) {
         store_rollback(g->store);
         return -1;

@@ -89,20 +89,18 @@ static int commit_own(struct gateway *g, int64_t row, const struct plist *l,
                       int hold, struct err *e)
 {
     int enc = r->how == RCPT_ENCRYPTED;
-    char detail[ERR_MSG_MAX + 64];
+    char text[ERR_MSG_MAX + 32];
     int64_t id;
 
     if (commit_insert_copy(g, row, l->id, enc ? "copy" : "notice",
                            enc ? cp->msgid : r->msgid, &r->msg, &id, e) != 0)
         return -1;
     if (enc)
-        snprintf(detail, sizeof(detail), "copy %lld: encrypted to %s",
-                 (long long)id, r->fpr);
+        snprintf(text, sizeof(text), "encrypted to %s", r->fpr);
     else
-        snprintf(detail, sizeof(detail), "copy %lld: withheld notice: %s",
-                 (long long)id, r->why);
-    if (audit_add(g->store, row, enc ? "copy-encrypted" : "copy-withheld",
-                  detail, r->address, e) != 0)
+        snprintf(text, sizeof(text), "withheld notice: %s", r->why);
+    if (audit_add_copy(g->store, row, enc ? "copy-encrypted"
+                       : "copy-withheld", id, text, r->address, e) != 0)
         return -1;
     return hold ? 0 : commit_outbox(g, id, r->address, e);
 }

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -137,26 +138,21 @@ static int receipt_load(struct gateway *g, int64_t row,
     return rc < 0 ? -1 : 0;
 }
 
+static int receipt_note(void *arg, const char *detail, const char *rcpt,
+                        struct err *e)
+{
+    if (buf_printf(arg, "Note: %s.\n", detail) != 0)
+        return err_set(e, ERR_TOOBIG, "receipt too long");
+    return 0;
+}
+
 /* What processing noted about the mail itself (an outer Subject that was
  * ignored), one line each. */
 static int receipt_notes(struct gateway *g, int64_t row, struct buf *body,
                          struct err *e)
 {
-    struct store_stmt *st;
-    int rc;
-
-    if (store_prepare(g->store, "SELECT detail FROM audit WHERE alert_row=? "
-                      "AND event='outer-subject-ignored' ORDER BY id", &st,
-                      e) != 0)
-        return -1;
-    store_bind_int(st, 1, row);
-    while ((rc = store_step(st, e)) == 1)
-        if (buf_printf(body, "Note: %s.\n", store_col_text(st, 0)) != 0) {
-            rc = err_set(e, ERR_TOOBIG, "receipt too long");
-            break;
-        }
-    store_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return audit_each(g->store, row, "outer-subject-ignored", receipt_note,
+                      body, e) != 0 ? -1 : 0;
 }
 
 int lifecycle_receipt_queue(struct gateway *g, int64_t row, struct err *e)
@@ -230,50 +226,128 @@ out:
     return rc;
 }
 
-/* A recipient's own message of a held alert (an encrypted copy, or the
- * notice that an 'always' list withheld it) was stored at processing with
- * an audit row naming recipient and copy (process.c commit_own): queued
- * if that address is still on the list. */
-static int release_own(struct gateway *g, int64_t row, int64_t now,
-                       struct err *e)
+/* What a release queues: alert row's held copies, at now; own: the
+ * copies a recipient owns (encrypted for them), sorted. */
+struct release {
+    struct gateway *g;
+    int64_t row, now;
+    int64_t *own;
+    size_t n, cap;
+};
+
+/* Queued if that address is still on the copy's list. */
+static int release_own_one(void *arg, int64_t copy, const char *rcpt,
+                           struct err *e)
 {
-    return store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
-                     "updated) SELECT c.id, a.rcpt, ?1 FROM audit a JOIN "
-                     "copies c ON c.alert_row = a.alert_row AND a.detail "
-                     "LIKE 'copy ' || c.id || ':%' WHERE a.alert_row = ?2 "
-                     "AND a.event IN ('copy-encrypted', 'copy-withheld') AND "
-                     "EXISTS (SELECT 1 FROM list_recipients r WHERE "
-                     "r.list_id = c.list_id AND r.address = a.rcpt)", "ii",
-                     now, row) < 0 ? -1 : 0;
+    const struct release *r = arg;
+
+    return store_run(r->g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
+                     "updated) SELECT c.id, ?3, ?4 FROM copies c WHERE c.id "
+                     "= ?1 AND c.alert_row = ?2 AND EXISTS (SELECT 1 FROM "
+                     "list_recipients r WHERE r.list_id = c.list_id AND "
+                     "r.address = ?3)", "iiti", copy, r->row, rcpt,
+                     r->now) < 0 ? -1 : 0;
 }
 
-/* The list copy (the copy row no recipient owns) goes to the list's
- * recipients as they are now, except those queued their own message
- * above; a list that encrypts always never sends it (someone who joined
- * after processing gets nothing of this alert). */
-static int release_shared(struct gateway *g, int64_t row, int64_t now,
-                          struct err *e)
+/* A recipient's own message of a held alert (an encrypted copy, or the
+ * notice that an 'always' list withheld it) was stored at processing with
+ * an audit row naming recipient and copy (commit.c commit_own): queued
+ * if that address is still on the list. */
+static int release_own(struct release *r, struct err *e)
 {
-    return store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
-                     "updated) SELECT c.id, r.address, ?1 FROM copies c JOIN "
-                     "list_recipients r ON r.list_id = c.list_id JOIN lists "
-                     "l ON l.id = c.list_id WHERE c.alert_row = ?2 AND "
-                     "c.kind = 'copy' AND l.encrypt <> 'always' AND NOT "
-                     "EXISTS (SELECT 1 FROM audit a WHERE a.alert_row = ?2 "
-                     "AND a.event = 'copy-encrypted' AND a.detail LIKE "
-                     "'copy ' || c.id || ':%') AND NOT EXISTS (SELECT 1 FROM "
-                     "outbox o JOIN copies x ON x.id = o.copy_id WHERE "
-                     "x.alert_row = ?2 AND x.list_id = c.list_id AND o.rcpt "
-                     "= r.address)", "ii", now, row) < 0 ? -1 : 0;
+    if (audit_copies_each(r->g->store, r->row, "copy-encrypted",
+                          release_own_one, r, e) != 0 ||
+        audit_copies_each(r->g->store, r->row, "copy-withheld",
+                          release_own_one, r, e) != 0)
+        return -1;
+    return 0;
+}
+
+static int release_owned(void *arg, int64_t copy, const char *rcpt,
+                         struct err *e)
+{
+    struct release *r = arg;
+    int64_t *v;
+
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 64;
+        if ((v = realloc(r->own, r->cap * sizeof(*v))) == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        r->own = v;
+    }
+    r->own[r->n++] = copy;
+    return 0;
+}
+
+static int release_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* The list copy of list: to the list's recipients as they are now, except
+ * those queued their own message of this alert and list above. */
+static int release_shared_one(void *arg, int64_t copy, int64_t list,
+                              struct err *e)
+{
+    const struct release *r = arg;
+
+    if (r->n && bsearch(&copy, r->own, r->n, sizeof(*r->own), release_cmp))
+        return 0;
+    return store_run(r->g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
+                     "updated) SELECT ?1, r.address, ?2 FROM "
+                     "list_recipients r WHERE r.list_id = ?3 AND NOT EXISTS "
+                     "(SELECT 1 FROM outbox o JOIN copies x ON x.id = "
+                     "o.copy_id WHERE x.alert_row = ?4 AND x.list_id = ?3 "
+                     "AND o.rcpt = r.address)", "iiii", copy, r->now, list,
+                     r->row) < 0 ? -1 : 0;
+}
+
+/* Each copy (kind 'copy') of row on a list that does not encrypt always:
+ * fn(arg, copy, list). */
+static int release_copies_each(struct release *r,
+                               int (*fn)(void *, int64_t, int64_t,
+                                         struct err *), struct err *e)
+{
+    struct store_stmt *st;
+    int rc, stop = 0;
+
+    if (store_prepare(r->g->store, "SELECT c.id, c.list_id FROM copies c "
+                      "JOIN lists l ON l.id = c.list_id WHERE c.alert_row = "
+                      "? AND c.kind = 'copy' AND l.encrypt <> 'always' "
+                      "ORDER BY c.id", &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, r->row);
+    while (!stop && (rc = store_step(st, e)) == 1)
+        stop = fn(r, store_col_int(st, 0), store_col_int(st, 1), e);
+    store_finalize(st);
+    return stop || rc < 0 ? -1 : 0;
+}
+
+/* The list copy (the copy row no recipient owns: no copy-encrypted audit
+ * row names it) goes to the list's recipients as they are now, except
+ * those queued their own message above; a list that encrypts always never
+ * sends it (someone who joined after processing gets nothing of this
+ * alert). */
+static int release_shared(struct release *r, struct err *e)
+{
+    if (audit_copies_each(r->g->store, r->row, "copy-encrypted",
+                          release_owned, r, e) != 0)
+        return -1;
+    if (r->n)
+        qsort(r->own, r->n, sizeof(*r->own), release_cmp);
+    return release_copies_each(r, release_shared_one, e);
 }
 
 /* Queue every held copy of row to its list's recipients as they are now. */
 static int decide_release(struct gateway *g, int64_t row, struct err *e)
 {
-    int64_t now = (int64_t)time(NULL);
+    struct release r = {g, row, (int64_t)time(NULL), NULL, 0, 0};
+    int rc = release_own(&r, e) == 0 && release_shared(&r, e) == 0 ? 0 : -1;
 
-    if (release_own(g, row, now, e) != 0 ||
-        release_shared(g, row, now, e) != 0 ||
+    free(r.own);
+    if (rc != 0 ||
         store_run(g->store, e, "UPDATE list_outcomes SET outcome = 'queued', "
                   "recipients = (SELECT count(*) FROM outbox o JOIN copies c "
                   "ON c.id = o.copy_id WHERE c.alert_row = ?1 AND c.list_id "
