@@ -1,7 +1,6 @@
 #include "intake/intake.h"
 
-#include <time.h>
-
+#include "db/alerts.h"
 #include "db/audit.h"
 #include "db/store.h"
 #include "util/fault.h"
@@ -11,15 +10,11 @@ int intake_store(struct gateway *g, int64_t dist, const char *recipient,
 {
     if (store_begin(g->store, e) != 0)
         return -1;
-    if (store_run(g->store, e, "INSERT INTO alerts(received, recipient, "
-                  "dist_id) VALUES(?,?,?)", "iti", (int64_t)time(NULL),
-                  recipient, dist) < 0) {
+    if (alerts_insert(g->store, dist, recipient, row, e) != 0) {
         store_rollback(g->store);
         return -1;
     }
-    *row = store_last_id(g->store);
-    if (store_run(g->store, e, "INSERT INTO alert_raw(alert_row, raw) "
-                  "VALUES(?,?)", "ib", *row, raw, len) < 0) {
+    if (alerts_raw_insert(g->store, *row, raw, len, e) != 0) {
         store_rollback(g->store);
         return -1;
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/alerts.h"
 #include "registry/registry.h"
 
 #define AUTH_TYPE_MAX 128
@@ -568,7 +569,6 @@ void auth_result_free(struct auth_result *r)
 int auth_replay(struct gateway *g, int64_t row, struct auth_result *r,
                 struct err *e)
 {
-    struct store_stmt *st;
     int64_t prev = 0;
     char state[32] = "";
     int rc;
@@ -576,20 +576,11 @@ int auth_replay(struct gateway *g, int64_t row, struct auth_result *r,
     if (r->signed_key[0] == '\0')
         return err_set(e, ERR_SOFTWARE, "no replay key for alert #%lld",
                        (long long)row);
-    if (store_run(g->store, e, "UPDATE alerts SET sig_id=?, signed_key=? "
-                  "WHERE id=?", "tti", r->sig_id, r->signed_key, row) < 0 ||
-        store_prepare(g->store, "SELECT id, state FROM alerts WHERE "
-                      "signed_key=? AND id<>? ORDER BY id LIMIT 1", &st,
-                      e) != 0)
+    if (alerts_set_signed_key(g->store, row, r->sig_id, r->signed_key,
+                              e) != 0)
         return -1;
-    store_bind_text(st, 1, r->signed_key);
-    store_bind_int(st, 2, row);
-    rc = store_step(st, e);
-    if (rc == 1) {
-        prev = store_col_int(st, 0);
-        snprintf(state, sizeof(state), "%s", store_col_text(st, 1));
-    }
-    store_finalize(st);
+    rc = alerts_find_by_signed_key(g->store, r->signed_key, row, &prev, state,
+                                   sizeof(state), e);
     if (rc <= 0)
         return rc;
     r->ok = 0;

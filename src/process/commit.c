@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/alerts.h"
 #include "db/audit.h"
 #include "process/lifecycle.h"
 #include "registry/registry.h"
@@ -23,9 +24,7 @@ static int commit_pseudonyms(struct gateway *g, const char *alert_id,
     size_t i;
 
     for (i = 0; anon_map_get(map, i, &cls, &orig, &ph) == 0; i++)
-        if (store_run(g->store, e, "INSERT OR IGNORE INTO pseudonyms(alert_id,"
-                      " cls, original, placeholder) VALUES(?,?,?,?)", "tttt",
-                      alert_id, cls, orig, ph) < 0)
+        if (alerts_pseudonym_add(g->store, alert_id, cls, orig, ph, e) != 0)
             return -1;
     return 0;
 }
@@ -174,10 +173,7 @@ static int commit_outcome(struct gateway *g, int64_t row,
     snprintf(why, sizeof(why), "%s", l->withheld);
     if (why[0] == '\0' && l->encrypt != ENCRYPT_NEVER)
         commit_why(l, c, why, sizeof(why));
-    return store_run(g->store, e, "INSERT OR REPLACE INTO list_outcomes("
-                     "alert_row, list_id, outcome, reason, recipients) "
-                     "VALUES(?,?,?,?,?)", "iitti", row, l->id, outcome, why,
-                     n) < 0 ? -1 : 0;
+    return alerts_outcome_set(g->store, row, l->id, outcome, why, n, e);
 }
 
 /* One list: withheld, held for release (copy and preview), or queued. */
@@ -211,12 +207,12 @@ static int commit_state(struct gateway *g, int64_t row,
                         const struct palert *a, const char *state,
                         const char *reason, struct err *e)
 {
-    if (process_claim(e, store_run(g->store, e, "UPDATE alerts "
-                      "SET state=?, reason=?, alert_id=?, signer=?, "
-                      "subject=?, thread=?, update_no=?, tlp=? WHERE id=? "
-                      "AND state='new'", "ttttttiti", state, reason,
-                      a->alert_id, a->signer, a->content->subject, a->thread,
-                      (int64_t)a->update_no, alert_tlp_label(a->tlp), row),
+    struct alerts_verdict v = {state, reason, a->alert_id, a->signer,
+                               a->content->subject, a->thread,
+                               alert_tlp_label(a->tlp),
+                               (int64_t)a->update_no};
+
+    if (process_claim(e, alerts_set_verdict(g->store, row, &v, e),
                       row) != 0 ||
         audit_add(g->store, row,
                   strcmp(state, "queued") == 0 ? "queued" : "held",
@@ -273,9 +269,8 @@ int process_commit(struct gateway *g, int64_t row, const struct pdist *d,
     hold = r->verdict == PROCESS_AWAITING;
     if (commit_state(g, row, a, state, r->verdict == PROCESS_QUEUED ? ""
                      : r->reason, e) != 0 ||
-        (hold && store_run(g->store, e, "INSERT INTO releases(alert_row, "
-                           "alert_id, requested) VALUES(?,?,?)", "iti", row,
-                           a->alert_id, (int64_t)time(NULL)) < 0) ||
+        (hold && alerts_release_request(g->store, row, a->alert_id,
+                                        e) != 0) ||
         (!hold && lifecycle_receipt_queue(g, row, e) != 0))
         goto fail;
     fault_crash("process-before-commit");   /* crash tests */

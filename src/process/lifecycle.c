@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/alerts.h"
 #include "db/audit.h"
 #include "process/mailout.h"
 #include "registry/registry.h"
@@ -66,76 +67,30 @@ static int lifecycle_audit(struct gateway *g, int64_t row, const char *event,
     return audit_add(g->store, row, event, detail, NULL, e);
 }
 
+static int receipt_list(void *arg, const char *list, const char *outcome,
+                        int64_t recipients, const char *reason,
+                        struct err *e)
+{
+    struct buf *b = arg;
+    int rc;
+
+    if (strcmp(outcome, "withheld") == 0)
+        rc = buf_printf(b, "  %-16s withheld: %s\n", list, reason);
+    else
+        rc = buf_printf(b, "  %-16s %s: 1 signed copy for %lld "
+                        "recipients%s%s\n", list,
+                        strcmp(outcome, "queued") == 0 ? "queued"
+                        : "awaiting release", (long long)recipients,
+                        *reason ? "; " : "", reason);
+    return rc != 0 ? err_set(e, ERR_TOOBIG, "receipt too long") : 0;
+}
+
 /* One line per list: "  nren       queued: 2 recipients". */
 static int receipt_lists(struct gateway *g, int64_t row, struct buf *b,
                          struct err *e)
 {
-    struct store_stmt *st;
-    const char *outcome;
-    int rc;
-
-    if (store_prepare(g->store, "SELECT l.name, o.outcome, o.recipients, "
-                      "o.reason FROM list_outcomes o JOIN lists l ON l.id = "
-                      "o.list_id WHERE o.alert_row = ? ORDER BY l.name", &st,
-                      e) != 0)
-        return -1;
-    store_bind_int(st, 1, row);
-    while ((rc = store_step(st, e)) == 1) {
-        outcome = store_col_text(st, 1);
-        if (strcmp(outcome, "withheld") == 0)
-            rc = buf_printf(b, "  %-16s withheld: %s\n", store_col_text(st, 0),
-                            store_col_text(st, 3));
-        else
-            rc = buf_printf(b, "  %-16s %s: 1 signed copy for %lld "
-                            "recipients%s%s\n", store_col_text(st, 0),
-                            strcmp(outcome, "queued") == 0 ? "queued"
-                            : "awaiting release",
-                            (long long)store_col_int(st, 2),
-                            *store_col_text(st, 3) ? "; " : "",
-                            store_col_text(st, 3));
-        if (rc != 0) {
-            rc = err_set(e, ERR_TOOBIG, "receipt too long");
-            break;
-        }
-    }
-    store_finalize(st);
-    return rc < 0 ? -1 : 0;
-}
-
-struct receipt_alert {
-    char alert_id[ALERT_ID_MAX];
-    char tlp[32];
-    char signer[PGP_FPR_MAX];
-    char state[16];
-    char reason[ERR_MSG_MAX];
-    int64_t update_no;
-};
-
-static int receipt_load(struct gateway *g, int64_t row,
-                        struct receipt_alert *a, struct err *e)
-{
-    struct store_stmt *st;
-    int rc;
-
-    if (store_prepare(g->store, "SELECT alert_id, tlp, signer, state, "
-                      "reason, update_no FROM alerts WHERE id = ?", &st,
-                      e) != 0)
-        return -1;
-    store_bind_int(st, 1, row);
-    rc = store_step(st, e);
-    if (rc == 1) {
-        snprintf(a->alert_id, sizeof(a->alert_id), "%s",
-                 store_col_text(st, 0));
-        snprintf(a->tlp, sizeof(a->tlp), "%s", store_col_text(st, 1));
-        snprintf(a->signer, sizeof(a->signer), "%s", store_col_text(st, 2));
-        snprintf(a->state, sizeof(a->state), "%s", store_col_text(st, 3));
-        snprintf(a->reason, sizeof(a->reason), "%s", store_col_text(st, 4));
-        a->update_no = store_col_int(st, 5);
-    } else if (rc == 0) {
-        rc = err_set(e, ERR_NOUSER, "no alert #%lld", (long long)row);
-    }
-    store_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return alerts_outcomes_each(g->store, row, receipt_list, b, e) != 0
+           ? -1 : 0;
 }
 
 static int receipt_note(void *arg, const char *detail, const char *rcpt,
@@ -157,12 +112,12 @@ static int receipt_notes(struct gateway *g, int64_t row, struct buf *body,
 
 int lifecycle_receipt_queue(struct gateway *g, int64_t row, struct err *e)
 {
-    struct receipt_alert a;
+    struct alerts_summary a;
     char to[REGISTRY_ADDR_MAX + 1], subject[ALERT_ID_MAX + 96], upd[32];
     struct buf body;
     int rc = -1;
 
-    if (receipt_load(g, row, &a, e) != 0 ||
+    if (alerts_summary(g->store, row, &a, e) != 0 ||
         lifecycle_officer_email(g, a.signer, to, sizeof(to), e) != 0)
         return -1;
     if (to[0] == '\0')
@@ -347,14 +302,7 @@ static int decide_release(struct gateway *g, int64_t row, struct err *e)
     int rc = release_own(&r, e) == 0 && release_shared(&r, e) == 0 ? 0 : -1;
 
     free(r.own);
-    if (rc != 0 ||
-        store_run(g->store, e, "UPDATE list_outcomes SET outcome = 'queued', "
-                  "recipients = (SELECT count(*) FROM outbox o JOIN copies c "
-                  "ON c.id = o.copy_id WHERE c.alert_row = ?1 AND c.list_id "
-                  "= list_outcomes.list_id AND c.kind = 'copy') WHERE "
-                  "alert_row = ?1 AND outcome = 'awaiting'", "i", row) < 0 ||
-        store_run(g->store, e, "UPDATE alerts SET state = 'queued', reason = "
-                  "'' WHERE id = ?", "i", row) < 0)
+    if (rc != 0 || alerts_released(g->store, row, e) != 0)
         return -1;
     return 0;
 }
@@ -365,31 +313,19 @@ static int decide_cancel(struct gateway *g, int64_t row, const char *who,
     char why[ERR_MSG_MAX];
 
     snprintf(why, sizeof(why), "cancelled by %s", who);
-    if (store_run(g->store, e, "UPDATE list_outcomes SET outcome = "
-                  "'withheld', reason = ? WHERE alert_row = ? AND outcome = "
-                  "'awaiting'", "ti", why, row) < 0 ||
-        store_run(g->store, e, "UPDATE alerts SET reason = ? WHERE id = ?",
-                  "ti", why, row) < 0)
-        return -1;
-    return 0;
+    return alerts_cancelled(g->store, row, why, e);
 }
 
 /* Why nothing awaits release under id: never held, or decided before. */
 static int decide_none(struct gateway *g, const char *id, struct err *e)
 {
-    struct store_stmt *st;
-    int rc;
+    char state[16];
+    int rc = alerts_release_last(g->store, id, state, sizeof(state), e);
 
-    if (store_prepare(g->store, "SELECT state FROM releases WHERE alert_id "
-                      "= ? ORDER BY alert_row DESC LIMIT 1", &st, e) != 0)
-        return -1;
-    store_bind_text(st, 1, id);
-    rc = store_step(st, e);
     if (rc == 1)
-        err_set(e, ERR_DUP, "%s was already %s", id, store_col_text(st, 0));
+        err_set(e, ERR_DUP, "%s was already %s", id, state);
     else if (rc == 0)
         err_set(e, ERR_NOUSER, "no alert %s awaits release", id);
-    store_finalize(st);
     return -1;
 }
 
@@ -401,18 +337,14 @@ static int decide_one(struct gateway *g, const struct lifecycle_decision *d,
     int n;
 
     snprintf(who, sizeof(who), "%s (%s)", d->by, d->via);
-    if (store_get_int(g->store, e, &requested, "SELECT requested FROM "
-                      "releases WHERE alert_row = ?", "i", row) < 0)
+    if (alerts_release_requested(g->store, row, &requested, e) != 0)
         return -1;
     if (d->signed_at && (int64_t)d->signed_at < requested)
         return err_set(e, ERR_NOPERM, "the %s of %s was signed before the "
                        "alert was held: a replay", d->verb ==
                        LIFECYCLE_RELEASE ? "release" : "cancel", d->alert_id);
-    n = store_run(g->store, e, "UPDATE releases SET state = ?, decided = ?, "
-                  "decided_by = ?, via = ? WHERE alert_row = ? AND state = "
-                  "'awaiting'", "titti", d->verb == LIFECYCLE_RELEASE ?
-                  "released" : "cancelled", (int64_t)time(NULL), d->by,
-                  d->via, row);
+    n = alerts_release_decide(g->store, row, d->verb == LIFECYCLE_RELEASE ?
+                              "released" : "cancelled", d->by, d->via, e);
     if (n < 0)
         return -1;
     if (n != 1)
@@ -434,11 +366,9 @@ static int decide_record(struct gateway *g, const struct lifecycle_decision *d,
     snprintf(why, sizeof(why), "%s %s (%ld alert%s)", d->verb ==
              LIFECYCLE_RELEASE ? "released" : "cancelled", d->alert_id, n,
              n == 1 ? "" : "s");
-    if (store_run(g->store, e, "UPDATE alerts SET state = 'queued', reason = "
-                  "?, alert_id = ?, signer = ?, command = ? WHERE id = ?",
-                  "tttti", why, d->alert_id, d->by, d->verb ==
-                  LIFECYCLE_RELEASE ? "release" : "cancel",
-                  d->command_row) < 0)
+    if (alerts_command_done(g->store, d->command_row, why, d->alert_id, d->by,
+                            d->verb == LIFECYCLE_RELEASE ? "release"
+                            : "cancel", e) != 0)
         return -1;
     return lifecycle_audit(g, d->command_row, "command", why, e);
 }
@@ -452,9 +382,7 @@ int lifecycle_decide(struct gateway *g, const struct lifecycle_decision *d,
     if (store_begin(g->store, e) != 0)
         return -1;
     for (;;) {
-        if (store_get_int(g->store, e, &row, "SELECT coalesce(min(alert_row),"
-                          " 0) FROM releases WHERE alert_id = ? AND state = "
-                          "'awaiting'", "t", d->alert_id) < 0)
+        if (alerts_release_next(g->store, d->alert_id, &row, e) != 0)
             goto fail;
         if (row == 0)
             break;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/alerts.h"
 #include "process/lifecycle.h"
 
 /* The id the alert names in its Subject, else in its body; 1 found. */
@@ -29,30 +30,16 @@ int process_find_id(struct gateway *g, struct palert *a)
 static int process_next_id(struct gateway *g, struct palert *a,
                            struct err *e)
 {
-    struct store_stmt *st;
     char day[16], base[ALERT_ID_MAX];
     time_t now = time(NULL);
     struct tm tm;
-    long max = 0, v;
-    char *end;
+    long max = 0;
     int rc;
 
     gmtime_r(&now, &tm);
     strftime(day, sizeof(day), "%Y%m%d", &tm);
     snprintf(base, sizeof(base), "%s-%s-", g->conf->alert_prefix, day);
-    if (store_prepare(g->store, "SELECT alert_id FROM alerts WHERE "
-                      "substr(alert_id, 1, ?) = ?", &st, e) != 0)
-        return -1;
-    store_bind_int(st, 1, (int64_t)strlen(base));
-    store_bind_text(st, 2, base);
-    while ((rc = store_step(st, e)) == 1) {
-        const char *t = store_col_text(st, 0) + strlen(base);
-        v = strtol(t, &end, 10);
-        if (end != t && *end == '\0' && v > max)
-            max = v;
-    }
-    store_finalize(st);
-    if (rc < 0)
+    if (alerts_max_seq(g->store, base, &max, e) != 0)
         return -1;
     if (max >= PROCESS_SEQ_MAX)
         return err_set(e, ERR_DATA, "no free alert id left for %s", day);
@@ -77,29 +64,17 @@ int process_alert_id(struct gateway *g, struct palert *a, struct err *e)
 static int process_reserve_id(struct gateway *g, int64_t row,
                               struct palert *a, struct err *e)
 {
-    struct store_stmt *st;
-    int rc;
-
     if (process_find_id(g, a))
         return 0;
-    if (store_prepare(g->store, "SELECT alert_id FROM alerts WHERE id=?",
-                      &st, e) != 0)
-        return -1;
-    store_bind_int(st, 1, row);
-    rc = store_step(st, e);
-    if (rc == 1)
-        snprintf(a->alert_id, sizeof(a->alert_id), "%s",
-                 store_col_text(st, 0));
-    store_finalize(st);
-    if (rc < 0)
+    if (alerts_get_alert_id(g->store, row, a->alert_id, sizeof(a->alert_id),
+                            e) < 0)
         return -1;
     if (a->alert_id[0])
         return 0;
     if (store_begin(g->store, e) != 0)
         return -1;
     if (process_next_id(g, a, e) != 0 ||
-        store_run(g->store, e, "UPDATE alerts SET alert_id=? WHERE id=?",
-                  "ti", a->alert_id, row) < 0) {
+        alerts_set_alert_id(g->store, row, a->alert_id, e) != 0) {
         store_rollback(g->store);
         return -1;
     }
@@ -114,10 +89,7 @@ static int process_thread(struct gateway *g, int64_t row, struct palert *a,
     int64_t prior = 0;
 
     alert_thread(a->alert_id, a->thread, sizeof(a->thread));
-    if (store_get_int(g->store, e, &prior, "SELECT count(*) FROM alerts "
-                      "WHERE (thread = ?1 OR (thread = '' AND alert_id = ?1))"
-                      " AND state = 'queued' AND command = '' AND id <> ?2",
-                      "ti", a->thread, row) < 0)
+    if (alerts_count_thread(g->store, a->thread, row, &prior, e) != 0)
         return -1;
     a->update_no = alert_find_update(a->content->subject);
     if (a->update_no == 0 && prior > 0)
@@ -159,9 +131,8 @@ enum pstep process_command(struct gateway *g, int64_t row, struct palert *a,
     /* process_stop records the refusal; mark the row as a command so
      * that it never counts as an alert of that id */
     err_init(&ue);
-    if (store_run(g->store, &ue, "UPDATE alerts SET command=? WHERE id=?",
-                  "ti", d.verb == LIFECYCLE_RELEASE ? "release" : "cancel",
-                  row) < 0) {
+    if (alerts_set_command(g->store, row, d.verb == LIFECYCLE_RELEASE ?
+                           "release" : "cancel", &ue) != 0) {
         err_reword(e, ue.code, "%s", ue.msg);
         return PSTEP_ERROR;
     }

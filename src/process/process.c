@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/alerts.h"
 #include "db/audit.h"
 #include "process/auth.h"
 #include "process/mailout.h"
@@ -147,10 +148,8 @@ static int process_stop(struct gateway *g, int64_t row,
 
     if (store_begin(g->store, e) != 0)
         return -1;
-    if (process_claim(e, store_run(g->store, e, "UPDATE alerts "
-                      "SET state=?, reason=?, alert_id=? WHERE id=? AND "
-                      "state='new'", "ttti", state, r->reason, r->alert_id,
-                      row), row) != 0 ||
+    if (process_claim(e, alerts_set_state(g->store, row, state, r->reason,
+                                          r->alert_id, e), row) != 0 ||
         audit_add(g->store, row, state, r->reason, NULL, e) != 0 ||
         process_notice(g, row, r, e) != 0) {
         store_rollback(g->store);
@@ -186,25 +185,17 @@ const char *process_body_text(const struct msg_content *c)
     return "";
 }
 
+static int process_map_add(void *map, const char *cls, const char *orig,
+                           const char *ph, struct err *e)
+{
+    return anon_map_add(map, cls, orig, ph, e) != 0 ? -1 : 0;
+}
+
 int process_map_load(struct gateway *g, const char *alert_id,
                      struct anon_map *map, struct err *e)
 {
-    struct store_stmt *st;
-    int rc;
-
-    if (store_prepare(g->store, "SELECT cls, original, placeholder FROM "
-                      "pseudonyms WHERE alert_id=? ORDER BY rowid", &st,
-                      e) != 0)
-        return -1;
-    store_bind_text(st, 1, alert_id);
-    while ((rc = store_step(st, e)) == 1)
-        if (anon_map_add(map, store_col_text(st, 0), store_col_text(st, 1),
-                         store_col_text(st, 2), e) != 0) {
-            rc = -1;
-            break;
-        }
-    store_finalize(st);
-    return rc;
+    return alerts_pseudonyms_each(g->store, alert_id, process_map_add, map,
+                                  e) != 0 ? -1 : 0;
 }
 
 
@@ -233,46 +224,39 @@ static void plist_withhold(struct plist *l, enum alert_tlp tlp)
  * the last is In-Reply-To; References keeps the first and the latest
  * (RFC 5322 3.6.4 allows trimming the middle). Encrypted copies share
  * their list copy's Message-ID: each id counts once. */
+struct process_refs {
+    struct buf *refs;
+    char *last;
+    size_t lastsz;
+    int64_t total, k;
+};
+
+static int process_ref(void *arg, const char *id, struct err *e)
+{
+    struct process_refs *p = arg;
+    int brc = 0;
+
+    if (p->k++ == 0 || p->total - p->k < PROCESS_REFS_MAX - 1)
+        if ((p->refs->len && (brc = buf_puts(p->refs, " ")) != 0) ||
+            (brc = buf_puts(p->refs, id)) != 0)
+            return copy_nospace(brc, e, "References too long");
+    snprintf(p->last, p->lastsz, "%s", id);
+    return 0;
+}
+
 static int process_refs(struct gateway *g, int64_t row, const char *thread,
                         int64_t list_id, struct buf *refs, char *last,
                         size_t lastsz, struct err *e)
 {
-    struct store_stmt *st;
-    int64_t total = 0, k = 0;
-    int rc;
+    struct process_refs p = {refs, last, lastsz, 0, 0};
 
     last[0] = '\0';
-    if (store_get_int(g->store, e, &total, "SELECT count(DISTINCT "
-                      "c.message_id) FROM copies c "
-                      "JOIN alerts a ON a.id = c.alert_row WHERE (a.thread "
-                      "= ?1 OR (a.thread = '' AND a.alert_id = ?1)) AND "
-                      "a.state = 'queued' AND a.id <> ?2 AND c.list_id = ?3 "
-                      "AND c.kind = 'copy' AND a.command = ''", "tii", thread,
-                      row, list_id) < 0 ||
-        store_prepare(g->store, "SELECT c.message_id FROM copies c JOIN "
-                      "alerts a ON a.id = c.alert_row WHERE (a.thread = ?1 OR"
-                      " (a.thread = '' AND a.alert_id = ?1)) AND a.state = "
-                      "'queued' AND a.id <> ?2 AND c.list_id = ?3 AND c.kind "
-                      "= 'copy' GROUP BY c.message_id ORDER BY min(c.id)",
-                      &st, e) != 0)
+    if (alerts_thread_msgid_count(g->store, thread, row, list_id, &p.total,
+                                  e) != 0 ||
+        alerts_thread_msgids(g->store, thread, row, list_id, process_ref, &p,
+                             e) != 0)
         return -1;
-    store_bind_text(st, 1, thread);
-    store_bind_int(st, 2, row);
-    store_bind_int(st, 3, list_id);
-    while ((rc = store_step(st, e)) == 1) {
-        const char *id = store_col_text(st, 0);
-        int brc = 0;
-
-        if (k++ == 0 || total - k < PROCESS_REFS_MAX - 1)
-            if ((refs->len && (brc = buf_puts(refs, " ")) != 0) ||
-                (brc = buf_puts(refs, id)) != 0) {
-                rc = copy_nospace(brc, e, "References too long");
-                break;
-            }
-        snprintf(last, lastsz, "%s", id);
-    }
-    store_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return 0;
 }
 
 /* What a list's copy needs from the database and the disk, read before
@@ -382,34 +366,17 @@ static enum pstep process_copies_failed(struct process_result *r,
 static int process_load(struct gateway *g, int64_t row, struct buf *raw,
                         struct pdist *d, struct err *e)
 {
-    struct store_stmt *st;
-    const void *p;
-    size_t n;
-    int rc;
+    struct alerts_dist ad;
 
-    if (store_prepare(g->store, "SELECT r.raw, a.dist_id, d.default_tlp, "
-                      "d.require_release, d.address FROM alerts a JOIN "
-                      "alert_raw r ON r.alert_row = a.id LEFT JOIN dists d "
-                      "ON d.id = a.dist_id WHERE a.id=? AND a.state='new'", &st, e) != 0)
+    if (alerts_raw_load(g->store, row, raw, &ad, e) != 0)
         return -1;
-    store_bind_int(st, 1, row);
-    rc = store_step(st, e);
-    if (rc == 1) {
-        p = store_col_blob(st, 0, &n);
-        d->id = store_col_int(st, 1);
-        d->default_tlp = alert_tlp_parse(store_col_text(st, 2));
-        if (d->default_tlp == TLP_NONE)
-            d->default_tlp = TLP_AMBER;
-        d->require_release = (int)store_col_int(st, 3);
-        snprintf(d->address, sizeof(d->address), "%s",
-                 store_col_text(st, 4));
-        if (buf_append(raw, p ? p : "", n) != 0)
-            rc = err_set(e, ERR_NOMEM, "out of memory");
-    } else if (rc == 0) {
-        rc = err_set(e, ERR_NOUSER, "no new alert #%lld", (long long)row);
-    }
-    store_finalize(st);
-    return rc < 0 ? -1 : 0;
+    d->id = ad.id;
+    d->default_tlp = alert_tlp_parse(ad.default_tlp);
+    if (d->default_tlp == TLP_NONE)
+        d->default_tlp = TLP_AMBER;
+    d->require_release = ad.require_release;
+    snprintf(d->address, sizeof(d->address), "%s", ad.address);
+    return 0;
 }
 
 /* What the text says of itself: id (if it names one), TLP (the most
@@ -565,11 +532,8 @@ static enum pstep process_attempt(struct gateway *g, int64_t row,
 
     if (store_begin(g->store, e) != 0)
         return PSTEP_ERROR;
-    if (store_get_int(g->store, e, &n, "SELECT attempts FROM alerts WHERE "
-                      "id=? AND state='new'", "i", row) < 0 ||
-        (n >= 0 && n < PROCESS_ATTEMPTS_MAX &&
-         store_run(g->store, e, "UPDATE alerts SET attempts=attempts+1 "
-                   "WHERE id=?", "i", row) < 0)) {
+    if (alerts_count_attempt(g->store, row, PROCESS_ATTEMPTS_MAX, &n,
+                             e) != 0) {
         store_rollback(g->store);
         return PSTEP_ERROR;
     }
@@ -595,8 +559,7 @@ static void process_attempt_done(struct gateway *g, int64_t row)
     struct err ue;
 
     err_init(&ue);
-    store_run(g->store, &ue, "UPDATE alerts SET attempts=attempts-1 WHERE "
-              "id=? AND state='new' AND attempts>0", "i", row);
+    alerts_uncount_attempt(g->store, row, &ue);
 }
 
 /* Each step runs while the one before says GO: a command ends at DONE
@@ -644,13 +607,11 @@ int process_pending(struct gateway *g, long *n, struct err *e)
     struct process_result r;
     int64_t row = 0;
     struct err ae;
-    int rc, failed = 0;
+    int failed = 0;
 
     *n = 0;
     for (;;) {
-        rc = store_get_int(g->store, e, &row, "SELECT min(id) FROM alerts "
-                           "WHERE state='new' AND id > ?", "i", row);
-        if (rc < 0)
+        if (alerts_next_new(g->store, row, &row, e) != 0)
             return -1;
         if (row == 0)
             return failed ? -1 : 0;

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "db/alerts.h"
+
 /* Checked where lists are given to a distribution, so that an alert
  * never meets more than the pipeline takes (process holds it if one
  * does, from a database edited by hand). */
@@ -113,8 +115,7 @@ static int registry_dist_delete(struct store *s, const char *name,
 
     if (registry_id(s, "SELECT id FROM dists WHERE name=?", name,
                     "distribution", &id, e) != 0 ||
-        store_get_int(s, e, &n, "SELECT count(*) FROM alerts WHERE "
-                      "dist_id=?", "i", id) < 0)
+        alerts_count_dist(s, id, &n, e) != 0)
         return -1;
     if (n > 0)
         return err_set(e, ERR_DATA, "distribution %s has %lld alert(s) on "
