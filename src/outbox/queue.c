@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "db/audit.h"
+#include "db/outbox.h"
 #include "relay/deliver.h"
 #include "db/store.h"
 #include "util/buf.h"
@@ -20,6 +21,7 @@
 #include "util/file.h"
 
 #define QUEUE_HOST_MAX 64       /* host name part of a lease owner */
+#define QUEUE_ID_TEXT 22        /* "-", an int64_t in decimal, the NUL */
 
 void queue_sha256_hex(const void *p, size_t n, char out[QUEUE_HASH_HEX])
 {
@@ -56,42 +58,37 @@ static void qcopy_free(struct qcopy *q)
 
 static int qcopy_load_msg(struct gateway *g, struct qcopy *q, struct err *e)
 {
-    struct store_stmt *st;
-    const void *p;
-    size_t n;
-    int rc;
+    struct outbox_copy c;
 
-    if (store_prepare(g->store, "SELECT c.message, coalesce(l.name, c.kind), "
-                      "c.alert_row, c.created FROM copies c LEFT JOIN lists l "
-                      "ON l.id = c.list_id WHERE c.id=?", &st, e) != 0)
+    if (outbox_copy_load(g->store, q->id, &q->msg, &c, e) != 0)
         return -1;
-    store_bind_int(st, 1, q->id);
-    rc = store_step(st, e);
-    if (rc == 1) {
-        p = store_col_blob(st, 0, &n);
-        snprintf(q->name, sizeof(q->name), "%s-%lld", store_col_text(st, 1),
-                 (long long)q->id);
-        q->alert_row = store_col_int(st, 2);
-        q->created = store_col_int(st, 3);
-        if (buf_append(&q->msg, p ? p : "", n) != 0)
-            rc = err_set(e, ERR_NOMEM, "out of memory");
-        queue_sha256_hex(q->msg.data ? q->msg.data : "", q->msg.len, q->hash);
-    } else if (rc == 0) {
-        rc = err_set(e, ERR_SOFTWARE, "copy %lld is gone", (long long)q->id);
-    }
-    store_finalize(st);
-    return rc == 1 ? 0 : -1;
+    /* the label cut where it must, so that the copy's id always fits */
+    snprintf(q->name, sizeof(q->name), "%.*s-%lld",
+             (int)sizeof(q->name) - QUEUE_ID_TEXT, c.label, (long long)q->id);
+    q->alert_row = c.alert_row;
+    q->created = c.created;
+    queue_sha256_hex(q->msg.data ? q->msg.data : "", q->msg.len, q->hash);
+    return 0;
 }
 
-static int qcopy_add(struct qcopy *q, struct store_stmt *st, size_t cap)
+struct qcopy_claimed {
+    struct qcopy *q;
+    size_t cap;
+};
+
+static int qcopy_add(void *arg, int64_t id, const char *rcpt,
+                     int64_t attempts, struct err *e)
 {
-    if (q->n >= cap)
-        return -1;
-    q->rows[q->n] = store_col_int(st, 0);
-    q->rcpts[q->n].addr = strdup(store_col_text(st, 1));
-    q->attempts[q->n] = store_col_int(st, 2);
+    struct qcopy_claimed *c = arg;
+    struct qcopy *q = c->q;
+
+    if (q->n >= c->cap)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    q->rows[q->n] = id;
+    q->rcpts[q->n].addr = strdup(rcpt);
+    q->attempts[q->n] = attempts;
     if (q->rcpts[q->n].addr == NULL)
-        return -1;
+        return err_set(e, ERR_NOMEM, "out of memory");
     q->n++;
     return 0;
 }
@@ -111,25 +108,12 @@ static int qcopy_alloc(struct qcopy *q, size_t cap, struct err *e)
 static int qcopy_load(struct gateway *g, struct qcopy *q, const char *owner,
                       size_t batch, struct err *e)
 {
-    struct store_stmt *st;
-    int rc;
+    struct qcopy_claimed c = {q, batch};
 
     if (qcopy_load_msg(g, q, e) != 0 || qcopy_alloc(q, batch, e) != 0)
         return -1;
-    if (store_prepare(g->store, "SELECT id, rcpt, attempts FROM outbox "
-                      "WHERE copy_id=? AND lease_owner=? AND "
-                      "state='pending' ORDER BY id LIMIT ?", &st, e) != 0)
-        return -1;
-    store_bind_int(st, 1, q->id);
-    store_bind_text(st, 2, owner);
-    store_bind_int(st, 3, (int64_t)batch);
-    while ((rc = store_step(st, e)) == 1)
-        if (qcopy_add(q, st, batch) != 0) {
-            rc = err_set(e, ERR_NOMEM, "out of memory");
-            break;
-        }
-    store_finalize(st);
-    return rc == 0 ? 0 : -1;
+    return outbox_claimed_each(g->store, q->id, owner, batch, qcopy_add, &c,
+                               e) != 0 ? -1 : 0;
 }
 
 /* ---- leases ------------------------------------------------------------ */
@@ -166,33 +150,35 @@ static int queue_owner_dead(const char *o, size_t place)
     return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
+struct queue_dead {
+    char (*dead)[QUEUE_OWNER_MAX];
+    size_t place, n;
+};
+
+/* 1 (stop) once QUEUE_REAP_MAX are found. */
+static int queue_dead_one(void *arg, const char *o, struct err *e)
+{
+    struct queue_dead *d = arg;
+
+    (void)e;
+    if (strlen(o) < QUEUE_OWNER_MAX && queue_owner_dead(o, d->place))
+        snprintf(d->dead[d->n++], QUEUE_OWNER_MAX, "%s", o);
+    return d->n >= QUEUE_REAP_MAX;
+}
+
 /* Owners of live leases held by dead workers of our place, into dead[]. */
 static int queue_dead_owners(struct store *s, const char *owner, int64_t now,
                              char dead[][QUEUE_OWNER_MAX], size_t *n,
                              struct err *e)
 {
-    size_t place = queue_owner_place(owner);
-    struct store_stmt *st;
-    const char *o;
+    struct queue_dead d = {dead, queue_owner_place(owner), 0};
     int rc;
 
     *n = 0;
-    if (place == 0)
+    if (d.place == 0)
         return 0;
-    if (store_prepare(s, "SELECT DISTINCT lease_owner FROM outbox WHERE "
-                      "state='pending' AND lease_until>=?1 AND "
-                      "lease_owner<>?2 AND substr(lease_owner, 1, ?3)="
-                      "substr(?2, 1, ?3)", &st, e) != 0)
-        return -1;
-    store_bind_int(st, 1, now);
-    store_bind_text(st, 2, owner);
-    store_bind_int(st, 3, (int64_t)place);
-    while ((rc = store_step(st, e)) == 1 && *n < QUEUE_REAP_MAX) {
-        o = store_col_text(st, 0);
-        if (strlen(o) < QUEUE_OWNER_MAX && queue_owner_dead(o, place))
-            snprintf(dead[(*n)++], QUEUE_OWNER_MAX, "%s", o);
-    }
-    store_finalize(st);
+    rc = outbox_lease_owners(s, owner, d.place, now, queue_dead_one, &d, e);
+    *n = d.n;
     return rc < 0 ? -1 : 0;
 }
 
@@ -202,9 +188,7 @@ static int queue_void(struct store *s, char dead[][QUEUE_OWNER_MAX],
     size_t i;
 
     for (i = 0; i < n; i++)
-        if (store_run(s, e, "UPDATE outbox SET lease_owner='', "
-                      "lease_until=0 WHERE lease_owner=? AND "
-                      "state='pending'", "t", dead[i]) < 0)
+        if (outbox_lease_void(s, dead[i], e) != 0)
             return -1;
     return 0;
 }
@@ -236,11 +220,7 @@ long queue_claim(struct store *s, int64_t copy_id, const char *owner,
 
     if (store_begin(s, e) != 0)
         return -1;
-    rc = store_run(s, e, "UPDATE outbox SET lease_owner=?1, lease_until=?2 "
-                   "WHERE id IN (SELECT id FROM outbox WHERE copy_id=?3 AND "
-                   "state='pending' AND next_try<=?4 AND (lease_owner='' OR "
-                   "lease_until<?4) ORDER BY id LIMIT ?5)", "tiiii", owner,
-                   until, copy_id, now, (int64_t)max);
+    rc = outbox_lease_claim(s, copy_id, owner, now, until, max, e);
     if (rc < 0) {
         store_rollback(s);
         return -1;
@@ -257,9 +237,7 @@ static void queue_release(struct gateway *g, int64_t copy_id,
     struct err ig;
 
     err_init(&ig);
-    store_run(g->store, &ig, "UPDATE outbox SET lease_owner='', "
-              "lease_until=0 WHERE copy_id=? AND lease_owner=? AND "
-              "state='pending'", "it", copy_id, owner);
+    outbox_lease_return(g->store, copy_id, owner, &ig);
 }
 
 /* "host:pidns:pid:random", a name no other worker has, now or after this
@@ -327,7 +305,7 @@ static const char *queue_state(struct gateway *g, const struct qcopy *q,
 }
 
 struct qrec {
-    struct store_stmt *upd;
+    struct outbox_record upd;
     struct audit_batch aud;
 };
 
@@ -340,20 +318,14 @@ static int queue_record_one(struct gateway *g, const struct qcopy *q,
     const char *reply = rc->reply[0] ? rc->reply :
                         rc->state == DELIVER_PENDING ? "not attempted" : "";
     char detail[DELIVER_REPLY_MAX + 128];
+    struct outbox_outcome o = {q->rows[i], state, q->attempts[i] + 1,
+                               now + queue_backoff(q->attempts[i]), rc->code,
+                               reply, now, q->owner};
     struct audit_row a = {0, now, q->alert_row, rc->code, event, detail,
                           rc->addr, q->hash};
 
     snprintf(detail, sizeof(detail), "%s: %s", q->name, reply);
-    store_reset(s->upd);
-    store_bind_text(s->upd, 1, state);
-    store_bind_int(s->upd, 2, q->attempts[i] + 1);
-    store_bind_int(s->upd, 3, now + queue_backoff(q->attempts[i]));
-    store_bind_int(s->upd, 4, rc->code);
-    store_bind_text(s->upd, 5, reply);
-    store_bind_int(s->upd, 6, now);
-    store_bind_int(s->upd, 7, q->rows[i]);
-    store_bind_text(s->upd, 8, q->owner);
-    if (store_step(s->upd, e) < 0)
+    if (outbox_record_add(&s->upd, &o, e) != 0)
         return -1;
     return audit_batch_add(&s->aud, &a, e);
 }
@@ -363,7 +335,7 @@ static int queue_record(struct gateway *g, const struct qcopy *q,
                         struct queue_report *r, struct err *e)
 {
     int64_t now = (int64_t)time(NULL);
-    struct qrec s = {NULL, {NULL}};
+    struct qrec s = {{NULL}, {NULL}};
     size_t i;
     int rc = -1;
 
@@ -371,12 +343,7 @@ static int queue_record(struct gateway *g, const struct qcopy *q,
         return -1;
     /* The outcome is recorded whoever holds the row now (it happened);
      * the lease is cleared only if it is still this worker's. */
-    if (store_prepare(g->store, "UPDATE outbox SET state=?1, attempts=?2, "
-                      "next_try=?3, code=?4, reply=?5, updated=?6, "
-                      "lease_until=CASE lease_owner WHEN ?8 THEN 0 ELSE "
-                      "lease_until END, lease_owner=CASE lease_owner WHEN ?8 "
-                      "THEN '' ELSE lease_owner END WHERE id=?7",
-                      &s.upd, e) != 0 ||
+    if (outbox_record_open(g->store, &s.upd, e) != 0 ||
         audit_batch_open(g->store, &s.aud, e) != 0)
         goto out;
     for (i = 0; i < q->n; i++)
@@ -384,7 +351,7 @@ static int queue_record(struct gateway *g, const struct qcopy *q,
             goto out;
     rc = 0;
 out:
-    store_finalize(s.upd);
+    outbox_record_close(&s.upd);
     audit_batch_close(&s.aud);
     if (rc != 0) {
         store_rollback(g->store);
@@ -540,11 +507,7 @@ static int queue_deliver(struct gateway *g, struct queue_report *r,
         /* The same copy again while its batches keep coming full; copies
          * whose due rows another worker holds are passed over. */
         if (!more)
-            rc = store_get_int(g->store, e, &id, "SELECT min(copy_id) FROM "
-                               "outbox WHERE state='pending' AND next_try<=?1"
-                               " AND copy_id > ?2 AND (lease_owner='' OR "
-                               "lease_until<?1)", "ii", (int64_t)time(NULL),
-                               id);
+            rc = outbox_next_due(g->store, (int64_t)time(NULL), id, &id, e);
         if (rc < 0 || id == 0)
             break;
         if ((rc = queue_copy(g, d, owner, id, r, &more, e)) != 0)
@@ -584,17 +547,11 @@ int queue_retry(struct gateway *g, const char *id, int all, long *n,
     int rc;
 
     if (all)
-        rc = store_run(g->store, e, "UPDATE outbox SET state='pending', "
-                       "next_try=0 WHERE state IN ('pending','failed')", "");
+        rc = outbox_retry_all(g->store, e);
     else if (queue_all_digits(id))
-        rc = store_run(g->store, e, "UPDATE outbox SET state='pending', "
-                       "next_try=0 WHERE id=? AND state IN ('pending',"
-                       "'failed')", "i", (int64_t)strtoll(id, NULL, 10));
+        rc = outbox_retry_row(g->store, (int64_t)strtoll(id, NULL, 10), e);
     else
-        rc = store_run(g->store, e, "UPDATE outbox SET state='pending', "
-                       "next_try=0 WHERE state IN ('pending','failed') AND "
-                       "copy_id IN (SELECT c.id FROM copies c JOIN alerts a "
-                       "ON a.id = c.alert_row WHERE a.alert_id=?)", "t", id);
+        rc = outbox_retry_alert(g->store, id, e);
     if (rc < 0)
         return -1;
     *n = rc;
@@ -606,9 +563,7 @@ int queue_retry(struct gateway *g, const char *id, int all, long *n,
 int queue_purge(struct gateway *g, int64_t older_than, long *n,
                 struct err *e)
 {
-    int rc = store_run(g->store, e, "DELETE FROM outbox WHERE state IN "
-                       "('sent','failed') AND updated < ?", "i",
-                       (int64_t)time(NULL) - older_than);
+    int rc = outbox_purge(g->store, (int64_t)time(NULL) - older_than, e);
 
     if (rc < 0)
         return -1;

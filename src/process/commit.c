@@ -9,10 +9,10 @@
 #include "process/process_int.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "db/alerts.h"
 #include "db/audit.h"
+#include "db/outbox.h"
 #include "process/lifecycle.h"
 #include "registry/registry.h"
 #include "util/fault.h"
@@ -62,21 +62,14 @@ static int commit_insert_copy(struct gateway *g, int64_t row, int64_t list,
                               const struct buf *msg, int64_t *id,
                               struct err *e)
 {
-    if (store_run(g->store, e, "INSERT INTO copies(alert_row, list_id, kind,"
-                  " message_id, message, created) VALUES(?,?,?,?,?,?)",
-                  "iittbi", row, list, kind, msgid, msg->data, msg->len,
-                  (int64_t)time(NULL)) < 0)
-        return -1;
-    *id = store_last_id(g->store);
-    return 0;
+    return outbox_copy_add(g->store, row, list, kind, msgid, msg->data,
+                           msg->len, id, e);
 }
 
 static int commit_outbox(struct gateway *g, int64_t copy, const char *rcpt,
                          struct err *e)
 {
-    return store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
-                     "updated) VALUES(?,?,?)", "iti", copy, rcpt,
-                     (int64_t)time(NULL)) < 0 ? -1 : 0;
+    return outbox_add(g->store, copy, rcpt, e);
 }
 
 /* A recipient's own message: an encrypted copy (kind 'copy', the list
@@ -112,7 +105,6 @@ static int commit_copy(struct gateway *g, int64_t row, const struct plist *l,
 {
     int64_t cid;
     size_t i;
-    int k;
 
     *n = 0;
     if (commit_insert_copy(g, row, l->id, "copy", c->msgid, &c->msg, &cid,
@@ -123,12 +115,7 @@ static int commit_copy(struct gateway *g, int64_t row, const struct plist *l,
             return store_get_int(g->store, e, n, "SELECT count(*) FROM "
                                  "list_recipients WHERE list_id = ?", "i",
                                  l->id) < 0 ? -1 : 0;
-        k = store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
-                      "updated) SELECT ?, address, ? FROM list_recipients "
-                      "WHERE list_id = ?", "iii", cid, (int64_t)time(NULL),
-                      l->id);
-        *n = k;
-        return k < 0 ? -1 : 0;
+        return outbox_add_list(g->store, cid, l->id, n, e);
     }
     if (commit_same_rcpts(g, l, c, e) != 0)
         return -1;

@@ -8,6 +8,7 @@
 
 #include "db/alerts.h"
 #include "db/audit.h"
+#include "db/outbox.h"
 #include "process/mailout.h"
 #include "registry/registry.h"
 #include "db/store.h"
@@ -181,11 +182,11 @@ out:
     return rc;
 }
 
-/* What a release queues: alert row's held copies, at now; own: the
- * copies a recipient owns (encrypted for them), sorted. */
+/* What a release queues: alert row's held copies; own: the copies a
+ * recipient owns (encrypted for them), sorted. */
 struct release {
     struct gateway *g;
-    int64_t row, now;
+    int64_t row;
     int64_t *own;
     size_t n, cap;
 };
@@ -196,12 +197,7 @@ static int release_own_one(void *arg, int64_t copy, const char *rcpt,
 {
     const struct release *r = arg;
 
-    return store_run(r->g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
-                     "updated) SELECT c.id, ?3, ?4 FROM copies c WHERE c.id "
-                     "= ?1 AND c.alert_row = ?2 AND EXISTS (SELECT 1 FROM "
-                     "list_recipients r WHERE r.list_id = c.list_id AND "
-                     "r.address = ?3)", "iiti", copy, r->row, rcpt,
-                     r->now) < 0 ? -1 : 0;
+    return outbox_add_member(r->g->store, r->row, copy, rcpt, e);
 }
 
 /* A recipient's own message of a held alert (an encrypted copy, or the
@@ -250,34 +246,7 @@ static int release_shared_one(void *arg, int64_t copy, int64_t list,
 
     if (r->n && bsearch(&copy, r->own, r->n, sizeof(*r->own), release_cmp))
         return 0;
-    return store_run(r->g->store, e, "INSERT INTO outbox(copy_id, rcpt, "
-                     "updated) SELECT ?1, r.address, ?2 FROM "
-                     "list_recipients r WHERE r.list_id = ?3 AND NOT EXISTS "
-                     "(SELECT 1 FROM outbox o JOIN copies x ON x.id = "
-                     "o.copy_id WHERE x.alert_row = ?4 AND x.list_id = ?3 "
-                     "AND o.rcpt = r.address)", "iiii", copy, r->now, list,
-                     r->row) < 0 ? -1 : 0;
-}
-
-/* Each copy (kind 'copy') of row on a list that does not encrypt always:
- * fn(arg, copy, list). */
-static int release_copies_each(struct release *r,
-                               int (*fn)(void *, int64_t, int64_t,
-                                         struct err *), struct err *e)
-{
-    struct store_stmt *st;
-    int rc, stop = 0;
-
-    if (store_prepare(r->g->store, "SELECT c.id, c.list_id FROM copies c "
-                      "JOIN lists l ON l.id = c.list_id WHERE c.alert_row = "
-                      "? AND c.kind = 'copy' AND l.encrypt <> 'always' "
-                      "ORDER BY c.id", &st, e) != 0)
-        return -1;
-    store_bind_int(st, 1, r->row);
-    while (!stop && (rc = store_step(st, e)) == 1)
-        stop = fn(r, store_col_int(st, 0), store_col_int(st, 1), e);
-    store_finalize(st);
-    return stop || rc < 0 ? -1 : 0;
+    return outbox_add_list_rest(r->g->store, r->row, copy, list, e);
 }
 
 /* The list copy (the copy row no recipient owns: no copy-encrypted audit
@@ -292,13 +261,14 @@ static int release_shared(struct release *r, struct err *e)
         return -1;
     if (r->n)
         qsort(r->own, r->n, sizeof(*r->own), release_cmp);
-    return release_copies_each(r, release_shared_one, e);
+    return outbox_list_copies_each(r->g->store, r->row, release_shared_one,
+                                   r, e) != 0 ? -1 : 0;
 }
 
 /* Queue every held copy of row to its list's recipients as they are now. */
 static int decide_release(struct gateway *g, int64_t row, struct err *e)
 {
-    struct release r = {g, row, (int64_t)time(NULL), NULL, 0, 0};
+    struct release r = {g, row, NULL, 0, 0};
     int rc = release_own(&r, e) == 0 && release_shared(&r, e) == 0 ? 0 : -1;
 
     free(r.own);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "mail/pgp.h"
+#include "db/outbox.h"
 #include "db/store.h"
 
 #define MAILOUT_LOCAL_MAX 128
@@ -96,19 +97,15 @@ int mailout_notice(struct gateway *g, int64_t alert_row, const char *kind,
                    struct err *e)
 {
     char msgid[MAILOUT_MSGID_MAX];
-    int64_t now = (int64_t)time(NULL);
     struct buf msg;
+    int64_t copy;
     int rc = -1;
 
     buf_init(&msg, MAILOUT_MAX);
     if (mailout_build_notice(g, to, subject, body, msgid, &msg, e) == 0 &&
-        store_run(g->store, e, "INSERT INTO copies(alert_row, list_id, kind, "
-                  "message_id, message, created) VALUES(NULLIF(?,0), NULL, ?, "
-                  "?, ?, ?)", "ittbi", alert_row, kind, msgid, msg.data,
-                  msg.len, now) >= 0 &&
-        store_run(g->store, e, "INSERT INTO outbox(copy_id, rcpt, updated) "
-                  "VALUES(?,?,?)", "iti", store_last_id(g->store), to,
-                  now) >= 0)
+        outbox_copy_add(g->store, alert_row, 0, kind, msgid, msg.data,
+                        msg.len, &copy, e) == 0 &&
+        outbox_add(g->store, copy, to, e) == 0)
         rc = 0;
     buf_free(&msg);
     return rc;

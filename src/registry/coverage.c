@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/outbox.h"
+
 static int registry_coverage_add(struct store *s, const char *list,
                                  const char *problem, const char *subject,
                                  const char *detail, struct err *e)
@@ -76,7 +78,8 @@ long registry_coverage(struct store *s, const char *list, long days,
         return err_set(e, ERR_DATA, "days must be 0 to 36500");
     if (list && registry_list_id(s, list, &id, e) != 0)
         return -1;
-    if (store_run(s, e, "CREATE TEMP TABLE IF NOT EXISTS coverage(list TEXT,"
+    if (outbox_failures_view(s, e) != 0 ||
+        store_run(s, e, "CREATE TEMP TABLE IF NOT EXISTS coverage(list TEXT,"
                   " problem TEXT, subject TEXT, detail TEXT)", "") < 0 ||
         store_run(s, e, "DELETE FROM temp.coverage", "") < 0)
         return -1;

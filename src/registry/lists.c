@@ -5,6 +5,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "db/outbox.h"
+
 int registry_list_id(struct store *s, const char *name, int64_t *id,
                      struct err *e)
 {
@@ -128,8 +130,7 @@ static int registry_list_delete(struct store *s, const char *name,
     int64_t id, n;
 
     if (registry_list_id(s, name, &id, e) != 0 ||
-        store_get_int(s, e, &n, "SELECT count(*) FROM copies WHERE "
-                      "list_id=?", "i", id) < 0)
+        outbox_copies_of_list(s, id, &n, e) != 0)
         return -1;
     if (n > 0)
         return err_set(e, ERR_DATA, "list %s has %lld cop%s of alerts on "
@@ -309,8 +310,8 @@ static const char *const registry_gaps_sql[] = {
     "INSERT INTO temp.coverage SELECT l.name, 'failed', r.address, "
     "count(*) || ' delivery(ies) failed permanently, last: ' || "
     "max(o.reply) FROM lists l JOIN list_recipients r ON r.list_id = l.id "
-    "JOIN outbox o ON o.rcpt = r.address COLLATE NOCASE AND o.state = "
-    "'failed' AND o.updated >= ?2 WHERE (?1 IS NULL OR l.name = ?1) GROUP "
+    "JOIN outbox_failures o ON o.rcpt = r.address COLLATE NOCASE AND "
+    "o.updated >= ?2 WHERE (?1 IS NULL OR l.name = ?1) GROUP "
     "BY l.name, r.address",
 };
 

@@ -3,7 +3,9 @@
  * cancel decided against a real database: copies queued to the lists'
  * recipients as they are now, an 'always' list's copy only to whom it
  * was encrypted for, a replayed command refused, a second decision
- * refused, every alert held under one id decided at once. Nothing here
+ * refused, every alert held under one id decided at once, and an
+ * 'if-key' list's release (own copies, the list copy to the rest, a
+ * withheld notice while its recipient is still on the list). Nothing here
  * signs: the signer of these alerts is no officer, so each receipt is an
  * audit line instead of a signed mail (the GnuPG half runs in
  * tests/e2e/t-lifecycle.sh). */
@@ -309,6 +311,73 @@ static void test_decide(void **state)
     t_rm_db();
 }
 
+/* Release of a list that encrypts where it can (if-key): the copy
+ * encrypted for a goes to a alone, a withheld notice of an 'always' list
+ * to its recipient while still on it (not to one removed since), and the
+ * list copy to everyone else on the list now (e joined after processing)
+ * but never to a, who has its own; the count is of what was queued. */
+static void test_release_if_key(void **state)
+{
+    static const char *const rows[] = {
+        "INSERT INTO alerts(id, received, recipient, state, alert_id, "
+        "signer, tlp) VALUES (1, 1000, 'alerts@csirt.example', 'held', "
+        "'EGI-20260706-05', 'AAAA', 'AMBER')",
+        "INSERT INTO lists(id, name, address, anonymise, template, encrypt) "
+        "VALUES (3, 'part', 'part@csirt.example', 0, 'whole', 'if-key'), "
+        "(4, 'vault', 'vault@csirt.example', 0, 'whole', 'always')",
+        "INSERT INTO contacts(id, address, created) VALUES (1, "
+        "'a@part.example', 1), (4, 'd@part.example', 1), (5, "
+        "'e@part.example', 1), (6, 'f@vault.example', 1)",
+        "INSERT INTO members(list_id, contact_id) VALUES (3, 1), (3, 4), "
+        "(3, 5), (4, 6)",
+        "INSERT INTO copies(id, alert_row, list_id, kind, message_id, "
+        "message, created) VALUES (10, 1, 3, 'copy', '<p@x>', 'm', 1), "
+        "(11, 1, 3, 'copy', '<p@x>', 'enc', 1), (12, 1, 4, 'copy', "
+        "'<v@x>', 'm', 1), (13, 1, 4, 'notice', '<n1@x>', 'n', 1), "
+        "(14, 1, 4, 'notice', '<n2@x>', 'n', 1)",
+        "INSERT INTO audit(at, alert_row, event, detail, rcpt) VALUES "
+        "(1000, 1, 'copy-encrypted', 'copy 11: encrypted to AAAA', "
+        "'a@part.example'), (1000, 1, 'copy-withheld', 'copy 13: withheld "
+        "notice: no key', 'f@vault.example'), (1000, 1, 'copy-withheld', "
+        "'copy 14: withheld notice: no key', 'gone@vault.example')",
+        "INSERT INTO list_outcomes(alert_row, list_id, outcome) VALUES "
+        "(1, 3, 'awaiting'), (1, 4, 'awaiting')",
+        "INSERT INTO releases(alert_row, alert_id, requested) VALUES (1, "
+        "'EGI-20260706-05', 1000)",
+    };
+    struct lifecycle_decision d;
+    struct gateway g;
+    char path[256];
+    struct err e;
+    size_t i;
+    long n = -1;
+
+    (void)state;
+    err_init(&e);
+    memset(&g, 0, sizeof(g));
+    snprintf(path, sizeof(path), "%s/a.db", t_dir);
+    if (store_open(&g.store, path, 1, &e) != 0)
+        fail_msg("open: %s", e.msg);
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (store_run(g.store, &e, rows[i], "") < 0)
+            fail_msg("%s: %s", rows[i], e.msg);
+    memset(&d, 0, sizeof(d));
+    d.alert_id = "EGI-20260706-05";
+    d.verb = LIFECYCLE_RELEASE;
+    d.by = "host:root";
+    d.via = "command";
+    if (lifecycle_decide(&g, &d, &n, &e) != 0 || n != 1)
+        fail_msg("release: %s (n=%ld)", e.msg, n);
+    t_expect(g.store, "after the release", "SELECT copy_id, rcpt FROM "
+             "outbox ORDER BY copy_id, rcpt", "10:d@part.example "
+             "10:e@part.example 11:a@part.example 13:f@vault.example");
+    t_expect(g.store, "after the release", "SELECT list_id, outcome, "
+             "recipients FROM list_outcomes ORDER BY list_id",
+             "3:queued:3 4:queued:0");
+    store_close(g.store);
+    t_rm_db();
+}
+
 static int t_setup(void **state)
 {
     (void)state;
@@ -327,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_command),
         cmocka_unit_test(test_officer_email),
         cmocka_unit_test(test_decide),
+        cmocka_unit_test(test_release_if_key),
     };
 
     return cmocka_run_group_tests(tests, t_setup, t_teardown);
