@@ -4,13 +4,13 @@
 -- with a database they made; after a new schema_vN.c, run
 -- `scripts/schema-sql.py write DB src > src/db/schema.sql`.
 
--- alert_raw: SQL in intake/intake.c
+-- alert_raw: SQL in db/alerts.c
 CREATE TABLE alert_raw (
     alert_row INTEGER PRIMARY KEY REFERENCES alerts(id),
     raw BLOB NOT NULL
 );
 
--- alerts: SQL in intake/intake.c, outbox/queue.c, process/auth.c, process/commit.c, process/lifecycle.c, process/prepare.c, process/process.c, registry/dists.c
+-- alerts: SQL in db/alerts.c, db/outbox.c
 --   read by the views alerts_list, alerts_show, audit_log, queue_status
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY,
@@ -31,7 +31,7 @@ CREATE TABLE alerts (
     signed_key TEXT NOT NULL DEFAULT ''
 );
 
--- audit: SQL in db/audit.c, outbox/queue.c, process/lifecycle.c
+-- audit: SQL in db/audit.c
 --   read by the views audit_log
 CREATE TABLE audit (
     id INTEGER PRIMARY KEY,
@@ -62,7 +62,7 @@ CREATE TABLE contacts (
     origin TEXT NOT NULL DEFAULT ''
 );
 
--- copies: SQL in outbox/queue.c, process/commit.c, process/lifecycle.c, process/mailout.c, process/process.c, registry/lists.c
+-- copies: SQL in db/alerts.c, db/outbox.c
 --   read by the views queue_status
 CREATE TABLE copies (
     id INTEGER PRIMARY KEY,
@@ -82,7 +82,7 @@ CREATE TABLE dist_lists (
     PRIMARY KEY(dist_id, list_id)
 );
 
--- dists: SQL in process/process.c, registry/dists.c
+-- dists: SQL in db/alerts.c, registry/dists.c
 --   read by the views dists_list, dists_policy, lists_show
 CREATE TABLE dists (
     id INTEGER PRIMARY KEY,
@@ -98,7 +98,7 @@ CREATE TABLE keep_hosts (
     host TEXT PRIMARY KEY COLLATE NOCASE
 );
 
--- list_outcomes: SQL in process/commit.c, process/lifecycle.c
+-- list_outcomes: SQL in db/alerts.c
 --   read by the views alerts_show
 CREATE TABLE list_outcomes (
     alert_row INTEGER NOT NULL REFERENCES alerts(id),
@@ -109,7 +109,7 @@ CREATE TABLE list_outcomes (
     PRIMARY KEY(alert_row, list_id)
 );
 
--- lists: SQL in outbox/queue.c, process/lifecycle.c, registry/lists.c
+-- lists: SQL in db/alerts.c, db/outbox.c, registry/lists.c
 --   read by the views alerts_show, contacts_show, dists_list, lists_list, lists_members, lists_policy, lists_rules, lists_show, queue_status
 CREATE TABLE lists (
     id INTEGER PRIMARY KEY,
@@ -167,7 +167,7 @@ CREATE TABLE orgs (
     origin TEXT NOT NULL DEFAULT ''
 );
 
--- outbox: SQL in outbox/queue.c, process/commit.c, process/lifecycle.c, process/mailout.c, registry/lists.c
+-- outbox: SQL in db/alerts.c, db/outbox.c
 --   read by the views queue_status
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
@@ -183,7 +183,7 @@ CREATE TABLE outbox (
     lease_until INTEGER NOT NULL DEFAULT 0
 );
 
--- pseudonyms: SQL in process/commit.c
+-- pseudonyms: SQL in db/alerts.c
 --   read by the views reveal
 CREATE TABLE pseudonyms (
     alert_id TEXT NOT NULL,
@@ -193,7 +193,7 @@ CREATE TABLE pseudonyms (
     PRIMARY KEY(alert_id, original)
 );
 
--- releases: SQL in process/commit.c, process/lifecycle.c
+-- releases: SQL in db/alerts.c
 CREATE TABLE releases (
     alert_row INTEGER PRIMARY KEY REFERENCES alerts(id),
     alert_id TEXT NOT NULL,
@@ -320,7 +320,7 @@ SELECT name,
 FROM dists
 ORDER BY name;
 
--- list_recipients: SQL in process/commit.c, process/lifecycle.c, registry/lists.c
+-- list_recipients: SQL in db/outbox.c, registry/lists.c
 CREATE VIEW list_recipients(list_id, contact_id, address) AS
 SELECT m.list_id,
     c.id,
