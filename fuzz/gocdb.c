@@ -4,7 +4,8 @@
  *
  * Invariants: every failure sets an error; a parsed document has as many
  * sites in its index as SITE records, each with a name, and every network
- * it holds is in canonical form.
+ * it holds is in canonical form; it has a SITE or an NGI, and every NGI
+ * has a name and its other fields.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +38,13 @@ static void fz_read_back(const struct gocdb *g)
         }
         for (j = 0; (v = sites_value(s, i, 'd', j)) != NULL; j++)
             FUZZ_CHECK(sites_lookup_host(s, v, strlen(v)) == (long)i);
+    }
+    FUZZ_CHECK(n > 0 || gocdb_ngi_count(g) > 0);
+    for (i = 0; i < gocdb_ngi_count(g); i++) {
+        const struct gocdb_ngi *ngi = gocdb_ngi(g, i);
+
+        FUZZ_CHECK(ngi != NULL && ngi->name != NULL && *ngi->name);
+        FUZZ_CHECK(ngi->security_email != NULL && ngi->country != NULL);
     }
 }
 

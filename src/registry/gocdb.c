@@ -15,12 +15,14 @@ struct gocdb {
     struct sites *sites;
     struct gocdb_site *v;
     size_t n, cap;
+    struct gocdb_ngi *ngi;
+    size_t nngi, capngi;
 };
 
 /* Element names of one SITE that the registry keeps as text. */
 enum { F_NAME, F_OFFICIAL, F_ROC, F_COUNTRY, F_EMAIL, F_N };
 static const char *const gocdb_fields[F_N] = {
-    "SHORT_NAME", "OFFICIAL_NAME", "ROC", "COUNTRY", "CSIRT_EMAIL"};
+    "SHORT_NAME", "OFFICIAL_NAME", "ROC", "COUNTRY_CODE", "CSIRT_EMAIL"};
 
 static int gocdb_is(const xmlNode *n, const char *name)
 {
@@ -227,6 +229,56 @@ static int gocdb_site_add(struct gocdb *g, const xmlNode *site, struct err *e)
     return gocdb_ids(g, idx, site, e);
 }
 
+/* One NGI element of a get_ngi answer: NAME, and the addresses the
+ * registry keeps (SECURITY_EMAIL above all: the NGI security officers). */
+static int gocdb_ngi_add(struct gocdb *g, const xmlNode *ngi, struct err *e)
+{
+    struct gocdb_ngi *v, n = {0};
+    const xmlNode *c;
+
+    if (g->nngi == GOCDB_SITES_MAX)
+        return err_set(e, ERR_DATA, "GOCDB: more than %d NGIs",
+                       GOCDB_SITES_MAX);
+    for (c = ngi->children; c; c = c->next) {
+        char **f = gocdb_is(c, "NAME") ? &n.name
+                 : gocdb_is(c, "SECURITY_EMAIL") ? &n.security_email
+                 : gocdb_is(c, "COUNTRY_CODE") ? &n.country : NULL;
+
+        if (f && *f == NULL &&
+            (*f = gocdb_text(c, n.name ? n.name : "?", e)) == NULL)
+            goto fail;
+    }
+    if (n.name == NULL || *n.name == '\0') {
+        err_set(e, ERR_DATA, "GOCDB: an NGI without NAME");
+        goto fail;
+    }
+    if ((n.security_email == NULL && (n.security_email = strdup("")) == NULL)
+        || (n.country == NULL && (n.country = strdup("")) == NULL)) {
+        err_set(e, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (g->nngi == g->capngi) {
+        size_t cap = g->capngi ? g->capngi * 2 : 16;
+
+        if ((v = realloc(g->ngi, cap * sizeof(*v))) == NULL) {
+            err_set(e, ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        g->ngi = v;
+        g->capngi = cap;
+    }
+    g->ngi[g->nngi++] = n;
+    return 0;
+fail:
+    free(n.name);
+    free(n.security_email);
+    free(n.country);
+    return -1;
+}
+
+/* A get_site answer (SITE elements) or a get_ngi answer (NGI elements).
+ * One with neither is refused: read as a site list, it would report
+ * every known site as gone. */
 static int gocdb_walk(struct gocdb *g, const xmlDoc *doc, struct err *e)
 {
     const xmlNode *root = xmlDocGetRootElement(doc), *c;
@@ -236,8 +288,12 @@ static int gocdb_walk(struct gocdb *g, const xmlDoc *doc, struct err *e)
     if (gocdb_is(root, "SITE"))
         return gocdb_site_add(g, root, e);
     for (c = root->children; c; c = c->next)
-        if (gocdb_is(c, "SITE") && gocdb_site_add(g, c, e) != 0)
+        if ((gocdb_is(c, "SITE") && gocdb_site_add(g, c, e) != 0) ||
+            (gocdb_is(c, "NGI") && gocdb_ngi_add(g, c, e) != 0))
             return -1;
+    if (g->n == 0 && g->nngi == 0)
+        return err_set(e, ERR_DATA, "GOCDB: neither a get_site nor a "
+                       "get_ngi answer (no SITE or NGI element)");
     return 0;
 }
 
@@ -324,6 +380,12 @@ void gocdb_free(struct gocdb *g)
     for (i = 0; i < g->n; i++)
         gocdb_site_free(&g->v[i]);
     free(g->v);
+    for (i = 0; i < g->nngi; i++) {
+        free(g->ngi[i].name);
+        free(g->ngi[i].security_email);
+        free(g->ngi[i].country);
+    }
+    free(g->ngi);
     sites_free(g->sites);
     free(g);
 }
@@ -341,4 +403,14 @@ const struct gocdb_site *gocdb_site(const struct gocdb *g, size_t i)
 const struct sites *gocdb_sites(const struct gocdb *g)
 {
     return g->sites;
+}
+
+size_t gocdb_ngi_count(const struct gocdb *g)
+{
+    return g->nngi;
+}
+
+const struct gocdb_ngi *gocdb_ngi(const struct gocdb *g, size_t i)
+{
+    return i < g->nngi ? &g->ngi[i] : NULL;
 }

@@ -4,7 +4,8 @@
  * it besides identifiers.
  *
  * Per SITE element: SHORT_NAME (the site name, required), OFFICIAL_NAME
- * (an alias when it differs), ROC (the NGI), COUNTRY, CSIRT_EMAIL,
+ * (an alias when it differs), ROC (the NGI), COUNTRY_CODE (the ISO code
+ * `orgs add --country` takes, not COUNTRY's name), CSIRT_EMAIL,
  * DOMAIN/DOMAIN_NAME, SITE_IP and SITE_IPV6 (address/netmask lists, the
  * mask a prefix length or dotted; items separated by ',' or ';', white
  * space ignored). Any element but SHORT_NAME may be missing or empty.
@@ -12,6 +13,11 @@
  * no network access and no DTD at all (GOCDB sends none, and entities
  * are how a small file expands without bound), and each field's length
  * is checked while its text is read.
+ *
+ * A get_ngi answer holds NGI elements instead: NAME (required),
+ * SECURITY_EMAIL (the NGI's security officers, items separated by ',' or
+ * ';'), COUNTRY_CODE. A document with neither SITE nor NGI elements is
+ * refused (ERR_DATA): it is no answer to either query.
  *
  * Errors: ERR_DATA for XML that does not parse, a DOCTYPE or entity
  * declaration, a SITE without SHORT_NAME, the same SHORT_NAME twice, a
@@ -40,6 +46,12 @@ struct gocdb_site {
     const char *csirt_email;
 };
 
+struct gocdb_ngi {
+    char *name;                 /* NAME */
+    char *security_email;       /* "" when missing */
+    char *country;              /* COUNTRY_CODE, "" when missing */
+};
+
 struct gocdb;
 
 int gocdb_parse(const char *xml, size_t len, struct gocdb **out,
@@ -50,5 +62,8 @@ void gocdb_free(struct gocdb *g);
 size_t gocdb_count(const struct gocdb *g);
 const struct gocdb_site *gocdb_site(const struct gocdb *g, size_t i);
 const struct sites *gocdb_sites(const struct gocdb *g);
+/* The NGI elements, in document order. */
+size_t gocdb_ngi_count(const struct gocdb *g);
+const struct gocdb_ngi *gocdb_ngi(const struct gocdb *g, size_t i);
 
 #endif

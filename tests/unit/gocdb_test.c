@@ -177,8 +177,6 @@ static void test_doctype_refused(void **state)
     /* UTF-16 (with its BOM): no ASCII "<!DOCTYPE" for a byte scan */
     static const char utf16[] = "\xff\xfe<\0!\0D\0O\0C\0T\0Y\0P\0E\0 \0r\0"
                                 " \0[\0]\0>\0<\0r\0/\0>\0";
-    struct gocdb *g;
-    struct err e;
     size_t i;
 
     (void)state;
@@ -186,13 +184,65 @@ static void test_doctype_refused(void **state)
         want_refused(cases[i].what, cases[i].xml, strlen(cases[i].xml),
                      cases[i].why);
     want_refused("UTF-16", utf16, sizeof(utf16) - 1, "well-formed");
-    /* read as UTF-8, "+ADw-" is text, never a '<' */
-    g = parse_text("<?xml version=\"1.0\" encoding=\"UTF-7\"?><results>"
-                   "+ADw-SITE+AD4-+ADw-SHORT_NAME+AD4-A+ADw-/SHORT_NAME+AD4-"
-                   "+ADw-/SITE+AD4-</results>", &e);
+    /* read as UTF-8, "+ADw-" is text, never a '<': no SITE at all */
+    want_refused("UTF-7", "<?xml version=\"1.0\" encoding=\"UTF-7\"?>"
+                 "<results>+ADw-SITE+AD4-+ADw-SHORT_NAME+AD4-A+ADw-/SHORT_NAME"
+                 "+AD4-+ADw-/SITE+AD4-</results>",
+                 strlen("<?xml version=\"1.0\" encoding=\"UTF-7\"?>"
+                        "<results>+ADw-SITE+AD4-+ADw-SHORT_NAME+AD4-A+ADw-/"
+                        "SHORT_NAME+AD4-+ADw-/SITE+AD4-</results>"),
+                 "no SITE or NGI element");
+}
+
+/* Regression (issue 16): an answer with no SITE (a wrong query, an
+ * error page in XML) reported every known site as gone. */
+static void test_no_site_refused(void **state)
+{
+    static const char empty[] = "<results/>";
+    static const char other[] = "<results><SERVICE_ENDPOINT><HOSTNAME>x"
+                                "</HOSTNAME></SERVICE_ENDPOINT></results>";
+
+    (void)state;
+    want_refused("empty results", empty, strlen(empty),
+                 "neither a get_site nor a get_ngi answer");
+    want_refused("get_service_endpoint", other, strlen(other),
+                 "no SITE or NGI element");
+}
+
+/* get_ngi: NGIs with their security officers' addresses; COUNTRY_CODE,
+ * not COUNTRY, is a site's country. */
+static void test_get_ngi_and_country_code(void **state)
+{
+    struct gocdb *g;
+    struct err e;
+
+    (void)state;
+    g = parse_text("<results><NGI ID=\"1\"><NAME>NGI_EX</NAME>"
+                   "<EMAIL>ops@ngi.example</EMAIL><SECURITY_EMAIL>"
+                   "security@ngi.example; so2@ngi.example</SECURITY_EMAIL>"
+                   "<COUNTRY_CODE>EX</COUNTRY_CODE></NGI><NGI><NAME>NGI_EY"
+                   "</NAME></NGI></results>", &e);
     if (g == NULL)
-        fail_msg("UTF-7: got '%s', want parsed as UTF-8 text", e.msg);
+        fail_msg("get_ngi: %s", e.msg);
     assert_int_equal(gocdb_count(g), 0);
+    assert_int_equal(gocdb_ngi_count(g), 2);
+    assert_string_equal(gocdb_ngi(g, 0)->name, "NGI_EX");
+    assert_string_equal(gocdb_ngi(g, 0)->security_email,
+                        "security@ngi.example; so2@ngi.example");
+    assert_string_equal(gocdb_ngi(g, 0)->country, "EX");
+    assert_string_equal(gocdb_ngi(g, 1)->security_email, "");
+    assert_null(gocdb_ngi(g, 2));
+    gocdb_free(g);
+    want_refused("NGI without NAME", "<results><NGI><SECURITY_EMAIL>a@b"
+                 "</SECURITY_EMAIL></NGI></results>",
+                 strlen("<results><NGI><SECURITY_EMAIL>a@b</SECURITY_EMAIL>"
+                        "</NGI></results>"), "an NGI without NAME");
+    g = parse_text("<results><SITE><SHORT_NAME>A</SHORT_NAME><COUNTRY>"
+                   "Examplia</COUNTRY><COUNTRY_CODE>EX</COUNTRY_CODE></SITE>"
+                   "</results>", &e);
+    if (g == NULL)
+        fail_msg("country: %s", e.msg);
+    assert_string_equal(gocdb_site(g, 0)->country, "EX");
     gocdb_free(g);
 }
 
@@ -238,6 +288,8 @@ int main(void)
         cmocka_unit_test(test_fixture),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_doctype_refused),
+        cmocka_unit_test(test_no_site_refused),
+        cmocka_unit_test(test_get_ngi_and_country_code),
         cmocka_unit_test(test_field_too_long),
         cmocka_unit_test(test_lenient),
     };
