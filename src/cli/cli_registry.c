@@ -36,8 +36,9 @@ static int cli_tristate(struct cli *c, const char *v, int *out)
 static void cli_import_summary(const struct registry_import *r,
                                const char *what)
 {
-    printf("%ld %s read: %ld new, %ld updated", r->read, what, r->added,
-           r->updated);
+    printf("%s%ld %s read: %ld new, %ld updated",
+           r->dry_run ? "dry run, nothing changed: " : "", r->read, what,
+           r->added, r->updated);
     if (r->unchanged || r->kept || r->gone || r->conflicts)
         printf(", %ld unchanged, %ld kept (edited by hand), %ld gone from "
                "the source (not removed), %ld identifier conflict(s)",
@@ -67,10 +68,11 @@ typedef int (*cli_csv_import_fn)(struct store *, const char *, size_t,
                                  struct err *);
 typedef int (*cli_csv_export_fn)(struct store *, struct buf *, struct err *);
 
-static int cli_csv_import(struct cli *c, const char *path, const char *what,
-                          cli_csv_import_fn fn)
+static int cli_csv_import(struct cli *c, const struct cli_args *a,
+                          const char *what, cli_csv_import_fn fn)
 {
-    struct registry_import r;
+    const char *path = a->pos[0];
+    struct registry_import r = {.dry_run = cli_flag(a, "dry-run")};
     struct buf b;
     int rc = -1;
 
@@ -149,8 +151,7 @@ static int cmd_orgs_show(struct cli *c, struct cli_args *a)
 
 static int cmd_orgs_import(struct cli *c, struct cli_args *a)
 {
-    return cli_csv_import(c, a->pos[0], "organisations",
-                          registry_orgs_import);
+    return cli_csv_import(c, a, "organisations", registry_orgs_import);
 }
 
 static int cmd_orgs_export(struct cli *c, struct cli_args *a)
@@ -227,7 +228,7 @@ static int cmd_contacts_show(struct cli *c, struct cli_args *a)
 
 static int cmd_contacts_import(struct cli *c, struct cli_args *a)
 {
-    return cli_csv_import(c, a->pos[0], "contacts", registry_contacts_import);
+    return cli_csv_import(c, a, "contacts", registry_contacts_import);
 }
 
 static int cmd_contacts_export(struct cli *c, struct cli_args *a)
@@ -544,7 +545,7 @@ static int cli_gocdb_import(struct cli *c, const char *path,
 
 static int cmd_sites_import(struct cli *c, struct cli_args *a)
 {
-    struct registry_import r;
+    struct registry_import r = {.dry_run = cli_flag(a, "dry-run")};
     struct sites *s;
     int rc = -1;
 
@@ -555,8 +556,8 @@ static int cmd_sites_import(struct cli *c, struct cli_args *a)
             return -1;
         cli_import_summary(&r, "sites");
         printf("%ld organisations new, %ld contacts new, %ld contacts "
-               "updated\n", r.orgs_added, r.contacts_added,
-               r.contacts_updated);
+               "updated%s\n", r.orgs_added, r.contacts_added,
+               r.contacts_updated, r.dry_run ? " (dry run: none made)" : "");
         return 0;
     }
     if ((s = sites_new()) == NULL)
@@ -607,9 +608,10 @@ static const struct cli_cmd cli_registry_cmds[] = {
      "[--json] [--kind KIND]", "List organisations."},
     {"orgs", "show", "json", 1, 1, cmd_orgs_show, "[--json] NAME",
      "Show one organisation."},
-    {"orgs", "import", "", 1, 1, cmd_orgs_import, "FILE|-",
-     "Add or update organisations from CSV (name,kind,country,ngi,source).\n"
-     "One transaction: one bad row and nothing changes."},
+    {"orgs", "import", "dry-run", 1, 1, cmd_orgs_import, "[--dry-run] FILE|-",
+     "Add or update organisations from CSV (columns name, kind, country,\n"
+     "ngi, source). One transaction: one bad row and nothing changes.\n"
+     "--dry-run reports what it would do and changes nothing."},
     {"orgs", "export", "", 0, 1, cmd_orgs_export, "[FILE]",
      "Write every organisation as CSV (what orgs import reads)."},
     {"contacts", "add", "name=,org=,fingerprint=,role=,active=,confirmed", 1,
@@ -632,10 +634,12 @@ static const struct cli_cmd cli_registry_cmds[] = {
      "[--json] [--org ORG]", "List contacts."},
     {"contacts", "show", "json", 1, 1, cmd_contacts_show, "[--json] ADDRESS",
      "Show one contact and the lists that reach it."},
-    {"contacts", "import", "", 1, 1, cmd_contacts_import, "FILE|-",
+    {"contacts", "import", "dry-run", 1, 1, cmd_contacts_import,
+     "[--dry-run] FILE|-",
      "Add or update contacts from CSV (columns address, name, org,\n"
      "role, fingerprint, active, source, confirmed).\n"
-     "One transaction: one bad row and nothing changes."},
+     "One transaction: one bad row and nothing changes.\n"
+     "--dry-run reports what it would do and changes nothing."},
     {"contacts", "export", "", 0, 1, cmd_contacts_export, "[FILE]",
      "Write every contact as CSV (what contacts import reads)."},
     {"lists", "add", "address=,audience=,anonymise=,template=,attachments=,"
@@ -703,12 +707,15 @@ static const struct cli_cmd cli_registry_cmds[] = {
      "       [--rm IDENTIFIER] [--org ORG|'']",
      "Add identifiers to a site or remove one (it becomes manual)."},
     {"sites", "rm", "", 1, 1, cmd_sites_rm, "NAME", "Remove a site."},
-    {"sites", "import", "gocdb", 1, 1, cmd_sites_import, "[--gocdb] FILE",
-     "Import sites from a sites file, or from GOCDB's get_site XML.\n"
-     "New sites are added, imported ones updated, hand-edited ones kept;\n"
-     "sites gone from the source are reported, not removed. GOCDB also\n"
-     "brings each site's organisation, its NGI (ROC) and CSIRT_EMAIL.\n"
-     "One transaction."},
+    {"sites", "import", "gocdb,dry-run", 1, 1, cmd_sites_import,
+     "[--gocdb] [--dry-run] FILE",
+     "Import sites from a sites file, or from GOCDB's get_site or\n"
+     "get_ngi XML. New sites are added, imported ones updated,\n"
+     "hand-edited ones kept; sites gone from the source are reported, not\n"
+     "removed. get_site also brings each site's organisation, its NGI\n"
+     "(ROC) and CSIRT_EMAIL (role csirt); get_ngi brings each NGI and its\n"
+     "SECURITY_EMAIL (role security officer). One transaction.\n"
+     "--dry-run reports what it would do and changes nothing."},
     {"sites", "list", "json", 0, 0, cmd_sites_list, "[--json]",
      "List sites and their identifiers."},
     {"sites", "show", "json", 1, 1, cmd_sites_show, "[--json] NAME",

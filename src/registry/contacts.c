@@ -177,16 +177,16 @@ int registry_contact_csv(struct store *s, int64_t id,
                      id) < 0 ? -1 : 0;
 }
 
-int registry_contact_csirt(struct store *s, int64_t id, const char *addr,
-                           int64_t org, struct err *e)
+int registry_contact_gocdb(struct store *s, int64_t id, const char *addr,
+                           int64_t org, const char *role, struct err *e)
 {
     if (id != 0)
         return store_run(s, e, "UPDATE contacts SET org_id=NULLIF(?,0), "
-                         "role='csirt', origin='gocdb' WHERE id=?", "ii", org,
-                         id) < 0 ? -1 : 0;
+                         "role=?, origin='gocdb' WHERE id=?", "iti", org,
+                         role, id) < 0 ? -1 : 0;
     return store_run(s, e, "INSERT INTO contacts(address, org_id, role, "
                      "source, origin, created) VALUES(?, NULLIF(?,0), "
-                     "'csirt', 'imported', 'gocdb', ?)", "tii", addr, org,
+                     "?, 'imported', 'gocdb', ?)", "titi", addr, org, role,
                      (int64_t)time(NULL)) < 0 ? -1 : 0;
 }
 

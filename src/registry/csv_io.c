@@ -272,7 +272,7 @@ static int registry_import_csv(struct store *s, const char *text, size_t len,
         rc = after(s, &c, e);
     }
     buf_free(&c.rec);
-    return registry_end(s, rc, e);
+    return registry_import_end(s, r, rc, e);
 }
 
 int registry_contacts_import(struct store *s, const char *text, size_t len,

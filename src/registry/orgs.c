@@ -34,6 +34,19 @@ int registry_org_lookup(struct store *s, const char *name, int64_t *id,
                         id, manual, e);
 }
 
+int registry_org_differs(struct store *s, int64_t id, const char *kind,
+                         const char *country, int64_t ngi, struct err *e)
+{
+    int64_t n = 0;
+
+    if (store_get_int(s, e, &n, "SELECT count(*) FROM orgs WHERE id=?1 AND "
+                      "(kind <> ?2 OR (?3 <> '' AND country <> ?3) OR "
+                      "(?4 <> 0 AND coalesce(ngi_id, 0) <> ?4))", "itti", id,
+                      kind, country, ngi) < 0)
+        return -1;
+    return n > 0;
+}
+
 static int registry_org_check(const struct registry_org *o, int add,
                               struct err *e)
 {

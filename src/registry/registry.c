@@ -59,6 +59,16 @@ int registry_end(struct store *s, int rc, struct err *e)
     return store_commit(s, e);
 }
 
+int registry_import_end(struct store *s, const struct registry_import *r,
+                        int rc, struct err *e)
+{
+    if (rc >= 0 && r->dry_run) {
+        store_rollback(s);
+        return 0;
+    }
+    return registry_end(s, rc, e);
+}
+
 int registry_one_of(const char *v, const char *const *set)
 {
     for (; *set; set++)

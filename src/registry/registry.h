@@ -191,6 +191,7 @@ int registry_keep(struct store *s, const char *host, int remove,
 /* Counts of one import: rows read, and what became of them (for GOCDB
  * these count sites; orgs_added and contacts_* the rest). */
 struct registry_import {
+    int dry_run;        /* set by the caller: report, then roll back */
     long read, added, updated, unchanged, kept, gone, conflicts;
     long orgs_added, contacts_added, contacts_updated;
 };

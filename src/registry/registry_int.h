@@ -19,6 +19,10 @@
 
 /* registry.c: checks and look-ups */
 int registry_end(struct store *s, int rc, struct err *e);
+/* An import's end: as registry_end, but a dry run rolls back what it
+ * did (and counted) and succeeds. */
+int registry_import_end(struct store *s, const struct registry_import *r,
+                        int rc, struct err *e);
 int registry_one_of(const char *v, const char *const *set);
 int registry_text(const char *v, const char *what, struct err *e);
 int registry_name(const char *v, const char *what, struct err *e);
@@ -52,6 +56,10 @@ int registry_org_id(struct store *s, const char *name, int64_t *id,
                     struct err *e);
 int registry_ngi_id(struct store *s, const char *ngi, int64_t *id,
                     struct err *e);
+/* 1 when organisation id's kind, country or NGI is not what an import
+ * brings (an empty country or NGI 0 brings nothing), 0 when it is. */
+int registry_org_differs(struct store *s, int64_t id, const char *kind,
+                         const char *country, int64_t ngi, struct err *e);
 int registry_org_lookup(struct store *s, const char *name, int64_t *id,
                         int *manual, struct err *e);
 /* The CSV import: id 0 adds the organisation (origin csv), else row id
@@ -95,10 +103,12 @@ struct registry_contact_rec {
 int registry_contact_csv(struct store *s, int64_t id,
                          const struct registry_contact_rec *rec,
                          struct err *e);
-/* A CSIRT address from GOCDB for organisation org (0: none): id 0 adds it
- * as imported, else row id gets the org and the role csirt. */
-int registry_contact_csirt(struct store *s, int64_t id, const char *addr,
-                           int64_t org, struct err *e);
+/* An address from GOCDB for organisation org (0: none) with its role
+ * (csirt for a site's CSIRT_EMAIL, security officer for an NGI's
+ * SECURITY_EMAIL): id 0 adds it as imported, else row id gets the org
+ * and the role. */
+int registry_contact_gocdb(struct store *s, int64_t id, const char *addr,
+                           int64_t org, const char *role, struct err *e);
 /* Statements for the caller to step and finalize: every contact as the
  * CSV has it (address, name, org, role, fingerprint, active, source,
  * confirmed); the addresses of imported contacts of origin that the

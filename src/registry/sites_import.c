@@ -181,7 +181,10 @@ static int registry_site_sync(struct store *s, const struct sites *idx,
 int registry_import_start(struct store *s, struct registry_import *r,
                           struct err *e)
 {
+    int dry_run = r->dry_run;
+
     memset(r, 0, sizeof(*r));
+    r->dry_run = dry_run;
     if (store_begin(s, e) != 0)
         return -1;
     if (store_run(s, e, "CREATE TEMP TABLE IF NOT EXISTS import_seen(kind "
@@ -253,7 +256,7 @@ int registry_sites_import(struct store *s, const struct sites *idx,
         rc = registry_gone_rows(st, "site", out, &r->gone, e);
     if (rc == 0)
         rc = registry_sites_verify(s, e);
-    return registry_end(s, rc, e);
+    return registry_import_end(s, r, rc, e);
 }
 
 /* An organisation from GOCDB: added as imported when missing, updated
@@ -276,16 +279,20 @@ static int registry_org_sync(struct store *s, const char *name,
         r->orgs_added++;
         *id = 0;
     } else if (manual) {
-        registry_report(out, "kept: organisation", name, "edited by hand, "
-                        "not updated");
-        return 0;
+        /* said only when the import would change it: an organisation
+         * added by hand is no news at every import */
+        rc = registry_org_differs(s, *id, kind, country, ngi, e);
+        if (rc > 0)
+            registry_report(out, "kept: organisation", name, "edited by "
+                            "hand, not updated");
+        return rc < 0 ? -1 : 0;
     }
     return registry_org_gocdb(s, id, name, kind, country, ngi, e);
 }
 
-static int registry_csirt_sync(struct store *s, const char *addr, int64_t org,
-                               FILE *out, struct registry_import *r,
-                               struct err *e)
+static int registry_contact_sync(struct store *s, const char *addr,
+                                 int64_t org, const char *role, FILE *out,
+                                 struct registry_import *r, struct err *e)
 {
     int64_t id;
     int manual = 0, rc;
@@ -304,27 +311,28 @@ static int registry_csirt_sync(struct store *s, const char *addr, int64_t org,
         r->contacts_updated++;
     else
         r->contacts_added++;
-    return registry_contact_csirt(s, rc == 1 ? id : 0, addr, org, e);
+    return registry_contact_gocdb(s, rc == 1 ? id : 0, addr, org, role, e);
 }
 
-/* CSIRT_EMAIL may list several addresses (',' or ';'). */
-static int registry_csirts(struct store *s, const struct gocdb_site *gs,
-                           int64_t org, FILE *out, struct registry_import *r,
-                           struct err *e)
+/* A GOCDB address field may list several addresses (',' or ';'): each a
+ * contact of org with role. who and field name them in errors. */
+static int registry_addresses(struct store *s, const char *who,
+                              const char *field, const char *list,
+                              int64_t org, const char *role, FILE *out,
+                              struct registry_import *r, struct err *e)
 {
     char one[REGISTRY_ADDR_MAX + 1];
-    const char *p = gs->csirt_email;
+    const char *p = list;
     int rc;
 
     while ((rc = items_next(&p, one, sizeof(one))) != 0) {
         if (rc < 0)
-            return err_set(e, ERR_DATA, "GOCDB site %.80s: CSIRT_EMAIL too "
-                           "long", gs->name);
+            return err_set(e, ERR_DATA, "GOCDB %.80s: %s too long", who,
+                           field);
         if (!registry_valid_address(one))
-            return err_set(e, ERR_DATA, "GOCDB site %.80s: CSIRT_EMAIL "
-                           "'%.100s' is not a valid e-mail address", gs->name,
-                           one);
-        if (registry_csirt_sync(s, one, org, out, r, e) != 0)
+            return err_set(e, ERR_DATA, "GOCDB %.80s: %s '%.100s' is not a "
+                           "valid e-mail address", who, field, one);
+        if (registry_contact_sync(s, one, org, role, out, r, e) != 0)
             return -1;
     }
     return 0;
@@ -344,7 +352,25 @@ static int registry_gocdb_site(struct store *s, const struct gocdb *g,
                           e) != 0 ||
         registry_site_sync(s, gocdb_sites(g), i, "gocdb", org, out, r, e) != 0)
         return -1;
-    return registry_csirts(s, gs, org, out, r, e);
+    return registry_addresses(s, gs->name, "CSIRT_EMAIL", gs->csirt_email,
+                              org, "csirt", out, r, e);
+}
+
+/* An NGI of a get_ngi answer: the organisation, and SECURITY_EMAIL as its
+ * security officers, whom an NGI list's rule (kind ngi, role security
+ * officer) then reaches. */
+static int registry_gocdb_ngi(struct store *s, const struct gocdb_ngi *gn,
+                              FILE *out, struct registry_import *r,
+                              struct err *e)
+{
+    int64_t org = 0;
+
+    if (registry_org_sync(s, gn->name, "ngi", gn->country, 0, out, r, &org,
+                          e) != 0)
+        return -1;
+    return registry_addresses(s, gn->name, "SECURITY_EMAIL",
+                              gn->security_email, org, "security officer",
+                              out, r, e);
 }
 
 int registry_gocdb_import(struct store *s, const struct gocdb *g, FILE *out,
@@ -357,7 +383,13 @@ int registry_gocdb_import(struct store *s, const struct gocdb *g, FILE *out,
 
     if (registry_import_start(s, r, e) != 0)
         return -1;
-    rc = registry_sites_release(s, gocdb_sites(g), e);
+    for (i = 0; i < gocdb_ngi_count(g) && rc == 0; i++)
+        rc = registry_gocdb_ngi(s, gocdb_ngi(g, i), out, r, e);
+    /* a get_ngi answer says nothing of sites: none is gone for it */
+    if (n == 0)
+        return registry_import_end(s, r, rc, e);
+    if (rc == 0)
+        rc = registry_sites_release(s, gocdb_sites(g), e);
     for (i = 0; i < n && rc == 0; i++)
         rc = registry_gocdb_site(s, g, i, out, r, e);
     if (rc == 0 && registry_sites_unseen(s, "gocdb", &st, e) != 0)
@@ -374,5 +406,5 @@ int registry_gocdb_import(struct store *s, const struct gocdb *g, FILE *out,
         rc = registry_gone_rows(st, "contact", out, &orgs_gone, e);
     if (rc == 0)
         rc = registry_sites_verify(s, e);
-    return registry_end(s, rc, e);
+    return registry_import_end(s, r, rc, e);
 }
