@@ -190,8 +190,10 @@ int registry_keep(struct store *s, const char *host, int remove,
 
 /* Counts of one import: rows read, and what became of them (for GOCDB
  * these count sites; orgs_added and contacts_* the rest). */
+/* What an import did. The caller zeroes it and may set dry_run; the
+ * import fills the counts. */
 struct registry_import {
-    int dry_run;        /* set by the caller: report, then roll back */
+    int dry_run;        /* report, then roll back */
     long read, added, updated, unchanged, kept, gone, conflicts;
     long orgs_added, contacts_added, contacts_updated;
 };

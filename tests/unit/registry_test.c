@@ -552,7 +552,7 @@ static void test_contacts_csv(void **state)
         "address,name,confirmed\n"
         "csv2@csirt.example,Two again,2024-01-02T03:04:05Z\n";
     struct store *s = open_db();
-    struct registry_import r;
+    struct registry_import r = {0};
     struct buf out, again;
     char got[200];
     struct err e;
@@ -600,7 +600,7 @@ static void test_orgs_csv(void **state)
     static const char edit[] = "name,kind\nSite-C,csirt\n";
     static const char bad[] = "name,kind,ngi\nX-C,isp,Site-C\n";
     struct store *s = open_db();
-    struct registry_import r;
+    struct registry_import r = {0};
     struct buf out;
     char got[200];
     struct err e;
@@ -639,9 +639,9 @@ static void test_orgs_csv(void **state)
 }
 
 #define GOC_SITE(name, country, mail) \
-    "<SITE><SHORT_NAME>" name "</SHORT_NAME><COUNTRY>" country \
-    "</COUNTRY><ROC>NGI_G</ROC><CSIRT_EMAIL>" mail "</CSIRT_EMAIL><DOMAIN>" \
-    "<DOMAIN_NAME>" name ".example</DOMAIN_NAME></DOMAIN></SITE>"
+    "<SITE><SHORT_NAME>" name "</SHORT_NAME><COUNTRY_CODE>" country \
+    "</COUNTRY_CODE><ROC>NGI_G</ROC><CSIRT_EMAIL>" mail "</CSIRT_EMAIL>" \
+    "<DOMAIN><DOMAIN_NAME>" name ".example</DOMAIN_NAME></DOMAIN></SITE>"
 
 /* GOCDB: organisations and CSIRT contacts added, then updated (an empty
  * COUNTRY keeps the one on record), kept when edited by hand, and
@@ -655,7 +655,7 @@ static void test_gocdb_rows(void **state)
         "g1@g.example") "</results>";
     struct registry_contact hand = {NULL, "By hand", NULL, NULL, NULL, 0, 0};
     struct store *s = open_db();
-    struct registry_import r;
+    struct registry_import r = {0};
     struct gocdb *g;
     char got[200], *rep = NULL;
     size_t replen = 0;
@@ -695,7 +695,7 @@ static void test_import_keeps_manual(void **state)
 {
     struct store *s = open_db();
     struct sites *a = sites_new(), *b = sites_new();
-    struct registry_import r;
+    struct registry_import r = {0};
     struct err e;
     int64_t n;
     static const char ta[] = "S1 s1.example 192.0.2.0/24\nS2 s2.example\n"
@@ -744,7 +744,7 @@ static void test_sites_conflicts(void **state)
     static const char b[] = "T9 t9.example t1.example\n";
     struct sites *ia = sites_new(), *ib = sites_new(), *hand = sites_new();
     struct store *s = open_db();
-    struct registry_import r;
+    struct registry_import r = {0};
     char *rep = NULL;
     size_t replen = 0;
     FILE *out;
