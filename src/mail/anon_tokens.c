@@ -385,11 +385,12 @@ static int tok_compound(struct anon_run *r, size_t s, size_t e, int host)
 
 /* ---- reverse zones ---- */
 
-static int suffix_ci(const char *t, size_t s, size_t e, const char *suf)
+/* asked of every dotted token: the last byte turns nearly all away */
+static int suffix_ci(const char *t, size_t s, size_t e, const char *suf,
+                     size_t n)
 {
-    size_t n = strlen(suf);
-
-    return e - s > n && strncasecmp(t + e - n, suf, n) == 0;
+    return e - s > n && text_lower((unsigned char)t[e - 1]) == suf[n - 1]
+        && strncasecmp(t + e - n, suf, n) == 0;
 }
 
 /* "45.2.0.192.in-addr.arpa": the address (or for fewer labels the
@@ -461,9 +462,9 @@ static int tok_reverse(struct anon_run *r, size_t s, size_t e, int *rc)
     int kind = 0;
     long site;
 
-    if (suffix_ci(r->text, s, e, ".in-addr.arpa"))
+    if (suffix_ci(r->text, s, e, ".in-addr.arpa", sizeof ".in-addr.arpa" - 1))
         kind = rev4(r->text, s, e, &q, canon, sizeof canon);
-    else if (suffix_ci(r->text, s, e, ".ip6.arpa"))
+    else if (suffix_ci(r->text, s, e, ".ip6.arpa", sizeof ".ip6.arpa" - 1))
         kind = rev6(r->text, s, e, &q, canon, sizeof canon);
     if (kind == 0)
         return 0;
