@@ -200,6 +200,14 @@ static int label_is_variant(const struct sites *s, long owner,
     return 1;
 }
 
+long sites_label_real_owner(const struct sites *s, const char *norm,
+                            size_t len)
+{
+    long owner = sites_label_owner(s, norm, len);
+
+    return owner >= 0 && label_is_variant(s, owner, norm, len) ? -1 : owner;
+}
+
 /* ---- domains ---- */
 
 /* Lower-cased domain without the final dot into out (SITES_NAME_MAX + 1).
@@ -293,8 +301,8 @@ int sites_add(struct sites *s, const char *name, size_t *idx, struct err *e)
                        text_show(name, strlen(name), show, sizeof show));
     if (s->n >= SITES_MAX)
         return err_set(e, ERR_TOOBIG, "more than %d sites", SITES_MAX);
-    owner = sites_label_owner(s, norm, (size_t)len);
-    if (owner >= 0 && !label_is_variant(s, owner, norm, (size_t)len))
+    owner = sites_label_real_owner(s, norm, (size_t)len);
+    if (owner >= 0)
         return err_set(e, ERR_DUP, "site name '%s' already used by site %s",
                        text_show(name, strlen(name), show, sizeof show),
                        s->v[owner].name);
@@ -334,11 +342,10 @@ int sites_add_alias(struct sites *s, size_t idx, const char *alias,
     if (len <= 0)
         return err_set(e, ERR_DATA, "bad alias '%s'",
                        text_show(alias, strlen(alias), show, sizeof show));
-    owner = sites_label_owner(s, norm, (size_t)len);
-    if (owner == (long)idx && !label_is_variant(s, owner, norm, (size_t)len))
+    owner = sites_label_real_owner(s, norm, (size_t)len);
+    if (owner == (long)idx)
         return 0;
-    if (owner >= 0 && owner != (long)idx
-        && !label_is_variant(s, owner, norm, (size_t)len))
+    if (owner >= 0)
         return sites_dup_err(s, owner, "alias", alias, e);
     if (label_add(s, norm, (size_t)len, idx) != 0
         || sites_strv_push(&s->v[idx].vals[SITES_ALIAS], alias, strlen(alias)))

@@ -64,7 +64,7 @@ static int tok_kind(const struct sites *s, const struct sites_tok *t,
         len = sites_label_norm(t->p, t->len, norm);
         if (len <= 0)
             return -1;
-        *owner = sites_label_owner(s, norm, (size_t)len);
+        *owner = sites_label_real_owner(s, norm, (size_t)len);
         return SITES_ALIAS;
     }
     len = sites_domain_norm(t->p, t->len, norm);
@@ -123,7 +123,7 @@ static int line_check(const struct sites *s, const char *line, size_t len,
 
             if (n <= 0)
                 return line_err(e, origin, lineno, "bad site name", &t);
-            if (sites_label_owner(s, norm, (size_t)n) >= 0)
+            if (sites_label_real_owner(s, norm, (size_t)n) >= 0)
                 return line_err(e, origin, lineno, "duplicate site name", &t);
             first = 0;
             continue;

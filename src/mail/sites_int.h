@@ -106,6 +106,10 @@ void sites_strv_free(struct sites_strv *sv);
 long sites_label_norm(const char *p, size_t len, char *out);
 /* The site that owns a normalised name or alias, or -1. */
 long sites_label_owner(const struct sites *s, const char *norm, size_t len);
+/* The same, but -1 too for a spelling of another name (sites_build.c's
+ * variants): a name or an alias being added may take that over. */
+long sites_label_real_owner(const struct sites *s, const char *norm,
+                            size_t len);
 /* A DNS domain, lower-cased and without the final dot, into out
  * (SITES_NAME_MAX + 1 bytes): its length, or -1 when it is none. */
 long sites_domain_norm(const char *p, size_t len, char *out);

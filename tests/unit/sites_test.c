@@ -326,6 +326,69 @@ static void test_match_word(void **state)
     }
 }
 
+/* Issue 14: spellings of a site name with its separators swapped or
+ * dropped are looked up like the name ("EXAMPLE_T2" was not found). */
+static void test_name_spellings(void **state)
+{
+    static const struct word_case cases[] = {
+        {"EXAMPLE_T2 x", 10, 2, 10},
+        {"example.t2", 10, 2, 10},
+        {"EXAMPLET2", 9, 2, 9},
+        {"Example T2 and", 7, 2, 10},
+        {"Example\nT2 and", 7, 2, 10},
+        {"uki_lt2.qmul", 12, 1, 12},
+        {"UKILT2QMUL", 10, 1, 10},
+        {"Example T20", 7, -1, 0},
+        {"EXAMPLET20", 10, -1, 0},
+        {"EXAMPLE-T2_", 10, 2, 10},
+    };
+    struct fixture *f = *state;
+    size_t i, mlen;
+
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const struct word_case *c = &cases[i];
+        long got;
+
+        mlen = 0;
+        got = sites_match_word(f->s, c->text, c->wlen, strlen(c->text),
+                               &mlen);
+        if (got != c->site || (got >= 0 && mlen != c->mlen))
+            fail_msg("spelling %zu '%s': got site %ld len %zu, want %ld "
+                     "len %zu", i, c->text, got, mlen, c->site, c->mlen);
+    }
+}
+
+/* A spelling is no name of its own: a later site (or alias) spelled so
+ * takes it over instead of failing as a duplicate, and a spelling without
+ * separators shorter than six bytes is never made (a word). */
+static void test_name_spelling_taken_over(void **state)
+{
+    static const char text[] =
+        "AB-CD\n"
+        "EXAMPLE-T2\n"
+        "EXAMPLE_T2 \"examplet2-alias\"\n"
+        "OTHER \"Example.T2\"\n";
+    struct sites *s = sites_new();
+    struct err e;
+
+    (void)state;
+    err_init(&e);
+    assert_non_null(s);
+    if (sites_load_text(s, text, sizeof text - 1, "t", &e) != 0)
+        fail_msg("load: got '%s', want success", e.msg);
+    assert_int_equal(sites_lookup_name(s, "abcd", 4), -1);
+    assert_int_equal(sites_lookup_name(s, "ab_cd", 5), 0);
+    assert_int_equal(sites_lookup_name(s, "EXAMPLE-T2", 10), 1);
+    assert_int_equal(sites_lookup_name(s, "example_t2", 10), 2);
+    assert_int_equal(sites_lookup_name(s, "EXAMPLE.T2", 10), 3);
+    assert_int_equal(sites_lookup_name(s, "EXAMPLET2", 9), 1);
+    err_init(&e);
+    assert_int_equal(sites_load_text(s, "X \"EXAMPLE-T2\"\n", 15, "t",
+                                     &e), -1);
+    assert_int_equal(e.code, ERR_DATA);
+    sites_free(s);
+}
+
 static void test_kept(void **state)
 {
     struct fixture *f = *state;
@@ -595,6 +658,9 @@ int main(void)
         cmocka_unit_test(test_canon),
         cmocka_unit_test_setup_teardown(test_match_word, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_name_spellings, setup,
+                                        teardown),
+        cmocka_unit_test(test_name_spelling_taken_over),
         cmocka_unit_test(test_many),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_bad_files),
