@@ -360,6 +360,33 @@ static void expect_str(const char *what, const char *got, const char *want)
         fail_msg("%s: got \"%s\", want \"%s\"", what, got, want);
 }
 
+/* Issue 14: `preview --diff` shows what was written, defanging and all,
+ * on the line it was written on. */
+static void test_changes_defanged(void **state)
+{
+    struct fixture *f = *state;
+    struct anon_map *m = anon_map_new();
+    struct anon_changes ch = {NULL, 0, 0};
+    const char *t = "a\nfrom 192.0.2[.]45 and\njo [at] inst [dot] example\n";
+    struct buf out;
+    struct err e;
+
+    buf_init(&out, OUT_MAX);
+    err_init(&e);
+    assert_int_equal(anon_apply(f->a, m, t, strlen(t), &out, &ch, &e), 0);
+    expect_str("out", buf_cstr(&out), "a\nfrom [IP-1] and\n"
+                                      "user1@site1.invalid\n");
+    assert_int_equal(ch.n, 2);
+    expect_str("orig 0", ch.v[0].original, "192.0.2[.]45");
+    assert_int_equal(ch.v[0].line, 2);
+    expect_str("orig 1", ch.v[1].original, "jo [at] inst [dot] example");
+    assert_int_equal(ch.v[1].line, 3);
+    expect_str("ph 1", ch.v[1].placeholder, "user1@site1.invalid");
+    anon_changes_free(&ch);
+    buf_free(&out);
+    anon_map_free(m);
+}
+
 /* One map across two texts (an alert and its update). */
 static void test_stable(void **state)
 {
@@ -459,6 +486,14 @@ struct scan_case {
 };
 
 static const struct scan_case scan_cases[] = {
+    /* issue 14: a leak written defanged or with an invisible character */
+    {"host wn01.grid.inst[.]example", "identifier 'wn01.grid.inst.example' "
+                                      "(site EXAMPLE-T2) in body"},
+    {"from 192[.]0[.]2[.]45", "identifier '192.0.2.45' (site EXAMPLE-T2) "
+                              "in body"},
+    {"site EXAM\xc2\xadPLE-T2", "identifier 'EXAMPLE-T2' (site EXAMPLE-T2) "
+                                "in body"},
+    {"ral.update-cdn.example.net /tmp/.ral/ evil[.]example", NULL},
     {"[SITE-1] host1.site1.invalid user1@site1.invalid [IP-1] [NET-1]",
      NULL},
     {"general neutral voms.cern.ch 203.0.113.9", NULL},
@@ -523,6 +558,13 @@ static void test_apply_then_scan(void **state)
 }
 
 static const struct apply_case html_cases[] = {
+    /* issue 14: defanged forms and invisible characters read in HTML too,
+     * also written as entities (&shy; is not read: a character, &#173;) */
+    {"<p>wn01.grid.inst[.]example, 192.0.2<b>[.]</b>45 and "
+     "EXAM&#173;PLE-T2</p>",
+     "<p>host1.site1.invalid, [IP-1]<b></b> and [SITE-1]</p>"},
+    {"<a href=\"hxxps://portal[.]cern[.]ch/x\">evil[.]example</a>",
+     "<a href=\"hxxps://host1.site1.invalid/x\">evil[.]example</a>"},
     {"<p>Host lxplus.cern.ch at CERN</p>",
      "<p>Host host1.site1.invalid at [SITE-1]</p>"},
     /* entities are decoded before matching, kept where nothing changed */
@@ -949,6 +991,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_conflict_look_alike_domain,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changes_defanged, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_stable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
