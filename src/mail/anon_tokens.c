@@ -239,12 +239,47 @@ static long host_prefix(const struct anon_run *r, size_t s, size_t e,
     return -1;
 }
 
+/* Suffixes of a site's own internal names ("wn01.inst.example.local"). */
+static int is_local_tld(const char *p, size_t n)
+{
+    static const char *const tld[] = {"local", "lan", "internal", "intranet",
+                                      "localdomain", "home", "corp", "priv"};
+    size_t i;
+
+    for (i = 0; i < sizeof tld / sizeof *tld; i++)
+        if (strlen(tld[i]) == n && strncasecmp(tld[i], p, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* One label that is a capitalised word: a sentence that goes on without
+ * a blank after the full stop ("...inst.example.Then"). */
+static int is_prose_word(const char *t, size_t q, size_t e)
+{
+    size_t i;
+
+    if (e - q < 2 || !isupper((unsigned char)t[q]))
+        return 0;
+    for (i = q + 1; i < e; i++)
+        if (!islower((unsigned char)t[i]))
+            return 0;
+    return 1;
+}
+
 /* The tail t[q..e) after a host under a site domain: a file name
- * ("-secure.log", ".tar.gz", "_access_log") or more of a host name
- * (".badactor.example": a look-alike). */
+ * ("-secure.log", ".tar.gz", "_access_log"), the site's own internal
+ * suffix (".local"), the next sentence, or more of a host name
+ * (".badactor.example": a look-alike, the only case that is not the
+ * site's). */
 static int tail_is_file(const char *t, size_t q, size_t e)
 {
-    return memchr(t + q, '.', e - q) == NULL || !host_shaped(t, q, e);
+    size_t l;
+
+    if (memchr(t + q, '.', e - q) == NULL || !host_shaped(t, q, e))
+        return 1;
+    l = last_label(t, q, e);
+    return is_local_tld(t + l, e - l)
+        || (l == q + 1 && is_prose_word(t, l, e));
 }
 
 /* A host name (or the domain of an address) that is not under a site
@@ -797,7 +832,8 @@ static size_t m_ip6(const struct anon_run *r, size_t p, size_t to)
     size_t q = p, h, d;
     int groups = 0;
 
-    if (!behind_ok(r, p, CH_W, '.'))
+    /* '_' too: an address glued into a file name ("dump_2001:db8::1") */
+    if (!behind_ok(r, p, CH_W, '.') && r->text[p - 1] != '_')
         return 0;
     for (; groups < 8; groups++) {
         h = run_of(r, q, to, CH_HEX, 5);

@@ -211,6 +211,10 @@ static const struct apply_case issue14_cases[] = {
      "backup-wn02.grid.inst.example",
      "host1.site1.invalid-secure.log host2.site1.invalid_access_log "
      "host3.site1.invalid"},
+    {"dump-2001:db8:77::a.pcap dump_2001:db8:77::a.pcap "
+     "wn01.grid.inst.example.local, see wn02.grid.inst.example.Then",
+     "dump-[IP-1].pcap dump_[IP-1].pcap host1.site1.invalid.local, see "
+     "host2.site1.invalid.Then"},
     {"log_203.0.113.9_ssh.txt ip-203-0-113-9.example "
      "9.113.0.203.in-addr.arpa 2024-05-11-03 v1.2.3.4-rc1 192.0.2.45.6",
      "log_203.0.113.9_ssh.txt ip-203-0-113-9.example "
