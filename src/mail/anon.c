@@ -287,33 +287,94 @@ static int echo_worthy(const char *p, size_t n)
     return alpha && digit;
 }
 
+/* Note w[0..len) (a word a rule replaced) for the token pass, once. */
+static void echo_note(struct anon_run *r, const char *w, size_t len,
+                      const struct anon_rule *rule)
+{
+    size_t j;
+
+    for (j = 0; j < r->necho; j++)
+        if (r->echo[j].len == len && memcmp(r->echo[j].w, w, len) == 0)
+            return;
+    if (r->necho >= ANON_ECHO_MAX)
+        return;
+    r->echo[r->necho].w = w;
+    r->echo[r->necho].len = len;
+    r->echo[r->necho].rule = rule;
+    r->necho++;
+    r->echo_filter[ANON_ECHO_BIT(w[0], len) / 64] |=
+        1ull << (ANON_ECHO_BIT(w[0], len) % 64);
+}
+
+/* Lower-case letters then digits ("exvo012"): the number of digits, else
+ * 0. */
+static size_t word_digits(const char *w, size_t n)
+{
+    size_t i = 0, k;
+
+    while (i < n && islower((unsigned char)w[i]))
+        i++;
+    if (i == 0 || i == n)
+        return 0;
+    for (k = i; k < n; k++)
+        if (!isdigit((unsigned char)w[k]))
+            return 0;
+    return n - i;
+}
+
+/* "exvo012 and atlas001", "exvo012, atlas001 or cms042": the word of the
+ * same shape (letters, then as many digits) listed right after t[end], in
+ * [*ws, returned end), or 0 when none is. */
+static size_t echo_listed(const struct anon_run *r, size_t start, size_t end,
+                          size_t *ws)
+{
+    const char *t = r->text;
+    size_t p = end, q, nd = word_digits(t + start, end - start);
+
+    if (nd == 0)
+        return 0;
+    if (p < r->len && t[p] == ',')
+        p++;
+    while (p < r->len && t[p] == ' ')
+        p++;
+    if (r->len - p > 4 && memcmp(t + p, "and ", 4) == 0)
+        p += 4;
+    else if (r->len - p > 3 && memcmp(t + p, "or ", 3) == 0)
+        p += 3;
+    if (p == end || (p > 0 && t[p - 1] != ' '))
+        return 0;
+    for (q = p; q < r->len && q - p <= ANON_ECHO_LEN_MAX
+                && isalnum((unsigned char)t[q]); q++)
+        ;
+    if ((q < r->len && (t[q] == '_' || t[q] == '-' || isalnum((unsigned char)t[q])))
+        || word_digits(t + p, q - p) != nd)
+        return 0;
+    *ws = p;
+    return q;
+}
+
 /* A rule that found an account in context ("for exvo012", "/home/
  * exvo012") has told which word is the victim's: the token pass replaces
- * the same word elsewhere in the text too ("and again exvo012"; issue 14:
- * the pool rule needs context now). Here the words are noted, at most
- * ANON_ECHO_MAX distinct ones, each with the rule that found it. */
+ * the same word elsewhere in the text too ("and again exvo012"), and the
+ * words of the same shape listed right after it ("exvo012 and atlas001";
+ * issue 14: the pool rule needs context now). At most ANON_ECHO_MAX
+ * distinct words, each with the rule that found it. */
 static void rule_echoes(struct anon_run *r, const struct anon_spans *sp)
 {
-    size_t i, j;
+    size_t i, s, e, ws, we;
 
     for (i = 0; i < sp->n && r->necho < ANON_ECHO_MAX; i++) {
-        const struct anon_span *v = &sp->v[i];
-        const char *w = r->text + v->start;
-        size_t len = v->end - v->start;
-
-        if (!echo_worthy(w, len))
+        s = sp->v[i].start;
+        e = sp->v[i].end;
+        if (!echo_worthy(r->text + s, e - s))
             continue;
-        for (j = 0; j < r->necho; j++)
-            if (r->echo[j].len == len && memcmp(r->echo[j].w, w, len) == 0)
-                break;
-        if (j < r->necho)
-            continue;
-        r->echo[r->necho].w = w;
-        r->echo[r->necho].len = len;
-        r->echo[r->necho].rule = v->rule;
-        r->necho++;
-        r->echo_filter[ANON_ECHO_BIT(w[0], len) / 64] |=
-            1ull << (ANON_ECHO_BIT(w[0], len) % 64);
+        echo_note(r, r->text + s, e - s, sp->v[i].rule);
+        while (r->necho < ANON_ECHO_MAX
+               && (we = echo_listed(r, s, e, &ws)) != 0) {
+            echo_note(r, r->text + ws, we - ws, sp->v[i].rule);
+            s = ws;
+            e = we;
+        }
     }
 }
 

@@ -247,6 +247,10 @@ static const struct apply_case issue14_cases[] = {
      "/tmp/.ral/ ral_backdoor backdoor-ral"},
     {"xmrig620 id=abc123 user=exvo012 for atlas001 from",
      "xmrig620 id=abc123 user=[ACCOUNT-1] for [ACCOUNT-2] from"},
+    {"accounts exvo012 and atlas001, again exvo012; for cms042, cms043 or "
+     "cms044. xmrig620 and abc123",
+     "accounts [ACCOUNT-1] and [ACCOUNT-2], again [ACCOUNT-1]; for "
+     "[ACCOUNT-3], [ACCOUNT-4] or [ACCOUNT-5]. xmrig620 and abc123"},
     {"RAL-LCG2 RAL_BACKUP cern.phish.example",
      "[SITE-1]-LCG2 [SITE-1]_BACKUP cern.phish.example"},
 };
