@@ -123,6 +123,47 @@ int pgp_encrypt_sign(struct pgp *p, const char *signer,
                      const char *data, size_t len, struct buf *out,
                      struct err *e);
 
+/* ---- many recipients at once (pgp_batch.c; issue 15) ----------------
+ * GPGME runs gpg once per operation: looking up or encrypting to each
+ * recipient's key on its own costs several gpg processes per recipient.
+ * These load every key of a list in one listing and encrypt for all of
+ * them in one operation. */
+
+/* Pinned keys looked up together; opaque. */
+struct pgp_keyset;
+/* Fingerprints given to one key listing (one gpg run); a longer list
+ * takes several. Bounded so that gpg's command line stays small. */
+#define PGP_KEYLIST_BATCH 1000
+/* The keys fprs[0..n) (duplicates and non-fingerprints allowed: the
+ * latter are never found) in one listing per PGP_KEYLIST_BATCH. *out is
+ * the caller's (pgp_keyset_free). ERR_TEMP when gpg fails. */
+int pgp_keyset_load(struct pgp *p, const char *const *fprs, size_t n,
+                    struct pgp_keyset **out, struct err *e);
+void pgp_keyset_free(struct pgp_keyset *ks);
+/* State of key fpr as the listing found it, as pgp_key_info does
+ * (ERR_NOUSER: the home does not hold it). No gpg run. */
+int pgp_keyset_info(const struct pgp_keyset *ks, const char *fpr,
+                    struct pgp_keyinfo *ki, struct err *e);
+
+struct pgp_each {
+    const char *fpr;    /* in: a key of the keyset (borrowed) */
+    struct buf *out;    /* in: its message is appended here (borrowed) */
+    int refused;        /* out: 1 when GnuPG would not encrypt to it (out
+                           untouched) */
+};
+/* data encrypted once, in one gpg run, to the keys of r[0..n) (trust is
+ * the caller's: pinned fingerprints), and cut into one message per key:
+ * that key's PKESK and the shared encrypted data, ASCII-armoured into
+ * r[i].out. Each message names only its recipient's key: a PKESK that
+ * maps to no key, to two keys, or a key with no or two PKESKs fails the
+ * whole call (ERR_SOFTWARE) rather than risk a message naming another
+ * recipient. Recipients may share a key. A key GnuPG refuses is marked
+ * refused and the rest encrypted without it (one more run). At most
+ * PGP_PKESK_COUNT_MAX keys (pgp_packets.h). */
+int pgp_encrypt_each(struct pgp *p, const struct pgp_keyset *ks,
+                     struct pgp_each *r, size_t n, const char *data,
+                     size_t len, struct err *e);
+
 /* New ed25519 signing key (cv25519 encryption subkey), no passphrase, for
  * `init`, the demo and tests. */
 int pgp_create_key(struct pgp *p, const char *uid, char fpr[PGP_FPR_MAX],

@@ -6,6 +6,7 @@
  *   pgp.c       the context, errors, verification and decryption
  *   pgp_sign.c  signing, encryption, the signing key's passphrase
  *   pgp_keys.c  creating, importing and exporting keys, their state
+ *   pgp_batch.c many keys in one listing, one encryption cut per key
  */
 #ifndef AGW_PGP_INT_H
 #define AGW_PGP_INT_H
@@ -46,6 +47,10 @@ void pgp_fpr_copy(char dst[PGP_FPR_MAX], const char *src);
 gpgme_error_t pgp_data_borrow(gpgme_data_t *d, const char *mem, size_t len);
 /* The (sub)key of key with fingerprint fpr, or NULL. */
 gpgme_subkey_t pgp_find_subkey(gpgme_key_t key, const char *fpr);
+
+/* pgp_keys.c */
+/* What ki says of key (usable parts, expiry, first user ID). */
+void pgp_key_fill(gpgme_key_t key, struct pgp_keyinfo *ki);
 
 /* pgp_sign.c */
 /* The public key fpr (ERR_NOUSER when the home has none); the caller

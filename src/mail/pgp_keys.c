@@ -279,7 +279,7 @@ int pgp_uid_match(struct pgp *p, const char *fpr, const char *name,
     return hit;
 }
 
-static void pgp_info_fill(gpgme_key_t key, struct pgp_keyinfo *ki)
+void pgp_key_fill(gpgme_key_t key, struct pgp_keyinfo *ki)
 {
     gpgme_subkey_t sk;
 
@@ -310,7 +310,7 @@ int pgp_key_info(struct pgp *p, const char *fpr, struct pgp_keyinfo *ki,
     memset(ki, 0, sizeof(*ki));
     if (pgp_signer_get(p, fpr, &key, e) != 0)
         return -1;
-    pgp_info_fill(key, ki);
+    pgp_key_fill(key, ki);
     gpgme_key_unref(key);
     return 0;
 }
@@ -327,7 +327,7 @@ int pgp_key_each(struct pgp *p, int (*fn)(void *arg,
     while (rc == 0 && ret == 0 &&
            (rc = gpgme_op_keylist_next(p->ctx, &key)) == 0) {
         memset(&ki, 0, sizeof(ki));
-        pgp_info_fill(key, &ki);
+        pgp_key_fill(key, &ki);
         gpgme_key_unref(key);
         ret = fn(arg, &ki);
     }

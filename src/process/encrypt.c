@@ -4,7 +4,10 @@
  * The GnuPG work happens here, in the parent, before the commit's
  * transaction: each recipient of an encrypting list is classified (plain,
  * encrypted, or a withheld notice) and its own message made. Plain
- * recipients share the one signed list copy.
+ * recipients share the one signed list copy; the encrypted messages
+ * carry that same signed entity, encrypted once for every key of the
+ * list and cut per recipient (pgp_encrypt_each: each message names its
+ * recipient's key only), so their cost barely grows with the list.
  */
 #include "process/process_int.h"
 
@@ -18,7 +21,6 @@
 
 /* What encrypt_usable found of a recipient's pinned key. */
 enum encrypt_key {
-    ENCRYPT_KEY_ERROR = -1,     /* GnuPG failed (agent down: ERR_TEMP) */
     ENCRYPT_KEY_UNUSABLE = 0,   /* r->why says why, for the notice */
     ENCRYPT_KEY_USABLE = 1,
 };
@@ -83,10 +85,11 @@ static int encrypt_load(struct gateway *g, const struct plist *l,
     return rc < 0 ? -1 : 0;
 }
 
-/* Whether the pinned key can receive; when it cannot, r->why says why in
- * words for the recipient's notice. */
-static enum encrypt_key encrypt_usable(struct gateway *g, struct prcpt *r,
-                                       struct err *e)
+/* Whether the pinned key can receive, as the one key listing of the
+ * list found it; when it cannot, r->why says why in words for the
+ * recipient's notice. */
+static enum encrypt_key encrypt_usable(const struct pgp_keyset *ks,
+                                       struct prcpt *r)
 {
     struct pgp_keyinfo ki;
     struct err ke;
@@ -97,11 +100,7 @@ static enum encrypt_key encrypt_usable(struct gateway *g, struct prcpt *r,
         return ENCRYPT_KEY_UNUSABLE;
     }
     err_init(&ke);
-    if (pgp_key_info(g->pgp, r->fpr, &ki, &ke) != 0) {
-        if (ke.code != ERR_NOUSER) {
-            err_set(e, ke.code, "%s", ke.msg);
-            return ENCRYPT_KEY_ERROR;
-        }
+    if (pgp_keyset_info(ks, r->fpr, &ki, &ke) != 0) {
         snprintf(r->why, sizeof(r->why), "your key %s is not in the "
                  "gateway's keyring", r->fpr);
         return ENCRYPT_KEY_UNUSABLE;
@@ -116,6 +115,25 @@ static enum encrypt_key encrypt_usable(struct gateway *g, struct prcpt *r,
     return ENCRYPT_KEY_USABLE;
 }
 
+/* Every pinned key of the list in one key listing (not a gpg run per
+ * recipient); *ks is the caller's. */
+static int encrypt_keyset(struct pctx *c, const struct pcopy *cp,
+                          struct pgp_keyset **ks, struct err *e)
+{
+    const char **fprs = calloc(cp->nrcpts ? cp->nrcpts : 1, sizeof(*fprs));
+    size_t i, n = 0;
+    int rc;
+
+    if (fprs == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (i = 0; i < cp->nrcpts; i++)
+        if (cp->rcpts[i].fpr[0] != '\0')
+            fprs[n++] = cp->rcpts[i].fpr;
+    rc = pgp_keyset_load(c->g->pgp, fprs, n, ks, e);
+    free(fprs);
+    return rc;
+}
+
 /* Outer Subject of an encrypted copy. The list Subject is protected
  * inside (clients that read protected headers show it); outside it would
  * travel in clear through every relay, so only the id and label do. */
@@ -127,50 +145,135 @@ static int encrypt_subject(const struct pctx *c, char *out, size_t n)
     return len > 0 && (size_t)len < n ? 0 : -1;
 }
 
-/* The list copy's signed entity, encrypted and signed in one OpenPGP
- * message (RFC 3156 6.2) to r's key, in the list copy's headers. A key
- * GnuPG finds unusable now leaves r unencrypted (r->why). */
-static int encrypt_one(struct pctx *c, const struct pcopy *cp,
-                       struct prcpt *r, struct err *e)
+/* The list copy's multipart/signed entity, signature included: from its
+ * Content-Type field (msg_build_signed writes it last in the header
+ * section, after the list's fields and MIME-Version) to the end. This is
+ * what RFC 3156 section 6.1 encrypts: signed, then encrypted, so one
+ * signature serves the list copy and every encrypted copy of it. */
+static int encrypt_entity(const struct pcopy *cp, const char **ent,
+                          size_t *len, struct err *e)
 {
-    struct msg_header_field h[COPY_HEADERS_MAX];
-    const char *fpr = r->fpr;
-    char subject[ALERT_ID_MAX + 64], listid[512];
-    const char *eoh;
-    struct buf ct;
-    struct err pe;
-    int rc = -1;
+    static const char ct[] = "\r\nContent-Type: multipart/signed;";
+    const char *m = cp->msg.data, *eoh, *at = NULL;
 
-    buf_init(&ct, PROCESS_COPY_MAX * 2);
-    err_init(&pe);
-    if (encrypt_subject(c, subject, sizeof(subject)) != 0 ||
-        copy_list_id(c, listid, sizeof(listid)) != 0) {
-        err_set(e, ERR_SOFTWARE, "encrypted copy: header too long");
-        goto out;
-    }
-    if (pgp_encrypt_sign(c->g->pgp, c->g->signing_key, &fpr, 1,
-                         cp->entity.data, cp->entity.len, &ct, &pe) != 0) {
-        if (pe.code != ERR_NOUSER) {
-            err_set(e, pe.code, "%s", pe.msg);
-            goto out;
-        }
-        snprintf(r->why, sizeof(r->why), "%s", pe.msg);
-        rc = 0;
-        goto out;
-    }
-    if (msg_build_encrypted(h, copy_headers(c, cp, subject, listid, h),
-                            ct.data, ct.len, &r->msg, e) != 0)
-        goto out;
+    eoh = m ? memmem(m, cp->msg.len, "\r\n\r\n", 4) : NULL;
+    if (eoh != NULL)
+        at = memmem(m, (size_t)(eoh - m) + 2, ct, sizeof(ct) - 1);
+    if (at == NULL)
+        return err_set(e, ERR_SOFTWARE, "encrypted copy: the list copy is "
+                       "not multipart/signed");
+    *ent = at + 2;
+    *len = cp->msg.len - (size_t)(*ent - m);
+    return 0;
+}
+
+/* The outer header fields every encrypted copy of the list copy has
+ * (the list copy's, with a neutral Subject). */
+struct encrypt_hdrs {
+    struct msg_header_field h[COPY_HEADERS_MAX];
+    size_t n;
+    char subject[ALERT_ID_MAX + 64], listid[512];
+};
+
+static int encrypt_hdrs(const struct pctx *c, const struct pcopy *cp,
+                        struct encrypt_hdrs *eh, struct err *e)
+{
+    if (encrypt_subject(c, eh->subject, sizeof(eh->subject)) != 0 ||
+        copy_list_id(c, eh->listid, sizeof(eh->listid)) != 0)
+        return err_set(e, ERR_SOFTWARE, "encrypted copy: header too long");
+    eh->n = copy_headers(c, cp, eh->subject, eh->listid, eh->h);
+    return 0;
+}
+
+/* r's message: the armoured OpenPGP message ct in the list copy's
+ * headers (RFC 3156 section 4). */
+static int encrypt_one(struct pctx *c, const struct encrypt_hdrs *eh,
+                       struct prcpt *r, const struct buf *ct, struct err *e)
+{
+    const char *eoh;
+
+    if (msg_build_encrypted(eh->h, eh->n, ct->data, ct->len, &r->msg, e) != 0)
+        return -1;
     r->how = RCPT_ENCRYPTED;
     /* only the header section is clear text: scan it (the ciphertext
      * could match a short name by chance and hold a clean alert) */
     eoh = memmem(r->msg.data, r->msg.len, "\r\n\r\n", 4);
-    rc = c->l->anonymise ? anon_scan(c->g->anon, r->msg.data, eoh ?
-                                     (size_t)(eoh - r->msg.data) : r->msg.len,
-                                     "the encrypted copy's headers", e) : 0;
-out:
-    buf_free(&ct);
-    return rc;
+    return c->l->anonymise ? anon_scan(c->g->anon, r->msg.data, eoh ?
+                                       (size_t)(eoh - r->msg.data) :
+                                       r->msg.len,
+                                       "the encrypted copy's headers", e) : 0;
+}
+
+/* One encryption run for every usable key of the list copy (pgp.h,
+ * pgp_encrypt_each), then each recipient's message. A key GnuPG refuses
+ * leaves its recipient unencrypted, r->why saying so. */
+/* The recipients with a usable key: who[i] gets each[i]'s message,
+ * armoured into ct[i]. */
+struct encrypt_work {
+    struct pgp_each *each;
+    struct prcpt **who;
+    struct buf *ct;
+    size_t n;
+};
+
+static void encrypt_work_free(struct encrypt_work *w)
+{
+    size_t i;
+
+    for (i = 0; w->ct && i < w->n; i++)
+        buf_free(&w->ct[i]);
+    free(w->each);
+    free(w->who);
+    free(w->ct);
+}
+
+static int encrypt_work_make(const struct pgp_keyset *ks, struct pcopy *cp,
+                             struct encrypt_work *w, struct err *e)
+{
+    size_t i, m = cp->nrcpts ? cp->nrcpts : 1;
+
+    w->each = calloc(m, sizeof(*w->each));
+    w->who = calloc(m, sizeof(*w->who));
+    w->ct = calloc(m, sizeof(*w->ct));
+    if (w->each == NULL || w->who == NULL || w->ct == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (i = 0; i < cp->nrcpts; i++) {
+        if (encrypt_usable(ks, &cp->rcpts[i]) != ENCRYPT_KEY_USABLE)
+            continue;
+        buf_init(&w->ct[w->n], PROCESS_COPY_MAX * 2);
+        w->who[w->n] = &cp->rcpts[i];
+        w->each[w->n] = (struct pgp_each){cp->rcpts[i].fpr, &w->ct[w->n], 0};
+        w->n++;
+    }
+    return 0;
+}
+
+static int encrypt_batch(struct pctx *c, struct pcopy *cp,
+                         const struct pgp_keyset *ks, struct encrypt_work *w,
+                         struct err *e)
+{
+    struct encrypt_hdrs eh;
+    const char *ent = NULL;
+    size_t len = 0, i;
+
+    if (w->n == 0)
+        return 0;
+    if (encrypt_entity(cp, &ent, &len, e) != 0 ||
+        encrypt_hdrs(c, cp, &eh, e) != 0 ||
+        pgp_encrypt_each(c->g->pgp, ks, w->each, w->n, ent, len, e) != 0)
+        return -1;
+    for (i = 0; i < w->n; i++) {
+        if (w->each[i].refused) {
+            snprintf(w->who[i]->why, sizeof(w->who[i]->why), "your key %s "
+                     "cannot receive encrypted mail (GnuPG refused it)",
+                     w->who[i]->fpr);
+            continue;
+        }
+        if (encrypt_one(c, &eh, w->who[i], &w->ct[i], e) != 0)
+            return -1;
+        buf_free(&w->ct[i]);    /* the message holds it now */
+    }
+    return 0;
 }
 
 /* A list that encrypts always tells a recipient it cannot encrypt for
@@ -232,28 +335,36 @@ out:
     return rc;
 }
 
+/* Three gpg runs for the whole list, whatever its size: the key listing,
+ * the encryption, and (made earlier) the list copy's one signature; plus
+ * one signature per withheld notice. */
 static int copy_encrypt(struct pctx *c, struct pcopy *cp, struct err *e)
 {
+    struct encrypt_work w = {NULL, NULL, NULL, 0};
+    struct pgp_keyset *ks = NULL;
     struct prcpt *r;
-    enum encrypt_key k;
     size_t i;
+    int rc = -1;
 
     if (c->l->encrypt == ENCRYPT_NEVER)
         return 0;
     if (gateway_pgp(c->g, e) != 0 || gateway_signing_key(c->g, e) != 0 ||
-        encrypt_load(c->g, c->l, cp, e) != 0)
-        return -1;
+        encrypt_load(c->g, c->l, cp, e) != 0 ||
+        encrypt_keyset(c, cp, &ks, e) != 0 ||
+        encrypt_work_make(ks, cp, &w, e) != 0 ||
+        encrypt_batch(c, cp, ks, &w, e) != 0)
+        goto out;
     for (i = 0; i < cp->nrcpts; i++) {
         r = &cp->rcpts[i];
-        k = encrypt_usable(c->g, r, e);
-        if (k == ENCRYPT_KEY_ERROR ||
-            (k == ENCRYPT_KEY_USABLE && encrypt_one(c, cp, r, e) != 0))
-            return -1;
         if (r->how == RCPT_PLAIN && c->l->encrypt == ENCRYPT_ALWAYS &&
             encrypt_notice(c, r, e) != 0)
-            return -1;
+            goto out;
     }
-    return 0;
+    rc = 0;
+out:
+    encrypt_work_free(&w);
+    pgp_keyset_free(ks);
+    return rc;
 }
 
 /* Per-recipient encryption of the lists that want it, by the parent:

@@ -3,8 +3,9 @@
 # encrypts to each recipient whose pinned key can receive and sends the
 # shared signed copy to the rest; an always list sends a keyless recipient
 # only a signed notice that the alert was withheld. Each encrypted copy
-# decrypts with its recipient's own key, its inner signature is the
-# gateway's and its plaintext is exactly the entity the list copy signs.
+# decrypts with its recipient's own key to the list copy's signed part
+# (RFC 3156 6.1: signed, then encrypted; one signature per list copy),
+# whose signature is the gateway's.
 # Held alerts keep all this through release; no agent means retry.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
@@ -64,6 +65,24 @@ verify_signed() {
         "$T/$2.data" 2>/dev/null &&
     sqv --keyring "$T/gw.pgp" "$T/$2.sig" "$T/$2.data" >/dev/null
 }
+# inner_ok PLAIN TAG: PLAIN (a decrypted copy) is multipart/signed and
+# its signature is the gateway's, by gpg and sqv
+inner_ok() {
+    $PM split "$1" "$T/$2.data" "$T/$2.sig" &&
+    gpg --homedir "$HOME_alice" --batch --status-fd 1 --verify "$T/$2.sig" \
+        "$T/$2.data" 2>/dev/null | grep -q "VALIDSIG .* $GWFPR\$" &&
+    sqv --keyring "$T/gw.pgp" "$T/$2.sig" "$T/$2.data" >/dev/null
+}
+# signed_part FILE: the multipart/signed entity of a list copy, from its
+# Content-Type field to the end (what the encrypted copies carry)
+signed_part() {
+    python3 -c '
+import sys
+m = open(sys.argv[1], "rb").read()
+eoh = m.index(b"\r\n\r\n")
+at = m.index(b"\r\nContent-Type: multipart/signed;", 0, eoh + 2) + 2
+sys.stdout.buffer.write(m[at:])' "$1"
+}
 # decrypt HOME FILE OUT: gpg --decrypt the second MIME part; status to OUT.st
 decrypt() {
     python3 - "$2" >"$3.asc" <<'PY'
@@ -92,13 +111,15 @@ fa=$(file_for alice@team-a.example)
 check "alice: one message of her own" test "$(grep -c . "${fa%.eml}.rcpt")" = 2
 check "alice: multipart/encrypted, RFC 3156" grep -q 'protocol="application/pgp-encrypted"' "$fa"
 check "alice: decrypts with her key" decrypt "$HOME_alice" "$fa" "$T/alice.plain"
-check "alice: inner signature is the gateway's" grep -q "VALIDSIG .* $GWFPR\$" "$T/alice.plain.st"
-check "alice: inner signature good" grep -q '^\[GNUPG:\] GOODSIG' "$T/alice.plain.st"
+check "alice: no signature inside the encryption (signed, then encrypted)" bash -c "! grep -q 'GOODSIG\|VALIDSIG' '$T/alice.plain.st'"
+check "alice: inside, a signed entity by the gateway (gpg, sqv)" inner_ok "$T/alice.plain" alice
 check "alice: encrypted to one key only" test "$(grep -c '^\[GNUPG:\] ENC_TO' "$T/alice.plain.st")" = 1
 fp=$(file_for bob@team-b.example)
 check "bob, carol, gus: one shared copy" test "$(tail -n +2 "${fp%.eml}.rcpt" | sort | tr '\n' ' ')" = "bob@team-b.example carol@team-c.example gus@team-g.example "
 check "shared copy: gpg and sqv verify" verify_signed "$fp" ifk
-check "alice's plaintext is exactly the entity the list copy signs" cmp -s "$T/alice.plain" "$T/ifk.data"
+check "alice's signed data is exactly the entity the list copy signs" cmp -s "$T/alice.data" "$T/ifk.data"
+signed_part "$fp" >"$T/ifk.part"
+check "alice's plaintext is the list copy's signed part, signature and all" cmp -s "$T/alice.plain" "$T/ifk.part"
 check "alice's plaintext has protected headers" grep -q '^Subject: .*EGI-20260707-01' "$T/alice.plain"
 check "alice's outer Subject is neutral" test "$($PM header "$fa" Subject)" = "[TLP:AMBER] Encrypted alert EGI-20260707-01"
 check "alice's outer Message-ID is the list copy's" test "$($PM header "$fa" Message-ID)" = "$($PM header "$fp" Message-ID)"
@@ -108,7 +129,7 @@ check "erin cannot decrypt alice's copy" bash -c "! gpg --homedir '$HOME_erin' -
 # always: erin encrypted, dave only a signed notice, nobody the plain copy.
 fe=$(file_for erin@team-e.example)
 check "erin: decrypts with her key" decrypt "$HOME_erin" "$fe" "$T/erin.plain"
-check "erin: inner signature is the gateway's" grep -q "VALIDSIG .* $GWFPR\$" "$T/erin.plain.st"
+check "erin: inside, a signed entity by the gateway (gpg, sqv)" inner_ok "$T/erin.plain" erin
 check "erin: the whole (not anonymised) alert inside" grep -q 'EXAMPLE-T2' "$T/erin.plain"
 check "erin: no site name outside" bash -c "! grep -q 'EXAMPLE-T2' '$fe'"
 fd=$(file_for dave@team-d.example)

@@ -136,9 +136,13 @@ import email, email.policy, sys
 m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)
 sys.stdout.buffer.write(m.get_payload()[1].get_payload(decode=True))" \
             "$T/$n.eml" >"$T/$n.asc"
+        # signed, then encrypted (RFC 3156 6.1): the plaintext is the
+        # list copy's multipart/signed entity
+        gpg --homedir "$KH" --batch --decrypt "$T/$n.asc" >"$T/$n.plain" 2>/dev/null || :
+        $PM split "$T/$n.plain" "$T/$n.pdata" "$T/$n.psig" 2>/dev/null || :
         check "encrypted ($rcpts): decrypts, inner signature the gateway's" \
-            bash -c "gpg --homedir '$KH' --batch --status-fd 1 --decrypt \
-            '$T/$n.asc' 2>/dev/null | grep -q 'VALIDSIG .* $GWFPR\$'"
+            bash -c "gpg --homedir '$KH' --batch --status-fd 1 --verify \
+            '$T/$n.psig' '$T/$n.pdata' 2>/dev/null | grep -q 'VALIDSIG .* $GWFPR\$'"
     else
         nsigned=$((nsigned+1))
         $PM split "$T/$n.eml" "$T/$n.data" "$T/$n.sig"
