@@ -217,6 +217,45 @@ static void pgp_status_reset(struct pgp *p)
     p->plaintexts = 0;
 }
 
+/* gpgme_get_key makes a context of its own for every look-up, and
+ * giving it our home makes GPGME run `gpg --version` again: two gpg
+ * processes per key looked up (issue 15). One look-up context, set up
+ * once with the main one, costs the listing alone. */
+gpgme_error_t pgp_key_get(struct pgp *p, const char *fpr, gpgme_key_t *key,
+                          int secret)
+{
+    gpgme_key_t extra = NULL;
+    gpgme_error_t rc;
+
+    *key = NULL;
+    rc = gpgme_op_keylist_start(p->lctx, fpr, secret);
+    if (rc == 0)
+        rc = gpgme_op_keylist_next(p->lctx, key);
+    /* as gpgme_get_key: the same key listed twice is not ambiguous */
+    while (rc == 0 && gpgme_op_keylist_next(p->lctx, &extra) == 0) {
+        int same = extra->fpr && (*key)->fpr &&
+                   strcmp(extra->fpr, (*key)->fpr) == 0;
+
+        gpgme_key_unref(extra);
+        if (same)
+            continue;
+        gpgme_key_unref(*key);
+        *key = NULL;
+        rc = gpgme_error(GPG_ERR_AMBIGUOUS_NAME);
+    }
+    gpgme_op_keylist_end(p->lctx);
+    return rc;
+}
+
+static int pgp_lctx_open(struct pgp *p, const char *home, struct err *e)
+{
+    gpgme_error_t rc = gpgme_new(&p->lctx);
+
+    if (rc != 0)
+        return pgp_fail(e, "new", rc);
+    return pgp_ctx_setup(p->lctx, home, e);
+}
+
 int pgp_open(struct pgp **out, const char *gnupg_home, struct err *e)
 {
     struct pgp *p;
@@ -235,7 +274,8 @@ int pgp_open(struct pgp **out, const char *gnupg_home, struct err *e)
         free(p);
         return pgp_fail(e, "new", rc);
     }
-    if (pgp_ctx_setup(p->ctx, gnupg_home, e) != 0) {
+    if (pgp_ctx_setup(p->ctx, gnupg_home, e) != 0 ||
+        pgp_lctx_open(p, gnupg_home, e) != 0) {
         pgp_free(p);
         return -1;
     }
@@ -269,6 +309,8 @@ void pgp_free(struct pgp *p)
     }
     if (p->ctx)
         gpgme_release(p->ctx);
+    if (p->lctx)
+        gpgme_release(p->lctx);
     free(p);
 }
 
@@ -415,7 +457,7 @@ static int pgp_lookup_signer(struct pgp *p, const char *sig_fpr,
         pgp_refuse(v, "no usable fingerprint in signature");
         return 0;
     }
-    rc = gpgme_get_key(p->ctx, sig_fpr, &key, 0);
+    rc = pgp_key_get(p, sig_fpr, &key, 0);
     if (gpgme_err_code(rc) == GPG_ERR_EOF) {
         pgp_refuse(v, "no public key for signature by %s", sig_fpr);
         return 0;

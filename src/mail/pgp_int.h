@@ -21,6 +21,9 @@
 
 struct pgp {
     gpgme_ctx_t ctx;
+    /* Key look-ups (pgp_key_get), so that they leave ctx's results alone
+     * without a context per look-up. */
+    gpgme_ctx_t lctx;
     /* From GnuPG's status lines during the last verify (pgp_status). */
     char sig_id[PGP_SIGID_MAX];
     int plaintexts;
@@ -45,6 +48,12 @@ int pgp_fpr_ok(const char *fpr);
 void pgp_fpr_copy(char dst[PGP_FPR_MAX], const char *src);
 /* mem, borrowed: it must outlive *d. */
 gpgme_error_t pgp_data_borrow(gpgme_data_t *d, const char *mem, size_t len);
+/* gpgme_get_key without its cost: key fpr (secret: with its secret
+ * parts) from p's look-up context. Same answers: GPG_ERR_EOF when the
+ * home has no such key, GPG_ERR_AMBIGUOUS_NAME when two match; *key is
+ * the caller's (gpgme_key_unref). */
+gpgme_error_t pgp_key_get(struct pgp *p, const char *fpr, gpgme_key_t *key,
+                          int secret);
 /* The (sub)key of key with fingerprint fpr, or NULL. */
 gpgme_subkey_t pgp_find_subkey(gpgme_key_t key, const char *fpr);
 

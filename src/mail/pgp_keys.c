@@ -24,7 +24,7 @@ static int pgp_add_subkey(struct pgp *p, const char *fpr, const char *algo,
 
     if (expires == 0)
         flags |= GPGME_CREATE_NOEXPIRE;
-    rc = gpgme_get_key(p->ctx, fpr, &key, 1);
+    rc = pgp_key_get(p, fpr, &key, 1);
     if (rc == 0)
         rc = gpgme_op_createsubkey(p->ctx, key, algo, 0, expires, flags);
     gpgme_key_unref(key);
@@ -96,7 +96,7 @@ static int pgp_import_first(struct pgp *p, gpgme_import_result_t res,
             break;
     if (st == NULL)
         return err_set(e, ERR_DATA, "pgp import: no key imported");
-    rc = gpgme_get_key(p->ctx, st->fpr, &key, 0);
+    rc = pgp_key_get(p, st->fpr, &key, 0);
     if (rc != 0)
         return pgp_fail(e, "import look-up", rc);
     if (key->subkeys != NULL)
@@ -214,7 +214,7 @@ int pgp_has_secret(struct pgp *p, const char *fpr)
 
     if (!pgp_fpr_ok(fpr))
         return 0;
-    if (gpgme_get_key(p->ctx, fpr, &key, 1) != 0)
+    if (pgp_key_get(p, fpr, &key, 1) != 0)
         return 0;
     has = key->secret && key->subkeys != NULL
           && strcasecmp(key->subkeys->fpr, fpr) == 0;

@@ -93,7 +93,7 @@ int pgp_signer_get(struct pgp *p, const char *fpr, gpgme_key_t *key,
 
     if (pgp_fpr_check(fpr, e) != 0)
         return -1;
-    rc = gpgme_get_key(p->ctx, fpr, key, 0);
+    rc = pgp_key_get(p, fpr, key, 0);
     if (gpgme_err_code(rc) == GPG_ERR_EOF)
         return err_set(e, ERR_NOUSER, "no OpenPGP key %s", fpr);
     if (rc != 0)
