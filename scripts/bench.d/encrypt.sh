@@ -9,8 +9,10 @@
 # The 1,000 keys are made once (one gpg run, a parameter file with a block
 # per key) and kept in BUILD-DIR/bench-encrypt/, so reruns start at once.
 # Usage: encrypt.sh BUILD-DIR (a Release build; ASan inflates everything).
-# SINK=dir delivers to a directory instead of Postfix's smtp-sink, which
-# measures encryption without the relay. KEYS=N: another list size.
+# SINK=dir delivers to a directory instead of Postfix's smtp-sink (the
+# dir transport syncs every message: slower than the sink). The filter
+# figure is the encryption's; the rest is the queue run's delivery.
+# KEYS=N: another list size.
 set -eu
 BUILD=$(cd "${1:-build}" && pwd)
 export ALERTGW=${ALERTGW:-$BUILD/alertgw}

@@ -1156,6 +1156,71 @@ static void test_encrypt_sign(void **state)
     buf_free(&plain);
 }
 
+/* Issue 15: one key listing and one encryption for many recipients, cut
+ * per key. a and c (both with a cv25519 subkey) are in s with their
+ * secret parts; b is not; a is pinned twice (two contacts, one key). */
+static void test_encrypt_each(void **state)
+{
+    struct t_fix *f = *state;
+    const char *fprs[] = {f->a, f->c, f->a, f->b, "not a fingerprint"};
+    struct pgp_keyset *ks = NULL;
+    struct pgp_keyinfo ki;
+    struct pgp_verdict v;
+    struct buf out[3], plain;
+    struct pgp_each r[3];
+    struct err e;
+    size_t i;
+    int dec;
+
+    err_init(&e);
+    if (pgp_keyset_load(f->s.pgp, fprs, 5, &ks, &e) != 0)
+        fail_msg("keyset: got %s, want the keys", e.msg);
+    assert_int_equal(pgp_keyset_info(ks, f->a, &ki, &e), 0);
+    assert_true(ki.can_encrypt);
+    assert_string_equal(ki.fpr, f->a);
+    assert_int_equal(pgp_keyset_info(ks, f->b, &ki, &e), -1);
+    assert_int_equal(e.code, ERR_NOUSER);
+    err_init(&e);
+    assert_int_equal(pgp_keyset_info(ks, "not a fingerprint", &ki, &e), -1);
+    assert_int_equal(pgp_encrypt_each(f->s.pgp, ks, r, 0, t_text, 1, &e), 0);
+    for (i = 0; i < 3; i++) {
+        buf_init(&out[i], T_MAX);
+        r[i] = (struct pgp_each){i == 1 ? f->c : f->a, &out[i], 1};
+    }
+    err_init(&e);
+    if (pgp_encrypt_each(f->s.pgp, ks, r, 3, t_text, sizeof(t_text) - 1,
+                         &e) != 0)
+        fail_msg("encrypt each: got %s, want 3 messages", e.msg);
+    buf_init(&plain, T_MAX);
+    for (i = 0; i < 3; i++) {
+        buf_reset(&plain);
+        dec = 0;
+        if (r[i].refused || out[i].len == 0 ||
+            pgp_decrypt_verify(f->s.pgp, out[i].data, out[i].len, &plain,
+                               &dec, &v, &e) != 0 || !dec || v.nsigs != 0 ||
+            plain.len != sizeof(t_text) - 1 ||
+            memcmp(plain.data, t_text, plain.len) != 0)
+            fail_msg("message %zu: got refused %d, %zu bytes, decrypted %d "
+                     "(%s %s), want t_text", i, r[i].refused, out[i].len,
+                     dec, v.reason, e.msg);
+    }
+    /* one key, one message; another key, another PKESK */
+    assert_int_equal(out[0].len, out[2].len);
+    assert_memory_equal(out[0].data, out[2].data, out[0].len);
+    assert_true(out[0].len != out[1].len ||
+                memcmp(out[0].data, out[1].data, out[0].len) != 0);
+    /* a key not in the set is a caller's bug, not a silent skip */
+    r[0].fpr = f->b;
+    err_init(&e);
+    assert_int_equal(pgp_encrypt_each(f->s.pgp, ks, r, 1, t_text, 1, &e), -1);
+    assert_int_equal(e.code, ERR_SOFTWARE);
+    for (i = 0; i < 3; i++)
+        buf_free(&out[i]);
+    buf_free(&plain);
+    pgp_keyset_free(ks);
+    pgp_keyset_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1174,6 +1239,7 @@ int main(void)
         cmocka_unit_test(test_uid_match),
         cmocka_unit_test(test_passphrase_file),
         cmocka_unit_test(test_encrypt_sign),
+        cmocka_unit_test(test_encrypt_each),
     };
 
     return cmocka_run_group_tests(tests, t_setup, t_teardown);
