@@ -111,11 +111,15 @@ inner_ok() {   # inner_ok PLAIN TAG: the gateway's signature, gpg and sqv
 
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" \
     "EGI-20260710-01: Compromised credentials used on EXAMPLE-T2" >"$T/a1.eml"
+# gpg processes for the alert: a few, whatever the list's size (issue 15:
+# about seven per recipient before, 49 here). LeakSanitizer cannot run
+# under ptrace: leaks are checked on the other runs.
 if command -v strace >/dev/null; then
-    strace -f -qq -e trace=execve -e signal=none -o "$T/strace.out" \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        strace -f -qq -e trace=execve -e signal=none -o "$T/strace.out" \
         "$ALERTGW" -c "$AGW_CONF" submit --dist bd "$T/a1.eml" >/dev/null
     ngpg=$(grep -c 'execve("[^"]*/gpg"' "$T/strace.out" || true)
-    echo "# gpg processes for one alert to 7 recipients on an always list: $ngpg"
+    check "gpg processes for 7 recipients: $ngpg (want < 20)" test "$ngpg" -lt 20
 else
     agw submit --dist bd "$T/a1.eml" >/dev/null
 fi
