@@ -5,13 +5,13 @@
  * for a mistyped command, subcommand or option.
  */
 #include "cli/cli_int.h"
+#include "util/limits.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define CLI_WIDTH 79            /* columns of a help line */
 #define CLI_NAME_COL 22         /* the overview's command column */
-#define CLI_WORD_MAX 64         /* longer words are no command to suggest */
 #define CLI_USAGE_INDENT 8      /* a usage line's continuation */
 
 /* A help paragraph, its line breaks (written for the source's width)

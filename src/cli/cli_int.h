@@ -18,13 +18,7 @@
 #include "util/err.h"
 #include "gateway/gateway.h"
 #include "util/buf.h"
-
-#define CLI_POS_MAX 8
-#define CLI_OPTS_MAX 12
-#define CLI_FILE_MAX (64u * 1024 * 1024)
-#define CLI_OPT_NAME_MAX 32     /* bytes of an option's name */
-#define CLI_CMDS_MAX 256        /* commands over all tables */
-
+#include "util/limits.h"
 
 struct cli_args {
     const char *pos[CLI_POS_MAX];

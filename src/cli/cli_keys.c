@@ -21,9 +21,8 @@
 #include "mail/render.h"
 #include "db/store.h"
 #include "util/file.h"
+#include "util/limits.h"
 
-#define CLI_ACTOR_MAX 160
-#define CLI_USER_MAX 32
 #define CLI_FPR_BUF 80          /* a fingerprint as typed, normalised */
 
 /* A user name as it may go into the registry: [A-Za-z0-9._-] only,
@@ -140,7 +139,6 @@ static int cmd_officers_list(struct cli *c, struct cli_args *a)
 /* ---- keys ------------------------------------------------------------ */
 
 #define KEYS_DAYS_DEFAULT 30
-#define KEYS_DAYS_MAX 3650
 
 /* A temporary table holds what GnuPG says of each key, so that listings
  * are printed (table or --json) by the same code as every other one; the

@@ -91,8 +91,6 @@ static const struct conf_key conf_keys[] = {
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
-#define CONF_WHY_MAX 256     /* bytes of one reason, before FILE:LINE */
-
 /* One bad line, kept until the file is read to the end so that the lines
  * can be reported in file order: inih shows its syntax errors one pass at
  * a time, after the handler has already seen the later lines. */

@@ -23,13 +23,9 @@
 #include <stdio.h>
 
 #include "util/err.h"
+#include "util/limits.h"
 
 #define CONF_DEFAULT_PATH "/etc/alertgw/alertgw.conf"
-#define CONF_VALUE_MAX 4096
-#define CONF_FILE_MAX (64u << 10)   /* bytes in a configuration file */
-/* Bad lines recorded before reading stops; also bounds the passes inih
- * needs to show every syntax error (it names only the first of a pass). */
-#define CONF_ERRORS_MAX 100
 
 struct conf {
     char *path;             /* file read, or "" for built-in defaults */

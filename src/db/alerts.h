@@ -29,10 +29,7 @@
 #include "db/store.h"
 #include "util/buf.h"
 #include "util/err.h"
-
-#define ALERTS_ID_MAX 64        /* an alert id, as process/alert.h's */
-#define ALERTS_FPR_MAX 64       /* a signer's fingerprint */
-#define ALERTS_ADDR_MAX 256     /* a distribution's address */
+#include "util/limits.h"
 
 /* ---- intake ------------------------------------------------------------ */
 

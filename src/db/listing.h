@@ -36,10 +36,7 @@
 
 #include "db/store.h"
 #include "util/err.h"
-
-#define LISTING_COLS_MAX 32
-#define LISTING_NAME_MAX 64         /* a view's or a column's name */
-#define LISTING_SQL_MAX 8192        /* the SELECT built from them */
+#include "util/limits.h"
 
 int listing_print(struct store *s, const char *view, const char *col,
                   const char *value, int json, FILE *out, struct err *e);

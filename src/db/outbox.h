@@ -29,8 +29,7 @@
 #include "db/store.h"
 #include "util/buf.h"
 #include "util/err.h"
-
-#define OUTBOX_LABEL_MAX 128        /* a list's name, or a copy's kind */
+#include "util/limits.h"
 
 /* ---- storing and queueing ---------------------------------------------- */
 

@@ -2,6 +2,7 @@
 #include "db/audit.h"
 #include "db/schema.h"
 #include "util/fault.h"
+#include "util/limits.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -10,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* A database path as the configuration gives it. */
-#define STORE_PATH_MAX 4096
 
 struct store {
     sqlite3 *db;
@@ -419,7 +417,6 @@ int64_t store_last_id(struct store *s)
 {
     return sqlite3_last_insert_rowid(s->db);
 }
-
 
 int store_col_count(struct store_stmt *st)
 {

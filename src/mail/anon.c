@@ -47,6 +47,7 @@
  */
 #include "mail/anon.h"
 #include "mail/anon_int.h"
+#include "util/limits.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -57,7 +58,6 @@
 #define ANON_JIT_STACK_MIN (32u << 10)
 #define ANON_JIT_STACK_MAX (512u << 10)
 #define ANON_HEAP_LIMIT_KIB (32u << 10)   /* interpreter only */
-#define ANON_ECHO_LEN_MAX 64      /* bytes of a word looked for again */
 
 /* ---- small helpers ---- */
 

@@ -34,12 +34,10 @@
 #include "util/err.h"
 #include "mail/sites.h"
 #include "util/buf.h"
+#include "util/limits.h"
 
 #define ANON_MATCH_LIMIT 1000000u
 #define ANON_DEPTH_LIMIT 10000u
-#define ANON_RULE_FILES_MAX 256
-#define ANON_RULES_MAX 4096
-#define ANON_RULE_LINE_MAX 4096
 
 struct anon;
 struct anon_map;

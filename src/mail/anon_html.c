@@ -4,6 +4,7 @@
  */
 #include "mail/anon.h"
 #include "mail/anon_int.h"
+#include "util/limits.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -30,7 +31,6 @@
  * holds. A replacement that still crosses one fails (alert held). */
 #define ANON_HTML_FENCE "\n\x01\n"
 #define ANON_FENCE_LEN 3
-#define ANON_ENTITY_MAX 12      /* bytes of "&name;" or "&#x10ffff;" */
 
 struct html_shadow {
     struct buf s;               /* the text a reader sees */

@@ -28,9 +28,8 @@
 #include "util/buf.h"
 #include "util/text.h"
 #include "util/err.h"
+#include "util/limits.h"
 
-#define ANON_CLASS_MAX 32                 /* bytes in a class name */
-#define ANON_SHOW_MAX 80                  /* bytes quoted in a message */
 #define ANON_UNI2_MAX 0x800     /* code points with a 2-byte UTF-8 form */
 
 /* A one in each byte, for eight bytes at a time (anon_map.c's lower8,
@@ -119,7 +118,6 @@ struct anon_site_memo {
 };
 
 #define ANON_SITE_MEMO 64       /* sites remembered per run (direct-mapped) */
-#define ANON_ECHO_MAX 64        /* words a rule identified, looked for again */
 /* bit of a word in echo_filter: its first byte and length */
 #define ANON_ECHO_BIT(c, len) (((unsigned char)(c) ^ ((len) * 37u)) & 255u)
 

@@ -5,6 +5,7 @@
  */
 #include "mail/anon.h"
 #include "mail/anon_int.h"
+#include "util/limits.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define ANON_PH_MAX 96                    /* bytes in a placeholder */
 #define ANON_MAP_MIN 64
 
 struct anon_entry {

@@ -5,6 +5,7 @@
  */
 #include "mail/anon.h"
 #include "mail/anon_int.h"
+#include "util/limits.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -15,10 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define ANON_RULE_FILE_MAX (1u << 20)     /* bytes in one rule file */
-#define ANON_NAME_MAX 64                  /* bytes in a rule name */
-#define ANON_OUT_MAX ((size_t)1 << 30)    /* rules-test scratch buffers */
 
 static const char *const anon_reserved[] = {"site", "host", "email", "ip",
                                             "net"};

@@ -10,18 +10,13 @@
  */
 #include "mail/anon.h"
 #include "mail/anon_int.h"
+#include "util/limits.h"
 
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-#define ANON_PARTS_MAX 8                  /* '_' parts tried in runs */
-#define ANON_LABELS_MAX 128     /* DNS labels a host token holds */
-#define ANON_USERINFO_MAX 256   /* bytes looked back for "//user:pw@" */
-#define ANON_CUTS_MAX 32        /* places a glued host may end, tried */
-#define ANON_WEAK_MAX 5         /* letters of a name that is also a word */
 
 /* ---- one run: tokens ---- */
 

@@ -9,6 +9,7 @@
  */
 #include "mail/msg.h"
 #include "mail/msg_int.h"
+#include "util/limits.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -21,8 +22,6 @@
 #define MSG_BOUNDARY_RAND  16u  /* random bytes in a fresh boundary */
 #define MSG_BOUNDARY_TRIES 8
 #define MSG_EW_CHUNK       45u  /* 45 bytes -> 60 base64 -> 72-char word */
-#define MSG_FILENAME_MAX   255u /* bytes of a written filename */
-#define MSG_FIELD_NAME_MAX 76u
 
 /* Writer that remembers the first buf failure, so builders can append
  * freely and check once. */

@@ -24,9 +24,9 @@
 
 #include "mail/msg.h"
 #include "util/err.h"
+#include "util/limits.h"
 
 #define MSG_LINE_HARD      998u /* RFC 5322 2.1.1: MUST */
-#define MSG_BOUNDARY_MAX   70u  /* RFC 2046 5.1.1 */
 
 struct msg_field {
     char *name;

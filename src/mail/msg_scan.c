@@ -7,6 +7,7 @@
  */
 #include "mail/msg.h"
 #include "mail/msg_int.h"
+#include "util/limits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,6 @@
 #include <strings.h>
 
 #define MSG_COMMENT_DEPTH  256u /* RFC 5322 comments nested in a field */
-#define MSG_BOUNDS_MAX     (2 * MSG_DEFAULT_MAX_PARTS) /* boundary params */
 #define MSG_DELIM_WORK     (1u << 24) /* line/boundary comparisons */
 
 static const char *msg_memmem_ci(const char *h, size_t hlen, const char *n)

@@ -8,11 +8,7 @@
 #include <gnutls/crypto.h>
 
 #include "util/pack.h"
-
-/* Requests carry at most a message (max_size) and a signature; replies a
- * plaintext. The channel's frame limit bounds both again. */
-#define PGP_REMOTE_ARG_MAX (1024u * 1024 * 1024)
-#define PGP_REMOTE_NAME_MAX 1024
+#include "util/limits.h"
 
 enum pgp_op {
     PGP_OP_VERIFY_DETACHED = 1,

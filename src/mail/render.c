@@ -6,9 +6,7 @@
 #include <string.h>
 
 #include "util/file.h"
-
-#define RENDER_VAR_MAX 64
-#define RENDER_SUBJECT_MAX 998      /* RFC 5322 line limit */
+#include "util/limits.h"
 
 struct render_tmpl {
     char *path;

@@ -18,9 +18,8 @@
 
 #include "util/err.h"
 #include "util/buf.h"
+#include "util/limits.h"
 
-#define RENDER_FILE_MAX (256u * 1024)
-#define RENDER_OUT_MAX (64u * 1024 * 1024)
 #define RENDER_VARS "alert_id tlp subject body list date risk update " \
     "update_label contact report_to"
 

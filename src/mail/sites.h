@@ -20,10 +20,7 @@
 #include <stddef.h>
 
 #include "util/err.h"
-
-#define SITES_NAME_MAX 255      /* bytes in a name, alias or domain */
-#define SITES_LINE_MAX 8192     /* bytes in one sites-file line */
-#define SITES_MAX 1000000       /* sites in one index */
+#include "util/limits.h"
 
 struct sites;
 
@@ -71,8 +68,6 @@ long sites_lookup_host(const struct sites *s, const char *h, size_t len);
 long sites_lookup_addr(const struct sites *s, const char *a, size_t len);
 
 /* Additions for anon (and for importers). */
-
-#define SITES_ADDR_TEXT_MAX 64  /* canonical address or CIDR text, NUL incl. */
 
 /* Like sites_lookup_host; on a hit *dlen is the length of the site domain
  * that matched (equal to the host's length, trailing dot not counted, when

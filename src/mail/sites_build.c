@@ -5,13 +5,12 @@
  */
 #include "mail/sites.h"
 #include "mail/sites_int.h"
+#include "util/limits.h"
 
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SITES_LABEL_MAX 63
 
 /* ---- small helpers ---- */
 

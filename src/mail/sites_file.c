@@ -4,13 +4,12 @@
  */
 #include "mail/sites.h"
 #include "mail/sites_int.h"
+#include "util/limits.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SITES_FILE_MAX (64u << 20)  /* bytes in one sites file */
 
 /* ---- sites file ---- */
 

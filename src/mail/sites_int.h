@@ -20,10 +20,8 @@
 #include "mail/sites.h"
 #include "util/err.h"
 #include "util/text.h"
+#include "util/limits.h"
 
-#define SITES_DOMAIN_MAX 253        /* RFC 1035 text form, no final dot */
-#define SITES_ADDR_IN_MAX 96        /* longer text is no address */
-#define SITES_SHOW_MAX 80           /* bytes of a token quoted in errors */
 #define SITES_SLOT_ALIGN 64         /* a cache line: two slots in one */
 #define SITES_SNAME 32              /* bytes of a name kept in snames */
 

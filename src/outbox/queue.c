@@ -19,8 +19,8 @@
 #include "util/sha256.h"
 #include "util/fault.h"
 #include "util/file.h"
+#include "util/limits.h"
 
-#define QUEUE_HOST_MAX 64       /* host name part of a lease owner */
 #define QUEUE_ID_TEXT 22        /* "-", an int64_t in decimal, the NUL */
 
 void queue_sha256_hex(const void *p, size_t n, char out[QUEUE_HASH_HEX])
@@ -442,8 +442,6 @@ static int queue_copy(struct gateway *g, struct deliver *d, const char *owner,
     qcopy_free(&q);
     return rc;
 }
-
-#define QUEUE_PASSWORD_MAX 1024
 
 /* AUTH credentials: smtp_user and the first line of smtp_password_file. */
 static int queue_auth(struct gateway *g, struct deliver *d, struct err *e)

@@ -43,16 +43,14 @@
 
 #include "util/err.h"
 #include "gateway/gateway.h"
+#include "util/limits.h"
 
 #define QUEUE_BACKOFF_BASE_S 60
 #define QUEUE_BACKOFF_MAX_S (6 * 3600)
-#define QUEUE_RCPTS_MAX 100000
 #define QUEUE_HASH_HEX 65           /* SHA-256 in hex and a NUL */
 #define QUEUE_LEASE_SEND_STEPS 10   /* smtp_timeouts to hand a batch over */
 #define QUEUE_LEASE_TAIL_STEPS 3    /* last writes, the reply to the end */
 #define QUEUE_LEASE_RECORD_S 30     /* to commit the outcomes (busy 5 s) */
-#define QUEUE_OWNER_MAX 128         /* "host:pidns:pid:random" */
-#define QUEUE_REAP_MAX 16           /* dead owners voided a pass */
 
 struct queue_report {
     long processed;     /* alerts taken from 'new' (set by the caller) */
@@ -76,7 +74,6 @@ int queue_retry(struct gateway *g, const char *id, int all, long *n,
  * older_than seconds ago; pending rows are never purged. *n: rows. */
 int queue_purge(struct gateway *g, int64_t older_than, long *n,
                 struct err *e);
-
 
 /* Seconds a lease lasts: (QUEUE_LEASE_SEND_STEPS + QUEUE_LEASE_TAIL_STEPS)
  * × smtp_timeout + QUEUE_LEASE_RECORD_S (810 s for the default 60 s). */

@@ -1,4 +1,5 @@
 #include "process/alert.h"
+#include "util/limits.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -95,8 +96,6 @@ static const struct {
     {"WHITE", TLP_CLEAR}, {"WHTE", TLP_CLEAR}, {"WITHE", TLP_CLEAR},
     {"RED", TLP_RED},
 };
-
-#define ALERT_TLP_SEP_MAX 3     /* "TLP : AMBER" */
 
 static int alert_word_end(const char *p)
 {
@@ -211,8 +210,6 @@ static const struct {
     {"critical", "Critical"}, {"high", "High"}, {"moderate", "Moderate"},
     {"medium", "Moderate"}, {"low", "Low"},
 };
-
-#define ALERT_RISK_GAP_MAX 16   /* "Risk assessment: " */
 
 /* p just after "risk": up to a few words of ":", "-", "category",
  * "level", then the category. */

@@ -16,12 +16,9 @@
 #ifndef AGW_ALERT_H
 #define AGW_ALERT_H
 
-#include <stddef.h>
+#include "util/limits.h"
 
-#define ALERT_ID_MAX 64
-#define ALERT_PREFIX_MAX 16
-#define ALERT_RISK_MAX 16
-#define ALERT_UPDATE_MAX 999
+#include <stddef.h>
 
 /* First alert id in text; 1 found (id copied to out), 0 none. */
 int alert_find_id(const char *text, const char *prefix, char *out,

@@ -9,12 +9,7 @@
 
 #include "db/alerts.h"
 #include "registry/registry.h"
-
-#define AUTH_TYPE_MAX 128
-#define AUTH_CHARSET_MAX 64
-#define AUTH_NAME_MAX 256
-/* Decrypted layers: the encrypted message, and a signed entity inside. */
-#define AUTH_DEPTH_MAX 1
+#include "util/limits.h"
 
 static const char AUTH_CLEAR_BEGIN[] = "-----BEGIN PGP SIGNED MESSAGE-----";
 static const char AUTH_SIG_END[] = "-----END PGP SIGNATURE-----";

@@ -13,8 +13,7 @@
 #include "registry/registry.h"
 #include "db/store.h"
 #include "util/buf.h"
-
-#define LIFECYCLE_LINE_MAX 256
+#include "util/limits.h"
 
 static const char *lifecycle_skip_blank(const char *p)
 {

@@ -25,9 +25,7 @@
 #include "process/alert.h"
 #include "util/err.h"
 #include "gateway/gateway.h"
-
-#define LIFECYCLE_BODY_MAX (256u * 1024)
-#define LIFECYCLE_PREVIEW_MAX (4u * 1024 * 1024)
+#include "util/limits.h"
 
 enum lifecycle_verb { LIFECYCLE_NONE = 0, LIFECYCLE_RELEASE,
                       LIFECYCLE_CANCEL };

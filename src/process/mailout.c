@@ -9,8 +9,7 @@
 #include "mail/pgp.h"
 #include "db/outbox.h"
 #include "db/store.h"
-
-#define MAILOUT_LOCAL_MAX 128
+#include "util/limits.h"
 
 int mailout_msgid(const struct gateway *g, const char *local, char *out,
                   size_t n)

@@ -18,10 +18,7 @@
 #include "gateway/gateway.h"
 #include "mail/msg.h"
 #include "util/buf.h"
-
-#define MAILOUT_MSGID_MAX 256
-#define MAILOUT_DATE_MAX 64
-#define MAILOUT_MAX (64u * 1024 * 1024)
+#include "util/limits.h"
 
 /* "<LOCAL.RANDOM@domain>"; local is sanitised to [A-Za-z0-9.+-]. */
 int mailout_msgid(const struct gateway *g, const char *local, char *out,

@@ -12,6 +12,7 @@
 
 #include "db/alerts.h"
 #include "process/lifecycle.h"
+#include "util/limits.h"
 
 /* The id the alert names in its Subject, else in its body; 1 found. */
 int process_find_id(struct gateway *g, struct palert *a)
@@ -21,8 +22,6 @@ int process_find_id(struct gateway *g, struct palert *a)
            alert_find_id(process_body_text(a->content), g->conf->alert_prefix,
                          a->alert_id, sizeof(a->alert_id));
 }
-
-#define PROCESS_SEQ_MAX 999     /* alert_find_id reads 2 or 3 digits */
 
 /* The next free PREFIX-YYYYMMDD-NN of today into a->alert_id. Read only:
  * the caller makes it race-free by running it in the transaction that

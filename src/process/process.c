@@ -23,6 +23,7 @@
 #include "registry/registry.h"
 #include "mail/render.h"
 #include "util/buf.h"
+#include "util/limits.h"
 
 void plists_free(struct plist *v, size_t n)
 {
@@ -198,7 +199,6 @@ int process_map_load(struct gateway *g, const char *alert_id,
                                   e) != 0 ? -1 : 0;
 }
 
-
 /* Why a list does not get this alert, or "" when it does. */
 static void plist_withhold(struct plist *l, enum alert_tlp tlp)
 {
@@ -217,8 +217,6 @@ static void plist_withhold(struct plist *l, enum alert_tlp tlp)
     else
         l->withheld[0] = '\0';
 }
-
-#define PROCESS_REFS_MAX 10     /* References: the first and the latest */
 
 /* Message-IDs of this list's earlier copies of the thread, oldest first:
  * the last is In-Reply-To; References keeps the first and the latest

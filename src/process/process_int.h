@@ -29,20 +29,7 @@
 #include "registry/registry.h"
 #include "mail/render.h"
 #include "util/buf.h"
-
-#define PROCESS_LISTS_MAX REGISTRY_DIST_LISTS_MAX
-/* Processing attempts an alert may start without an outcome before it
- * is quarantined (the worker killed each time: README "Process
- * isolation"). */
-#define PROCESS_ATTEMPTS_MAX 3
-#define PROCESS_ADDR_MAX 256            /* a distribution's address */
-/* A Subject read from the signed body ("Subject: ..." at its top). */
-#define PROCESS_BODY_SUBJECT_MAX 998
-#define PROCESS_COPY_MAX (64u * 1024 * 1024)
-#define PROCESS_SUBJECT_MAX (16u * 1024)  /* before the id is put in */
-/* Recipients of one encrypting list: each gets a message of its own, all
- * held in memory until the commit. */
-#define PROCESS_ENCRYPT_RCPTS_MAX 5000
+#include "util/limits.h"
 
 /* lists.encrypt */
 enum plist_encrypt { ENCRYPT_NEVER = 0, ENCRYPT_IF_KEY, ENCRYPT_ALWAYS };
@@ -186,7 +173,6 @@ void pparts_free(struct pparts *pp);
 int copy_content(struct pctx *c, struct buf *subject, struct buf *body,
                  struct pparts *pp, struct err *e);
 
-#define COPY_HEADERS_MAX 12
 /* The list copy's header fields into h (values borrowed); the count. */
 size_t copy_headers(const struct pctx *c, const struct pcopy *cp,
                     const char *subject, const char *listid,

@@ -34,9 +34,7 @@
 
 #include "util/err.h"
 #include "mail/sites.h"
-
-#define GOCDB_FIELD_MAX 4096     /* bytes in one element's text */
-#define GOCDB_SITES_MAX 100000   /* SITE elements in one document */
+#include "util/limits.h"
 
 struct gocdb_site {
     const char *name;           /* SHORT_NAME */

@@ -34,14 +34,7 @@
 #include "mail/sites.h"
 #include "db/store.h"
 #include "util/buf.h"
-
-#define REGISTRY_ADDR_MAX 254
-#define REGISTRY_NAME_MAX 128
-/* Lists one distribution may feed: an alert goes to all of them or to
- * none, and its copies for every list are made and held at once. */
-#define REGISTRY_DIST_LISTS_MAX 64
-#define REGISTRY_TEXT_MAX 1024      /* names, roles, audiences, countries */
-#define REGISTRY_CSV_MAX (16u * 1024 * 1024)
+#include "util/limits.h"
 
 int registry_valid_address(const char *addr);
 /* Upper-case hex, spaces removed, into out (PGP fingerprint form). */

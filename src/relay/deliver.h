@@ -28,9 +28,8 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/limits.h"
 
-#define DELIVER_ADDR_MAX 254
-#define DELIVER_REPLY_MAX 256
 #define DELIVER_TIMEOUT_S 60
 
 enum deliver_state { DELIVER_PENDING = 0, DELIVER_OK, DELIVER_TEMP,
@@ -76,7 +75,6 @@ enum deliver_verify { DELIVER_VERIFY_AUTO = 0, DELIVER_VERIFY_YES,
                       DELIVER_VERIFY_NO };
 
 #define DELIVER_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
-#define DELIVER_CHAIN_MAX 16    /* certificates taken from the relay */
 
 struct deliver;
 

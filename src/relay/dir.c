@@ -11,8 +11,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
-
-#define DELIVER_NAME_MAX 200        /* file-name hint */
+#include "util/limits.h"
 
 static int fd_write_all(int fd, const char *p, size_t len)
 {

@@ -9,6 +9,7 @@
  * between is found at that RSET, before any of the message's recipients
  * is answered, and the message starts again on a new one. */
 #include "relay/deliver_int.h"
+#include "util/limits.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -33,11 +34,6 @@
 #include <libetpan/mailstream_ssl.h>
 #include <libetpan/mmapstring.h>
 
-#define DELIVER_HOST_MAX 255        /* DNS name or address literal */
-/* Messages on one connection before a new one: under Exim's default
- * limit of 1,000 (smtp_accept_max_per_connection), so that the relay's
- * own limit (a 421 to MAIL, which costs a retry) is seldom what ends it. */
-#define SMTP_CONN_MSGS_MAX 500
 /* A kept connection idle longer is closed rather than reused: a relay
  * that went away silently would cost a whole timeout at the RSET. */
 #define SMTP_CONN_IDLE_MAX_S 30

@@ -11,6 +11,7 @@
  * one round trip before its body. What each reply means is what it means
  * without pipelining (smtp.c), read from its numeric code. */
 #include "relay/deliver_int.h"
+#include "util/limits.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -18,15 +19,6 @@
 
 #include <libetpan/mailstream.h>
 #include <libetpan/mailstream_helper.h>
-
-/* Commands written before their replies are read. Their replies (about
- * 40 bytes each) fit any socket buffer, so the relay never blocks
- * writing them while we block writing more commands (RFC 2920 section
- * 3.1 on deadlocks). */
-#define SMTP_PIPE_MAX 100
-#define SMTP_REPLY_LINES_MAX 64     /* lines of one reply we read */
-/* "MAIL FROM:<sender> RET=HDRS SIZE=N\r\n", "RCPT TO:<addr>\r\n" */
-#define SMTP_CMD_MAX (DELIVER_ADDR_MAX + 64)
 
 enum smtp_cmd { SMTP_CMD_RSET, SMTP_CMD_MAIL, SMTP_CMD_RCPT, SMTP_CMD_DATA };
 

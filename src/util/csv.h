@@ -23,9 +23,7 @@
 #include <stddef.h>
 
 #include "util/buf.h"
-
-#define CSV_FIELDS_MAX 16
-#define CSV_RECORD_MAX 65536
+#include "util/limits.h"
 
 enum { CSV_OK = 0, CSV_EQUOTE = -1, CSV_EFIELDS = -2, CSV_ETOOBIG = -3,
        CSV_ENOMEM = -4 };

@@ -20,9 +20,9 @@
 #ifndef AGW_ERR_H
 #define AGW_ERR_H
 
-#include <stddef.h>
+#include "util/limits.h"
 
-#define ERR_MSG_MAX 512
+#include <stddef.h>
 
 enum err_code {
     ERR_OK = 0,
@@ -39,10 +39,6 @@ enum err_code {
     ERR_NOMEM,
     ERR_SOFTWARE    /* internal error, library misuse */
 };
-
-/* Lines an err_list keeps; a broken file may hold thousands of bad lines,
- * and nobody reads past the first screenful. */
-#define ERR_LIST_MAX 20
 
 struct err_list {
     size_t n;                           /* lines kept in line[] */

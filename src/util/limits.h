@@ -4,8 +4,8 @@
  * keeps its limits in one file). conf/conf.c builds its keys from this
  * table, and a module that needs a default without a configuration
  * (tests, fuzzers, `anonymise --sites`) takes the same number from
- * LIMIT_<NAME>. Limits no operator sets stay named beside the code they
- * bound.
+ * LIMIT_<NAME>. Below the table, every limit no operator sets, with
+ * why it is there.
  *
  * X(NAME, section, key, struct conf field, default, min, max, unit, why)
  * unit: NUMBER, or SECONDS for a duration (90s, 15m, 12h, 30d, 2w; a
@@ -76,5 +76,243 @@ enum limit_default {
     AGW_LIMITS_LIMITS(LIMIT_DEFAULT_ENUM)
 };
 #undef LIMIT_DEFAULT_ENUM
+
+/* ---- Limits no operator sets ---------------------------------------
+ * Every other size the input controls, each bounded where the code reads
+ * it and named here with why, grouped by the module that enforces it
+ * (src/FOLDER/FILE). A new one goes here, in its module's group. */
+
+/* cli/cli_help.c */
+#define CLI_WORD_MAX 64         /* longer words are no command to suggest */
+
+/* cli/cli_int.h */
+#define CLI_POS_MAX 8 /* positional arguments of one command */
+#define CLI_OPTS_MAX 12                 /* options one command declares */
+/* bytes of a file a command reads (key, alert) */
+#define CLI_FILE_MAX (64u * 1024 * 1024)
+#define CLI_OPT_NAME_MAX 32     /* bytes of an option's name */
+#define CLI_CMDS_MAX 256        /* commands over all tables */
+
+/* cli/cli_keys.c */
+#define CLI_ACTOR_MAX 160 /* bytes of "COMMAND by USER (sudo USER)" */
+#define CLI_USER_MAX 32                 /* bytes of a Unix user name */
+#define KEYS_DAYS_MAX 3650              /* keys check --days: ten years */
+
+/* conf/conf.c */
+#define CONF_WHY_MAX 256     /* bytes of one reason, before FILE:LINE */
+
+/* conf/conf.h */
+#define CONF_VALUE_MAX 4096             /* bytes of one configuration value */
+#define CONF_FILE_MAX (64u << 10)   /* bytes in a configuration file */
+/* Bad lines recorded before reading stops; also bounds the passes inih
+ * needs to show every syntax error (it names only the first of a pass). */
+#define CONF_ERRORS_MAX 100
+
+/* db/alerts.h */
+#define ALERTS_ID_MAX 64        /* an alert id, as process/alert.h's */
+#define ALERTS_FPR_MAX 64       /* a signer's fingerprint */
+#define ALERTS_ADDR_MAX 256     /* a distribution's address */
+
+/* db/listing.h */
+#define LISTING_COLS_MAX 32             /* columns of a listing view */
+#define LISTING_NAME_MAX 64         /* a view's or a column's name */
+#define LISTING_SQL_MAX 8192        /* the SELECT built from them */
+
+/* db/outbox.h */
+#define OUTBOX_LABEL_MAX 128        /* a list's name, or a copy's kind */
+
+/* db/store.c */
+/* A database path as the configuration gives it. */
+#define STORE_PATH_MAX 4096
+
+/* mail/anon.c */
+#define ANON_ECHO_LEN_MAX 64      /* bytes of a word looked for again */
+
+/* mail/anon.h */
+#define ANON_RULE_FILES_MAX 256         /* *.rules files in rules_dir */
+#define ANON_RULES_MAX 4096             /* rules over all rule files */
+#define ANON_RULE_LINE_MAX 4096         /* bytes of one rule-file line */
+
+/* mail/anon_html.c */
+#define ANON_ENTITY_MAX 12      /* bytes of "&name;" or "&#x10ffff;" */
+
+/* mail/anon_int.h */
+#define ANON_CLASS_MAX 32                 /* bytes in a class name */
+#define ANON_SHOW_MAX 80                  /* bytes quoted in a message */
+#define ANON_ECHO_MAX 64        /* words a rule identified, looked for again */
+
+/* mail/anon_map.c */
+#define ANON_PH_MAX 96                    /* bytes in a placeholder */
+
+/* mail/anon_rules.c */
+#define ANON_RULE_FILE_MAX (1u << 20)     /* bytes in one rule file */
+#define ANON_NAME_MAX 64                  /* bytes in a rule name */
+#define ANON_OUT_MAX ((size_t)1 << 30)    /* rules-test scratch buffers */
+
+/* mail/anon_tokens.c */
+#define ANON_PARTS_MAX 8                  /* '_' parts tried in runs */
+#define ANON_LABELS_MAX 128     /* DNS labels a host token holds */
+#define ANON_USERINFO_MAX 256   /* bytes looked back for "//user:pw@" */
+#define ANON_CUTS_MAX 32        /* places a glued host may end, tried */
+#define ANON_WEAK_MAX 5         /* letters of a name that is also a word */
+
+/* mail/msg_build.c */
+#define MSG_FILENAME_MAX   255u /* bytes of a written filename */
+#define MSG_FIELD_NAME_MAX 76u /* bytes of a header field name written */
+
+/* mail/msg_int.h */
+#define MSG_BOUNDARY_MAX   70u  /* RFC 2046 5.1.1 */
+
+/* mail/msg_scan.c */
+#define MSG_BOUNDS_MAX     (2 * MSG_DEFAULT_MAX_PARTS) /* boundary params */
+
+/* mail/pgp_remote.c */
+/* Requests carry at most a message (max_size) and a signature; replies a
+ * plaintext. The channel's frame limit bounds both again. */
+#define PGP_REMOTE_ARG_MAX (1024u * 1024 * 1024)
+#define PGP_REMOTE_NAME_MAX 1024 /* bytes of a name the child asks about */
+
+/* mail/render.c */
+#define RENDER_VAR_MAX 64               /* bytes of a template variable name */
+#define RENDER_SUBJECT_MAX 998      /* RFC 5322 line limit */
+
+/* mail/render.h */
+#define RENDER_FILE_MAX (256u * 1024)   /* bytes of one template file */
+/* bytes one rendered copy may grow to */
+#define RENDER_OUT_MAX (64u * 1024 * 1024)
+
+/* mail/sites.h */
+#define SITES_NAME_MAX 255      /* bytes in a name, alias or domain */
+#define SITES_LINE_MAX 8192     /* bytes in one sites-file line */
+#define SITES_MAX 1000000       /* sites in one index */
+#define SITES_ADDR_TEXT_MAX 64  /* canonical address or CIDR text, NUL incl. */
+
+/* mail/sites_build.c */
+#define SITES_LABEL_MAX 63              /* bytes of one DNS label (RFC 1035) */
+
+/* mail/sites_file.c */
+#define SITES_FILE_MAX (64u << 20)  /* bytes in one sites file */
+
+/* mail/sites_int.h */
+#define SITES_DOMAIN_MAX 253        /* RFC 1035 text form, no final dot */
+#define SITES_ADDR_IN_MAX 96        /* longer text is no address */
+#define SITES_SHOW_MAX 80           /* bytes of a token quoted in errors */
+
+/* outbox/queue.c */
+#define QUEUE_HOST_MAX 64       /* host name part of a lease owner */
+#define QUEUE_PASSWORD_MAX 1024 /* bytes of smtp_password_file's line */
+
+/* outbox/queue.h */
+#define QUEUE_RCPTS_MAX 100000          /* recipients claimed in one pass */
+#define QUEUE_OWNER_MAX 128         /* "host:pidns:pid:random" */
+#define QUEUE_REAP_MAX 16           /* dead owners voided a pass */
+
+/* process/alert.c */
+#define ALERT_TLP_SEP_MAX 3     /* "TLP : AMBER" */
+#define ALERT_RISK_GAP_MAX 16   /* "Risk assessment: " */
+
+/* process/alert.h */
+#define ALERT_ID_MAX 64                 /* bytes of an alert id */
+#define ALERT_PREFIX_MAX 16             /* bytes of alert_prefix */
+#define ALERT_RISK_MAX 16 /* bytes of a risk word (Critical, High, ...) */
+#define ALERT_UPDATE_MAX 999            /* UPDATE number of one thread */
+
+/* process/auth.c */
+/* bytes of a Content-Type read for the shape check */
+#define AUTH_TYPE_MAX 128
+#define AUTH_CHARSET_MAX 64             /* bytes of a charset name */
+#define AUTH_NAME_MAX 256 /* bytes of a From display name compared */
+/* Decrypted layers: the encrypted message, and a signed entity inside. */
+#define AUTH_DEPTH_MAX 1
+
+/* process/lifecycle.c */
+/* bytes of a command line in an officer's mail */
+#define LIFECYCLE_LINE_MAX 256
+
+/* process/lifecycle.h */
+/* bytes of a receipt or notice body */
+#define LIFECYCLE_BODY_MAX (256u * 1024)
+/* bytes of a release preview */
+#define LIFECYCLE_PREVIEW_MAX (4u * 1024 * 1024)
+
+/* process/mailout.c */
+#define MAILOUT_LOCAL_MAX 128 /* bytes of a Message-ID's local part */
+
+/* process/mailout.h */
+#define MAILOUT_MSGID_MAX 256           /* bytes of a Message-ID */
+#define MAILOUT_DATE_MAX 64             /* bytes of a Date header value */
+/* bytes of one message the gateway writes */
+#define MAILOUT_MAX (64u * 1024 * 1024)
+
+/* process/prepare.c */
+#define PROCESS_SEQ_MAX 999     /* alert_find_id reads 2 or 3 digits */
+
+/* process/process.c */
+#define PROCESS_REFS_MAX 10     /* References: the first and the latest */
+
+/* process/process_int.h */
+/* the same bound as the registry's */
+#define PROCESS_LISTS_MAX REGISTRY_DIST_LISTS_MAX
+/* Processing attempts an alert may start without an outcome before it
+ * is quarantined (the worker killed each time: README "Process
+ * isolation"). */
+#define PROCESS_ATTEMPTS_MAX 3
+#define PROCESS_ADDR_MAX 256            /* a distribution's address */
+/* A Subject read from the signed body ("Subject: ..." at its top). */
+#define PROCESS_BODY_SUBJECT_MAX 998
+#define PROCESS_COPY_MAX (64u * 1024 * 1024) /* bytes of one built copy */
+#define PROCESS_SUBJECT_MAX (16u * 1024)  /* before the id is put in */
+/* Recipients of one encrypting list: each gets a message of its own, all
+ * held in memory until the commit. */
+#define PROCESS_ENCRYPT_RCPTS_MAX 5000
+#define COPY_HEADERS_MAX 12 /* header fields of a copy's protected headers */
+
+/* registry/gocdb.h */
+#define GOCDB_FIELD_MAX 4096     /* bytes in one element's text */
+#define GOCDB_SITES_MAX 100000   /* SITE elements in one document */
+
+/* registry/registry.h */
+#define REGISTRY_ADDR_MAX 254 /* bytes of an address (RFC 5321 path) */
+#define REGISTRY_NAME_MAX 128 /* bytes of an organisation, list or site name */
+/* Lists one distribution may feed: an alert goes to all of them or to
+ * none, and its copies for every list are made and held at once. */
+#define REGISTRY_DIST_LISTS_MAX 64
+#define REGISTRY_TEXT_MAX 1024      /* names, roles, audiences, countries */
+#define REGISTRY_CSV_MAX (16u * 1024 * 1024) /* bytes of one CSV import */
+
+/* relay/deliver.h */
+#define DELIVER_ADDR_MAX 254 /* bytes of an address (RFC 5321 path) */
+#define DELIVER_REPLY_MAX 256           /* bytes of a relay reply kept */
+#define DELIVER_CHAIN_MAX 16    /* certificates taken from the relay */
+
+/* relay/dir.c */
+#define DELIVER_NAME_MAX 200        /* file-name hint */
+
+/* relay/smtp.c */
+#define DELIVER_HOST_MAX 255        /* DNS name or address literal */
+/* Messages on one connection before a new one: under Exim's default
+ * limit of 1,000 (smtp_accept_max_per_connection), so that the relay's
+ * own limit (a 421 to MAIL, which costs a retry) is seldom what ends it. */
+#define SMTP_CONN_MSGS_MAX 500
+
+/* relay/smtp_pipe.c */
+/* Commands written before their replies are read. Their replies (about
+ * 40 bytes each) fit any socket buffer, so the relay never blocks
+ * writing them while we block writing more commands (RFC 2920 section
+ * 3.1 on deadlocks). */
+#define SMTP_PIPE_MAX 100
+#define SMTP_REPLY_LINES_MAX 64     /* lines of one reply we read */
+/* "MAIL FROM:<sender> RET=HDRS SIZE=N\r\n", "RCPT TO:<addr>\r\n" */
+#define SMTP_CMD_MAX (DELIVER_ADDR_MAX + 64)
+
+/* util/csv.h */
+#define CSV_FIELDS_MAX 16               /* fields of one CSV record */
+#define CSV_RECORD_MAX 65536            /* bytes of one CSV record */
+
+/* util/err.h */
+#define ERR_MSG_MAX 512                 /* bytes of one error line */
+/* Lines an err_list keeps; a broken file may hold thousands of bad lines,
+ * and nobody reads past the first screenful. */
+#define ERR_LIST_MAX 20
 
 #endif
