@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config clang
 libetpan-dev libgpgme-dev libpcre2-dev libsqlite3-dev libinih-dev
-libxml2-dev libcmocka-dev libgnutls28-dev ca-certificates openssl
+libxml2-dev libicu-dev libcmocka-dev libgnutls28-dev ca-certificates openssl
 gnupg gpg-agent sqv sq sqlite3 python3 postfix swaks valgrind
 libseccomp-dev nettle-dev time"
 
