@@ -16,6 +16,7 @@ void gateway_init(struct gateway *g, const struct conf *c)
 
 void gateway_close(struct gateway *g)
 {
+    leak_free(g->leak);
     anon_free(g->anon);
     sites_free(g->sites);
     pgp_free(g->pgp);
@@ -89,7 +90,7 @@ int gateway_anon(struct gateway *g, struct err *e)
 {
     struct anon_limits lim;
 
-    if (g->anon)
+    if (g->anon && g->leak)
         return 0;
     if (g->sites == NULL) {
         g->sites = sites_new();
@@ -104,11 +105,17 @@ int gateway_anon(struct gateway *g, struct err *e)
         if (gateway_keep(g->sites, g->conf->keep, e) != 0)
             return -1;
     }
-    if (anon_new(&g->anon, g->sites, g->conf->rules_dir[0] ?
-                 g->conf->rules_dir : NULL, e) != 0)
-        return -1;
-    gateway_anon_limits(g->conf, &lim);
-    return anon_set_limits(g->anon, &lim, e);
+    if (g->anon == NULL) {
+        if (anon_new(&g->anon, g->sites, g->conf->rules_dir[0] ?
+                     g->conf->rules_dir : NULL, e) != 0)
+            return -1;
+        gateway_anon_limits(g->conf, &lim);
+        if (anon_set_limits(g->anon, &lim, e) != 0)
+            return -1;
+    }
+    /* here, in the parent: a sandboxed child inherits it with ICU and
+     * libxml2 already loaded, so it opens no file */
+    return g->leak ? 0 : leak_new(&g->leak, g->sites, e);
 }
 
 void gateway_anon_limits(const struct conf *c, struct anon_limits *l)

@@ -11,6 +11,7 @@
 #define AGW_GATEWAY_H
 
 #include "mail/anon.h"
+#include "mail/leak.h"
 #include "conf/conf.h"
 #include "util/err.h"
 #include "mail/msg.h"
@@ -26,6 +27,9 @@ struct gateway {
     struct pgp *pgp;
     struct sites *sites;
     struct anon *anon;
+    /* the independent leak check of copies (mail/leak.h), made with the
+     * anonymiser, before any sandboxed child */
+    struct leak *leak;
     char signing_key[PGP_FPR_MAX];
     /* In a sandboxed child (process_child.c): the way to the parent, which
      * alone holds the database and GnuPG. NULL in the parent. */
@@ -40,8 +44,8 @@ int gateway_store(struct gateway *g, int create, struct err *e);
 int gateway_pgp(struct gateway *g, struct err *e);
 /* The gateway's signing key: conf's signing_key, else the one init saved. */
 int gateway_signing_key(struct gateway *g, struct err *e);
-/* Sites (registry, plus conf's sites_file, plus keep-list) and the
- * anonymiser with conf's rules. */
+/* Sites (registry, plus conf's sites_file, plus keep-list), the
+ * anonymiser with conf's rules, and the leak detector over the sites. */
 int gateway_anon(struct gateway *g, struct err *e);
 /* conf's [limits] and max_size as message limits (every msg_parse of
  * inbound mail takes them). */

@@ -44,6 +44,7 @@ struct leak {
     size_t npats, cappats;
     const UNormalizer2 *nfkc;   /* ICU's, never freed */
     USpoofChecker *spoof;
+    int icu_failed;             /* a fold of this check failed: it fails */
     /* memo of leak_fold_cp for the BMP: at[cp] is LEAK_UNSET or the
      * offset in pool << 6 | count */
     uint32_t *at;

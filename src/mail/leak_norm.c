@@ -36,7 +36,7 @@ static int ascii_alnum(uint32_t c)
 /* A non-ASCII letter that looks like Latin letters: those letters. The
  * skeleton of a Latin look-alike is ASCII; of anything else, it is not,
  * and the code point stays as it is. */
-static int fold_skeleton(const struct leak *l, UChar32 c, uint32_t *out,
+static int fold_skeleton(struct leak *l, UChar32 c, uint32_t *out,
                          int k)
 {
     UChar in[2], sk[LEAK_FOLD_MAX];
@@ -59,6 +59,8 @@ static int fold_skeleton(const struct leak *l, UChar32 c, uint32_t *out,
         }
         got[ng++] = (uint32_t)d;
     }
+    if (U_FAILURE(st) && st != U_BUFFER_OVERFLOW_ERROR)
+        l->icu_failed = 1;
     if (U_FAILURE(st) || ng == 0 || k + ng > LEAK_FOLD_MAX) {
         out[k] = (uint32_t)c;
         return k + 1;
@@ -68,7 +70,7 @@ static int fold_skeleton(const struct leak *l, UChar32 c, uint32_t *out,
 }
 
 /* NFKC with case folding, decomposed, so that marks can be dropped. */
-static int fold_compute(const struct leak *l, UChar32 c, uint32_t *out)
+static int fold_compute(struct leak *l, UChar32 c, uint32_t *out)
 {
     UChar in[2], nf[LEAK_FOLD_MAX];
     int32_t nin = 0, nn, i = 0;
@@ -79,6 +81,7 @@ static int fold_compute(const struct leak *l, UChar32 c, uint32_t *out)
     U16_APPEND_UNSAFE(in, nin, c);
     nn = unorm2_normalize(l->nfkc, in, nin, nf, LEAK_FOLD_MAX, &st);
     if (U_FAILURE(st)) {
+        l->icu_failed = 1;      /* the check fails: leak_text_norm */
         out[0] = 0xFFFD;
         return 1;
     }
@@ -130,14 +133,34 @@ static int fold_cp(struct leak *l, uint32_t c, uint32_t *out)
     return k;
 }
 
+/* ICU's data is loaded on first use; here it is used before any
+ * sandboxed child, and checked: a child cannot open ICU's files, and a
+ * fold that silently failed would let a form through. */
+static int fold_selftest(struct leak *l)
+{
+    /* soft hyphen, Cyrillic a, fullwidth A, ideographic full stop, a
+     * mathematical bold a (outside the BMP, never in the memo) */
+    static const struct {
+        uint32_t cp;
+        int n;
+        uint32_t want;
+    } warm[] = {{0xAD, 0, 0}, {0x430, 1, 'a'}, {0xFF21, 1, 'a'},
+                {0x3002, 1, '.'}, {0x1D41A, 1, 'a'}, {0x0130, 1, 'i'}};
+    uint32_t out[LEAK_FOLD_MAX];
+    size_t i;
+    int n;
+
+    for (i = 0; i < sizeof(warm) / sizeof(warm[0]); i++) {
+        n = fold_cp(l, warm[i].cp, out);
+        if (n != warm[i].n || (n == 1 && out[0] != warm[i].want))
+            return -1;
+    }
+    return l->icu_failed ? -1 : 0;
+}
+
 int leak_fold_open(struct leak *l, struct err *e)
 {
-    /* what copy-paste brings: soft hyphen, Cyrillic a, fullwidth A,
-     * ideographic full stop, a mathematical bold a */
-    static const uint32_t warm[] = {0xAD, 0x430, 0xFF21, 0x3002, 0x1D41A};
-    uint32_t out[LEAK_FOLD_MAX];
     UErrorCode st = U_ZERO_ERROR;
-    size_t i;
 
     l->nfkc = unorm2_getInstance(NULL, "nfkc_cf", UNORM2_DECOMPOSE, &st);
     if (U_SUCCESS(st))
@@ -147,8 +170,8 @@ int leak_fold_open(struct leak *l, struct err *e)
     if ((l->at = malloc(LEAK_BMP * sizeof(*l->at))) == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
     memset(l->at, 0xff, LEAK_BMP * sizeof(*l->at));
-    for (i = 0; i < sizeof(warm) / sizeof(warm[0]); i++)
-        fold_cp(l, warm[i], out);
+    if (fold_selftest(l) != 0)
+        return err_set(e, ERR_SOFTWARE, "ICU folds code points wrongly");
     return 0;
 }
 
@@ -242,7 +265,8 @@ int leak_html_render(const char *html, size_t len, struct buf *out)
         return -1;
     doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
                          HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                         HTML_PARSE_NONET | HTML_PARSE_RECOVER);
+                         HTML_PARSE_NONET | HTML_PARSE_RECOVER |
+                         HTML_PARSE_IGNORE_ENC);
     if (doc == NULL)
         return 0;       /* nothing rendered: the text is checked as is */
     buf_init(&attrs, LEAK_TEXT_MAX);
@@ -677,12 +701,15 @@ int leak_text_norm(struct leak *l, struct leak_text *t, int flags,
 
     if (t->slen > LEAK_TEXT_MAX)
         return err_set(e, ERR_TOOBIG, "text too large for the leak check");
+    l->icu_failed = 0;
     rc = text_decode(l, t, flags);
     if (rc == -2)
         return err_set(e, ERR_TOOBIG, "text grows too much under Unicode "
                        "normalisation for the leak check");
     if (rc != 0)
         return err_set(e, ERR_NOMEM, "out of memory");
+    if (l->icu_failed)
+        return err_set(e, ERR_SOFTWARE, "ICU failed in the leak check");
     text_refang(t);
     if (text_words(t) != 0)
         return err_set(e, ERR_NOMEM, "out of memory");

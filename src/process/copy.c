@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "process/mailout.h"
+#include "mail/leak.h"
 #include "mail/msg.h"
 #include "mail/render.h"
 #include "util/buf.h"
@@ -252,7 +253,33 @@ static int copy_sign(struct pctx *c, const char *subject, struct pcopy *out,
                         &out->entity, &out->msg, e);
 }
 
-/* Fail closed: parse what will leave and scan every decoded byte. */
+/* The independent detector (mail/leak.h) over one part: its decoded
+ * text, the HTML as a reader sees it, its file name, and the bytes of a
+ * part of another type that read as text (CSV, JSON, a log). */
+static int copy_leak_part(struct pctx *c, const struct msg_part *p,
+                          size_t no, struct err *e)
+{
+    struct leak *l = c->g->leak;
+    char where[128];
+    int text = p->is_text || leak_is_text(p->data, p->len);
+
+    snprintf(where, sizeof(where), "part %zu", no);
+    if (text && leak_check(l, p->data, p->len, 0, where, e) != 0)
+        return -1;
+    if (text && strcmp(p->content_type, "text/html") == 0 &&
+        leak_check(l, p->data, p->len, LEAK_HTML, where, e) != 0)
+        return -1;
+    snprintf(where, sizeof(where), "the file name of part %zu", no);
+    if (p->filename && leak_check(l, p->filename, strlen(p->filename), 0,
+                                  where, e) != 0)
+        return -1;
+    return 0;
+}
+
+/* Fail closed: parse what will leave and scan every decoded byte, first
+ * with the anonymiser's own scanner, then with the independent detector,
+ * which sees the forms that scanner does not (defanged, invisible
+ * characters, HTML splits, ...). */
 static int copy_leak_check(struct pctx *c, const struct pcopy *out,
                            struct err *e)
 {
@@ -263,6 +290,8 @@ static int copy_leak_check(struct pctx *c, const struct pcopy *out,
     size_t i;
     int rc = -1;
 
+    if (c->g->leak == NULL)
+        return err_set(e, ERR_SOFTWARE, "no leak detector");
     msg_limits_default(&lim);
     lim.max_size = PROCESS_COPY_MAX;
     if (anon_scan(c->g->anon, out->msg.data, out->msg.len, "the raw copy",
@@ -287,6 +316,16 @@ static int copy_leak_check(struct pctx *c, const struct pcopy *out,
                        strlen(mc->parts[i].filename), where, e) != 0))
             goto out;
     }
+    /* the raw copy last: a finding in a part names the part */
+    if (leak_check(c->g->leak, mc->subject, strlen(mc->subject), 0,
+                   "Subject", e) != 0)
+        goto out;
+    for (i = 0; i < mc->nparts; i++)
+        if (copy_leak_part(c, &mc->parts[i], i + 1, e) != 0)
+            goto out;
+    if (leak_check(c->g->leak, out->msg.data, out->msg.len, LEAK_MIME,
+                   "the raw copy", e) != 0)
+        goto out;
     rc = 0;
 out:
     msg_content_free(mc);

@@ -515,6 +515,12 @@ int child_copies(struct gateway *g, const struct palert *a,
     struct unpack u;
     int rc;
 
+    /* The leak detector (mail/leak.h) loads ICU's data and sets libxml2
+     * up when it is made: here, before the child, which may open no file
+     * (as the charsets above). Made already by the caller's gateway_anon;
+     * this makes sure. */
+    if (gateway_anon(g, e) != 0)
+        return -1;
     child_limits(g, &lim);
     gateway_server_init(&srv, g);
     buf_init(&rec, CHILD_FRAME_MAX);
