@@ -31,11 +31,15 @@ static int is_alnum(uint32_t c)
     return is_dig(c) || (c >= 'a' && c <= 'z') || c >= 0x80;
 }
 
-static int cp_at(const struct leak_text *t, size_t i, const char *w)
-{
-    size_t k, len = strlen(w);
+/* cp[i..) spells the ASCII w[0..len); cp_at(t, i, "literal") */
+#define cp_at(t, i, w) cp_at_n(t, i, w, sizeof(w) - 1)
 
-    if (i > t->n || t->n - i < len)
+static int cp_at_n(const struct leak_text *t, size_t i, const char *w,
+                   size_t len)
+{
+    size_t k;
+
+    if (i >= t->n || t->cp[i] != (unsigned char)w[0] || t->n - i < len)
         return 0;
     for (k = 0; k < len; k++)
         if (t->cp[i + k] != (unsigned char)w[k])
@@ -165,7 +169,7 @@ static int find_url(const struct leak *l, const struct leak_text *t,
     uint32_t v[4];
 
     for (i = 0; i + 3 < t->n; i++) {
-        if (!cp_at(t, i, "://"))
+        if (t->cp[i] != ':' || !cp_at(t, i, "://"))
             continue;
         s = i + 3;
         for (j = s; j < t->n && j - s < LEAK_HOST_MAX && t->cp[j] != '/' &&
@@ -181,40 +185,60 @@ static int find_url(const struct leak *l, const struct leak_text *t,
     return 0;
 }
 
-/* Every run of [0-9a-f:.] with two colons or more, as an address. */
+static int v6_char(uint32_t c)
+{
+    return is_hex(c) || c == ':' || c == '.';
+}
+
+/* Every run of [0-9a-f:.] with two colons or more, as an address; runs
+ * are found from their colons, the rarer character. */
+/* cp[s..e) with the colon trimming of a sentence ("... ::1." or
+ * "2001:db8::1:"), looked up. */
+static long v6_lookup(const struct leak *l, const struct leak_text *t,
+                      size_t *ps, size_t *pe)
+{
+    char a[LEAK_V6_TEXT_MAX + 1];
+    size_t s = *ps, e = *pe, k;
+
+    if (t->cp[s] == ':' && !(s + 1 < e && t->cp[s + 1] == ':'))
+        s++;
+    while (e > s && (t->cp[e - 1] == '.' || (t->cp[e - 1] == ':' &&
+           !(e - 2 > s && t->cp[e - 2] == ':'))))
+        e--;
+    if (e <= s || e - s > LEAK_V6_TEXT_MAX)
+        return -1;
+    for (k = s; k < e; k++)
+        a[k - s] = (char)t->cp[k];
+    *ps = s;
+    *pe = e;
+    return sites_lookup_addr(l->sites, a, e - s);
+}
+
 static int find_v6(const struct leak *l, const struct leak_text *t,
                    struct leak_find *f)
 {
-    char a[LEAK_V6_TEXT_MAX + 1];
-    size_t i = 0, j, s, e, k, colons;
+    size_t i, j = 0, s, e, c;
     long site;
 
-    while (i < t->n) {
-        for (j = i, colons = 0; j < t->n && (is_hex(t->cp[j]) ||
-             t->cp[j] == ':' || t->cp[j] == '.'); j++)
-            colons += t->cp[j] == ':';
-        if (colons < 2 || (i > 0 && is_alnum(t->cp[i - 1]))) {
-            i = j > i ? j : i + 1;
+    for (i = 0; i < t->n; i++) {
+        if (t->cp[i] != ':' || i < j)
             continue;
-        }
-        s = i;
+        for (s = i; s > 0 && v6_char(t->cp[s - 1]); s--)
+            ;
+        for (j = i, c = 0; j < t->n && v6_char(t->cp[j]); j++)
+            c += t->cp[j] == ':';
+        if (c < 2)
+            continue;
+        /* the run as a whole; then from its first colon on, as in
+         * "addr:2001:db8::1", where "dd" is hex too */
         e = j;
-        if (t->cp[s] == ':' && !(s + 1 < e && t->cp[s + 1] == ':'))
-            s++;
-        while (e > s && (t->cp[e - 1] == '.' || (t->cp[e - 1] == ':' &&
-               !(e - 2 > s && t->cp[e - 2] == ':'))))
-            e--;
-        if (e > s && e - s <= LEAK_V6_TEXT_MAX) {
-            for (k = s; k < e; k++)
-                a[k - s] = (char)t->cp[k];
-            site = sites_lookup_addr(l->sites, a, e - s);
-            if (site >= 0) {
-                found(t, site, sites_name(l->sites, (size_t)site), s, e - 1,
-                      f);
-                return 1;
-            }
+        site = s > 0 && is_alnum(t->cp[s - 1]) ? -1 : v6_lookup(l, t, &s, &e);
+        if (site < 0 && (s = i + 1, e = j, c > 2))
+            site = v6_lookup(l, t, &s, &e);
+        if (site >= 0) {
+            found(t, site, sites_name(l->sites, (size_t)site), s, e - 1, f);
+            return 1;
         }
-        i = j;
     }
     return 0;
 }
@@ -296,7 +320,7 @@ static int find_arpa(const struct leak *l, const struct leak_text *t,
     size_t i;
 
     for (i = 1; i < t->n; i++) {
-        if (t->cp[i - 1] != '.')
+        if (t->cp[i - 1] != '.' || (t->cp[i] != 'i'))
             continue;
         if (cp_at(t, i, "in-addr.arpa") && find_in_addr(l, t, i, f))
             return 1;
@@ -327,7 +351,7 @@ static size_t dn_key(const struct leak_text *t, size_t i, int *strong)
     if (i > 0 && is_alnum(t->cp[i - 1]))
         return 0;
     for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-        if (!cp_at(t, i, keys[k]))
+        if (!cp_at_n(t, i, keys[k], strlen(keys[k])))
             continue;
         for (j = i + strlen(keys[k]); j < t->n && t->cp[j] == ' '; j++)
             ;
@@ -364,8 +388,13 @@ int leak_find_dn(const struct leak_text *t, struct leak_find *f)
     int strong, any = 0;
 
     for (i = 0; i < t->n; i++) {
-        if (t->cp[i] < 'a' || t->cp[i] > 'z' || (k = dn_key(t, i,
-                                                            &strong)) == 0)
+        switch (t->cp[i]) {     /* the first letters of the keys */
+        case 'd': case 'c': case 'o': case 'u': case 'e': case 's': case 'l':
+            break;
+        default:
+            continue;
+        }
+        if ((k = dn_key(t, i, &strong)) == 0)
             continue;
         if (count > 0 && dn_follows(t, eq, i)) {
             count++;

@@ -493,12 +493,12 @@ static size_t ref_cp(const char *s, size_t i, size_t n, uint32_t *cp)
 
 /* ---- the code point array -------------------------------------------- */
 
-static int text_push(struct leak_text *t, uint32_t c, size_t org)
+static int text_grow(struct leak_text *t)
 {
     uint32_t *cp, *og;
     size_t cap;
 
-    if (t->n == t->capn) {
+    {
         cap = t->capn ? t->capn * 2 : t->slen + 64;
         if (cap > LEAK_GROWTH_MAX * (t->slen + 64))
             return -2;
@@ -510,6 +510,15 @@ static int text_push(struct leak_text *t, uint32_t c, size_t org)
         t->org = og;
         t->capn = cap;
     }
+    return 0;
+}
+
+static inline int text_push(struct leak_text *t, uint32_t c, size_t org)
+{
+    int rc;
+
+    if (t->n == t->capn && (rc = text_grow(t)) != 0)
+        return rc;
     t->cp[t->n] = c;
     t->org[t->n++] = (uint32_t)org;
     return 0;
@@ -524,6 +533,15 @@ static int text_decode(struct leak *l, struct leak_text *t, int flags)
     int j, m, rc = 0;
 
     while (i < n && rc == 0) {
+        c = (unsigned char)s[i];
+        /* the usual byte: ASCII that starts no placeholder, escape or
+         * MIME line */
+        if (c < 0x80 && c != '%' && c != '&' && c != '[' && c != 'h' &&
+            c != 'u' && c != 's' && !(flags & LEAK_MIME)) {
+            rc = text_push(t, c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c,
+                           i++);
+            continue;
+        }
         if ((flags & LEAK_MIME) && (i == 0 || s[i - 1] == '\n') &&
             (k = b64_line(s, i, n)) > 0) {
             rc = text_push(t, '\n', i);
@@ -625,7 +643,7 @@ static void text_refang(struct leak_text *t)
             else if (cp_is(t, r + 1, "at") && r + 4 < t->n &&
                      cp_space(t->cp[r + 3]) && cp_alnum(t->cp[r + 4]))
                 k = 4, rep = "@";
-        } else if (cp_is(t, r, "hxxp") &&
+        } else if (t->cp[r] == 'h' && cp_is(t, r, "hxxp") &&
                    (w == 0 || !cp_alnum(t->cp[w - 1]))) {
             k = 4, rep = "http";
         }
