@@ -114,13 +114,14 @@ static int fold_cp(struct leak *l, uint32_t c, uint32_t *out)
     }
     if (c < LEAK_BMP && l->at[c] != LEAK_UNSET) {
         k = (int)(l->at[c] & 63);
-        memcpy(out, l->pool + (l->at[c] >> 6), (size_t)k * sizeof(*out));
+        if (k > 0)
+            memcpy(out, l->pool + (l->at[c] >> 6), (size_t)k * sizeof(*out));
         return k;
     }
     k = fold_compute(l, (UChar32)c, out);
     if (c >= LEAK_BMP)
         return k;
-    if (l->npool + (size_t)k > l->cappool) {
+    if (l->pool == NULL || l->npool + (size_t)k > l->cappool) {
         cap = l->cappool ? l->cappool * 2 : 4096;
         if ((p = realloc(l->pool, cap * sizeof(*p))) == NULL)
             return k;
