@@ -666,9 +666,30 @@ static void text_refang(struct leak_text *t)
 
 /* ---- step 6: words --------------------------------------------------- */
 
+static size_t utf8_len(uint32_t c)
+{
+    return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
+/* Bytes of step 6's form, so that it is allocated once and exactly:
+ * under RLIMIT_AS, what is reserved counts, not only what is used. */
+static size_t words_size(const struct leak_text *t)
+{
+    size_t i, n = 2;
+    int sep = 1;
+
+    for (i = 0; i < t->n; i++) {
+        if (cp_alnum(t->cp[i]))
+            n += utf8_len(t->cp[i]), sep = 0;
+        else if (!sep)
+            n++, sep = 1;
+    }
+    return n;
+}
+
 static int text_words(struct leak_text *t)
 {
-    size_t i, cap = 4 * t->n + 2, k;
+    size_t i, cap = words_size(t), k;
     uint32_t c;
     char u[4];
 
@@ -688,20 +709,20 @@ static int text_words(struct leak_text *t)
             }
             continue;
         }
-        if (c < 0x80)
-            u[0] = (char)c, k = 1;
-        else if (c < 0x800)
-            u[0] = (char)(0xC0 | c >> 6), u[1] = (char)(0x80 | (c & 0x3F)),
-            k = 2;
-        else if (c < 0x10000)
+        k = utf8_len(c);
+        if (k == 1)
+            u[0] = (char)c;
+        else if (k == 2)
+            u[0] = (char)(0xC0 | c >> 6), u[1] = (char)(0x80 | (c & 0x3F));
+        else if (k == 3)
             u[0] = (char)(0xE0 | c >> 12),
             u[1] = (char)(0x80 | ((c >> 6) & 0x3F)),
-            u[2] = (char)(0x80 | (c & 0x3F)), k = 3;
+            u[2] = (char)(0x80 | (c & 0x3F));
         else
             u[0] = (char)(0xF0 | c >> 18),
             u[1] = (char)(0x80 | ((c >> 12) & 0x3F)),
             u[2] = (char)(0x80 | ((c >> 6) & 0x3F)),
-            u[3] = (char)(0x80 | (c & 0x3F)), k = 4;
+            u[3] = (char)(0x80 | (c & 0x3F));
         memcpy(t->w + t->wn, u, k);
         while (k-- > 0)
             t->widx[t->wn++] = (uint32_t)i;
