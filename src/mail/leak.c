@@ -5,6 +5,7 @@
  */
 #include "mail/leak_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,9 @@
 #include <libxml/parser.h>
 
 #define LEAK_NOTE_MAX 128       /* bytes of the form quoted, escapes incl. */
+/* Letters of a site name that is also a word ("RAL"): the anonymiser's
+ * ANON_WEAK_MAX (anon_tokens.c), as the policy below is its policy. */
+#define LEAK_WEAK_MAX 5
 
 /* ---- the identifiers ------------------------------------------------- */
 
@@ -186,6 +190,39 @@ static int leak_kept(const struct leak *l, const struct leak_text *t,
     return 0;
 }
 
+/* A short site name of letters only ("RAL") is also a word; in a
+ * compound or a path, written not in capitals, it is an attacker's label
+ * ("ral.update-cdn.example.net", "/tmp/.ral/", "ral_backdoor"), which the
+ * anonymiser leaves as an indicator on purpose (README, "Indicators
+ * stay"): no finding. Capitals ("RAL-LCG2") and the word on its own
+ * ("ral today") are. cp[s..e] is the hit. */
+static int joined(const struct leak_text *t, uint32_t c, size_t beyond)
+{
+    uint32_t d = beyond < t->n ? t->cp[beyond] : 0;
+
+    return (c == '.' || c == '_' || c == '-') && d < 0x80 && isalnum((int)d);
+}
+
+static int leak_weak_label(const struct leak_text *t, const char *name,
+                           size_t s, size_t e)
+{
+    size_t i, n = strlen(name), from = t->org[s], to = leak_text_end(t, e);
+    uint32_t prev = s > 0 ? t->cp[s - 1] : 0;
+    uint32_t next = e + 1 < t->n ? t->cp[e + 1] : 0;
+    int lower = 0;
+
+    if (n > LEAK_WEAK_MAX)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!isalpha((unsigned char)name[i]))
+            return 0;
+    for (i = from; i < to; i++)
+        lower |= t->src[i] >= 'a' && t->src[i] <= 'z';
+    return lower && (prev == '/' || next == '/' ||
+                     (s > 1 && joined(t, prev, s - 2)) ||
+                     joined(t, next, e + 2));
+}
+
 struct leak_scan {
     const struct leak *l;
     const struct leak_text *t;
@@ -201,6 +238,8 @@ static int leak_hit(void *arg, uint32_t id, size_t end, size_t len)
     size_t s = sc->t->widx[end - len + 1], e = sc->t->widx[end - 2];
 
     if (p->kind == LEAK_DOMAIN && leak_kept(sc->l, sc->t, s, e))
+        return 0;
+    if (p->kind == LEAK_NAME && leak_weak_label(sc->t, name, s, e))
         return 0;
     if (p->kind == LEAK_NAME)
         snprintf(sc->f->what, sizeof(sc->f->what), "site %s", name);

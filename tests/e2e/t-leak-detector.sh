@@ -1,12 +1,14 @@
 #!/bin/bash
 # Issue 14: the independent leak detector (mail/leak.c) holds an alert
-# whose body names a site in a form the anonymiser's scanner does not see
-# today: a defanged address of a site network, a soft hyphen inside a site
-# name, a name split by <span class=x> in an HTML part. Each alert is
-# held with a "leak:" reason naming the form; no copy of it reaches any
-# list (a hold holds the whole alert, the unanonymised list too). A
-# control alert whose identifiers the anonymiser does replace is queued
-# and delivered, so the detector does not hold what is clean.
+# whose body names a site in a form the anonymiser does not read yet (its
+# README lists them): a site address as a decimal URL host, a Cyrillic
+# look-alike letter in a site name, a name split by <span class=x> in an
+# HTML part, mathematical bold letters. Each alert is held with a "leak:"
+# reason naming the form; no copy of it reaches any list (a hold holds the
+# whole alert, the unanonymised list too). Forms the anonymiser learned
+# (a defanged address, a soft hyphen in a name) are either replaced or
+# held, never sent as written. A control alert the anonymiser replaces is
+# queued and delivered: the detector does not hold what is clean.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
 agw_test_gateway
@@ -28,21 +30,21 @@ feed_held() {
     check "$name: no copy queued" test "$(copies)" = "$before"
 }
 
-# 1. a defanged address of a site network (192.0.2.0/24)
-printf 'Scans came from 192.0.2[.]45 towards the attacker at 203.0.113.9.\n' \
-    >"$T/defanged.txt"
-agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/defanged.txt" \
-    "Scanning from a grid node" >"$T/defanged.eml"
-feed_held defanged-ip "$T/defanged.eml" \
-    'leak: network of site EXAMPLE-T2 as "192.0.2\[.\]45" in part 1*'
+# 1. an address of a site network as a decimal URL host (192.0.2.45)
+printf 'The dropper was fetched from hxxp://3221226029/x.sh by the attacker.\n' \
+    >"$T/decimal.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/decimal.txt" \
+    "Dropper on a grid node" >"$T/decimal.eml"
+feed_held decimal-url "$T/decimal.eml" \
+    'leak: network of site EXAMPLE-T2 as "3221226029" in part 1*'
 
-# 2. a soft hyphen inside the site name
-printf 'The site EXAM\xc2\xadPLE-T2 is affected; see CVE-2024-3094.\n' \
-    >"$T/shy.txt"
-agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/shy.txt" \
-    "Compromise at a grid site" >"$T/shy.eml"
-feed_held soft-hyphen "$T/shy.eml" \
-    'leak: site EXAMPLE-T2 as "EXAM<U+00AD>PLE-T2" in part 1*'
+# 2. a Cyrillic capital IE for the E of the site name
+printf 'The site \xd0\x95XAMPLE-T2 is affected; see CVE-2024-3094.\n' \
+    >"$T/cyr.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/cyr.txt" \
+    "Compromise at a grid site" >"$T/cyr.eml"
+feed_held cyrillic "$T/cyr.eml" \
+    'leak: site EXAMPLE-T2 as "<U+0415>XAMPLE-T2" in part 1*'
 
 # 3. a name split by an inline tag in the HTML alternative (its meta
 #    charset, one no converter was loaded for, is not followed: the child
@@ -78,7 +80,7 @@ agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/bold.txt" \
 feed_held math-bold "$T/bold.eml" \
     'leak: site EXAMPLE-T2 as "<U+1D404><U+1D417>AMPLE-T2" in part 1*'
 
-# alerts list shows the holds and why
+# alerts list shows the four holds and why
 agw alerts list >"$T/list.txt" 2>&1
 check "alerts list: four held with a leak: reason" \
     test "$(grep -c 'held.*leak: ' "$T/list.txt")" = 4
@@ -88,13 +90,43 @@ agw queue run >/dev/null 2>&1 || true
 check "no copy written for any list" \
     test -z "$(ls "$T/gw/out" 2>/dev/null | grep -E '^(nren|isp|ngi)-' || true)"
 
+# forms the anonymiser learned: replaced or held, never sent as written
+# feed_either NAME FILE LITERAL
+feed_either() {
+    local name=$1 file=$2 lit=$3 got f
+    rm -f "$T/gw/out"/*.eml
+    agw filter --recipient alerts@csirt.example <"$file" >"$T/out" 2>&1 || true
+    got=$(state_of)
+    agw queue run >/dev/null 2>&1 || true
+    case ${got%%|*} in
+    held) check "$name: held with a leak: or conflict reason (${got})" \
+        bash -c "[[ '${got#*|}' == *leak:* || '${got#*|}' == *conflict* ]]" ;;
+    queued)
+        for f in "$T/gw/out"/nren-*.eml "$T/gw/out"/isp-*.eml; do
+            check "$name: $(basename "$f") without '$lit'" \
+                bash -c "! python3 '$AGW_SOURCE_DIR/tests/e2e/pgpmime.py' text '$f' | grep -qF '$lit'"
+        done ;;
+    *) check "$name: held or queued (${got})" false ;;
+    esac
+}
+printf 'Scans came from 192.0.2[.]45 towards the attacker at 203.0.113.9.\n' \
+    >"$T/defanged.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/defanged.txt" \
+    "Scanning from a grid node" >"$T/defanged.eml"
+feed_either defanged-ip "$T/defanged.eml" '192.0.2[.]45'
+printf 'The site EXAM\xc2\xadPLE-T2 is affected; see CVE-2024-3094.\n' \
+    >"$T/shy.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/shy.txt" \
+    "Compromise at a grid site" >"$T/shy.eml"
+feed_either soft-hyphen "$T/shy.eml" 'PLE-T2'
+
 # control: what the anonymiser replaces is not held, and goes out
 printf 'EXAMPLE-T2: wn01.grid.inst.example talked to 192.0.2.45 and to the attacker 203.0.113.9.\n' \
     >"$T/clean.txt"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/clean.txt" \
     "Compromise at a grid site" >"$T/clean.eml"
-rc=0
-agw filter --recipient alerts@csirt.example <"$T/clean.eml" >"$T/out" 2>&1 || rc=$?
+rm -f "$T/gw/out"/*.eml
+agw filter --recipient alerts@csirt.example <"$T/clean.eml" >"$T/out" 2>&1 || true
 got=$(state_of)
 check "control: queued (${got})" test "${got%%|*}" = queued
 agw queue run >/dev/null 2>&1 || true

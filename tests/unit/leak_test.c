@@ -181,6 +181,9 @@ static const struct row found[] = {
     /* the other site */
     {"Rutherford Appleton Laboratory", "site RAL"},
     {"at RAL today", "site RAL"},
+    {"ral today", "site RAL"},
+    {"RAL-LCG2 and RAL_DATADISK", "site RAL"},
+    {"/data/RAL/", "site RAL"},
     {"203.0.113.200", "network of site RAL"},
 };
 
@@ -221,6 +224,8 @@ static const char *const clean[] = {
     "cvmfs.inst.example serves software",
     "hxxp://evil.example.net/ [.] (at) {dot}",
     "RALLY and central; rl.examples.org",
+    /* a short site name as an attacker's label: the anonymiser's call */
+    "C2 ral.update-cdn.example.net, /tmp/.ral/, ral_backdoor, backdoor-ral",
     "EXAMPLE-T20 and EXAMPLE-T3 are no sites, nor is sample-t2",
 };
 
