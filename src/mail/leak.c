@@ -12,10 +12,9 @@
 
 #include <libxml/parser.h>
 
-#define LEAK_NOTE_MAX 128       /* bytes of the form quoted, escapes incl. */
 /* Letters of a site name that is also a word ("RAL"): the anonymiser's
- * ANON_WEAK_MAX (anon_tokens.c), as the policy below is its policy. */
-#define LEAK_WEAK_MAX 5
+ * (util/limits.h), as the policy below is its policy. */
+#define LEAK_WEAK_MAX ANON_WEAK_MAX
 
 /* ---- the identifiers ------------------------------------------------- */
 

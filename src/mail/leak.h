@@ -51,9 +51,7 @@
 
 #include "mail/sites.h"
 #include "util/err.h"
-
-#define LEAK_TEXT_MAX (256u * 1024 * 1024)  /* bytes of one checked text */
-#define LEAK_SHOW_MAX 80        /* bytes of the text quoted in a finding */
+#include "util/limits.h"    /* LEAK_TEXT_MAX, LEAK_SHOW_MAX, ... */
 
 /* Flags of leak_check. */
 #define LEAK_HTML 1     /* render as HTML first */

@@ -10,11 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LEAK_V4_GROUPS_MAX 64   /* digit groups of one run looked at */
-#define LEAK_V6_TEXT_MAX 64     /* longer is no IPv6 address */
-#define LEAK_HOST_MAX 255       /* bytes of a URL host parsed */
-#define LEAK_DN_GAP 256         /* code points from one component to the
-                                   next, value included */
 
 static int is_dig(uint32_t c)
 {

@@ -23,10 +23,8 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define LEAK_FOLD_MAX 32        /* code points one code point folds to */
 #define LEAK_BMP 0x10000
 #define LEAK_UNSET UINT32_MAX   /* a memo entry not yet computed */
-#define LEAK_WHAT_MAX 320       /* bytes naming an identifier */
 
 /* What a pattern of the automaton stands for. */
 enum leak_kind { LEAK_NAME, LEAK_ALIAS, LEAK_DOMAIN };

@@ -12,11 +12,7 @@
 #include <unicode/uchar.h>
 #include <unicode/utf16.h>
 
-#define LEAK_ENTITY_MAX 32      /* bytes of a character reference's name */
-#define LEAK_CLASS_MAX 40       /* bytes of a placeholder's "[CLASS-n]" */
 #define LEAK_B64_LINE_MIN 40    /* a MIME line of base64 at least this long */
-#define LEAK_GROWTH_MAX 8       /* code points of the normal form per byte */
-#define LEAK_DEFANG_MAX 6       /* code points inside "[...]" refanged */
 
 /* ---- step 4: one code point folded (ICU) ----------------------------- */
 

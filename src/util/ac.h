@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AC_PATTERN_MAX 4096         /* bytes in one pattern */
-#define AC_STATES_MAX (1u << 30)    /* states of one automaton */
+#include "util/limits.h"
+
 #define AC_NONE UINT32_MAX
 
 struct ac;

@@ -156,6 +156,34 @@ enum limit_default {
 #define ANON_CUTS_MAX 32        /* places a glued host may end, tried */
 #define ANON_WEAK_MAX 5         /* letters of a name that is also a word */
 
+/* mail/leak.c */
+#define LEAK_NOTE_MAX 128       /* bytes of the form quoted, escapes incl. */
+
+/* mail/leak.h */
+/* bytes of one checked text: the check holds 13 bytes a byte of it */
+#define LEAK_TEXT_MAX (256u * 1024 * 1024)
+#define LEAK_SHOW_MAX 80        /* bytes of the text quoted in a finding */
+
+/* mail/leak_addr.c */
+#define LEAK_V4_GROUPS_MAX 64   /* digit groups of one run looked at */
+#define LEAK_V6_TEXT_MAX 64     /* longer is no IPv6 address */
+#define LEAK_HOST_MAX 255       /* bytes of a URL host parsed */
+/* code points from one DN component to the next, value included */
+#define LEAK_DN_GAP 256
+
+/* mail/leak_int.h */
+/* code points one code point folds to (NFKC's longest is 18) */
+#define LEAK_FOLD_MAX 32
+#define LEAK_WHAT_MAX 320       /* bytes naming an identifier */
+
+/* mail/leak_norm.c */
+#define LEAK_ENTITY_MAX 32      /* bytes of a character reference's name */
+#define LEAK_CLASS_MAX 40       /* bytes of a placeholder's "[CLASS-n]" */
+/* code points of the normal form per byte of text (NFKC expands): past
+ * it the check fails (ERR_TOOBIG) instead of taking the child's memory */
+#define LEAK_GROWTH_MAX 8
+#define LEAK_DEFANG_MAX 6       /* code points inside "[...]" refanged */
+
 /* mail/msg_build.c */
 #define MSG_FILENAME_MAX   255u /* bytes of a written filename */
 #define MSG_FIELD_NAME_MAX 76u /* bytes of a header field name written */
@@ -304,6 +332,10 @@ enum limit_default {
 #define SMTP_REPLY_LINES_MAX 64     /* lines of one reply we read */
 /* "MAIL FROM:<sender> RET=HDRS SIZE=N\r\n", "RCPT TO:<addr>\r\n" */
 #define SMTP_CMD_MAX (DELIVER_ADDR_MAX + 64)
+
+/* util/ac.h */
+#define AC_PATTERN_MAX 4096         /* bytes in one pattern */
+#define AC_STATES_MAX (1u << 30)    /* states of one automaton */
 
 /* util/csv.h */
 #define CSV_FIELDS_MAX 16               /* fields of one CSV record */
