@@ -124,51 +124,58 @@ static size_t fold_at(const char *t, size_t len, size_t i, char *c,
     return 0;
 }
 
-/* The offset of the first byte from i on that may start a form, in
- * whole blocks: a block without one is skipped in a few instructions.
- * This runs over every text, and nearly all of them hold no form. */
 #ifdef __SSE2__
 #include <emmintrin.h>
 
-static size_t lead_skip(const char *t, size_t i, size_t len)
+/* Sixteen bytes at a time: the first form from i on, or len. Only the
+ * bytes that may start one (brackets, non-ASCII) are looked at closer. */
+static size_t first_form(const char *t, size_t i, size_t len)
 {
     const __m128i sq = _mm_set1_epi8('['), pa = _mm_set1_epi8('(');
     const __m128i cu = _mm_set1_epi8('{');
+    size_t clen, back;
+    char c;
 
     for (; len - i >= 16; i += 16) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
         __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sq),
                                               _mm_cmpeq_epi8(x, pa)),
                                  _mm_cmpeq_epi8(x, cu));
-
         /* movemask also takes each byte's top bit: non-ASCII bytes */
-        if (_mm_movemask_epi8(_mm_or_si128(m, x)) != 0)
-            return i;
+        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(m, x));
+
+        for (; bits; bits &= bits - 1) {
+            size_t k = i + (size_t)__builtin_ctz(bits);
+
+            if (fold_lead[(unsigned char)t[k]]
+                && fold_at(t, len, k, &c, &clen, &back))
+                return k - back;
+        }
     }
-    return i;
+    for (; i < len; i++)
+        if (fold_lead[(unsigned char)t[i]]
+            && fold_at(t, len, i, &c, &clen, &back))
+            return i - back;
+    return len;
 }
 #else
-static size_t lead_skip(const char *t, size_t i, size_t len)
+static size_t first_form(const char *t, size_t i, size_t len)
 {
-    (void)t;
-    (void)len;
-    return i;
+    size_t clen, back;
+    char c;
+
+    for (; i < len; i++)
+        if (fold_lead[(unsigned char)t[i]]
+            && fold_at(t, len, i, &c, &clen, &back))
+            return i - back;
+    return len;
 }
 #endif
 
+/* This runs over every text, and nearly all of them hold no form. */
 size_t anon_fold_first(const char *t, size_t len)
 {
-    size_t i = 0, clen, back, k;
-    char c;
-
-    while (i < len) {
-        i = lead_skip(t, i, len);
-        for (k = i + (len - i < 16 ? len - i : 16); i < k; i++)
-            if (fold_lead[(unsigned char)t[i]]
-                && fold_at(t, len, i, &c, &clen, &back))
-                return i - back;
-    }
-    return len;
+    return first_form(t, 0, len);
 }
 
 static int edit_push(struct anon_fold *f, size_t fpos, size_t flen,

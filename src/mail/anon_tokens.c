@@ -405,6 +405,13 @@ static int tok_compound(struct anon_run *r, size_t s, size_t e, int host)
         }
         for (lend = p; lend < e && t[lend] != '.'; lend++)
             ;
+        /* a run starting with a number ("2024-05-11") is no name */
+        for (q = p; q < lend && isdigit((unsigned char)t[q]); q++)
+            ;
+        if (q == lend || is_part_sep(t[q])) {
+            p = q;
+            continue;
+        }
         site = parts_name(r, p, lend, &q);
         if (site >= 0 && compound_name(r, p, q, site, host) != 0)
             return -1;
