@@ -10,6 +10,7 @@
  * authenticated by tls.c) and sendmail.c; deliver_int.h is their contract.
  */
 #include "relay/deliver_int.h"
+#include "util/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,30 +30,12 @@ int deliver_late(const struct deliver *d)
 /* Reply text reaches logs, the audit table and bounce notes: multi-line
  * SMTP replies (libetpan joins them with '\n') become one line, every other
  * control byte becomes '?'. */
-void deliver_printable(char *dst, size_t size, const char *src)
-{
-    size_t i = 0;
-
-    for (; src != NULL && *src != '\0' && i + 1 < size; src++) {
-        unsigned char c = (unsigned char)*src;
-
-        if (c == '\n' || c == '\r')
-            c = ' ';
-        else if (c < 0x20 || c == 0x7f)
-            c = '?';
-        dst[i++] = (char)c;
-    }
-    while (i > 0 && dst[i - 1] == ' ')
-        i--;
-    dst[i] = '\0';
-}
-
 void rcpt_set(struct deliver_rcpt *r, enum deliver_state state,
               int code, const char *text)
 {
     r->state = state;
     r->code = code;
-    deliver_printable(r->reply, sizeof(r->reply), text);
+    text_oneline(r->reply, sizeof(r->reply), text);
 }
 
 /* libetpan pastes addresses into "RCPT TO:<%s>" unchecked, so a CR or LF

@@ -101,7 +101,6 @@ struct sigpipe_guard {
 
 /* deliver.c: the deadline, the recipients' outcomes, SIGPIPE */
 int deliver_late(const struct deliver *d);
-void deliver_printable(char *dst, size_t size, const char *src);
 void rcpt_set(struct deliver_rcpt *r, enum deliver_state state,
               int code, const char *text);
 void deliver_set_pending(struct deliver_rcpt *rcpts, size_t n,

@@ -1,5 +1,6 @@
 /* sendmail - the sendmail: transport: the message piped to a program. */
 #include "relay/deliver_int.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -212,7 +213,7 @@ static void sm_reply(FILE *out, char *text, size_t size, const char *dflt)
     rewind(out);
     got = fread(raw, 1, sizeof(raw) - 1, out);
     raw[got] = '\0';
-    deliver_printable(text, size, got > 0 ? raw : dflt);
+    text_oneline(text, size, got > 0 ? raw : dflt);
 }
 
 /* Exit 0 after the child stopped reading may mean half a message was
@@ -245,7 +246,7 @@ static void sm_outcome(const struct sm_child *c, int status,
     enum deliver_state state = sm_state(c, status, dflt, sizeof(dflt));
 
     if (c->broken)
-        deliver_printable(text, sizeof(text), dflt);
+        text_oneline(text, sizeof(text), dflt);
     else
         sm_reply(c->out, text, sizeof(text), dflt);
     deliver_set_pending(rcpts, n, state, 0, text);

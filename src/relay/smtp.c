@@ -10,6 +10,7 @@
  * is answered, and the message starts again on a new one. */
 #include "relay/deliver_int.h"
 #include "util/limits.h"
+#include "util/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -132,7 +133,7 @@ enum smtp_state smtp_fail_reply(struct smtp_run *run, const char *what,
     else {
         char printable[DELIVER_REPLY_MAX];
 
-        deliver_printable(printable, sizeof(printable), reply);
+        text_oneline(printable, sizeof(printable), reply);
         snprintf(text, sizeof(text), "%s: %d %s", what, code, printable);
     }
     smtp_settle(run, DELIVER_TEMP, 0, text);

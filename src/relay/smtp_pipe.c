@@ -12,6 +12,7 @@
  * without pipelining (smtp.c), read from its numeric code. */
 #include "relay/deliver_int.h"
 #include "util/limits.h"
+#include "util/text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ static void smtp_text_append(char *text, size_t size, const char *part)
         text[used++] = ' ';
         text[used] = '\0';
     }
-    deliver_printable(text + used, size - used, part);
+    text_oneline(text + used, size - used, part);
 }
 
 static int smtp_line_code(const char *l)

@@ -1,7 +1,9 @@
 #include "util/err.h"
+#include "util/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 
 /* Every outcome, once: whether it is temporary, the exit status a
@@ -53,14 +55,10 @@ void err_collect(struct err *e, struct err_list *l)
 }
 
 /* Control bytes and newlines would break the one-line promise (and a
- * Postfix bounce text), so they become '?'. */
+ * Postfix bounce text). */
 static void err_printable(char *s)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            *s = '?';
-    }
+    text_oneline(s, strlen(s) + 1, s);
 }
 
 int err_set(struct err *e, enum err_code code, const char *fmt, ...)

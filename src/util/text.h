@@ -1,6 +1,7 @@
 /*
  * text - small things done to untrusted text in many places, done once:
- * a bounded printable copy for an error line, and ASCII lower-casing
+ * a bounded printable copy, one line of text for an error line or a
+ * relay's reply, and ASCII lower-casing
  * (a byte, and eight bytes at once for the hash look-ups of the
  * anonymiser and the sites index, which run on every word of an alert).
  */
@@ -13,6 +14,11 @@
 /* At most size - 1 bytes of p[0..len) into out, every byte that is not
  * printable ASCII as '?'; returns out. For error lines and audit text. */
 const char *text_show(const char *p, size_t len, char *out, size_t size);
+
+/* src as one line of at most size - 1 bytes into dst: CR and LF become
+ * spaces, other control bytes '?', trailing spaces go. dst may be src
+ * (it never runs ahead of it). For error lines, relay replies, audit. */
+void text_oneline(char *dst, size_t size, const char *src);
 
 /* ASCII only, as tolower() in the C locale, but inlined. */
 static inline unsigned char text_lower(unsigned char c)

@@ -564,11 +564,28 @@ static void test_duration_parse(void **state)
     assert_int_equal(duration_parse("5300w", DURATION_BARE_SECONDS), -1);
 }
 
+/* One line for an error or a relay's reply, in place too (err.c). */
+static void test_text_oneline(void **state)
+{
+    char out[16], in_place[] = "550 no\r\nsuch\x01user \n";
+
+    (void)state;
+    text_oneline(out, sizeof(out), "451 try\r\n later\x7f  ");
+    assert_string_equal(out, "451 try   later");
+    text_oneline(out, 6, "abcdefgh");
+    assert_string_equal(out, "abcde");
+    text_oneline(out, sizeof(out), NULL);
+    assert_string_equal(out, "");
+    text_oneline(in_place, sizeof(in_place), in_place);
+    assert_string_equal(in_place, "550 no  such?user");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_text_show_and_lower),
+        cmocka_unit_test(test_text_oneline),
         cmocka_unit_test(test_duration_parse),
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_buf_verbs),
