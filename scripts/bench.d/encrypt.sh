@@ -84,7 +84,7 @@ body() {
 }
 
 # measure.py: filter then queue run, each reaped with wait4 for its own
-# max RSS; prints "FILTER_MS FILTER_KIB QUEUE_KIB".
+# max RSS; prints "FILTER_MS FILTER_KIB QUEUE_KIB QUEUE_MS".
 cat >"$T/measure.py" <<'PY'
 import os, subprocess, sys, time
 alertgw, conf, alert = sys.argv[1:4]
@@ -98,8 +98,9 @@ t0 = time.monotonic()
 with open(alert, "rb") as f:
     fm = run([alertgw, "-c", conf, "filter", "--recipient", "encd@csirt.example"], stdin=f)
 fms = (time.monotonic() - t0) * 1000
+t1 = time.monotonic()
 qm = run([alertgw, "-c", conf, "queue", "run"])
-print("%d %d %d" % (fms, fm, qm))
+print("%d %d %d %d" % (fms, fm, qm, (time.monotonic() - t1) * 1000))
 PY
 
 # gpg processes started during a run: execve calls of gpg, counted by
@@ -123,14 +124,14 @@ for run in $(seq "$RUNS"); do
     # every recipient, and the officer's receipt
     if [ "$SINK" = smtp ]; then pf_sink_wait $((before + rcpts + 1)) 300 || true; fi
     wall=$(( ($(date +%s%N) - start) / 1000000 ))
-    read -r fms frss qrss <"$T/figures"
+    read -r fms frss qrss qms <"$T/figures"
     peak=$(( (frss > qrss ? frss : qrss) / 1024 ))
     got=$(( $(delivered) - before ))
     enc=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE event = 'copy-encrypted' AND alert_row = (SELECT max(id) FROM alerts)")
     ok=ok
     [ "$wall" -le 5000 ] && [ "$peak" -lt 64 ] && [ "$got" -gt "$rcpts" ] || ok=MISSED
     [ "$ok" = ok ] || fails=$((fails + 1))
-    echo "  run $run: wall $wall ms (filter $fms ms), peak $peak MiB (filter $((frss / 1024)), queue run $((qrss / 1024))), $got messages delivered (the receipt and $rcpts recipients'), $enc encrypted: $ok"
+    echo "  run $run: wall $wall ms (filter $fms ms, queue run $qms ms), peak $peak MiB (filter $((frss / 1024)), queue run $((qrss / 1024))), $got messages delivered (the receipt and $rcpts recipients'), $enc encrypted: $ok"
     walls="$walls $wall"
 done
 set -- $walls
