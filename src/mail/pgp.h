@@ -19,13 +19,7 @@
 
 #include "util/err.h"
 #include "util/buf.h"
-
-#define PGP_FPR_MAX 64          /* hex fingerprint + NUL, v4 and v5 */
-#define PGP_SIGID_MAX 64        /* GnuPG's SIG_ID (radix-64) + NUL */
-/* What a replay is known by: SHA-256 (hex) of the content a good
- * signature covers, the signer's primary fingerprint and the signature's
- * creation time, "HASH:FPR:TIME". */
-#define PGP_REPLAY_KEY_MAX (64 + 1 + PGP_FPR_MAX + 1 + 24)
+#include "util/limits.h"
 
 struct pgp;
 

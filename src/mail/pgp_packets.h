@@ -27,23 +27,13 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/limits.h"
 
 /* Packet tags (RFC 9580 section 5). */
 #define PGP_TAG_PKESK 1
 #define PGP_TAG_SED 9
 #define PGP_TAG_SEIPD 18
 #define PGP_TAG_OCB 20          /* GnuPG's AEAD packet (LibrePGP) */
-
-/* Limits on what the input's length fields may claim. */
-#define PGP_PKT_BODY_MAX (256u * 1024 * 1024)   /* one packet's body */
-/* A PKESK body: version, key id, algorithm and the encrypted session
- * key; RSA-16384 needs about 2 KB, cv25519 under 100 octets. */
-#define PGP_PKESK_BODY_MAX 4096u
-/* Partial body chunks of one packet (each but the last at least 512
- * octets under RFC 9580, so PGP_PKT_BODY_MAX / 512 is plenty). */
-#define PGP_PKT_CHUNKS_MAX (PGP_PKT_BODY_MAX / 512u)
-/* PKESKs in one message: more recipients than a list may have. */
-#define PGP_PKESK_COUNT_MAX 8192u
 
 #define PGP_KEYID_LEN 8
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mail/pgp_remote.h"
+#include "util/limits.h"
 
 #define PGP_ARMOR_BEGIN "-----BEGIN PGP "
 
@@ -194,8 +195,6 @@ int pgp_sign_detached(struct pgp *p, const char *fpr, const char *data,
 
 /* ---- encrypt --------------------------------------------------------- */
 
-#define PGP_RCPT_MAX 64
-
 /* A pinned recipient key must be able to receive: not revoked, expired,
  * disabled or invalid, with an encryption subkey that is none of these.
  * ERR_NOUSER otherwise, so that the caller can withhold and say why. */
@@ -289,8 +288,6 @@ out:
 }
 
 /* ---- passphrase ------------------------------------------------------ */
-
-#define PGP_PASS_MAX 1024
 
 /* Loopback pinentry: gpg-agent asks GPGME, GPGME asks us. Asked again
  * means the passphrase was wrong: say so rather than loop. */

@@ -31,20 +31,10 @@
 #include "process/auth.h"
 #include "util/fault.h"
 #include "util/pack.h"
+#include "util/limits.h"
 
-/* A record back from a child: copies of every list, each bounded by
- * PROCESS_COPY_MAX three times over, and the content of one alert. */
-#define CHILD_FRAME_MAX (1024u * 1024 * 1024)
-/* Parts of one content record (msg bounds them at max_parts, <= 256). */
-#define CHILD_PARTS_MAX 1024
-#define CHILD_TYPE_MAX 256
-#define CHILD_MAP_MAX 100000
 /* The memory seam allocates this much at a time. */
 #define CHILD_SEAM_CHUNK (16u * 1024 * 1024)
-
-/* Charset converters the parent loads before a child needs them. */
-#define CHILD_CHARSETS_MAX 64
-#define CHILD_CHARSET_NAME_MAX 40
 
 /* ---- charsets ----------------------------------------------------------
  *

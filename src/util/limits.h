@@ -347,4 +347,40 @@ enum limit_default {
  * and nobody reads past the first screenful. */
 #define ERR_LIST_MAX 20
 
+/* mail/pgp.h */
+#define PGP_FPR_MAX 64          /* hex fingerprint + NUL, v4 and v5 */
+#define PGP_SIGID_MAX 64        /* GnuPG's SIG_ID (radix-64) + NUL */
+/* What a replay is known by: SHA-256 (hex) of the content a good
+ * signature covers, the signer's primary fingerprint and the signature's
+ * creation time, "HASH:FPR:TIME". */
+#define PGP_REPLAY_KEY_MAX (64 + 1 + PGP_FPR_MAX + 1 + 24)
+
+/* mail/pgp_packets.h */
+/* Limits on what the input's length fields may claim. */
+#define PGP_PKT_BODY_MAX (256u * 1024 * 1024)   /* one packet's body */
+/* A PKESK body: version, key id, algorithm and the encrypted session
+ * key; RSA-16384 needs about 2 KB, cv25519 under 100 octets. */
+#define PGP_PKESK_BODY_MAX 4096u
+/* Partial body chunks of one packet (each but the last at least 512
+ * octets under RFC 9580, so PGP_PKT_BODY_MAX / 512 is plenty). */
+#define PGP_PKT_CHUNKS_MAX (PGP_PKT_BODY_MAX / 512u)
+/* PKESKs in one message: more recipients than a list may have. */
+#define PGP_PKESK_COUNT_MAX 8192u
+
+/* mail/pgp_sign.c */
+#define PGP_RCPT_MAX 64                 /* keys of one encryption */
+#define PGP_PASS_MAX 1024               /* bytes of passphrase_file's line */
+
+/* process/process_child.c */
+/* A record back from a child: copies of every list, each bounded by
+ * PROCESS_COPY_MAX three times over, and the content of one alert. */
+#define CHILD_FRAME_MAX (1024u * 1024 * 1024)
+/* Parts of one content record (msg bounds them at max_parts, <= 256). */
+#define CHILD_PARTS_MAX 1024
+#define CHILD_TYPE_MAX 256              /* bytes of a part's type sent back */
+#define CHILD_MAP_MAX 100000            /* placeholders sent back */
+/* Charset converters the parent loads before a child needs them. */
+#define CHILD_CHARSETS_MAX 64
+#define CHILD_CHARSET_NAME_MAX 40
+
 #endif
