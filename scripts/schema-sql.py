@@ -5,6 +5,8 @@ the modules whose SQL names it), or compare the two.
 
 usage: schema-sql.py write DB SRC_DIR > schema.sql
        schema-sql.py check DB SCHEMA_SQL   (exit 1 and a diff when they differ)
+       schema-sql.py owners DB SRC_DIR     (exit 1 when a table is changed
+                                            by the SQL of two modules)
 """
 import difflib
 import glob
@@ -31,6 +33,34 @@ def users(table, src):
         if "schema_v" not in f and pat.search(open(f).read()):
             found.add(os.path.relpath(f, src))
     return sorted(found)
+
+
+def writers(table, src):
+    """The modules whose SQL changes the table: its owner, one only."""
+    pat = re.compile(r"(INSERT(\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|"
+                     r"UPDATE(\s+OR\s+\w+)?|DELETE\s+FROM)\s+%s\b"
+                     % re.escape(table))
+    found = set()
+    for f in glob.glob(os.path.join(src, "*", "*.c")):
+        if "schema_v" not in f and pat.search(open(f).read()):
+            found.add(os.path.relpath(f, src))
+    return sorted(found)
+
+
+def owners(db, src):
+    """Every table is changed by one module's SQL; exit 1 naming those
+    that are not."""
+    bad = 0
+    for typ, name, _tbl, _sql in statements(db):
+        if typ != "table":
+            continue
+        w = writers(name, src)
+        if len(w) > 1:
+            print("not ok - table %s is changed by %s" % (name, ", ".join(w)))
+            bad = 1
+    if not bad:
+        print("ok - every table is changed by one module's SQL")
+    return bad
 
 
 def read_by(table, stmts):
@@ -113,8 +143,12 @@ def write(db, src):
         sql = re.sub(r"\s+", " ", sql).strip()
         m = re.match(r"CREATE TABLE (\w+)\((.*)\)$", sql)
         if typ == "table" and m:
-            out.append("-- %s: SQL in %s" % (name, ", ".join(users(name, src))
-                                              or "(no module)"))
+            w = writers(name, src)
+            rest = [u for u in users(name, src) if u not in w]
+            out.append("-- %s: %s" % (name, "; ".join(
+                ["owner " + ", ".join(w)] * bool(w) +
+                ["also read by " + ", ".join(rest)] * bool(rest))
+                or "(no module)"))
             views = read_by(name, stmts)
             if views:
                 out.append("--   read by the views " + ", ".join(views))
@@ -157,5 +191,7 @@ def check(db, path):
 if __name__ == "__main__":
     if sys.argv[1] == "write":
         write(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "owners":
+        sys.exit(owners(sys.argv[2], sys.argv[3]))
     else:
         sys.exit(check(sys.argv[2], sys.argv[3]))

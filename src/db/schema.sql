@@ -4,13 +4,13 @@
 -- with a database they made; after a new schema_vN.c, run
 -- `scripts/schema-sql.py write DB src > src/db/schema.sql`.
 
--- alert_raw: SQL in db/alerts.c
+-- alert_raw: owner db/alerts.c
 CREATE TABLE alert_raw (
     alert_row INTEGER PRIMARY KEY REFERENCES alerts(id),
     raw BLOB NOT NULL
 );
 
--- alerts: SQL in db/alerts.c, db/outbox.c
+-- alerts: owner db/alerts.c; also read by db/outbox.c
 --   read by the views alerts_list, alerts_show, audit_log, queue_status
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY,
@@ -31,7 +31,7 @@ CREATE TABLE alerts (
     signed_key TEXT NOT NULL DEFAULT ''
 );
 
--- audit: SQL in db/audit.c
+-- audit: owner db/audit.c
 --   read by the views audit_log
 CREATE TABLE audit (
     id INTEGER PRIMARY KEY,
@@ -46,7 +46,7 @@ CREATE TABLE audit (
     hash TEXT NOT NULL DEFAULT ''
 );
 
--- contacts: SQL in cli/cli_keys.c, registry/contacts.c, registry/lists.c
+-- contacts: owner registry/contacts.c; also read by cli/cli_keys.c, registry/lists.c
 --   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list
 CREATE TABLE contacts (
     id INTEGER PRIMARY KEY,
@@ -62,7 +62,7 @@ CREATE TABLE contacts (
     origin TEXT NOT NULL DEFAULT ''
 );
 
--- copies: SQL in db/alerts.c, db/outbox.c
+-- copies: owner db/outbox.c; also read by db/alerts.c
 --   read by the views queue_status
 CREATE TABLE copies (
     id INTEGER PRIMARY KEY,
@@ -74,7 +74,7 @@ CREATE TABLE copies (
     created INTEGER NOT NULL
 );
 
--- dist_lists: SQL in registry/dists.c, registry/lists.c
+-- dist_lists: owner registry/dists.c; also read by registry/lists.c
 --   read by the views dists_list, lists_show
 CREATE TABLE dist_lists (
     dist_id INTEGER NOT NULL REFERENCES dists(id) ON DELETE CASCADE,
@@ -82,7 +82,7 @@ CREATE TABLE dist_lists (
     PRIMARY KEY(dist_id, list_id)
 );
 
--- dists: SQL in db/alerts.c, registry/dists.c
+-- dists: owner registry/dists.c; also read by db/alerts.c
 --   read by the views dists_list, dists_policy, lists_show
 CREATE TABLE dists (
     id INTEGER PRIMARY KEY,
@@ -92,13 +92,13 @@ CREATE TABLE dists (
     require_release INTEGER NOT NULL DEFAULT 0 CHECK(require_release IN (0,1))
 );
 
--- keep_hosts: SQL in registry/sites_db.c
+-- keep_hosts: owner registry/sites_db.c
 --   read by the views sites_kept
 CREATE TABLE keep_hosts (
     host TEXT PRIMARY KEY COLLATE NOCASE
 );
 
--- list_outcomes: SQL in db/alerts.c
+-- list_outcomes: owner db/alerts.c
 --   read by the views alerts_show
 CREATE TABLE list_outcomes (
     alert_row INTEGER NOT NULL REFERENCES alerts(id),
@@ -109,7 +109,7 @@ CREATE TABLE list_outcomes (
     PRIMARY KEY(alert_row, list_id)
 );
 
--- lists: SQL in db/alerts.c, db/outbox.c, registry/lists.c
+-- lists: owner registry/lists.c; also read by db/alerts.c, db/outbox.c
 --   read by the views alerts_show, contacts_show, dists_list, lists_list, lists_members, lists_policy, lists_rules, lists_show, queue_status
 CREATE TABLE lists (
     id INTEGER PRIMARY KEY,
@@ -125,7 +125,7 @@ CREATE TABLE lists (
     single_org INTEGER NOT NULL DEFAULT 0 CHECK(single_org IN (0,1))
 );
 
--- member_rules: SQL in registry/lists.c
+-- member_rules: owner registry/lists.c
 --   read by the views list_recipients, lists_rules, lists_show
 CREATE TABLE member_rules (
     id INTEGER PRIMARY KEY,
@@ -135,7 +135,7 @@ CREATE TABLE member_rules (
     UNIQUE(list_id, org_kind, role)
 );
 
--- members: SQL in registry/lists.c
+-- members: owner registry/lists.c
 --   read by the views list_recipients, lists_members
 CREATE TABLE members (
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
@@ -143,7 +143,7 @@ CREATE TABLE members (
     PRIMARY KEY(list_id, contact_id)
 );
 
--- officers: SQL in cli/cli_keys.c, registry/officers.c
+-- officers: owner registry/officers.c; also read by cli/cli_keys.c
 --   read by the views officers_list
 CREATE TABLE officers (
     id INTEGER PRIMARY KEY,
@@ -155,7 +155,7 @@ CREATE TABLE officers (
     added_by TEXT NOT NULL DEFAULT ''
 );
 
--- orgs: SQL in registry/contacts.c, registry/lists.c, registry/orgs.c
+-- orgs: owner registry/orgs.c; also read by registry/contacts.c, registry/lists.c
 --   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list, sites_list
 CREATE TABLE orgs (
     id INTEGER PRIMARY KEY,
@@ -167,7 +167,7 @@ CREATE TABLE orgs (
     origin TEXT NOT NULL DEFAULT ''
 );
 
--- outbox: SQL in db/alerts.c, db/outbox.c
+-- outbox: owner db/outbox.c; also read by db/alerts.c
 --   read by the views queue_status
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
@@ -183,7 +183,7 @@ CREATE TABLE outbox (
     lease_until INTEGER NOT NULL DEFAULT 0
 );
 
--- pseudonyms: SQL in db/alerts.c
+-- pseudonyms: owner db/alerts.c
 --   read by the views reveal
 CREATE TABLE pseudonyms (
     alert_id TEXT NOT NULL,
@@ -193,7 +193,7 @@ CREATE TABLE pseudonyms (
     PRIMARY KEY(alert_id, original)
 );
 
--- releases: SQL in db/alerts.c
+-- releases: owner db/alerts.c
 CREATE TABLE releases (
     alert_row INTEGER PRIMARY KEY REFERENCES alerts(id),
     alert_id TEXT NOT NULL,
@@ -204,13 +204,13 @@ CREATE TABLE releases (
     via TEXT NOT NULL DEFAULT ''
 );
 
--- settings: SQL in cli/cli_keys.c, db/store.c
+-- settings: owner db/store.c; also read by cli/cli_keys.c
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 
--- site_ids: SQL in registry/sites_db.c
+-- site_ids: owner registry/sites_db.c
 --   read by the views sites_list
 CREATE TABLE site_ids (
     site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
@@ -220,7 +220,7 @@ CREATE TABLE site_ids (
     UNIQUE(kind, value)
 );
 
--- sites: SQL in registry/sites_db.c
+-- sites: owner registry/sites_db.c
 --   read by the views sites_list
 CREATE TABLE sites (
     id INTEGER PRIMARY KEY,
