@@ -302,8 +302,8 @@ static void echo_note(struct anon_run *r, const char *w, size_t len,
     r->echo[r->necho].len = len;
     r->echo[r->necho].rule = rule;
     r->necho++;
-    r->echo_filter[ANON_ECHO_BIT(w[0], len) / 64] |=
-        1ull << (ANON_ECHO_BIT(w[0], len) % 64);
+    r->echo_filter[ANON_ECHO_BIT(w, len) / 64] |=
+        1ull << (ANON_ECHO_BIT(w, len) % 64);
 }
 
 /* Lower-case letters then digits ("exvo012"): the number of digits, else

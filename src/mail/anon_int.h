@@ -118,8 +118,13 @@ struct anon_site_memo {
 };
 
 #define ANON_SITE_MEMO 64       /* sites remembered per run (direct-mapped) */
-/* bit of a word in echo_filter: its first byte and length */
-#define ANON_ECHO_BIT(c, len) (((unsigned char)(c) ^ ((len) * 37u)) & 255u)
+/* bit of the word w[0..len) in echo_filter: its first and last bytes
+ * and its length. Such words end in a digit, most words of a text in a
+ * letter, so nearly every word is turned away by one bit. */
+#define ANON_ECHO_BITS 4096u
+#define ANON_ECHO_BIT(w, len) \
+    (((unsigned char)(w)[0] * 31u + (unsigned char)(w)[(len) - 1] * 131u \
+      + (unsigned)(len) * 7u) % ANON_ECHO_BITS)
 
 /* A word a rule replaced (an account), replaced wherever else it stands
  * alone in the text. w is the run's text. */
@@ -153,7 +158,7 @@ struct anon_run {
     struct anon_site_memo memo[ANON_SITE_MEMO];
     struct anon_echo echo[ANON_ECHO_MAX];
     size_t necho;
-    uint64_t echo_filter[4];    /* 256 bits: ANON_ECHO_BIT of each */
+    uint64_t echo_filter[ANON_ECHO_BITS / 64]; /* ANON_ECHO_BIT of each */
 };
 
 /* anon.c */

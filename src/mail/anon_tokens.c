@@ -563,7 +563,7 @@ static int in_path(const struct anon_run *r, size_t s, size_t e, size_t to)
  * 1 when replaced here (0 when not one, -1 on failure). */
 static int tok_echo(struct anon_run *r, size_t s, size_t e)
 {
-    size_t b = ANON_ECHO_BIT(r->text[s], e - s), i;
+    size_t b = ANON_ECHO_BIT(r->text + s, e - s), i;
 
     if (!(r->echo_filter[b / 64] >> (b % 64) & 1))
         return 0;
