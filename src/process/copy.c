@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "process/mailout.h"
 #include "mail/leak.h"
@@ -134,6 +135,55 @@ static int copy_attachment(struct pctx *c, const struct msg_part *p,
     return rc;
 }
 
+/* Length of a TLP label at s ("TLP:AMBER", "tlp: white", "TLP:AMBER+STRICT",
+ * "TLP:AMBER STRICT", in [ ] or ( ) or bare), 0 when none starts there. */
+static size_t copy_tlp_label(const char *s)
+{
+    size_t i = (*s == '[' || *s == '(') ? 1 : 0, w;
+
+    if (strncasecmp(s + i, "TLP", 3) != 0)
+        return 0;
+    i += 3;
+    i += strspn(s + i, " ");
+    if (s[i] != ':')
+        return 0;
+    i += 1 + strspn(s + i + 1, " ");
+    w = strspn(s + i, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    if (w == 0)
+        return 0;
+    i += w;
+    if ((s[i] == '+' || s[i] == ' ') &&
+        strncasecmp(s + i + 1, "STRICT", 6) == 0)
+        i += 7;
+    if ((*s == '[' && s[i] == ']') || (*s == '(' && s[i] == ')'))
+        i++;
+    else if (*s == '[' || *s == '(')
+        return 0;
+    return i;
+}
+
+/* The officer's Subject without its TLP labels: the template puts the
+ * alert's one label (the strictest the alert states) in front, and a
+ * second, maybe weaker, label would contradict it. */
+static int copy_subject_untlp(const char *in, struct buf *out)
+{
+    const char *p = in;
+    size_t n;
+    int rc;
+
+    while (*p) {
+        if ((p == in || p[-1] == ' ') && (n = copy_tlp_label(p)) > 0) {
+            p += n + strspn(p + n, " ");
+            continue;
+        }
+        if ((rc = buf_putc(out, *p++)) != 0)
+            return rc;
+    }
+    while (out->len > 0 && out->data[out->len - 1] == ' ')
+        out->len--;
+    return 0;
+}
+
 static int copy_render(struct pctx *c, const char *subject, const char *body,
                        struct buf *subj_out, struct buf *body_out,
                        struct err *e)
@@ -141,7 +191,7 @@ static int copy_render(struct pctx *c, const char *subject, const char *body,
     struct render_tmpl *t;
     char date[MAILOUT_DATE_MAX];
     char update[16], update_label[32];
-    struct buf idsubj;
+    struct buf idsubj, untlp;
     const char *tlp = alert_tlp_label(c->a->tlp);
     struct render_var vars[] = {
         {"alert_id", c->a->alert_id}, {"tlp", tlp}, {"subject", subject},
@@ -153,13 +203,21 @@ static int copy_render(struct pctx *c, const char *subject, const char *body,
     int rc;
 
     buf_init(&idsubj, PROCESS_SUBJECT_MAX);
+    buf_init(&untlp, PROCESS_SUBJECT_MAX);
+    if ((rc = copy_subject_untlp(subject, &untlp)) != 0) {
+        buf_free(&untlp);
+        return copy_nospace(rc, e, "Subject too long");
+    }
+    subject = buf_cstr(&untlp);
+    vars[2].value = subject;
     mailout_date(date, sizeof(date));
     /* {{subject}} always names the alert id (an allocated id is not in
      * the officer's Subject): recipients filter and thread on it */
     if (strstr(subject, c->a->alert_id) == NULL) {
-        if ((rc = buf_printf(&idsubj, "%s: %s", c->a->alert_id,
-                             subject)) != 0) {
+        if ((rc = buf_printf(&idsubj, "%s%s%s", c->a->alert_id,
+                             *subject ? ": " : "", subject)) != 0) {
             buf_free(&idsubj);
+            buf_free(&untlp);
             return copy_nospace(rc, e, "Subject too long");
         }
         vars[2].value = buf_cstr(&idsubj);
@@ -179,6 +237,7 @@ static int copy_render(struct pctx *c, const char *subject, const char *body,
     if (t != c->l->tmpl)
         render_free(t);
     buf_free(&idsubj);
+    buf_free(&untlp);
     return rc;
 }
 

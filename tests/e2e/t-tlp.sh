@@ -50,6 +50,11 @@ check "canonical banner in the body" grep -q '^TLP:CLEAR   EGI-20260707-02' <($L
 send alerts "[TLP:GREEN] EGI-20260707-03: mixed" "TLP: Amber"
 check "mixed labels: AMBER wins" test "$(q "SELECT tlp FROM alerts WHERE alert_id='EGI-20260707-03'")" = "TLP:AMBER"
 check "mixed labels: not to the GREEN list" test "$(lists_of EGI-20260707-03)" = "ngi,nren"
+# Regression (issue 14): the officer's own label came out beside the
+# template's ("[TLP:AMBER] [TLP:GREEN] ..."): the Subject has one label.
+c=$(q "SELECT c.id FROM copies c JOIN alerts a ON a.id=c.alert_row JOIN lists l ON l.id=c.list_id WHERE a.alert_id='EGI-20260707-03' AND l.name='nren'")
+check "mixed labels: one label in the Subject ($($LC header "$DB" "$c" Subject))" \
+    test "$($LC header "$DB" "$c" Subject)" = "[TLP:AMBER] EGI-20260707-03: mixed"
 
 # RED: no list; held; the receipt says why.
 send alerts "EGI-20260707-04: red" "TLP:RED"
