@@ -102,6 +102,9 @@ struct t_seen {
 };
 
 static int t_seen_add(struct t_seen *t, struct err *e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int t_seen_add(struct t_seen *t, struct err *e, const char *fmt, ...)
 {
     size_t k = strlen(t->text);
     va_list ap;
