@@ -317,6 +317,59 @@ static const struct cli_cmd *cli_lookup(int argc, char **argv, int *used,
     return NULL;
 }
 
+/* What a registry change says once it is committed (the commands
+ * themselves print nothing): one line, so a script and an officer both
+ * see that it took. %1 and %2 are the first two arguments. */
+static const struct { const char *name, *sub, *done; } cli_done[] = {
+    {"orgs", "add", "organisation %1 added"},
+    {"orgs", "edit", "organisation %1 changed"},
+    {"orgs", "rm", "organisation %1 removed"},
+    {"contacts", "add", "contact %1 added"},
+    {"contacts", "edit", "contact %1 changed"},
+    {"contacts", "confirm", "contact %1 confirmed"},
+    {"contacts", "rm", "contact %1 removed"},
+    {"lists", "add", "list %1 added"},
+    {"lists", "edit", "list %1 changed"},
+    {"lists", "rm", "list %1 removed"},
+    {"lists", "add-member", "list %1: member %2 added"},
+    {"lists", "rm-member", "list %1: member %2 removed"},
+    {"lists", "add-rule", "list %1: rule added"},
+    {"lists", "rm-rule", "list %1: rule removed"},
+    {"dists", "add", "distribution %1 added"},
+    {"dists", "edit", "distribution %1 changed"},
+    {"dists", "rm", "distribution %1 removed"},
+    {"sites", "add", "site %1 added"},
+    {"sites", "edit", "site %1 changed"},
+    {"sites", "rm", "site %1 removed"},
+    {"sites", "keep", "host %1 kept readable"},
+};
+
+static void cli_say_done(const struct cli_cmd *k, const struct cli_args *a)
+{
+    const char *f = NULL, *arg;
+    size_t i;
+
+    for (i = 0; f == NULL && i < sizeof(cli_done) / sizeof(cli_done[0]); i++)
+        if (k->sub && strcmp(cli_done[i].name, k->name) == 0 &&
+            strcmp(cli_done[i].sub, k->sub) == 0)
+            f = cli_done[i].done;
+    if (f == NULL)
+        return;
+    if (strcmp(k->name, "sites") == 0 && strcmp(k->sub, "keep") == 0)
+        f = cli_flag(a, "rm") ? "host %1 no longer kept readable"
+                              : "host %1 kept readable";
+    for (; *f; f++) {
+        if (f[0] == '%' && (f[1] == '1' || f[1] == '2')) {
+            arg = a->npos > f[1] - '1' ? a->pos[f[1] - '1'] : "";
+            fputs(arg, stdout);
+            f++;
+        } else {
+            putchar(*f);
+        }
+    }
+    putchar('\n');
+}
+
 static int cli_run(struct cli *c, const struct cli_cmd *k, int argc,
                    char **argv)
 {
@@ -336,7 +389,10 @@ static int cli_run(struct cli *c, const struct cli_cmd *k, int argc,
         return err_set(&c->e, ERR_USAGE, "usage: alertgw %s%s%s %s",
                        k->name, k->sub ? " " : "", k->sub ? k->sub : "",
                        k->usage);
-    return k->fn(c, &a);
+    if (k->fn(c, &a) != 0)
+        return -1;
+    cli_say_done(k, &a);
+    return 0;
 }
 
 /* -c CONFIG and the global --help/--version before the command. */

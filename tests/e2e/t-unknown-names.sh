@@ -45,4 +45,17 @@ if [ -s "$T/out" ]; then
 else
     check "coverage without problems: 0 (got $rc)" test "$rc" = 0
 fi
+# a registry change says that it took, in one line (issue 16)
+agw orgs add NREN-NEW --kind nren >"$T/out" 2>&1
+check "orgs add: one confirmation line" test "$(cat "$T/out")" = "organisation NREN-NEW added"
+agw contacts add new@nren-new.example --org NREN-NEW >"$T/out" 2>&1
+check "contacts add: one confirmation line" test "$(cat "$T/out")" = "contact new@nren-new.example added"
+agw lists add-member nren new@nren-new.example >"$T/out" 2>&1
+check "lists add-member: one confirmation line" test "$(cat "$T/out")" = "list nren: member new@nren-new.example added"
+agw sites keep cvmfs.example.org >"$T/out" 2>&1
+check "sites keep: one confirmation line" test "$(cat "$T/out")" = "host cvmfs.example.org kept readable"
+agw sites keep --rm cvmfs.example.org >"$T/out" 2>&1
+check "sites keep --rm: one confirmation line" test "$(cat "$T/out")" = "host cvmfs.example.org no longer kept readable"
+agw orgs add NREN-NEW --kind nren >"$T/out" 2>"$T/err"
+check "a refused change says nothing on stdout" test ! -s "$T/out"
 agw_test_end
