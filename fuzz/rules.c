@@ -28,6 +28,33 @@ static const char fz_text[] =
     "/home/jo.smith/.x, DN /DC=org/DC=example/CN=Jo Smith 1234, "
     "EXAMPLE-T2 and the Example Institute Grid Centre.\n";
 
+/* The classes a rules directory must have (anon_new refuses it without
+ * them), by rules that never match, so that the input's own rules are
+ * what gets exercised. */
+static void fz_required(int make)
+{
+    char path[4096];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/zz-required.rules",
+             fuzz_tmpdir("fuzz.rules"));
+    if (!make) {
+        (void)unlink(path);
+        return;
+    }
+    f = fopen(path, "w");
+    FUZZ_CHECK(f != NULL);
+    fputs("rule need-account\nclass account\npattern (?!)\n"
+          "example \"x\" => \"x\"\nrule need-dn\nclass dn\n"
+          "pattern (?!)\nexample \"x\" => \"x\"\n", f);
+    FUZZ_CHECK(fclose(f) == 0);
+}
+
+static void fz_unrequire(void)
+{
+    fz_required(0);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     struct err e;
@@ -40,6 +67,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     FUZZ_CHECK(sites_load_text(fz_sites, fz_sites_text,
                                sizeof fz_sites_text - 1, "s", &e) == 0);
     fuzz_tmpdir("fuzz.rules");
+    fz_required(1);
+    atexit(fz_unrequire);   /* runs before fuzz_cleanup removes the dir */
     return 0;
 }
 

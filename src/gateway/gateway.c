@@ -106,8 +106,10 @@ int gateway_anon(struct gateway *g, struct err *e)
             return -1;
     }
     if (g->anon == NULL) {
-        if (anon_new(&g->anon, g->sites, g->conf->rules_dir[0] ?
-                     g->conf->rules_dir : NULL, e) != 0)
+        /* no rules at all would anonymise no account and no DN */
+        if (g->conf->rules_dir[0] == '\0')
+            return err_set(e, ERR_CONFIG, "[anonymise] rules_dir is empty");
+        if (anon_new(&g->anon, g->sites, g->conf->rules_dir, e) != 0)
             return -1;
         gateway_anon_limits(g->conf, &lim);
         if (anon_set_limits(g->anon, &lim, e) != 0)

@@ -46,7 +46,9 @@ struct anon_map;
  * "FILE:LINE: reason" ("FILE: reason" for an unreadable file). Every file
  * is read to its end and every bad line reported, each through err_add()
  * (err.h: the err holds the first, an attached list all of them); then
- * anon_new fails. ERR_NOMEM stops at once. */
+ * anon_new fails. ERR_NOMEM stops at once. A rules_dir without a *.rules
+ * file, or without a rule of each class the shipped rules cover (account,
+ * dn), is ERR_CONFIG too. */
 int anon_new(struct anon **out, const struct sites *sites,
              const char *rules_dir, struct err *e);
 void anon_free(struct anon *a);

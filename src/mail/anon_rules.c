@@ -453,6 +453,41 @@ static int list_dir(const char *dir, char ***names, size_t *n, struct err *e)
     return rc;
 }
 
+/* The classes the shipped rules (the files of rules/) cover: a directory
+ * without one of them anonymises none of that kind (a DN would go out
+ * readable), so it is a configuration error, not a quiet pass. A local rule
+ * set may add classes and rename files, but must keep these. */
+static const char *const anon_required[] = {"account", "dn"};
+
+static int has_class(const struct anon *a, const char *cls)
+{
+    size_t i;
+
+    for (i = 0; i < a->nrules; i++)
+        if (a->rules[i].cls != NULL && strcmp(a->rules[i].cls, cls) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every required class missing, one error each (err_add), after the files
+ * read without a bad line (a bad rule would only be reported twice). */
+static int check_required(const struct anon *a, const char *dir, size_t n,
+                          struct err *e)
+{
+    size_t i, missing = 0;
+
+    if (n == 0)
+        return err_add(e, ERR_CONFIG, "%s: no *.rules file (the shipped "
+                       "rules anonymise accounts and DNs)", dir);
+    for (i = 0; i < sizeof anon_required / sizeof *anon_required; i++)
+        if (!has_class(a, anon_required[i])) {
+            missing++;
+            (void)err_add(e, ERR_CONFIG, "%s: no rule of class %s (the "
+                          "shipped rules have one)", dir, anon_required[i]);
+        }
+    return missing ? -1 : 0;
+}
+
 int anon_load_dir(struct anon *a, const char *dir, struct err *e)
 {
     char **names = NULL;
@@ -471,7 +506,9 @@ int anon_load_dir(struct anon *a, const char *dir, struct err *e)
     }
     free(names);
     buf_free(&path);
-    return rc != 0 || bad > 0 ? -1 : 0;
+    if (rc != 0 || bad > 0)
+        return -1;
+    return check_required(a, dir, n, e);
 }
 
 /* ---- rules test ---- */

@@ -848,6 +848,65 @@ static void test_rule_files_two_bad_lines_each_own_line(void **state)
     rmdir(dir);
 }
 
+/* The classes every rules directory must have (the shipped rules cover
+ * them), each by a rule that never matches: these tests are about other
+ * rules. Named to sort last, so the others' line numbers stay. */
+static void write_required(const char *dir)
+{
+    write_file(dir, "zz-required.rules",
+               "rule need-account\nclass account\npattern (?!)\n"
+               "example \"x\" => \"x\"\n"
+               "rule need-dn\nclass dn\npattern (?!)\n"
+               "example \"x\" => \"x\"\n");
+}
+
+/* Regression (issue 14): a rules directory with no *.rules file (a typo,
+ * files renamed by an upgrade) or without the classes the shipped rules
+ * cover loaded as zero rules, and DNs went out readable. Now a
+ * configuration error naming what is missing. */
+static void test_rules_required(void **state)
+{
+    char dir[] = "/tmp/anon_test.XXXXXX", want[1024];
+    struct anon *a = NULL;
+    struct err_list l;
+    struct err e;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "dn.rules.dpkg-old", "rule x\n");
+    err_init(&e);
+    assert_int_equal(anon_new(&a, NULL, dir, &e), -1);
+    assert_null(a);
+    assert_int_equal(e.code, ERR_CONFIG);
+    snprintf(want, sizeof want, "%s: no *.rules file (the shipped rules "
+             "anonymise accounts and DNs)", dir);
+    expect_str("empty", e.msg, want);
+
+    write_file(dir, "job.rules", "rule job\nclass job\npattern \\bjob\\d+\n"
+                                 "example \"job1\" => \"[JOB-1]\"\n");
+    err_init(&e);
+    err_list_init(&l);
+    err_collect(&e, &l);
+    assert_int_equal(anon_new(&a, NULL, dir, &e), -1);
+    assert_int_equal(e.code, ERR_CONFIG);
+    assert_int_equal(l.n, 2);
+    snprintf(want, sizeof want, "%s: no rule of class account (the shipped "
+             "rules have one)", dir);
+    expect_str("account", l.line[0], want);
+    snprintf(want, sizeof want, "%s: no rule of class dn (the shipped "
+             "rules have one)", dir);
+    expect_str("dn", l.line[1], want);
+
+    write_required(dir);
+    err_init(&e);
+    assert_int_equal(anon_new(&a, NULL, dir, &e), 0);
+    anon_free(a);
+    remove_file(dir, "dn.rules.dpkg-old");
+    remove_file(dir, "job.rules");
+    remove_file(dir, "zz-required.rules");
+    rmdir(dir);
+}
+
 static void test_rule_examples_fail(void **state)
 {
     char dir[] = "/tmp/anon_test.XXXXXX", want[1024];
@@ -862,12 +921,13 @@ static void test_rule_examples_fail(void **state)
                                "example \"job1 job2\" => \"[JOB-1] [JOB-1]\"\n");
     write_file(dir, "a.rules", "# first by name\n");
     write_file(dir, "ignored.txt", "nonsense\n");
+    write_required(dir);
     err_init(&e);
     assert_int_equal(anon_new(&a, NULL, dir, &e), 0);
     buf_init(&out, OUT_MAX);
     assert_int_equal(anon_rules_test(a, &out, &e), -1);
     assert_int_equal(e.code, ERR_CONFIG);
-    expect_str("summary", e.msg, "1 of 2 rule examples failed");
+    expect_str("summary", e.msg, "1 of 4 rule examples failed");
     snprintf(want, sizeof want,
              "%s/b.rules:5: got \"[JOB-1] [JOB-2]\", want \"[JOB-1] "
              "[JOB-1]\"\n", dir);
@@ -877,6 +937,7 @@ static void test_rule_examples_fail(void **state)
     remove_file(dir, "a.rules");
     remove_file(dir, "b.rules");
     remove_file(dir, "ignored.txt");
+    remove_file(dir, "zz-required.rules");
     rmdir(dir);
 }
 
@@ -914,6 +975,7 @@ static void test_rule_overlaps(void **state)
     (void)state;
     assert_non_null(mkdtemp(dir));
     write_file(dir, "o.rules", overlap_rules);
+    write_required(dir);
     err_init(&e);
     assert_int_equal(anon_new(&a, NULL, dir, &e), 0);
     for (i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -929,6 +991,7 @@ static void test_rule_overlaps(void **state)
     }
     anon_free(a);
     remove_file(dir, "o.rules");
+    remove_file(dir, "zz-required.rules");
     rmdir(dir);
 }
 
@@ -949,6 +1012,7 @@ static void test_match_limit(void **state)
     write_file(dir, "slow.rules", "rule slow\nclass slow\n"
                                   "pattern (?:a+)+(?!\\S)\n"
                                   "example \"aa b\" => \"[SLOW-1] b\"\n");
+    write_required(dir);
     err_init(&e);
     assert_int_equal(anon_new(&a, NULL, dir, &e), 0);
     memset(text, 'a', sizeof text - 2);
@@ -964,6 +1028,7 @@ static void test_match_limit(void **state)
     anon_map_free(m);
     anon_free(a);
     remove_file(dir, "slow.rules");
+    remove_file(dir, "zz-required.rules");
     rmdir(dir);
 }
 
@@ -1016,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_rule_errors),
         cmocka_unit_test(test_rule_files_two_bad_lines_each_own_line),
         cmocka_unit_test(test_rule_examples_fail),
+        cmocka_unit_test(test_rules_required),
         cmocka_unit_test(test_match_limit),
         cmocka_unit_test(test_rule_overlaps),
     };
