@@ -70,7 +70,10 @@ int msg_signed_part(const struct msg *m, const char **data, size_t *len);
 int msg_signature(const struct msg *m, const char **data, size_t *len);
 
 struct msg_part {
-    int is_text;            /* text/plain (or text/html: see content_type) */
+    int is_text;            /* data is UTF-8 text: text/..., application/
+                               json, xml, csv, x-yaml in a charset that
+                               reads, or octet-stream with a text file
+                               name (.txt .log .csv ...) and text bytes */
     char *content_type;     /* "text/plain", lower case, no parameters */
     char *filename;         /* NULL if none; UTF-8 */
     char *data;             /* text: UTF-8; other: decoded bytes */

@@ -239,8 +239,7 @@ static void msg_put_part(struct msg_w *w, const struct msg_part *p,
 
     if (p->is_text) {
         w_puts(w, "Content-Type: ");
-        w_puts(w, msg_type_ok(ct) && strncmp(ct, "text/", 5) == 0 ?
-               ct : "text/plain");
+        w_puts(w, msg_type_ok(ct) ? ct : "text/plain");
         w_puts(w, "; charset=utf-8\r\n"
                "Content-Transfer-Encoding: quoted-printable\r\n");
     } else {

@@ -8,6 +8,7 @@
  */
 #include "mail/msg.h"
 #include "mail/msg_int.h"
+#include "mail/leak.h"  /* leak_is_text: one rule for "bytes read as text" */
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -253,18 +254,91 @@ int msg_part_body(struct msg_part *p, const struct mailmime *n,
     return 0;
 }
 
+/* Types whose content is text whatever their subtype says (an IoC list as
+ * text/csv, a JSON export): they are anonymised, not attachments to drop. */
+static int msg_type_textual(const char *ct)
+{
+    static const char *const app[] = {
+        "application/json", "application/xml", "application/csv",
+        "application/x-yaml",
+    };
+    size_t i;
+
+    if (strncmp(ct, "text/", 5) == 0)
+        return 1;
+    for (i = 0; i < sizeof app / sizeof *app; i++)
+        if (strcmp(ct, app[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* An application/octet-stream part whose file name says text (a log, a
+ * CSV saved by a mail client that knew no better). Its bytes must also
+ * read as text (msg_leaf). */
+static int msg_name_textual(const char *fn)
+{
+    static const char *const ext[] = {
+        ".txt", ".log", ".csv", ".json", ".xml", ".yaml", ".yml", ".conf",
+        ".ini", ".md",
+    };
+    size_t i, n = fn ? strlen(fn) : 0, k;
+
+    for (i = 0; i < sizeof ext / sizeof *ext; i++) {
+        k = strlen(ext[i]);
+        if (n > k && strcasecmp(fn + n - k, ext[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* A part of a textual type that does not read as text in its charset is
+ * taken as binary (is_text 0, the decoded bytes as they were), for the
+ * list's attachment policy to decide; text/plain and text/html are the
+ * alert itself and fail instead. */
+static int msg_leaf_text(const struct mailmime *n, struct msg_part *p,
+                         struct err *e)
+{
+    const char *cs = msg_param(n->mm_content_type, "charset");
+    char *raw;
+    size_t len = p->len;
+    struct err sub;
+
+    if (strcmp(p->content_type, "text/plain") == 0 ||
+        strcmp(p->content_type, "text/html") == 0)
+        return msg_text_utf8(p, cs, e);
+    if ((raw = malloc(len + 1)) == NULL)
+        return err_set(e, ERR_NOMEM, "part body: out of memory");
+    memcpy(raw, p->data, len + 1);
+    err_init(&sub);
+    if (msg_text_utf8(p, cs, &sub) == 0) {
+        free(raw);
+        return 0;
+    }
+    if (sub.code == ERR_NOMEM) {
+        free(raw);
+        return err_set(e, ERR_NOMEM, "%s", sub.msg);
+    }
+    free(p->data);
+    p->data = raw;
+    p->len = len;
+    p->is_text = 0;
+    return 0;
+}
+
 static int msg_leaf(const struct mailmime *n, struct msg_part *p,
                     struct err *e)
 {
     p->content_type = msg_type_str(n->mm_content_type);
     if (p->content_type == NULL)
         return err_set(e, ERR_NOMEM, "content type: out of memory");
-    p->is_text = strcmp(p->content_type, "text/plain") == 0 ||
-        strcmp(p->content_type, "text/html") == 0;
+    p->is_text = msg_type_textual(p->content_type);
     if (msg_part_filename(p, n, e) < 0 || msg_part_body(p, n, e) < 0)
         return -1;
+    if (!p->is_text && strcmp(p->content_type, "application/octet-stream")
+        == 0 && msg_name_textual(p->filename) && leak_is_text(p->data, p->len))
+        p->is_text = 1;
     if (p->is_text)
-        return msg_text_utf8(p, msg_param(n->mm_content_type, "charset"), e);
+        return msg_leaf_text(n, p, e);
     return 0;
 }
 

@@ -101,13 +101,19 @@ static int copy_attachment(struct pctx *c, const struct msg_part *p,
     struct buf fn;
     int rc = 0;
 
+    /* On an anonymised list every textual part is anonymised and kept
+     * (msg.h's is_text); the policy is for binary parts only, and even
+     * "keep" sends one as is only when the detector can read its bytes
+     * (it is then checked with the rest): anything else could name a
+     * victim unseen. */
     if (c->l->anonymise && !p->is_text) {
         if (strcmp(c->l->attachments, "refuse") == 0)
             return err_set(e, ERR_LEAK, "attachment \"%s\" (%s) cannot be "
                            "inspected and list %s refuses such alerts",
                            p->filename ? p->filename : "(unnamed)",
                            p->content_type, c->l->name);
-        if (strcmp(c->l->attachments, "drop") == 0)
+        if (strcmp(c->l->attachments, "drop") == 0 ||
+            !leak_is_text(p->data, p->len))
             return copy_note_drop(c, p, notes, e);
     }
     if (pp->n >= MSG_DEFAULT_MAX_PARTS)
@@ -118,7 +124,8 @@ static int copy_attachment(struct pctx *c, const struct msg_part *p,
     *o = *p;
     o->filename = NULL;
     if (p->is_text && c->l->anonymise
-        && strcmp(p->content_type, "text/html") == 0)
+        && (strcmp(p->content_type, "text/html") == 0 ||
+            strcmp(p->content_type, "application/xhtml+xml") == 0))
         rc = anon_apply_html(c->g->anon, c->map, p->data, p->len, d,
                              c->changes, e);
     else if (p->is_text)
