@@ -179,10 +179,14 @@ static const struct cli_cmd cli_alerts_cmds[] = {
      "Send an alert held for release to its lists.\n"
      "Queues the copies made when the alert was held (to each list's\n"
      "current recipients) and mails the signer a receipt. Accepted once:\n"
-     "an alert already released or cancelled is refused (exit 65)."},
+     "an alert already released or cancelled, or not held for release\n"
+     "(distributed, or held for good: TLP:RED), is refused (exit 65); an\n"
+     "id no alert has, exit 67."},
     {"cancel", NULL, "", 1, 1, cmd_cancel, "ALERT-ID",
      "Drop an alert held for release; nothing is sent to its lists.\n"
-     "The signer gets a receipt saying so. Accepted once."},
+     "Also ends an alert held for good (TLP:RED, copies that failed):\n"
+     "its reason becomes \"cancelled by WHO\". The signer gets a receipt\n"
+     "saying so. Accepted once (again: exit 65); an unknown id, exit 67."},
     {"lists", "policy", "tlp-ceiling=,single-org=,json", 1, 1,
      cmd_lists_policy, "NAME [--tlp-ceiling TLP] [--single-org yes|no]",
      "Set a list's TLP ceiling and whether it is meant for one org.\n"

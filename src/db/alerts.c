@@ -390,6 +390,63 @@ int alerts_release_last(struct store *s, const char *alert_id, char *state,
     return rc;
 }
 
+int alerts_held_next(struct store *s, const char *alert_id, int64_t *row,
+                     int64_t *received, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    *row = 0;
+    if (store_prepare(s, "SELECT id, received FROM alerts a WHERE alert_id "
+                      "= ? AND state = 'held' AND command = '' AND NOT "
+                      "EXISTS (SELECT 1 FROM releases r WHERE r.alert_row "
+                      "= a.id) ORDER BY id LIMIT 1", &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, alert_id);
+    rc = store_step(st, e);
+    if (rc == 1) {
+        *row = store_col_int(st, 0);
+        *received = store_col_int(st, 1);
+    }
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int alerts_held_cancel(struct store *s, int64_t row, const char *by,
+                       const char *via, const char *why, struct err *e)
+{
+    int64_t now = (int64_t)time(NULL);
+
+    if (store_run(s, e, "INSERT INTO releases(alert_row, alert_id, state, "
+                  "requested, decided, decided_by, via) SELECT id, alert_id, "
+                  "'cancelled', ?, ?, ?, ? FROM alerts WHERE id = ?", "iitti",
+                  now, now, by, via, row) < 0 ||
+        store_run(s, e, "UPDATE alerts SET reason = ? WHERE id = ?", "ti",
+                  why, row) < 0)
+        return -1;
+    return 0;
+}
+
+int alerts_id_state(struct store *s, const char *alert_id, char *state,
+                    size_t n, char *reason, size_t rn, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(s, "SELECT state, reason FROM alerts WHERE alert_id "
+                      "= ? AND command = '' ORDER BY id DESC LIMIT 1", &st,
+                      e) != 0)
+        return -1;
+    store_bind_text(st, 1, alert_id);
+    rc = store_step(st, e);
+    if (rc == 1) {
+        snprintf(state, n, "%s", store_col_text(st, 0));
+        snprintf(reason, rn, "%s", store_col_text(st, 1));
+    }
+    store_finalize(st);
+    return rc;
+}
+
 int alerts_released(struct store *s, int64_t row, struct err *e)
 {
     if (store_run(s, e, "UPDATE list_outcomes SET outcome = 'queued', "

@@ -190,6 +190,21 @@ int alerts_release_decide(struct store *s, int64_t row, const char *state,
 int alerts_release_last(struct store *s, const char *alert_id, char *state,
                         size_t n, struct err *e);
 
+/* The lowest held alert under alert_id that no release decided and no
+ * command row is (an alert every list withheld, TLP:RED, or one whose
+ * copies failed): *row and when it was received; *row 0 when none. */
+int alerts_held_next(struct store *s, const char *alert_id, int64_t *row,
+                     int64_t *received, struct err *e);
+/* Cancel held alert row for good: a release row decided 'cancelled' now
+ * (by, via), so that it is never released nor cancelled again; its
+ * reason becomes why. */
+int alerts_held_cancel(struct store *s, int64_t row, const char *by,
+                       const char *via, const char *why, struct err *e);
+/* The latest alert (command rows aside) under alert_id: 1 and its state
+ * and reason (cut to their sizes); 0 when there is none; -1. */
+int alerts_id_state(struct store *s, const char *alert_id, char *state,
+                    size_t n, char *reason, size_t rn, struct err *e);
+
 /* Released: every list awaiting it is queued, with the recipients its
  * list copies are queued to now; the alert is queued, no reason left. */
 int alerts_released(struct store *s, int64_t row, struct err *e);

@@ -285,17 +285,79 @@ static int decide_cancel(struct gateway *g, int64_t row, const char *who,
     return alerts_cancelled(g->store, row, why, e);
 }
 
-/* Why nothing awaits release under id: never held, or decided before. */
-static int decide_none(struct gateway *g, const char *id, struct err *e)
+/* Why nothing awaits release under id: decided before (ERR_DUP), an
+ * alert in another state (ERR_DATA: it exists, 65), or no alert of that
+ * id at all (ERR_NOUSER, 67). */
+static int decide_none(struct gateway *g, const struct lifecycle_decision *d,
+                       struct err *e)
 {
-    char state[16];
+    const char *id = d->alert_id;
+    char state[16], reason[ERR_MSG_MAX];
     int rc = alerts_release_last(g->store, id, state, sizeof(state), e);
 
     if (rc == 1)
-        err_set(e, ERR_DUP, "%s was already %s", id, state);
-    else if (rc == 0)
-        err_set(e, ERR_NOUSER, "no alert %s awaits release", id);
-    return -1;
+        return err_set(e, ERR_DUP, "%s was already %s", id, state);
+    if (rc == 0)
+        rc = alerts_id_state(g->store, id, state, sizeof(state), reason,
+                             sizeof(reason), e);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return err_set(e, ERR_NOUSER, "no alert %s", id);
+    if (strcmp(state, "held") == 0)   /* only a release gets here */
+        return err_set(e, ERR_DATA, "%s is held, not awaiting release "
+                       "(%.300s): nothing can release it; `cancel %s` "
+                       "drops it", id, reason, id);
+    return err_set(e, ERR_DATA, "%s is %s%s%.300s%s: nothing awaits release",
+                   id, state, reason[0] ? " (" : "", reason,
+                   reason[0] ? ")" : "");
+}
+
+/* A mail command signed before when: a replay of an older decision. */
+static int decide_replay(const struct lifecycle_decision *d, int64_t when,
+                         struct err *e)
+{
+    if (d->signed_at && (int64_t)d->signed_at < when)
+        return err_set(e, ERR_NOPERM, "the %s of %s was signed before the "
+                       "alert was held: a replay", d->verb ==
+                       LIFECYCLE_RELEASE ? "release" : "cancel", d->alert_id);
+    return 0;
+}
+
+/* Cancel an alert held for good (every list withheld it: TLP:RED; or its
+ * copies failed): nothing was ever queued, so the cancellation only
+ * records its end, once (a 'cancelled' release row), and tells the
+ * signer. */
+static int decide_held(struct gateway *g, const struct lifecycle_decision *d,
+                       int64_t row, int64_t received, struct err *e)
+{
+    char who[PGP_FPR_MAX + 32], why[ERR_MSG_MAX];
+
+    snprintf(who, sizeof(who), "%s (%s)", d->by, d->via);
+    snprintf(why, sizeof(why), "cancelled by %s", who);
+    if (decide_replay(d, received, e) != 0 ||
+        alerts_held_cancel(g->store, row, d->by, d->via, why, e) != 0 ||
+        lifecycle_audit(g, row, "cancelled", who, e) != 0)
+        return -1;
+    return lifecycle_receipt_queue(g, row, e);
+}
+
+/* Cancel every alert held for good under d->alert_id; *n counts them. */
+static int decide_held_all(struct gateway *g,
+                           const struct lifecycle_decision *d, long *n,
+                           struct err *e)
+{
+    int64_t row = 0, received = 0;
+
+    for (;;) {
+        if (alerts_held_next(g->store, d->alert_id, &row, &received, e) != 0)
+            return -1;
+        if (row == 0)
+            return 0;
+        if (decide_held(g, d, row, received, e) != 0)
+            return -1;
+        (*n)++;
+    }
 }
 
 static int decide_one(struct gateway *g, const struct lifecycle_decision *d,
@@ -308,10 +370,8 @@ static int decide_one(struct gateway *g, const struct lifecycle_decision *d,
     snprintf(who, sizeof(who), "%s (%s)", d->by, d->via);
     if (alerts_release_requested(g->store, row, &requested, e) != 0)
         return -1;
-    if (d->signed_at && (int64_t)d->signed_at < requested)
-        return err_set(e, ERR_NOPERM, "the %s of %s was signed before the "
-                       "alert was held: a replay", d->verb ==
-                       LIFECYCLE_RELEASE ? "release" : "cancel", d->alert_id);
+    if (decide_replay(d, requested, e) != 0)
+        return -1;
     n = alerts_release_decide(g->store, row, d->verb == LIFECYCLE_RELEASE ?
                               "released" : "cancelled", d->by, d->via, e);
     if (n < 0)
@@ -359,8 +419,10 @@ int lifecycle_decide(struct gateway *g, const struct lifecycle_decision *d,
             goto fail;
         (*n)++;
     }
+    if (d->verb == LIFECYCLE_CANCEL && decide_held_all(g, d, n, e) != 0)
+        goto fail;
     if (*n == 0) {
-        decide_none(g, d->alert_id, e);
+        decide_none(g, d, e);
         goto fail;
     }
     if (d->command_row && decide_record(g, d, *n, e) != 0)

@@ -8,11 +8,13 @@
  * and list whether a copy was queued, withheld (and why) or awaits
  * release; releases moves once from 'awaiting' to 'released' or
  * 'cancelled', so a release is accepted once and a replayed one refused.
+ * An alert held for good (TLP:RED, copies that failed) can only be
+ * cancelled: a release row decided 'cancelled' at once records its end.
  *
  * Functions named *_queue run inside the caller's transaction; the
- * others open their own. Errors: ERR_NOUSER (no alert awaiting release
- * under that id), ERR_DUP (already released or cancelled), ERR_NOPERM (a
- * command signed before the hold began: a replay), ERR_TEMP from the
+ * others open their own. Errors: ERR_NOUSER (no alert under that id), ERR_DUP (already released or cancelled), ERR_NOPERM (a
+ * command signed before the hold began: a replay), ERR_DATA (the alert
+ * exists but nothing of it awaits release), ERR_TEMP from the
  * database or GnuPG. Arguments are borrowed.
  */
 #ifndef AGW_LIFECYCLE_H
@@ -61,8 +63,8 @@ struct lifecycle_decision {
 };
 
 /* Release (queue every held copy to its list's recipients, then the
- * receipt) or cancel every alert awaiting release under alert_id; one
- * transaction. *n: alerts decided. */
+ * receipt) or cancel every alert awaiting release under alert_id (cancel:
+ * and every alert held for good under it); one transaction. *n: alerts decided. */
 int lifecycle_decide(struct gateway *g, const struct lifecycle_decision *d,
                      long *n, struct err *e);
 

@@ -64,6 +64,21 @@ check "RED: state held" test "$(q "SELECT state FROM alerts WHERE alert_id='EGI-
 receipt_of EGI-20260707-04 >"$T/r4"
 check "RED: receipt says never fanned out" grep -qE '^  nren +withheld: TLP:RED is never fanned out' "$T/r4"
 check "RED: receipt says not distributed" grep -q 'not distributed' <(q "SELECT message FROM copies c JOIN alerts a ON a.id=c.alert_row WHERE a.alert_id='EGI-20260707-04' AND c.kind='receipt'")
+# Regression (issue 16): a RED alert stayed held for ever; release and
+# cancel both said "no alert ... awaits release" with exit 67 (unknown id).
+set +e; agw release EGI-20260707-04 >"$T/rel4" 2>&1; rc=$?; set -e
+check "RED: release refused as bad data (65, got $rc)" test "$rc" = 65
+check "RED: release says it is held and how to end it ($(cat "$T/rel4"))" grep -q "is held, not awaiting release .*cancel EGI-20260707-04" "$T/rel4"
+set +e; agw cancel EGI-20260707-04 >"$T/can4" 2>&1; rc=$?; set -e
+check "RED: cancel works (0, got $rc: $(cat "$T/can4"))" test "$rc" = 0
+check "RED: alerts list says cancelled" grep -qE 'EGI-20260707-04.*cancelled by host:' <(agw alerts list)
+check "RED: a receipt for the cancellation" test "$(q "SELECT count(*) FROM copies c JOIN alerts a ON a.id=c.alert_row WHERE a.alert_id='EGI-20260707-04' AND c.kind='receipt'")" = 2
+set +e; agw cancel EGI-20260707-04 >/dev/null 2>&1; rc=$?; set -e
+check "RED: a second cancel refused (65, got $rc)" test "$rc" = 65
+set +e; agw cancel EGI-20260707-99 >/dev/null 2>&1; rc=$?; set -e
+check "cancel of an unknown id: 67 (got $rc)" test "$rc" = 67
+set +e; agw release EGI-20260707-01 >"$T/rel1" 2>&1; rc=$?; set -e
+check "release of a distributed alert: 65 (got $rc)" test "$rc" = 65
 
 # AMBER+STRICT: only to a list of one organisation.
 agw orgs add TEAM-A --kind csirt >/dev/null

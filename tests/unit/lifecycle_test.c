@@ -94,6 +94,12 @@ static const char *const t_rows[] = {
     "'alerts@csirt.example', 'held', 'EGI-20260706-02', 'AAAA', 'AMBER'), "
     "(4, 1100, 'alerts@csirt.example', 'held', 'EGI-20260706-01', 'AAAA', "
     "'AMBER')",
+    /* row 5: held for good (TLP:RED, no release row); row 6 distributed */
+    "INSERT INTO alerts(id, received, recipient, state, reason, alert_id, "
+    "signer, tlp) VALUES (5, 1200, 'alerts@csirt.example', 'held', "
+    "'TLP:RED is never fanned out', 'EGI-20260706-03', 'AAAA', 'RED'), "
+    "(6, 1300, 'alerts@csirt.example', 'queued', '', 'EGI-20260706-04', "
+    "'AAAA', 'AMBER')",
     "INSERT INTO lists(id, name, address, anonymise, template, encrypt) "
     "VALUES (1, 'nren', 'nren@csirt.example', 1, 'sanitised', 'never'), "
     "(2, 'sec', 'sec@csirt.example', 0, 'whole', 'always')",
@@ -232,8 +238,29 @@ static void test_decide(void **state)
          ERR_OK, 1, ""},
         {"EGI-20260706-02", LIFECYCLE_RELEASE, "host:root", "command", 0, 0,
          ERR_DUP, 0, "EGI-20260706-02 was already cancelled"},
+        /* Regression (issue 16): a TLP:RED alert stayed held for ever,
+         * release and cancel both answering "no alert ... awaits
+         * release" (67, the code of an unknown id). Release: the alert
+         * exists, so 65 and why; cancel ends it, once. */
+        {"EGI-20260706-03", LIFECYCLE_RELEASE, "host:root", "command", 0, 0,
+         ERR_DATA, 0, "EGI-20260706-03 is held, not awaiting release "
+         "(TLP:RED is never fanned out): nothing can release it; `cancel "
+         "EGI-20260706-03` drops it"},
+        {"EGI-20260706-03", LIFECYCLE_CANCEL, "BBBB", "mail", 1199, 2,
+         ERR_NOPERM, 0, "the cancel of EGI-20260706-03 was signed before "
+         "the alert was held: a replay"},
+        {"EGI-20260706-03", LIFECYCLE_CANCEL, "host:root", "command", 0, 0,
+         ERR_OK, 1, ""},
+        {"EGI-20260706-03", LIFECYCLE_CANCEL, "host:root", "command", 0, 0,
+         ERR_DUP, 0, "EGI-20260706-03 was already cancelled"},
+        {"EGI-20260706-03", LIFECYCLE_RELEASE, "host:root", "command", 0, 0,
+         ERR_DUP, 0, "EGI-20260706-03 was already cancelled"},
+        {"EGI-20260706-04", LIFECYCLE_RELEASE, "host:root", "command", 0, 0,
+         ERR_DATA, 0, "EGI-20260706-04 is queued: nothing awaits release"},
         {"EGI-20260706-09", LIFECYCLE_RELEASE, "host:root", "command", 0, 0,
-         ERR_NOUSER, 0, "no alert EGI-20260706-09 awaits release"},
+         ERR_NOUSER, 0, "no alert EGI-20260706-09"},
+        {"EGI-20260706-09", LIFECYCLE_CANCEL, "host:root", "command", 0, 0,
+         ERR_NOUSER, 0, "no alert EGI-20260706-09"},
     };
     static const struct {
         const char *sql, *want;
@@ -250,14 +277,16 @@ static void test_decide(void **state)
          "3:1:withheld:0:cancelled by host:root (command) 4:1:queued:2:"},
         {"SELECT alert_row, state, decided_by, via FROM releases ORDER BY "
          "alert_row", "1:released:BBBB:mail 3:cancelled:host:root:command "
-         "4:released:BBBB:mail"},
+         "4:released:BBBB:mail 5:cancelled:host:root:command"},
         {"SELECT id, state, reason, command, alert_id, signer FROM alerts "
          "ORDER BY id",
          "1:queued:::EGI-20260706-01:AAAA "
          "2:queued:released EGI-20260706-01 (2 alerts):release:"
          "EGI-20260706-01:BBBB "
          "3:held:cancelled by host:root (command)::EGI-20260706-02:AAAA "
-         "4:queued:::EGI-20260706-01:AAAA"},
+         "4:queued:::EGI-20260706-01:AAAA "
+         "5:held:cancelled by host:root (command)::EGI-20260706-03:AAAA "
+         "6:queued:::EGI-20260706-04:AAAA"},
         {"SELECT alert_row, event, detail FROM audit WHERE event <> "
          "'copy-encrypted' ORDER BY id",
          "1:released:BBBB (mail) "
@@ -266,7 +295,9 @@ static void test_decide(void **state)
          "4:receipt:not sent: the signer has no officer address "
          "2:command:released EGI-20260706-01 (2 alerts) "
          "3:cancelled:host:root (command) "
-         "3:receipt:not sent: the signer has no officer address"},
+         "3:receipt:not sent: the signer has no officer address "
+         "5:cancelled:host:root (command) "
+         "5:receipt:not sent: the signer has no officer address"},
         {"SELECT count(*) FROM copies", "5"},
     };
     struct lifecycle_decision d;
