@@ -81,6 +81,17 @@ int outbox_list_copies_each(struct store *s, int64_t row, outbox_copy_fn fn,
     return rc < 0 ? -1 : 0;
 }
 
+int outbox_previews_drop(struct store *s, int64_t row, int64_t *n,
+                         struct err *e)
+{
+    int rc = store_run(s, e, "DELETE FROM outbox WHERE state = 'pending' "
+                       "AND copy_id IN (SELECT id FROM copies WHERE "
+                       "alert_row = ? AND kind = 'preview')", "i", row);
+
+    *n = rc < 0 ? 0 : rc;
+    return rc < 0 ? -1 : 0;
+}
+
 /* ---- the worker -------------------------------------------------------- */
 
 int outbox_next_due(struct store *s, int64_t now, int64_t after,

@@ -60,6 +60,11 @@ typedef int (*outbox_copy_fn)(void *arg, int64_t copy, int64_t list,
                               struct err *e);
 int outbox_list_copies_each(struct store *s, int64_t row, outbox_copy_fn fn,
                             void *arg, struct err *e);
+/* Held alert row was decided (released or cancelled): its previews not
+ * yet sent are dropped (their pending outbox rows deleted); *n: how
+ * many. */
+int outbox_previews_drop(struct store *s, int64_t row, int64_t *n,
+                         struct err *e);
 
 /* ---- the worker -------------------------------------------------------- */
 

@@ -10,6 +10,7 @@
 #include "db/alerts.h"
 #include "registry/registry.h"
 #include "util/limits.h"
+#include "util/text.h"
 
 static const char AUTH_CLEAR_BEGIN[] = "-----BEGIN PGP SIGNED MESSAGE-----";
 static const char AUTH_SIG_END[] = "-----END PGP SIGNATURE-----";
@@ -516,6 +517,7 @@ static int auth_signer(struct auth_ctx *c, struct err *e)
     if (rc == 0)
         return auth_refuse(r, "signer %s is not an authorised officer",
                            c->v.fpr);
+    r->officer = 1;     /* a good signature of an active officer */
     auth_time(c);
     /* Replay detection needs the id; a good signature always has one. */
     if (r->reason[0] == '\0' && r->sig_id[0] == '\0')
@@ -525,12 +527,27 @@ static int auth_signer(struct auth_ctx *c, struct err *e)
     return auth_author(c, e);
 }
 
+/* What the mail claims to be, for a notice: the outer From and Subject,
+ * cut, printable ASCII only (anything else '?'): hostile text goes into
+ * a mail to the admins. */
+static void auth_claims(const struct msg *m, struct auth_result *r)
+{
+    const char *from = msg_header(m, "From"), *subj = msg_header(m, "Subject");
+
+    from = from ? from : "";
+    subj = subj ? subj : "";
+    text_show(from, strlen(from), r->claimed_from, sizeof(r->claimed_from));
+    text_show(subj, strlen(subj), r->claimed_subject,
+              sizeof(r->claimed_subject));
+}
+
 int auth_check(struct gateway *g, const struct msg *m, struct auth_result *r,
                struct err *e)
 {
     struct auth_ctx c;
 
     memset(r, 0, sizeof(*r));
+    auth_claims(m, r);
     memset(&c, 0, sizeof(c));
     c.g = g;
     c.outer = m;

@@ -40,6 +40,7 @@
 #include "gateway/gateway.h"
 #include "mail/msg.h"
 #include "mail/pgp.h"
+#include "util/limits.h"
 
 struct auth_result {
     int ok;                         /* 1: authentic, content set */
@@ -52,6 +53,15 @@ struct auth_result {
      * GnuPG verified, never by the child that parsed the message. */
     char signed_key[PGP_REPLAY_KEY_MAX];
     struct msg_content *content;    /* exactly what the signature covers */
+    /* Not ok although the signature is good and an active officer's (a
+     * stale signature, a From that is not the key's): the refusal may be
+     * told to that officer at their registered address, never to the
+     * From of the mail. */
+    int officer;
+    /* The outer From and Subject as the mail claims them, unverified, as
+     * one printable line each: for the admins' notice only. */
+    char claimed_from[AUTH_CLAIM_MAX];
+    char claimed_subject[AUTH_CLAIM_MAX];
 };
 
 int auth_check(struct gateway *g, const struct msg *m, struct auth_result *r,

@@ -164,11 +164,12 @@ static int commit_outcome(struct gateway *g, int64_t row,
 }
 
 /* One list: withheld, held for release (copy and preview), or queued. */
-static int commit_list(struct gateway *g, int64_t row, const struct palert *a,
-                       const struct plist *l, const struct pcopy *c,
-                       const char *officer, int hold,
+static int commit_list(struct gateway *g, int64_t row, const struct pdist *d,
+                       const struct palert *a, const struct plist *l,
+                       const struct pcopy *c, const char *officer, int hold,
                        struct process_result *r, struct err *e)
 {
+    struct lifecycle_preview p;
     int64_t n = 0;
 
     if (l->withheld[0]) {
@@ -185,8 +186,10 @@ static int commit_list(struct gateway *g, int64_t row, const struct palert *a,
     }
     if (officer[0] == '\0')
         return 0;
-    return lifecycle_preview_queue(g, row, officer, a->alert_id, l->name, n,
-                                   c->text.data ? c->text.data : "", e);
+    p = (struct lifecycle_preview){officer, d->address, a->alert_id,
+                                   l->name, c->text.data ? c->text.data : "",
+                                   (long)n};
+    return lifecycle_preview_queue(g, row, &p, e);
 }
 
 /* The alert's own row: what it became, and why. */
@@ -249,8 +252,8 @@ int process_commit(struct gateway *g, int64_t row, const struct pdist *d,
     if (commit_pseudonyms(g, a->thread, map, e) != 0)
         goto fail;
     for (i = 0; i < n; i++)
-        if (commit_list(g, row, a, &lists[i], &copies[i], officer, hold, r,
-                        e) != 0)
+        if (commit_list(g, row, d, a, &lists[i], &copies[i], officer, hold,
+                        r, e) != 0)
             goto fail;
     state = commit_verdict(lists, n, hold, r);
     hold = r->verdict == PROCESS_AWAITING;

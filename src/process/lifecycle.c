@@ -14,6 +14,7 @@
 #include "db/store.h"
 #include "util/buf.h"
 #include "util/limits.h"
+#include "util/text.h"
 
 static const char *lifecycle_skip_blank(const char *p)
 {
@@ -151,9 +152,8 @@ out:
     return rc;
 }
 
-int lifecycle_preview_queue(struct gateway *g, int64_t row, const char *to,
-                            const char *alert_id, const char *list,
-                            long recipients, const char *text,
+int lifecycle_preview_queue(struct gateway *g, int64_t row,
+                            const struct lifecycle_preview *p,
                             struct err *e)
 {
     char subject[ALERT_ID_MAX + REGISTRY_NAME_MAX + 64];
@@ -161,21 +161,83 @@ int lifecycle_preview_queue(struct gateway *g, int64_t row, const char *to,
     int rc = -1;
 
     snprintf(subject, sizeof(subject), "Release needed: %s to list %s",
-             alert_id, list);
+             p->alert_id, p->list);
     buf_init(&body, LIFECYCLE_PREVIEW_MAX);
     if (buf_printf(&body, "Alert %s is held: its distribution requires "
                    "release by an officer.\nBelow is the exact text list "
                    "\"%s\" (%ld recipients) will get.\n\nTo send it to every "
-                   "list, reply with a signed mail whose body is\n\n"
-                   "    release %s\n\nor run `alertgw release %s` on the "
-                   "gateway host. To drop it: \"cancel %s\".\n\n"
-                   "----- copy for list %s -----\n", alert_id, list,
-                   recipients, alert_id, alert_id, alert_id, list) != 0 ||
-        buf_puts(&body, text) != 0) {
+                   "list, send a signed mail to %s (the\nReply-To of this "
+                   "message) whose body is\n\n    release %s\n\nor run "
+                   "`alertgw release %s` on the gateway host. To drop it: "
+                   "\"cancel %s\".\n\n----- copy for list %s -----\n",
+                   p->alert_id, p->list, p->recipients, p->dist, p->alert_id,
+                   p->alert_id, p->alert_id, p->list) != 0 ||
+        buf_puts(&body, p->text) != 0) {
         err_set(e, ERR_TOOBIG, "preview too long");
         goto out;
     }
-    rc = mailout_notice(g, row, "preview", to, subject, buf_cstr(&body), e);
+    rc = mailout_notice_reply(g, row, "preview", p->to, p->dist, subject,
+                              buf_cstr(&body), e);
+out:
+    buf_free(&body);
+    return rc;
+}
+
+/* What the officer can do about a quarantine, by its reason. */
+static const char *quarantine_advice(const char *reason)
+{
+    static const struct {
+        const char *starts, *advice;
+    } rows[] = {
+        {"signature older", "Sign the alert again now and send it again "
+         "(a signature is accepted for max_signature_age only)."},
+        {"signature made in the future", "Check your computer's clock, "
+         "then sign the alert again and send it again."},
+        {"From ", "Send it from the address and display name of a user ID "
+         "of your key (not from a shared duty mailbox), or have the "
+         "gateway's admins fix your key or officer entry."},
+        {"From does not name", "Send it with one From address, the one of "
+         "a user ID of your key."},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (strncmp(reason, rows[i].starts, strlen(rows[i].starts)) == 0)
+            return rows[i].advice;
+    return "Fix what the reason names and send the alert again, signed.";
+}
+
+int lifecycle_quarantine_queue(struct gateway *g, int64_t row,
+                               const char *officer, const char *reason,
+                               int *told, struct err *e)
+{
+    char to[REGISTRY_ADDR_MAX + 1], subject[96], why[ERR_MSG_MAX];
+    struct buf body;
+    int rc = -1;
+
+    *told = 0;
+    if (lifecycle_officer_email(g, officer, to, sizeof(to), e) != 0)
+        return -1;
+    if (to[0] == '\0')
+        return lifecycle_audit(g, row, "officer-not-told", "the officer "
+                               "whose signature it carries has no "
+                               "registered address", e);
+    /* the reason may quote the mail's From: printable ASCII only */
+    text_show(reason, strlen(reason), why, sizeof(why));
+    snprintf(subject, sizeof(subject), "Quarantined: your mail #%lld was not "
+             "distributed", (long long)row);
+    buf_init(&body, LIFECYCLE_BODY_MAX);
+    if (buf_printf(&body, "A mail carrying your good signature (key %s) was "
+                   "received as alert #%lld\nand quarantined: it will not "
+                   "be distributed.\n\nReason: %s\n\nWhat to do: %s\n",
+                   officer,
+                   (long long)row, why, quarantine_advice(reason)) != 0) {
+        err_set(e, ERR_TOOBIG, "notice too long");
+        goto out;
+    }
+    rc = mailout_notice(g, row, "notice", to, subject, buf_cstr(&body), e);
+    if (rc == 0)
+        *told = 1;
 out:
     buf_free(&body);
     return rc;
@@ -360,6 +422,24 @@ static int decide_held_all(struct gateway *g,
     }
 }
 
+/* The previews of a decided alert that the worker has not sent yet are
+ * moot (and their "release ID" a trap): dropped, and the audit says so. */
+static int decide_previews(struct gateway *g, int64_t row, const char *who,
+                           const char *verb, struct err *e)
+{
+    char why[ERR_MSG_MAX];
+    int64_t n = 0;
+
+    if (outbox_previews_drop(g->store, row, &n, e) != 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    snprintf(why, sizeof(why), "%lld preview%s not sent: %s by %s before "
+             "the worker sent %s", (long long)n, n == 1 ? "" : "s", verb,
+             who, n == 1 ? "it" : "them");
+    return lifecycle_audit(g, row, "preview-dropped", why, e);
+}
+
 static int decide_one(struct gateway *g, const struct lifecycle_decision *d,
                       int64_t row, struct err *e)
 {
@@ -381,7 +461,9 @@ static int decide_one(struct gateway *g, const struct lifecycle_decision *d,
     if ((d->verb == LIFECYCLE_RELEASE ? decide_release(g, row, e)
                                       : decide_cancel(g, row, who, e)) != 0 ||
         lifecycle_audit(g, row, d->verb == LIFECYCLE_RELEASE ? "released"
-                        : "cancelled", who, e) != 0)
+                        : "cancelled", who, e) != 0 ||
+        decide_previews(g, row, who, d->verb == LIFECYCLE_RELEASE ?
+                        "released" : "cancelled", e) != 0)
         return -1;
     return lifecycle_receipt_queue(g, row, e);
 }

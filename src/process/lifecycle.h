@@ -47,11 +47,25 @@ int lifecycle_officer_email(struct gateway *g, const char *signer, char *out,
  * address: an audit line instead. */
 int lifecycle_receipt_queue(struct gateway *g, int64_t row, struct err *e);
 
-/* Queue one signed preview of the copy text for list to address to. */
-int lifecycle_preview_queue(struct gateway *g, int64_t row, const char *to,
-                            const char *alert_id, const char *list,
-                            long recipients, const char *text,
+/* One signed preview of the copy text for list, to the signer (to);
+ * Reply-To and the text name the distribution address (dist), where a
+ * signed "release ID" must go. */
+struct lifecycle_preview {
+    const char *to, *dist, *alert_id, *list, *text;
+    long recipients;
+};
+
+int lifecycle_preview_queue(struct gateway *g, int64_t row,
+                            const struct lifecycle_preview *p,
                             struct err *e);
+
+/* Queue the signed notice to the officer whose good signature a
+ * quarantined mail (row) carries: the reason and what to do, at their
+ * registered address; nothing of the unsigned mail is quoted. *told: 1
+ * when queued, 0 when the officer has no address (audited). */
+int lifecycle_quarantine_queue(struct gateway *g, int64_t row,
+                               const char *officer, const char *reason,
+                               int *told, struct err *e);
 
 struct lifecycle_decision {
     const char *alert_id;

@@ -58,42 +58,58 @@ int mailout_sign(struct gateway *g, const struct msg_header_field *hdrs,
     return rc;
 }
 
+/* The headers of a notice, Reply-To only when reply_to is set: the
+ * protected copy inside the signature (ph) and the outer one (h). */
+static size_t mailout_notice_headers(struct msg_header_field *h,
+                                     const char *from, const char *to,
+                                     const char *reply_to,
+                                     const char *subject)
+{
+    size_t n = 0;
+
+    h[n++] = (struct msg_header_field){"From", from};
+    h[n++] = (struct msg_header_field){"To", to};
+    if (reply_to && reply_to[0])
+        h[n++] = (struct msg_header_field){"Reply-To", reply_to};
+    h[n++] = (struct msg_header_field){"Subject", subject};
+    return n;
+}
+
 static int mailout_build_notice(struct gateway *g, const char *to,
-                                const char *subject, const char *body,
-                                char *msgid, struct buf *out, struct err *e)
+                                const char *reply_to, const char *subject,
+                                const char *body, char *msgid,
+                                struct buf *out, struct err *e)
 {
     struct msg_part part = {1, (char *)"text/plain", NULL, (char *)body,
                             strlen(body)};
+    struct msg_header_field h[8];
     char date[MAILOUT_DATE_MAX];
     struct buf entity;
+    size_t n;
     int rc = -1;
 
     buf_init(&entity, MAILOUT_MAX);
     mailout_date(date, sizeof(date));
+    n = mailout_notice_headers(h, g->conf->from, to, reply_to, subject);
     if (mailout_msgid(g, "notice", msgid, MAILOUT_MSGID_MAX) != 0) {
         err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
-    } else {
-        const struct msg_header_field ph[] = {
-            {"From", g->conf->from}, {"To", to}, {"Subject", subject},
-        };
-        if (msg_build_entity_protected(&part, 1, ph, 3, &entity, e) != 0)
-            goto out;
+    } else if (msg_build_entity_protected(&part, 1, h, n, &entity,
+                                          e) == 0) {
         /* Auto-Submitted (RFC 3834): no auto-replies, no loops. */
-        const struct msg_header_field h[] = {
-            {"From", g->conf->from}, {"To", to}, {"Subject", subject},
-            {"Date", date}, {"Message-ID", msgid},
-            {"Auto-Submitted", "auto-generated"},
-        };
-        rc = mailout_sign(g, h, sizeof(h) / sizeof(h[0]), &entity, out, e);
+        h[n++] = (struct msg_header_field){"Date", date};
+        h[n++] = (struct msg_header_field){"Message-ID", msgid};
+        h[n++] = (struct msg_header_field){"Auto-Submitted",
+                                           "auto-generated"};
+        rc = mailout_sign(g, h, n, &entity, out, e);
     }
-out:
     buf_free(&entity);
     return rc;
 }
 
-int mailout_notice(struct gateway *g, int64_t alert_row, const char *kind,
-                   const char *to, const char *subject, const char *body,
-                   struct err *e)
+int mailout_notice_reply(struct gateway *g, int64_t alert_row,
+                         const char *kind, const char *to,
+                         const char *reply_to, const char *subject,
+                         const char *body, struct err *e)
 {
     char msgid[MAILOUT_MSGID_MAX];
     struct buf msg;
@@ -101,11 +117,20 @@ int mailout_notice(struct gateway *g, int64_t alert_row, const char *kind,
     int rc = -1;
 
     buf_init(&msg, MAILOUT_MAX);
-    if (mailout_build_notice(g, to, subject, body, msgid, &msg, e) == 0 &&
+    if (mailout_build_notice(g, to, reply_to, subject, body, msgid, &msg,
+                             e) == 0 &&
         outbox_copy_add(g->store, alert_row, 0, kind, msgid, msg.data,
                         msg.len, &copy, e) == 0 &&
         outbox_add(g->store, copy, to, e) == 0)
         rc = 0;
     buf_free(&msg);
     return rc;
+}
+
+int mailout_notice(struct gateway *g, int64_t alert_row, const char *kind,
+                   const char *to, const char *subject, const char *body,
+                   struct err *e)
+{
+    return mailout_notice_reply(g, alert_row, kind, to, NULL, subject, body,
+                                e);
 }

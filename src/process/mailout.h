@@ -39,5 +39,12 @@ int mailout_sign(struct gateway *g, const struct msg_header_field *hdrs,
 int mailout_notice(struct gateway *g, int64_t alert_row, const char *kind,
                    const char *to, const char *subject, const char *body,
                    struct err *e);
+/* The same with a Reply-To (in the signed headers too): where an answer
+ * to the notice must go (a preview's "release ID" goes to the
+ * distribution address, not to the gateway's From). */
+int mailout_notice_reply(struct gateway *g, int64_t alert_row,
+                         const char *kind, const char *to,
+                         const char *reply_to, const char *subject,
+                         const char *body, struct err *e);
 
 #endif

@@ -18,6 +18,7 @@
 #include "db/alerts.h"
 #include "db/audit.h"
 #include "process/auth.h"
+#include "process/lifecycle.h"
 #include "process/mailout.h"
 #include "mail/msg.h"
 #include "registry/registry.h"
@@ -100,29 +101,44 @@ int plists_load(struct gateway *g, int64_t dist, const char *name,
     return 0;
 }
 
-/* A quarantine is told to the admins' address only, never to the claimed
- * sender (who may be the victim of a forgery). Inside the transaction: a
- * transient failure (agent down) undoes the verdict and the alert is
- * retried; a permanent one (no signing key) is audited, and the verdict
- * stands. */
+/* A quarantine is told to the admins' address, with what the mail
+ * claimed to be; and, when its signature is good and an active
+ * officer's, to that officer at their registered address (lifecycle.c).
+ * Never to the mail's From (it may be a forgery's victim). Inside the
+ * transaction: a transient failure (agent down) undoes the verdict and
+ * the alert is retried; a permanent one (no signing key) is audited, and
+ * the verdict stands. */
 static int process_notice(struct gateway *g, int64_t row,
                           const struct process_result *r, struct err *e)
 {
-    char subj[128], body[ERR_MSG_MAX + 512];
+    char subj[128], body[ERR_MSG_MAX + 3 * AUTH_CLAIM_MAX + 512];
+    int told = 0;
     struct err ne;
 
-    if (r->verdict != PROCESS_QUARANTINED || g->conf->admin[0] == '\0')
+    if (r->verdict != PROCESS_QUARANTINED)
+        return 0;
+    err_init(&ne);
+    if (r->officer[0] &&
+        lifecycle_quarantine_queue(g, row, r->officer, r->reason, &told,
+                                   &ne) != 0)
+        goto failed;
+    if (g->conf->admin[0] == '\0')
         return 0;
     snprintf(subj, sizeof(subj), "[alertgw] alert #%lld quarantined",
              (long long)row);
     snprintf(body, sizeof(body), "Alert #%lld was quarantined: it will not "
-             "be distributed, and its sender was not told.\n\nReason: %s\n"
-             "\nThe raw message is kept in the database (alerts row %lld)."
-             "\n", (long long)row, r->reason, (long long)row);
-    err_init(&ne);
+             "be distributed.\n\nReason: %s\nClaimed From: %s\nClaimed "
+             "Subject: %s\n%s\nThe raw message is kept in the database "
+             "(`alertgw alerts show %lld`).\n", (long long)row, r->reason,
+             r->claimed_from[0] ? r->claimed_from : "(none)",
+             r->claimed_subject[0] ? r->claimed_subject : "(none)",
+             told ? "The signature is a registered officer's, who was told "
+             "at their registered address.\n" : "Its sender was not told.\n",
+             (long long)row);
     if (mailout_notice(g, row, "notice", g->conf->admin, subj, body,
                        &ne) == 0)
         return 0;
+failed:
     if (err_is_temp(&ne))
         return err_set(e, ne.code, "%s", ne.msg);
     return audit_add(g->store, row, "notice-failed", ne.msg, NULL, e);
@@ -494,8 +510,14 @@ static enum pstep process_open(struct gateway *g, int64_t row,
                                          raw->len, &ar, r, e));
     if (step != PSTEP_GO)
         return step;
+    snprintf(r->claimed_from, sizeof(r->claimed_from), "%s",
+             ar.claimed_from);
+    snprintf(r->claimed_subject, sizeof(r->claimed_subject), "%s",
+             ar.claimed_subject);
     if (!ar.ok) {
         r->malformed = ar.malformed;
+        if (ar.officer)
+            snprintf(r->officer, sizeof(r->officer), "%s", ar.signer);
         return process_verdict(r, PROCESS_QUARANTINED, ar.reason);
     }
     snprintf(a->signer, sizeof(a->signer), "%s", ar.signer);

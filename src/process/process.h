@@ -30,6 +30,7 @@
 #include "util/err.h"
 #include "gateway/gateway.h"
 #include "util/buf.h"
+#include "util/limits.h"
 
 /* AWAITING: copies made and stored, previews mailed to the signer; the
  * distribution requires release (alertgw release ID, or a signed
@@ -46,6 +47,13 @@ struct process_result {
     int copies;
     long recipients;
     int withheld;           /* lists withheld (TLP ceiling, AMBER+STRICT) */
+    /* Quarantined: what the mail claimed (outer From and Subject,
+     * unverified, printable), for the admins' notice; and the officer
+     * whose good signature it carries, "" when none (told at their
+     * registered address, never at the mail's From). */
+    char claimed_from[AUTH_CLAIM_MAX];
+    char claimed_subject[AUTH_CLAIM_MAX];
+    char officer[PGP_FPR_MAX];
 };
 
 int process_alert(struct gateway *g, int64_t row, struct process_result *r,

@@ -260,7 +260,10 @@ static int pack_auth(struct buf *b, const struct auth_result *ar)
     int rc = pack_u32(b, (uint32_t)ar->ok) |
              pack_u32(b, (uint32_t)ar->malformed) | pack_puts(b, ar->signer) |
              pack_puts(b, ar->reason) | pack_i64(b, (int64_t)ar->signed_at) |
-             pack_puts(b, ar->sig_id) | pack_u32(b, ar->content != NULL);
+             pack_puts(b, ar->sig_id) | pack_u32(b, (uint32_t)ar->officer) |
+             pack_puts(b, ar->claimed_from) |
+             pack_puts(b, ar->claimed_subject) |
+             pack_u32(b, ar->content != NULL);
 
     if (rc == 0 && ar->content)
         rc = pack_content(b, ar->content);
@@ -306,6 +309,9 @@ static int unpack_auth(struct unpack *u, struct auth_result *ar)
     unpack_fixed(u, ar->reason, sizeof(ar->reason));
     ar->signed_at = (time_t)unpack_i64(u);
     unpack_fixed(u, ar->sig_id, sizeof(ar->sig_id));
+    ar->officer = unpack_u32(u) != 0;
+    unpack_fixed(u, ar->claimed_from, sizeof(ar->claimed_from));
+    unpack_fixed(u, ar->claimed_subject, sizeof(ar->claimed_subject));
     has_content = unpack_u32(u) != 0;
     if (has_content && !u->bad)
         ar->content = unpack_content(u);
@@ -317,13 +323,21 @@ static int unpack_auth(struct unpack *u, struct auth_result *ar)
     return 0;
 }
 
+/* The signature the child names is one GnuPG found good for the parent
+ * during this run. */
+static int open_good(const struct gateway_server *srv,
+                     const struct auth_result *ar)
+{
+    return ar->signer[0] && ar->sig_id[0] &&
+           strcmp(ar->signer, srv->pgp.good_fpr) == 0 &&
+           strcmp(ar->sig_id, srv->pgp.good_sig) == 0;
+}
+
 /* A good verdict must be one GnuPG gave the parent during this run. */
 static int open_vouched(const struct gateway_server *srv,
                         const struct auth_result *ar)
 {
-    return !ar->ok || (ar->signer[0] && ar->sig_id[0] &&
-                       strcmp(ar->signer, srv->pgp.good_fpr) == 0 &&
-                       strcmp(ar->sig_id, srv->pgp.good_sig) == 0);
+    return !ar->ok || open_good(srv, ar);
 }
 
 int child_open(struct gateway *g, const char *raw, size_t len,
@@ -361,6 +375,10 @@ int child_open(struct gateway *g, const char *raw, size_t len,
             snprintf(ar->signed_key, sizeof(ar->signed_key), "%s",
                      srv.pgp.good_key);
         }
+        /* whom a refusal may be told: only a signature GnuPG vouched for
+         * (the child is not trusted to name an officer) */
+        if (rc == 0 && ar->officer && !open_good(&srv, ar))
+            ar->officer = 0;
     }
     buf_free(&rec);
     return rc;

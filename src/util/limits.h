@@ -252,6 +252,9 @@ enum limit_default {
 #define AUTH_NAME_MAX 256 /* bytes of a From display name compared */
 /* Decrypted layers: the encrypted message, and a signed entity inside. */
 #define AUTH_DEPTH_MAX 1
+/* bytes of the claimed (unverified) From or Subject a quarantine notice
+ * quotes, one line: enough to recognise the mail, not a carrier */
+#define AUTH_CLAIM_MAX 200
 
 /* process/lifecycle.c */
 /* bytes of a command line in an officer's mail */

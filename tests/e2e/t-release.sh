@@ -42,12 +42,20 @@ check "preview shows the sanitised copy" grep -q 'values in brackets are placeho
 check "preview tells how to release" grep -q '^    release EGI-20260707-01$' "$T/preview"
 check "preview is signed" grep -q 'multipart/signed' <(q "SELECT message FROM copies WHERE id=$pv")
 check "preview has no site name in the nren part" bash -c "! sed -n '/----- copy for list nren/,\$p' '$T/preview' | grep -q EXAMPLE-T2"
+# Regression (issue 16): the preview asked for a reply with "release ID",
+# but a reply went to the gateway's From, the CSIRT mailbox.
+check "preview's Reply-To is the distribution address" test "$($LC header "$DB" "$pv" Reply-To)" = alerts@csirt.example
+check "preview names the distribution address" grep -q 'send a signed mail to alerts@csirt.example' "$T/preview"
 
 # 2. Release by command, then again: refused.
 check "alertgw release" agw release EGI-20260707-01
 check "state queued after release" test "$(state EGI-20260707-01)" = "queued:"
 check "copies queued to 7 recipients" test "$(sent EGI-20260707-01)" = 7
 check "release recorded" test "$(q "SELECT state || ',' || via FROM releases")" = "released,command"
+# Regression (issue 16): previews of an alert released on the host before
+# the worker ran still went out; they are dropped, and the audit says so.
+check "previews not sent after the release" test "$(q "SELECT count(*) FROM copies c JOIN outbox o ON o.copy_id=c.id JOIN alerts a ON a.id=c.alert_row WHERE c.kind='preview' AND a.alert_id='EGI-20260707-01'")" = 0
+check "dropped previews audited" grep -q '3 previews not sent: released by host:' <(q "SELECT detail FROM audit WHERE event='preview-dropped'")
 check "receipt after release" grep -qE '^  ngi +queued: 1 signed copy for 3' <($LC text "$DB" "$(q "SELECT max(id) FROM copies WHERE kind='receipt'")")
 set +e; agw release EGI-20260707-01 >/dev/null 2>"$T/err"; rc=$?; set -e
 check "second release refused (exit 65, got $rc)" test "$rc" = 65
@@ -85,6 +93,8 @@ check "nothing queued" test "$(sent EGI-20260707-03)" = 0
 check "alertgw cancel" agw cancel EGI-20260707-03
 check "cancelled alert stays held with the reason" grep -q '^held:cancelled by host:' <(state EGI-20260707-03)
 check "cancel queued nothing" test "$(sent EGI-20260707-03)" = 0
+agw queue run >/dev/null 2>&1 || true
+check "no preview of a cancelled alert delivered" test "$(grep -rl 'Release needed: EGI-20260707-03' "$AGW_OUT" 2>/dev/null | wc -l)" = 0
 check "receipt says withheld: cancelled" grep -qE '^  isp +withheld: cancelled by' <($LC text "$DB" "$(q "SELECT max(id) FROM copies WHERE kind='receipt'")")
 set +e; agw release EGI-20260707-03 >/dev/null 2>"$T/err"; rc=$?; set -e
 check "release after cancel refused (65, got $rc)" test "$rc" = 65
