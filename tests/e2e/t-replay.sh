@@ -30,7 +30,9 @@ audit_has() {   # audit_has ROW EVENT PATTERN
 no_copy_twice() {
     [ "$(q "SELECT count(*) - count(DISTINCT message_id) FROM copies WHERE kind = 'copy'")" = 0 ]
 }
-nowhere() { [ "$(q "SELECT count(*) FROM copies WHERE CAST(message AS TEXT) LIKE '%$1%'")" = 0 ]; }
+# In no message but the admins' quarantine notice, which names the claimed
+# Subject on purpose (issue 16: what to look for in the quarantine).
+nowhere() { [ "$(q "SELECT count(*) FROM copies c WHERE CAST(message AS TEXT) LIKE '%$1%' AND NOT (c.kind = 'notice' AND EXISTS (SELECT 1 FROM outbox o WHERE o.copy_id = c.id AND o.rcpt = 'csirt-admin@csirt.example'))")" = 0 ]; }
 # outer_subject FILE NEW > message: the outer (first) Subject replaced,
 # nothing else; the protected one inside the signed entity stays.
 outer_subject() {
