@@ -700,7 +700,9 @@ static const struct cli_cmd cli_registry_cmds[] = {
      "Show one distribution."},
     {"sites", "add", "alias=,domain=,network=,org=", 1, 1, cmd_sites_add,
      "NAME [--alias TEXT] [--domain D[,D...]] [--network CIDR[,CIDR...]]\n"
-     "       [--org ORG]", "Add a site by hand."},
+     "       [--org ORG]",
+     "Add a site by hand. A network must be a site's: /8 or narrower for\n"
+     "IPv4, /16 or narrower for IPv6 (0.0.0.0/0 is refused)."},
     {"sites", "edit", "alias=,domain=,network=,rm=,org=", 1, 1,
      cmd_sites_edit,
      "NAME [--alias TEXT] [--domain D,...] [--network CIDR,...]\n"

@@ -52,13 +52,17 @@ static int tok_next(const char *line, size_t len, size_t *pos,
 
 /* Which table a value token goes to; -1 when it fits none. Also reports
  * the site already owning it in *owner (-1: free). */
+/* What a token is (SITES_ALIAS, ...) and which site owns it already
+ * (*owner, -1 none); -1 when it is none of them. *wide says why a
+ * network cannot be a site's, NULL when it can (or is no network). */
 static int tok_kind(const struct sites *s, const struct sites_tok *t,
-                    long *owner)
+                    long *owner, const char **wide)
 {
     char norm[SITES_NAME_MAX + 1];
     struct sites_net n;
     long len;
 
+    *wide = NULL;
     if (t->quoted) {
         len = sites_label_norm(t->p, t->len, norm);
         if (len <= 0)
@@ -74,6 +78,7 @@ static int tok_kind(const struct sites *s, const struct sites_tok *t,
     if (t->len <= SITES_ADDR_IN_MAX
         && sites_net_parse(t->p, t->len, &n) == 0) {
         *owner = sites_net_owner(s, &n);
+        *wide = sites_net_too_wide(&n);
         return SITES_NETWORK;
     }
     return -1;
@@ -90,6 +95,16 @@ static int line_err(struct err *e, const char *origin, size_t lineno,
         return err_add(e, ERR_DATA, "%s:%zu: %s", origin, lineno, why);
     return err_add(e, ERR_DATA, "%s:%zu: %s '%s'", origin, lineno, why,
                    text_show(t->p, t->len, show, sizeof show));
+}
+
+/* "FILE:LINE: network 'TOKEN' WHY" */
+static int wide_err(struct err *e, const char *origin, size_t lineno,
+                          const struct sites_tok *t, const char *why)
+{
+    char show[SITES_SHOW_MAX];
+
+    return err_add(e, ERR_DATA, "%s:%zu: network '%s' %s", origin, lineno,
+                   text_show(t->p, t->len, show, sizeof show), why);
 }
 
 static int owner_err(const struct sites *s, long owner, struct err *e,
@@ -110,6 +125,7 @@ static int line_check(const struct sites *s, const char *line, size_t len,
 {
     struct sites_tok t;
     size_t pos = 0;
+    const char *wide;
     int r, first = 1;
     long owner;
 
@@ -127,10 +143,12 @@ static int line_check(const struct sites *s, const char *line, size_t len,
             first = 0;
             continue;
         }
-        if (tok_kind(s, &t, &owner) < 0)
+        if (tok_kind(s, &t, &owner, &wide) < 0)
             return line_err(e, origin, lineno,
                             "neither a quoted alias, a domain nor a network",
                             &t);
+        if (wide)
+            return wide_err(e, origin, lineno, &t, wide);
         if (owner >= 0)
             return owner_err(s, owner, e, origin, lineno, &t);
     }
@@ -141,8 +159,9 @@ static int tok_add(struct sites *s, size_t idx, const struct sites_tok *t,
                    struct err *e)
 {
     char v[SITES_LINE_MAX + 1];
+    const char *wide;
     long owner;
-    int kind = tok_kind(s, t, &owner);
+    int kind = tok_kind(s, t, &owner, &wide);
 
     memcpy(v, t->p, t->len);
     v[t->len] = '\0';

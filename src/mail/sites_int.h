@@ -123,5 +123,10 @@ int sites_dup_err(const struct sites *s, long owner, const char *what,
 int sites_net_parse(const char *p, size_t len, struct sites_net *n);
 /* The site that owns exactly network n, or -1. */
 long sites_net_owner(const struct sites *s, const struct sites_net *n);
+/* Why n cannot be a site's network (its prefix is shorter than
+ * SITES_NET4_PREFIX_MIN or SITES_NET6_PREFIX_MIN), or NULL when it can.
+ * Checked wherever a network enters an index: a sites file, the
+ * registry, a GOCDB document, the command line. */
+const char *sites_net_too_wide(const struct sites_net *n);
 
 #endif

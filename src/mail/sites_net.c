@@ -288,9 +288,27 @@ static void used_add(unsigned char *used, int *n, int plen)
     (*n)++;
 }
 
+/* The reasons are literals: a message holds no number worked out here. */
+#define SITES_STR_(x) #x
+#define SITES_STR(x) SITES_STR_(x)
+
+const char *sites_net_too_wide(const struct sites_net *n)
+{
+    if (n->v6 && n->plen < SITES_NET6_PREFIX_MIN)
+        return "too wide for a site (an IPv6 prefix shorter than /"
+               SITES_STR(SITES_NET6_PREFIX_MIN)
+               " would replace addresses of the whole Internet)";
+    if (!n->v6 && n->plen < SITES_NET4_PREFIX_MIN)
+        return "too wide for a site (an IPv4 prefix shorter than /"
+               SITES_STR(SITES_NET4_PREFIX_MIN)
+               " would replace addresses of the whole Internet)";
+    return NULL;
+}
+
 int sites_add_network(struct sites *s, size_t idx, const char *cidr,
                       struct err *e)
 {
+    const char *wide;
     char text[SITES_ADDR_TEXT_MAX], show[SITES_SHOW_MAX];
     struct sites_net n;
     long owner;
@@ -301,6 +319,9 @@ int sites_add_network(struct sites *s, size_t idx, const char *cidr,
         || net_text(&n, 1, text) != 0)
         return err_set(e, ERR_DATA, "bad network '%s'",
                        text_show(cidr, strlen(cidr), show, sizeof show));
+    if ((wide = sites_net_too_wide(&n)) != NULL)
+        return err_set(e, ERR_DATA, "network '%s' %s",
+                       text_show(cidr, strlen(cidr), show, sizeof show), wide);
     owner = sites_net_owner(s, &n);
     if (owner == (long)idx)
         return 0;

@@ -95,20 +95,25 @@ static void gocdb_site_free(struct gocdb_site *s)
     free((char *)s->csirt_email);
 }
 
-/* One SITE_IP / SITE_IPV6 value: items separated by ',' or ';'. */
+/* One SITE_IP / SITE_IPV6 value: items separated by ',' or ';'. A bad
+ * network, or one too wide for a site (0.0.0.0/0), refuses the whole
+ * document naming the site, as every other bad value of a site does: an
+ * import never goes on with half a site's networks. */
 static int gocdb_networks(struct gocdb *g, size_t idx, const char *list,
                           const char *site, struct err *e)
 {
     char item[SITES_ADDR_TEXT_MAX * 2];
+    struct err why;
     int rc;
 
     while ((rc = items_next(&list, item, sizeof(item))) != 0) {
         if (rc < 0)
             return err_set(e, ERR_DATA, "GOCDB site %s: network too long",
                            site);
-        if (sites_add_network(g->sites, idx, item, e) != 0)
-            return err_reword(e, ERR_DATA, "GOCDB site %s: bad network "
-                              "'%.80s'", site, item);
+        err_init(&why);
+        if (sites_add_network(g->sites, idx, item, &why) != 0)
+            return err_set(e, why.code == ERR_NOMEM ? ERR_NOMEM : ERR_DATA,
+                           "GOCDB site %s: %s", site, why.msg);
     }
     return 0;
 }

@@ -2,6 +2,7 @@
  * anonymiser's index; the rows that the imports read and write. */
 #include "registry/registry_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/buf.h"
@@ -186,8 +187,16 @@ int registry_sites_load(struct store *s, struct sites *idx, struct err *e)
         }
         if (!store_col_is_null(st, 2) &&
             registry_site_value(idx, site, store_col_text(st, 2),
-                                store_col_text(st, 3), e) != 0)
+                                store_col_text(st, 3), e) != 0) {
+            /* a row stored before the check it fails now (a network too
+             * wide for a site): name the site, so that `sites edit --rm`
+             * can take it out */
+            char why[ERR_MSG_MAX];
+
+            snprintf(why, sizeof why, "%s", e->msg);
+            err_reword(e, e->code, "site %s: %s", store_col_text(st, 1), why);
             break;
+        }
     }
     store_finalize(st);
     if (rc != 0)

@@ -225,6 +225,12 @@ enum limit_default {
 #define SITES_DOMAIN_MAX 253        /* RFC 1035 text form, no final dot */
 #define SITES_ADDR_IN_MAX 96        /* longer text is no address */
 #define SITES_SHOW_MAX 80           /* bytes of a token quoted in errors */
+/* The widest network a site may own. Every address inside a site network
+ * is replaced in every alert, so "0.0.0.0/0" or "::/0", a slip of the
+ * admin, would hide every attacker address; no real site holds more than
+ * a /8 of IPv4 (16M addresses) or a /16 of IPv6. (issue 16) */
+#define SITES_NET4_PREFIX_MIN 8
+#define SITES_NET6_PREFIX_MIN 16
 
 /* outbox/queue.c */
 #define QUEUE_HOST_MAX 64       /* host name part of a lease owner */

@@ -104,6 +104,14 @@ static void test_refused(void **state)
          "255.0.255.0</SITE_IP></SITE></results>", "bad network"},
         {"<results><SITE><SHORT_NAME>A</SHORT_NAME><SITE_IPV6>2001:db8::/"
          "129</SITE_IPV6></SITE></results>", "bad network"},
+        /* Regression (issue 16): a site's network of 0.0.0.0/0 or ::/0
+         * was imported, and every address of every alert replaced. */
+        {"<results><SITE><SHORT_NAME>A</SHORT_NAME><SITE_IP>0.0.0.0/"
+         "0.0.0.0</SITE_IP></SITE></results>",
+         "GOCDB site A: network '0.0.0.0/0.0.0.0' too wide for a site"},
+        {"<results><SITE><SHORT_NAME>A</SHORT_NAME><SITE_IPV6>::/0"
+         "</SITE_IPV6></SITE></results>",
+         "GOCDB site A: network '::/0' too wide for a site"},
         {"<results><SITE><SHORT_NAME>A</SHORT_NAME><DOMAIN><DOMAIN_NAME>"
          "bad domain</DOMAIN_NAME></DOMAIN></SITE></results>", "bad domain"},
         {"<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><results>"

@@ -287,6 +287,28 @@ static const struct bad_case bad_cases[] = {
     {"A 10.0.0.0/255.0.255.0\n", ERR_DATA,
      "b.sites:1: neither a quoted alias, a domain nor a network "
      "'10.0.0.0/255.0.255.0'"},
+    /* Regression (issue 16): a network too wide to be a site's was taken,
+     * and then every attacker address of every alert was replaced. */
+    {"A 0.0.0.0/0\n", ERR_DATA,
+     "b.sites:1: network '0.0.0.0/0' too wide for a site (an IPv4 prefix "
+     "shorter than /8 would replace addresses of the whole Internet)"},
+    {"A a.example 10.0.0.0/7\n", ERR_DATA,
+     "b.sites:1: network '10.0.0.0/7' too wide for a site (an IPv4 prefix "
+     "shorter than /8 would replace addresses of the whole Internet)"},
+    {"A 0.0.0.0/0.0.0.0\n", ERR_DATA,
+     "b.sites:1: network '0.0.0.0/0.0.0.0' too wide for a site (an IPv4 "
+     "prefix shorter than /8 would replace addresses of the whole "
+     "Internet)"},
+    {"A ::/0\n", ERR_DATA,
+     "b.sites:1: network '::/0' too wide for a site (an IPv6 prefix shorter "
+     "than /16 would replace addresses of the whole Internet)"},
+    {"A 2000::/15\n", ERR_DATA,
+     "b.sites:1: network '2000::/15' too wide for a site (an IPv6 prefix "
+     "shorter than /16 would replace addresses of the whole Internet)"},
+    {"A ::ffff:0.0.0.0/96\n", ERR_DATA,
+     "b.sites:1: network '::ffff:0.0.0.0/96' too wide for a site (an IPv4 "
+     "prefix shorter than /8 would replace addresses of the whole "
+     "Internet)"},
 };
 
 struct word_case {
