@@ -44,6 +44,20 @@ static void cli_import_summary(const struct registry_import *r,
                "the source (not removed), %ld identifier conflict(s)",
                r->unchanged, r->kept, r->gone, r->conflicts);
     putchar('\n');
+    if (r->roles_unknown)
+        fprintf(stderr, "alertgw: warning: %ld row(s) with a role not one "
+                "of %s\n", r->roles_unknown, REGISTRY_ROLES);
+}
+
+/* A role outside the vocabulary is kept (a CSIRT may have its own), but
+ * said: most often it is a slip no list rule will ever match. Called
+ * after the change succeeded, so a refused command says one line. */
+static int cli_role_warn(int rc, const char *role)
+{
+    if (rc == 0 && role && !registry_role_known(role))
+        fprintf(stderr, "alertgw: warning: role '%.100s' is not one of %s\n",
+                role, REGISTRY_ROLES);
+    return rc;
 }
 
 /* An input file that cannot be read is bad data for a registry command
@@ -183,7 +197,8 @@ static int cmd_contacts_add(struct cli *c, struct cli_args *a)
     if (cli_contact(c, a, &rc) != 0 || cli_open(c) != 0)
         return -1;
     rc.address = a->pos[0];
-    return registry_contact_add(c->g.store, &rc, &c->e);
+    return cli_role_warn(registry_contact_add(c->g.store, &rc, &c->e),
+                         rc.role);
 }
 
 static int cmd_contacts_edit(struct cli *c, struct cli_args *a)
@@ -192,7 +207,8 @@ static int cmd_contacts_edit(struct cli *c, struct cli_args *a)
 
     if (cli_contact(c, a, &rc) != 0 || cli_open(c) != 0)
         return -1;
-    return registry_contact_edit(c->g.store, a->pos[0], &rc, &c->e);
+    return cli_role_warn(registry_contact_edit(c->g.store, a->pos[0], &rc,
+                                               &c->e), rc.role);
 }
 
 static int cmd_contacts_confirm(struct cli *c, struct cli_args *a)
@@ -338,8 +354,10 @@ static int cmd_lists_add_rule(struct cli *c, struct cli_args *a)
 {
     if (cli_open(c) != 0)
         return -1;
-    return registry_rule_add(c->g.store, a->pos[0], cli_opt(a, "kind"),
-                             cli_opt(a, "role"), &c->e);
+    return cli_role_warn(registry_rule_add(c->g.store, a->pos[0],
+                                           cli_opt(a, "kind"),
+                                           cli_opt(a, "role"), &c->e),
+                         cli_opt(a, "role"));
 }
 
 static int cmd_lists_rm_rule(struct cli *c, struct cli_args *a)
@@ -619,8 +637,9 @@ static const struct cli_cmd cli_registry_cmds[] = {
      "ADDRESS [--name NAME] [--org ORG] [--fingerprint FPR] [--role ROLE]\n"
      "       [--active yes|no] [--confirmed]",
      "Add a contact.\n"
-     "ROLE says what the address is (\"security officer\", \"csirt\").\n"
-     "--confirmed records that the contact was confirmed now."},
+     "ROLE says what the address is: security officer, csirt, abuse, noc\n"
+     "or admin, in any case (stored in lower case; another role is kept\n"
+     "with a warning). --confirmed records that the contact was confirmed now."},
     {"contacts", "edit", "address=,name=,org=,fingerprint=,role=,active=,"
      "confirmed", 1, 1, cmd_contacts_edit,
      "ADDRESS [--address NEW] [--name NAME] [--org ORG|''] [--fingerprint "

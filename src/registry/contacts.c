@@ -69,16 +69,34 @@ static int registry_contact_insert(struct store *s,
     return 0;
 }
 
+/* c with its role in the stored spelling (registry_role_norm) in *out,
+ * role the buffer (REGISTRY_TEXT_MAX + 1 bytes) that holds it. */
+static int registry_contact_norm(const struct registry_contact *c,
+                                 struct registry_contact *out, char *role,
+                                 struct err *e)
+{
+    *out = *c;
+    if (registry_contact_check(c, e) != 0 ||
+        registry_role_norm(c->role, role, e) != 0)
+        return -1;
+    if (c->role)
+        out->role = role;
+    return 0;
+}
+
 int registry_contact_add(struct store *s, const struct registry_contact *c,
                          struct err *e)
 {
+    char role[REGISTRY_TEXT_MAX + 1];
+    struct registry_contact n;
+
     if (c->address == NULL)
         return err_set(e, ERR_DATA, "a contact needs an address");
-    if (registry_contact_check(c, e) != 0)
+    if (registry_contact_norm(c, &n, role, e) != 0)
         return -1;
     if (store_begin(s, e) != 0)
         return -1;
-    return registry_end(s, registry_contact_insert(s, c, e), e);
+    return registry_end(s, registry_contact_insert(s, &n, e), e);
 }
 
 static int registry_contact_update(struct store *s, const char *address,
@@ -119,11 +137,14 @@ static int registry_contact_update(struct store *s, const char *address,
 int registry_contact_edit(struct store *s, const char *address,
                           const struct registry_contact *c, struct err *e)
 {
-    if (registry_contact_check(c, e) != 0)
+    char role[REGISTRY_TEXT_MAX + 1];
+    struct registry_contact n;
+
+    if (registry_contact_norm(c, &n, role, e) != 0)
         return -1;
     if (store_begin(s, e) != 0)
         return -1;
-    return registry_end(s, registry_contact_update(s, address, c, e), e);
+    return registry_end(s, registry_contact_update(s, address, &n, e), e);
 }
 
 int registry_contact_rm(struct store *s, const char *address, struct err *e)
@@ -178,8 +199,12 @@ int registry_contact_csv(struct store *s, int64_t id,
 }
 
 int registry_contact_gocdb(struct store *s, int64_t id, const char *addr,
-                           int64_t org, const char *role, struct err *e)
+                           int64_t org, const char *role_in, struct err *e)
 {
+    char role[REGISTRY_TEXT_MAX + 1];
+
+    if (registry_role_norm(role_in, role, e) != 0)
+        return -1;
     if (id != 0)
         return store_run(s, e, "UPDATE contacts SET org_id=NULLIF(?,0), "
                          "role=?, origin='gocdb' WHERE id=?", "iti", org,

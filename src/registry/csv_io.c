@@ -198,16 +198,20 @@ static int registry_contact_row(struct store *s, struct registry_csv *c,
     const char *name = registry_csv_get(c, 1), *role = registry_csv_get(c, 3);
     struct registry_contact_rec rec = {addr, name ? name : "",
                                        role ? role : "", NULL, NULL, 0, 0, 0};
-    char fpr[80];
+    char fpr[80], norm[REGISTRY_TEXT_MAX + 1];
     int64_t id;
     int manual, rc;
 
     if (addr == NULL || registry_address(addr, e) != 0 ||
-        registry_text(name, "name", e) || registry_text(role, "role", e) ||
+        registry_text(name, "name", e) ||
+        registry_role_norm(role, norm, e) != 0 ||
         registry_fpr(registry_csv_get(c, 4), fpr, e) != 0 ||
         registry_source(registry_csv_get(c, 6), &rec.source, e) != 0)
         return addr ? -1 : err_set(e, ERR_DATA, "no address");
     rec.fingerprint = fpr;
+    rec.role = norm;
+    if (!registry_role_known(norm))
+        r->roles_unknown++;
     if (registry_flag(registry_csv_get(c, 5), 1, &rec.active) != 0)
         return err_set(e, ERR_DATA, "active must be 1 or 0");
     if (registry_time_parse(registry_csv_get(c, 7) ? registry_csv_get(c, 7)

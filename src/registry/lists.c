@@ -202,17 +202,26 @@ int registry_member_rm(struct store *s, const char *list,
 static int registry_rule(struct store *s, const char *list, const char *kind,
                          const char *role, int add, struct err *e)
 {
-    int64_t lid;
+    int64_t lid, n = 0;
     int rc;
 
     if (registry_list_id(s, list, &lid, e) != 0)
         return -1;
+    /* roles compared without case: a rule stored before roles were kept
+     * in lower case (issue 16) is still the same rule */
+    if (add && store_get_int(s, e, &n, "SELECT count(*) FROM member_rules "
+                             "WHERE list_id=? AND org_kind=? AND role=? "
+                             "COLLATE NOCASE", "itt", lid, kind, role) < 0)
+        return -1;
+    if (add && n > 0)
+        return err_set(e, ERR_DUP, "list %s already has that rule", list);
     if (add)
         rc = store_run(s, e, "INSERT INTO member_rules(list_id, org_kind, "
                        "role) VALUES(?,?,?)", "itt", lid, kind, role);
     else
         rc = store_run(s, e, "DELETE FROM member_rules WHERE list_id=? AND "
-                       "org_kind=? AND role=?", "itt", lid, kind, role);
+                       "org_kind=? AND role=? COLLATE NOCASE", "itt", lid,
+                       kind, role);
     if (rc < 0 && e->code == ERR_DUP)
         return err_reword(e, ERR_DUP, "list %s already has that rule", list);
     if (rc == 0 && !add)
@@ -224,10 +233,13 @@ static int registry_rule_tx(struct store *s, const char *list,
                             const char *kind, const char *role, int add,
                             struct err *e)
 {
+    char norm[REGISTRY_TEXT_MAX + 1];
+
     kind = kind ? kind : "";
-    role = role ? role : "";
-    if (registry_kind(kind, 1, e) != 0 || registry_text(role, "role", e) != 0)
+    if (registry_kind(kind, 1, e) != 0 ||
+        registry_role_norm(role, norm, e) != 0)
         return -1;
+    role = norm;
     if (add && *kind == '\0' && *role == '\0')
         return err_set(e, ERR_DATA, "a rule needs an organisation kind, a "
                        "role or both");

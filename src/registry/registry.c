@@ -69,6 +69,46 @@ int registry_import_end(struct store *s, const struct registry_import *r,
     return registry_end(s, rc, e);
 }
 
+static const char *const registry_roles[] = {"security officer", "csirt",
+                                             "abuse", "noc", "admin", "",
+                                             NULL};
+
+int registry_role_norm(const char *role, char *out, struct err *e)
+{
+    size_t n = 0;
+    int space = 0;
+
+    out[0] = '\0';
+    if (role == NULL)
+        return 0;
+    if (registry_text(role, "role", e) != 0)
+        return -1;
+    for (; *role; role++) {
+        unsigned char c = (unsigned char)*role;
+
+        if (c == ' ' || c == '\t') {
+            space = n > 0;
+            continue;
+        }
+        if (space)
+            out[n++] = ' ';
+        space = 0;
+        out[n++] = (char)(c < 0x80 ? tolower(c) : c);
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+int registry_role_known(const char *role)
+{
+    char norm[REGISTRY_TEXT_MAX + 1];
+    struct err e;
+
+    err_init(&e);
+    return registry_role_norm(role, norm, &e) == 0 &&
+           registry_one_of(norm, registry_roles);
+}
+
 int registry_one_of(const char *v, const char *const *set)
 {
     for (; *set; set++)

@@ -40,6 +40,21 @@ int registry_valid_address(const char *addr);
 /* Upper-case hex, spaces removed, into out (PGP fingerprint form). */
 int registry_norm_fpr(const char *in, char *out, size_t outsz);
 
+/* Roles (issue 16). A contact's role and a list rule's role are compared
+ * without regard to case: every role is stored in one spelling, ASCII
+ * lower case with its white space runs folded to one space and trimmed,
+ * so "Security  Officer" reaches a rule for "security officer". The
+ * vocabulary below is what the gateway knows (GOCDB's contacts, the
+ * README's lists); another role is kept, with a warning from the
+ * command that wrote it, as it may be a typing slip no rule matches. */
+#define REGISTRY_ROLES "security officer, csirt, abuse, noc, admin"
+/* role (NULL: none) in its stored spelling into out (REGISTRY_TEXT_MAX
+ * + 1 bytes); ERR_DATA as registry_text for a role too long or holding
+ * a control byte. */
+int registry_role_norm(const char *role, char *out, struct err *e);
+/* 1 when role ("" too), in any case, is one of REGISTRY_ROLES, else 0. */
+int registry_role_known(const char *role);
+
 /* For add: NULL means the default (""/none). For edit: NULL means
  * unchanged, and "" clears country or ngi. name in an edit renames. */
 struct registry_org {
@@ -189,6 +204,7 @@ struct registry_import {
     int dry_run;        /* report, then roll back */
     long read, added, updated, unchanged, kept, gone, conflicts;
     long orgs_added, contacts_added, contacts_updated;
+    long roles_unknown; /* rows whose role is not in REGISTRY_ROLES */
 };
 /* Sites of idx, from origin ("file", "gocdb"): new ones added as
  * imported, imported ones brought up to date, manual ones kept; imported

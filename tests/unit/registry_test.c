@@ -420,6 +420,74 @@ static void test_rules_and_recipients(void **state)
     store_close(s);
 }
 
+/* Regression (issue 16): roles were free text compared with their case,
+ * so a contact added with --role "Security Officer" silently reached no
+ * list whose rule says "security officer". Roles are now stored in one
+ * spelling, and a rule is found again in any case. */
+static void test_roles_without_case(void **state)
+{
+    static const struct { const char *in, *want; int known; } cases[] = {
+        {"Security Officer", "security officer", 1},
+        {"  SECURITY   officer ", "security officer", 1},
+        {"CSIRT", "csirt", 1},
+        {"abuse", "abuse", 1},
+        {"NOC", "noc", 1},
+        {"Admin", "admin", 1},
+        {"", "", 1},
+        {"Securty Officer", "securty officer", 0},
+        {"Überwachung", "Überwachung", 0},
+    };
+    struct store *s = open_db();
+    struct registry_org org = {"NGI-ROLE", "ngi", "XX", NULL};
+    struct registry_contact so = {"so@ngi-role.example", NULL, "NGI-ROLE",
+                                  NULL, "Security Officer", 0, 0};
+    struct registry_contact ed = {NULL, NULL, NULL, NULL, " NOC ", 0, 0};
+    struct registry_list l = {"roles", "roles@csirt.example", "", 0,
+                              "sanitised", "drop", "never", ""};
+    char out[REGISTRY_TEXT_MAX + 1];
+    struct err e;
+    size_t i;
+    int64_t n = -1;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        err_init(&e);
+        if (registry_role_norm(cases[i].in, out, &e) != 0 ||
+            strcmp(out, cases[i].want) != 0)
+            fail_msg("'%s': got '%s' (%s), want '%s'", cases[i].in, out,
+                     e.msg, cases[i].want);
+        if (registry_role_known(cases[i].in) != cases[i].known)
+            fail_msg("'%s': got known %d, want %d", cases[i].in,
+                     !cases[i].known, cases[i].known);
+    }
+    err_init(&e);
+    assert_int_equal(registry_org_add(s, &org, &e), 0);
+    assert_int_equal(registry_contact_add(s, &so, &e), 0);
+    assert_int_equal(registry_list_add(s, &l, &e), 0);
+    assert_int_equal(registry_rule_add(s, "roles", "", "security officer",
+                                       &e), 0);
+    store_get_int(s, &e, &n, "SELECT count(*) FROM list_recipients r JOIN "
+                  "lists l ON l.id = r.list_id WHERE l.name = 'roles'", "");
+    if (n != 1)
+        fail_msg("got %lld recipients for 'Security Officer', want 1",
+                 (long long)n);
+    /* the same rule in another case is a duplicate, and is removed by it */
+    assert_int_equal(registry_rule_add(s, "roles", "", "SECURITY OFFICER",
+                                       &e), -1);
+    assert_int_equal(e.code, ERR_DUP);
+    err_init(&e);
+    assert_int_equal(store_run(s, &e, "INSERT INTO member_rules(list_id, "
+                               "org_kind, role) SELECT id, '', 'CSIRT' FROM "
+                               "lists WHERE name = 'roles'", ""), 1);
+    assert_int_equal(registry_rule_rm(s, "roles", "", "csirt", &e), 0);
+    assert_int_equal(registry_contact_edit(s, "so@ngi-role.example", &ed, &e),
+                     0);
+    store_get_int(s, &e, &n, "SELECT count(*) FROM contacts WHERE role = "
+                  "'noc' AND address = 'so@ngi-role.example'", "");
+    assert_int_equal(n, 1);
+    store_close(s);
+}
+
 /* The pipeline's view of a distribution: its lists by name, each with
  * the organisations among its recipients (a contact without one counts
  * as its own); and a list's recipients in address order, active only. */
@@ -808,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_schema_newer_refused),
         cmocka_unit_test(test_migrate_every_version),
         cmocka_unit_test(test_rules_and_recipients),
+        cmocka_unit_test(test_roles_without_case),
         cmocka_unit_test(test_import_keeps_manual),
         cmocka_unit_test(test_lists_of),
         cmocka_unit_test(test_contact_pin),
