@@ -58,7 +58,17 @@ struct cli_table {
                                    sizeof(name##_cmds) / sizeof(name##_cmds[0])}
 
 extern const struct cli_table cli_intake, cli_alerts, cli_queue,
-    cli_registry, cli_keys;
+    cli_registry, cli_keys, cli_check;
+
+/* What `keys check` finds (cli_keys.c), for `check` too: the TEMP view
+ * keys_check(fingerprint, problem, expires, used_by, uid) of the pinned
+ * keys that will not do within days (missing, revoked, expired,
+ * expiring, unable to sign or encrypt). Opens the store and GnuPG. */
+int cli_keys_check_view(struct cli *c, long days);
+
+/* Record that a worker pass finished now (cli_check.c): the settings
+ * value worker_last_pass, which `check` compares with --worker-age. */
+int cli_check_pass_done(struct cli *c);
 
 /* The i-th command over all tables, NULL past the end. */
 const struct cli_cmd *cli_nth(size_t i);

@@ -355,6 +355,11 @@ static int keys_check_view(struct cli *c, long days)
     return store_run(c->g.store, &c->e, sql, "") < 0 ? -1 : 0;
 }
 
+int cli_keys_check_view(struct cli *c, long days)
+{
+    return keys_load(c) != 0 || keys_check_view(c, days) != 0 ? -1 : 0;
+}
+
 static int cmd_keys_check(struct cli *c, struct cli_args *a)
 {
     const char *d = cli_opt(a, "days");
@@ -369,7 +374,7 @@ static int cmd_keys_check(struct cli *c, struct cli_args *a)
             return err_set(&c->e, ERR_USAGE, "--days wants 0..%d",
                            KEYS_DAYS_MAX);
     }
-    if (keys_load(c) != 0 || keys_check_view(c, days) != 0 ||
+    if (cli_keys_check_view(c, days) != 0 ||
         cli_print(c, "keys_check", NULL, NULL, a) != 0)
         return -1;
     if (store_get_int(c->g.store, &c->e, &n, "SELECT count(*) FROM "

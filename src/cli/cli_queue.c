@@ -47,7 +47,7 @@ static int cmd_queue_pass(struct cli *c, struct queue_report *r)
     err_init(&pe);
     memset(r, 0, sizeof(*r));
     prc = process_pending(&c->g, &r->processed, &pe);
-    if (queue_run(&c->g, r, &c->e) != 0)
+    if (queue_run(&c->g, r, &c->e) != 0 || cli_check_pass_done(c) != 0)
         return -1;
     if (prc != 0)
         return err_set(&c->e, pe.code, "%s", pe.msg);

@@ -301,6 +301,11 @@ int registry_list_recipients(struct store *s, int64_t list,
 
 /* ?1 the list name or NULL, ?2 the time before which is "too long ago". */
 static const char *const registry_gaps_sql[] = {
+    /* issue 16: a list nobody gets was "queued for 0 recipients", exit 0 */
+    "INSERT INTO temp.coverage SELECT l.name, 'no-recipient', l.address, "
+    "'the list reaches no active recipient' FROM lists l WHERE (?1 IS NULL "
+    "OR l.name = ?1) AND NOT EXISTS (SELECT 1 FROM list_recipients r WHERE "
+    "r.list_id = l.id)",
     "INSERT INTO temp.coverage SELECT l.name, 'no-contact', o.name, "
     "'no active recipient for this ' || o.kind FROM lists l JOIN orgs o ON "
     "(instr(',' || l.audience_kinds || ',', ',' || o.kind || ',') > 0 OR "

@@ -237,6 +237,7 @@ int registry_orgs_import(struct store *s, const char *text, size_t len,
 
 /* Coverage of one list (NULL: every list) into the connection's temporary
  * table coverage(list, problem, subject, detail), emptied first:
+ *   no-recipient a list without any active recipient (member or rule)
  *   no-contact   an org of an audience kind without an active recipient
  *   no-key       a recipient without a usable key on a list that encrypts
  *   key-expiring a pinned key expiring within days

@@ -82,6 +82,15 @@ enum limit_default {
  * it and named here with why, grouped by the module that enforces it
  * (src/FOLDER/FILE). A new one goes here, in its module's group. */
 
+/* cli/cli_check.c: `check`'s defaults, what a gateway run from cron
+ * every minute or two should never exceed */
+#define CHECK_DAYS_DEFAULT 30   /* keys' and coverage's window, days */
+/* a copy pending longer: the relay or the worker is stuck */
+#define CHECK_PENDING_AGE_DEFAULT_S (60 * 60)
+/* the worker's last pass longer ago: it is not scheduled or fails */
+#define CHECK_WORKER_AGE_DEFAULT_S (15 * 60)
+#define CHECK_FAILED_WINDOW_S (24 * 60 * 60) /* failures counted: a day */
+
 /* cli/cli_help.c */
 #define CLI_WORD_MAX 64         /* longer words are no command to suggest */
 
