@@ -315,9 +315,27 @@ static int cmd_lists_list(struct cli *c, struct cli_args *a)
     return cli_print(c, "lists_list", NULL, NULL, a);
 }
 
+/* A show with the policy's columns after the view's own (issue 16: show
+ * left the policy to `lists policy`): a TEMP view of the connection
+ * joining the two views by name, so the table and the JSON are one row.
+ * A later migration could add the columns to lists_show and dists_list
+ * themselves; the output would stay the same. */
+static int cli_show_with_policy(struct cli *c, const char *sql,
+                                const char *view, const char *name,
+                                const char *what, struct cli_args *a)
+{
+    if (cli_open(c) != 0 || store_run(c->g.store, &c->e, sql, "") < 0)
+        return -1;
+    return cli_show(c, view, "name", name, what, a);
+}
+
 static int cmd_lists_show(struct cli *c, struct cli_args *a)
 {
-    return cli_show(c, "lists_show", "name", a->pos[0], "list", a);
+    return cli_show_with_policy(c, "CREATE TEMP VIEW IF NOT EXISTS "
+                                "lists_show_policy AS SELECT s.*, "
+                                "p.tlp_ceiling, p.single_org FROM lists_show "
+                                "s JOIN lists_policy p ON p.name = s.name",
+                                "lists_show_policy", a->pos[0], "list", a);
 }
 
 static int cmd_lists_add_member(struct cli *c, struct cli_args *a)
@@ -459,7 +477,12 @@ static int cmd_dists_list(struct cli *c, struct cli_args *a)
 
 static int cmd_dists_show(struct cli *c, struct cli_args *a)
 {
-    return cli_show(c, "dists_list", "name", a->pos[0], "distribution", a);
+    return cli_show_with_policy(c, "CREATE TEMP VIEW IF NOT EXISTS "
+                                "dists_show_policy AS SELECT d.*, "
+                                "p.default_tlp, p.require_release FROM "
+                                "dists_list d JOIN dists_policy p ON p.name "
+                                "= d.name", "dists_show_policy", a->pos[0],
+                                "distribution", a);
 }
 
 /* ---- sites ---- */
@@ -681,7 +704,8 @@ static const struct cli_cmd cli_registry_cmds[] = {
     {"lists", "list", "json", 0, 0, cmd_lists_list, "[--json]",
      "List lists and their policies."},
     {"lists", "show", "json", 1, 1, cmd_lists_show, "[--json] NAME",
-     "Show one list: policy, rules, distributions."},
+     "Show one list: its settings, members counted, rules, distributions\n"
+     "and its policy (tlp_ceiling, single_org, as lists policy)."},
     {"lists", "add-member", "", 2, 2, cmd_lists_add_member, "LIST ADDRESS",
      "Make a contact a member of a list."},
     {"lists", "rm-member", "", 2, 2, cmd_lists_rm_member, "LIST ADDRESS",
@@ -716,7 +740,8 @@ static const struct cli_cmd cli_registry_cmds[] = {
     {"dists", "list", "json", 0, 0, cmd_dists_list, "[--json]",
      "List distributions."},
     {"dists", "show", "json", 1, 1, cmd_dists_show, "[--json] NAME",
-     "Show one distribution."},
+     "Show one distribution: its address, lists and policy (default_tlp,\n"
+     "require_release, as dists policy)."},
     {"sites", "add", "alias=,domain=,network=,org=", 1, 1, cmd_sites_add,
      "NAME [--alias TEXT] [--domain D[,D...]] [--network CIDR[,CIDR...]]\n"
      "       [--org ORG]",

@@ -31,6 +31,24 @@ static int listing_ident(const char *name)
     return n > 0 && n <= LISTING_NAME_MAX && name[n] == '\0';
 }
 
+/* Columns that hold yes or no, in whichever view: JSON true or false
+ * (listing.h). A view cannot say so itself without json() in its SQL,
+ * which the table output would then print as "true". */
+static const char *const listing_bools[] = {
+    "active", "anonymise", "single_org", "require_release", "can_sign",
+    "can_encrypt",
+};
+
+static int listing_bool(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(listing_bools) / sizeof(listing_bools[0]); i++)
+        if (strcmp(name, listing_bools[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int listing_hidden(const char *name)
 {
     return name[0] == '_';
@@ -72,6 +90,11 @@ static int listing_column(struct buf *sql, const char *name,
         return buf_printf(sql, "%s\"%s\"", first ? "" : ", ", name);
     if (!first && buf_printf(sql, " '%s' ||", json->sep) != 0)
         return -1;
+    if (listing_bool(name))
+        return buf_printf(sql, " json_quote('%s') || ': ' || CASE WHEN "
+                          "\"%s\" IN (1, 'yes') THEN 'true' WHEN \"%s\" IN "
+                          "(0, 'no') THEN 'false' ELSE json_quote(coalesce("
+                          "\"%s\", '')) END ||", name, name, name, name);
     return buf_printf(sql, " json_quote('%s') || ': ' || json_quote("
                       "coalesce(\"%s\", '')) ||", name, name);
 }

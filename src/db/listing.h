@@ -10,7 +10,13 @@
  *   JSON   "[\n  {"name": value, ...},\n  {...}\n]\n", one object a
  *          line; no rows: "[]\n". Values are SQLite's json_quote():
  *          integers and reals bare, text quoted and escaped by SQLite,
- *          NULL as "" (as the table shows it).
+ *          NULL as "" (as the table shows it). A yes/no column is a
+ *          JSON boolean: its name is in listing.c's listing_bools
+ *          (active, anonymise, single_org, require_release, can_sign,
+ *          can_encrypt; the same name means yes/no in every view, so a
+ *          new view keeps to it), and 1 or 'yes' print true, 0 or 'no'
+ *          false, anything else as above. The table prints the value as
+ *          the view has it (1/0, yes/no).
  *
  * and a `show` prints one row as "name: value" lines or as one JSON
  * object, "{\n  "name": value,\n  ...\n}\n".

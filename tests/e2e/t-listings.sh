@@ -35,6 +35,8 @@ ODD='Odd "Quote" \ Org é'
 
 # listing NAME ARGS...: the command's --json, parsed, with the fields that
 # must be numbers (NUM) and text (TXT) in every row. A show is one object.
+# A NUM field written !NAME must be a JSON boolean (issue 16: yes/no
+# columns were 1/0).
 jcheck() {  # jcheck DESC NUM TXT CMD...
     local what=$1 num=$2 txt=$3
     shift 3
@@ -48,7 +50,10 @@ num = [f for f in sys.argv[2].split(",") if f]
 txt = [f for f in sys.argv[3].split(",") if f]
 for r in rows:
     for f in num:
-        assert type(r[f]) is int, (f, r)
+        if f.startswith("!"):
+            assert type(r[f[1:]]) is bool, (f, r)
+        else:
+            assert type(r[f]) is int, (f, r)
     for f in txt:
         assert isinstance(r[f], str), (f, r)
     assert not any(k.startswith("_") for k in r), r
@@ -57,29 +62,29 @@ PY
 jcheck "alerts list" row,update state,alert_id,reason alerts list
 jcheck "alerts show" row,recipients list,outcome,reason alerts show EGI-20260707-01
 jcheck "reveal" "" placeholder,original,class reveal EGI-20260707-01
-jcheck "lists policy" single_org name,tlp_ceiling lists policy ngi
-jcheck "dists policy" require_release name,default_tlp dists policy held
+jcheck "lists policy" !single_org name,tlp_ceiling lists policy ngi
+jcheck "dists policy" !require_release name,default_tlp dists policy held
 jcheck "queue status" pending,leased,sent,failed,oldest_pending_s alert,list,leased_by queue status
 jcheck "audit" code at,alert,event,rcpt,copy,detail audit
 jcheck "audit ID" code at,alert,event audit EGI-20260707-02
 jcheck "orgs list" contacts name,kind,country,ngi orgs list
 jcheck "orgs list --kind" contacts name,kind orgs list --kind ngi
 jcheck "orgs show" contacts name,kind,ngi orgs show "$ODD"
-jcheck "contacts list" active address,name,org,confirmed contacts list
-jcheck "contacts list --org" active address,org contacts list --org "$ODD"
-jcheck "contacts show" active address,lists contacts show odd@site-a.example
-jcheck "lists list" members name,anonymise,kinds lists list
-jcheck "lists show" members name,rules,dists lists show isp
+jcheck "contacts list" !active address,name,org,confirmed contacts list
+jcheck "contacts list --org" !active address,org contacts list --org "$ODD"
+jcheck "contacts show" !active address,lists contacts show odd@site-a.example
+jcheck "lists list" members,!anonymise name,kinds lists list
+jcheck "lists show" members,!anonymise,!single_org name,rules,dists,tlp_ceiling lists show isp
 jcheck "lists members" "" address,via lists members ngi
 jcheck "lists rules" "" kind,role lists rules isp
 jcheck "lists coverage" "" list,problem,subject,detail lists coverage
 jcheck "dists list" "" name,address,lists dists list
-jcheck "dists show" "" name,lists dists show alerts
+jcheck "dists show" !require_release name,lists,default_tlp dists show alerts
 jcheck "sites list" "" name,identifiers,org sites list
 jcheck "sites show" "" name,identifiers sites show MY-SITE
 jcheck "sites kept" "" host sites kept
-jcheck "officers list" active fingerprint,added,added_by officers list
-jcheck "keys list" can_sign,can_encrypt fingerprint,state,used_by keys list
+jcheck "officers list" !active fingerprint,added,added_by officers list
+jcheck "keys list" !can_sign,!can_encrypt fingerprint,state,used_by keys list
 
 # JSON keeps its layout: one object a line, '"key": value'.
 agw orgs list --json >"$T/orgs.json"

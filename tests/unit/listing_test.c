@@ -24,7 +24,11 @@ static const char t_schema[] =
     "INSERT INTO t VALUES(2, 'q\"uo\\te' || char(10) || 'tab' || char(9)"
     " || 'é', 0.25, NULL);"
     "CREATE VIEW v AS SELECT id AS _id, name, id AS num, r, n FROM t"
-    " ORDER BY id;";
+    " ORDER BY id;"
+    /* issue 16: yes/no columns were 1/0 in JSON; by their names, JSON
+     * booleans now, whether the view holds 1/0 or yes/no */
+    "CREATE VIEW b AS SELECT name, 2 - id AS active, CASE id WHEN 1 THEN"
+    " 'yes' ELSE 'no' END AS anonymise, n AS single_org FROM t ORDER BY id;";
 
 static const struct {
     const char *what;
@@ -54,6 +58,18 @@ static const struct {
      "{\n  \"name\": \"plain\",\n  \"num\": 1,\n  \"r\": 1.5,\n"
      "  \"n\": \"x\"\n}\n", 0},
     {"show, no row", 1, 0, "v", "name", "none", NULL, ERR_DATA},
+    {"booleans: json true/false by the column's name", 0, 1, "b", NULL,
+     NULL,
+     "[\n  {\"name\": \"plain\", \"active\": true, \"anonymise\": true, "
+     "\"single_org\": \"x\"},\n  {\"name\": \"q\\\"uo\\\\te\\ntab\\t"
+     "\xc3\xa9\", \"active\": false, \"anonymise\": false, "
+     "\"single_org\": \"\"}\n]\n", 0},
+    {"booleans: the table as the view has them", 0, 0, "b", NULL, NULL,
+     "name\tactive\tanonymise\tsingle_org\nplain\t1\tyes\tx\n"
+     "q\"uo\\te tab \xc3\xa9\t0\tno\t\n", 0},
+    {"booleans: a show", 1, 1, "b", "name", "plain",
+     "{\n  \"name\": \"plain\",\n  \"active\": true,\n"
+     "  \"anonymise\": true,\n  \"single_org\": \"x\"\n}\n", 0},
     {"view name not an identifier", 0, 0, "v; DROP TABLE t", NULL, NULL,
      NULL, ERR_SOFTWARE},
     {"column name not an identifier", 0, 0, "v", "name = name OR 1", "x",
