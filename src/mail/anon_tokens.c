@@ -649,6 +649,7 @@ static int tok_one(struct anon_run *r, int kind, size_t s, size_t e,
  *   IPv6    (?<![\w.])(?:[0-9A-Fa-f]{0,4}:){2,8}(?:DQUAD|[0-9A-Fa-f]{1,4})?
  *           (?:%[0-9A-Za-z._-]+)?(?:/\d{1,3}(?!\d))?
  *   IPv4    (?<![\w.])DQUAD(?:/(?:DQUAD|\d{1,2}))?(?![\w-]|\.\w)
+ *           or DQUAD(?=\.\d{1,5}(?![\w-]|\.\w)) (tcpdump's ADDR.PORT)
  *   host    (?<![\w-])(?:LABEL\.)+TLD\.?(?![\w-])
  *   word    [\p{L}\p{N}_]++(?:[.-]++[\p{L}\p{N}_]++)*+
  *
@@ -812,6 +813,20 @@ static int ip4_end_ok(const struct anon_run *r, size_t e, size_t to)
     return !(byte_at(r, e, to, '.') && ch_at(r, e + 1, to, CH_W));
 }
 
+/* tcpdump's ADDR.PORT ("192.0.2.45.22 > 203.0.113.9.443"): one more
+ * group of 1 to 5 digits after the address, and then an end. The address
+ * is replaced, the port stays (the leak detector reads the address there
+ * too). */
+static int ip4_port_ok(const struct anon_run *r, size_t e, size_t to)
+{
+    size_t d;
+
+    if (!byte_at(r, e, to, '.'))
+        return 0;
+    d = run_of(r, e + 1, to, CH_DIGIT, 6);
+    return d > e + 1 && d - (e + 1) <= 5 && ip4_end_ok(r, d, to);
+}
+
 static size_t m_ip4(const struct anon_run *r, size_t p, size_t to)
 {
     size_t e, m, d;
@@ -826,7 +841,7 @@ static size_t m_ip4(const struct anon_run *r, size_t p, size_t to)
         if (d > e + 1 && d - (e + 1) <= 2 && ip4_end_ok(r, d, to))
             return d;
     }
-    return ip4_end_ok(r, e, to) ? e : 0;
+    return ip4_end_ok(r, e, to) || ip4_port_ok(r, e, to) ? e : 0;
 }
 
 static size_t m_ip6(const struct anon_run *r, size_t p, size_t to)

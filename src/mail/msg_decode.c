@@ -342,9 +342,27 @@ static int msg_leaf(const struct mailmime *n, struct msg_part *p,
     return 0;
 }
 
+/* An attached message's header block as a text/rfc822-headers part (RFC
+ * 6522's type for it), before its body's parts: its From, Subject,
+ * Received ... are read and anonymised like any other text, not lost.
+ * The limit walk counted the message node, so parts[] has room. */
+static int msg_leaf_headers(const struct mailmime *n, struct msg_part *p,
+                            struct err *e)
+{
+    const struct mailmime_data *d = n->mm_body;
+
+    p->content_type = strdup("text/rfc822-headers");
+    p->data = msg_hdr_text(d->dt_data.dt_text.dt_data,
+                           d->dt_data.dt_text.dt_length, &p->len);
+    if (p->content_type == NULL || p->data == NULL)
+        return err_set(e, ERR_NOMEM, "attached message: out of memory");
+    p->is_text = 1;
+    return 0;
+}
+
 /* Leaves in document order. An attached message/rfc822 is descended into
- * (its text must be anonymised like any other); its own header fields are
- * not kept. Depth is bounded by the limit walk done at parse time. */
+ * (its text must be anonymised like any other), its header fields first as
+ * one text part. Depth is bounded by the limit walk done at parse time. */
 static int msg_collect(const struct mailmime *n, struct msg_content *c,
                        struct err *e)
 {
@@ -357,6 +375,10 @@ static int msg_collect(const struct mailmime *n, struct msg_content *c,
                 return -1;
         return 0;
     }
+    if (n->mm_type == MAILMIME_MESSAGE && n->mm_body &&
+        n->mm_body->dt_type == MAILMIME_DATA_TEXT &&
+        msg_leaf_headers(n, &c->parts[c->nparts++], e) < 0)
+        return -1;
     if (n->mm_type == MAILMIME_MESSAGE)
         return n->mm_data.mm_message.mm_msg_mime ?
             msg_collect(n->mm_data.mm_message.mm_msg_mime, c, e) : 0;

@@ -140,3 +140,35 @@ int msg_fields_load(struct msg *m, struct err *e)
     }
     return 0;
 }
+
+/* The header block at p as text, one "Name: value" line a field, values
+ * unfolded and decoded: what an attached message's header says, for its
+ * text/rfc822-headers part (msg_decode.c). NULL on allocation failure. */
+char *msg_hdr_text(const char *p, size_t len, size_t *outlen)
+{
+    struct buf b;
+    struct msg_span f;
+    size_t pos = 0;
+    char *v;
+    int rc = 0;
+
+    buf_init(&b, len * 4 + 64);  /* a decoded value never grows past 4x */
+    while (rc == 0 && msg_hdr_next(p, len, &pos, &f)) {
+        if (f.namelen == 0)
+            continue;
+        if ((v = msg_span_value(&f)) == NULL) {
+            rc = -1;
+            break;
+        }
+        rc = buf_printf(&b, "%.*s: %s\n", (int)f.namelen, f.p, v);
+        free(v);
+    }
+    if (rc == 0)
+        rc = buf_putc(&b, '\0');
+    if (rc != 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    *outlen = b.len - 1;
+    return buf_steal(&b, NULL);
+}

@@ -87,6 +87,8 @@ char *msg_hdr_decode(const char *v, size_t n);
 /* The first field called name in the block, decoded (the caller frees
  * it), or NULL: *found tells absent from out of memory. */
 char *msg_hdr_find(const char *p, size_t len, const char *name, int *found);
+/* The block as "Name: value\n" lines, decoded; *outlen its length. */
+char *msg_hdr_text(const char *p, size_t len, size_t *outlen);
 /* m->fields from the top header block. */
 int msg_fields_load(struct msg *m, struct err *e);
 

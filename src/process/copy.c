@@ -346,8 +346,8 @@ static int copy_leak_part(struct pctx *c, const struct msg_part *p,
  * with the anonymiser's own scanner, then with the independent detector,
  * which sees the forms that scanner does not (defanged, invisible
  * characters, HTML splits, ...). */
-static int copy_leak_check(struct pctx *c, const struct pcopy *out,
-                           struct err *e)
+int copy_leak_msg(struct pctx *c, const char *msg, size_t len,
+                  struct err *e)
 {
     struct msg_limits lim;
     struct msg *m = NULL;
@@ -360,9 +360,8 @@ static int copy_leak_check(struct pctx *c, const struct pcopy *out,
         return err_set(e, ERR_SOFTWARE, "no leak detector");
     msg_limits_default(&lim);
     lim.max_size = PROCESS_COPY_MAX;
-    if (anon_scan(c->g->anon, out->msg.data, out->msg.len, "the raw copy",
-                  e) != 0 ||
-        msg_parse(out->msg.data, out->msg.len, &lim, &m, e) != 0 ||
+    if (anon_scan(c->g->anon, msg, len, "the raw copy", e) != 0 ||
+        msg_parse(msg, len, &lim, &m, e) != 0 ||
         msg_content(m, &mc, e) != 0 ||
         anon_scan(c->g->anon, mc->subject, strlen(mc->subject), "Subject",
                   e) != 0)
@@ -389,8 +388,7 @@ static int copy_leak_check(struct pctx *c, const struct pcopy *out,
     for (i = 0; i < mc->nparts; i++)
         if (copy_leak_part(c, &mc->parts[i], i + 1, e) != 0)
             goto out;
-    if (leak_check(c->g->leak, out->msg.data, out->msg.len, LEAK_MIME,
-                   "the raw copy", e) != 0)
+    if (leak_check(c->g->leak, msg, len, LEAK_MIME, "the raw copy", e) != 0)
         goto out;
     rc = 0;
 out:
@@ -447,7 +445,8 @@ int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
         rc = copy_nospace(rc, e, "copy too large");
         goto out;
     }
-    rc = c->l->anonymise ? copy_leak_check(c, out, e) : 0;
+    rc = c->l->anonymise ? copy_leak_msg(c, out->msg.data, out->msg.len, e)
+                         : 0;
 out:
     if (pp) {
         pp->v[0].filename = NULL;

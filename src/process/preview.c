@@ -175,7 +175,7 @@ struct anonymise_job {
     struct anon_map *map;
 };
 
-/* In the child: parse, decode, anonymise, rebuild. */
+/* In the child: parse, decode, anonymise, rebuild, leak-check. */
 static int anonymise_work(void *arg, struct buf *out, struct err *e)
 {
     static const struct plist sanitised = {
@@ -192,7 +192,13 @@ static int anonymise_work(void *arg, struct buf *out, struct err *e)
     if (msg_parse(j->raw, j->len, &lim, &m, e) == 0 &&
         msg_content(m, &a.content, e) == 0) {
         struct pctx c = {j->g, &a, &sanitised, j->map, NULL, NULL, NULL};
+        size_t start = out->len;
+
+        /* what the pipeline does before a copy leaves: the independent
+         * detector too, so that what this prints is what would be sent */
         rc = anonymise_build(&c, m, out, e);
+        if (rc == 0)
+            rc = copy_leak_msg(&c, out->data + start, out->len - start, e);
     }
     msg_content_free(a.content);
     msg_free(m);

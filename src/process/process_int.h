@@ -156,6 +156,12 @@ int copy_make(struct pctx *c, struct pcopy *out, struct err *e);
 /* A failed buf_* call (rc, buf.h) as an error: BUF_ENOMEM is ERR_NOMEM
  * (temporary), the cap ERR_TOOBIG with what. Returns -1. */
 int copy_nospace(int rc, struct err *e, const char *what);
+/* Fail closed on a whole built message (msg[0..len), signed or not): the
+ * anonymiser's scanner and the independent detector (mail/leak.h) over
+ * its Subject, every part decoded, every file name, and the raw bytes.
+ * ERR_LEAK naming the first finding. */
+int copy_leak_msg(struct pctx *c, const char *msg, size_t len,
+                  struct err *e);
 /* in as it goes into c's copy: anonymised when the list wants it. */
 int copy_text(struct pctx *c, const char *in, size_t len, struct buf *out,
               struct err *e);

@@ -2,7 +2,8 @@
 # Issue 14: every textual part of an alert is anonymised and kept on an
 # anonymised list: text/csv (an IoC list, dropped before by the default
 # "drop"), application/json (copied verbatim and unchecked before with
-# "keep"), application/octet-stream named *.log whose bytes are text. A
+# "keep"), application/octet-stream named *.log whose bytes are text, an
+# attached message's header (dropped before) and body. A
 # binary part is dropped with a note, even with "keep", unless the
 # detector can read its bytes; "refuse" holds the alert.
 set -u
@@ -29,6 +30,11 @@ printf -- '--b1\nContent-Type: application/octet-stream\n'
 printf 'Content-Disposition: attachment; filename="dump.bin"\n'
 printf 'Content-Transfer-Encoding: base64\n\n'
 printf '\000\001\002wn04.grid.inst.example\377' | base64 -w 76; echo
+printf -- '--b1\nContent-Type: message/rfc822\n\n'
+printf 'Received: from wn05.grid.inst.example (192.0.2.48) by mx.example\n'
+printf 'From: Jo Smith <jo.smith@inst.example>\n'
+printf 'Subject: =?utf-8?q?your_account_on_wn05=2Egrid=2Einst=2Eexample?=\n\n'
+printf 'Phishing body naming wn05.grid.inst.example.\n'
 printf -- '--b1--\n'
 } >"$T/entity.txt"
 $PGPMIME sign-entity "$OFFICER_HOME" "$OFFICER_FPR" \
@@ -68,6 +74,13 @@ check "drop: the attacker's address in it kept" has drop 'evil.example,203.0.113
 check "drop: ioc.json kept as application/json" has drop 'PART application/json ioc.json'
 check "drop: auth.log (octet-stream, text bytes) kept" has drop 'PART application/octet-stream auth.log'
 check "drop: auth.log anonymised" has drop 'Accepted publickey from \[IP-'
+check "drop: the attached message's header kept as text/rfc822-headers" \
+    has drop 'PART text/rfc822-headers'
+check "drop: its Received line anonymised" \
+    has drop '^Received: from host[0-9]*\.site[0-9]*\.invalid (\[IP-[0-9]*\]) by mx.example'
+check "drop: its encoded Subject decoded and anonymised" \
+    has drop '^Subject: your account on host[0-9]*\.site[0-9]*\.invalid'
+check "drop: its body kept, anonymised" has drop 'Phishing body naming host[0-9]*\.site'
 check "drop: dump.bin dropped" bash -c "! grep -q 'PART .* dump.bin' '$T/drop.parts'"
 check "drop: with a note" has drop 'attachment "dump.bin".*dropped'
 

@@ -216,9 +216,13 @@ static const struct apply_case issue14_cases[] = {
      "dump-[IP-1].pcap dump_[IP-1].pcap host1.site1.invalid.local, see "
      "host2.site1.invalid.Then"},
     {"log_203.0.113.9_ssh.txt ip-203-0-113-9.example "
-     "9.113.0.203.in-addr.arpa 2024-05-11-03 v1.2.3.4-rc1 192.0.2.45.6",
+     "9.113.0.203.in-addr.arpa 2024-05-11-03 v1.2.3.4-rc1 192.0.2.45.1.6",
      "log_203.0.113.9_ssh.txt ip-203-0-113-9.example "
-     "9.113.0.203.in-addr.arpa 2024-05-11-03 v1.2.3.4-rc1 192.0.2.45.6"},
+     "9.113.0.203.in-addr.arpa 2024-05-11-03 v1.2.3.4-rc1 192.0.2.45.1.6"},
+    /* tcpdump's ADDR.PORT: the address goes, the port stays (the leak
+     * detector found "192.0.2.45.6" kept as it was) */
+    {"IP 192.0.2.45.22 > 203.0.113.9.443: Flags [S], 192.0.2.45.6",
+     "IP [IP-1].22 > 203.0.113.9.443: Flags [S], [IP-1].6"},
     /* 3. invisible characters go with the identifier; NBSP is a space */
     {"EXAM\xc2\xadPLE-T2 192.0.2\xe2\x80\x8b.45 Ex\xe2\x80\x8dGrid "
      "cern\xe2\x81\xa0.ch UKI-LT2\xe2\x80\x8c-QMUL",

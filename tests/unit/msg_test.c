@@ -470,13 +470,26 @@ static const struct content_case content_cases[] = {
      {{"text/plain", 1, NULL,
        "Line one with trailing space \n--=_sig_1x is not a delimiter\n"
        "Gr\xc3\xbc\xc3\x9f" "e\n", 0}}},
-    {"mixed.eml", "mixed", "Ren\xc3\xa9" "e <r@csirt.example>", 5,
+    {"mixed.eml", "mixed", "Ren\xc3\xa9" "e <r@csirt.example>", 6,
      {{"text/plain", 1, NULL, "Hello w\xc3\xb6rld\nline 2\n", 0},
       {"text/html", 1, NULL, "<p>caf\xc3\xa9</p>", 0},
       {"application/octet-stream", 0, "r\xc3\xa9sum\xc3\xa9.pdf",
        "\x00\x01\x02\x03\x04", 5},
       {"application/x-log", 0, ".._etc_\xc3\xa9.log", "raw log line", 0},
+      /* the attached message's header, kept as text (issue 14) */
+      {"text/rfc822-headers", 1, NULL,
+       "From: someone@victim.example\nSubject: inner\n", 0},
       {"text/plain", 1, NULL, "Inner text.", 0}}},
+    /* issue 14: every textual part is text (anonymised, kept); an
+     * octet-stream by its file name and bytes; one that does not read
+     * in its charset is binary */
+    {"textual.eml", "textual parts", "a@b.example", 6,
+     {{"text/plain", 1, NULL, "body", 0},
+      {"text/csv", 1, "hosts.csv", "h\xc3\xb4te,192.0.2.1", 0},
+      {"application/json", 1, NULL, "{\"a\": 1}", 0},
+      {"application/octet-stream", 1, "auth.LOG", "sshd: ok", 0},
+      {"application/octet-stream", 0, "core.log", "\x00\x01\x02\x03", 4},
+      {"application/json", 0, NULL, "\xff", 1}}},
     {"unknowncharset-utf8.eml", "unknown charset but utf-8", "a@b.example",
      1, {{"text/plain", 1, NULL, "caf\xc3\xa9\n", 0}}},
 };
