@@ -532,9 +532,11 @@ static int text_decode(struct leak *l, struct leak_text *t, int flags)
     while (i < n && rc == 0) {
         c = (unsigned char)s[i];
         /* the usual byte: ASCII that starts no placeholder, escape or
-         * MIME line */
+         * MIME line (only a line's first byte can start one: the whole
+         * raw copy took the slow way for every byte before) */
         if (c < 0x80 && c != '%' && c != '&' && c != '[' && c != 'h' &&
-            c != 'u' && c != 's' && !(flags & LEAK_MIME)) {
+            c != 'u' && c != 's' &&
+            !((flags & LEAK_MIME) && (i == 0 || s[i - 1] == '\n'))) {
             rc = text_push(t, c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c,
                            i++);
             continue;

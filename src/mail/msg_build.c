@@ -89,7 +89,7 @@ static int msg_qp_must(const char *s, size_t n, size_t i, size_t col)
  * lines stay within 76 characters. */
 static void msg_qp_encode(struct msg_w *w, const char *s, size_t n)
 {
-    size_t i, col = 0, need;
+    size_t i, col = 0, need, run;
 
     for (i = 0; i < n; i++) {
         if (s[i] == '\n' || (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')) {
@@ -104,12 +104,20 @@ static void msg_qp_encode(struct msg_w *w, const char *s, size_t n)
             col = 0;
             need = msg_qp_must(s, n, i, col) ? 3 : 1;
         }
-        if (need == 3)
+        if (need == 3) {
             msg_qp_escape(w, (unsigned char)s[i], &col);
-        else {
-            w_put(w, s + i, 1);
-            col++;
+            continue;
         }
+        /* a run of bytes that go as they are, in one append: a byte at a
+         * time was a tenth of `alertgw anonymise` */
+        run = i + 1;
+        while (run < n && col + (run - i) < MSG_QP_LINE - 1 &&
+               s[run] != '\n' && s[run] != '\r' &&
+               !msg_qp_must(s, n, run, col + (run - i)))
+            run++;
+        w_put(w, s + i, run - i);
+        col += run - i;
+        i = run - 1;
     }
 }
 
