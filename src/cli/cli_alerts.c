@@ -11,6 +11,8 @@
 
 #include "process/alert.h"
 #include "process/lifecycle.h"
+#include "process/process.h"
+#include "db/alerts.h"
 #include "db/store.h"
 
 static int cmd_alerts_list(struct cli *c, struct cli_args *a)
@@ -25,8 +27,33 @@ static int cli_is_row(const char *s)
     return s[0] != '\0' && strspn(s, "0123456789") == strlen(s);
 }
 
+/* The stored mail of a row as received, byte for byte: what a
+ * quarantine notice points at. */
+static int cli_show_raw(struct cli *c, const char *row)
+{
+    struct buf raw;
+    int rc = -1;
+
+    if (!cli_is_row(row))
+        return err_set(&c->e, ERR_USAGE, "--raw takes a ROW (a number from "
+                       "`alerts list`), not '%s'", row);
+    if (cli_open(c) != 0)
+        return -1;
+    buf_init(&raw, (size_t)c->g.conf->max_size + 1);
+    if (alerts_raw_get(c->g.store, strtoll(row, NULL, 10), &raw,
+                       &c->e) == 0 &&
+        fwrite(raw.data ? raw.data : "", 1, raw.len, stdout) == raw.len)
+        rc = 0;
+    else if (!err_is_set(&c->e))
+        err_set(&c->e, ERR_IO, "cannot write the message to stdout");
+    buf_free(&raw);
+    return rc;
+}
+
 static int cmd_alerts_show(struct cli *c, struct cli_args *a)
 {
+    if (cli_flag(a, "raw"))
+        return cli_show_raw(c, a->pos[0]);
     if (cli_is_row(a->pos[0]))
         return cli_known(c, "alerts_list", "row", a->pos[0], ERR_NOUSER,
                          "alert row") ||
@@ -49,18 +76,55 @@ static int cmd_reveal(struct cli *c, struct cli_args *a)
     return cli_print(c, "reveal", "_thread", thread, a);
 }
 
+/* Who acts on the host: "host:USER". */
+static void cli_by(char *by, size_t n)
+{
+    const struct passwd *pw = getpwuid(getuid());
+    const char *user = pw ? pw->pw_name : getenv("USER");
+
+    snprintf(by, n, "host:%s", user && *user ? user : "?");
+}
+
+/* Run a quarantined (or held) stored mail again through every check,
+ * after a key or officer fix; say what became of it. */
+static int cmd_alerts_retry(struct cli *c, struct cli_args *a)
+{
+    struct process_result r;
+    struct alerts_summary s;
+    int64_t row;
+    char by[64];
+
+    if (!cli_is_row(a->pos[0]))
+        return err_set(&c->e, ERR_USAGE, "alerts retry takes a ROW (a "
+                       "number from `alerts list`), not '%s'", a->pos[0]);
+    row = strtoll(a->pos[0], NULL, 10);
+    if (cli_open(c) != 0 ||
+        cli_known(c, "alerts_list", "row", a->pos[0], ERR_NOUSER,
+                  "alert row") != 0)
+        return -1;
+    cli_by(by, sizeof(by));
+    if (lifecycle_retry(&c->g, row, by, &r, &c->e) != 0 &&
+        c->e.code != ERR_DUP)       /* ERR_DUP: the worker took it first */
+        return -1;
+    err_init(&c->e);
+    if (alerts_summary(c->g.store, row, &s, &c->e) != 0)
+        return -1;
+    printf("retried alert row %lld: %s%s%s%s%s\n", (long long)row, s.state,
+           s.alert_id[0] ? " " : "", s.alert_id, s.reason[0] ? ": " : "",
+           s.reason);
+    return 0;
+}
+
 static int cmd_decide(struct cli *c, struct cli_args *a,
                       enum lifecycle_verb verb)
 {
     struct lifecycle_decision d;
     char by[64];
-    const struct passwd *pw = getpwuid(getuid());
-    const char *user = pw ? pw->pw_name : getenv("USER");
     long n = 0;
 
     if (cli_open(c) != 0)
         return -1;
-    snprintf(by, sizeof(by), "host:%s", user && *user ? user : "?");
+    cli_by(by, sizeof(by));
     memset(&d, 0, sizeof(d));
     d.alert_id = a->pos[0];
     d.verb = verb;
@@ -166,13 +230,21 @@ static int cmd_dists_policy(struct cli *c, struct cli_args *a)
 static const struct cli_cmd cli_alerts_cmds[] = {
     {"alerts", "list", "json", 0, 0, cmd_alerts_list, "[--json]",
      "Every stored alert with its state, update number, TLP and reason."},
-    {"alerts", "show", "json", 1, 1, cmd_alerts_show,
-     "[--json] ALERT-ID|ROW",
+    {"alerts", "show", "json,raw", 1, 1, cmd_alerts_show,
+     "[--json] ALERT-ID|ROW, or --raw ROW",
      "Per mail and list of an alert id: queued, withheld or awaiting\n"
      "release, recipients, and why a list was withheld. A ROW (the number\n"
      "`alerts list` and the quarantine notice give) shows that stored mail,\n"
-     "whatever its state: received, state, reason, signer. Exit 67 when\n"
-     "there is no such alert."},
+     "whatever its state: received, state, reason, signer. --raw ROW\n"
+     "prints the mail as received, byte for byte (what was quarantined).\n"
+     "Exit 67 when there is no such alert."},
+    {"alerts", "retry", "", 1, 1, cmd_alerts_retry, "ROW",
+     "Run a quarantined stored mail again, after a key or officer fix.\n"
+     "Also one held before anything was stored (copies that failed, a\n"
+     "refused command). It goes through the same checks from the start\n"
+     "(signature, officer, time, author: never around them), as the\n"
+     "worker would; the audit records who retried it. Prints what it\n"
+     "became. Exit 67: no such row; 65: a row in another state."},
     {"reveal", NULL, "json", 1, 1, cmd_reveal, "[--json] ALERT-ID",
      "Placeholder -> original for an alert (officers only)."},
     {"release", NULL, "", 1, 1, cmd_release, "ALERT-ID",

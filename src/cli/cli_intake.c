@@ -306,6 +306,10 @@ static int cmd_submit_report(struct cli *c, const struct process_result *r)
             printf("; withheld from %d list%s (see the receipt)", r->withheld,
                    r->withheld == 1 ? "" : "s");
         printf("\n");
+        if (r->empty)       /* a list without recipients: say it loudly */
+            fprintf(stderr, "alertgw: warning: list%s %s reached nobody (no "
+                    "recipients; see the receipt)\n", r->empty == 1 ? ""
+                    : "s", r->empty_names);
         return 0;
     case PROCESS_AWAITING:
         printf("held %s until released: %d copies made, previews mailed to "
@@ -348,6 +352,7 @@ static int cmd_submit(struct cli *c, struct cli_args *a)
 static int cmd_preview(struct cli *c, struct cli_args *a)
 {
     const char *list = cli_opt(a, "list");
+    char verdict[ERR_MSG_MAX];
     struct buf raw;
     int rc = -1;
 
@@ -358,7 +363,10 @@ static int cmd_preview(struct cli *c, struct cli_args *a)
     buf_init(&raw, (size_t)c->conf.max_size);
     if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0)
         rc = process_preview(&c->g, buf_cstr(&raw), raw.len, list,
-                             cli_flag(a, "diff"), stdout, &c->e);
+                             cli_flag(a, "diff"), stdout, verdict,
+                             sizeof(verdict), &c->e);
+    if (rc == 0)        /* stdout is the message: the verdict beside it */
+        fprintf(stderr, "alertgw: preview: %s\n", verdict);
     buf_free(&raw);
     return rc;
 }
@@ -562,7 +570,9 @@ static const struct cli_cmd cli_intake_cmds[] = {
      "Show the exact message a list would receive, or every replacement.\n"
      "Prints the exact message the list would receive (signed; nothing is\n"
      "stored), or with --diff every replacement: line, original,\n"
-     "placeholder, rule. The alert need not be signed yet."},
+     "placeholder, rule. The alert need not be signed yet. On stderr, the\n"
+     "verdict for that list: sent (to how many recipients), withheld and\n"
+     "why, held for release first."},
     {"anonymise", NULL, "sites=,rules=,alert-id=", 0, 1, cmd_anonymise,
      "[--sites FILE] [--rules DIR] [--alert-id ID] [FILE]",
      "Anonymise one RFC 5322 message to stdout, nothing else.\n"

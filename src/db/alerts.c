@@ -482,6 +482,65 @@ int alerts_command_done(struct store *s, int64_t row, const char *why,
            ? -1 : 0;
 }
 
+/* ---- the operator's look and retry ------------------------------------- */
+
+int alerts_raw_get(struct store *s, int64_t row, struct buf *raw,
+                   struct err *e)
+{
+    struct store_stmt *st;
+    const void *p;
+    size_t n;
+    int rc;
+
+    if (store_prepare(s, "SELECT raw FROM alert_raw WHERE alert_row = ?",
+                      &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, row);
+    rc = store_step(st, e);
+    if (rc == 1) {
+        p = store_col_blob(st, 0, &n);
+        if (buf_append(raw, p ? p : "", n) != 0)
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+    } else if (rc == 0) {
+        rc = err_set(e, ERR_NOUSER, "no alert row %lld", (long long)row);
+    }
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int alerts_retry_reset(struct store *s, int64_t row, struct err *e)
+{
+    return store_run(s, e, "UPDATE alerts SET state = 'new', reason = '', "
+                     "signer = '', subject = '', sig_id = '', thread = '', "
+                     "update_no = 0, tlp = '', command = '', attempts = 0, "
+                     "signed_key = '' WHERE id = ?1 AND (state = "
+                     "'quarantined' OR (state = 'held' AND NOT EXISTS "
+                     "(SELECT 1 FROM releases WHERE alert_row = ?1) AND NOT "
+                     "EXISTS (SELECT 1 FROM list_outcomes WHERE alert_row = "
+                     "?1) AND NOT EXISTS (SELECT 1 FROM copies WHERE "
+                     "alert_row = ?1 AND kind <> 'notice')))", "i", row);
+}
+
+int alerts_release_dists(struct store *s, int64_t list, char *names,
+                         size_t n, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    names[0] = '\0';
+    if (store_prepare(s, "SELECT coalesce(group_concat(name, ', '), '') "
+                      "FROM (SELECT d.name FROM dists d JOIN dist_lists x ON "
+                      "x.dist_id = d.id WHERE x.list_id = ? AND "
+                      "d.require_release = 1 ORDER BY d.name)", &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, list);
+    rc = store_step(st, e);
+    if (rc == 1)
+        snprintf(names, n, "%s", store_col_text(st, 0));
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 /* ---- the registry's checks --------------------------------------------- */
 
 int alerts_count_dist(struct store *s, int64_t dist, int64_t *n,

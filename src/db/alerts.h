@@ -218,6 +218,26 @@ int alerts_command_done(struct store *s, int64_t row, const char *why,
                         const char *alert_id, const char *signer,
                         const char *command, struct err *e);
 
+/* ---- the operator's look and retry ------------------------------------- */
+
+/* The mail of alert row as received, whatever its state, appended to raw;
+ * ERR_NOUSER when there is no such row, ERR_NOMEM when raw is full. */
+int alerts_raw_get(struct store *s, int64_t row, struct buf *raw,
+                   struct err *e);
+/* Make alert row new again, as received, for processing from the start
+ * (authentication included): what processing learnt is cleared, the
+ * attempts too; the alert id it holds is kept (the one reserved for it).
+ * Only a quarantined alert, or one held before anything of it was stored
+ * (no copy, list outcome or release: its copies failed, or a refused
+ * command). The rows changed: 1, or 0 when row is not such an alert; -1. */
+int alerts_retry_reset(struct store *s, int64_t row, struct err *e);
+
+/* What `preview` says of a list: the names of the distributions feeding
+ * list that hold every alert for release, ", " between (cut to n); ""
+ * when none. */
+int alerts_release_dists(struct store *s, int64_t list, char *names,
+                         size_t n, struct err *e);
+
 /* ---- the registry's checks --------------------------------------------- */
 
 /* Alerts on record received for distribution dist. */

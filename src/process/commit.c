@@ -151,16 +151,47 @@ static void commit_why(const struct plist *l, const struct pcopy *c,
                  cnt[RCPT_ENCRYPTED], cnt[RCPT_PLAIN]);
 }
 
+/* Append a note to why, "; " between. */
+static void commit_note(char *why, size_t size, const char *note)
+{
+    size_t len = strlen(why);
+
+    snprintf(why + len, size - len, "%s%s", len ? "; " : "", note);
+}
+
 static int commit_outcome(struct gateway *g, int64_t row,
-                          const struct plist *l, const struct pcopy *c,
-                          const char *outcome, int64_t n, struct err *e)
+                          const struct palert *a, const struct plist *l,
+                          const struct pcopy *c, const char *outcome,
+                          int64_t n, struct err *e)
 {
     char why[ERR_MSG_MAX];
 
     snprintf(why, sizeof(why), "%s", l->withheld);
     if (why[0] == '\0' && l->encrypt != ENCRYPT_NEVER)
         commit_why(l, c, why, sizeof(why));
+    if (l->withheld[0] == '\0' && n == 0)
+        commit_note(why, sizeof(why), "the list reached nobody: it has no "
+                    "recipients");
+    /* an update threads on the list's earlier copies: none, and its
+     * recipients get an update of something they never saw */
+    if (l->withheld[0] == '\0' && a->update_no > 0 &&
+        l->in_reply_to[0] == '\0')
+        commit_note(why, sizeof(why), "an update, but this list never got "
+                    "the original");
     return alerts_outcome_set(g->store, row, l->id, outcome, why, n, e);
+}
+
+/* A list that reached nobody: counted and named for submit's warning. */
+static void commit_empty(struct process_result *r, const char *name)
+{
+    size_t len = strlen(r->empty_names), size = sizeof(r->empty_names);
+    int k;
+
+    r->empty++;
+    k = snprintf(r->empty_names + len, size - len, "%s%s", len ? ", " : "",
+                 name);
+    if (k < 0 || (size_t)k >= size - len)
+        snprintf(r->empty_names + size - 4, 4, "...");
 }
 
 /* One list: withheld, held for release (copy and preview), or queued. */
@@ -174,12 +205,15 @@ static int commit_list(struct gateway *g, int64_t row, const struct pdist *d,
 
     if (l->withheld[0]) {
         r->withheld++;
-        return commit_outcome(g, row, l, c, "withheld", 0, e);
+        return commit_outcome(g, row, a, l, c, "withheld", 0, e);
     }
     if (commit_copy(g, row, l, c, hold, &n, e) != 0 ||
-        commit_outcome(g, row, l, c, hold ? "awaiting" : "queued", n, e) != 0)
+        commit_outcome(g, row, a, l, c, hold ? "awaiting" : "queued", n,
+                       e) != 0)
         return -1;
     r->copies++;
+    if (n == 0)
+        commit_empty(r, l->name);
     if (!hold) {
         r->recipients += n;
         return 0;
@@ -247,7 +281,8 @@ int process_commit(struct gateway *g, int64_t row, const struct pdist *d,
         store_begin(g->store, e) != 0)
         return -1;
     hold = d->require_release;
-    r->copies = r->withheld = 0;
+    r->copies = r->withheld = r->empty = 0;
+    r->empty_names[0] = '\0';
     r->recipients = 0;
     if (commit_pseudonyms(g, a->thread, map, e) != 0)
         goto fail;

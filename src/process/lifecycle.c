@@ -10,6 +10,7 @@
 #include "db/audit.h"
 #include "db/outbox.h"
 #include "process/mailout.h"
+#include "process/process.h"
 #include "registry/registry.h"
 #include "db/store.h"
 #include "util/buf.h"
@@ -111,11 +112,57 @@ static int receipt_notes(struct gateway *g, int64_t row, struct buf *body,
                       body, e) != 0 ? -1 : 0;
 }
 
+/* The lists that got a copy, and those of them that reached nobody: a
+ * warning line each. */
+struct receipt_reach {
+    struct buf *warn;
+    int lists, empty;
+};
+
+static int receipt_reach_one(void *arg, const char *list,
+                             const char *outcome, int64_t recipients,
+                             const char *reason, struct err *e)
+{
+    struct receipt_reach *r = arg;
+
+    (void)reason;
+    if (strcmp(outcome, "withheld") == 0)
+        return 0;
+    r->lists++;
+    if (recipients > 0)
+        return 0;
+    r->empty++;
+    if (buf_printf(r->warn, "Warning: list %s reached nobody (it has no "
+                   "recipients).\n", list) != 0)
+        return err_set(e, ERR_TOOBIG, "receipt too long");
+    return 0;
+}
+
+/* What the Subject says the alert became. */
+static void receipt_subject(const struct alerts_summary *a,
+                            const struct receipt_reach *r, char *out,
+                            size_t n)
+{
+    char what[64];
+
+    if (strcmp(a->state, "queued") != 0)
+        snprintf(what, sizeof(what), "not distributed");
+    else if (r->lists > 0 && r->empty == r->lists)
+        snprintf(what, sizeof(what), "reached nobody");
+    else if (r->empty > 0)
+        snprintf(what, sizeof(what), "distributed; %d list%s reached nobody",
+                 r->empty, r->empty == 1 ? "" : "s");
+    else
+        snprintf(what, sizeof(what), "distributed");
+    snprintf(out, n, "Receipt: %s %s (%s)", a->alert_id, what, a->tlp);
+}
+
 int lifecycle_receipt_queue(struct gateway *g, int64_t row, struct err *e)
 {
     struct alerts_summary a;
-    char to[REGISTRY_ADDR_MAX + 1], subject[ALERT_ID_MAX + 96], upd[32];
-    struct buf body;
+    char to[REGISTRY_ADDR_MAX + 1], subject[ALERT_ID_MAX + 128], upd[32];
+    struct buf body, warn;
+    struct receipt_reach reach = {&warn, 0, 0};
     int rc = -1;
 
     if (alerts_summary(g->store, row, &a, e) != 0 ||
@@ -127,16 +174,17 @@ int lifecycle_receipt_queue(struct gateway *g, int64_t row, struct err *e)
     upd[0] = '\0';
     if (a.update_no > 0)
         snprintf(upd, sizeof(upd), ", update %lld", (long long)a.update_no);
-    snprintf(subject, sizeof(subject), "Receipt: %s %s (%s)", a.alert_id,
-             strcmp(a.state, "queued") == 0 ? "distributed"
-                                            : "not distributed",
-             a.tlp);
     buf_init(&body, LIFECYCLE_BODY_MAX);
+    buf_init(&warn, LIFECYCLE_BODY_MAX);
+    if (alerts_outcomes_each(g->store, row, receipt_reach_one, &reach,
+                             e) != 0)
+        goto out;
+    receipt_subject(&a, &reach, subject, sizeof(subject));
     if (buf_printf(&body, "Alert %s (%s%s), received as alert #%lld, "
-                   "signed by %s.\n%s%s%s\nPer list:\n", a.alert_id, a.tlp,
-                   upd, (long long)row, a.signer,
+                   "signed by %s.\n%s%s%s%s\nPer list:\n", a.alert_id,
+                   a.tlp, upd, (long long)row, a.signer,
                    a.reason[0] ? "State: " : "", a.reason,
-                   a.reason[0] ? "\n" : "") != 0) {
+                   a.reason[0] ? "\n" : "", buf_cstr(&warn)) != 0) {
         err_set(e, ERR_TOOBIG, "receipt too long");
         goto out;
     }
@@ -148,6 +196,7 @@ int lifecycle_receipt_queue(struct gateway *g, int64_t row, struct err *e)
         goto out;
     rc = mailout_notice(g, row, "receipt", to, subject, buf_cstr(&body), e);
 out:
+    buf_free(&warn);
     buf_free(&body);
     return rc;
 }
@@ -229,9 +278,12 @@ int lifecycle_quarantine_queue(struct gateway *g, int64_t row,
     buf_init(&body, LIFECYCLE_BODY_MAX);
     if (buf_printf(&body, "A mail carrying your good signature (key %s) was "
                    "received as alert #%lld\nand quarantined: it will not "
-                   "be distributed.\n\nReason: %s\n\nWhat to do: %s\n",
-                   officer,
-                   (long long)row, why, quarantine_advice(reason)) != 0) {
+                   "be distributed.\n\nReason: %s\n\nWhat to do: %s\n\n"
+                   "If the fix is the gateway's (your key or officer entry), "
+                   "its admins can\nrun the stored mail again through the "
+                   "same checks: `alertgw alerts retry %lld`.\n", officer,
+                   (long long)row, why, quarantine_advice(reason),
+                   (long long)row) != 0) {
         err_set(e, ERR_TOOBIG, "notice too long");
         goto out;
     }
@@ -241,6 +293,52 @@ int lifecycle_quarantine_queue(struct gateway *g, int64_t row,
 out:
     buf_free(&body);
     return rc;
+}
+
+/* Why row cannot be retried. */
+static int retry_refused(struct gateway *g, int64_t row, struct err *e)
+{
+    struct alerts_summary a;
+
+    if (alerts_summary(g->store, row, &a, e) != 0)
+        return -1;
+    if (strcmp(a.state, "held") == 0)
+        return err_set(e, ERR_DATA, "alert row %lld is held with copies or "
+                       "outcomes stored (%.300s): nothing to retry; release "
+                       "or cancel it", (long long)row, a.reason);
+    return err_set(e, ERR_DATA, "alert row %lld is %s%s%.300s%s: only a "
+                   "quarantined or held alert is retried", (long long)row,
+                   a.state, a.reason[0] ? " (" : "", a.reason,
+                   a.reason[0] ? ")" : "");
+}
+
+int lifecycle_retry(struct gateway *g, int64_t row, const char *by,
+                    struct process_result *r, struct err *e)
+{
+    struct alerts_summary a;
+    char why[ERR_MSG_MAX];
+    int n;
+
+    if (store_begin(g->store, e) != 0)
+        return -1;
+    if (alerts_summary(g->store, row, &a, e) != 0)
+        goto fail;
+    snprintf(why, sizeof(why), "by %s; was %s: %.400s", by, a.state,
+             a.reason);
+    n = alerts_retry_reset(g->store, row, e);
+    if (n < 0)
+        goto fail;
+    if (n == 0) {
+        retry_refused(g, row, e);
+        goto fail;
+    }
+    if (lifecycle_audit(g, row, "retried", why, e) != 0 ||
+        store_commit(g->store, e) != 0)
+        goto fail;
+    return process_alert(g, row, r, e);
+fail:
+    store_rollback(g->store);
+    return -1;
 }
 
 /* What a release queues: alert row's held copies; own: the copies a

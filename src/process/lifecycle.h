@@ -67,6 +67,15 @@ int lifecycle_quarantine_queue(struct gateway *g, int64_t row,
                                const char *officer, const char *reason,
                                int *told, struct err *e);
 
+/* `alertgw alerts retry ROW`: quarantined (or held before anything was
+ * stored) alert row made new again, who (by) audited, then processed
+ * from the start as the worker would (the same authentication: never
+ * around it); r gets the verdict. ERR_NOUSER: no such row; ERR_DATA: a
+ * row in another state (the error says which and why). */
+struct process_result;
+int lifecycle_retry(struct gateway *g, int64_t row, const char *by,
+                    struct process_result *r, struct err *e);
+
 struct lifecycle_decision {
     const char *alert_id;
     enum lifecycle_verb verb;

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/alerts.h"
 #include "mail/msg.h"
 #include "mail/render.h"
+#include "registry/registry.h"
 #include "util/buf.h"
 
 static int preview_diff(const struct anon_changes *ch, struct buf *out)
@@ -43,8 +45,57 @@ static int preview_work(void *arg, struct buf *out, struct err *e)
     return rc;
 }
 
+/* How many recipients list l has now. */
+static int preview_recipients(struct gateway *g, const struct plist *l,
+                              long *n, struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    *n = 0;
+    if (registry_list_recipients(g->store, l->id, &st, e) != 0)
+        return -1;
+    while ((rc = store_step(st, e)) == 1)
+        (*n)++;
+    store_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The verdict for list l, one line: sent (to how many), withheld and why,
+ * held for release first (the distributions that hold it). */
+static int preview_verdict(struct gateway *g, const struct palert *a,
+                           struct plist *l, char *out, size_t n,
+                           struct err *e)
+{
+    char dists[ERR_MSG_MAX / 2], hold[ERR_MSG_MAX];
+    long rcpts = 0;
+
+    plist_withhold(l, a->tlp);
+    if (l->withheld[0]) {
+        snprintf(out, n, "list %s: withheld (%s): it would not get this "
+                 "alert", l->name, l->withheld);
+        return 0;
+    }
+    if (preview_recipients(g, l, &rcpts, e) != 0 ||
+        alerts_release_dists(g->store, l->id, dists, sizeof(dists), e) != 0)
+        return -1;
+    hold[0] = '\0';
+    if (dists[0])
+        snprintf(hold, sizeof(hold), "; held for release first when it comes "
+                 "in through %s (require-release)", dists);
+    if (rcpts == 0)
+        snprintf(out, n, "list %s: sent, but it reaches nobody (no "
+                 "recipients)%s", l->name, hold);
+    else
+        snprintf(out, n, "list %s: sent to %ld recipient%s (%s)%s", l->name,
+                 rcpts, rcpts == 1 ? "" : "s", alert_tlp_label(a->tlp),
+                 hold);
+    return 0;
+}
+
 static int preview_copy(struct gateway *g, struct palert *a,
-                        const char *list, int diff, FILE *out, struct err *e)
+                        const char *list, int diff, FILE *out, char *verdict,
+                        size_t vn, struct err *e)
 {
     struct anon_changes ch = {NULL, 0, 0};
     struct anon_map *map = anon_map_new();
@@ -67,7 +118,7 @@ static int preview_copy(struct gateway *g, struct palert *a,
             goto out;
     }
     fwrite(text.data ? text.data : "", 1, text.len, out);
-    rc = 0;
+    rc = preview_verdict(g, a, l, verdict, vn, e);
 out:
     anon_changes_free(&ch);
     buf_free(&text);
@@ -77,7 +128,8 @@ out:
 }
 
 int process_preview(struct gateway *g, const char *raw, size_t len,
-                    const char *list, int diff, FILE *out, struct err *e)
+                    const char *list, int diff, FILE *out, char *verdict,
+                    size_t vn, struct err *e)
 {
     struct palert a;
     int rc = -1;
@@ -91,7 +143,7 @@ int process_preview(struct gateway *g, const char *raw, size_t len,
     a.update_no = alert_find_update(a.content->subject);
     if (a.tlp == TLP_NONE)
         a.tlp = TLP_AMBER;      /* no distribution here: the usual default */
-    rc = preview_copy(g, &a, list, diff, out, e);
+    rc = preview_copy(g, &a, list, diff, out, verdict, vn, e);
 out:
     msg_content_free(a.content);
     return rc;

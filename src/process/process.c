@@ -128,13 +128,14 @@ static int process_notice(struct gateway *g, int64_t row,
              (long long)row);
     snprintf(body, sizeof(body), "Alert #%lld was quarantined: it will not "
              "be distributed.\n\nReason: %s\nClaimed From: %s\nClaimed "
-             "Subject: %s\n%s\nThe raw message is kept in the database "
-             "(`alertgw alerts show %lld`).\n", (long long)row, r->reason,
+             "Subject: %s\n%s\nThe raw message is kept in the database: "
+             "`alertgw alerts show %lld --raw`; after a key or officer fix, "
+             "`alertgw alerts retry %lld`.\n", (long long)row, r->reason,
              r->claimed_from[0] ? r->claimed_from : "(none)",
              r->claimed_subject[0] ? r->claimed_subject : "(none)",
              told ? "The signature is a registered officer's, who was told "
              "at their registered address.\n" : "Its sender was not told.\n",
-             (long long)row);
+             (long long)row, (long long)row);
     if (mailout_notice(g, row, "notice", g->conf->admin, subj, body,
                        &ne) == 0)
         return 0;
@@ -215,8 +216,7 @@ int process_map_load(struct gateway *g, const char *alert_id,
                                   e) != 0 ? -1 : 0;
 }
 
-/* Why a list does not get this alert, or "" when it does. */
-static void plist_withhold(struct plist *l, enum alert_tlp tlp)
+void plist_withhold(struct plist *l, enum alert_tlp tlp)
 {
     if (tlp == TLP_RED)
         snprintf(l->withheld, sizeof(l->withheld), "TLP:RED is never "

@@ -47,6 +47,8 @@ struct process_result {
     int copies;
     long recipients;
     int withheld;           /* lists withheld (TLP ceiling, AMBER+STRICT) */
+    int empty;              /* lists that reached nobody (0 recipients) */
+    char empty_names[PROCESS_EMPTY_NAMES_MAX];  /* their names, ", " */
     /* Quarantined: what the mail claimed (outer From and Subject,
      * unverified, printable), for the admins' notice; and the officer
      * whose good signature it carries, "" when none (told at their
@@ -66,9 +68,12 @@ int process_alert(struct gateway *g, int64_t row, struct process_result *r,
 int process_pending(struct gateway *g, long *n, struct err *e);
 
 /* The exact message list would get, written to out (nothing stored);
- * with diff, every replacement instead. */
+ * with diff, every replacement instead. verdict (n bytes) gets one line:
+ * whether the list would get it (to how many), withheld and why, or held
+ * for release first. */
 int process_preview(struct gateway *g, const char *raw, size_t len,
-                    const char *list, int diff, FILE *out, struct err *e);
+                    const char *list, int diff, FILE *out, char *verdict,
+                    size_t n, struct err *e);
 
 /* Anonymise one RFC 5322 message (DESIGN.md `anonymise`): kept headers
  * and every text part anonymised, parts that cannot be inspected dropped

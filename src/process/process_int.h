@@ -124,6 +124,9 @@ void plists_free(struct plist *v, size_t n);
  * name (ERR_NOUSER when none). *out is the caller's (plists_free). */
 int plists_load(struct gateway *g, int64_t dist, const char *name,
                 struct plist **out, size_t *n, struct err *e);
+/* Why list l does not get an alert labelled tlp, into l->withheld ("":
+ * it does). */
+void plist_withhold(struct plist *l, enum alert_tlp tlp);
 /* The placeholders an alert's thread already has, into map. */
 int process_map_load(struct gateway *g, const char *alert_id,
                      struct anon_map *map, struct err *e);

@@ -304,6 +304,9 @@ enum limit_default {
  * isolation"). */
 #define PROCESS_ATTEMPTS_MAX 3
 #define PROCESS_ADDR_MAX 256            /* a distribution's address */
+/* bytes of the names of the lists that reached nobody, as submit warns
+ * of them (cut with "..."; the receipt names every one) */
+#define PROCESS_EMPTY_NAMES_MAX 256
 /* A Subject read from the signed body ("Subject: ..." at its top). */
 #define PROCESS_BODY_SUBJECT_MAX 998
 #define PROCESS_COPY_MAX (64u * 1024 * 1024) /* bytes of one built copy */

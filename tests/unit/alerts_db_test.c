@@ -402,6 +402,53 @@ static void test_verdicts(void **state)
     t_rm_db(s);
 }
 
+/* Retry (issue 16: a quarantined mail could not be run again): only a
+ * quarantined row, or one held before anything of it was stored, becomes
+ * new again, what processing learnt and the attempts cleared, its alert
+ * id kept; a held row with outcomes, an awaiting or cancelled one, a
+ * queued one and a missing one are left alone. The raw mail of any row. */
+static void test_retry_raw(void **state)
+{
+    struct store *s = t_db();
+    struct buf raw;
+    struct err e;
+
+    (void)state;
+    err_init(&e);
+    t_exec(s, "INSERT INTO alerts(id, received, recipient, state, reason, "
+           "alert_id, signer, attempts, signed_key, command) VALUES "
+           "(1, 1, 'a@x', 'quarantined', 'stale', 'T-01', 'AAAA', 3, 'k1', "
+           "''), (2, 1, 'a@x', 'held', 'leak', 'T-02', 'AAAA', 1, 'k2', ''), "
+           "(3, 1, 'a@x', 'held', 'TLP:RED', 'T-03', 'AAAA', 1, 'k3', ''), "
+           "(4, 1, 'a@x', 'held', 'awaiting release', 'T-04', 'AAAA', 1, "
+           "'k4', ''), (5, 1, 'a@x', 'queued', '', 'T-05', 'AAAA', 1, 'k5', "
+           "'')");
+    t_exec(s, "INSERT INTO list_outcomes(alert_row, list_id, outcome) "
+           "VALUES (3, 1, 'withheld')");
+    t_exec(s, "INSERT INTO releases(alert_row, alert_id, requested) VALUES "
+           "(4, 'T-04', 1)");
+    t_exec(s, "INSERT INTO alert_raw(alert_row, raw) VALUES (1, 'the "
+           "mail')");
+    assert_int_equal(alerts_retry_reset(s, 1, &e), 1);
+    assert_int_equal(alerts_retry_reset(s, 2, &e), 1);
+    assert_int_equal(alerts_retry_reset(s, 3, &e), 0);
+    assert_int_equal(alerts_retry_reset(s, 4, &e), 0);
+    assert_int_equal(alerts_retry_reset(s, 5, &e), 0);
+    assert_int_equal(alerts_retry_reset(s, 9, &e), 0);
+    t_expect(s, "SELECT id, state, reason, alert_id, signer, attempts, "
+             "signed_key FROM alerts ORDER BY id",
+             "1|new||T-01||0| 2|new||T-02||0| 3|held|TLP:RED|T-03|AAAA|1|k3 "
+             "4|held|awaiting release|T-04|AAAA|1|k4 5|queued||T-05|AAAA|1|"
+             "k5");
+    buf_init(&raw, 64);
+    assert_int_equal(alerts_raw_get(s, 1, &raw, &e), 0);
+    assert_string_equal(buf_cstr(&raw), "the mail");
+    assert_int_equal(alerts_raw_get(s, 2, &raw, &e), -1);
+    assert_int_equal(e.code, ERR_NOUSER);
+    buf_free(&raw);
+    t_rm_db(s);
+}
+
 /* Per list outcomes (replaced when set again, read by list name); a
  * release requested, found, decided once; released lists count the
  * recipients queued now of their list copies; cancelled ones are
@@ -505,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_pseudonyms),
         cmocka_unit_test(test_verdicts),
         cmocka_unit_test(test_outcomes_release),
+        cmocka_unit_test(test_retry_raw),
     };
 
     return cmocka_run_group_tests(tests, t_setup, t_teardown);
