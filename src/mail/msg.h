@@ -91,6 +91,10 @@ struct msg_content {
                                absent: only to note that it disagrees */
     struct msg_part *parts; /* leaf parts in document order */
     size_t nparts;
+    unsigned *alt;          /* per part, not 0: an alternative of the
+                               other parts with this number (the leaves of
+                               one multipart/alternative); 0: a part of its
+                               own. NULL: none is */
 };
 
 int msg_content(const struct msg *m, struct msg_content **out,
@@ -113,6 +117,13 @@ struct msg_header_field {
 int msg_build_entity_protected(const struct msg_part *parts, size_t n,
                                const struct msg_header_field *hdrs,
                                size_t nhdrs, struct buf *out, struct err *e);
+/* msg_build_entity_protected where parts[0..nalt) are alternatives of one
+ * another (the body, then e.g. its HTML form): one multipart/alternative,
+ * inline, the whole entity when nalt == n, else the first part of a
+ * multipart/mixed whose other parts are attachments. hdrs may be NULL. */
+int msg_build_entity_alt(const struct msg_part *parts, size_t n, size_t nalt,
+                         const struct msg_header_field *hdrs, size_t nhdrs,
+                         struct buf *out, struct err *e);
 /* Write headers, then a multipart/signed body holding entity and sig.
  * micalg as GPGME reported it ("pgp-sha256"). Output CRLF. Values with
  * CR or LF are refused (ERR_DATA): no header injection. */

@@ -264,42 +264,76 @@ static void msg_put_part(struct msg_w *w, const struct msg_part *p,
         msg_b64_encode(w, p->data, p->len);
 }
 
+/* The body's alternatives parts[0..nalt), each after a delimiter line of
+ * placeholder d (\001 the entity's boundary, \002 a nested
+ * alternative's). */
+static void msg_alt_parts(struct msg_w *w, const struct msg_part *parts,
+                          size_t nalt, const char *d)
+{
+    size_t i;
+
+    for (i = 0; i < nalt; i++) {
+        w_puts(w, "\r\n--");
+        w_puts(w, d);
+        w_puts(w, "\r\n");
+        msg_put_part(w, &parts[i], 0);
+    }
+}
+
+/* The parts between the delimiter lines: the body (with its alternatives,
+ * as a nested multipart/alternative when there are attachments too), then
+ * the attachments. */
 static int msg_entity_parts(const struct msg_part *parts, size_t n,
-                            struct buf *body, struct err *e)
+                            size_t nalt, struct buf *body, struct err *e)
 {
     struct msg_w w = {body, 0};
     size_t i;
 
-    for (i = 0; i < n; i++) {
+    if (nalt > 1 && nalt < n) {
+        w_puts(&w, "\r\n--\001\r\nContent-Type: multipart/alternative;\r\n"
+               " boundary=\"\002\"\r\n\r\n");
+        msg_alt_parts(&w, parts, nalt, "\002");
+        w_puts(&w, "\r\n--\002--\r\n");
+    } else {
+        msg_alt_parts(&w, parts, nalt, "\001");
+    }
+    for (i = nalt; i < n; i++) {
         w_puts(&w, "\r\n--\001\r\n");  /* \001: boundary placeholder */
-        msg_put_part(&w, &parts[i], i > 0);
+        msg_put_part(&w, &parts[i], 1);
     }
     w_puts(&w, "\r\n--\001--\r\n");
     return w_done(&w, e, "MIME entity");
 }
 
-/* Copy tmp to w, putting bnd in place of each \001 placeholder (which
- * cannot occur otherwise: the encoders write 7-bit printable text). */
+/* Copy tmp to w, putting bnd in place of each \001 placeholder and bnd2 in
+ * place of each \002 (which cannot occur otherwise: the encoders write
+ * 7-bit printable text). */
 static void msg_put_with_boundary(struct msg_w *w, const char *tmp,
-                                  size_t len, const char *bnd)
+                                  size_t len, const char *bnd,
+                                  const char *bnd2)
 {
     const char *p = tmp, *q, *end = tmp + len;
 
-    while ((q = memchr(p, '\001', (size_t)(end - p))) != NULL) {
+    while ((q = p) < end) {
+        while (q < end && *q != '\001' && *q != '\002')
+            q++;
         w_put(w, p, (size_t)(q - p));
-        w_puts(w, bnd);
+        if (q == end)
+            break;
+        w_puts(w, *q == '\001' ? bnd : bnd2);
         p = q + 1;
     }
-    w_put(w, p, (size_t)(end - p));
 }
 
 static int msg_entity_write(const struct msg_part *parts, size_t n,
-                            struct buf *out, struct err *e)
+                            size_t nalt, struct buf *out, struct err *e)
 {
     struct msg_w w = {out, 0};
-    char bnd[MSG_BOUNDARY_SIZE];
+    char bnd[MSG_BOUNDARY_SIZE], bnd2[MSG_BOUNDARY_SIZE];
     struct buf tmp;
 
+    if (nalt == 0 || nalt > n)
+        return err_set(e, ERR_SOFTWARE, "entity: bad alternatives");
     if (n == 0 || !parts[0].is_text)
         return err_set(e, ERR_SOFTWARE, "entity: first part must be text");
     if (n == 1) {
@@ -307,16 +341,23 @@ static int msg_entity_write(const struct msg_part *parts, size_t n,
         return w_done(&w, e, "MIME entity");
     }
     buf_init(&tmp, out->max);
-    if (msg_entity_parts(parts, n, &tmp, e) < 0 ||
+    bnd2[0] = '\0';
+    /* two boundaries of one length that differ: neither is a prefix of
+     * the other (RFC 2046 5.1.1) */
+    if (msg_entity_parts(parts, n, nalt, &tmp, e) < 0 ||
         msg_boundary(bnd, sizeof(bnd), buf_cstr(&tmp), tmp.len, NULL, 0,
-                     e) < 0) {
+                     e) < 0 ||
+        (nalt > 1 && nalt < n &&
+         msg_boundary(bnd2, sizeof(bnd2), buf_cstr(&tmp), tmp.len, bnd,
+                      strlen(bnd), e) < 0)) {
         buf_free(&tmp);
         return -1;
     }
-    w_puts(&w, "Content-Type: multipart/mixed;\r\n boundary=\"");
+    w_puts(&w, nalt == n ? "Content-Type: multipart/alternative;\r\n"
+           " boundary=\"" : "Content-Type: multipart/mixed;\r\n boundary=\"");
     w_puts(&w, bnd);
     w_puts(&w, "\"\r\n\r\nThis is a multi-part message in MIME format.");
-    msg_put_with_boundary(&w, tmp.data, tmp.len, bnd);
+    msg_put_with_boundary(&w, tmp.data, tmp.len, bnd, bnd2);
     buf_free(&tmp);
     return w_done(&w, e, "MIME entity");
 }
@@ -596,7 +637,7 @@ int msg_build_entity(const struct msg_part *parts, size_t n, struct buf *out,
 {
     size_t len0 = out->len;
 
-    return msg_rollback(out, len0, msg_entity_write(parts, n, out, e));
+    return msg_rollback(out, len0, msg_entity_write(parts, n, 1, out, e));
 }
 
 /* The entity's first header line, with protected-headers="v1" added as a
@@ -618,6 +659,13 @@ int msg_build_entity_protected(const struct msg_part *parts, size_t n,
                                const struct msg_header_field *hdrs,
                                size_t nhdrs, struct buf *out, struct err *e)
 {
+    return msg_build_entity_alt(parts, n, 1, hdrs, nhdrs, out, e);
+}
+
+int msg_build_entity_alt(const struct msg_part *parts, size_t n, size_t nalt,
+                         const struct msg_header_field *hdrs, size_t nhdrs,
+                         struct buf *out, struct err *e)
+{
     struct msg_w w = {out, 0};
     size_t len0 = out->len, i;
     struct buf ent;
@@ -627,8 +675,8 @@ int msg_build_entity_protected(const struct msg_part *parts, size_t n,
     for (i = 0; i < nhdrs && rc == 0; i++)
         rc = msg_put_field(&w, &hdrs[i], out->max, e);
     if (rc == 0)
-        rc = msg_entity_write(parts, n, &ent, e);
-    if (rc == 0) {
+        rc = msg_entity_write(parts, n, nalt, hdrs ? &ent : out, e);
+    if (rc == 0 && hdrs) {
         msg_put_protected_type(&w, &ent);
         rc = w_done(&w, e, "MIME entity");
     }

@@ -34,6 +34,7 @@ void msg_content_free(struct msg_content *c)
     for (i = 0; i < c->nparts; i++)
         msg_part_clear(&c->parts[i]);
     free(c->parts);
+    free(c->alt);
     free(c->subject);
     free(c->from);
     free(c->signed_to);
@@ -367,12 +368,23 @@ static int msg_collect(const struct mailmime *n, struct msg_content *c,
                        struct err *e)
 {
     clistiter *it;
+    const struct mailmime *k;
+    unsigned alt;
 
     if (n->mm_type == MAILMIME_MULTIPLE) {
+        /* the leaves of a multipart/alternative are numbered as one group
+         * (the number of its first leaf, from 1), so that a copy can be
+         * an alternative again */
+        alt = msg_type_is(n->mm_content_type, "multipart/alternative") ?
+            (unsigned)c->nparts + 1 : 0;
         for (it = clist_begin(n->mm_data.mm_multipart.mm_mp_list); it;
-             it = clist_next(it))
-            if (msg_collect(clist_content(it), c, e) < 0)
+             it = clist_next(it)) {
+            k = clist_content(it);
+            if (msg_collect(k, c, e) < 0)
                 return -1;
+            if (k->mm_type == MAILMIME_SINGLE && c->nparts > 0)
+                c->alt[c->nparts - 1] = alt;
+        }
         return 0;
     }
     if (n->mm_type == MAILMIME_MESSAGE && n->mm_body &&
@@ -433,7 +445,9 @@ int msg_content(const struct msg *m, struct msg_content **out,
         goto fail;
     c->parts = calloc(m->lim.max_parts ? m->lim.max_parts : 1,
                       sizeof(*c->parts));
-    if (c->parts == NULL) {
+    c->alt = calloc(m->lim.max_parts ? m->lim.max_parts : 1,
+                    sizeof(*c->alt));
+    if (c->parts == NULL || c->alt == NULL) {
         err_set(e, ERR_NOMEM, "content: out of memory");
         goto fail;
     }

@@ -248,13 +248,26 @@ static int copy_render(struct pctx *c, const char *subject, const char *body,
     return rc;
 }
 
-/* Body: the first text/plain part; every other part is an attachment. */
+/* Is part i an HTML alternative of the body (msg.h, alt)? The copy keeps
+ * it as one, labelled like the body (copy_label_html); any other part of
+ * the alert's alternatives becomes an attachment. */
+static int copy_is_alt(const struct msg_content *mc, size_t i,
+                       unsigned body_alt, const char *first)
+{
+    return body_alt != 0 && mc->alt && mc->alt[i] == body_alt &&
+           mc->parts[i].data != first && mc->parts[i].is_text &&
+           strcmp(mc->parts[i].content_type, "text/html") == 0;
+}
+
+/* Body: the first text/plain part; every other part is an attachment, but
+ * for the body's HTML alternatives. */
 int copy_content(struct pctx *c, struct buf *subject, struct buf *body,
                  struct pparts *pp, struct err *e)
 {
     const struct msg_content *mc = c->a->content;
     struct buf notes;
     const char *first = process_body_text(mc);
+    unsigned body_alt = 0;
     size_t i;
     int rc = 0;
 
@@ -262,8 +275,16 @@ int copy_content(struct pctx *c, struct buf *subject, struct buf *body,
     if (copy_text(c, mc->subject, strlen(mc->subject), subject, e) != 0 ||
         copy_text(c, first, strlen(first), body, e) != 0)
         rc = -1;
+    for (i = 0; i < mc->nparts; i++)
+        if (mc->parts[i].data == first && mc->alt)
+            body_alt = mc->alt[i];
+    /* the body's alternatives right after it, then the attachments */
     for (i = 0; rc == 0 && i < mc->nparts; i++)
-        if (mc->parts[i].data != first)
+        if (copy_is_alt(mc, i, body_alt, first))
+            rc = copy_attachment(c, &mc->parts[i], pp, &notes, e);
+    pp->nalt = pp->n;
+    for (i = 0; rc == 0 && i < mc->nparts; i++)
+        if (mc->parts[i].data != first && !copy_is_alt(mc, i, body_alt, first))
             rc = copy_attachment(c, &mc->parts[i], pp, &notes, e);
     if (rc == 0 && notes.len &&
         (rc = buf_append(body, notes.data, notes.len)) != 0)
@@ -408,8 +429,105 @@ static int copy_entity(struct pctx *c, const struct pparts *pp,
         {"Subject", subject},
     };
 
-    return msg_build_entity_protected(pp->v, pp->n, ph,
-                                      sizeof(ph) / sizeof(ph[0]), entity, e);
+    return msg_build_entity_alt(pp->v, pp->n, pp->nalt, ph,
+                                sizeof(ph) / sizeof(ph[0]), entity, e);
+}
+
+/* s[0..n) as HTML text. */
+static int copy_html_escape(struct buf *out, const char *s, size_t n)
+{
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < n && rc == 0; i++)
+        rc = s[i] == '&' ? buf_puts(out, "&amp;")
+           : s[i] == '<' ? buf_puts(out, "&lt;")
+           : s[i] == '>' ? buf_puts(out, "&gt;")
+           : s[i] == '"' ? buf_puts(out, "&quot;")
+           : buf_putc(out, s[i]);
+    return rc;
+}
+
+/* Offset of the first (last when last) "<tag" in h, any case, or -1. */
+static long copy_find_tag(const char *h, size_t n, const char *tag, int last)
+{
+    size_t i, k = strlen(tag);
+    long at = -1;
+
+    for (i = 0; i + k <= n; i++)
+        if (h[i] == '<' && strncasecmp(h + i, tag, k) == 0) {
+            at = (long)i;
+            if (!last)
+                break;
+        }
+    return at;
+}
+
+/* One labelled HTML alternative: what the template puts before the body
+ * (TLP banner, the sanitised-copy notice) after <body ...>, what it puts
+ * after (footer) before </body>, each as preformatted text; at the start
+ * and end when there is no body tag. */
+static int copy_label_one(const char *pre, size_t npre, const char *post,
+                          size_t npost, const struct msg_part *p,
+                          struct buf *out)
+{
+    long b = copy_find_tag(p->data, p->len, "<body", 0);
+    long eb = copy_find_tag(p->data, p->len, "</body", 1);
+    const char *gt = b >= 0 ? memchr(p->data + b, '>', p->len - (size_t)b)
+                            : NULL;
+    size_t head = gt ? (size_t)(gt - p->data) + 1 : 0;
+    size_t tail = eb >= 0 && (size_t)eb >= head ? (size_t)eb : p->len;
+    int rc = buf_append(out, p->data, head);
+
+    rc = rc ? rc : buf_puts(out, "<pre class=\"alertgw-label\">");
+    rc = rc ? rc : copy_html_escape(out, pre, npre);
+    rc = rc ? rc : buf_puts(out, "</pre>");
+    rc = rc ? rc : buf_append(out, p->data + head, tail - head);
+    rc = rc ? rc : buf_puts(out, "<pre class=\"alertgw-label\">");
+    rc = rc ? rc : copy_html_escape(out, post, npost);
+    rc = rc ? rc : buf_puts(out, "</pre>");
+    return rc ? rc : buf_append(out, p->data + tail, p->len - tail);
+}
+
+/* The body's HTML alternatives get the text body's label (an HTML-first
+ * reader must not see an unlabelled copy): the template rendered once
+ * more around a marker gives what goes before and after the body. */
+static int copy_label_html(struct pctx *c, const char *subject,
+                           struct pparts *pp, struct err *e)
+{
+    struct buf rs, rb, lab;
+    const char *mark;
+    size_t i, at;
+    int rc = 0;
+
+    if (pp->nalt <= 1)
+        return 0;
+    buf_init(&rs, PROCESS_COPY_MAX);
+    buf_init(&rb, PROCESS_COPY_MAX);
+    if (copy_render(c, subject, "\001", &rs, &rb, e) != 0 ||
+        (mark = memchr(rb.data ? rb.data : "", '\001', rb.len)) == NULL) {
+        rc = err_is_set(e) ? -1 : err_set(e, ERR_SOFTWARE, "template has "
+                                          "no body to label HTML with");
+        goto out;
+    }
+    at = (size_t)(mark - rb.data);
+    for (i = 1; rc == 0 && i < pp->nalt; i++) {
+        buf_init(&lab, PROCESS_COPY_MAX);
+        if ((rc = copy_label_one(rb.data, at, mark + 1, rb.len - at - 1,
+                                 &pp->v[i], &lab)) != 0) {
+            buf_free(&lab);
+            rc = copy_nospace(rc, e, "copy too large");
+            break;
+        }
+        buf_free(&pp->data[i]);
+        pp->data[i] = lab;
+        pp->v[i].data = lab.data ? lab.data : (char *)"";
+        pp->v[i].len = lab.len;
+    }
+out:
+    buf_free(&rs);
+    buf_free(&rb);
+    return rc;
 }
 
 int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
@@ -429,7 +547,8 @@ int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
     pp->n = 1;      /* v[0] is the rendered body */
     if (copy_content(c, &subj, &body, pp, e) != 0 ||
         copy_render(c, buf_cstr(&subj), buf_cstr(&body), &rsubj, &rbody,
-                    e) != 0)
+                    e) != 0 ||
+        copy_label_html(c, buf_cstr(&subj), pp, e) != 0)
         goto out;
     pp->v[0].is_text = 1;
     pp->v[0].content_type = (char *)"text/plain";

@@ -186,6 +186,7 @@ static int pack_content(struct buf *b, const struct msg_content *c)
     for (i = 0; i < c->nparts && rc == 0; i++) {
         p = &c->parts[i];
         rc = pack_u32(b, (uint32_t)p->is_text) |
+             pack_u32(b, c->alt ? c->alt[i] : 0) |
              pack_puts(b, p->content_type) |
              pack_u32(b, p->filename != NULL) | pack_puts(b, p->filename) |
              pack_put(b, p->data, p->len);
@@ -195,13 +196,14 @@ static int pack_content(struct buf *b, const struct msg_content *c)
 
 /* data keeps a NUL after its bytes, as msg gives it (text is used as a
  * C string). */
-static int unpack_part(struct unpack *u, struct msg_part *p)
+static int unpack_part(struct unpack *u, struct msg_part *p, unsigned *alt)
 {
     const char *d;
     size_t n;
     int has_name;
 
     p->is_text = unpack_u32(u) != 0;
+    *alt = unpack_u32(u);
     p->content_type = unpack_str(u, CHILD_TYPE_MAX);
     has_name = unpack_u32(u) != 0;
     p->filename = unpack_str(u, PROCESS_COPY_MAX);
@@ -230,16 +232,19 @@ static struct msg_content *unpack_content(struct unpack *u)
     c->signed_to = unpack_str(u, PROCESS_COPY_MAX);
     c->outer_subject = unpack_str(u, PROCESS_COPY_MAX);
     n = unpack_u32(u);
-    if (!u->bad && n <= CHILD_PARTS_MAX)
+    if (!u->bad && n <= CHILD_PARTS_MAX) {
         c->parts = calloc(n ? n : 1, sizeof(*c->parts));
-    if (u->bad || c->parts == NULL || c->subject == NULL || c->from == NULL ||
+        c->alt = calloc(n ? n : 1, sizeof(*c->alt));
+    }
+    if (u->bad || c->parts == NULL || c->alt == NULL || c->subject == NULL ||
+        c->from == NULL ||
         c->signed_to == NULL || c->outer_subject == NULL) {
         msg_content_free(c);
         return NULL;
     }
     for (i = 0; i < n; i++) {
         c->nparts++;
-        if (unpack_part(u, &c->parts[i]) != 0) {
+        if (unpack_part(u, &c->parts[i], &c->alt[i]) != 0) {
             msg_content_free(c);
             return NULL;
         }

@@ -175,6 +175,7 @@ struct pparts {
     struct msg_part v[MSG_DEFAULT_MAX_PARTS + 1];
     struct buf data[MSG_DEFAULT_MAX_PARTS + 1];
     size_t n;
+    size_t nalt;    /* v[0..nalt): the body and its HTML alternatives */
 };
 void pparts_free(struct pparts *pp);
 /* Subject, body (the first text/plain part) and attachments of the
