@@ -51,6 +51,7 @@ struct conf {
     char *passphrase_file;  /* signing key passphrase ("" = none) */
     long retry_max_age;     /* seconds an outbox row is retried */
     long smtp_batch;        /* recipients per message handed to the relay */
+    long record_batch;      /* messages whose outcomes one commit records */
     long smtp_timeout;      /* seconds any one SMTP step may take */
     char *smtp_tls;         /* STARTTLS: off | may | require */
     char *smtp_tls_fingerprint; /* SHA-256 of the relay's certificate */

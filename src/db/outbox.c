@@ -94,14 +94,14 @@ int outbox_previews_drop(struct store *s, int64_t row, int64_t *n,
 
 /* ---- the worker -------------------------------------------------------- */
 
-int outbox_next_due(struct store *s, int64_t now, int64_t after,
-                    int64_t *copy, struct err *e)
+int outbox_claimed_next(struct store *s, const char *owner, int64_t now,
+                        int64_t after, int64_t *copy, struct err *e)
 {
     *copy = 0;
-    return store_get_int(s, e, copy, "SELECT min(copy_id) FROM "
-                         "outbox WHERE state='pending' AND next_try<=?1"
-                         " AND copy_id > ?2 AND (lease_owner='' OR "
-                         "lease_until<?1)", "ii", now, after) < 0 ? -1 : 0;
+    return store_get_int(s, e, copy, "SELECT min(copy_id) FROM outbox "
+                         "WHERE lease_owner=?1 AND state='pending' AND "
+                         "lease_until>=?2 AND copy_id>?3", "tii", owner, now,
+                         after) < 0 ? -1 : 0;
 }
 
 int outbox_lease_claim(struct store *s, int64_t copy, const char *owner,
@@ -109,10 +109,19 @@ int outbox_lease_claim(struct store *s, int64_t copy, const char *owner,
                        struct err *e)
 {
     return store_run(s, e, "UPDATE outbox SET lease_owner=?1, lease_until=?2 "
-                     "WHERE id IN (SELECT id FROM outbox WHERE copy_id=?3 AND "
-                     "state='pending' AND next_try<=?4 AND (lease_owner='' OR "
-                     "lease_until<?4) ORDER BY id LIMIT ?5)", "tiiii", owner,
-                     until, copy, now, (int64_t)max);
+                     "WHERE id IN (SELECT id FROM outbox WHERE (?3=0 OR "
+                     "copy_id=?3) AND state='pending' AND next_try<=?4 AND "
+                     "(lease_owner='' OR lease_until<?4) ORDER BY copy_id, id "
+                     "LIMIT ?5)", "tiiii", owner, until, copy, now,
+                     (int64_t)max);
+}
+
+int outbox_lease_renew(struct store *s, const char *owner, int64_t now,
+                       int64_t until, struct err *e)
+{
+    return store_run(s, e, "UPDATE outbox SET lease_until=?3 WHERE "
+                     "lease_owner=?1 AND state='pending' AND lease_until>=?2",
+                     "tii", owner, now, until) < 0 ? -1 : 0;
 }
 
 int outbox_lease_return(struct store *s, int64_t copy, const char *owner,
@@ -182,19 +191,22 @@ int outbox_copy_load(struct store *s, int64_t copy, struct buf *msg,
 }
 
 int outbox_claimed_each(struct store *s, int64_t copy, const char *owner,
-                        size_t max, outbox_rcpt_fn fn, void *arg,
-                        struct err *e)
+                        int64_t now, int64_t after, size_t max,
+                        outbox_rcpt_fn fn, void *arg, struct err *e)
 {
     struct store_stmt *st;
     int rc, stop = 0;
 
     if (store_prepare(s, "SELECT id, rcpt, attempts FROM outbox "
                       "WHERE copy_id=? AND lease_owner=? AND "
-                      "state='pending' ORDER BY id LIMIT ?", &st, e) != 0)
+                      "state='pending' AND lease_until>=? AND id>? "
+                      "ORDER BY id LIMIT ?", &st, e) != 0)
         return -1;
     store_bind_int(st, 1, copy);
     store_bind_text(st, 2, owner);
-    store_bind_int(st, 3, (int64_t)max);
+    store_bind_int(st, 3, now);
+    store_bind_int(st, 4, after);
+    store_bind_int(st, 5, (int64_t)max);
     while (!stop && (rc = store_step(st, e)) == 1)
         stop = fn(arg, store_col_int(st, 0), store_col_text(st, 1),
                   store_col_int(st, 2), e);

@@ -68,16 +68,22 @@ int outbox_previews_drop(struct store *s, int64_t row, int64_t *n,
 
 /* ---- the worker -------------------------------------------------------- */
 
-/* The lowest copy after after with a row due at now (pending, next_try
- * reached) that no live lease holds; *copy 0 when none. */
-int outbox_next_due(struct store *s, int64_t now, int64_t after,
-                    int64_t *copy, struct err *e);
+/* The lowest copy after after with a pending row that owner holds under
+ * a lease still live at now; *copy 0 when none. */
+int outbox_claimed_next(struct store *s, const char *owner, int64_t now,
+                        int64_t after, int64_t *copy, struct err *e);
 
-/* Lease up to max of copy's due rows that no live lease holds to owner
- * until until, lowest id first: the rows leased, or -1. */
+/* Lease up to max due rows (pending, next_try reached) of copy (0: of
+ * every copy) that no live lease holds to owner until until, lowest copy
+ * and id first: the rows leased, or -1. */
 int outbox_lease_claim(struct store *s, int64_t copy, const char *owner,
                        int64_t now, int64_t until, size_t max,
                        struct err *e);
+/* Move to until the leases owner holds on pending rows that are still
+ * live at now (a lease that ran out stays out: another worker may have
+ * its rows). */
+int outbox_lease_renew(struct store *s, const char *owner, int64_t now,
+                       int64_t until, struct err *e);
 /* Give back what owner holds of copy's pending rows. */
 int outbox_lease_return(struct store *s, int64_t copy, const char *owner,
                         struct err *e);
@@ -100,13 +106,14 @@ struct outbox_copy {
 
 int outbox_copy_load(struct store *s, int64_t copy, struct buf *msg,
                      struct outbox_copy *c, struct err *e);
-/* The pending rows of copy that owner holds, at most max, lowest id
- * first: fn(arg, row id, rcpt, attempts so far, e). */
+/* The pending rows of copy after row after that owner holds under a
+ * lease live at now, at most max, lowest id first: fn(arg, row id, rcpt,
+ * attempts so far, e). */
 typedef int (*outbox_rcpt_fn)(void *arg, int64_t id, const char *rcpt,
                               int64_t attempts, struct err *e);
 int outbox_claimed_each(struct store *s, int64_t copy, const char *owner,
-                        size_t max, outbox_rcpt_fn fn, void *arg,
-                        struct err *e);
+                        int64_t now, int64_t after, size_t max,
+                        outbox_rcpt_fn fn, void *arg, struct err *e);
 
 /* One attempt's outcome for row id: its new state ('pending', 'sent',
  * 'failed'), attempts, next try, the relay's code and reply, when;

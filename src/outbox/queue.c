@@ -103,17 +103,23 @@ static int qcopy_alloc(struct qcopy *q, size_t cap, struct err *e)
     return 0;
 }
 
-/* The copy and the recipients this worker claimed for it (at most
- * batch: queue_claim took no more). */
-static int qcopy_load(struct gateway *g, struct qcopy *q, const char *owner,
-                      size_t batch, struct err *e)
+/* The next at most batch recipients this worker holds of copy q->id
+ * after row after; q->n 0 when none is left. */
+static int qcopy_rcpts(struct gateway *g, struct qcopy *q, const char *owner,
+                       int64_t after, size_t batch, struct err *e)
 {
     struct qcopy_claimed c = {q, batch};
+    struct deliver_rcpt *fit;
 
-    if (qcopy_load_msg(g, q, e) != 0 || qcopy_alloc(q, batch, e) != 0)
+    if (qcopy_alloc(q, batch, e) != 0 ||
+        outbox_claimed_each(g->store, q->id, owner, (int64_t)time(NULL),
+                            after, batch, qcopy_add, &c, e) != 0)
         return -1;
-    return outbox_claimed_each(g->store, q->id, owner, batch, qcopy_add, &c,
-                               e) != 0 ? -1 : 0;
+    /* held until the outcomes' commit: only as large as it is */
+    fit = realloc(q->rcpts, (q->n + 1) * sizeof(*q->rcpts));
+    if (fit != NULL)
+        q->rcpts = fit;
+    return 0;
 }
 
 /* ---- leases ------------------------------------------------------------ */
@@ -228,18 +234,6 @@ long queue_claim(struct store *s, int64_t copy_id, const char *owner,
     return store_commit(s, e) != 0 ? -1 : rc;
 }
 
-/* Give back what this worker claimed of a copy and will not send (the
- * copy could not be loaded). Best effort: if this fails too, the rows
- * wait for the lease to run out. */
-static void queue_release(struct gateway *g, int64_t copy_id,
-                          const char *owner)
-{
-    struct err ig;
-
-    err_init(&ig);
-    outbox_lease_return(g->store, copy_id, owner, &ig);
-}
-
 /* "host:pidns:pid:random", a name no other worker has, now or after this
  * one dies. host and the PID namespace (the inode of /proc/self/ns/pid,
  * 0 without /proc) say where pid means something, so that a worker there
@@ -304,17 +298,34 @@ static const char *queue_state(struct gateway *g, const struct qcopy *q,
     }
 }
 
+/* ---- one pass ---------------------------------------------------------- */
+
+/* A pass: the relay's handle, this worker's name and lease, and the
+ * messages handed over whose outcomes wait for their commit (at most
+ * record_batch of them, QUEUE_RECORD_RCPTS recipients, QUEUE_RECORD_MS). */
+struct qpass {
+    struct gateway *g;
+    struct deliver *d;
+    const char *owner;
+    struct queue_report *r;
+    int64_t leased;             /* the lease's start: its claim or renewal */
+    struct qcopy *sent;         /* handed over, outcomes not committed */
+    size_t nsent, sent_rcpts, cap;
+    struct timespec first;      /* when sent[0] was handed over */
+    long messages, commits;
+};
+
 struct qrec {
     struct outbox_record upd;
     struct audit_batch aud;
 };
 
-static int queue_record_one(struct gateway *g, const struct qcopy *q,
+static int queue_record_one(struct qpass *p, const struct qcopy *q,
                             struct qrec *s, size_t i, int64_t now,
-                            struct queue_report *r, struct err *e)
+                            struct err *e)
 {
     const struct deliver_rcpt *rc = &q->rcpts[i];
-    const char *event, *state = queue_state(g, q, i, now, r, &event);
+    const char *event, *state = queue_state(p->g, q, i, now, p->r, &event);
     const char *reply = rc->reply[0] ? rc->reply :
                         rc->state == DELIVER_PENDING ? "not attempted" : "";
     char detail[DELIVER_REPLY_MAX + 128];
@@ -330,34 +341,103 @@ static int queue_record_one(struct gateway *g, const struct qcopy *q,
     return audit_batch_add(&s->aud, &a, e);
 }
 
-/* Every outcome of one attempt in one transaction: all or none. */
-static int queue_record(struct gateway *g, const struct qcopy *q,
-                        struct queue_report *r, struct err *e)
+static void queue_sent_free(struct qpass *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->nsent; i++)
+        qcopy_free(&p->sent[i]);
+    p->nsent = 0;
+    p->sent_rcpts = 0;
+}
+
+/* ALERTGW_CRASH=queue-committed-N: killed once the N-th commit of
+ * outcomes of this pass is done, in the middle of a fan-out;
+ * queue-sent-N: once the relay has answered the N-th message of the
+ * pass, before its outcomes are committed. */
+static void queue_crash_point(const char *what, long n)
+{
+    char point[40];
+
+    snprintf(point, sizeof(point), "queue-%s-%ld", what, n);
+    fault_crash(point);
+}
+
+/* Every outcome waiting in p, with its audit rows, in one transaction:
+ * all or none. The outcome is recorded whoever holds the row now (it
+ * happened); the lease is cleared only if it is still this worker's. */
+static int queue_record(struct qpass *p, struct err *e)
 {
     int64_t now = (int64_t)time(NULL);
     struct qrec s = {{NULL}, {NULL}};
-    size_t i;
+    size_t i, k;
     int rc = -1;
 
-    if (store_begin(g->store, e) != 0)
+    if (p->nsent == 0)
+        return 0;
+    if (store_begin(p->g->store, e) != 0) {
+        queue_sent_free(p);
         return -1;
-    /* The outcome is recorded whoever holds the row now (it happened);
-     * the lease is cleared only if it is still this worker's. */
-    if (outbox_record_open(g->store, &s.upd, e) != 0 ||
-        audit_batch_open(g->store, &s.aud, e) != 0)
+    }
+    if (outbox_record_open(p->g->store, &s.upd, e) != 0 ||
+        audit_batch_open(p->g->store, &s.aud, e) != 0)
         goto out;
-    for (i = 0; i < q->n; i++)
-        if (queue_record_one(g, q, &s, i, now, r, e) != 0)
-            goto out;
+    for (k = 0; k < p->nsent; k++)
+        for (i = 0; i < p->sent[k].n; i++)
+            if (queue_record_one(p, &p->sent[k], &s, i, now, e) != 0)
+                goto out;
     rc = 0;
 out:
     outbox_record_close(&s.upd);
     audit_batch_close(&s.aud);
+    queue_sent_free(p);
     if (rc != 0) {
-        store_rollback(g->store);
+        store_rollback(p->g->store);
         return -1;
     }
-    return store_commit(g->store, e);
+    if (store_commit(p->g->store, e) != 0)
+        return -1;
+    queue_crash_point("committed", ++p->commits);
+    return 0;
+}
+
+static long queue_ms_since(const struct timespec *t)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - t->tv_sec) * 1000 +
+           (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Before the next hand-over: the outcomes waiting since QUEUE_RECORD_MS
+ * are committed first, so that a slow relay holds none of them long. */
+static int queue_record_due(struct qpass *p, struct err *e)
+{
+    if (p->nsent == 0 || queue_ms_since(&p->first) < QUEUE_RECORD_MS)
+        return 0;
+    return queue_record(p, e);
+}
+
+/* Once a step (smtp_timeout) of the lease is spent, the rows this worker
+ * still holds get a whole lease again, so that every hand-over starts
+ * with QUEUE_LEASE_SEND_STEPS - 1 steps or more ahead of it. */
+static int queue_renew(struct qpass *p, struct err *e)
+{
+    int64_t now = (int64_t)time(NULL);
+    long t = p->g->conf->smtp_timeout;
+
+    if (now - p->leased < t)
+        return 0;
+    if (store_begin(p->g->store, e) != 0)
+        return -1;
+    if (outbox_lease_renew(p->g->store, p->owner, now,
+                           now + queue_lease_seconds(t), e) != 0) {
+        store_rollback(p->g->store);
+        return -1;
+    }
+    p->leased = now;
+    return store_commit(p->g->store, e);
 }
 
 static void queue_note_failure(struct qcopy *q, const struct err *de)
@@ -370,77 +450,130 @@ static void queue_note_failure(struct qcopy *q, const struct err *de)
                      DELIVER_REPLY_MAX - 1, de->msg);
 }
 
-/* ALERTGW_CRASH=queue-committed-N: killed once the N-th batch of this
- * pass is recorded, in the middle of a fan-out. */
-static void queue_crash_point(long n)
+/* q (taken over, its message freed) joins the outcomes waiting; a full
+ * batch is committed at once. */
+static int queue_hold(struct qpass *p, struct qcopy *q, struct err *e)
 {
-    char point[40];
+    struct qcopy *n;
 
-    snprintf(point, sizeof(point), "queue-committed-%ld", n);
-    fault_crash(point);
+    buf_free(&q->msg);
+    if (p->nsent == p->cap) {
+        n = realloc(p->sent, (p->cap * 2 + 8) * sizeof(*n));
+        if (n == NULL) {
+            qcopy_free(q);
+            return err_set(e, ERR_NOMEM, "out of memory");
+        }
+        p->sent = n;
+        p->cap = p->cap * 2 + 8;
+    }
+    if (p->nsent == 0)
+        clock_gettime(CLOCK_MONOTONIC, &p->first);
+    p->sent[p->nsent++] = *q;
+    p->sent_rcpts += q->n;
+    if (p->nsent >= (size_t)p->g->conf->record_batch ||
+        p->sent_rcpts >= QUEUE_RECORD_RCPTS)
+        return queue_record(p, e);
+    return 0;
 }
 
-/* Hand the claimed batch to the relay, then record every outcome. The
- * deadline keeps the whole hand-over inside the lease (see queue.h). */
-static int queue_copy_send(struct gateway *g, struct deliver *d,
-                           struct qcopy *q, int64_t claimed,
-                           struct queue_report *r, struct err *e)
+/* Hand one message to the relay and hold its outcomes. The deadline
+ * keeps the whole hand-over inside the lease (see queue.h). */
+static int queue_send(struct qpass *p, struct qcopy *q, struct err *e)
 {
     struct deliver_msg dm;
     struct err de;
-    int rc;
 
-    dm.sender = g->conf->sender;
+    dm.sender = p->g->conf->sender;
     dm.data = buf_cstr(&q->msg);
     dm.len = q->msg.len;
     dm.name = q->name;
     err_init(&de);
-    deliver_set_deadline(d, claimed + (int64_t)g->conf->smtp_timeout *
-                                      QUEUE_LEASE_SEND_STEPS);
+    deliver_set_deadline(p->d, p->leased + (int64_t)p->g->conf->smtp_timeout *
+                                           QUEUE_LEASE_SEND_STEPS);
     fault_crash("queue-before-send");
     /* A failed attempt as a whole still has per-recipient states to
      * record (all temporary), so it is not an error of the pass. */
-    if (deliver_send(d, &dm, q->rcpts, q->n, &de) != 0)
+    if (deliver_send(p->d, &dm, q->rcpts, q->n, &de) != 0)
         queue_note_failure(q, &de);
     fault_crash("queue-after-send");
-    r->copies++;
-    rc = queue_record(g, q, r, e);
-    queue_crash_point(r->copies);
-    return rc;
+    p->r->copies++;
+    queue_crash_point("sent", ++p->messages);
+    return queue_hold(p, q, e);
 }
 
-/* One batch of one copy's due recipients: claimed, sent, recorded. *more:
- * a full batch went, so more may be due. Rows another worker holds are
- * left to it. */
-static int queue_copy(struct gateway *g, struct deliver *d, const char *owner,
-                      int64_t id, struct queue_report *r, int *more,
-                      struct err *e)
+/* Every recipient this worker holds of copy id, smtp_batch to a
+ * message. */
+static int queue_copy(struct qpass *p, int64_t id, struct err *e)
 {
-    size_t batch = (size_t)g->conf->smtp_batch;
-    int64_t now = (int64_t)time(NULL);
+    size_t batch = (size_t)p->g->conf->smtp_batch;
+    int64_t after = 0;
     struct qcopy q;
-    long got;
-    int rc;
+    int full;
 
-    *more = 0;
-    got = queue_claim(g->store, id, owner, now,
-                      now + queue_lease_seconds(g->conf->smtp_timeout), batch,
-                      e);
-    if (got <= 0)
-        return got < 0 ? -1 : 0;
-    memset(&q, 0, sizeof(q));
-    q.id = id;
-    q.owner = owner;
-    buf_init(&q.msg, 1u << 30);
-    if (qcopy_load(g, &q, owner, batch, e) != 0) {
-        queue_release(g, id, owner);
-        rc = -1;
-    } else {
-        rc = queue_copy_send(g, d, &q, now, r, e);
-        *more = rc == 0 && q.n == batch;
+    do {
+        if (queue_renew(p, e) != 0 || queue_record_due(p, e) != 0)
+            return -1;
+        memset(&q, 0, sizeof(q));
+        q.id = id;
+        q.owner = p->owner;
+        buf_init(&q.msg, 1u << 30);
+        if (qcopy_rcpts(p->g, &q, p->owner, after, batch, e) != 0 ||
+            (q.n > 0 && qcopy_load_msg(p->g, &q, e) != 0)) {
+            qcopy_free(&q);
+            return -1;
+        }
+        if (q.n == 0) {
+            qcopy_free(&q);
+            return 0;
+        }
+        after = q.rows[q.n - 1];
+        full = q.n == batch;
+        if (queue_send(p, &q, e) != 0)
+            return -1;
+    } while (full);
+    return 0;
+}
+
+/* One round: lease every due row no live lease holds (QUEUE_RCPTS_MAX at
+ * most) in one transaction, then send them copy by copy. *got: rows
+ * leased. */
+static int queue_round(struct qpass *p, long *got, struct err *e)
+{
+    int64_t now = (int64_t)time(NULL), id = 0;
+
+    *got = queue_claim(p->g->store, 0, p->owner, now,
+                       now + queue_lease_seconds(p->g->conf->smtp_timeout),
+                       QUEUE_RCPTS_MAX, e);
+    if (*got <= 0)
+        return *got < 0 ? -1 : 0;
+    p->leased = now;
+    for (;;) {
+        if (outbox_claimed_next(p->g->store, p->owner, (int64_t)time(NULL),
+                                id, &id, e) != 0)
+            return -1;
+        if (id == 0)
+            return queue_record(p, e);
+        if (queue_copy(p, id, e) != 0)
+            return -1;
     }
-    qcopy_free(&q);
-    return rc;
+}
+
+/* A pass that stops on an error still commits what the relay answered,
+ * and gives back what it holds and will not send. Best effort: what
+ * fails here waits for the lease to run out. */
+static void queue_abandon(struct qpass *p)
+{
+    struct err ig;
+
+    err_init(&ig);
+    queue_record(p, &ig);
+    err_init(&ig);
+    if (store_begin(p->g->store, &ig) != 0)
+        return;
+    if (outbox_lease_void(p->g->store, p->owner, &ig) != 0)
+        store_rollback(p->g->store);
+    else
+        store_commit(p->g->store, &ig);
 }
 
 /* AUTH credentials: smtp_user and the first line of smtp_password_file. */
@@ -469,50 +602,55 @@ static int queue_auth(struct gateway *g, struct deliver *d, struct err *e)
     return rc;
 }
 
-static int queue_deliver(struct gateway *g, struct queue_report *r,
+static int queue_connect(struct gateway *g, struct deliver **d,
                          struct err *e)
 {
-    char owner[QUEUE_OWNER_MAX];
-    struct deliver *d = NULL;
-    long reaped;
-    int64_t id = 0;
-    int rc = 0, more = 0;
-
     enum deliver_tls tls;
 
     if (deliver_tls_parse(g->conf->smtp_tls, &tls) != 0)
         return err_set(e, ERR_CONFIG, "smtp_tls '%s': want off, may or "
                        "require", g->conf->smtp_tls);
-    if (deliver_open(&d, g->conf->transport, e) != 0)
+    if (deliver_open(d, g->conf->transport, e) != 0)
         return -1;
-    deliver_set_timeout(d, (int)g->conf->smtp_timeout);
-    deliver_set_tls(d, tls);
-    if (deliver_set_pin(d, g->conf->smtp_tls_fingerprint, e) != 0 ||
-        deliver_set_verify(d, g->conf->smtp_tls_verify,
+    deliver_set_timeout(*d, (int)g->conf->smtp_timeout);
+    deliver_set_tls(*d, tls);
+    if (deliver_set_pin(*d, g->conf->smtp_tls_fingerprint, e) != 0 ||
+        deliver_set_verify(*d, g->conf->smtp_tls_verify,
                            g->conf->smtp_tls_ca_file, e) != 0 ||
-        deliver_set_crl(d, g->conf->smtp_tls_crl_file, e) != 0 ||
-        deliver_check(d, e) != 0 || queue_auth(g, d, e) != 0) {
-        deliver_close(d);
+        deliver_set_crl(*d, g->conf->smtp_tls_crl_file, e) != 0 ||
+        deliver_check(*d, e) != 0 || queue_auth(g, *d, e) != 0) {
+        deliver_close(*d);
         return -1;
     }
+    return 0;
+}
+
+static int queue_deliver(struct gateway *g, struct queue_report *r,
+                         struct err *e)
+{
+    char owner[QUEUE_OWNER_MAX];
+    struct qpass p;
+    long reaped, got = 0;
+    int rc;
+
+    memset(&p, 0, sizeof(p));
+    if (queue_connect(g, &p.d, e) != 0)
+        return -1;
     queue_owner(owner, sizeof(owner));
+    p.g = g;
+    p.owner = owner;
+    p.r = r;
     /* Rows of a worker of this host that died go in this pass. */
-    if (queue_reap(g->store, owner, (int64_t)time(NULL), &reaped, e) != 0) {
-        deliver_close(d);
-        return -1;
-    }
-    for (;;) {
-        /* The same copy again while its batches keep coming full; copies
-         * whose due rows another worker holds are passed over. */
-        if (!more)
-            rc = outbox_next_due(g->store, (int64_t)time(NULL), id, &id, e);
-        if (rc < 0 || id == 0)
-            break;
-        if ((rc = queue_copy(g, d, owner, id, r, &more, e)) != 0)
-            break;
-    }
-    deliver_close(d);
-    return rc < 0 ? -1 : 0;
+    rc = queue_reap(g->store, owner, (int64_t)time(NULL), &reaped, e);
+    /* Rounds while one leased anything: the rows deferred in a round are
+     * not due again before the next pass. */
+    while (rc == 0 && (rc = queue_round(&p, &got, e)) == 0 && got > 0)
+        ;
+    if (rc != 0)
+        queue_abandon(&p);
+    free(p.sent);
+    deliver_close(p.d);
+    return rc;
 }
 
 int queue_run(struct gateway *g, struct queue_report *r, struct err *e)

@@ -6,32 +6,41 @@
  * SHA-256, when, the reply code and text), hash-chained.
  *
  * A copy is signed once and sent as one message with many recipients; the
- * relay does the fan-out. Outcomes are written in one transaction per
- * batch right after the relay answers; a crash between the relay's answer
- * to DATA and that commit sends those recipients the copy again, on the
- * next pass on that host or, elsewhere, once their lease has run out (the
- * one window for duplicates in delivery).
+ * relay does the fan-out. Outcomes are committed in batches: those of
+ * record_batch messages (or QUEUE_RECORD_RCPTS recipients) in one
+ * transaction with their audit rows, sooner when the oldest has waited
+ * QUEUE_RECORD_MS, and at the end of a pass. No row is marked sent
+ * before the relay accepted it; a crash between the relay's answer and
+ * that commit sends the batch's recipients the copy again (at most
+ * record_batch messages), on the next pass on that host or, elsewhere,
+ * once their lease has run out (the one window for duplicates in
+ * delivery).
  *
  * Leases: workers may overlap (a timer's pass and an admin's, the watch
- * service and the timer). Before each transaction a worker claims the
- * rows of its batch in a short transaction of its own (lease_owner, a
- * name no other worker has, and lease_until), and sends only the rows it
- * got; the others skip rows under a lease that has not run out, and
- * recording the outcome clears it. The lease lasts
+ * service and the timer). A pass leases every due row no live lease holds
+ * (QUEUE_RCPTS_MAX at most) in one short transaction of its own
+ * (lease_owner, a name no other worker has, and lease_until), and sends
+ * only the rows it got; the others skip rows under a lease that has not
+ * run out, and recording the outcome clears it. The lease lasts
  * queue_lease_seconds(smtp_timeout): QUEUE_LEASE_SEND_STEPS steps for
- * handing the message over (connect, greeting, EHLO, STARTTLS, AUTH,
+ * handing a message over (connect, greeting, EHLO, STARTTLS, AUTH,
  * MAIL, RCPTs, DATA, the body), QUEUE_LEASE_TAIL_STEPS for the last
- * writes and the relay's answer, QUEUE_LEASE_RECORD_S to commit it. The
- * worker gives the hand-over up, sending nothing, once the first part is
- * spent (deliver_set_deadline), so a worker that is alive never sends
- * under a lease that has run out. A dead worker's rows are retried once
- * its lease has run out, or at once by a worker of the same host (and
- * PID namespace), which sees that the owner's process is gone.
+ * writes and the relay's answer, QUEUE_LEASE_RECORD_S to commit it. Once
+ * a step of it is spent, the worker renews the leases it still holds
+ * (those not run out) from now, between two messages. It gives a
+ * hand-over up, sending nothing, once QUEUE_LEASE_SEND_STEPS steps from
+ * the lease's start are spent (deliver_set_deadline), so a worker that is
+ * alive never sends under a lease that has run out. A dead worker's rows
+ * are retried once its lease has run out, or at once by a worker of the
+ * same host (and PID namespace), which sees that the owner's process is
+ * gone.
  *
  * Fault points (util/fault.h): ALERTGW_CRASH=queue-before-send kills the
  * worker before a copy goes to the relay, queue-after-send right after the
- * relay accepted it and before the outcome is committed, and
- * queue-committed-N once the N-th batch of the pass is committed.
+ * relay accepted it and before the outcome is committed, queue-sent-N
+ * once the relay has answered the N-th message of the pass (its batch not
+ * committed), and queue-committed-N once the N-th commit of outcomes of
+ * the pass is done.
  *
  * Errors: store errors as store.h says; a relay that is down is not an
  * error of the pass (its recipients stay pending, deferred).
@@ -79,9 +88,9 @@ int queue_purge(struct gateway *g, int64_t older_than, long *n,
  * × smtp_timeout + QUEUE_LEASE_RECORD_S (810 s for the default 60 s). */
 int64_t queue_lease_seconds(long smtp_timeout);
 
-/* Claim for owner, until `until`, at most max rows of copy_id that are
- * pending, due at now, and not leased or under a lease that ran out
- * before now. One BEGIN IMMEDIATE transaction of its own, committed
+/* Claim for owner, until `until`, at most max rows of copy_id (0: of
+ * every copy, lowest copy first) that are pending, due at now, and not
+ * leased or under a lease that ran out before now. One BEGIN IMMEDIATE transaction of its own, committed
  * before it returns. Returns the number of rows claimed (0: nothing left
  * for this worker), -1 on a store error. Exported for tests. */
 long queue_claim(struct store *s, int64_t copy_id, const char *owner,

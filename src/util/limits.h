@@ -34,6 +34,9 @@
       "how long a recipient is retried before it fails") \
     X(SMTP_BATCH, "delivery", "smtp_batch", smtp_batch, 1000, 1, 100000, \
       NUMBER, "recipients per SMTP transaction") \
+    X(RECORD_BATCH, "delivery", "record_batch", record_batch, 64, 1, 10000, \
+      NUMBER, "messages whose outcomes one commit records (the most a " \
+      "crash there sends twice)") \
     X(SMTP_TIMEOUT, "delivery", "smtp_timeout", smtp_timeout, 60, 1, 3600, \
       SECONDS, "time one SMTP reply may take")
 
@@ -247,6 +250,8 @@ enum limit_default {
 
 /* outbox/queue.h */
 #define QUEUE_RCPTS_MAX 100000          /* recipients claimed in one pass */
+#define QUEUE_RECORD_MS 200         /* oldest outcome waiting for its commit */
+#define QUEUE_RECORD_RCPTS 10000    /* outcomes held for one commit (memory) */
 #define QUEUE_OWNER_MAX 128         /* "host:pidns:pid:random" */
 #define QUEUE_REAP_MAX 16           /* dead owners voided a pass */
 

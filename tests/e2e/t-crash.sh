@@ -48,7 +48,10 @@ worker_crash process-after-commit ONCE   # committed, nothing sent yet
 worker_crash queue-before-send ONCE
 worker_crash queue-after-send ATLEASTONCE   # the window: relay said 250
 agw_conf_set delivery smtp_batch 2
+agw_conf_set delivery record_batch 1     # a commit a message
 worker_crash queue-committed-2 ONCE      # mid fan-out, batch 2 recorded
+agw_conf_set delivery record_batch 3
+worker_crash queue-sent-5 ATLEASTONCE    # the 2nd batch sent, not recorded
 agw_conf_set delivery smtp_batch 1000
 
 

@@ -238,12 +238,15 @@ static void test_leases(void **state)
            "(6, 3, 'f@x', 'sent', 0, 'h:1:7:cc', 5000, 1), "
            "(7, 3, 'g@x', 'pending', 0, 'h:2:6:dd', 5000, 1), "
            "(8, 3, 'h@x', 'pending', 0, 'h:1:9:aa', 5000, 1)");
-    assert_int_equal(outbox_next_due(s, 1000, 0, &copy, &e), 0);
+    assert_int_equal(outbox_claimed_next(s, "h:1:9:aa", 1000, 0, &copy, &e),
+                     0);
     assert_int_equal(copy, 1);
-    assert_int_equal(outbox_next_due(s, 1000, 1, &copy, &e), 0);
-    assert_int_equal(copy, 3);          /* 2 is not due yet */
-    assert_int_equal(outbox_next_due(s, 1000, 3, &copy, &e), 0);
-    assert_int_equal(copy, 0);
+    assert_int_equal(outbox_claimed_next(s, "h:1:9:aa", 1000, 1, &copy, &e),
+                     0);
+    assert_int_equal(copy, 3);
+    assert_int_equal(outbox_claimed_next(s, "h:1:9:aa", 5001, 0, &copy, &e),
+                     0);
+    assert_int_equal(copy, 0);          /* its leases have run out */
     assert_int_equal(outbox_lease_claim(s, 1, "me", 1000, 1900, 1, &e), 1);
     assert_int_equal(outbox_lease_claim(s, 1, "me", 1000, 1900, 10, &e), 1);
     assert_int_equal(outbox_lease_claim(s, 1, "you", 1000, 1900, 10, &e), 0);
@@ -253,6 +256,16 @@ static void test_leases(void **state)
              "5|me|1900");
     assert_int_equal(outbox_lease_return(s, 1, "me", &e), 0);
     t_expect(s, "SELECT id FROM outbox WHERE lease_owner = 'me'", "5");
+    /* every copy at once: 2's row is not due, 3's others are held */
+    assert_int_equal(outbox_lease_claim(s, 0, "all", 1000, 1900, 10, &e), 2);
+    t_expect(s, "SELECT id FROM outbox WHERE lease_owner = 'all' ORDER BY "
+             "id", "1 2");
+    /* renewed only where the lease is still live */
+    assert_int_equal(outbox_lease_renew(s, "all", 1900, 2500, &e), 0);
+    assert_int_equal(outbox_lease_renew(s, "me", 1901, 2500, &e), 0);
+    t_expect(s, "SELECT id, lease_until FROM outbox WHERE lease_owner IN "
+             "('all', 'me') ORDER BY id", "1|2500 2|2500 5|1900");
+    assert_int_equal(outbox_lease_return(s, 1, "all", &e), 0);
     memset(&t, 0, sizeof(t));
     assert_int_equal(outbox_lease_owners(s, "h:1:1:ff", 4, 1000, t_owner, &t,
                                          &e), 0);
@@ -323,11 +336,21 @@ static void test_worker(void **state)
     buf_free(&b);
     err_init(&e);
     memset(&t, 0, sizeof(t));
-    assert_int_equal(outbox_claimed_each(s, 1, "me", 2, t_rcpt, &t, &e), 0);
+    assert_int_equal(outbox_claimed_each(s, 1, "me", 1000, 0, 2, t_rcpt, &t,
+                                         &e), 0);
     assert_string_equal(t.text, "1:a@x:0 3:c@x:1");
     memset(&t, 0, sizeof(t));
+    assert_int_equal(outbox_claimed_each(s, 1, "me", 1000, 1, 9, t_rcpt, &t,
+                                         &e), 0);
+    assert_string_equal(t.text, "3:c@x:1 5:e@x:0");     /* after row 1 */
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(outbox_claimed_each(s, 1, "me", 9001, 0, 9, t_rcpt, &t,
+                                         &e), 0);
+    assert_string_equal(t.text, "");                    /* run out */
+    memset(&t, 0, sizeof(t));
     t.stop_at = 1;
-    assert_int_equal(outbox_claimed_each(s, 1, "me", 9, t_rcpt, &t, &e), -1);
+    assert_int_equal(outbox_claimed_each(s, 1, "me", 1000, 0, 9, t_rcpt, &t,
+                                         &e), -1);
     assert_int_equal(t.n, 1);
     err_init(&e);
     outbox_record_close(&r);
