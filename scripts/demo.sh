@@ -24,7 +24,7 @@ echo
 echo "== the officer signs the sample alert and mails it to alerts@csirt.example"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" \
     "$SUBJECT" >"$DEMO/alert.eml"
-agw filter --recipient alerts@csirt.example <"$DEMO/alert.eml"
+agw filter --wait --recipient alerts@csirt.example <"$DEMO/alert.eml"
 echo "   filter exit status: $? (stored)"
 agw alerts list
 

@@ -27,7 +27,7 @@ for f in "$T"/c/*.eml; do
     limit=1000
     [ "$n" = line-50mb ] && limit=2000
     t0=$(ms_now)
-    agw filter --recipient alerts@csirt.example <"$f" >/dev/null 2>&1
+    agw filter --wait --recipient alerts@csirt.example <"$f" >/dev/null 2>&1
     t1=$(ms_now)
     agw anonymise --sites "$AGW_SOURCE_DIR/tests/data/sites-sample.txt" \
         "$f" >/dev/null 2>&1

@@ -69,7 +69,7 @@ def run(args, stdin=None, stdout=None):
     return ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 t0 = time.monotonic()
 with open(alert, "rb") as f:
-    fc, fm = run([alertgw, "-c", conf, "filter", "--recipient", "alerts@csirt.example"], stdin=f)
+    fc, fm = run([alertgw, "-c", conf, "filter", "--wait", "--recipient", "alerts@csirt.example"], stdin=f)
 with open(out, "wb") as f:
     qc, qm = run([alertgw, "-c", conf, "queue", "run"], stdout=f)
 subprocess.run(["gpgconf", "--homedir", gnupg, "--kill", "all"])

@@ -96,7 +96,7 @@ def run(args, stdin=None):
     return ru.ru_maxrss
 t0 = time.monotonic()
 with open(alert, "rb") as f:
-    fm = run([alertgw, "-c", conf, "filter", "--recipient", "encd@csirt.example"], stdin=f)
+    fm = run([alertgw, "-c", conf, "filter", "--wait", "--recipient", "encd@csirt.example"], stdin=f)
 fms = (time.monotonic() - t0) * 1000
 t1 = time.monotonic()
 qm = run([alertgw, "-c", conf, "queue", "run"])

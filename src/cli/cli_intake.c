@@ -2,6 +2,7 @@
 #include "cli/cli_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "util/fault.h"
 #include "util/sandbox.h"
 #include "util/file.h"
+#include "util/rowlock.h"
 
 static volatile sig_atomic_t cli_stored;
 
@@ -197,23 +199,52 @@ static const char *cli_recipient(const struct cli_args *a)
     return r;
 }
 
+/* Process alert row under its lock (process_lock_alert); an alert
+ * another process holds is left to it. */
 static void cli_process_quietly(struct cli *c, int64_t row)
 {
     struct process_result r;
     struct err pe;
+    int fd = -1, got = -1;
 
     err_init(&pe);
-    if (gateway_store(&c->g, 0, &pe) != 0 ||
-        process_alert(&c->g, row, &r, &pe) != 0)
+    if (gateway_store(&c->g, 0, &pe) == 0)
+        got = process_lock_alert(&c->g, row, &fd, &pe);
+    /* Test hook: processing that takes long, under the lock. */
+    while (got == 1 && fault_hit("process-stall"))
+        pause();
+    if (got < 0 || (got == 1 && process_alert(&c->g, row, &r, &pe) != 0))
         fprintf(stderr, "alertgw: alert #%lld stored, processing deferred: "
                 "%s\n", (long long)row, pe.msg);
+    rowlock_release(&fd);
+}
+
+/* The detached processor: a session of its own, no terminal, and
+ * nothing of the MTA's (its pipe on stdin, the pipes it reads stdout
+ * and stderr from, which it would wait on until they close). */
+static void cli_detach_stdio(void)
+{
+    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+    setsid();
+    if (fd < 0)
+        return;
+    dup2(fd, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (fd > 2)
+        close(fd);
 }
 
 /* After the commit the MTA must hear 0 whatever processing does, so it
  * runs in a child of its own with a database connection of its own (the
- * parent's is never used across fork); whatever becomes of that child,
- * the alert is stored and the worker finishes what it left. */
-static void cli_process_after_commit(struct cli *c, int64_t row)
+ * parent's is never used across fork). Without wait, filter answers at
+ * once: the child forks the processor into a session of its own and
+ * exits, so nothing the MTA waits on stays open; with wait (--wait),
+ * filter answers once processing is done. Whatever becomes of the
+ * processor, the alert is stored, and the worker takes it over once no
+ * live processor holds its lock. */
+static void cli_process_after_commit(struct cli *c, int64_t row, int wait)
 {
     int status = 0;
     pid_t pid;
@@ -224,6 +255,11 @@ static void cli_process_after_commit(struct cli *c, int64_t row)
         cli_process_quietly(c, row);
         return;
     }
+    /* Nothing of SQLite's crosses the fork: a connection in a child that
+     * shares the parent's (its WAL index, its idea of the locks it
+     * holds) writes into a WAL that the parent's last close removes. */
+    store_close(c->g.store);
+    c->g.store = NULL;
     fflush(stdout);
     fflush(stderr);
     pid = fork();
@@ -234,7 +270,11 @@ static void cli_process_after_commit(struct cli *c, int64_t row)
     }
     if (pid == 0) {
         cli_fault_default();
-        c->g.store = NULL;
+        if (!wait) {
+            cli_detach_stdio();
+            if (fork() != 0)        /* the processor is the grandchild */
+                _exit(0);
+        }
         cli_process_quietly(c, row);
         fflush(stdout);
         fflush(stderr);
@@ -286,7 +326,7 @@ static int cmd_filter(struct cli *c, struct cli_args *a)
     fault_segv("filter-fault-stored");
     /* the budget covers the store only */
     alarm(0);
-    cli_process_after_commit(c, row);
+    cli_process_after_commit(c, row, cli_flag(a, "wait"));
 out:
     buf_free(&raw);
     return rc;
@@ -332,7 +372,7 @@ static int cmd_submit(struct cli *c, struct cli_args *a)
     struct process_result r;
     struct buf raw;
     int64_t dist, row;
-    int rc = -1;
+    int rc = -1, fd = -1, got;
 
     if (dname == NULL)
         return err_set(&c->e, ERR_USAGE, "submit needs --dist NAME");
@@ -343,8 +383,14 @@ static int cmd_submit(struct cli *c, struct cli_args *a)
         registry_dist_find(c->g.store, NULL, dname, &dist, &c->e) == 0 &&
         intake_store(&c->g, dist, dname, buf_cstr(&raw), raw.len, &row,
                      &c->e) == 0 &&
-        process_alert(&c->g, row, &r, &c->e) == 0)
-        rc = cmd_submit_report(c, &r);
+        (got = process_lock_alert(&c->g, row, &fd, &c->e)) >= 0) {
+        if (got == 0)       /* a worker took it between the two */
+            err_set(&c->e, ERR_TEMP, "alert #%lld stored; the worker is "
+                    "processing it", (long long)row);
+        else if (process_alert(&c->g, row, &r, &c->e) == 0)
+            rc = cmd_submit_report(c, &r);
+    }
+    rowlock_release(&fd);
     buf_free(&raw);
     return rc;
 }
@@ -555,10 +601,14 @@ static const struct cli_cmd cli_intake_cmds[] = {
      "Every error is reported with FILE:LINE (exit 78). --example prints\n"
      "every key commented out with its default and purpose instead (the\n"
      "file `make install` puts in /etc/alertgw)."},
-    {"filter", NULL, "recipient=", 0, 0, cmd_filter, "[--recipient ADDR]",
+    {"filter", NULL, "recipient=,wait", 0, 0, cmd_filter,
+     "[--recipient ADDR] [--wait]",
      "MTA mode: store one message from stdin, then process it.\n"
      "Reads one message on stdin and stores it for the distribution\n"
-     "with that inbound address, then process it. Exit 0 once stored;\n"
+     "with that inbound address, and answers at the commit: a detached\n"
+     "process of its own processes the alert (the worker, `queue run`,\n"
+     "takes it over if that process dies). --wait answers once processing\n"
+     "is done (tests, interactive use). Exit 0 once stored;\n"
      "67 unknown address; 65 over max_size; 75 anything else that stopped\n"
      "the store. ADDR defaults to $ORIGINAL_RECIPIENT, then $RECIPIENT."},
     {"submit", NULL, "dist=", 0, 1, cmd_submit, "--dist NAME [FILE]",

@@ -11,6 +11,7 @@
 #include "process/process.h"
 #include "process/process_int.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,7 @@
 #include "mail/msg.h"
 #include "registry/registry.h"
 #include "mail/render.h"
+#include "util/rowlock.h"
 #include "util/buf.h"
 #include "util/limits.h"
 
@@ -622,12 +624,25 @@ int process_alert(struct gateway *g, int64_t row, struct process_result *r,
     return rc;
 }
 
+int process_lock_alert(struct gateway *g, int64_t row, int *fd,
+                       struct err *e)
+{
+    char path[PATH_MAX];
+
+    if (snprintf(path, sizeof(path), "%s.lock", g->conf->db_path) >=
+        (int)sizeof(path)) {
+        *fd = -1;
+        return err_set(e, ERR_CONFIG, "db path too long for its lock file");
+    }
+    return rowlock_try(path, g->conf->db_path, row, fd, e);
+}
+
 int process_pending(struct gateway *g, long *n, struct err *e)
 {
     struct process_result r;
     int64_t row = 0;
     struct err ae;
-    int failed = 0;
+    int failed = 0, fd, got;
 
     *n = 0;
     for (;;) {
@@ -636,9 +651,12 @@ int process_pending(struct gateway *g, long *n, struct err *e)
         if (row == 0)
             return failed ? -1 : 0;
         err_init(&ae);
-        if (process_alert(g, row, &r, &ae) == 0)
+        /* one a detached filter child is processing is left to it */
+        got = process_lock_alert(g, row, &fd, &ae);
+        if (got == 1 && process_alert(g, row, &r, &ae) == 0)
             (*n)++;
-        else if (ae.code != ERR_DUP && !failed++)
+        else if (got != 0 && ae.code != ERR_DUP && !failed++)
             *e = ae;    /* the first error is kept, the rest still tried */
+        rowlock_release(&fd);
     }
 }

@@ -60,12 +60,20 @@ struct process_result {
 
 int process_alert(struct gateway *g, int64_t row, struct process_result *r,
                   struct err *e);
-/* Every alert still 'new': left by a filter that could not finish
- * (gpg-agent gone, budget spent) or still being processed by one; only
- * the first commit counts (the other gets ERR_DUP and stores nothing).
- * One that fails stays 'new' for the next pass; the first error is kept
- * (-1) and the others are still tried. *n counts those finished. */
+/* Every alert still 'new' whose lock (process_lock_alert) no other
+ * process holds: left by a filter whose processing child died or could
+ * not finish (gpg-agent gone, budget spent); one a live child is still
+ * processing is left to it. Should two commit anyway, only the first
+ * counts (the other gets ERR_DUP and stores nothing). One that fails
+ * stays 'new' for the next pass; the first error is kept (-1) and the
+ * others are still tried. *n counts those finished. */
 int process_pending(struct gateway *g, long *n, struct err *e);
+/* Take alert row's processing lock (util/rowlock.h, on the file db_path
+ * ".lock"), held until rowlock_release(fd): 1 got, 0 another process is
+ * processing it, -1 error. Whoever processes a stored alert holds it:
+ * filter's child, submit, the worker. */
+int process_lock_alert(struct gateway *g, int64_t row, int *fd,
+                       struct err *e);
 
 /* The exact message list would get, written to out (nothing stored);
  * with diff, every replacement instead. verdict (n bytes) gets one line:

@@ -156,6 +156,21 @@ agw_test_gateway() {
 }
 q() { sqlite3 "$DB" "$@"; }
 
+# agw_processed [SECONDS]: wait (30 s at most) until the detached
+# processors that `filter` without --wait leaves behind (processes
+# running `alertgw -c $AGW_CONF filter`) are gone, whatever became of
+# their alerts; fails if one still runs then. (`filter --wait` answers
+# only once processing is done.)
+agw_processed() {
+    local i
+    for i in $(seq $((${1:-30} * 10))); do
+        ps -eo args= | awk -v c="$AGW_CONF" \
+            'index($0, " -c " c " filter ") { found = 1 } END { exit !found }' || return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 agw_test_end() {
     [ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
 }

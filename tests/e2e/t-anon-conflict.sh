@@ -22,7 +22,7 @@ submit() {
     printf '%s\n' "$2" >"$T/$1.txt"
     agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/$1.txt" \
         "EGI-20261203-0$3 [TLP:AMBER] phishing" >"$T/$1.eml"
-    agw filter --recipient alerts@csirt.example <"$T/$1.eml" \
+    agw filter --wait --recipient alerts@csirt.example <"$T/$1.eml" \
         >"$T/$1.out" 2>"$T/$1.err"
     echo "$?" >"$T/$1.rc"
     sql "SELECT state || '|' || reason FROM alerts ORDER BY id DESC LIMIT 1"

@@ -47,7 +47,7 @@ feed() {
     before=$(outbox_rows)
     row=$(last_row)
     t0=$(ms_now)
-    agw filter --recipient alerts@csirt.example <"$file" >"$T/out" 2>"$T/err"
+    agw filter --wait --recipient alerts@csirt.example <"$file" >"$T/out" 2>"$T/err"
     rc=$?
     t1=$(ms_now)
     check "$name: stored (exit $rc) $(head -c 200 "$T/err")" test "$rc" = 0
@@ -115,7 +115,7 @@ done
 # is refused there by the line limit.
 $GEN line "$T/c/line-50mb.eml" $((50 * 1024 * 1024))
 t0=$(ms_now)
-agw filter --recipient alerts@csirt.example <"$T/c/line-50mb.eml" >/dev/null 2>"$T/err"
+agw filter --wait --recipient alerts@csirt.example <"$T/c/line-50mb.eml" >/dev/null 2>"$T/err"
 rc=$?
 t1=$(ms_now)
 check "line-50mb: refused by max_size (exit $rc, want 65)" test "$rc" = 65

@@ -11,7 +11,7 @@ SUBJECT="EGI-20260707-01: Compromised credentials used on EXAMPLE-T2"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" \
     "$SUBJECT" >"$T/alert.eml"
 
-agw filter --recipient alerts@csirt.example <"$T/alert.eml"
+agw filter --wait --recipient alerts@csirt.example <"$T/alert.eml"
 check "filter stored the alert" test "$(agw alerts list --json | grep -c '"state": "queued"')" = 1
 agw queue run
 

@@ -114,7 +114,7 @@ if [ "$(id -u)" = 0 ] && full_disk; then
     first=$AID
     new_alert
     set +e
-    agw filter --recipient alerts@csirt.example <"$MSG" 2>"$T/full.err"
+    agw filter --wait --recipient alerts@csirt.example <"$MSG" 2>"$T/full.err"
     rc=$?
     agw queue run >/dev/null 2>>"$T/full.err"
     rc2=$?
@@ -141,7 +141,7 @@ gpgconf --homedir "$GW_HOME" --kill gpg-agent
 echo no-autostart >>"$GW_HOME/gpg.conf"
 new_alert
 set +e
-agw filter --recipient alerts@csirt.example <"$MSG" 2>/dev/null
+agw filter --wait --recipient alerts@csirt.example <"$MSG" 2>/dev/null
 rc=$?
 set -e
 check "agent gone: filter still answers 0 (got $rc)" test "$rc" = 0

@@ -31,7 +31,7 @@ check "the 64 stay" test "$(q "SELECT count(*) FROM dist_lists d JOIN dists s ON
 q "INSERT INTO dist_lists SELECT s.id, l.id FROM dists s, lists l WHERE s.name = 'big' AND l.name IN ('l65', 'l66')"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" \
     "EGI-20260707-66 Many lists" >"$T/a.eml"
-agw filter --recipient big@csirt.example <"$T/a.eml"
+agw filter --wait --recipient big@csirt.example <"$T/a.eml"
 row=$(q "SELECT max(id) FROM alerts")
 state=$(q "SELECT state || ': ' || reason FROM alerts WHERE id = $row")
 check "alert to 66 lists held ($state)" \

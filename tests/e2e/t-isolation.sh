@@ -33,7 +33,7 @@ last_row() { q "SELECT max(id) FROM alerts"; }
 copies_of() { q "SELECT count(*) FROM copies WHERE alert_row = $1 AND kind = 'copy'"; }
 sent_of() { q "SELECT count(*) FROM outbox o JOIN copies c ON c.id = o.copy_id WHERE c.alert_row = $1 AND c.kind = 'copy' AND o.state = 'sent'"; }
 # filter as Postfix runs it; FILTER_RC gets its exit status.
-feed() { agw filter --recipient alerts@csirt.example <"$1" >/dev/null 2>"$T/err"; FILTER_RC=$?; }
+feed() { agw filter --wait --recipient alerts@csirt.example <"$1" >/dev/null 2>"$T/err"; FILTER_RC=$?; }
 # a good alert after the bad one: queued by filter, sent by queue run
 next_goes_out() {
     good_alert >"$T/good.eml"
@@ -100,9 +100,9 @@ fi
 # child, the second goes out in the same pass.
 good_alert >"$T/w1.eml"
 good_alert >"$T/w2.eml"
-ALERTGW_CRASH=filter-stored agw filter --recipient alerts@csirt.example <"$T/boundary.eml" 2>/dev/null
+ALERTGW_CRASH=filter-stored agw filter --wait --recipient alerts@csirt.example <"$T/boundary.eml" 2>/dev/null
 bad=$(last_row)
-ALERTGW_CRASH=filter-stored agw filter --recipient alerts@csirt.example <"$T/w2.eml" 2>/dev/null
+ALERTGW_CRASH=filter-stored agw filter --wait --recipient alerts@csirt.example <"$T/w2.eml" 2>/dev/null
 good=$(last_row)
 agw queue run >"$T/out" 2>&1
 rc=$?
@@ -115,9 +115,9 @@ check "worker: the alert behind it went out ($(state_of "$good"))" \
 # ---- poison: the whole worker killed on one alert, three times --------------
 good_alert >"$T/p1.eml"
 good_alert >"$T/p2.eml"
-ALERTGW_CRASH=filter-stored agw filter --recipient alerts@csirt.example <"$T/p1.eml" 2>/dev/null
+ALERTGW_CRASH=filter-stored agw filter --wait --recipient alerts@csirt.example <"$T/p1.eml" 2>/dev/null
 poison=$(last_row)
-ALERTGW_CRASH=filter-stored agw filter --recipient alerts@csirt.example <"$T/p2.eml" 2>/dev/null
+ALERTGW_CRASH=filter-stored agw filter --wait --recipient alerts@csirt.example <"$T/p2.eml" 2>/dev/null
 behind=$(last_row)
 for i in 1 2 3; do
     # the child spins on the first alert (its CPU limit raised out of

@@ -20,7 +20,7 @@ copies() { q "SELECT count(*) FROM outbox o JOIN copies c ON c.id = o.copy_id WH
 feed_held() {
     local name=$1 file=$2 glob=$3 before got rc=0
     before=$(copies)
-    agw filter --recipient alerts@csirt.example <"$file" >"$T/out" 2>&1 || rc=$?
+    agw filter --wait --recipient alerts@csirt.example <"$file" >"$T/out" 2>&1 || rc=$?
     check "$name: stored (exit $rc) $(head -c 200 "$T/out")" test "$rc" = 0
     got=$(state_of)
     check "$name: held (${got})" test "${got%%|*}" = held
@@ -95,7 +95,7 @@ check "no copy written for any list" \
 feed_either() {
     local name=$1 file=$2 lit=$3 got f
     rm -f "$T/gw/out"/*.eml
-    agw filter --recipient alerts@csirt.example <"$file" >"$T/out" 2>&1 || true
+    agw filter --wait --recipient alerts@csirt.example <"$file" >"$T/out" 2>&1 || true
     got=$(state_of)
     agw queue run >/dev/null 2>&1 || true
     case ${got%%|*} in
@@ -126,7 +126,7 @@ printf 'EXAMPLE-T2: wn01.grid.inst.example talked to 192.0.2.45 and to the attac
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/clean.txt" \
     "Compromise at a grid site" >"$T/clean.eml"
 rm -f "$T/gw/out"/*.eml
-agw filter --recipient alerts@csirt.example <"$T/clean.eml" >"$T/out" 2>&1 || true
+agw filter --wait --recipient alerts@csirt.example <"$T/clean.eml" >"$T/out" 2>&1 || true
 got=$(state_of)
 check "control: queued (${got})" test "${got%%|*}" = queued
 agw queue run >/dev/null 2>&1 || true

@@ -11,7 +11,7 @@ alert() {   # alert N [DIST]: a signed alert EGI-20260707-0N through filter
     { cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt"; echo "Ref: listings-$1"; } >"$T/body$1.txt"
     agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/body$1.txt" \
         "EGI-20260707-0$1: Compromised credentials used on EXAMPLE-T2" >"$T/alert$1.eml"
-    agw filter --recipient "${2:-alerts}@csirt.example" <"$T/alert$1.eml"
+    agw filter --wait --recipient "${2:-alerts}@csirt.example" <"$T/alert$1.eml"
 }
 
 # Something in every listing: registry rows with quotes, backslashes and

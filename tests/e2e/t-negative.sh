@@ -30,7 +30,7 @@ agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$SAMPLE" "EGI-20260707-02 test" >"$T/go
 
 # Unsigned: a plain message.
 printf 'From: duty@csirt.example\nSubject: EGI-20260707-03 plain\n\nhello EXAMPLE-T2\n' >"$T/unsigned.eml"
-expect_exit 0 "unsigned alert is stored" agw filter --recipient alerts@csirt.example <"$T/unsigned.eml"
+expect_exit 0 "unsigned alert is stored" agw filter --wait --recipient alerts@csirt.example <"$T/unsigned.eml"
 check "unsigned alert quarantined" bash -c "[[ '$(state_of_last)' == quarantined:not\ a\ PGP/MIME* ]]"
 
 # Signed by a key that is no officer (imported, so the signature is good).
@@ -39,43 +39,43 @@ EVE_FPR=$(agw_key "$EVE_HOME" "Eve <eve@attacker.example>")
 gpg --homedir "$EVE_HOME" --armor --export "$EVE_FPR" | \
     gpg --homedir "$GW_HOME" --batch --quiet --import 2>/dev/null
 agw_sign "$EVE_HOME" "$EVE_FPR" "$SAMPLE" "EGI-20260707-04 eve" >"$T/eve.eml"
-expect_exit 0 "foreign-signed alert is stored" agw filter --recipient alerts@csirt.example <"$T/eve.eml"
+expect_exit 0 "foreign-signed alert is stored" agw filter --wait --recipient alerts@csirt.example <"$T/eve.eml"
 check "foreign signer quarantined ($(state_of_last))" bash -c "[[ '$(state_of_last)' == *'not an authorised officer'* ]]"
 
 # Signed by a key the gateway does not have at all.
 ZED_HOME=$(agw_gnupg_home)
 ZED_FPR=$(agw_key "$ZED_HOME" "Zed <zed@attacker.example>")
 agw_sign "$ZED_HOME" "$ZED_FPR" "$SAMPLE" "EGI-20260707-05 zed" >"$T/zed.eml"
-expect_exit 0 "unknown-key alert is stored" agw filter --recipient alerts@csirt.example <"$T/zed.eml"
+expect_exit 0 "unknown-key alert is stored" agw filter --wait --recipient alerts@csirt.example <"$T/zed.eml"
 check "unknown key quarantined ($(state_of_last))" bash -c "[[ '$(state_of_last)' == quarantined:* ]]"
 
 # Tampered body: one character of the signed text changed.
 sed 's/Block 203/Block 204/' "$T/good.eml" >"$T/tampered.eml"
 check "tampering changed the file" bash -c "! cmp -s '$T/good.eml' '$T/tampered.eml'"
-expect_exit 0 "tampered alert is stored" agw filter --recipient alerts@csirt.example <"$T/tampered.eml"
+expect_exit 0 "tampered alert is stored" agw filter --wait --recipient alerts@csirt.example <"$T/tampered.eml"
 check "tampered alert quarantined ($(state_of_last))" bash -c "[[ '$(state_of_last)' == *'signature not valid'* ]]"
 
 # Garbage on stdin: stored, then quarantined as malformed.
 head -c 3000 /dev/urandom >"$T/garbage"
-expect_exit 0 "garbage is stored" agw filter --recipient alerts@csirt.example <"$T/garbage"
+expect_exit 0 "garbage is stored" agw filter --wait --recipient alerts@csirt.example <"$T/garbage"
 check "garbage quarantined ($(state_of_last))" bash -c "[[ '$(state_of_last)' == quarantined:* ]]"
 
 check "nothing was queued by any of them" test "$(queued_rows)" = 0
 check "no notice went to a claimed sender" test "$(notices_to_claimed_sender)" = 0
 
 # The MTA's exit codes.
-expect_exit 67 "unknown recipient bounces" agw filter --recipient nobody@csirt.example <"$T/good.eml"
+expect_exit 67 "unknown recipient bounces" agw filter --wait --recipient nobody@csirt.example <"$T/good.eml"
 check "bounce text has an enhanced status code" grep -q '^5\.1\.1 ' "$T/err"
 n_before=$(sqlite3 "$T/gw/data/alertgw.db" "SELECT count(*) FROM alerts")
 sed -i 's/^max_signature_age = 3600$/max_signature_age = 3600\nmax_size = 2048/' "$AGW_CONF"
-expect_exit 65 "over max_size bounces" agw filter --recipient alerts@csirt.example <"$T/good.eml"
+expect_exit 65 "over max_size bounces" agw filter --wait --recipient alerts@csirt.example <"$T/good.eml"
 sed -i '/^max_size = 2048$/d' "$AGW_CONF"
 chmod a-w "$T/gw/data" "$T/gw/data/alertgw.db"
 if [ "$(id -u)" = 0 ]; then
     # root ignores file modes: make the database unwritable another way.
-    ALERTGW_FAULT=commit expect_exit 75 "failed commit defers" agw filter --recipient alerts@csirt.example <"$T/good.eml"
+    ALERTGW_FAULT=commit expect_exit 75 "failed commit defers" agw filter --wait --recipient alerts@csirt.example <"$T/good.eml"
 else
-    expect_exit 75 "unwritable database defers" agw filter --recipient alerts@csirt.example <"$T/good.eml"
+    expect_exit 75 "unwritable database defers" agw filter --wait --recipient alerts@csirt.example <"$T/good.eml"
 fi
 check "temporary failure text is 4.x.x" grep -q '^4\.' "$T/err"
 chmod u+w "$T/gw/data" "$T/gw/data/alertgw.db"

@@ -15,7 +15,7 @@ alert() {
     { cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt"; echo "Ref: tls-$1"; } >"$T/body$1.txt"
     agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/body$1.txt" \
         "EGI-20260710-0$1: Compromised credentials used on EXAMPLE-T2" >"$T/a$1.eml"
-    agw filter --recipient alerts@csirt.example <"$T/a$1.eml"
+    agw filter --wait --recipient alerts@csirt.example <"$T/a$1.eml"
 }
 list_rcpts() {  # list_rcpts ALERT-ID STATE
     sql "SELECT count(*) FROM outbox o JOIN copies c ON c.id = o.copy_id JOIN alerts a ON a.id = c.alert_row WHERE a.alert_id = '$1' AND c.kind = 'copy' AND o.state = '$2'"

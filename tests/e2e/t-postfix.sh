@@ -39,6 +39,16 @@ check "Postfix accepted the alert over SMTP" submit alerts@csirt.example
 check "pipe(8) delivered to alertgw" pf_wait_queue_empty 30
 check "maillog: delivered via alertgw" \
     grep -q 'to=<alerts@csirt.example>.*relay=alertgw.*status=sent' "$PF_DIR/maillog"
+# filter answered at the commit; its detached processor queues it (read
+# as the pipe user, so that no file of the database becomes root's)
+processed() {
+    for _ in $(seq 300); do
+        as_gw alerts list --json | grep -q '"state": "new"' || return 0
+        sleep 0.1
+    done
+    return 1
+}
+check "filter's detached processor processed it" processed
 check "the alert is stored and queued" \
     test "$(as_gw alerts list --json | grep -c '"state": "queued"')" = 1
 

@@ -29,7 +29,7 @@ agw_setup "$T/gw"
 agw_conf_set gateway time_budget 1
 start=$(date +%s%N)
 set +e
-ALERTGW_FAULT=filter-stall agw filter --recipient alerts@csirt.example \
+ALERTGW_FAULT=filter-stall agw filter --wait --recipient alerts@csirt.example \
     <"$(alert 1)" 2>"$T/err"
 rc=$?
 set -e
@@ -39,7 +39,7 @@ check "budget spent: answered within 3 s (${ms} ms)" test "$ms" -lt 3000
 check "budget spent: stderr starts with 4.3.0" grep -q '^4\.3\.0 ' "$T/err"
 check "budget spent: nothing stored" test "$(sql 'SELECT count(*) FROM alerts')" = 0
 set +e
-ALERTGW_FAULT=filter-stall-stored agw filter --recipient alerts@csirt.example \
+ALERTGW_FAULT=filter-stall-stored agw filter --wait --recipient alerts@csirt.example \
     <"$T/alert1.eml" 2>"$T/err"
 rc=$?
 set -e
@@ -64,7 +64,7 @@ check "audit verify: intact" agw audit verify
 # ---- relay down: deferred with back-off, retry, then delivered -------------
 DOWN=$(pf_free_port)
 agw_conf_set delivery transport "smtp://127.0.0.1:$DOWN"
-agw filter --recipient alerts@csirt.example <"$(alert 2)"
+agw filter --wait --recipient alerts@csirt.example <"$(alert 2)"
 agw queue run >"$T/run.out"
 check "relay down: every recipient deferred" test "$(rcpts_in EGI-20260707-02 pending)" = 7
 check "relay down: attempts counted, next try ~60 s ahead" \
@@ -95,7 +95,7 @@ pf_sink_stop
 # ---- permanent failures: 5xx to every RCPT ---------------------------------
 pf_sink_start "$T/sink5" -f RCPT
 agw_conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
-agw filter --recipient alerts@csirt.example <"$(alert 3)"
+agw filter --wait --recipient alerts@csirt.example <"$(alert 3)"
 agw queue run >/dev/null
 check "5xx RCPT: failed at once" test "$(rcpts_in EGI-20260707-03 failed)" = 7
 check "audit: failures with their code" \
@@ -112,7 +112,7 @@ pf_sink_stop
 pf_sink_start "$T/sink7"
 agw_conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
 agw_conf_set delivery smtp_batch 2
-agw filter --recipient alerts@csirt.example <"$(alert 4)"
+agw filter --wait --recipient alerts@csirt.example <"$(alert 4)"
 agw queue run >/dev/null
 check "batches of 2: all sent" test "$(rcpts_in EGI-20260707-04 sent)" = 7
 pf_sink_wait 5 10 || true
@@ -140,7 +140,7 @@ check "purge: a bad duration is a usage error (got $rc)" test "$rc" = 64
 # ---- run --watch stops cleanly on SIGTERM -------------------------------------
 "$ALERTGW" -c "$AGW_CONF" queue run --watch --interval 1s >"$T/watch.out" 2>&1 &
 WATCH_PID=$!
-agw filter --recipient alerts@csirt.example <"$(alert 5)"
+agw filter --wait --recipient alerts@csirt.example <"$(alert 5)"
 for _ in $(seq 150); do
     [ "$(rcpts_in EGI-20260707-05 sent)" = 7 ] && break
     sleep 0.1
@@ -159,7 +159,7 @@ check "watch: SIGTERM ends it with exit 0 (got $rc)" test "$rc" = 0
 check "watch: says it stopped" grep -q '^stopped' "$T/watch.out"
 
 # ---- the audit chain ----------------------------------------------------------
-agw filter --recipient alerts@csirt.example <"$(alert 6)"
+agw filter --wait --recipient alerts@csirt.example <"$(alert 6)"
 agw audit verify >"$T/verify.out" 2>&1
 check "rows are sealed as they are written, before any queue run ($(cat "$T/verify.out"))" \
     grep -q ", 0 not yet sealed" "$T/verify.out"

@@ -24,7 +24,7 @@ state() { q "SELECT state || ':' || reason FROM alerts WHERE alert_id='$1' AND c
 sent() {    # outbox rows for list copies of id $1
     q "SELECT count(*) FROM outbox o JOIN copies c ON c.id=o.copy_id JOIN alerts a ON a.id=c.alert_row WHERE a.alert_id='$1' AND c.kind='copy'"
 }
-filter() { set +e; agw filter --recipient alerts@csirt.example <"$1" >/dev/null 2>&1; echo $?; set -e; }
+filter() { set +e; agw filter --wait --recipient alerts@csirt.example <"$1" >/dev/null 2>&1; echo $?; set -e; }
 
 agw dists policy alerts --require-release yes >/dev/null
 check "policy stored" test "$(q "SELECT require_release FROM dists WHERE name='alerts'")" = 1

@@ -20,7 +20,7 @@ last_row() { q "SELECT max(id) FROM alerts"; }
 state_of() { q "SELECT state || ': ' || reason FROM alerts WHERE id = $1"; }
 copies_of() { q "SELECT count(*) FROM copies WHERE alert_row = $1 AND kind = 'copy'"; }
 feed_to() {     # feed_to ADDRESS FILE: filter as Postfix runs it
-    agw filter --recipient "$1" <"$2" >/dev/null 2>"$T/err"
+    agw filter --wait --recipient "$1" <"$2" >/dev/null 2>"$T/err"
 }
 audit_has() {   # audit_has ROW EVENT PATTERN
     [ "$(q "SELECT count(*) FROM audit WHERE alert_row = $1 AND event = '$2' AND detail LIKE '$3'")" -gt 0 ]

@@ -22,7 +22,7 @@ alert() {   # a new signed alert to the 7-member list; sets ID
     { cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt"; echo "Ref: verify-$n"; } >"$T/body$n.txt"
     agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/body$n.txt" \
         "$ID: Compromised credentials used on EXAMPLE-T2" >"$T/a$n.eml"
-    agw filter --recipient alerts@csirt.example <"$T/a$n.eml"
+    agw filter --wait --recipient alerts@csirt.example <"$T/a$n.eml"
 }
 count() {   # count ALERT-ID STATE [REPLY-LIKE]
     sql "SELECT count(*) FROM outbox o JOIN copies c ON c.id = o.copy_id JOIN alerts a ON a.id = c.alert_row WHERE a.alert_id = '$1' AND c.kind = 'copy' AND o.state = '$2' AND o.reply LIKE '${3:-%}'"

@@ -28,7 +28,7 @@ run 0 "contacts list --org any case" "" contacts list --org ngi_xx
 run 67 "alerts show unknown row" "*no alert row '999'*" alerts show 999
 # a quarantined mail, by the row its notice gives
 printf 'From: someone@example.org\nSubject: hi\n\nunsigned\n' |
-    agw filter --recipient alerts@csirt.example >/dev/null 2>&1
+    agw filter --wait --recipient alerts@csirt.example >/dev/null 2>&1
 ROW=$(sqlite3 "$T/gw/data/alertgw.db" "SELECT max(id) FROM alerts")
 run 0 "alerts show ROW" "" alerts show "$ROW"
 check "  the row's state" grep -q '^state: quarantined$' "$T/out"
