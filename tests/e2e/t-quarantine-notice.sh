@@ -18,7 +18,7 @@ mail() {
     n=$((n+1))
     { cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt"; echo "mail $n"; } >"$T/body$n.txt"
     $PGPMIME sign "$1" "$2" "$3" "$4" "$T/body$n.txt" >"$T/m$n.eml"
-    agw filter --recipient alerts@csirt.example <"$T/m$n.eml" >/dev/null 2>&1 || true
+    agw filter --wait --recipient alerts@csirt.example <"$T/m$n.eml" >/dev/null 2>&1 || true
     q "SELECT max(id) FROM alerts"
 }
 notices_to() {  # notices of row $1 to address $2
@@ -60,7 +60,7 @@ check "foreign key: admin notice says the sender was not told" grep -q 'Its send
 
 # 4. Unsigned: nothing to anyone but the admins.
 printf 'From: Duty Officer <duty@csirt.example>\nTo: alerts@csirt.example\nSubject: EGI-20260707-04: plain\n\nhello\n' >"$T/plain.eml"
-agw filter --recipient alerts@csirt.example <"$T/plain.eml" >/dev/null 2>&1 || true
+agw filter --wait --recipient alerts@csirt.example <"$T/plain.eml" >/dev/null 2>&1 || true
 r=$(q "SELECT max(id) FROM alerts")
 check "unsigned: only the admins" test "$(q "SELECT group_concat(o.rcpt) FROM copies c JOIN outbox o ON o.copy_id=c.id WHERE c.alert_row=$r")" = csirt-admin@csirt.example
 

@@ -38,7 +38,7 @@ agw_conf_set anonymise rules_dir "$T/empty"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" \
     "EGI-20260707-51 no rules" >"$T/alert.eml"
 rc=0
-agw filter --recipient alerts@csirt.example <"$T/alert.eml" >/dev/null 2>"$T/filter.err" || rc=$?
+agw filter --wait --recipient alerts@csirt.example <"$T/alert.eml" >/dev/null 2>"$T/filter.err" || rc=$?
 check "filter stores it (exit $rc)" test "$rc" = 0
 rc=0; agw queue run >/dev/null 2>"$T/queue.err" || rc=$?
 state=$(sql "SELECT state FROM alerts ORDER BY id DESC LIMIT 1")
