@@ -25,7 +25,7 @@ echo "== the officer signs the sample alert and mails it to alerts@csirt.example
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" \
     "$SUBJECT" >"$DEMO/alert.eml"
 agw filter --wait --recipient alerts@csirt.example <"$DEMO/alert.eml"
-echo "   filter exit status: $? (stored)"
+echo "   filter exit status: $? (stored and, with --wait, processed; Postfix runs it without)"
 agw alerts list
 
 echo
