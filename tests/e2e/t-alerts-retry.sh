@@ -11,7 +11,7 @@ SECOND_FPR=$(agw_key "$SECOND_HOME" "Second Officer <second@csirt.example>")
 { cat "$AGW_SOURCE_DIR/tests/data/alert-sample.txt"; echo retry; } >"$T/body.txt"
 $PGPMIME sign "$SECOND_HOME" "$SECOND_FPR" "Second Officer <second@csirt.example>" \
     "EGI-20260709-01: retry" "$T/body.txt" >"$T/a.eml"
-agw filter --recipient alerts@csirt.example <"$T/a.eml" >/dev/null 2>&1 || true
+agw filter --wait --recipient alerts@csirt.example <"$T/a.eml" >/dev/null 2>&1 || true
 r=$(q "SELECT max(id) FROM alerts")
 check "not yet an officer: quarantined" test "$(q "SELECT state FROM alerts WHERE id=$r")" = quarantined
 
