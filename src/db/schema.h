@@ -14,5 +14,6 @@ extern const char schema_v5[];
 extern const char schema_v6[];
 extern const char schema_v7[];
 extern const char schema_v8[];
+extern const char schema_v9[];
 
 #endif

@@ -74,7 +74,7 @@ CREATE TABLE copies (
     created INTEGER NOT NULL
 );
 
--- dist_lists: owner registry/dists.c; also read by registry/lists.c
+-- dist_lists: owner registry/dists.c; also read by db/alerts.c, registry/lists.c
 --   read by the views dists_list, lists_show
 CREATE TABLE dist_lists (
     dist_id INTEGER NOT NULL REFERENCES dists(id) ON DELETE CASCADE,
@@ -312,7 +312,7 @@ LEFT JOIN lists l ON l.id = x.list_id
 GROUP BY d.id
 ORDER BY d.name;
 
--- dists_policy: printed by cli/cli_alerts.c
+-- dists_policy: printed by cli/cli_alerts.c; SQL in cli/cli_registry.c
 CREATE VIEW dists_policy AS
 SELECT name,
     default_tlp,
@@ -333,7 +333,7 @@ SELECT r.list_id,
     c.id,
     c.address
 FROM member_rules r
-JOIN contacts c ON c.active = 1 AND (r.role = '' OR c.role = r.role)
+JOIN contacts c ON c.active = 1 AND (r.role = '' OR c.role = r.role COLLATE NOCASE)
 LEFT JOIN orgs o ON o.id = c.org_id
 WHERE r.org_kind = '' OR o.kind = r.org_kind;
 
@@ -366,7 +366,7 @@ JOIN contacts c ON c.id = r.contact_id
 LEFT JOIN orgs o ON o.id = c.org_id
 ORDER BY l.name, c.address;
 
--- lists_policy: printed by cli/cli_alerts.c
+-- lists_policy: printed by cli/cli_alerts.c; SQL in cli/cli_registry.c
 CREATE VIEW lists_policy AS
 SELECT name,
     tlp_ceiling,
@@ -383,7 +383,7 @@ FROM member_rules r
 JOIN lists l ON l.id = r.list_id
 ORDER BY l.name, r.org_kind, r.role;
 
--- lists_show: printed by cli/cli_registry.c
+-- lists_show: SQL in cli/cli_registry.c
 CREATE VIEW lists_show AS
 SELECT l.name,
     l.address,
@@ -422,7 +422,7 @@ FROM orgs o
 LEFT JOIN orgs n ON n.id = o.ngi_id
 ORDER BY o.name;
 
--- queue_status: printed by cli/cli_queue.c
+-- queue_status: printed by cli/cli_queue.c; SQL in cli/cli_check.c
 CREATE VIEW queue_status AS
 SELECT 'all' AS copy,
     '' AS alert,

@@ -292,7 +292,7 @@ static void make_old_db(const char *path, int v)
 {
     static const char *const schemas[] = {schema_v1, schema_v2, schema_v3,
                                           schema_v4, schema_v5, schema_v6,
-                                          schema_v7};
+                                          schema_v7, schema_v8};
     _Static_assert(sizeof(schemas) / sizeof(schemas[0]) ==
                        STORE_SCHEMA_VERSION - 1,
                    "every older schema version");
@@ -312,13 +312,20 @@ static void make_old_db(const char *path, int v)
             "'nren', 'nren@csirt.example', 1, 'sanitised');"
             "INSERT INTO members VALUES(1, 1);"
             "%s"
+            "%s"
             "PRAGMA user_version=%d;\n", v < 7 ?
             "INSERT INTO alerts(received, recipient, raw) VALUES(0, "
             "'alerts@csirt.example', 'RAW MESSAGE');" :
             /* version 7 keeps the raw message in alert_raw */
             "INSERT INTO alerts(received, recipient) VALUES(0, "
             "'alerts@csirt.example');"
-            "INSERT INTO alert_raw VALUES(1, 'RAW MESSAGE');", v);
+            "INSERT INTO alert_raw VALUES(1, 'RAW MESSAGE');",
+            /* roles as written before version 9: any case, duplicates */
+            v < 8 ? "" : "INSERT INTO contacts(address, org_id, role, "
+            "created) VALUES('so@nren-a.example', 1, 'Security Officer', 0);"
+            "INSERT INTO member_rules(list_id, org_kind, role) VALUES(1, "
+            "'nren', 'security officer'), (1, 'nren', 'SECURITY OFFICER');",
+            v);
     fclose(fp);
     unlink(path);
     snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < '%s'", path, script);
@@ -359,6 +366,19 @@ static void test_migrate_every_version(void **state)
         if (n != 1)
             fail_msg("from version %d: got %lld recipients, want 1", v,
                      (long long)n);
+        /* Version 9: roles in lower case, rules merged, compared
+         * without case: "Security Officer" reaches the rule's list. */
+        if (v == 8) {
+            assert_int_equal(store_get_int(s, &e, &n, "SELECT count(*) "
+                             "FROM list_recipients r JOIN contacts c ON "
+                             "c.id = r.contact_id WHERE c.address = "
+                             "'so@nren-a.example' AND c.role = "
+                             "'security officer'", ""), 1);
+            assert_int_equal(n, 1);
+            assert_int_equal(store_get_int(s, &e, &n, "SELECT count(*) "
+                             "FROM member_rules", ""), 1);
+            assert_int_equal(n, 1);
+        }
         store_close(s);
         /* Opening again changes nothing. */
         err_init(&e);
