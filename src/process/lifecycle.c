@@ -15,6 +15,7 @@
 #include "db/store.h"
 #include "util/buf.h"
 #include "util/limits.h"
+#include "util/rowlock.h"
 #include "util/text.h"
 
 static const char *lifecycle_skip_blank(const char *p)
@@ -312,8 +313,9 @@ static int retry_refused(struct gateway *g, int64_t row, struct err *e)
                    a.reason[0] ? ")" : "");
 }
 
-int lifecycle_retry(struct gateway *g, int64_t row, const char *by,
-                    struct process_result *r, struct err *e)
+static int lifecycle_retry_locked(struct gateway *g, int64_t row,
+                                  const char *by, struct process_result *r,
+                                  struct err *e)
 {
     struct alerts_summary a;
     char why[ERR_MSG_MAX];
@@ -339,6 +341,25 @@ int lifecycle_retry(struct gateway *g, int64_t row, const char *by,
 fail:
     store_rollback(g->store);
     return -1;
+}
+
+/* The alert's processing lock is taken before it is made new again, so
+ * that the worker, which takes every new alert whose lock is free, cannot
+ * process it at the same time. */
+int lifecycle_retry(struct gateway *g, int64_t row, const char *by,
+                    struct process_result *r, struct err *e)
+{
+    int fd = -1, got, rc;
+
+    got = process_lock_alert(g, row, &fd, e);
+    if (got < 0)
+        return -1;
+    if (got == 0)
+        return err_set(e, ERR_TEMP, "alert row %lld is being processed by "
+                       "another process; try again", (long long)row);
+    rc = lifecycle_retry_locked(g, row, by, r, e);
+    rowlock_release(&fd);
+    return rc;
 }
 
 /* What a release queues: alert row's held copies; own: the copies a
