@@ -224,7 +224,7 @@ static void msg_put_disposition(struct msg_w *w, const char *name)
 
 /* A content type we write must be a plain "token/token"; anything else
  * (which came from a hostile message) is written as octet-stream. */
-static int msg_type_ok(const char *t)
+int msg_type_ok(const char *t)
 {
     size_t i, slash = 0;
 
@@ -247,7 +247,11 @@ static void msg_put_part(struct msg_w *w, const struct msg_part *p,
 
     if (p->is_text) {
         w_puts(w, "Content-Type: ");
-        w_puts(w, msg_type_ok(ct) ? ct : "text/plain");
+        /* text of another type (octet-stream read as text by its file
+         * name) goes as text/plain: it reads back as text whatever its
+         * name becomes */
+        w_puts(w, msg_type_ok(ct) && msg_type_textual(ct) ? ct
+                                                          : "text/plain");
         w_puts(w, "; charset=utf-8\r\n"
                "Content-Transfer-Encoding: quoted-printable\r\n");
     } else {

@@ -257,7 +257,7 @@ int msg_part_body(struct msg_part *p, const struct mailmime *n,
 
 /* Types whose content is text whatever their subtype says (an IoC list as
  * text/csv, a JSON export): they are anonymised, not attachments to drop. */
-static int msg_type_textual(const char *ct)
+int msg_type_textual(const char *ct)
 {
     static const char *const app[] = {
         "application/json", "application/xml", "application/csv",
@@ -292,10 +292,13 @@ static int msg_name_textual(const char *fn)
     return 0;
 }
 
-/* A part of a textual type that does not read as text in its charset is
- * taken as binary (is_text 0, the decoded bytes as they were), for the
- * list's attachment policy to decide; text/plain and text/html are the
- * alert itself and fail instead. */
+/* A part of a textual type is text when it reads as text (leak_is_text:
+ * the detector's rule) in its charset, or else as UTF-8 (an octet-stream
+ * part, whose charset means nothing, always so); otherwise it is taken as
+ * binary (is_text 0, the decoded bytes as they were), for the list's
+ * attachment policy to decide. One rule both ways, so that a copy reads
+ * back as it was built. text/plain and text/html are the alert itself and
+ * fail instead. */
 static int msg_leaf_text(const struct mailmime *n, struct msg_part *p,
                          struct err *e)
 {
@@ -303,26 +306,32 @@ static int msg_leaf_text(const struct mailmime *n, struct msg_part *p,
     char *raw;
     size_t len = p->len;
     struct err sub;
+    int rc;
 
     if (strcmp(p->content_type, "text/plain") == 0 ||
         strcmp(p->content_type, "text/html") == 0)
         return msg_text_utf8(p, cs, e);
+    if (!msg_type_textual(p->content_type))
+        cs = NULL;
     if ((raw = malloc(len + 1)) == NULL)
         return err_set(e, ERR_NOMEM, "part body: out of memory");
     memcpy(raw, p->data, len + 1);
     err_init(&sub);
-    if (msg_text_utf8(p, cs, &sub) == 0) {
+    rc = msg_text_utf8(p, cs, &sub);
+    if (rc == 0 && leak_is_text(p->data, p->len)) {
         free(raw);
         return 0;
     }
-    if (sub.code == ERR_NOMEM) {
+    if (rc != 0 && sub.code == ERR_NOMEM) {
         free(raw);
         return err_set(e, ERR_NOMEM, "%s", sub.msg);
     }
     free(p->data);
     p->data = raw;
     p->len = len;
-    p->is_text = 0;
+    p->is_text = leak_is_text(raw, len);
+    if (p->is_text)     /* as UTF-8: its line ends as any text's */
+        return msg_text_utf8(p, NULL, e);
     return 0;
 }
 
@@ -335,8 +344,10 @@ static int msg_leaf(const struct mailmime *n, struct msg_part *p,
     p->is_text = msg_type_textual(p->content_type);
     if (msg_part_filename(p, n, e) < 0 || msg_part_body(p, n, e) < 0)
         return -1;
-    if (!p->is_text && strcmp(p->content_type, "application/octet-stream")
-        == 0 && msg_name_textual(p->filename) && leak_is_text(p->data, p->len))
+    /* octet-stream, or a type a copy will write as octet-stream */
+    if (!p->is_text && (strcmp(p->content_type, "application/octet-stream")
+                        == 0 || !msg_type_ok(p->content_type)) &&
+        msg_name_textual(p->filename) && leak_is_text(p->data, p->len))
         p->is_text = 1;
     if (p->is_text)
         return msg_leaf_text(n, p, e);
@@ -357,7 +368,7 @@ static int msg_leaf_headers(const struct mailmime *n, struct msg_part *p,
                            d->dt_data.dt_text.dt_length, &p->len);
     if (p->content_type == NULL || p->data == NULL)
         return err_set(e, ERR_NOMEM, "attached message: out of memory");
-    p->is_text = 1;
+    p->is_text = leak_is_text(p->data, p->len);
     return 0;
 }
 

@@ -141,6 +141,17 @@ int msg_fields_load(struct msg *m, struct err *e)
     return 0;
 }
 
+/* Printable ASCII but ':' (RFC 5322 3.6.8 ftext), at least one. */
+static int msg_field_name_ok(const char *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (p[i] < 33 || p[i] > 126 || p[i] == ':')
+            return 0;
+    return n > 0;
+}
+
 /* The header block at p as text, one "Name: value" line a field, values
  * unfolded and decoded: what an attached message's header says, for its
  * text/rfc822-headers part (msg_decode.c). NULL on allocation failure. */
@@ -154,8 +165,8 @@ char *msg_hdr_text(const char *p, size_t len, size_t *outlen)
 
     buf_init(&b, len * 4 + 64);  /* a decoded value never grows past 4x */
     while (rc == 0 && msg_hdr_next(p, len, &pos, &f)) {
-        if (f.namelen == 0)
-            continue;
+        if (!msg_field_name_ok(f.p, f.namelen))
+            continue;   /* not a field (RFC 5322 ftext), and maybe not text */
         if ((v = msg_span_value(&f)) == NULL) {
             rc = -1;
             break;

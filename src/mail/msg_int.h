@@ -73,6 +73,11 @@ size_t msg_eol(const char *p, size_t len, size_t pos);
  * frees it. NULL when out of memory. */
 char *msg_type_str(const struct mailmime_content *ct);
 int msg_type_is(const struct mailmime_content *ct, const char *want);
+/* text/..., application/json, xml, csv, x-yaml: content that is text. */
+int msg_type_textual(const char *ct);
+/* A plain "token/token" content type, as msg_build writes one; any other
+ * is written as application/octet-stream. */
+int msg_type_ok(const char *t);
 /* The value of parameter name, borrowed from ct, or NULL. */
 const char *msg_param(const struct mailmime_content *ct, const char *name);
 

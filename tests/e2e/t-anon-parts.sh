@@ -72,7 +72,7 @@ check "drop: hosts.csv kept as text/csv" has drop 'PART text/csv hosts.csv'
 check "drop: its victim host anonymised" has drop 'host[0-9]*\.site[0-9]*\.invalid,\[IP-'
 check "drop: the attacker's address in it kept" has drop 'evil.example,203.0.113.9'
 check "drop: ioc.json kept as application/json" has drop 'PART application/json ioc.json'
-check "drop: auth.log (octet-stream, text bytes) kept" has drop 'PART application/octet-stream auth.log'
+check "drop: auth.log (octet-stream, text bytes) kept, as text/plain" has drop "PART text/plain auth.log"
 check "drop: auth.log anonymised" has drop 'Accepted publickey from \[IP-'
 check "drop: the attached message's header kept as text/rfc822-headers" \
     has drop 'PART text/rfc822-headers'
