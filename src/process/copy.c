@@ -504,16 +504,18 @@ static int copy_label_html(struct pctx *c, const char *subject,
         return 0;
     buf_init(&rs, PROCESS_COPY_MAX);
     buf_init(&rb, PROCESS_COPY_MAX);
-    if (copy_render(c, subject, "\001", &rs, &rb, e) != 0 ||
-        (mark = memchr(rb.data ? rb.data : "", '\001', rb.len)) == NULL) {
-        rc = err_is_set(e) ? -1 : err_set(e, ERR_SOFTWARE, "template has "
-                                          "no body to label HTML with");
+    if (copy_render(c, subject, "\001", &rs, &rb, e) != 0) {
+        rc = -1;
         goto out;
     }
-    at = (size_t)(mark - rb.data);
+    /* a template without {{body}}: all of it goes before the HTML */
+    mark = rb.len ? memchr(rb.data, '\001', rb.len) : NULL;
+    at = mark ? (size_t)(mark - rb.data) : rb.len;
     for (i = 1; rc == 0 && i < pp->nalt; i++) {
         buf_init(&lab, PROCESS_COPY_MAX);
-        if ((rc = copy_label_one(rb.data, at, mark + 1, rb.len - at - 1,
+        if ((rc = copy_label_one(rb.data ? rb.data : "", at,
+                                 mark ? mark + 1 : "",
+                                 mark ? rb.len - at - 1 : 0,
                                  &pp->v[i], &lab)) != 0) {
             buf_free(&lab);
             rc = copy_nospace(rc, e, "copy too large");
