@@ -626,9 +626,11 @@ static const struct cli_cmd cli_intake_cmds[] = {
     {"anonymise", NULL, "sites=,rules=,alert-id=", 0, 1, cmd_anonymise,
      "[--sites FILE] [--rules DIR] [--alert-id ID] [FILE]",
      "Anonymise one RFC 5322 message to stdout, nothing else.\n"
-     "Sites come\n"
-     "from FILE (sites-file format) or else the registry; --alert-id reuses\n"
-     "that alert's placeholders from the registry."},
+     "Sites come from FILE (sites-file format) or else the registry;\n"
+     "--alert-id reuses that alert's placeholders from the registry. The\n"
+     "result goes through the independent leak detector as a copy does:\n"
+     "a victim identifier the anonymiser left is refused (exit 65, the form\n"
+     "named), nothing written."},
     {"rules", "test", "rules=", 0, 0, cmd_rules_test, "[--rules DIR]",
      "Run the examples embedded in the rule files."},
     {"rules", "lint", "rules=,templates=", 0, 0, cmd_rules_lint,
