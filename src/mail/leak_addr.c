@@ -198,7 +198,7 @@ static long v6_lookup(const struct leak *l, const struct leak_text *t,
     if (t->cp[s] == ':' && !(s + 1 < e && t->cp[s + 1] == ':'))
         s++;
     while (e > s && (t->cp[e - 1] == '.' || (t->cp[e - 1] == ':' &&
-           !(e - 2 > s && t->cp[e - 2] == ':'))))
+           !(e > s + 2 && t->cp[e - 2] == ':'))))
         e--;
     if (e <= s || e - s > LEAK_V6_TEXT_MAX)
         return -1;

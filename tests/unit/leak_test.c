@@ -355,6 +355,25 @@ static void test_line(void **state)
     assert_int_equal(leak_check(f->l, "", 0, LEAK_HTML, "x", &e), 0);
 }
 
+/* Regression (fuzz_leak): a run of colons at the very start of the text
+ * was trimmed past its beginning (cp[-1] read; UBSan: pointer overflow). */
+static void test_colons_at_start(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const texts[] = {"::", ":::", "::.", ":[:]", "::1:"};
+    struct err e;
+    size_t i;
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        err_init(&e);
+        assert_int_equal(leak_check(f->l, texts[i], strlen(texts[i]), 0,
+                                    "part 1", &e), 0);
+        err_init(&e);
+        assert_int_equal(leak_check(f->l, texts[i], strlen(texts[i]),
+                                    LEAK_HTML, "part 1", &e), 0);
+    }
+}
+
 /* A MIME message's base64 lines are its parts' business. */
 static void test_mime(void **state)
 {
@@ -429,6 +448,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mutations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mime, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_colons_at_start, setup, teardown),
         cmocka_unit_test(test_is_text),
         cmocka_unit_test(test_ac),
     };
