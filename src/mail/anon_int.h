@@ -202,6 +202,36 @@ void anon_changes_truncate(struct anon_changes *c, size_t n);
 /* Every token of text[from..to) looked up in the sites index, its hits
  * handed to anon_run_hit. */
 int anon_run_tokens(struct anon_run *r, size_t from, size_t to);
+/* A site hit on text[s..e) when site >= 0 (else nothing): 0 or -1. */
+int anon_hit_site(struct anon_run *r, size_t s, size_t e, long site);
+
+/* Separators inside a compound token ("EXAMPLE-T2_DATADISK") and the
+ * places one may be cut (the dots of a host too). */
+static inline int anon_is_part_sep(char c)
+{
+    return c == '_' || c == '-';
+}
+
+static inline int anon_is_cut(char c)
+{
+    return c == '.' || c == '_' || c == '-';
+}
+
+/* anon_compound.c: compound tokens (issue 14), called by the token pass;
+ * each 0 or -1 as anon_run_hit. */
+/* A dotted token no site domain or name takes whole: a reverse zone, a
+ * host with a file name glued on, a look-alike (conflict), or a compound. */
+int anon_tok_dotted(struct anon_run *r, size_t s, size_t e);
+/* text[s..e) as a compound of parts (host: an attacker's host name, whose
+ * labels are never rewritten one by one). */
+int anon_tok_compound(struct anon_run *r, size_t s, size_t e, int host);
+/* A host name that embeds a site domain or distinctive name: the apply
+ * fails naming it (a conflict the officer decides). */
+int anon_host_conflict(struct anon_run *r, size_t s, size_t e);
+/* A site name short and plain enough to be a word in another name; one
+ * in capitals throughout. */
+int anon_name_weak(const char *p, size_t n);
+int anon_all_caps(const char *p, size_t n);
 
 /* anon_fold.c */
 /* One form of the original folded: the folded text's [fpos, fend) (one
