@@ -15,66 +15,24 @@
 
 #include "db/audit.h"
 #include "db/store.h"
+#include "t_db.h"
 
 static char t_dir[] = "/tmp/agw-audit-test.XXXXXX";
 
 static struct store *t_db(void)
 {
-    char path[256];
-    struct store *s;
-    struct err e;
+    static const char *const rows[] = {
+        "INSERT INTO alerts(id, received, recipient) VALUES (1, 1, 'a@x'), "
+        "(2, 1, 'a@x')",
+    };
 
-    err_init(&e);
-    snprintf(path, sizeof(path), "%s/a.db", t_dir);
-    if (store_open(&s, path, 1, &e) != 0)
-        fail_msg("open: %s", e.msg);
-    if (store_run(s, &e, "INSERT INTO alerts(id, received, recipient) "
-                  "VALUES (1, 1, 'a@x'), (2, 1, 'a@x')", "") < 0)
-        fail_msg("alerts: %s", e.msg);
-    return s;
+    return t_db_open(t_dir, rows, 1);
 }
 
 static void t_rm_db(struct store *s)
 {
-    static const char *const ext[] = {"", "-wal", "-shm"};
-    char path[256];
-    size_t i;
-
-    store_close(s);
-    for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-        snprintf(path, sizeof(path), "%s/a.db%s", t_dir, ext[i]);
-        unlink(path);
-    }
+    t_db_remove(t_dir, s);
 }
-
-/* The rows of a query, columns joined with '|' and rows with ' '. */
-static void t_expect(struct store *s, const char *sql, const char *want)
-{
-    struct store_stmt *st;
-    char got[2048];
-    struct err e;
-    size_t k = 0;
-    int i;
-
-    err_init(&e);
-    got[0] = '\0';
-    if (store_prepare(s, sql, &st, &e) != 0)
-        fail_msg("%s: %s", sql, e.msg);
-    while (store_step(st, &e) == 1 && k < sizeof(got))
-        for (i = 0; i < store_col_count(st); i++)
-            k += (size_t)snprintf(got + k, sizeof(got) - k, "%s%s",
-                                  i ? "|" : k ? " " : "",
-                                  store_col_text(st, i));
-    store_finalize(st);
-    if (strcmp(got, want) != 0)
-        fail_msg("%s\n got \"%s\"\nwant \"%s\"", sql, got, want);
-}
-
-struct t_seen {
-    char text[512];
-    int stop_at;        /* stop the walk at this row (1-based); 0 never */
-    int n;
-};
 
 static int t_seen_row(void *arg, const char *detail, const char *rcpt,
                       struct err *e)

@@ -15,6 +15,7 @@
 
 #include "db/outbox.h"
 #include "db/store.h"
+#include "t_db.h"
 
 static char t_dir[] = "/tmp/agw-outbox-db-test.XXXXXX";
 
@@ -35,89 +36,12 @@ static const char *const t_rows[] = {
 
 static struct store *t_db(void)
 {
-    char path[256];
-    struct store *s;
-    struct err e;
-    size_t i;
-
-    err_init(&e);
-    snprintf(path, sizeof(path), "%s/a.db", t_dir);
-    if (store_open(&s, path, 1, &e) != 0)
-        fail_msg("open: %s", e.msg);
-    for (i = 0; i < sizeof(t_rows) / sizeof(t_rows[0]); i++)
-        if (store_run(s, &e, t_rows[i], "") < 0)
-            fail_msg("%s: %s", t_rows[i], e.msg);
-    return s;
+    return t_db_open(t_dir, t_rows, sizeof(t_rows) / sizeof(t_rows[0]));
 }
 
 static void t_rm_db(struct store *s)
 {
-    static const char *const ext[] = {"", "-wal", "-shm"};
-    char path[256];
-    size_t i;
-
-    store_close(s);
-    for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-        snprintf(path, sizeof(path), "%s/a.db%s", t_dir, ext[i]);
-        unlink(path);
-    }
-}
-
-static void t_exec(struct store *s, const char *sql)
-{
-    struct err e;
-
-    err_init(&e);
-    if (store_run(s, &e, sql, "") < 0)
-        fail_msg("%s: %s", sql, e.msg);
-}
-
-/* The rows of a query, columns joined with '|' and rows with ' '. */
-static void t_expect(struct store *s, const char *sql, const char *want)
-{
-    struct store_stmt *st;
-    char got[2048];
-    struct err e;
-    size_t k = 0;
-    int i;
-
-    err_init(&e);
-    got[0] = '\0';
-    if (store_prepare(s, sql, &st, &e) != 0)
-        fail_msg("%s: %s", sql, e.msg);
-    while (store_step(st, &e) == 1 && k < sizeof(got))
-        for (i = 0; i < store_col_count(st); i++)
-            k += (size_t)snprintf(got + k, sizeof(got) - k, "%s%s",
-                                  i ? "|" : k ? " " : "",
-                                  store_col_text(st, i));
-    store_finalize(st);
-    if (strcmp(got, want) != 0)
-        fail_msg("%s\n got \"%s\"\nwant \"%s\"", sql, got, want);
-}
-
-struct t_seen {
-    char text[1024];
-    int stop_at;
-    int n;
-};
-
-static int t_seen_add(struct t_seen *t, struct err *e, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int t_seen_add(struct t_seen *t, struct err *e, const char *fmt, ...)
-{
-    size_t k = strlen(t->text);
-    va_list ap;
-
-    if (k)
-        snprintf(t->text + k, sizeof(t->text) - k, " ");
-    k = strlen(t->text);
-    va_start(ap, fmt);
-    vsnprintf(t->text + k, sizeof(t->text) - k, fmt, ap);
-    va_end(ap);
-    if (++t->n == t->stop_at)
-        return err_set(e, ERR_TOOBIG, "stopped");
-    return 0;
+    t_db_remove(t_dir, s);
 }
 
 static int t_copy(void *arg, int64_t copy, int64_t list, struct err *e)
