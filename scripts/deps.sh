@@ -7,7 +7,9 @@ PKGS="build-essential cmake pkg-config clang
 libetpan-dev libgpgme-dev libpcre2-dev libsqlite3-dev libinih-dev
 libxml2-dev libicu-dev libcmocka-dev libgnutls28-dev ca-certificates openssl
 gnupg gpg-agent sqv sq sqlite3 python3 postfix swaks valgrind
-libseccomp-dev nettle-dev time"
+libseccomp-dev nettle-dev time
+libmicrohttpd-dev libargon2-dev chromium chromium-driver python3-selenium
+python3-jsonschema"
 
 missing=""
 for p in $PKGS; do

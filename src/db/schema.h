@@ -15,5 +15,8 @@ extern const char schema_v6[];
 extern const char schema_v7[];
 extern const char schema_v8[];
 extern const char schema_v9[];
+extern const char schema_v10[];
+extern const char schema_v11[];
+extern const char schema_v12[];
 
 #endif
