@@ -19,7 +19,10 @@
 #include "outbox/queue.h"
 #include "registry/registry.h"
 #include "mail/render.h"
+#include "db/audit.h"
 #include "db/store.h"
+#include "intake/keyreq.h"
+#include "process/mailout.h"
 #include "util/file.h"
 #include "util/limits.h"
 
@@ -312,6 +315,118 @@ static int cmd_keys_export(struct cli *c, struct cli_args *a)
     return rc;
 }
 
+/* The request's header (KEYREQ_HEADER_MAX bytes), the rest drained, so
+ * that pipe(8) sees the message taken whatever its size. */
+static int sendkey_read(struct cli *c, char *hdr, size_t *len)
+{
+    char sink[4096];
+    ssize_t n;
+
+    *len = 0;
+    while (*len < KEYREQ_HEADER_MAX &&
+           (n = read(0, hdr + *len, KEYREQ_HEADER_MAX - *len)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return err_set(&c->e, ERR_IO, "stdin: %s", strerror(errno));
+        *len += (size_t)n;
+    }
+    while ((n = read(0, sink, sizeof(sink))) != 0)
+        if (n < 0 && errno != EINTR)
+            return err_set(&c->e, ERR_IO, "stdin: %s", strerror(errno));
+    return 0;
+}
+
+/* Why not to answer sender now (rate limits), or NULL; *why_buf holds a
+ * reason that names a number. */
+static const char *sendkey_limited(struct cli *c, const char *sender,
+                                   char *why, size_t n)
+{
+    int64_t now = (int64_t)time(NULL), k;
+
+    if (audit_count_since(c->g.store, "key-sent", sender,
+                          now - c->conf.sendkey_interval, &k, &c->e) != 0)
+        return NULL;
+    if (k > 0) {
+        snprintf(why, n, "answered within sendkey_interval (%lds)",
+                 c->conf.sendkey_interval);
+        return why;
+    }
+    if (audit_count_since(c->g.store, "key-sent", NULL, now - 3600, &k,
+                          &c->e) != 0)
+        return NULL;
+    if (k >= c->conf.sendkey_per_hour) {
+        snprintf(why, n, "over sendkey_per_hour (%ld answers this hour)",
+                 c->conf.sendkey_per_hour);
+        return why;
+    }
+    return "";
+}
+
+static int sendkey_audit(struct cli *c, const char *event, const char *detail,
+                         const char *rcpt)
+{
+    if (store_begin(c->g.store, &c->e) != 0)
+        return -1;
+    if (audit_add(c->g.store, 0, event, detail, rcpt, &c->e) != 0) {
+        store_rollback(c->g.store);
+        return -1;
+    }
+    return store_commit(c->g.store, &c->e);
+}
+
+/* The key address: pipe(8) hands each mail to it with the envelope
+ * sender; the answer goes straight to the relay, so that a relay that is
+ * down leaves the request in Postfix's queue (75) and nothing is lost. */
+static int cmd_sendkey(struct cli *c, struct cli_args *a)
+{
+    const char *sender = cli_opt(a, "sender"), *why;
+    char msgid[MAILOUT_MSGID_MAX], limit[128], *hdr;
+    struct buf answer;
+    struct keyreq r;
+    size_t len;
+    int rc = -1;
+
+    if (sender == NULL)
+        sender = getenv("SENDER");
+    if (sender == NULL)
+        return err_set(&c->e, ERR_USAGE, "no sender (--sender ADDR)");
+    if ((hdr = malloc(KEYREQ_HEADER_MAX)) == NULL)
+        return err_set(&c->e, ERR_SOFTWARE, "out of memory");
+    buf_init(&answer, MAILOUT_MAX);
+    if (cli_open(c) != 0 || sendkey_read(c, hdr, &len) != 0)
+        goto out;
+    keyreq_screen(sender, hdr, len, &r);
+    why = r.refused;
+    if (why == NULL &&
+        (why = sendkey_limited(c, sender, limit, sizeof(limit))) == NULL)
+        goto out;
+    if (why[0] == '\0' &&
+        mailout_key_answer(&c->g, sender, r.msgid, msgid, &answer,
+                           &c->e) == 0) {
+        if (queue_send_now(&c->g, answer.data, answer.len, sender,
+                           &c->e) != 0 && c->e.code != ERR_DATA)
+            goto out;           /* the relay again later: 75 */
+        why = c->e.code == ERR_DATA ? c->e.msg : NULL;
+    } else if (why[0] == '\0') {
+        goto out;
+    }
+    if (why) {
+        rc = sendkey_audit(c, "key-request-ignored", why, sender);
+        if (rc == 0)
+            printf("no answer to %s: %s\n", sender, why);
+    } else {
+        rc = sendkey_audit(c, "key-sent", msgid, sender);
+        if (rc == 0)
+            printf("sent the gateway key %s to %s\n", c->g.signing_key,
+                   sender);
+    }
+out:
+    free(hdr);
+    buf_free(&answer);
+    return rc;
+}
+
 static int cmd_keys_list(struct cli *c, struct cli_args *a)
 {
     if (keys_load(c) != 0)
@@ -422,6 +537,14 @@ static const struct cli_cmd cli_keys_cmds[] = {
      "Print the gateway's public signing key (armoured) on stdout and its\n"
      "fingerprint on stderr: what recipients need to verify every copy.\n"
      "No other key of the home is exported."},
+    {"sendkey", NULL, "sender=", 0, 0, cmd_sendkey, "--sender ADDR",
+     "The key address: read a mail on stdin (from Postfix's pipe(8), argv\n"
+     "... sendkey --sender ${sender}) and answer its envelope sender with\n"
+     "the gateway's public key, signed, straight through the relay. No\n"
+     "answer (exit 0, audited as key-request-ignored) to a bounce, a\n"
+     "daemon or list sender, an automatic or bulk message, an address\n"
+     "answered within sendkey_interval, or past sendkey_per_hour answers\n"
+     "in the last hour. A relay that is down exits 75 (Postfix retries)."},
     {"keys", "list", "json", 0, 0, cmd_keys_list, "[--json]",
      "List the keys of the gateway's GnuPG home: state (valid,\n"
      "expired, revoked), earliest expiry of the key or a usable\n"

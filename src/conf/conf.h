@@ -53,6 +53,8 @@ struct conf {
     long smtp_batch;        /* recipients per message handed to the relay */
     long record_batch;      /* messages whose outcomes one commit records */
     long smtp_timeout;      /* seconds any one SMTP step may take */
+    long sendkey_interval;  /* seconds between two key answers to one */
+    long sendkey_per_hour;  /* key answers an hour, all told */
     char *smtp_tls;         /* STARTTLS: off | may | require */
     char *smtp_tls_fingerprint; /* SHA-256 of the relay's certificate */
     char *smtp_tls_verify;  /* chain + host name: auto | yes | no */

@@ -315,3 +315,18 @@ int audit_copies_each(struct store *s, int64_t alert_row, const char *event,
 
     return audit_each(s, alert_row, event, audit_copy_row, &c, e);
 }
+
+int audit_count_since(struct store *s, const char *event, const char *rcpt,
+                      int64_t since, int64_t *n, struct err *e)
+{
+    int rc;
+
+    if (rcpt)
+        rc = store_get_int(s, e, n, "SELECT count(*) FROM audit WHERE "
+                           "event = ? AND at >= ? AND rcpt = ? COLLATE "
+                           "NOCASE", "tit", event, since, rcpt);
+    else
+        rc = store_get_int(s, e, n, "SELECT count(*) FROM audit WHERE "
+                           "event = ? AND at >= ?", "ti", event, since);
+    return rc < 0 ? -1 : 0;
+}

@@ -81,6 +81,11 @@ typedef int (*audit_each_fn)(void *arg, const char *detail,
 int audit_each(struct store *s, int64_t alert_row, const char *event,
                audit_each_fn fn, void *arg, struct err *e);
 
+/* *n: rows of that event at or after since, of rcpt only when rcpt is
+ * not NULL (how often the gateway answered someone lately). */
+int audit_count_since(struct store *s, const char *event, const char *rcpt,
+                      int64_t since, int64_t *n, struct err *e);
+
 /* Like audit_each for the rows audit_add_copy wrote: fn gets the copy's
  * id and the recipient; rows of that event naming no copy are passed
  * over. */

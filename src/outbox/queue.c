@@ -602,8 +602,7 @@ static int queue_auth(struct gateway *g, struct deliver *d, struct err *e)
     return rc;
 }
 
-static int queue_connect(struct gateway *g, struct deliver **d,
-                         struct err *e)
+int queue_relay_open(struct gateway *g, struct deliver **d, struct err *e)
 {
     enum deliver_tls tls;
 
@@ -634,7 +633,7 @@ static int queue_deliver(struct gateway *g, struct queue_report *r,
     int rc;
 
     memset(&p, 0, sizeof(p));
-    if (queue_connect(g, &p.d, e) != 0)
+    if (queue_relay_open(g, &p.d, e) != 0)
         return -1;
     queue_owner(owner, sizeof(owner));
     p.g = g;

@@ -73,6 +73,19 @@ struct queue_report {
  * (process_pending) and hands their count in r->processed, kept. */
 int queue_run(struct gateway *g, struct queue_report *r, struct err *e);
 
+/* The relay as the configuration describes it (transport, TLS, pin,
+ * AUTH), checked and ready for deliver_send; deliver_close it. */
+struct deliver;
+int queue_relay_open(struct gateway *g, struct deliver **d, struct err *e);
+
+/* Hand one message of the gateway's own to the relay for one recipient
+ * now, outside the outbox (the key address's answer: nothing to retry
+ * later, as the request stays in the MTA's queue until this succeeds).
+ * 0: accepted; ERR_TEMP: relay down or a 4xx (try again); ERR_DATA: the
+ * relay refused the recipient for good. */
+int queue_send_now(struct gateway *g, const char *msg, size_t len,
+                   const char *rcpt, struct err *e);
+
 /* Make rows due now: those of the alert with that alert id (or, when all
  * digits, that outbox row), or every one with all; pending and failed rows
  * alike (a failed row gets one more round of attempts). *n: rows. */

@@ -134,3 +134,86 @@ int mailout_notice(struct gateway *g, int64_t alert_row, const char *kind,
     return mailout_notice_reply(g, alert_row, kind, to, NULL, subject, body,
                                 e);
 }
+
+/* "0123 4567 ..." as fingerprints are read out on the phone. */
+static void mailout_fpr_groups(const char *fpr, char *out, size_t n)
+{
+    size_t i, o = 0;
+
+    for (i = 0; fpr[i] && o + 2 < n; i++) {
+        if (i > 0 && i % 4 == 0)
+            out[o++] = ' ';
+        out[o++] = fpr[i];
+    }
+    out[o] = '\0';
+}
+
+static int mailout_key_text(struct gateway *g, struct buf *text,
+                            struct err *e)
+{
+    char groups[MAILOUT_FPR_TEXT_MAX];
+
+    mailout_fpr_groups(g->signing_key, groups, sizeof(groups));
+    if (buf_printf(text, "This is the OpenPGP key with which %s signs "
+                   "every message it sends:\n\n    %s\n\nIt is attached "
+                   "(csirt-gateway.asc). Do not trust it because of this "
+                   "mail: compare the fingerprint above with the one the "
+                   "CSIRT publishes (its web page, its Trusted Introducer "
+                   "entry) or read out to you on the phone, then import "
+                   "it:\n\n    gpg --import csirt-gateway.asc\n\nThis is "
+                   "an automatic answer to a mail to the key address; it "
+                   "goes to one address at most once a day.\n",
+                   g->conf->from, groups) != 0)
+        return err_set(e, ERR_SOFTWARE, "key answer: out of memory");
+    return 0;
+}
+
+int mailout_key_answer(struct gateway *g, const char *to,
+                       const char *in_reply_to, char *msgid,
+                       struct buf *out, struct err *e)
+{
+    struct msg_header_field h[10];
+    char date[MAILOUT_DATE_MAX];
+    struct buf text, key, entity;
+    struct msg_part parts[2];
+    size_t n = 0;
+    int rc = -1;
+
+    buf_init(&text, MAILOUT_MAX);
+    buf_init(&key, MAILOUT_MAX);
+    buf_init(&entity, MAILOUT_MAX);
+    if (gateway_pgp(g, e) != 0 || gateway_signing_key(g, e) != 0 ||
+        pgp_export(g->pgp, g->signing_key, &key, e) != 0 ||
+        mailout_key_text(g, &text, e) != 0)
+        goto out;
+    parts[0] = (struct msg_part){1, (char *)"text/plain", NULL, text.data,
+                                 text.len};
+    /* not text to the builder: text parts are written as text/plain */
+    parts[1] = (struct msg_part){0, (char *)"application/pgp-keys",
+                                 (char *)"csirt-gateway.asc", key.data,
+                                 key.len};
+    h[n++] = (struct msg_header_field){"From", g->conf->from};
+    h[n++] = (struct msg_header_field){"To", to};
+    h[n++] = (struct msg_header_field){"Subject",
+                                       "OpenPGP key of the CSIRT's alert "
+                                       "gateway"};
+    mailout_date(date, sizeof(date));
+    if (mailout_msgid(g, "key", msgid, MAILOUT_MSGID_MAX) != 0) {
+        err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
+        goto out;
+    }
+    if (msg_build_entity_protected(parts, 2, h, n, &entity, e) != 0)
+        goto out;
+    h[n++] = (struct msg_header_field){"Date", date};
+    h[n++] = (struct msg_header_field){"Message-ID", msgid};
+    if (in_reply_to[0])
+        h[n++] = (struct msg_header_field){"In-Reply-To", in_reply_to};
+    /* RFC 3834: an answer of a program; nothing answers it again. */
+    h[n++] = (struct msg_header_field){"Auto-Submitted", "auto-replied"};
+    rc = mailout_sign(g, h, n, &entity, out, e);
+out:
+    buf_free(&text);
+    buf_free(&key);
+    buf_free(&entity);
+    return rc;
+}

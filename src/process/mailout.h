@@ -47,4 +47,13 @@ int mailout_notice_reply(struct gateway *g, int64_t alert_row,
                          const char *reply_to, const char *subject,
                          const char *body, struct err *e);
 
+/* The answer of the key address (`alertgw sendkey`): a signed message to
+ * `to` holding the gateway's public key as an attachment
+ * (application/pgp-keys) and, in the text, its fingerprint and how to
+ * check it; In-Reply-To when in_reply_to is not "". Auto-Submitted:
+ * auto-replied. msgid (MAILOUT_MSGID_MAX bytes) gets its Message-ID. */
+int mailout_key_answer(struct gateway *g, const char *to,
+                       const char *in_reply_to, char *msgid,
+                       struct buf *out, struct err *e);
+
 #endif

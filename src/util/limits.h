@@ -38,7 +38,13 @@
       NUMBER, "messages whose outcomes one commit records (the most a " \
       "crash there sends twice)") \
     X(SMTP_TIMEOUT, "delivery", "smtp_timeout", smtp_timeout, 60, 1, 3600, \
-      SECONDS, "time one SMTP reply may take")
+      SECONDS, "time one SMTP reply may take") \
+    X(SENDKEY_INTERVAL, "delivery", "sendkey_interval", sendkey_interval, \
+      86400, 60, 30L * 86400, SECONDS, \
+      "`sendkey` answers one address at most once in this time") \
+    X(SENDKEY_PER_HOUR, "delivery", "sendkey_per_hour", sendkey_per_hour, \
+      60, 1, 10000, NUMBER, \
+      "`sendkey` answers at most this many requests an hour, all told")
 
 /* [limits]: hostile input, checked before a library sees it (README
  * "Hostile input", "Process isolation") */
@@ -294,6 +300,13 @@ enum limit_default {
 #define MAILOUT_DATE_MAX 64             /* bytes of a Date header value */
 /* bytes of one message the gateway writes */
 #define MAILOUT_MAX (64u * 1024 * 1024)
+#define MAILOUT_FPR_TEXT_MAX 128        /* a fingerprint in groups of 4 */
+
+/* intake/keyreq.c: a key request is read for its header only; the rest
+ * is drained unread so that pipe(8) sees the whole message taken. */
+#define KEYREQ_HEADER_MAX (64u * 1024)  /* bytes of header read */
+#define KEYREQ_ADDR_MAX 254             /* RFC 5321 path, without <> */
+#define KEYREQ_MSGID_MAX 250            /* In-Reply-To kept only below */
 
 /* process/prepare.c */
 #define PROCESS_SEQ_MAX 999     /* alert_find_id reads 2 or 3 digits */
