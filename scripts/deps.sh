@@ -9,7 +9,7 @@ libxml2-dev libicu-dev libcmocka-dev libgnutls28-dev ca-certificates openssl
 gnupg gpg-agent sqv sq sqlite3 python3 postfix swaks valgrind
 libseccomp-dev nettle-dev time
 libmicrohttpd-dev libargon2-dev chromium chromium-driver python3-selenium
-python3-jsonschema"
+python3-jsonschema sudo"
 
 missing=""
 for p in $PKGS; do
