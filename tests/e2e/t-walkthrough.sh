@@ -3,8 +3,8 @@
 # (issue 16): the block marked <!-- t-walkthrough --> is one bash script
 # (set -e), run as root from the source tree, in a private mount and
 # network namespace that stands for a fresh Debian host whose Postfix
-# sends through a smarthost: copies of /etc, /usr/local, Postfix's queue
-# and state, a Postfix configured as Debian's
+# sends through a smarthost: overlays on /etc, /usr/local, /var/lib and
+# Postfix's queue (writes go to a tmpfs), a Postfix configured as Debian's
 # "Internet with smarthost" would be (the smarthost is a smtp-sink), its
 # own loopback. Afterwards the sink must hold one copy per list, signed
 # by the key the walkthrough exported, the NREN copy without the victim
@@ -48,22 +48,18 @@ awk '$0 == "<!-- t-walkthrough -->" { on = 1; next }
      on && seen && !/^$/ { exit }' "$AGW_SOURCE_DIR/README.md" >"$T/walk.sh"
 check "the README has the walkthrough" test "$(wc -l <"$T/walk.sh")" -ge 20
 
-# The host, inside the namespaces. Directories the walkthrough writes
-# that the host may not have are made (and removed after) so that a
-# private copy can be mounted on them.
-made=""
-for d in /var/lib/alertgw; do
-    [ -d "$d" ] || { mkdir -p "$d"; made="$made $d"; }
-done
+# The host, inside the namespaces.
+mkdir -p "$T/host"
 cat >"$T/host.sh" <<HOST
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/postfix-lib.sh"
 ip link set lo up
-# all of /etc: systemd-sysusers replaces /etc/passwd by rename(2)
-for d in /etc /usr/local /var/spool/postfix /var/lib/postfix /var/lib/alertgw; do
-    mkdir -p "$T/host\$d"
-    cp -a "\$d/." "$T/host\$d/"
-    mount --bind "$T/host\$d" "\$d"
+# Each directory the walkthrough writes gets an overlay whose upper
+# layer is a tmpfs: the host's files show, writes stay in the namespace.
+mount -t tmpfs tmpfs "$T/host"
+for d in /etc /usr/local /var/lib /var/spool/postfix; do
+    mkdir -p "$T/host/u\$d" "$T/host/w\$d"
+    mount -t overlay overlay -o "lowerdir=\$d,upperdir=$T/host/u\$d,workdir=$T/host/w\$d" "\$d"
 done
 pf_sink_start "$T/sink"
 # Debian's "Internet with smarthost", with the sink as the smarthost;
@@ -88,7 +84,7 @@ maximal_backoff_time = 4s
 MAIN
 postfix set-permissions >/dev/null 2>&1 || true
 postfix start >/dev/null 2>&1
-stop() { postfix stop >/dev/null 2>&1 || true; sleep 1; pf_sink_stop; cp /var/spool/postfix/maillog "$T/maillog" 2>/dev/null || true; }
+stop() { postfix stop >/dev/null 2>&1 || true; sleep 1; pf_sink_stop; cp /var/spool/postfix/maillog "$T/maillog" 2>/dev/null || true; umount -R "$T/host" 2>/dev/null || true; }
 trap stop EXIT
 cd "$SRC"
 rc=0
@@ -101,7 +97,6 @@ sleep 1
 HOST
 unshare --mount --net --propagation private bash "$T/host.sh" >"$T/host.out" 2>&1
 rc=$?
-for d in $made; do rmdir "$d" 2>/dev/null || rm -rf "$d"; done
 check "the host set-up ran (exit $rc: $(tail -3 "$T/host.out" | tr '\n' ' '))" test "$rc" = 0
 check "every walkthrough line ran (exit $(cat "$T/walk.rc" 2>/dev/null); last lines: $(tail -5 "$T/walk.out" | tr '\n' ' '))" \
     test "$(cat "$T/walk.rc" 2>/dev/null)" = 0
