@@ -33,8 +33,8 @@
  * rewritten label by label, and one that embeds a site domain or a
  * distinctive site name is a conflict (the apply fails, alert held).
  *
- * A text with defanged forms or invisible characters in it is run over
- * its folded view (anon_fold.c), the replacements written back over the
+ * A text with defanged forms, invisible characters, look-alike letters or
+ * percent-encoding in it is run over its folded view (anon_fold.c), the replacements written back over the
  * original.
  *
  * Rule patterns are compiled with PCRE2_MATCH_INVALID_UTF: stray bytes of
@@ -528,7 +528,7 @@ static int run_apply_folded(const struct anon *a, const struct sites *sites,
     struct buf scratch;
     size_t out0 = out->len, ch0 = changes ? changes->n : 0;
     size_t rec0 = rec ? rec->n : 0;
-    int rc = anon_fold_build(&f, in, len, first, e);
+    int rc = anon_fold_build(a, &f, in, len, first, e);
 
     if (rc != 0)
         return rc;
@@ -558,7 +558,7 @@ int anon_run_apply(const struct anon *a, const struct sites *sites,
                    struct buf *out, struct anon_changes *changes,
                    struct anon_recs *rec, struct err *e)
 {
-    size_t first = anon_fold_first(in, len);
+    size_t first = anon_fold_first(a, in, len);
 
     if (first < len)
         return run_apply_folded(a, sites, m, in, len, first, out, changes,
@@ -599,10 +599,10 @@ int anon_scan(const struct anon *a, const char *text, size_t len,
 
     if (a->sites == NULL)
         return 0;
-    first = anon_fold_first(text, len);
+    first = anon_fold_first(a, text, len);
     if (first == len)
         return scan_text(a, text, len, where, e);
-    if (anon_fold_build(&f, text, len, first, e) != 0)
+    if (anon_fold_build(a, &f, text, len, first, e) != 0)
         return -1;
     rc = scan_text(a, f.text.data, f.text.len, where, e);
     anon_fold_free(&f);
@@ -681,6 +681,8 @@ static int anon_setup(struct anon *a, struct err *e)
     pcre2_jit_stack_assign(a->mctx, NULL, a->jstack);
     ctab_init(a->ctab);
     a->ovec = 1;
+    if (anon_fold_init(a, e) != 0)
+        return -1;
     return uni_init(a, e);
 }
 

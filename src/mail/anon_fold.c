@@ -19,6 +19,14 @@
  * out as its placeholder (placeholders are never reachable, so they need
  * no defanging; "hxxps://" or "[:]22" around them stays).
  *
+ * Look-alikes fold too (issue 14): a letter of another script that
+ * ICU's confusable skeleton (after NFKC) takes for one Latin letter or
+ * digit ("EX\u0410MPLE-T2", Cyrillic A), fullwidth ASCII and ideographic
+ * full stops, and percent-encoding of a name's bytes in a URL
+ * ("inst%2Eexample", "%D0%B0" for Cyrillic a). The leak detector folds
+ * the same forms its own way (leak_norm.c); here they are folded so that
+ * the alert is anonymised instead of held.
+ *
  * A text without any such form (the usual case) is not copied at all:
  * anon_fold_first says so in one pass over its bytes.
  */
@@ -28,12 +36,146 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes that may start a form: brackets and the first byte of the UTF-8
- * forms below (not the space of " [at] ": spaces are everywhere). */
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uspoof.h>
+
+/* Bytes that may start a form: brackets, '%' and the first byte of the
+ * UTF-8 forms below (not the space of " [at] ": spaces are everywhere).
+ * 0xc2 to 0xdf lead the two-byte code points (Greek, Cyrillic, accented
+ * Latin), 0xe3 U+3002. */
 static const unsigned char fold_lead[256] = {
-    ['['] = 1, ['('] = 1, ['{'] = 1,
-    [0xc2] = 1, [0xe2] = 1, [0xef] = 1,
+    ['['] = 1, ['('] = 1, ['{'] = 1, ['%'] = 1,
+    [0xc2] = 1, [0xc3] = 1, [0xc4] = 1, [0xc5] = 1, [0xc6] = 1, [0xc7] = 1,
+    [0xc8] = 1, [0xc9] = 1, [0xca] = 1, [0xcb] = 1, [0xcc] = 1, [0xcd] = 1,
+    [0xce] = 1, [0xcf] = 1, [0xd0] = 1, [0xd1] = 1, [0xd2] = 1, [0xd3] = 1,
+    [0xd4] = 1, [0xd5] = 1, [0xd6] = 1, [0xd7] = 1, [0xd8] = 1, [0xd9] = 1,
+    [0xda] = 1, [0xdb] = 1, [0xdc] = 1, [0xdd] = 1, [0xde] = 1, [0xdf] = 1,
+    [0xe2] = 1, [0xe3] = 1, [0xef] = 1,
 };
+
+/* ---- look-alikes ---- */
+
+static int ascii_alnum(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9');
+}
+
+/* The one ASCII letter or digit ICU takes c for (NFKC, then the
+ * confusable skeleton, combining marks dropped), in c's case; 0 when
+ * none. A letter maps only to a letter, a digit only to a digit
+ * ("\u0431" is skeleton '6'). The skeleton's prototype of 'I' is 'l'. */
+static unsigned char look_compute(const UNormalizer2 *nf,
+                                  const USpoofChecker *sc, UChar32 c)
+{
+    UChar in[2] = {(UChar)c, 0}, n[8], sk[16];
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t nn, ns, i;
+    int got = 0, d;
+
+    nn = unorm2_normalize(nf, in, 1, n, 8, &st);
+    if (U_SUCCESS(st))
+        ns = uspoof_getSkeleton(sc, 0, n, nn, sk, 16, &st);
+    if (U_FAILURE(st))
+        return 0;
+    for (i = 0; i < ns; i++) {
+        d = sk[i];
+        if (u_getCombiningClass(d) != 0 || u_charType(d) == U_NON_SPACING_MARK)
+            continue;
+        if (got || !ascii_alnum(d))
+            return 0;
+        got = d;
+    }
+    if (got == 0 || (u_isdigit(c) != 0) != (got >= '0' && got <= '9'))
+        return 0;
+    if (u_isupper(c))
+        return (unsigned char)(got == 'l' ? 'I' : (got >= 'a' && got <= 'z' ? got - ('a' - 'A') : got));
+    return (unsigned char)(u_islower(c) ? text_lower((unsigned char)got) : got);
+}
+
+int anon_fold_init(struct anon *a, struct err *e)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    const UNormalizer2 *nf = unorm2_getNFKCInstance(&st);
+    USpoofChecker *sc = U_SUCCESS(st) ? uspoof_open(&st) : NULL;
+    UChar32 c;
+
+    if (U_FAILURE(st) || sc == NULL)
+        return err_set(e, ERR_SOFTWARE, "ICU: %s", u_errorName(st));
+    for (c = 0x80; c < ANON_UNI2_MAX; c++)
+        if (u_isalnum(c))
+            a->look2[c] = look_compute(nf, sc, c);
+    uspoof_close(sc);
+    /* the self-test the leak detector does too: a fold that silently
+     * failed would hold alerts it should anonymise */
+    if (a->look2[0x430] != 'a' || a->look2[0x410] != 'A')
+        return err_set(e, ERR_SOFTWARE, "ICU folds look-alikes wrongly");
+    return 0;
+}
+
+/* U+FF01..U+FF5E (fullwidth ASCII) at u, 3 bytes: the ASCII letter,
+ * digit, '.', '-' or '@' it stands for, else 0. */
+static char fullwidth(const unsigned char *u)
+{
+    unsigned cp = (unsigned)(u[0] & 0x0f) << 12 | (unsigned)(u[1] & 0x3f) << 6
+                  | (u[2] & 0x3f);
+    int c;
+
+    if (cp < 0xff01 || cp > 0xff5e)
+        return 0;
+    c = (int)(cp - 0xfee0);
+    return ascii_alnum(c) || c == '.' || c == '-' || c == '@' ? (char)c : 0;
+}
+
+static int hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The byte of "%XX" at t[i], or -1. */
+static int pct_byte(const char *t, size_t len, size_t i)
+{
+    int h, l;
+
+    if (len - i < 3 || t[i] != '%' || (h = hexv(t[i + 1])) < 0
+        || (l = hexv(t[i + 2])) < 0)
+        return -1;
+    return h << 4 | l;
+}
+
+/* A two-byte code point u[0..1] that looks like an ASCII letter: it. */
+static char look2(const struct anon *a, const unsigned char *u)
+{
+    unsigned cp = (unsigned)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+
+    return (u[1] & 0xc0) == 0x80 && cp >= 0x80 ? (char)a->look2[cp] : 0;
+}
+
+/* "%XX" at t[i] for a byte of a name ([A-Za-z0-9._@-]), or "%XX%XX" for
+ * a two-byte look-alike: its length, the ASCII byte in *c. */
+static size_t fold_pct(const struct anon *a, const char *t, size_t len,
+                       size_t i, char *c)
+{
+    int b = pct_byte(t, len, i), b2;
+    unsigned char u[2];
+
+    if (b < 0)
+        return 0;
+    if (b < 0x80) {
+        *c = (char)b;
+        return ascii_alnum(b) || b == '.' || b == '_' || b == '@' || b == '-'
+               ? 3 : 0;
+    }
+    if (b < 0xc2 || b > 0xdf || (b2 = pct_byte(t, len, i + 3)) < 0)
+        return 0;
+    u[0] = (unsigned char)b;
+    u[1] = (unsigned char)b2;
+    return (*c = look2(a, u)) != 0 ? 6 : 0;
+}
 
 static int lower_eq(const char *p, const char *w, size_t n)
 {
@@ -80,14 +222,16 @@ static size_t fold_bracket(const char *t, size_t len, size_t i, char *c)
 /* The form at t[i]: its length in the original (0: none), what it stands
  * for in *c, and *clen (0 or 1) bytes of it. *back is 1 when the form
  * starts a byte earlier, at the space of " [at] " or " [dot] ". */
-static size_t fold_at(const char *t, size_t len, size_t i, char *c,
-                      size_t *clen, size_t *back)
+static size_t fold_at(const struct anon *a, const char *t, size_t len,
+                      size_t i, char *c, size_t *clen, size_t *back)
 {
     const unsigned char *u = (const unsigned char *)t + i;
     size_t n;
 
     *clen = 1;
     *back = 0;
+    if (u[0] == '%')
+        return fold_pct(a, t, len, i, c);
     if (u[0] == '[' || u[0] == '(' || u[0] == '{') {
         n = fold_bracket(t, len, i, c);
         /* " [at] " and " [dot] ": the spaces go with the form */
@@ -104,10 +248,21 @@ static size_t fold_at(const char *t, size_t len, size_t i, char *c,
             return 2;
         }
         *c = ' ';                   /* U+00A0 NO-BREAK SPACE */
-        return u[1] == 0xa0 ? 2 : 0;
+        if (u[1] == 0xa0)
+            return 2;
     }
+    if (u[0] >= 0xc2 && u[0] <= 0xdf && len - i >= 2)
+        return (*c = look2(a, u)) != 0 ? 2 : 0;
     if (len - i < 3)
         return 0;
+    if (u[0] == 0xef && u[1] >= 0xbc && u[1] <= 0xbd)
+        return (*c = fullwidth(u)) != 0 ? 3 : 0;
+    /* U+3002 IDEOGRAPHIC FULL STOP, U+FF61 its halfwidth form: '.' (IDNA) */
+    if ((u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x82)
+        || (u[0] == 0xef && u[1] == 0xbd && u[2] == 0xa1)) {
+        *c = '.';
+        return 3;
+    }
     if (u[0] == 0xe2 && u[1] == 0x80 && u[2] >= 0x8b && u[2] <= 0x8d) {
         *clen = 0;                  /* U+200B ZWSP, U+200C ZWNJ, U+200D ZWJ */
         return 3;
@@ -128,11 +283,13 @@ static size_t fold_at(const char *t, size_t len, size_t i, char *c,
 #include <emmintrin.h>
 
 /* Sixteen bytes at a time: the first form from i on, or len. Only the
- * bytes that may start one (brackets, non-ASCII) are looked at closer. */
-static size_t first_form(const char *t, size_t i, size_t len)
+ * bytes that may start one (brackets, '%', non-ASCII) are looked at
+ * closer. */
+static size_t first_form(const struct anon *a, const char *t, size_t i,
+                         size_t len)
 {
     const __m128i sq = _mm_set1_epi8('['), pa = _mm_set1_epi8('(');
-    const __m128i cu = _mm_set1_epi8('{');
+    const __m128i cu = _mm_set1_epi8('{'), pc = _mm_set1_epi8('%');
     size_t clen, back;
     char c;
 
@@ -140,7 +297,8 @@ static size_t first_form(const char *t, size_t i, size_t len)
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
         __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sq),
                                               _mm_cmpeq_epi8(x, pa)),
-                                 _mm_cmpeq_epi8(x, cu));
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, cu),
+                                              _mm_cmpeq_epi8(x, pc)));
         /* movemask also takes each byte's top bit: non-ASCII bytes */
         unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(m, x));
 
@@ -148,34 +306,35 @@ static size_t first_form(const char *t, size_t i, size_t len)
             size_t k = i + (size_t)__builtin_ctz(bits);
 
             if (fold_lead[(unsigned char)t[k]]
-                && fold_at(t, len, k, &c, &clen, &back))
+                && fold_at(a, t, len, k, &c, &clen, &back))
                 return k - back;
         }
     }
     for (; i < len; i++)
         if (fold_lead[(unsigned char)t[i]]
-            && fold_at(t, len, i, &c, &clen, &back))
+            && fold_at(a, t, len, i, &c, &clen, &back))
             return i - back;
     return len;
 }
 #else
-static size_t first_form(const char *t, size_t i, size_t len)
+static size_t first_form(const struct anon *a, const char *t, size_t i,
+                         size_t len)
 {
     size_t clen, back;
     char c;
 
     for (; i < len; i++)
         if (fold_lead[(unsigned char)t[i]]
-            && fold_at(t, len, i, &c, &clen, &back))
+            && fold_at(a, t, len, i, &c, &clen, &back))
             return i - back;
     return len;
 }
 #endif
 
 /* This runs over every text, and nearly all of them hold no form. */
-size_t anon_fold_first(const char *t, size_t len)
+size_t anon_fold_first(const struct anon *a, const char *t, size_t len)
 {
-    return first_form(t, 0, len);
+    return first_form(a, t, 0, len);
 }
 
 static int edit_push(struct anon_fold *f, size_t fpos, size_t flen,
@@ -200,8 +359,8 @@ static int edit_push(struct anon_fold *f, size_t fpos, size_t flen,
     return 0;
 }
 
-int anon_fold_build(struct anon_fold *f, const char *t, size_t len,
-                    size_t from, struct err *e)
+int anon_fold_build(const struct anon *a, struct anon_fold *f,
+                    const char *t, size_t len, size_t from, struct err *e)
 {
     size_t i = from, run = 0, n, clen, back;
     char c;
@@ -211,7 +370,7 @@ int anon_fold_build(struct anon_fold *f, const char *t, size_t len,
     buf_init(&f->text, len + 1);
     while (rc == 0 && i < len) {
         if (!fold_lead[(unsigned char)t[i]]
-            || (n = fold_at(t, len, i, &c, &clen, &back)) == 0) {
+            || (n = fold_at(a, t, len, i, &c, &clen, &back)) == 0) {
             i++;
             continue;
         }

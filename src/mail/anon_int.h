@@ -9,7 +9,8 @@
  *   anon_tokens.c   the token pass: the scanner, the look-ups of tokens
  *   anon_html.c     HTML parts
  *   anon_rules.c    rule files and the examples they hold
- *   anon_fold.c     the folded view: defanged forms, invisible characters
+ *   anon_fold.c     the folded view: defanged forms, invisible characters,
+ *                   look-alike letters, percent-encoding
  *
  * Errors as in anon.h: fallible functions return 0 or -1 and fill e.
  */
@@ -77,6 +78,9 @@ struct anon {
     unsigned char ctab[256];    /* CH_* classes of each byte */
     /* \p{L} or \p{N}: a bit per code point up to U+07FF, PCRE2 above */
     unsigned char uni2[ANON_UNI2_MAX / 8];
+    /* the ASCII letter each two-byte code point looks like, or 0
+     * (anon_fold.c) */
+    unsigned char look2[ANON_UNI2_MAX];
     pcre2_code *uni;
     int uni_jit;
     pcre2_match_context *mctx;
@@ -248,12 +252,14 @@ struct anon_fold {
     size_t n, cap;
 };
 
+/* a->look2 filled from ICU; ERR_SOFTWARE when ICU fails. */
+int anon_fold_init(struct anon *a, struct err *e);
 /* Offset of the first form to fold in t[0..len), or len when none. */
-size_t anon_fold_first(const char *t, size_t len);
+size_t anon_fold_first(const struct anon *a, const char *t, size_t len);
 /* The folded view of t[0..len), whose first form is at from. ERR_NOMEM;
  * f is then empty. anon_fold_free frees it. */
-int anon_fold_build(struct anon_fold *f, const char *t, size_t len,
-                    size_t from, struct err *e);
+int anon_fold_build(const struct anon *a, struct anon_fold *f,
+                    const char *t, size_t len, size_t from, struct err *e);
 void anon_fold_free(struct anon_fold *f);
 /* The original offset of folded offset x: as the start of a span (end 0)
  * or as its end (end 1, exclusive), so that a span covers the forms
