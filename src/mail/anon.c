@@ -102,18 +102,8 @@ static int match_fail(struct err *e, const char *what, int rc)
     return pcre_err(e, ERR_DATA, m, rc);
 }
 
-struct anon_span {
-    size_t start, end;
-    const struct anon_rule *rule;
-};
-
-struct anon_spans {
-    struct anon_span *v;
-    size_t n, cap;
-};
-
-static int spans_push(struct anon_spans *sp, size_t s, size_t e,
-                      const struct anon_rule *rule)
+int anon_spans_push(struct anon_spans *sp, size_t s, size_t e,
+                    const struct anon_rule *rule)
 {
     if (sp->n == sp->cap) {
         size_t ncap = sp->cap ? sp->cap * 2 : 16;
@@ -127,6 +117,10 @@ static int spans_push(struct anon_spans *sp, size_t s, size_t e,
     sp->v[sp->n].start = s;
     sp->v[sp->n].end = e;
     sp->v[sp->n].rule = rule;
+    sp->v[sp->n].kind = HIT_RULE;
+    sp->v[sp->n].site = -1;
+    sp->v[sp->n].is_domain = 0;
+    sp->v[sp->n].key[0] = '\0';
     sp->n++;
     return 0;
 }
@@ -181,7 +175,7 @@ static int rule_spans(struct anon_run *r, const struct anon_rule *rule,
             s = ov[2 * rule->id_group];
             e = ov[2 * rule->id_group + 1];
         }
-        if (e > s && spans_push(sp, s, e, rule) != 0)
+        if (e > s && anon_spans_push(sp, s, e, rule) != 0)
             return err_set(r->e, ERR_NOMEM, "out of memory matching rules");
         off = ov[1] > ov[0] ? ov[1] : next_char(r->text, r->len, ov[0]);
     }
@@ -366,7 +360,7 @@ static void rule_echoes(struct anon_run *r, const struct anon_spans *sp)
     for (i = 0; i < sp->n && r->necho < ANON_ECHO_MAX; i++) {
         s = sp->v[i].start;
         e = sp->v[i].end;
-        if (!echo_worthy(r->text + s, e - s))
+        if (sp->v[i].rule == NULL || !echo_worthy(r->text + s, e - s))
             continue;
         echo_note(r, r->text + s, e - s, sp->v[i].rule);
         while (r->necho < ANON_ECHO_MAX
@@ -378,8 +372,9 @@ static void rule_echoes(struct anon_run *r, const struct anon_spans *sp)
     }
 }
 
-/* All rule spans, sorted, overlaps dropped (leftmost, then rule order),
- * then the words they identified found again. */
+/* All rule spans and anon_forms.c's, sorted, overlaps dropped (leftmost,
+ * then forms, then rule order), then the words rules identified found
+ * again. */
 static int run_rule_spans(struct anon_run *r, struct anon_spans *sp)
 {
     size_t i;
@@ -387,6 +382,8 @@ static int run_rule_spans(struct anon_run *r, struct anon_spans *sp)
     for (i = 0; i < r->a->nrules; i++)
         if (rule_spans(r, &r->a->rules[i], sp) != 0)
             return -1;
+    if (r->sites && anon_form_spans(r, sp) != 0)
+        return -1;
     if (spans_settle(r, sp) != 0)
         return -1;
     rule_echoes(r, sp);
@@ -400,8 +397,10 @@ static int run_body(struct anon_run *r)
     int rc = run_rule_spans(r, &sp);
 
     for (i = 0; rc == 0 && i < sp.n; i++) {
-        struct anon_hit h = {HIT_RULE, sp.v[i].start, sp.v[i].end, -1, 0,
-                             sp.v[i].rule, NULL};
+        const struct anon_span *v = &sp.v[i];
+        struct anon_hit h = {v->kind, v->start, v->end, v->site,
+                             v->is_domain, v->rule,
+                             v->key[0] ? v->key : NULL};
 
         if (r->sites)
             rc = anon_run_tokens(r, pos, h.start);

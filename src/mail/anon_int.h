@@ -9,6 +9,7 @@
  *   anon_tokens.c   the token pass: the scanner, the look-ups of tokens
  *   anon_html.c     HTML parts
  *   anon_rules.c    rule files and the examples they hold
+ *   anon_forms.c    numeric URL hosts, IPv4 ranges, DC components
  *   anon_fold.c     the folded view: defanged forms, invisible characters,
  *                   look-alike letters, percent-encoding
  *
@@ -102,6 +103,23 @@ struct anon_hit {
                                  * address written reversed or with '-') */
 };
 
+/* A span found before the token pass: a rule's match (kind HIT_RULE,
+ * rule set) or a form of anon_forms.c (rule NULL, the hit's kind, site
+ * and the map's original in key). */
+struct anon_span {
+    size_t start, end;
+    const struct anon_rule *rule;
+    enum anon_kind kind;
+    long site;
+    int is_domain;
+    char key[ANON_KEY_MAX];     /* "": the span's text */
+};
+
+struct anon_spans {
+    struct anon_span *v;
+    size_t n, cap;
+};
+
 /* Replacements of one run, kept for the HTML writer. ph is the map's. */
 struct anon_rec {
     size_t start, end;
@@ -176,6 +194,16 @@ int anon_run_apply(const struct anon *a, const struct sites *sites,
                    struct anon_map *m, const char *in, size_t len,
                    struct buf *out, struct anon_changes *changes,
                    struct anon_recs *rec, struct err *e);
+
+/* One more span of a rule (a form's: rule NULL, its fields set by the
+ * caller); -1 when memory ran out. */
+int anon_spans_push(struct anon_spans *sp, size_t s, size_t e,
+                    const struct anon_rule *rule);
+
+/* anon_forms.c */
+/* The spans of numeric URL hosts, IPv4 ranges and DC runs that name a
+ * site, pushed to sp; -1 (ERR_NOMEM) on failure. */
+int anon_form_spans(struct anon_run *r, struct anon_spans *sp);
 
 /* anon_map.c */
 /* The placeholder of orig[0..olen) in class cls, made on first sight;

@@ -159,6 +159,13 @@ enum limit_default {
 #define ANON_SHOW_MAX 80                  /* bytes quoted in a message */
 #define ANON_ECHO_MAX 64        /* words a rule identified, looked for again */
 
+/* mail/anon_forms.c */
+/* the plain form a span's placeholder is keyed by: an address, or a
+ * domain of DC labels (DNS allows 253 bytes) */
+#define ANON_KEY_MAX 256
+#define ANON_HOST_SCAN_MAX 255  /* bytes of a URL authority looked at */
+#define ANON_DC_MAX 16          /* DC components of one run */
+
 /* mail/anon_map.c */
 #define ANON_PH_MAX 96                    /* bytes in a placeholder */
 

@@ -1,14 +1,14 @@
 #!/bin/bash
 # Issue 14: the independent leak detector (mail/leak.c) holds an alert
 # whose body names a site in a form the anonymiser does not read yet (its
-# README lists them): a site address as a decimal URL host, a name split
-# by <span class=x> in an HTML part, mathematical bold letters. Each alert
-# is held with a "leak:" reason naming the form; no copy of it reaches any
-# list (a hold holds the whole alert, the unanonymised list too). Forms
-# the anonymiser learned (a defanged address, a soft hyphen in a name)
-# are either replaced or held, never sent as written; a Cyrillic
-# look-alike letter, which the detector held before the anonymiser
-# learned it, is replaced and the alert queued. A control alert the
+# README lists them): a name split by <span class=x> in an HTML part,
+# mathematical bold letters. Each alert is held with a "leak:" reason
+# naming the form; no copy of it reaches any list (a hold holds the whole
+# alert, the unanonymised list too). Forms the anonymiser learned (a
+# defanged address, a soft hyphen in a name) are either replaced or held,
+# never sent as written; a Cyrillic look-alike letter and a site address
+# as a decimal URL host, which the detector held before the anonymiser
+# learned them, are replaced and the alert queued. A control alert the
 # anonymiser replaces is queued and delivered: the detector does not hold
 # what is clean.
 set -eu
@@ -32,15 +32,7 @@ feed_held() {
     check "$name: no copy queued" test "$(copies)" = "$before"
 }
 
-# 1. an address of a site network as a decimal URL host (192.0.2.45)
-printf 'The dropper was fetched from hxxp://3221226029/x.sh by the attacker.\n' \
-    >"$T/decimal.txt"
-agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/decimal.txt" \
-    "Dropper on a grid node" >"$T/decimal.eml"
-feed_held decimal-url "$T/decimal.eml" \
-    'leak: network of site EXAMPLE-T2 as "3221226029" in part 1*'
-
-# 3. a name split by an inline tag in the HTML alternative (its meta
+# 1. a name split by an inline tag in the HTML alternative (its meta
 #    charset, one no converter was loaded for, is not followed: the child
 #    may open no file)
 cat >"$T/entity.txt" <<'MIME'
@@ -65,7 +57,7 @@ $PGPMIME sign-entity "$OFFICER_HOME" "$OFFICER_FPR" \
 feed_held html-span "$T/html.eml" \
     'leak: site EXAMPLE-T2 as "EXAMPLE-T2" in part * (HTML, as rendered)*'
 
-# 4. mathematical bold letters (outside the BMP: folded by ICU in the
+# 2. mathematical bold letters (outside the BMP: folded by ICU in the
 #    child itself) and a Cyrillic look-alike in a site domain
 printf 'Sources: \xf0\x9d\x90\x84\xf0\x9d\x90\x97AMPLE-T2 nodes, see \xd1\x96nst.example.\n' \
     >"$T/bold.txt"
@@ -74,10 +66,10 @@ agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/bold.txt" \
 feed_held math-bold "$T/bold.eml" \
     'leak: site EXAMPLE-T2 as "<U+1D404><U+1D417>AMPLE-T2" in part 1*'
 
-# alerts list shows the three holds and why
+# alerts list shows the two holds and why
 agw alerts list >"$T/list.txt" 2>&1
-check "alerts list: three held with a leak: reason" \
-    test "$(grep -c 'held.*leak: ' "$T/list.txt")" = 3
+check "alerts list: two held with a leak: reason" \
+    test "$(grep -c 'held.*leak: ' "$T/list.txt")" = 2
 
 # nothing reached anyone
 agw queue run >/dev/null 2>&1 || true
@@ -116,9 +108,9 @@ feed_either soft-hyphen "$T/shy.eml" 'PLE-T2'
 
 # forms the anonymiser learned since the detector held them: queued, each
 # anonymised copy without the form and with the site's placeholder
-# feed_anonymised NAME FILE LITERAL
+# feed_anonymised NAME FILE LITERAL PLACEHOLDER_RE
 feed_anonymised() {
-    local name=$1 file=$2 lit=$3 got f
+    local name=$1 file=$2 lit=$3 ph=$4 got f
     rm -f "$T/gw/out"/*.eml
     agw filter --wait --recipient alerts@csirt.example <"$file" >"$T/out" 2>&1 || true
     got=$(state_of)
@@ -126,7 +118,7 @@ feed_anonymised() {
     agw queue run >/dev/null 2>&1 || true
     for f in "$T/gw/out"/nren-*.eml "$T/gw/out"/isp-*.eml; do
         check "$name: $(basename "$f") anonymised, without '$lit'" \
-            bash -c "python3 '$AGW_SOURCE_DIR/tests/e2e/pgpmime.py' text '$f' >'$T/txt' && ! grep -qF '$lit' '$T/txt' && grep -q 'SITE-[0-9]' '$T/txt'"
+            bash -c "python3 '$AGW_SOURCE_DIR/tests/e2e/pgpmime.py' text '$f' >'$T/txt' && ! grep -qF '$lit' '$T/txt' && grep -qE '$ph' '$T/txt'"
     done
 }
 # a Cyrillic capital IE for the E of the site name
@@ -134,7 +126,13 @@ printf 'The site \xd0\x95XAMPLE-T2 is affected; see CVE-2024-3094.\n' \
     >"$T/cyr.txt"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/cyr.txt" \
     "Compromise at a grid site" >"$T/cyr.eml"
-feed_anonymised cyrillic "$T/cyr.eml" 'XAMPLE-T2'
+feed_anonymised cyrillic "$T/cyr.eml" 'XAMPLE-T2' 'The site \[SITE-[0-9]+\] is'
+# an address of a site network as a decimal URL host (192.0.2.45)
+printf 'The dropper was fetched from hxxp://3221226029/x.sh by the attacker.\n' \
+    >"$T/decimal.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/decimal.txt" \
+    "Dropper on a grid node" >"$T/decimal.eml"
+feed_anonymised decimal-url "$T/decimal.eml" '3221226029' 'hxxp://\[IP-[0-9]+\]/x.sh'
 
 # control: what the anonymiser replaces is not held, and goes out
 printf 'EXAMPLE-T2: wn01.grid.inst.example talked to 192.0.2.45 and to the attacker 203.0.113.9.\n' \

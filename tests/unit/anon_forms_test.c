@@ -161,11 +161,77 @@ static void test_percent(void **state)
                                / sizeof *pct_cases, 0), 0);
 }
 
+/* Numeric URL hosts as inet_aton reads them (the detector held
+ * "3221225985"): the placeholder of the dotted address. */
+static const struct form_case url_cases[] = {
+    {"decimal, hex, octal",
+     "http://3221225985/ hxxp://0xC0000201/x https://0300.0.02.01:443/ "
+     "192.0.2.1",
+     "http://[IP-1]/ hxxp://[IP-1]/x https://[IP-1]:443/ [IP-1]"},
+    {"two and three parts, user info", "ftp://u@192.0.513/ http://192.513/ "
+     "http://0xc0.0x0.0x2.0x1/",
+     "ftp://u@[IP-1]/ http://[IP-1]/ http://[IP-1]/"},
+    {"defanged", "hxxp[:]//3221225985/", "hxxp[:]//[IP-1]/"},
+    {"others stay", "http://3405803785/ http://1234/ http://0x7f000001/ "
+     "http://12abc/ cp 3221225985",
+     "http://3405803785/ http://1234/ http://0x7f000001/ http://12abc/ "
+     "cp 3221225985"},
+};
+
+static void test_url_hosts(void **state)
+{
+    assert_int_equal(run_cases(*state, url_cases, sizeof url_cases
+                               / sizeof *url_cases, 0), 0);
+}
+
+/* IPv4 ranges inside a site network (they stayed readable): each end the
+ * placeholder of its address. */
+static const struct form_case range_cases[] = {
+    {"short and long", "192.0.2.5-9, 192.0.2.5-192.0.2.9 and 192.0.2.9",
+     "[IP-1]-[IP-2], [IP-1]-[IP-2] and [IP-2]"},
+    {"one end outside", "192.0.2.250-203.0.113.1 198.51.100.7-9",
+     "[IP-1]-203.0.113.1 [IP-2]-[IP-3]"},
+    {"others stay", "203.0.113.5-9 203.0.113.5-203.0.113.9 v1.2.3.4-5x "
+     "2024.05.11-12",
+     "203.0.113.5-9 203.0.113.5-203.0.113.9 v1.2.3.4-5x 2024.05.11-12"},
+};
+
+static void test_ranges(void **state)
+{
+    assert_int_equal(run_cases(*state, range_cases, sizeof range_cases
+                               / sizeof *range_cases, 0), 0);
+}
+
+/* A site domain as DC components outside a DN: the domain's placeholder;
+ * within a DN, the DN's. */
+static const struct form_case dc_cases[] = {
+    {"comma, slash, blanks", "DC=example,DC=inst and /dc=example/dc=inst "
+     "and dc=example dc=inst and DC = example, DC = inst and inst.example",
+     "site1.invalid and site1.invalid and site1.invalid and site1.invalid "
+     "and site1.invalid"},
+    {"RFC 4514 order and a host", "DC=inst,DC=example and "
+     "DC=example,DC=inst,DC=grid,DC=wn01 and wn01.grid.inst.example",
+     "site1.invalid and host1.site1.invalid and host1.site1.invalid"},
+    {"a DN stays a DN", "DC=example,DC=inst,CN=Jo Smith",
+     "[DN-1]"},
+    {"not a site domain: the DN rule as before", "DC=org,DC=terena and dc=example",
+     "[DN-1] and dc=example"},
+};
+
+static void test_dc(void **state)
+{
+    assert_int_equal(run_cases(*state, dc_cases, sizeof dc_cases
+                               / sizeof *dc_cases, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_look_alikes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_percent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_url_hosts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dc, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

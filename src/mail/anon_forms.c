@@ -1,0 +1,356 @@
+/*
+ * anon_forms - forms of a site address or domain that the token scanner
+ * does not read as one token, found in a pass of their own before it
+ * (issue 14; the leak detector held alerts that wrote them):
+ *
+ *   - a URL host as inet_aton reads it: one integer ("http://3221225985/"),
+ *     hex ("0xC0000201"), octal or fewer parts ("0300.0.02.01");
+ *   - an IPv4 range, "192.0.2.5-192.0.2.9" or "192.0.2.5-9", whose ends
+ *     are each an address of their own;
+ *   - a domain written as DC components outside a DN ("DC=example,DC=inst",
+ *     "/dc=example/dc=inst", "dc=example dc=inst"), top label first as
+ *     grid DNs write them or last as RFC 4514 does.
+ *
+ * Each becomes a span like a rule's, its placeholder the one its plain
+ * form gets (an address's [IP-n], a domain's siteN.invalid): the map is
+ * keyed by the plain form. Spans here start before an overlapping rule's
+ * at the same place (anon.c sorts them first), so a DC run is a domain,
+ * not a [DN-n]; a DC run followed by another DN component is a DN and is
+ * left to the rules.
+ */
+#include "mail/anon.h"
+#include "mail/anon_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static int is_dig(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_alnum(char c)
+{
+    return is_dig(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+static int push(struct anon_run *r, struct anon_spans *sp, size_t s,
+                size_t e, enum anon_kind kind, long site, int is_domain,
+                const char *key)
+{
+    struct anon_span *v;
+
+    if (anon_spans_push(sp, s, e, NULL) != 0)
+        return err_set(r->e, ERR_NOMEM, "out of memory matching forms");
+    v = &sp->v[sp->n - 1];
+    v->kind = kind;
+    v->site = site;
+    v->is_domain = is_domain;
+    snprintf(v->key, sizeof v->key, "%s", key ? key : "");
+    return 0;
+}
+
+/* ---- URL hosts as inet_aton reads them ---- */
+
+/* One part: 0x hex, 0 octal, else decimal; -1 when none or over 32 bits. */
+static long long aton_part(const char *p, size_t n)
+{
+    unsigned long long v = 0;
+    size_t i = 0;
+    int base = 10, d;
+
+    if (n > 2 && p[0] == '0' && (p[1] | 0x20) == 'x')
+        base = 16, i = 2;
+    else if (n > 1 && p[0] == '0')
+        base = 8, i = 1;
+    if (i >= n)
+        return -1;
+    for (; i < n; i++) {
+        char c = (char)(p[i] | 0x20);
+
+        d = is_dig(p[i]) ? p[i] - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                                              : 99;
+        if (d >= base || (v = v * (unsigned)base + (unsigned)d) > 0xffffffffull)
+            return -1;
+    }
+    return (long long)v;
+}
+
+/* h[0..n) as an address, dotted into a; -1 when it is none. A plain
+ * dotted quad is the token scanner's and is left to it. */
+static int aton(const char *h, size_t n, char *a, size_t asize)
+{
+    long long p[4];
+    size_t np = 0, s = 0, i;
+    int plain = 1;
+    unsigned long v;
+
+    for (i = 0; i <= n; i++)
+        if (i == n || h[i] == '.') {
+            if (np == 4 || (p[np++] = aton_part(h + s, i - s)) < 0)
+                return -1;
+            plain &= !(i - s > 1 && h[s] == '0');
+            s = i + 1;
+        }
+    if (np == 4 && plain)
+        return -1;
+    for (i = 0; i + 1 < np; i++)
+        if (p[i] > 255)
+            return -1;
+    if (p[np - 1] > (long long)(0xffffffffull >> (8 * (np - 1))))
+        return -1;
+    v = (unsigned long)p[np - 1];
+    for (i = 0; i + 1 < np; i++)
+        v |= (unsigned long)p[i] << (24 - 8 * i);
+    snprintf(a, asize, "%lu.%lu.%lu.%lu", v >> 24 & 255, v >> 16 & 255,
+             v >> 8 & 255, v & 255);
+    return 0;
+}
+
+/* The host of every "scheme://[user@]host" read as inet_aton would. */
+static int url_hosts(struct anon_run *r, struct anon_spans *sp)
+{
+    const char *t = r->text, *p = t;
+    char a[ANON_KEY_MAX];
+    size_t s, j, n;
+    long site;
+
+    while ((p = memmem(p, r->len - (size_t)(p - t), "://", 3)) != NULL) {
+        s = (size_t)(p - t) + 3;
+        p += 3;
+        for (j = s; j < r->len && j - s < ANON_HOST_SCAN_MAX && t[j] != '/'
+                    && t[j] != '?' && t[j] != '#' && (unsigned char)t[j] > ' ';
+             j++)
+            if (t[j] == '@')
+                s = j + 1;
+        for (n = 0; s + n < j && (is_alnum(t[s + n]) || t[s + n] == '.'); n++)
+            ;
+        if (n == 0 || (s + n < j && t[s + n] != ':')
+            || aton(t + s, n, a, sizeof a) != 0)
+            continue;
+        site = sites_lookup_addr(r->sites, a, strlen(a));
+        if (site >= 0 && push(r, sp, s, s + n, HIT_IP, site, 0, a) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- IPv4 ranges ---- */
+
+/* A dotted quad at t[p]: its end and the value of its last part in *last;
+ * 0 when none. */
+static size_t quad(const char *t, size_t len, size_t p, unsigned *last)
+{
+    size_t q = p, d;
+    unsigned v = 0;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        for (d = q, v = 0; d < len && is_dig(t[d]) && d - q < 4; d++)
+            v = v * 10 + (unsigned)(t[d] - '0');
+        if (d == q || d - q > 3 || v > 255 || (i < 3 && (d >= len
+                                                           || t[d] != '.')))
+            return 0;
+        q = i < 3 ? d + 1 : d;
+    }
+    *last = v;
+    return q;
+}
+
+/* No letter, digit, '_' or '.'+letter or digit right after t[e]. */
+static int range_end_ok(const char *t, size_t len, size_t e)
+{
+    if (e < len && (is_alnum(t[e]) || t[e] == '_' || t[e] == '-'))
+        return 0;
+    return !(e + 1 < len && t[e] == '.' && is_alnum(t[e + 1]));
+}
+
+/* The span of one end, when it is a site address. */
+static int range_end(struct anon_run *r, struct anon_spans *sp, size_t s,
+                     size_t e, const char *addr)
+{
+    long site = sites_lookup_addr(r->sites, addr, strlen(addr));
+
+    return site < 0 ? 0 : push(r, sp, s, e, HIT_IP, site, 0, addr);
+}
+
+/* "A-B" at t[p] (A a quad): both ends' spans; the end of it in *next. */
+static int range_at(struct anon_run *r, struct anon_spans *sp, size_t p,
+                    size_t *next)
+{
+    const char *t = r->text;
+    char a[ANON_KEY_MAX], b[ANON_KEY_MAX];
+    size_t e1 = quad(t, r->len, p, &(unsigned){0}), e2, d;
+    unsigned last, hi = 0;
+    int shrt = 0;
+
+    *next = p + 1;
+    if (e1 == 0 || e1 + 1 >= r->len || t[e1] != '-' || !is_dig(t[e1 + 1]))
+        return 0;
+    *next = e1;
+    if ((e2 = quad(t, r->len, e1 + 1, &last)) == 0) {
+        for (d = e1 + 1; d < r->len && is_dig(t[d]) && d - e1 <= 3; d++)
+            hi = hi * 10 + (unsigned)(t[d] - '0');
+        if (d - (e1 + 1) > 3 || hi > 255)
+            return 0;
+        e2 = d;
+        shrt = 1;
+    }
+    if (!range_end_ok(t, r->len, e2))
+        return 0;
+    *next = e2;
+    snprintf(a, sizeof a, "%.*s", (int)(e1 - p), t + p);
+    if (shrt) {
+        /* "192.0.2.5-9": the short end is the address ending in it */
+        const char *dot = strrchr(a, '.');
+
+        snprintf(b, sizeof b, "%.*s.%u", (int)(dot - a), a, hi);
+    } else {
+        snprintf(b, sizeof b, "%.*s", (int)(e2 - e1 - 1), t + e1 + 1);
+    }
+    if (range_end(r, sp, p, e1, a) != 0)
+        return -1;
+    return range_end(r, sp, e1 + 1, e2, b);
+}
+
+static int ranges(struct anon_run *r, struct anon_spans *sp)
+{
+    const char *t = r->text;
+    size_t p = 0, next;
+
+    while (p < r->len) {
+        if (!is_dig(t[p]) || (p > 0 && (is_alnum(t[p - 1]) || t[p - 1] == '_'
+                                        || t[p - 1] == '.'
+                                        || t[p - 1] == '-'))) {
+            p++;
+            continue;
+        }
+        if (range_at(r, sp, p, &next) != 0)
+            return -1;
+        while (next < r->len && is_dig(t[next]))
+            next++;
+        p = next;
+    }
+    return 0;
+}
+
+/* ---- DC components ---- */
+
+/* "DC = label" at t[p] (any case, blanks around '='): the label's [*ls,
+ * *le) and the end; 0 when none. */
+static size_t dc_at(const char *t, size_t len, size_t p, size_t *ls,
+                    size_t *le)
+{
+    size_t q = p + 2;
+
+    if (len - p < 4 || (t[p] | 0x20) != 'd' || (t[p + 1] | 0x20) != 'c'
+        || (p > 0 && is_alnum(t[p - 1])))
+        return 0;
+    while (q < len && (t[q] == ' ' || t[q] == '\t'))
+        q++;
+    if (q >= len || t[q] != '=')
+        return 0;
+    for (q++; q < len && (t[q] == ' ' || t[q] == '\t'); q++)
+        ;
+    for (*ls = q; q < len && (is_alnum(t[q]) || t[q] == '-'); q++)
+        ;
+    *le = q;
+    return q > *ls && !(q < len && t[q] == '=') ? q : 0;
+}
+
+/* Past the separator between two components at t[p] (blanks, one of
+ * "/,;" with blanks around it); p when there is none. */
+static size_t dc_sep(const char *t, size_t len, size_t p)
+{
+    size_t q = p;
+
+    while (q < len && (t[q] == ' ' || t[q] == '\t'))
+        q++;
+    if (q < len && (t[q] == '/' || t[q] == ',' || t[q] == ';'))
+        for (q++; q < len && (t[q] == ' ' || t[q] == '\t'); q++)
+            ;
+    return q;
+}
+
+/* Another DN component ("CN=", "OU = ") at t[p]: the run is a DN. */
+static int dn_next(const char *t, size_t len, size_t p)
+{
+    size_t q = p;
+
+    while (q < len && q - p < ANON_CLASS_MAX && is_alnum(t[q]))
+        q++;
+    while (q < len && t[q] == ' ')
+        q++;
+    return q > p && q < len && t[q] == '=';
+}
+
+/* The labels as a domain into d, top first (reversed) or as written. */
+static void dc_domain(const char *t, const size_t *ls, const size_t *le,
+                      size_t n, int rev, char *d, size_t dsize)
+{
+    size_t i, k, o = 0;
+
+    for (i = 0; i < n && o < dsize; i++) {
+        k = rev ? n - 1 - i : i;
+        o += (size_t)snprintf(d + o, dsize - o, "%s%.*s", i ? "." : "",
+                              (int)(le[k] - ls[k]), t + ls[k]);
+    }
+}
+
+/* A run of DC components from t[p] (2 or more): its span if it spells a
+ * site domain or a host under one; *next past it. */
+static int dc_run(struct anon_run *r, struct anon_spans *sp, size_t p,
+                  size_t *next)
+{
+    const char *t = r->text;
+    size_t ls[ANON_DC_MAX], le[ANON_DC_MAX], n = 0, q = p, end = p, dlen;
+    size_t s = p > 0 && t[p - 1] == '/' ? p - 1 : p;
+    char d[ANON_KEY_MAX];
+    long site = -1;
+    int rev;
+
+    while (n < ANON_DC_MAX && (q = dc_at(t, r->len, q, &ls[n], &le[n])) != 0) {
+        end = q;
+        n++;
+        q = dc_sep(t, r->len, q);
+    }
+    *next = end > p ? end : p + 1;
+    if (n < 2 || dn_next(t, r->len, dc_sep(t, r->len, end)))
+        return 0;
+    for (rev = 1; rev >= 0 && site < 0; rev--) {
+        dc_domain(t, ls, le, n, rev, d, sizeof d);
+        site = sites_match_host(r->sites, d, strlen(d), &dlen);
+    }
+    if (site < 0)
+        return 0;
+    return push(r, sp, s, end, HIT_HOST, site, dlen == strlen(d), d);
+}
+
+static int dc_runs(struct anon_run *r, struct anon_spans *sp)
+{
+    const char *t = r->text, *p = t;
+    size_t i, next;
+
+    while ((p = memchr(p, '=', r->len - (size_t)(p - t))) != NULL) {
+        i = (size_t)(p - t);
+        p++;
+        /* back from the first '=' to its "DC" */
+        while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\t'))
+            i--;
+        if (i < 2 || (t[i - 1] | 0x20) != 'c' || (t[i - 2] | 0x20) != 'd')
+            continue;
+        if (dc_run(r, sp, i - 2, &next) != 0)
+            return -1;
+        if (next > (size_t)(p - t))
+            p = t + next;
+    }
+    return 0;
+}
+
+int anon_form_spans(struct anon_run *r, struct anon_spans *sp)
+{
+    if (url_hosts(r, sp) != 0 || ranges(r, sp) != 0 || dc_runs(r, sp) != 0)
+        return -1;
+    return 0;
+}
