@@ -23,8 +23,10 @@
  * crosses. The rules and lookups run on the shadow; the writer copies the
  * HTML between replacements untouched, writes each placeholder escaped,
  * and keeps the tags a replacement covered, so the output is still HTML.
- * Limitation: an inline tag with attributes inside a name ("cern<span
- * class=x>.ch") splits it. */
+ * The attribute values of an inline tag are read after the whole text
+ * (as the leak detector renders them), so that "EXAM<span class=x>PLE"
+ * is one word to the reader and to the scanner (issue 14); the writer
+ * puts replacements back in the order of the HTML. */
 
 /* Between attribute values, comments and text: a line break for the
  * rules (which mostly stop at white space), and a byte no token or alias
@@ -36,6 +38,8 @@ struct html_shadow {
     struct buf s;               /* the text a reader sees */
     size_t *os, *oe;            /* per byte of s: its source [os, oe) */
     size_t cap;
+    size_t *later;              /* inline tags with attributes: ts, te */
+    size_t nlater, caplater;
 };
 
 static int sh_put(struct html_shadow *sh, const char *p, size_t n,
@@ -243,6 +247,24 @@ static int sh_attrs(struct html_shadow *sh, const char *p, size_t ts,
     return 0;
 }
 
+/* An inline tag's attributes p[ts..te), read after the text. */
+static int sh_later(struct html_shadow *sh, size_t ts, size_t te)
+{
+    if (sh->nlater == sh->caplater) {
+        size_t ncap = sh->caplater ? sh->caplater * 2 : 16;
+        size_t *v = realloc(sh->later, 2 * ncap * sizeof *v);
+
+        if (v == NULL)
+            return -1;
+        sh->later = v;
+        sh->caplater = ncap;
+    }
+    sh->later[2 * sh->nlater] = ts;
+    sh->later[2 * sh->nlater + 1] = te;
+    sh->nlater++;
+    return 0;
+}
+
 static int sh_markup(struct html_shadow *sh, const char *p, size_t ts,
                      size_t te)
 {
@@ -261,13 +283,29 @@ static int sh_markup(struct html_shadow *sh, const char *p, size_t ts,
         n++;
     for (ns = n; n < te && isalnum((unsigned char)p[n]); n++)
         ;
+    if (is_inline_tag(p + ns, n - ns))
+        return sh_later(sh, n, te);
     if (sh_attrs(sh, p, n, te, &any) != 0)
         return -1;
     if (any)
         return sh_put(sh, ANON_HTML_FENCE, ANON_FENCE_LEN, te, te);
-    if (is_inline_tag(p + ns, n - ns))
-        return 0;
     return sh_put(sh, "\n", 1, ts, te);
+}
+
+/* The attribute values of the inline tags, after the text. */
+static int sh_attrs_later(struct html_shadow *sh, const char *p)
+{
+    size_t i;
+    int any = 0;
+
+    for (i = 0; i < sh->nlater; i++) {
+        if (sh_attrs(sh, p, sh->later[2 * i], sh->later[2 * i + 1], &any) != 0)
+            return -1;
+        if (any && sh_put(sh, ANON_HTML_FENCE, ANON_FENCE_LEN,
+                          sh->later[2 * i + 1], sh->later[2 * i + 1]) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 static void sh_free(struct html_shadow *sh)
@@ -275,6 +313,7 @@ static void sh_free(struct html_shadow *sh)
     buf_free(&sh->s);
     free(sh->os);
     free(sh->oe);
+    free(sh->later);
 }
 
 static int sh_build(struct html_shadow *sh, const char *p, size_t len,
@@ -297,7 +336,8 @@ static int sh_build(struct html_shadow *sh, const char *p, size_t len,
             i++;
         }
     }
-    if (sh_text(sh, p, ts, len) != 0 || buf_append(&sh->s, "", 0) != 0)
+    if (sh_text(sh, p, ts, len) != 0 || sh_attrs_later(sh, p) != 0
+        || buf_append(&sh->s, "", 0) != 0)
         goto nomem;
     return 0;
 nomem:
@@ -341,30 +381,64 @@ static int put_tags(struct buf *out, const char *p, size_t os, size_t oe)
     return rc;
 }
 
+static int rec_cmp(const void *x, const void *y)
+{
+    const struct anon_rec *a = x, *b = y;
+
+    return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* The replacements as source ranges, in the order of the HTML (those of
+ * inline tags' attributes were read last). NULL when memory ran out. */
+static struct anon_rec *html_ranges(const struct html_shadow *sh,
+                                    const struct anon_recs *rs)
+{
+    struct anon_rec *v = malloc((rs->n ? rs->n : 1) * sizeof *v);
+    size_t i;
+
+    if (v == NULL)
+        return NULL;
+    for (i = 0; i < rs->n; i++) {
+        v[i].start = sh->os[rs->v[i].start];
+        v[i].end = sh->oe[rs->v[i].end - 1];
+        v[i].ph = rs->v[i].ph;
+    }
+    qsort(v, rs->n, sizeof *v, rec_cmp);
+    return v;
+}
+
 static int html_write(const char *in, size_t len,
                       const struct html_shadow *sh,
                       const struct anon_recs *rs, struct buf *out,
                       struct err *e)
 {
+    struct anon_rec *v;
     size_t i, pos = 0;
     int rc = 0;
 
-    for (i = 0; rc == 0 && i < rs->n; i++) {
-        size_t os = sh->os[rs->v[i].start], oe = sh->oe[rs->v[i].end - 1];
-
+    for (i = 0; i < rs->n; i++)
         if (memchr(sh->s.data + rs->v[i].start, '\x01',
                    rs->v[i].end - rs->v[i].start))
             return err_set(e, ERR_DATA, "a replacement crosses HTML markup "
                            "(alert held)");
-        if (os < pos)
-            os = pos;   /* never: ranges grow with the shadow */
-        rc = buf_append(out, in + pos, os - pos);
+    if ((v = html_ranges(sh, rs)) == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory writing HTML");
+    for (i = 0; rc == 0 && i < rs->n; i++) {
+        /* a value in a tag that a replaced name covers: the tag would be
+         * written back as it was */
+        if (v[i].start < pos) {
+            free(v);
+            return err_set(e, ERR_DATA, "a replacement inside a tag that "
+                           "another covers (alert held)");
+        }
+        rc = buf_append(out, in + pos, v[i].start - pos);
         if (rc == 0)
-            rc = put_escaped(out, rs->v[i].ph);
+            rc = put_escaped(out, v[i].ph);
         if (rc == 0)
-            rc = put_tags(out, in, os, oe);
-        pos = oe > pos ? oe : pos;
+            rc = put_tags(out, in, v[i].start, v[i].end);
+        pos = v[i].end;
     }
+    free(v);
     if (rc == 0)
         rc = buf_append(out, in + pos, len - pos);
     return rc ? anon_buf_fail(e, rc) : 0;
@@ -380,6 +454,8 @@ static void html_lines(const char *in, const struct html_shadow *sh,
     for (i = 0; ch && i < rs->n && ch0 + i < ch->n; i++) {
         size_t os = sh->os[rs->v[i].start];
 
+        if (os < pos)   /* an inline tag's attribute, read after the text */
+            line = 1, pos = 0;
         for (; pos < os; pos++)
             line += in[pos] == '\n';
         ch->v[ch0 + i].line = line;

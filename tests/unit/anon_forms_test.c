@@ -224,6 +224,48 @@ static void test_dc(void **state)
                                / sizeof *dc_cases, 0), 0);
 }
 
+/* A name split by an inline tag with attributes (the detector held
+ * "EXAM<span class=x>PLE-T2"): replaced, the tags kept after it. */
+static const struct form_case html_cases[] = {
+    {"span with a class", "<p>EXAM<span class=\"x\">PLE</span>-T2 and "
+     "EXAMPLE-T2</p>",
+     "<p>[SITE-1]<span class=\"x\"></span> and [SITE-1]</p>"},
+    {"font in a host, link", "<a href=\"http://wn01.grid.inst.example/\">"
+     "wn01.grid.<font color=red>inst</font>.example</a>",
+     "<a href=\"http://host1.site1.invalid/\">"
+     "host1.site1.invalid<font color=red></font></a>"},
+    {"attribute values still read", "<p title='EXAMPLE-T2'>x "
+     "<span title=\"192.0.2.45\">y</span> 192.0.2.45</p>",
+     "<p title='[SITE-1]'>x <span title=\"[IP-1]\">y</span> [IP-1]</p>"},
+};
+
+static void test_html_split(void **state)
+{
+    assert_int_equal(run_cases(*state, html_cases, sizeof html_cases
+                               / sizeof *html_cases, 1), 0);
+}
+
+/* A value inside a tag that a replaced name covers would be written back
+ * as it was: the apply fails (the alert is held), never leaks. */
+static void test_html_value_in_covered_tag(void **state)
+{
+    struct fixture *f = *state;
+    static const char in[] = "<p>EXAM<span title=\"wn01.grid.inst.example\">"
+                             "PLE</span>-T2</p>";
+    struct anon_map *m = anon_map_new();
+    struct buf out;
+    struct err e;
+
+    buf_init(&out, OUT_MAX);
+    err_init(&e);
+    assert_int_equal(anon_apply_html(f->a, m, in, sizeof in - 1, &out, NULL,
+                                     &e), -1);
+    assert_int_equal(e.code, ERR_DATA);
+    assert_int_equal(out.len, 0);
+    buf_free(&out);
+    anon_map_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +274,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_url_hosts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html_value_in_covered_tag, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
