@@ -66,13 +66,41 @@ static int v4_test(const struct leak *l, const struct leak_text *t,
     return 1;
 }
 
+static int is_blank(uint32_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* The separator between two decimal groups at cp[j], up to the next
+ * group's first digit: '.', '-' or '_', or a '.' with blanks around it
+ * ("192 . 0 . 2 . 45", as some write addresses so that nothing links
+ * them); its length, 0 when none. */
+static size_t v4_sep(const struct leak_text *t, size_t j)
+{
+    size_t k = j, b;
+
+    if (k + 1 < t->n && (t->cp[k] == '-' || t->cp[k] == '_') &&
+        is_dig(t->cp[k + 1]))
+        return 1;
+    for (b = 0; k < t->n && is_blank(t->cp[k]) && b < LEAK_V4_BLANKS_MAX;
+         k++, b++)
+        ;
+    if (k >= t->n || t->cp[k] != '.')
+        return 0;
+    for (k++, b = 0; k < t->n && is_blank(t->cp[k]) && b < LEAK_V4_BLANKS_MAX;
+         k++, b++)
+        ;
+    return k < t->n && is_dig(t->cp[k]) ? k - j : 0;
+}
+
 /* Runs of decimal groups joined by '.', '-' or '_' (192.0.2.45,
- * ip-192-0-2-45, log_192_0_2_45): every four groups in a row. */
+ * ip-192-0-2-45, log_192_0_2_45) or by " . ": every four groups in a
+ * row. */
 static int find_v4(const struct leak *l, const struct leak_text *t,
                    struct leak_find *f)
 {
-    size_t i = 0, j, g, w, st[LEAK_V4_GROUPS_MAX], en[LEAK_V4_GROUPS_MAX];
-    uint32_t val[LEAK_V4_GROUPS_MAX], c;
+    size_t i = 0, j, g, w, k, st[LEAK_V4_GROUPS_MAX], en[LEAK_V4_GROUPS_MAX];
+    uint32_t val[LEAK_V4_GROUPS_MAX];
     int ok[LEAK_V4_GROUPS_MAX];
 
     while (i < t->n) {
@@ -88,11 +116,9 @@ static int find_v4(const struct leak *l, const struct leak_text *t,
             ok[g] = j - st[g] <= 3 && !(j < t->n && is_dig(t->cp[j])) &&
                     val[g] <= 255;
             en[g++] = j - 1;
-            c = j + 1 < t->n ? t->cp[j] : 0;
-            if (!(c == '.' || c == '-' || c == '_') ||
-                !is_dig(t->cp[j + 1]))
+            if ((k = v4_sep(t, j)) == 0)
                 break;
-            j++;
+            j += k;
         }
         for (w = 0; w + 4 <= g; w++)
             if (ok[w] && ok[w + 1] && ok[w + 2] && ok[w + 3] &&
@@ -238,6 +264,62 @@ static int find_v6(const struct leak *l, const struct leak_text *t,
     return 0;
 }
 
+static int v6_dash_char(uint32_t c)
+{
+    return is_hex(c) || c == '-';
+}
+
+/* cp[s..e) with each '-' as ':' ("2001-db8-77--1"), looked up. */
+static long v6_dash_lookup(const struct leak *l, const struct leak_text *t,
+                           size_t s, size_t e)
+{
+    char a[LEAK_V6_TEXT_MAX + 1];
+    size_t k;
+
+    while (s < e && t->cp[s] == '-' && !(s + 1 < e && t->cp[s + 1] == '-'))
+        s++;
+    while (e > s && t->cp[e - 1] == '-' && !(e > s + 1 && t->cp[e - 2] == '-'))
+        e--;
+    if (e <= s || e - s > LEAK_V6_TEXT_MAX)
+        return -1;
+    for (k = s; k < e; k++)
+        a[k - s] = t->cp[k] == '-' ? ':' : (char)t->cp[k];
+    return sites_lookup_addr(l->sites, a, e - s);
+}
+
+/* IPv6 written with '-' for ':' (ipv6-literal.net names, PTR-like names
+ * "2001-db8-77--1.example"): every run of [0-9a-f-] with two '-' or
+ * more, whole and from after its first '-' ("ip-" is no group, "dead-"
+ * may be). A zone ("s4" in ipv6-literal.net) ends the run. */
+static int find_v6_dash(const struct leak *l, const struct leak_text *t,
+                        struct leak_find *f)
+{
+    size_t i = 0, j, c, first;
+    long site;
+
+    while (i < t->n) {
+        if (!v6_dash_char(t->cp[i]) || (i > 0 && is_alnum(t->cp[i - 1]) &&
+                                         !is_hex(t->cp[i - 1]))) {
+            i++;
+            continue;
+        }
+        for (j = i, c = 0, first = 0; j < t->n && v6_dash_char(t->cp[j]); j++)
+            if (t->cp[j] == '-' && c++ == 0)
+                first = j;
+        site = -1;
+        if (c >= 2 && !(j < t->n && is_alnum(t->cp[j]) && t->cp[j] != 's'))
+            site = v6_dash_lookup(l, t, i, j);
+        if (site < 0 && c >= 3)
+            site = v6_dash_lookup(l, t, first + 1, j);
+        if (site >= 0) {
+            found(t, site, sites_name(l->sites, (size_t)site), i, j - 1, f);
+            return 1;
+        }
+        i = j + 1;
+    }
+    return 0;
+}
+
 static int net_test(const struct leak *l, const struct leak_text *t,
                     const char *cidr, size_t s, size_t e,
                     struct leak_find *f)
@@ -329,7 +411,7 @@ int leak_find_addr(const struct leak *l, const struct leak_text *t,
                    struct leak_find *f)
 {
     return find_v4(l, t, f) || find_url(l, t, f) || find_v6(l, t, f) ||
-           find_arpa(l, t, f);
+           find_v6_dash(l, t, f) || find_arpa(l, t, f);
 }
 
 /* ---- DNs ------------------------------------------------------------- */

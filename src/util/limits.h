@@ -192,6 +192,7 @@ enum limit_default {
 /* mail/leak_addr.c */
 #define LEAK_V4_GROUPS_MAX 64   /* digit groups of one run looked at */
 #define LEAK_V6_TEXT_MAX 64     /* longer is no IPv6 address */
+#define LEAK_V4_BLANKS_MAX 4    /* blanks on each side of " . " in an IPv4 */
 #define LEAK_HOST_MAX 255       /* bytes of a URL host parsed */
 /* code points from one DN component to the next, value included */
 #define LEAK_DN_GAP 256

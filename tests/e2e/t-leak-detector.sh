@@ -1,16 +1,17 @@
 #!/bin/bash
 # Issue 14: the independent leak detector (mail/leak.c) holds an alert
-# whose body names a site in a form the anonymiser does not read yet (its
-# README lists them): a name split by <span class=x> in an HTML part,
-# mathematical bold letters. Each alert is held with a "leak:" reason
-# naming the form; no copy of it reaches any list (a hold holds the whole
-# alert, the unanonymised list too). Forms the anonymiser learned (a
-# defanged address, a soft hyphen in a name) are either replaced or held,
-# never sent as written; a Cyrillic look-alike letter and a site address
-# as a decimal URL host, which the detector held before the anonymiser
-# learned them, are replaced and the alert queued. A control alert the
-# anonymiser replaces is queued and delivered: the detector does not hold
-# what is clean.
+# whose body names a site in a form the anonymiser does not read (its
+# README lists them): a site address with blanks around its dots, an IPv6
+# address written with '-', mathematical bold letters. Each alert is held
+# with a "leak:" reason naming the form; no copy of it reaches any list (a
+# hold holds the whole alert, the unanonymised list too). Forms the
+# anonymiser learned (a defanged address, a soft hyphen in a name) are
+# either replaced or held, never sent as written; a Cyrillic look-alike
+# letter, a site address as a decimal URL host and a name split by
+# <span class=x> in an HTML part, which the detector held before the
+# anonymiser learned them, are replaced and the alert queued. A control
+# alert the anonymiser replaces is queued and delivered: the detector does
+# not hold what is clean.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
 agw_test_gateway
@@ -32,32 +33,21 @@ feed_held() {
     check "$name: no copy queued" test "$(copies)" = "$before"
 }
 
-# 1. a name split by an inline tag in the HTML alternative (its meta
-#    charset, one no converter was loaded for, is not followed: the child
-#    may open no file)
-cat >"$T/entity.txt" <<'MIME'
-Subject: Compromise at a grid site
-Content-Type: multipart/mixed; boundary="agw-leak-b1"
+# 1. an address of a site network with blanks around its dots, and an
+#    IPv6 address of one written with '-' (an ipv6-literal.net name)
+printf 'Scans from 192 . 0 . 2 . 45 and 2001-db8-77--1.ipv6-literal.net.\n' \
+    >"$T/blanks.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/blanks.txt" \
+    "Scanning from a grid node" >"$T/blanks.eml"
+feed_held blank-dots "$T/blanks.eml" \
+    'leak: network of site EXAMPLE-T2 as "192 . 0 . 2 . 45" in part 1*'
+printf 'Scans from 2001-db8-77--1.ipv6-literal.net.\n' >"$T/dash6.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/dash6.txt" \
+    "Scanning from a grid node" >"$T/dash6.eml"
+feed_held ipv6-dash "$T/dash6.eml" \
+    'leak: network of site EXAMPLE-T2 as "2001-db8-77--1" in part 1*'
 
---agw-leak-b1
-Content-Type: text/plain; charset=utf-8
-
-A grid site was compromised; details in the HTML part.
---agw-leak-b1
-Content-Type: text/html; charset=utf-8
-
-<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r"></head>
-<body><p>Affected: EXAM<span class=x>PLE</span>-T2, since
-Monday.</p></body></html>
---agw-leak-b1--
-MIME
-$PGPMIME sign-entity "$OFFICER_HOME" "$OFFICER_FPR" \
-    "Duty Officer <duty@csirt.example>" "Compromise at a grid site" \
-    "$T/entity.txt" >"$T/html.eml"
-feed_held html-span "$T/html.eml" \
-    'leak: site EXAMPLE-T2 as "EXAMPLE-T2" in part * (HTML, as rendered)*'
-
-# 2. mathematical bold letters (outside the BMP: folded by ICU in the
+# 3. mathematical bold letters (outside the BMP: folded by ICU in the
 #    child itself) and a Cyrillic look-alike in a site domain
 printf 'Sources: \xf0\x9d\x90\x84\xf0\x9d\x90\x97AMPLE-T2 nodes, see \xd1\x96nst.example.\n' \
     >"$T/bold.txt"
@@ -66,10 +56,10 @@ agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/bold.txt" \
 feed_held math-bold "$T/bold.eml" \
     'leak: site EXAMPLE-T2 as "<U+1D404><U+1D417>AMPLE-T2" in part 1*'
 
-# alerts list shows the two holds and why
+# alerts list shows the three holds and why
 agw alerts list >"$T/list.txt" 2>&1
-check "alerts list: two held with a leak: reason" \
-    test "$(grep -c 'held.*leak: ' "$T/list.txt")" = 2
+check "alerts list: three held with a leak: reason" \
+    test "$(grep -c 'held.*leak: ' "$T/list.txt")" = 3
 
 # nothing reached anyone
 agw queue run >/dev/null 2>&1 || true
@@ -110,16 +100,20 @@ feed_either soft-hyphen "$T/shy.eml" 'PLE-T2'
 # anonymised copy without the form and with the site's placeholder
 # feed_anonymised NAME FILE LITERAL PLACEHOLDER_RE
 feed_anonymised() {
-    local name=$1 file=$2 lit=$3 ph=$4 got f
+    local name=$1 file=$2 lit=$3 ph=$4 got f n=0
     rm -f "$T/gw/out"/*.eml
     agw filter --wait --recipient alerts@csirt.example <"$file" >"$T/out" 2>&1 || true
     got=$(state_of)
     check "$name: queued (${got})" test "${got%%|*}" = queued
     agw queue run >/dev/null 2>&1 || true
+    # a copy of an earlier alert that a loaded machine sent late may be
+    # among them: none may hold the form, some must hold the placeholder
     for f in "$T/gw/out"/nren-*.eml "$T/gw/out"/isp-*.eml; do
-        check "$name: $(basename "$f") anonymised, without '$lit'" \
-            bash -c "python3 '$AGW_SOURCE_DIR/tests/e2e/pgpmime.py' text '$f' >'$T/txt' && ! grep -qF '$lit' '$T/txt' && grep -qE '$ph' '$T/txt'"
+        python3 "$AGW_SOURCE_DIR/tests/e2e/pgpmime.py" text "$f" >"$T/txt" 2>&1
+        check "$name: $(basename "$f") without '$lit'" bash -c "! grep -qF '$lit' '$T/txt'"
+        grep -qE "$ph" "$T/txt" && n=$((n + 1))
     done
+    check "$name: anonymised copies written ($n)" test "$n" -ge 2
 }
 # a Cyrillic capital IE for the E of the site name
 printf 'The site \xd0\x95XAMPLE-T2 is affected; see CVE-2024-3094.\n' \
@@ -133,6 +127,30 @@ printf 'The dropper was fetched from hxxp://3221226029/x.sh by the attacker.\n' 
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/decimal.txt" \
     "Dropper on a grid node" >"$T/decimal.eml"
 feed_anonymised decimal-url "$T/decimal.eml" '3221226029' 'hxxp://\[IP-[0-9]+\]/x.sh'
+
+# a name split by an inline tag with attributes in the HTML alternative (its meta
+#    charset, one no converter was loaded for, is not followed: the child
+#    may open no file)
+cat >"$T/entity.txt" <<'MIME'
+Subject: Compromise at a grid site
+Content-Type: multipart/mixed; boundary="agw-leak-b1"
+
+--agw-leak-b1
+Content-Type: text/plain; charset=utf-8
+
+A grid site was compromised; details in the HTML part.
+--agw-leak-b1
+Content-Type: text/html; charset=utf-8
+
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r"></head>
+<body><p>Affected: EXAM<span class=x>PLE</span>-T2, since
+Monday.</p></body></html>
+--agw-leak-b1--
+MIME
+$PGPMIME sign-entity "$OFFICER_HOME" "$OFFICER_FPR" \
+    "Duty Officer <duty@csirt.example>" "Compromise at a grid site" \
+    "$T/entity.txt" >"$T/html.eml"
+feed_anonymised html-span "$T/html.eml" 'PLE</span>-T2' 'Affected: \[SITE-[0-9]+\]<span class=x></span>, since'
 
 # control: what the anonymiser replaces is not held, and goes out
 printf 'EXAMPLE-T2: wn01.grid.inst.example talked to 192.0.2.45 and to the attacker 203.0.113.9.\n' \

@@ -158,6 +158,11 @@ static const struct row found[] = {
     {"net 192.0.2.0/24", NET},
     {"\xef\xbc\x91\xef\xbc\x99\xef\xbc\x92.0.2.45", NET},
     {"192.000.002.045", NET},
+    /* issue 14: blanks around the dots, so that nothing links it */
+    {"from 192 . 0 . 2 . 45 port 22", "\"192 . 0 . 2 . 45\""},
+    {"from 192 .0. 2 .45", NET},
+    {"from 192. 0. 2. 45", NET},
+    {"from 192\t.\t0 . 2 . 45", NET},
     /* IPv6 */
     {"from 2001:db8:77::1 port 22", NET},
     {"from 2001:DB8:77::1.", NET},
@@ -171,6 +176,12 @@ static const struct row found[] = {
     {"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.7.7.0.0.8.b.d.0.1.0.0.2"
      ".ip6.arpa", NET},
     {"zone 7.7.0.0.8.b.d.0.1.0.0.2.ip6.arpa", NET},
+    /* issue 14: '-' for ':', as in ipv6-literal.net and PTR-like names */
+    {"2001-db8-77--1.ipv6-literal.net", "\"2001-db8-77--1\""},
+    {"fe80--1s4.ipv6-literal.net or 2001-db8-77--a1s4.ipv6-literal.net", NET},
+    {"ip-2001-db8-77--5.dyn.isp.example", NET},
+    {"host-2001-0db8-0077-0000-0000-0000-0000-0001.example", NET},
+    {"log_2001-DB8-77--1_ssh.txt", NET},
     /* DNs */
     {"subject=/DC=org/DC=terena/DC=tcs/C=PL/O=ACC Demo/CN=Jan Kowalski "
      "jkowal01", "DN"},
@@ -218,6 +229,9 @@ static const char *const clean[] = {
     "std::string a::b;",
     "Example of a site at an institute: nothing to see. Dot the i's.",
     "2001:db8:1::1 and ::1 and fe80::1%eth0 and 192.0.3.45",
+    "2001-db8-1--1.ipv6-literal.net 2024-05-11--2024-05-12 dead-beef-cafe "
+    "550e8400-e29b-41d4-a716-446655440000 a-b--c",
+    "192 . 0 . 3 . 45; list: 192. 0 and 2. 45 apples",
     "http://3221226241/ is 192.0.3.1",
     "uid=1000(jsmith) gid=1000(jsmith) groups=1000",
     "set O=1, C=2 and keep going",
