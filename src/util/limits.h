@@ -430,4 +430,16 @@ enum limit_default {
 #define CHILD_CHARSETS_MAX 64
 #define CHILD_CHARSET_NAME_MAX 40
 
+/* ---- issue 19: indicator attachments, the affected audience -------- */
+/* util/json.h: nesting of what the gateway writes (a STIX bundle is 5
+ * deep); deeper is a bug, not input */
+#define JSON_DEPTH_MAX 16
+/* mail/indicators.c: what one alert's text may make the copy builder
+ * carry as indicators. More are not attached (the copy says how many
+ * were left out): an alert is prose, and a log pasted into it belongs
+ * in a feed, not in a mail attachment. */
+#define INDICATORS_MAX 1000
+#define INDICATOR_VALUE_MAX 2048    /* bytes of one value (a long URL) */
+#define INDICATOR_CONTEXT_MAX 200   /* bytes of the line quoted with it */
+
 #endif
