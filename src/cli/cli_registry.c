@@ -265,6 +265,7 @@ static int cli_list_opts(struct cli *c, struct cli_args *a,
     l->attachments = cli_opt(a, "attachments");
     l->encrypt = cli_opt(a, "encrypt");
     l->audience_kinds = cli_opt(a, "kinds");
+    l->indicators = cli_opt(a, "indicators");
     return cli_tristate(c, cli_opt(a, "anonymise"), &l->anonymise);
 }
 
@@ -685,20 +686,27 @@ static const struct cli_cmd cli_registry_cmds[] = {
     {"contacts", "export", "", 0, 1, cmd_contacts_export, "[FILE]",
      "Write every contact as CSV (what contacts import reads)."},
     {"lists", "add", "address=,audience=,anonymise=,template=,attachments=,"
-     "encrypt=,kinds=", 1, 1, cmd_lists_add,
+     "encrypt=,kinds=,indicators=", 1, 1, cmd_lists_add,
      "NAME --address ADDR [--audience TEXT] [--kinds KIND,...]\n"
      "       [--anonymise yes|no] [--template NAME]\n"
-     "       [--attachments keep|drop|refuse] [--encrypt never|if-key|always]",
+     "       [--attachments keep|drop|refuse] [--encrypt never|if-key|always]\n"
+     "       [--indicators none|csv|stix|both]",
      "Add a list.\n"
      "Defaults: anonymise yes, template 'sanitised' (or 'full'\n"
-     "with --anonymise no), attachments drop. The template is checked now.\n"
-     "--kinds: the organisation kinds the list must reach (coverage)."},
+     "with --anonymise no), attachments drop, indicators none. The template\n"
+     "is checked now.\n"
+     "--kinds: the organisation kinds the list must reach (coverage).\n"
+     "--indicators: attach the alert's attacker indicators to each copy as\n"
+     "indicators.csv, as a STIX 2.1 bundle indicators.json, or both."},
     {"lists", "edit", "name=,address=,audience=,anonymise=,template=,"
-     "attachments=,encrypt=,kinds=", 1, 1, cmd_lists_edit,
+     "attachments=,encrypt=,kinds=,indicators=", 1, 1, cmd_lists_edit,
      "NAME [--name NEW] [--address ADDR] [--audience TEXT] [--kinds K,...]\n"
      "       [--anonymise yes|no] [--template NAME]\n"
-     "       [--attachments keep|drop|refuse] [--encrypt never|if-key|always]",
-     "Change a list's address or policy."},
+     "       [--attachments keep|drop|refuse] [--encrypt never|if-key|always]\n"
+     "       [--indicators none|csv|stix|both]",
+     "Change a list's address or policy.\n"
+     "--indicators: which attachments carry the alert's attacker indicators\n"
+     "(indicators.csv, the STIX 2.1 bundle indicators.json, both, none)."},
     {"lists", "rm", "", 1, 1, cmd_lists_rm, "NAME",
      "Remove a list that no alert copy was made for."},
     {"lists", "list", "json", 0, 0, cmd_lists_list, "[--json]",

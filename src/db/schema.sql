@@ -122,7 +122,8 @@ CREATE TABLE lists (
     encrypt TEXT NOT NULL DEFAULT 'never' CHECK(encrypt IN ('never','if-key','always')),
     audience_kinds TEXT NOT NULL DEFAULT '',
     tlp_ceiling TEXT NOT NULL DEFAULT 'AMBER' CHECK(tlp_ceiling IN ('CLEAR','GREEN','AMBER','AMBER+STRICT')),
-    single_org INTEGER NOT NULL DEFAULT 0 CHECK(single_org IN (0,1))
+    single_org INTEGER NOT NULL DEFAULT 0 CHECK(single_org IN (0,1)),
+    indicators TEXT NOT NULL DEFAULT 'none' CHECK(indicators IN ('none','csv','stix','both'))
 );
 
 -- member_rules: owner registry/lists.c
@@ -347,6 +348,7 @@ SELECT l.name,
     l.template,
     l.attachments,
     l.encrypt,
+    l.indicators,
     (SELECT count(*) FROM list_recipients r WHERE r.list_id = l.id) AS members
 FROM lists l
 ORDER BY l.name;
@@ -393,6 +395,7 @@ SELECT l.name,
     l.template,
     l.attachments,
     l.encrypt,
+    l.indicators,
     (SELECT count(*) FROM list_recipients r WHERE r.list_id = l.id) AS members,
     (SELECT coalesce(group_concat(CASE r.org_kind WHEN '' THEN 'any' ELSE r.org_kind END || '/' || CASE r.role WHEN '' THEN 'any' ELSE r.role END, ','), '') FROM member_rules r WHERE r.list_id = l.id) AS rules,
     (SELECT coalesce(group_concat(d.name, ','), '') FROM dist_lists x JOIN dists d ON d.id = x.dist_id WHERE x.list_id = l.id) AS dists

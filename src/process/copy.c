@@ -548,6 +548,7 @@ int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
     }
     pp->n = 1;      /* v[0] is the rendered body */
     if (copy_content(c, &subj, &body, pp, e) != 0 ||
+        copy_indicators(c, pp, &body, e) != 0 ||
         copy_render(c, buf_cstr(&subj), buf_cstr(&body), &rsubj, &rbody,
                     e) != 0 ||
         copy_label_html(c, buf_cstr(&subj), pp, e) != 0)

@@ -60,6 +60,12 @@ static int plist_fill(struct plist *l, struct store_stmt *st)
                  ? ENCRYPT_ALWAYS
                  : strcmp(store_col_text(st, 9), "if-key") == 0
                  ? ENCRYPT_IF_KEY : ENCRYPT_NEVER;
+    l->indicators = strcmp(store_col_text(st, 10), "csv") == 0
+                    ? PLIST_IND_CSV
+                    : strcmp(store_col_text(st, 10), "stix") == 0
+                    ? PLIST_IND_STIX
+                    : strcmp(store_col_text(st, 10), "both") == 0
+                    ? PLIST_IND_CSV | PLIST_IND_STIX : 0;
     return l->name && l->address && l->template_name && l->attachments ? 0
                                                                        : -1;
 }

@@ -6,6 +6,7 @@
  *   process.c        the driver: attempts, loading, open, copies, verdicts
  *   prepare.c        an officer's command, or the alert's id and thread
  *   copy.c           one list's copy (in the child)
+ *   copy_ind.c       its indicator attachments (in the child)
  *   encrypt.c        per-recipient encryption (in the parent)
  *   commit.c         the one transaction that stores it all
  *   preview.c        preview and anonymise, for the officers
@@ -34,6 +35,9 @@
 /* lists.encrypt */
 enum plist_encrypt { ENCRYPT_NEVER = 0, ENCRYPT_IF_KEY, ENCRYPT_ALWAYS };
 
+/* lists.indicators, as bits: which attachments carry the indicators */
+enum { PLIST_IND_CSV = 1, PLIST_IND_STIX = 2 };
+
 /* One list of the distribution, as the pipeline needs it. */
 struct plist {
     int64_t id;
@@ -47,6 +51,7 @@ struct plist {
     int64_t orgs;               /* organisations its recipients belong to */
     char withheld[ERR_MSG_MAX]; /* why this alert does not go there */
     enum plist_encrypt encrypt;
+    int indicators;             /* PLIST_IND_* bits */
     /* Made by the parent before the copies' child runs (it opens no file
      * and reads no database): */
     struct render_tmpl *tmpl;   /* the list's template */
@@ -188,6 +193,13 @@ size_t copy_headers(const struct pctx *c, const struct pcopy *cp,
                     const char *subject, const char *listid,
                     struct msg_header_field h[COPY_HEADERS_MAX]);
 int copy_list_id(const struct pctx *c, char *out, size_t n);
+
+/* copy_ind.c: the list's indicator attachments (indicators.csv,
+ * indicators.json) after the others in pp, as l->indicators asks; the
+ * alert's subject and every text/plain part are read. A note at the end
+ * of body when some were left out (INDICATORS_MAX). */
+int copy_indicators(struct pctx *c, struct pparts *pp, struct buf *body,
+                    struct err *e);
 
 /* encrypt.c */
 /* Every list not withheld that encrypts: each recipient classified and

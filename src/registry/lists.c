@@ -39,6 +39,7 @@ static int registry_list_check(const struct registry_list *l, struct err *e)
 {
     static const char *const att[] = {"keep", "drop", "refuse", NULL};
     static const char *const enc[] = {"never", "if-key", "always", NULL};
+    static const char *const ind[] = {"none", "csv", "stix", "both", NULL};
     const char *p;
 
     if (l->name && registry_name(l->name, "list", e) != 0)
@@ -55,6 +56,9 @@ static int registry_list_check(const struct registry_list *l, struct err *e)
     if (l->encrypt && !registry_one_of(l->encrypt, enc))
         return err_set(e, ERR_DATA, "encrypt must be never, if-key or always, "
                        "not '%.40s'", l->encrypt);
+    if (l->indicators && !registry_one_of(l->indicators, ind))
+        return err_set(e, ERR_DATA, "indicators must be none, csv, stix or "
+                       "both, not '%.40s'", l->indicators);
     if (l->audience_kinds && registry_kinds_list(l->audience_kinds, e) != 0)
         return -1;
     return registry_text(l->audience, "audience", e);
@@ -74,12 +78,14 @@ int registry_list_add(struct store *s, const struct registry_list *l,
         return -1;
     rc = store_run(s, e, "INSERT INTO lists(name, address, audience, "
                    "anonymise, template, attachments, encrypt, "
-                   "audience_kinds) VALUES(?,?,?,?,?,?,?,?)", "tttitttt",
+                   "audience_kinds, indicators) VALUES(?,?,?,?,?,?,?,?,?)",
+                   "tttittttt",
                    l->name, l->address, l->audience ? l->audience : "",
                    (int64_t)(l->anonymise != 0), l->template_name,
                    l->attachments ? l->attachments : "drop",
                    l->encrypt ? l->encrypt : "never",
-                   l->audience_kinds ? l->audience_kinds : "");
+                   l->audience_kinds ? l->audience_kinds : "",
+                   l->indicators ? l->indicators : "none");
     if (rc < 0 && e->code == ERR_DUP)
         err_reword(e, ERR_DUP, "a list named %s or with address %s exists",
                    l->name, l->address);
@@ -90,9 +96,10 @@ static int registry_list_update(struct store *s, const char *name,
                                 const struct registry_list *l, struct err *e)
 {
     static const char *const cols[] = {"audience", "template", "attachments",
-                                       "encrypt", "audience_kinds"};
+                                       "encrypt", "audience_kinds",
+                                       "indicators"};
     const char *vals[] = {l->audience, l->template_name, l->attachments,
-                          l->encrypt, l->audience_kinds};
+                          l->encrypt, l->audience_kinds, l->indicators};
     int64_t id;
     size_t i;
 
@@ -270,7 +277,7 @@ int registry_lists_of(struct store *s, int64_t dist, const char *name,
                                "coalesce(c.org_id, -c.id)) FROM "
                                "list_recipients r JOIN contacts c ON c.id = "
                                "r.contact_id WHERE r.list_id = l.id), "
-                               "l.encrypt FROM lists l ";
+                               "l.encrypt, l.indicators FROM lists l ";
     char sql[1024];
 
     snprintf(sql, sizeof(sql), "%s%s", cols, dist >= 0 ?

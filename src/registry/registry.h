@@ -105,6 +105,7 @@ struct registry_list {
     const char *attachments;    /* keep | drop | refuse */
     const char *encrypt;        /* never | if-key | always */
     const char *audience_kinds;
+    const char *indicators;     /* none | csv | stix | both */
 };
 int registry_list_add(struct store *s, const struct registry_list *l,
                       struct err *e);
@@ -120,7 +121,8 @@ int registry_list_id(struct store *s, const char *name, int64_t *id,
  * lists_of: the lists distribution dist feeds, by name; dist < 0: the
  * one list named name. Columns: id, name, address, anonymise, template,
  * attachments, tlp_ceiling, single_org, orgs (organisations among its
- * recipients, a contact without one counting as its own), encrypt.
+ * recipients, a contact without one counting as its own), encrypt,
+ * indicators.
  * recipients: the active recipients of list (members and rules), by
  * address then fingerprint. Columns: address, fingerprint ("": none). */
 int registry_lists_of(struct store *s, int64_t dist, const char *name,

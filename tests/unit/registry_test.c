@@ -63,7 +63,7 @@ static void test_errors_change_nothing(void **state)
     struct registry_contact c = {"cert@nren.example", "CERT", NULL, NULL,
                                  NULL, 0, 0};
     struct registry_list l = {"nren", "nren@csirt.example", "", 1,
-                              "sanitised", "drop", "never", NULL};
+                              "sanitised", "drop", "never", NULL, NULL};
     struct err e;
 
     (void)state;
@@ -402,7 +402,7 @@ static void test_rules_and_recipients(void **state)
                                   "csirt", 0, 0};
     struct registry_contact off = {NULL, NULL, NULL, NULL, NULL, -1, 0};
     struct registry_list l = {"rules", "rules@csirt.example", "", 1,
-                              "sanitised", "drop", "never", "nren"};
+                              "sanitised", "drop", "never", "nren", NULL};
     struct err e;
     int64_t n;
 
@@ -464,7 +464,7 @@ static void test_roles_without_case(void **state)
                                   NULL, "Security Officer", 0, 0};
     struct registry_contact ed = {NULL, NULL, NULL, NULL, " NOC ", 0, 0};
     struct registry_list l = {"roles", "roles@csirt.example", "", 0,
-                              "sanitised", "drop", "never", ""};
+                              "sanitised", "drop", "never", "", NULL};
     char out[REGISTRY_TEXT_MAX + 1];
     struct err e;
     size_t i;
@@ -523,9 +523,9 @@ static void test_lists_of(void **state)
         {"d@lone.example", NULL, NULL, NULL, NULL, -1, 0},
     };
     struct registry_list zl = {"zeta-l", "zeta-l@csirt.example", "", 0,
-                               "sanitised", "drop", "never", NULL};
+                               "sanitised", "drop", "never", NULL, NULL};
     struct registry_list al = {"alpha-l", "alpha-l@csirt.example", "", 1,
-                               "sanitised", "keep", "if-key", NULL};
+                               "sanitised", "keep", "if-key", NULL, NULL};
     static const char *const want_rcpts[][2] = {
         {"a@org-l.example", "AA482B4FF773584F58D14563F18273C6FB579BE4"},
         {"b@org-l.example", ""}, {"c@lone.example", ""}};
