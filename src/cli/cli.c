@@ -493,8 +493,11 @@ int cli_main(int argc, char **argv)
     err_list_init(&errs);
     err_collect(&c.e, &errs);
     rc = cli_global(&c, argc, argv, &i);
-    if (rc == 0)
-        cli_dispatch(&c, argc - i, argv + i);
+    if (rc == 0 && cli_dispatch(&c, argc - i, argv + i) < 0 &&
+        !err_is_set(&c.e))
+        /* a failure that forgot to say why must not exit 0 */
+        err_set(&c.e, ERR_SOFTWARE, "%s failed without a reason (a bug)",
+                i < argc ? argv[i] : "the command");
     cli_report(&c);
     ex = cli_exit(&c);
     if (c.conf_loaded) {
