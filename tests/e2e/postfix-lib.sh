@@ -18,6 +18,7 @@
 #                              each ADDR routed to the `alertgw` pipe(8)
 #                              transport; sets PF_DIR PF_PORT
 # pf_wait_queue_empty [SECS]   waits until Postfix's queue is empty
+# pf_wait_log REGEX            waits up to 10 s for a maillog line
 # pf_sink_stop                 stops the sink
 # pf_stop                      stops Postfix and the sink (use in a trap)
 
@@ -187,6 +188,14 @@ pf_start() {
         return 1
     fi
     pf_wait_port "$PF_PORT"
+}
+
+pf_wait_log() {
+    for _ in $(seq 100); do
+        grep -q "$1" "$PF_DIR/maillog" && return 0
+        sleep 0.1
+    done
+    return 1
 }
 
 pf_queue_count() {

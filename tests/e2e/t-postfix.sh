@@ -101,12 +101,8 @@ check "unknown distribution: bounced with 5.1.1" \
 
 # 75 → deferred, kept in Postfix's queue.
 check "Postfix accepted mail for the broken store" submit broken@csirt.example
-for _ in $(seq 100); do
-    grep -q 'to=<broken@csirt.example>.*status=deferred' "$PF_DIR/maillog" && break
-    sleep 0.1
-done
 check "store failure: deferred with 4.3.0" \
-    grep -q 'to=<broken@csirt.example>.*dsn=4\.3\.0, status=deferred' "$PF_DIR/maillog"
+    pf_wait_log 'to=<broken@csirt.example>.*dsn=4\.3\.0, status=deferred'
 check "store failure: the message stays in Postfix's queue" test "$(pf_queue_count)" = 1
 check "store failure: nothing stored" \
     test "$(sqlite3 "$DB" "SELECT count(*) FROM alerts")" = 1

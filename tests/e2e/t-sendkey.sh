@@ -101,12 +101,8 @@ check "Postfix delivered every request (none bounced or deferred)" \
 # relay is back, Postfix's retry gets the answer out.
 pf_sink_stop
 request soc@isp-one.example
-for _ in $(seq 100); do
-    grep -q 'relay=alertgw-sendkey.*status=deferred' "$PF_DIR/maillog" && break
-    sleep 0.1
-done
 check "relay down: the request is deferred in Postfix (75)" \
-    grep -q 'relay=alertgw-sendkey.*status=deferred' "$PF_DIR/maillog"
+    pf_wait_log 'relay=alertgw-sendkey.*status=deferred'
 check "... and nothing recorded as sent" test "$(audit_n key-sent soc@isp-one.example)" = 0
 pf_sink_start "$T/sink2"
 sed -i "s|^transport = .*|transport = smtp://127.0.0.1:$SINK_PORT|" "$AGW_CONF"
