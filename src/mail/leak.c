@@ -62,8 +62,8 @@ static int words_join(const char *w, size_t wn, const char *glue, int rev,
 static int leak_ident(struct leak *l, uint32_t site, uint32_t j,
                       enum leak_kind kind, const char *text, struct err *e)
 {
-    struct leak_text t = {text, strlen(text), NULL, NULL, 0, 0, NULL, NULL,
-                          0};
+    struct leak_text t = {text, strlen(text), NULL, NULL, 0, 0, 0, NULL, NULL,
+                          0, 0};
     struct buf v;
     uint32_t id = 0;
     int rc;
@@ -154,6 +154,7 @@ void leak_free(struct leak *l)
         return;
     ac_free(l->ac);
     free(l->pats);
+    leak_text_free(&l->scratch);
     leak_fold_close(l);
     free(l);
 }
@@ -304,38 +305,37 @@ static const char *leak_show(const char *src, size_t s, size_t e,
 int leak_check(struct leak *l, const char *text, size_t len, int flags,
                const char *where, struct err *e)
 {
-    struct leak_text t;
+    struct leak_text *tp = &l->scratch;
     struct leak_find f;
     struct buf html;
     char show[LEAK_NOTE_MAX];
     int rc = -1;
 
-    memset(&t, 0, sizeof(t));
     buf_init(&html, LEAK_TEXT_MAX);
     if (len > LEAK_TEXT_MAX)
         return err_set(e, ERR_TOOBIG, "text too large for the leak check");
-    t.src = text;
-    t.slen = len;
+    tp->src = text;
+    tp->slen = len;
     if (flags & LEAK_HTML) {
         if (leak_html_render(text, len, &html) != 0) {
             err_set(e, ERR_NOMEM, "out of memory");
             goto out;
         }
-        t.src = html.data ? html.data : "";
-        t.slen = html.len;
+        tp->src = html.data ? html.data : "";
+        tp->slen = html.len;
     }
-    if (leak_text_norm(l, &t, flags, e) != 0)
+    if (leak_text_norm(l, tp, flags, e) != 0)
         goto out;
-    if (leak_find_name(l, &t, &f) || leak_find_addr(l, &t, &f) ||
-        leak_find_dn(&t, &f)) {
+    if (leak_find_name(l, tp, &f) || leak_find_addr(l, tp, &f) ||
+        leak_find_dn(tp, &f)) {
         err_set(e, ERR_LEAK, "leak: %s as \"%s\" in %s%s", f.what,
-                leak_show(t.src, f.s, f.e, show, sizeof(show)), where,
+                leak_show(tp->src, f.s, f.e, show, sizeof(show)), where,
                 flags & LEAK_HTML ? " (HTML, as rendered)" : "");
         goto out;
     }
     rc = 0;
 out:
-    leak_text_free(&t);
+    tp->src = NULL;     /* borrowed for this check only */
     buf_free(&html);
     return rc;
 }

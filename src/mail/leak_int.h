@@ -35,6 +35,20 @@ struct leak_pat {
     enum leak_kind kind;
 };
 
+/* One text in its normal forms. Offsets and indexes are 32 bits, as
+ * LEAK_TEXT_MAX keeps texts under 4 GiB. */
+struct leak_text {
+    const char *src;            /* the text read (HTML: rendered) */
+    size_t slen;
+    uint32_t *cp, *org;         /* steps 2-5: code points, and where each
+                                   starts in src */
+    size_t n, capn;
+    size_t nmax;                /* n past it: the text grows too much */
+    char *w;                    /* step 6: ' ', words, ' ' */
+    uint32_t *widx;             /* w[i] comes from cp[widx[i]] */
+    size_t wn, capw;
+};
+
 struct leak {
     const struct sites *sites;  /* borrowed */
     struct ac *ac;
@@ -48,20 +62,12 @@ struct leak {
     uint32_t *at;
     uint32_t *pool;
     size_t npool, cappool;
+    /* the arrays of the last check, kept for the next: a fresh 13 bytes
+     * a byte of text, page-faulted in at every check, cost more than the
+     * check itself */
+    struct leak_text scratch;
 };
 
-/* One text in its normal forms. Offsets and indexes are 32 bits, as
- * LEAK_TEXT_MAX keeps texts under 4 GiB. */
-struct leak_text {
-    const char *src;            /* the text read (HTML: rendered) */
-    size_t slen;
-    uint32_t *cp, *org;         /* steps 2-5: code points, and where each
-                                   starts in src */
-    size_t n, capn;
-    char *w;                    /* step 6: ' ', words, ' ' */
-    uint32_t *widx;             /* w[i] comes from cp[widx[i]] */
-    size_t wn;
-};
 
 /* The finding, as leak_check reports it. */
 struct leak_find {
@@ -74,7 +80,8 @@ int leak_fold_open(struct leak *l, struct err *e);
 void leak_fold_close(struct leak *l);
 /* html[0..len) as text into out; -1 when memory ran out. */
 int leak_html_render(const char *html, size_t len, struct buf *out);
-/* Steps 2-6 on t->src; -1 (ERR_NOMEM) on failure. */
+/* Steps 2-6 on t->src, into t's arrays (kept from an earlier text, grown
+ * when too small); -1 (ERR_NOMEM) on failure. */
 int leak_text_norm(struct leak *l, struct leak_text *t, int flags,
                    struct err *e);
 void leak_text_free(struct leak_text *t);

@@ -490,23 +490,34 @@ static size_t ref_cp(const char *s, size_t i, size_t n, uint32_t *cp)
 
 /* ---- the code point array -------------------------------------------- */
 
-static int text_grow(struct leak_text *t)
+static int text_grow(struct leak_text *t, size_t more)
 {
     uint32_t *cp, *og;
-    size_t cap;
+    /* a quarter more than the text: the raw copy checked after its
+     * largest part then fits (pages never touched cost nothing) */
+    size_t cap = t->capn ? t->capn : t->slen + t->slen / 4 + 64;
 
-    {
-        cap = t->capn ? t->capn * 2 : t->slen + 64;
-        if (cap > LEAK_GROWTH_MAX * (t->slen + 64))
-            return -2;
-        if ((cp = realloc(t->cp, cap * sizeof(*cp))) == NULL)
-            return -1;
-        t->cp = cp;
-        if ((og = realloc(t->org, cap * sizeof(*og))) == NULL)
-            return -1;
-        t->org = og;
-        t->capn = cap;
+    if (t->n + more > t->nmax)
+        return -2;
+    if (t->n == 0 && t->capn) {
+        /* nothing to keep: no copy of the last text's code points */
+        free(t->cp);
+        free(t->org);
+        t->cp = t->org = NULL;
+        cap = t->slen + t->slen / 4 + 64;
+        t->capn = 0;
     }
+    while (cap < t->n + more)
+        cap *= 2;
+    if (cap > t->nmax)
+        cap = t->nmax;
+    if ((cp = realloc(t->cp, cap * sizeof(*cp))) == NULL)
+        return -1;
+    t->cp = cp;
+    if ((og = realloc(t->org, cap * sizeof(*og))) == NULL)
+        return -1;
+    t->org = og;
+    t->capn = cap;
     return 0;
 }
 
@@ -514,10 +525,66 @@ static inline int text_push(struct leak_text *t, uint32_t c, size_t org)
 {
     int rc;
 
-    if (t->n == t->capn && (rc = text_grow(t)) != 0)
+    if (t->n == t->capn && (rc = text_grow(t, 1)) != 0)
         return rc;
     t->cp[t->n] = c;
     t->org[t->n++] = (uint32_t)org;
+    return 0;
+}
+
+/* Bytes that need no more than lower-casing (PLAIN), that do unless
+ * after a letter, digit, '.' or '-' (HUS: "host1.", "user1@", "site1."
+ * start placeholders only at a word's start), a line break (LF: under
+ * LEAK_MIME the next byte starts a line), and the rest (0). */
+enum { B_SLOW, B_PLAIN, B_HUS, B_LF };
+
+static unsigned char byte_class(unsigned c)
+{
+    if (c >= 0x80 || c == '%' || c == '&' || c == '[')
+        return B_SLOW;
+    if (c == 'h' || c == 'u' || c == 's')
+        return B_HUS;
+    return c == '\n' ? B_LF : B_PLAIN;
+}
+
+static int after_word(char c)
+{
+    return is_word(c) || c == '-' || c == '.';
+}
+
+/* End of the run of bytes from i that need only lower-casing. */
+static size_t plain_run(const unsigned char *cls, const char *s, size_t i,
+                        size_t n, int mime)
+{
+    for (; i < n; i++) {
+        unsigned char k = cls[(unsigned char)s[i]];
+
+        if (k == B_PLAIN || (k == B_LF && !mime) ||
+            (k == B_HUS && i > 0 && after_word(s[i - 1])))
+            continue;
+        if (k == B_LF)
+            return i + 1;
+        break;
+    }
+    return i;
+}
+
+/* s[i..r) lower-cased into the arrays at once: ASCII folds to itself
+ * (lower case), one code point a byte, and asks ICU nothing. */
+static int push_plain(struct leak_text *t, const unsigned char *lower,
+                      const char *s, size_t i, size_t r)
+{
+    size_t k, n;
+    int rc;
+
+    if (t->n + (r - i) > t->capn && (rc = text_grow(t, r - i)) != 0)
+        return rc;
+    n = t->n;
+    for (k = i; k < r; k++, n++) {
+        t->cp[n] = lower[(unsigned char)s[k]];
+        t->org[n] = (uint32_t)k;
+    }
+    t->n = n;
     return 0;
 }
 
@@ -526,19 +593,22 @@ static int text_decode(struct leak *l, struct leak_text *t, int flags)
 {
     const char *s = t->src;
     uint32_t c, out[LEAK_FOLD_MAX];
-    size_t i = 0, k, n = t->slen;
-    int j, m, rc = 0;
+    size_t i = 0, k, r, n = t->slen;
+    int j, m, rc = 0, mime = (flags & LEAK_MIME) != 0;
+    unsigned char cls[256], lower[256];
 
+    for (j = 0; j < 256; j++) {
+        cls[j] = byte_class((unsigned)j);
+        lower[j] = (unsigned char)(j >= 'A' && j <= 'Z' ? j + ('a' - 'A')
+                                                        : j);
+    }
     while (i < n && rc == 0) {
-        c = (unsigned char)s[i];
-        /* the usual byte: ASCII that starts no placeholder, escape or
-         * MIME line (only a line's first byte can start one: the whole
-         * raw copy took the slow way for every byte before) */
-        if (c < 0x80 && c != '%' && c != '&' && c != '[' && c != 'h' &&
-            c != 'u' && c != 's' &&
-            !((flags & LEAK_MIME) && (i == 0 || s[i - 1] == '\n'))) {
-            rc = text_push(t, c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c,
-                           i++);
+        /* the usual bytes: a run of ASCII that starts no placeholder,
+         * escape or MIME line (only a line's first byte can start one) */
+        if (!(mime && (i == 0 || s[i - 1] == '\n')) &&
+            (r = plain_run(cls, s, i, n, mime)) > i) {
+            rc = push_plain(t, lower, s, i, r);
+            i = r;
             continue;
         }
         if ((flags & LEAK_MIME) && (i == 0 || s[i - 1] == '\n') &&
@@ -691,10 +761,18 @@ static int text_words(struct leak_text *t)
     uint32_t c;
     char u[4];
 
-    t->w = malloc(cap);
-    t->widx = malloc(cap * sizeof(*t->widx));
-    if (t->w == NULL || t->widx == NULL)
-        return -1;
+    if (cap > t->capw) {
+        char *w = realloc(t->w, cap);
+        uint32_t *wi;
+
+        if (w == NULL)
+            return -1;
+        t->w = w;
+        if ((wi = realloc(t->widx, cap * sizeof(*wi))) == NULL)
+            return -1;
+        t->widx = wi;
+        t->capw = cap;
+    }
     t->w[0] = ' ';
     t->widx[0] = 0;
     t->wn = 1;
@@ -740,6 +818,8 @@ int leak_text_norm(struct leak *l, struct leak_text *t, int flags,
     if (t->slen > LEAK_TEXT_MAX)
         return err_set(e, ERR_TOOBIG, "text too large for the leak check");
     l->icu_failed = 0;
+    t->n = t->wn = 0;
+    t->nmax = LEAK_GROWTH_MAX * (t->slen + 64);
     rc = text_decode(l, t, flags);
     if (rc == -2)
         return err_set(e, ERR_TOOBIG, "text grows too much under Unicode "
@@ -762,7 +842,7 @@ void leak_text_free(struct leak_text *t)
     free(t->widx);
     t->cp = t->org = t->widx = NULL;
     t->w = NULL;
-    t->n = t->capn = t->wn = 0;
+    t->n = t->capn = t->wn = t->capw = 0;
 }
 
 size_t leak_text_end(const struct leak_text *t, size_t i)

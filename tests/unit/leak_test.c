@@ -404,6 +404,51 @@ static void test_mime(void **state)
     assert_int_equal(leak_check(f->l, t, sizeof(t) - 1, 0, "raw", &e), -1);
 }
 
+/* The arrays of one check are kept for the next (speed, issue 14): a
+ * short text after a long one, a finding's form and offsets, the fast
+ * path for ASCII runs next to escapes and placeholders are as a fresh
+ * check makes them, and a text that folds to more code points than it has
+ * bytes grows them. */
+static void test_reuse(void **state)
+{
+    struct fixture *f = *state;
+    static const char tail[] = " and at last ui01.inst.example";
+    char *big = malloc(1u << 20);
+    char *huge;
+    size_t i, n = (1u << 20) - sizeof(tail);
+    struct err e;
+
+    assert_non_null(big);
+    for (i = 0; i < n; i++)
+        big[i] = "Attacker 203.0.113.9 host1.site1.invalid sshd\n"[i % 46];
+    memcpy(big + n, tail, sizeof(tail));
+    err_init(&e);
+    assert_int_equal(leak_check(f->l, big, strlen(big), 0, "part 1", &e), -1);
+    assert_string_equal(e.msg, "leak: domain inst.example of site EXAMPLE-T2 "
+                        "as \"inst.example\" in part 1");
+    big[n] = '\0';
+    err_init(&e);
+    assert_int_equal(leak_check(f->l, big, n, 0, "part 1", &e), 0);
+    assert_int_equal(leak_check(f->l, "ok", 2, 0, "part 1", &e), 0);
+    err_init(&e);
+    assert_int_equal(leak_check(f->l, "See hTtp://x/%45XAMPLE-T2 Host", 30,
+                                0, "part 2", &e), -1);
+    assert_string_equal(e.msg, "leak: site EXAMPLE-T2 as \"%45XAMPLE-T2\" "
+                        "in part 2");
+    free(big);
+    /* U+FDFA folds to 18 code points, from 3 bytes: the arrays grow past
+     * what the text's size gave them */
+    huge = malloc(3 * 4096);
+    assert_non_null(huge);
+    for (i = 0; i < 4096; i++)
+        memcpy(huge + 3 * i, "\xef\xb7\xba", 3);
+    memcpy(huge + 3 * 4000, "ui01.inst.example ", 18);
+    err_init(&e);
+    assert_int_equal(leak_check(f->l, huge, 3 * 4096, 0, "part 3", &e), -1);
+    assert_int_equal(e.code, ERR_LEAK);
+    free(huge);
+}
+
 static void test_is_text(void **state)
 {
     (void)state;
@@ -463,6 +508,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mime, setup, teardown),
         cmocka_unit_test_setup_teardown(test_colons_at_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reuse, setup, teardown),
         cmocka_unit_test(test_is_text),
         cmocka_unit_test(test_ac),
     };
