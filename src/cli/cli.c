@@ -277,7 +277,7 @@ int cli_show(struct cli *c, const char *view, const char *col,
 
 static const struct cli_table *const cli_tables[] = {
     &cli_intake, &cli_alerts, &cli_queue, &cli_registry, &cli_keys,
-    &cli_check,
+    &cli_check, &cli_web,
 };
 
 /* The i-th command over all tables, NULL past the end. */

@@ -58,7 +58,7 @@ struct cli_table {
                                    sizeof(name##_cmds) / sizeof(name##_cmds[0])}
 
 extern const struct cli_table cli_intake, cli_alerts, cli_queue,
-    cli_registry, cli_keys, cli_check;
+    cli_registry, cli_keys, cli_check, cli_web;
 
 /* What `keys check` finds (cli_keys.c), for `check` too: the TEMP view
  * keys_check(fingerprint, problem, expires, used_by, uid) of the pinned

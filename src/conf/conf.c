@@ -87,6 +87,7 @@ static const struct conf_key conf_keys[] = {
      "first line: the AUTH password"},
     AGW_LIMITS_DELIVERY(CONF_LIMIT)
     AGW_LIMITS_LIMITS(CONF_LIMIT)
+    AGW_LIMITS_WEB(CONF_LIMIT)
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -75,6 +75,8 @@ struct conf {
     long process_budget;    /* seconds anonymising one alert may take */
     long child_memory_mb;   /* MiB the parsing child may add */
     long child_cpu_seconds; /* CPU seconds the parsing child may use */
+    /* [web]: the console (issue 18) */
+    long web_idle_timeout;  /* seconds a session may stay unused */
 };
 
 /* A check of one string value by a layer above conf (the relay knows what

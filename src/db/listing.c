@@ -240,3 +240,30 @@ int listing_count(struct store *s, const char *view, const char *col,
              view, col);
     return store_get_int(s, e, n, sql, "t", value) < 0 ? -1 : 0;
 }
+
+int listing_each(struct store *s, const char *view, const char *col,
+                 const char *value, long max, listing_row_fn fn, void *arg,
+                 struct err *e)
+{
+    const char *names[LISTING_COLS_MAX], *vals[LISTING_COLS_MAX];
+    struct store_stmt *st;
+    long rows = 0;
+    int rc = 0, i, n, stop = 0;
+
+    if (listing_prepare(s, view, col, value, NULL, &st, e) != 0)
+        return -1;
+    n = store_col_count(st);
+    for (i = 0; i < n; i++)
+        names[i] = store_col_name(st, i);
+    while (!stop && (max <= 0 || rows < max) &&
+           (rc = store_step(st, e)) == 1) {
+        for (i = 0; i < n; i++)
+            vals[i] = store_col_text(st, i);
+        stop = fn(arg, n, names, vals, e);
+        rows++;
+    }
+    store_finalize(st);
+    if (stop)
+        return stop < 0 ? -1 : 0;
+    return rc == 0 || (max > 0 && rows >= max) ? 0 : -1;
+}

@@ -56,4 +56,15 @@ int listing_show(struct store *s, const char *view, const char *col,
 int listing_count(struct store *s, const char *view, const char *col,
                   const char *value, int64_t *n, struct err *e);
 
+/* The rows a listing would print, to fn instead of a stream (the web
+ * console's tables): n printed columns, their names and values (text,
+ * NULL as ""; borrowed until fn returns). max > 0: at most max rows.
+ * fn answers 0 to go on, 1 to stop (listing_each then answers 0), -1
+ * with e set to fail. */
+typedef int (*listing_row_fn)(void *arg, int n, const char *const *names,
+                              const char *const *vals, struct err *e);
+int listing_each(struct store *s, const char *view, const char *col,
+                 const char *value, long max, listing_row_fn fn, void *arg,
+                 struct err *e);
+
 #endif

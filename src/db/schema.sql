@@ -11,7 +11,7 @@ CREATE TABLE alert_raw (
 );
 
 -- alerts: owner db/alerts.c; also read by db/outbox.c
---   read by the views alerts_list, alerts_show, audit_log, queue_status
+--   read by the views alerts_list, alerts_show, audit_log, queue_status, web_alert, web_alert_states, web_alerts, web_stopped, web_thread
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY,
     received INTEGER NOT NULL,
@@ -47,7 +47,7 @@ CREATE TABLE audit (
 );
 
 -- contacts: owner registry/contacts.c; also read by cli/cli_keys.c, registry/lists.c
---   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list
+--   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list, web_list_stats, web_ngi_stats
 CREATE TABLE contacts (
     id INTEGER PRIMARY KEY,
     address TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -63,7 +63,7 @@ CREATE TABLE contacts (
 );
 
 -- copies: owner db/outbox.c; also read by db/alerts.c
---   read by the views queue_status
+--   read by the views queue_status, web_copies
 CREATE TABLE copies (
     id INTEGER PRIMARY KEY,
     alert_row INTEGER NOT NULL REFERENCES alerts(id),
@@ -83,7 +83,7 @@ CREATE TABLE dist_lists (
 );
 
 -- dists: owner registry/dists.c; also read by db/alerts.c
---   read by the views dists_list, dists_policy, lists_show
+--   read by the views dists_list, dists_policy, lists_show, web_alert
 CREATE TABLE dists (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -110,7 +110,7 @@ CREATE TABLE list_outcomes (
 );
 
 -- lists: owner registry/lists.c; also read by db/alerts.c, db/outbox.c
---   read by the views alerts_show, contacts_show, dists_list, lists_list, lists_members, lists_policy, lists_rules, lists_show, queue_status
+--   read by the views alerts_show, contacts_show, dists_list, lists_list, lists_members, lists_policy, lists_rules, lists_show, queue_status, web_copies, web_list_stats
 CREATE TABLE lists (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -157,7 +157,7 @@ CREATE TABLE officers (
 );
 
 -- orgs: owner registry/orgs.c; also read by registry/contacts.c, registry/lists.c
---   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list, sites_list
+--   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list, sites_list, web_ngi_stats
 CREATE TABLE orgs (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -231,6 +231,35 @@ CREATE TABLE sites (
     origin TEXT NOT NULL DEFAULT ''
 );
 
+-- web_logins: owner web/account.c
+CREATE TABLE web_logins (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    address TEXT NOT NULL,
+    ok INTEGER NOT NULL
+);
+
+-- web_sessions: owner web/account.c
+--   read by the views web_users_list
+CREATE TABLE web_sessions (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES web_users(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL
+);
+
+-- web_users: owner web/account.c
+--   read by the views web_users_list
+CREATE TABLE web_users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK(role IN ('viewer','keeper','officer')),
+    hash TEXT NOT NULL,
+    created INTEGER NOT NULL
+);
+
 -- alerts_list: printed by cli/cli_alerts.c, cli/cli_queue.c
 CREATE VIEW alerts_list AS
 SELECT id AS row,
@@ -245,7 +274,7 @@ SELECT id AS row,
 FROM alerts
 ORDER BY id;
 
--- alerts_show: printed by cli/cli_alerts.c
+-- alerts_show: printed by cli/cli_alerts.c, web/pages.c
 CREATE VIEW alerts_show AS
 SELECT a.id AS row,
     a.alert_id,
@@ -258,7 +287,7 @@ JOIN alerts a ON a.id = o.alert_row
 JOIN lists l ON l.id = o.list_id
 ORDER BY a.id, l.name;
 
--- audit_log: printed by cli/cli_queue.c
+-- audit_log: printed by cli/cli_queue.c, web/pages.c
 CREATE VIEW audit_log AS
 SELECT l.alert_id AS _alert_id,
     datetime(u.at, 'unixepoch') AS at,
@@ -272,7 +301,7 @@ FROM audit u
 LEFT JOIN alerts l ON l.id = u.alert_row
 ORDER BY u.id;
 
--- contacts_list: printed by cli/cli_registry.c
+-- contacts_list: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW contacts_list AS
 SELECT o.name AS _org,
     c.address,
@@ -302,7 +331,7 @@ FROM contacts c
 LEFT JOIN orgs o ON o.id = c.org_id
 ORDER BY c.address;
 
--- dists_list: printed by cli/cli_registry.c
+-- dists_list: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW dists_list AS
 SELECT d.name,
     d.address,
@@ -338,7 +367,7 @@ JOIN contacts c ON c.active = 1 AND (r.role = '' OR c.role = r.role COLLATE NOCA
 LEFT JOIN orgs o ON o.id = c.org_id
 WHERE r.org_kind = '' OR o.kind = r.org_kind;
 
--- lists_list: printed by cli/cli_registry.c
+-- lists_list: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW lists_list AS
 SELECT l.name,
     l.address,
@@ -353,7 +382,7 @@ SELECT l.name,
 FROM lists l
 ORDER BY l.name;
 
--- lists_members: printed by cli/cli_registry.c
+-- lists_members: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW lists_members AS
 SELECT l.name AS _list,
     c.address,
@@ -376,7 +405,7 @@ SELECT name,
 FROM lists
 ORDER BY name;
 
--- lists_rules: printed by cli/cli_registry.c
+-- lists_rules: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW lists_rules AS
 SELECT l.name AS _list,
     r.org_kind AS kind,
@@ -385,7 +414,7 @@ FROM member_rules r
 JOIN lists l ON l.id = r.list_id
 ORDER BY l.name, r.org_kind, r.role;
 
--- lists_show: SQL in cli/cli_registry.c
+-- lists_show: printed by web/registry.c; SQL in cli/cli_registry.c
 CREATE VIEW lists_show AS
 SELECT l.name,
     l.address,
@@ -402,7 +431,7 @@ SELECT l.name,
 FROM lists l
 ORDER BY l.name;
 
--- officers_list: printed by cli/cli_keys.c
+-- officers_list: printed by cli/cli_keys.c, web/registry.c
 CREATE VIEW officers_list AS
 SELECT fingerprint,
     name,
@@ -413,7 +442,7 @@ SELECT fingerprint,
 FROM officers
 ORDER BY name, fingerprint;
 
--- orgs_list: printed by cli/cli_registry.c
+-- orgs_list: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW orgs_list AS
 SELECT o.name,
     o.kind,
@@ -425,7 +454,7 @@ FROM orgs o
 LEFT JOIN orgs n ON n.id = o.ngi_id
 ORDER BY o.name;
 
--- queue_status: printed by cli/cli_queue.c; SQL in cli/cli_check.c
+-- queue_status: printed by cli/cli_queue.c, web/pages.c; SQL in cli/cli_check.c
 CREATE VIEW queue_status AS
 SELECT 'all' AS copy,
     '' AS alert,
@@ -443,7 +472,7 @@ UNION ALL
 SELECT *
 FROM (SELECT c.id, a.alert_id, coalesce(l.name, c.kind), sum(o.state = 'pending'), sum((o.state = 'pending' AND o.lease_owner <> '' AND o.lease_until >= CAST(strftime('%s', 'now') AS INTEGER))), sum(o.state = 'sent'), sum(o.state = 'failed'), strftime('%s', 'now') - c.created, min(CASE WHEN o.state = 'pending' THEN o.next_try END) - strftime('%s', 'now'), coalesce(group_concat(DISTINCT CASE WHEN (o.state = 'pending' AND o.lease_owner <> '' AND o.lease_until >= CAST(strftime('%s', 'now') AS INTEGER)) THEN o.lease_owner END), '') FROM outbox o JOIN copies c ON c.id = o.copy_id JOIN alerts a ON a.id = c.alert_row LEFT JOIN lists l ON l.id = c.list_id GROUP BY c.id HAVING sum(o.state = 'pending') > 0 ORDER BY c.id);
 
--- reveal: printed by cli/cli_alerts.c
+-- reveal: printed by cli/cli_alerts.c, web/pages.c
 CREATE VIEW reveal AS
 SELECT alert_id AS _thread,
     placeholder,
@@ -458,7 +487,7 @@ SELECT host
 FROM keep_hosts
 ORDER BY host;
 
--- sites_list: printed by cli/cli_registry.c
+-- sites_list: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW sites_list AS
 SELECT s.name,
     coalesce((SELECT group_concat(v, ' ') FROM (SELECT CASE i.kind WHEN 'alias' THEN '"' || i.value || '"' ELSE i.value END AS v FROM site_ids i WHERE i.site_id = s.id ORDER BY i.kind, i.rowid)), '') AS identifiers,
@@ -469,7 +498,125 @@ FROM sites s
 LEFT JOIN orgs o ON o.id = s.org_id
 ORDER BY s.name;
 
+-- web_alert: printed by web/pages.c
+CREATE VIEW web_alert AS
+SELECT a.id AS row,
+    a.alert_id,
+    a.state,
+    a.reason,
+    datetime(a.received, 'unixepoch') AS received,
+    a.recipient,
+    coalesce(d.name, '') AS dist,
+    a.signer,
+    a.subject,
+    a.tlp,
+    a.update_no AS "update",
+    a.command,
+    a.thread
+FROM alerts a
+LEFT JOIN dists d ON d.id = a.dist_id;
+
+-- web_alert_states: printed by web/pages.c
+CREATE VIEW web_alert_states AS
+SELECT state,
+    count(*) AS alerts
+FROM alerts
+WHERE command = '' AND received >= CAST(strftime('%s', 'now') AS INTEGER) - 7 * 86400
+GROUP BY state
+ORDER BY state;
+
+-- web_alerts: printed by web/pages.c
+CREATE VIEW web_alerts AS
+SELECT id AS row,
+    datetime(received, 'unixepoch') AS received,
+    state,
+    alert_id,
+    update_no AS "update",
+    tlp,
+    command,
+    subject,
+    reason
+FROM alerts
+ORDER BY id DESC;
+
+-- web_copies: printed by web/pages.c
+CREATE VIEW web_copies AS
+SELECT c.alert_row AS _row,
+    c.id AS copy,
+    c.kind,
+    coalesce(l.name, '') AS list,
+    coalesce(l.anonymise, 1) AS anonymise,
+    datetime(c.created, 'unixepoch') AS created,
+    CAST(c.message AS TEXT) AS message
+FROM copies c
+LEFT JOIN lists l ON l.id = c.list_id
+WHERE c.kind IN ('copy', 'preview')
+ORDER BY c.id;
+
+-- web_list_stats: printed by web/coverage.c
+CREATE VIEW web_list_stats AS
+SELECT l.name AS list,
+    count(DISTINCT r.contact_id) AS recipients,
+    count(DISTINCT coalesce(c.org_id, -c.id)) AS orgs,
+    count(DISTINCT CASE WHEN c.confirmed > 0 THEN c.id END) AS confirmed,
+    count(DISTINCT CASE WHEN c.fingerprint <> '' THEN c.id END) AS keys
+FROM lists l
+LEFT JOIN list_recipients r ON r.list_id = l.id
+LEFT JOIN contacts c ON c.id = r.contact_id
+GROUP BY l.id
+ORDER BY l.name;
+
+-- web_ngi_stats: printed by web/coverage.c
+CREATE VIEW web_ngi_stats AS
+SELECT n.name AS ngi,
+    count(DISTINCT o.id) AS sites,
+    count(DISTINCT CASE WHEN c.active = 1 THEN o.id END) AS reached,
+    count(DISTINCT CASE WHEN c.confirmed > 0 THEN c.id END) AS confirmed,
+    count(DISTINCT CASE WHEN c.fingerprint <> '' THEN c.id END) AS keys
+FROM orgs n
+LEFT JOIN orgs o ON o.ngi_id = n.id
+LEFT JOIN contacts c ON c.org_id = o.id
+WHERE n.kind = 'ngi'
+GROUP BY n.id
+ORDER BY n.name;
+
+-- web_stopped: printed by web/pages.c
+CREATE VIEW web_stopped AS
+SELECT id AS row,
+    datetime(received, 'unixepoch') AS received,
+    state,
+    alert_id,
+    tlp,
+    reason
+FROM alerts
+WHERE state IN ('held', 'quarantined')
+ORDER BY id DESC;
+
+-- web_thread: printed by web/pages.c
+CREATE VIEW web_thread AS
+SELECT a.id AS _row,
+    b.id AS row,
+    b.alert_id,
+    b.update_no AS "update",
+    b.state,
+    datetime(b.received, 'unixepoch') AS received,
+    b.command
+FROM alerts a
+JOIN alerts b ON b.thread = a.thread AND a.thread <> ''
+ORDER BY b.id;
+
+-- web_users_list: printed by cli/cli_web.c
+CREATE VIEW web_users_list AS
+SELECT u.name,
+    u.role,
+    datetime(u.created, 'unixepoch') AS created,
+    (SELECT count(*) FROM web_sessions s WHERE s.user_id = u.id) AS sessions
+FROM web_users u
+ORDER BY u.name;
+
 CREATE INDEX alerts_alert_id ON alerts(alert_id);
+
+CREATE INDEX alerts_received ON alerts(received);
 
 CREATE INDEX alerts_sig_id ON alerts(sig_id) WHERE sig_id <> '';
 
@@ -494,6 +641,10 @@ CREATE INDEX outbox_state ON outbox(state, next_try);
 CREATE INDEX releases_id ON releases(alert_id, state);
 
 CREATE INDEX site_ids_site ON site_ids(site_id);
+
+CREATE INDEX web_logins_address ON web_logins(address, at);
+
+CREATE INDEX web_logins_user ON web_logins(user, at);
 
 CREATE TRIGGER audit_seal AFTER INSERT ON audit WHEN new.hash = '' AND NOT EXISTS (SELECT 1 FROM audit WHERE hash = '' AND id < new.id) BEGIN UPDATE audit SET prev = coalesce((SELECT value FROM settings WHERE key = 'audit_head'), ''), hash = agw_audit_hash(coalesce((SELECT value FROM settings WHERE key = 'audit_head'), ''), new.id, new.at, coalesce(new.alert_row, -1), new.code, new.event, new.detail, new.rcpt, new.copy_hash) WHERE id = new.id; INSERT OR REPLACE INTO settings(key, value) SELECT 'audit_head', hash FROM audit WHERE id = new.id; END;
 

@@ -1,7 +1,85 @@
-/* Schema version 12: reserved for issue 18: web console accounts and sessions.
+/* Schema version 12: the web console (issue 18).
  *
- * Until that work lands this version changes nothing, so that the
- * versions after it can land in any order. */
+ * Its accounts (web_users: a name, a role, the Argon2id hash of the
+ * password), their sessions (web_sessions: the SHA-256 of the cookie's
+ * random id, never the id itself, so a copy of the database opens no
+ * session; the session's CSRF token; when it was last used, for the
+ * idle timeout) and every login attempt (web_logins, which the login
+ * throttle counts per user and per address). Owner: web/account.c.
+ *
+ * And the views its pages print besides the command line's: alerts of
+ * the last days by state, what is held or quarantined, the copies of an
+ * alert (message as text, the list's policy beside it, so the page can
+ * tell sanitised from whole copies), the accounts. */
 #include "db/schema.h"
 
-const char schema_v12[] = "";
+const char schema_v12[] =
+    "CREATE TABLE web_users(id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " role TEXT NOT NULL CHECK(role IN ('viewer','keeper','officer')),"
+    " hash TEXT NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE web_sessions(id TEXT PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES web_users(id) ON DELETE CASCADE,"
+    " csrf TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL);"
+    "CREATE TABLE web_logins(id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " user TEXT NOT NULL,"
+    " address TEXT NOT NULL,"
+    " ok INTEGER NOT NULL);"
+    "CREATE INDEX web_logins_user ON web_logins(user, at);"
+    "CREATE INDEX web_logins_address ON web_logins(address, at);"
+    "CREATE INDEX alerts_received ON alerts(received);"
+    "CREATE VIEW web_users_list AS"
+    " SELECT u.name, u.role, datetime(u.created, 'unixepoch') AS created,"
+    " (SELECT count(*) FROM web_sessions s WHERE s.user_id = u.id)"
+    " AS sessions FROM web_users u ORDER BY u.name;"
+    "CREATE VIEW web_alert_states AS"
+    " SELECT state, count(*) AS alerts FROM alerts"
+    " WHERE command = '' AND received >="
+    " CAST(strftime('%s', 'now') AS INTEGER) - 7 * 86400"
+    " GROUP BY state ORDER BY state;"
+    "CREATE VIEW web_stopped AS"
+    " SELECT id AS row, datetime(received, 'unixepoch') AS received,"
+    " state, alert_id, tlp, reason FROM alerts"
+    " WHERE state IN ('held', 'quarantined') ORDER BY id DESC;"
+    "CREATE VIEW web_alerts AS"
+    " SELECT id AS row, datetime(received, 'unixepoch') AS received,"
+    " state, alert_id, update_no AS \"update\", tlp, command, subject,"
+    " reason FROM alerts ORDER BY id DESC;"
+    "CREATE VIEW web_alert AS"
+    " SELECT a.id AS row, a.alert_id, a.state, a.reason,"
+    " datetime(a.received, 'unixepoch') AS received, a.recipient,"
+    " coalesce(d.name, '') AS dist, a.signer, a.subject, a.tlp,"
+    " a.update_no AS \"update\", a.command, a.thread FROM alerts a"
+    " LEFT JOIN dists d ON d.id = a.dist_id;"
+    "CREATE VIEW web_copies AS"
+    " SELECT c.alert_row AS _row, c.id AS copy, c.kind,"
+    " coalesce(l.name, '') AS list, coalesce(l.anonymise, 1) AS anonymise,"
+    " datetime(c.created, 'unixepoch') AS created,"
+    " CAST(c.message AS TEXT) AS message"
+    " FROM copies c LEFT JOIN lists l ON l.id = c.list_id"
+    " WHERE c.kind IN ('copy', 'preview') ORDER BY c.id;"
+    "CREATE VIEW web_thread AS"
+    " SELECT a.id AS _row, b.id AS row, b.alert_id, b.update_no AS \"update\","
+    " b.state, datetime(b.received, 'unixepoch') AS received, b.command"
+    " FROM alerts a JOIN alerts b ON b.thread = a.thread AND a.thread <> ''"
+    " ORDER BY b.id;"
+    "CREATE VIEW web_list_stats AS"
+    " SELECT l.name AS list, count(DISTINCT r.contact_id) AS recipients,"
+    " count(DISTINCT coalesce(c.org_id, -c.id)) AS orgs,"
+    " count(DISTINCT CASE WHEN c.confirmed > 0 THEN c.id END) AS confirmed,"
+    " count(DISTINCT CASE WHEN c.fingerprint <> '' THEN c.id END) AS keys"
+    " FROM lists l LEFT JOIN list_recipients r ON r.list_id = l.id"
+    " LEFT JOIN contacts c ON c.id = r.contact_id"
+    " GROUP BY l.id ORDER BY l.name;"
+    "CREATE VIEW web_ngi_stats AS"
+    " SELECT n.name AS ngi, count(DISTINCT o.id) AS sites,"
+    " count(DISTINCT CASE WHEN c.active = 1 THEN o.id END) AS reached,"
+    " count(DISTINCT CASE WHEN c.confirmed > 0 THEN c.id END) AS confirmed,"
+    " count(DISTINCT CASE WHEN c.fingerprint <> '' THEN c.id END) AS keys"
+    " FROM orgs n LEFT JOIN orgs o ON o.ngi_id = n.id"
+    " LEFT JOIN contacts c ON c.org_id = o.id"
+    " WHERE n.kind = 'ngi' GROUP BY n.id ORDER BY n.name;";

@@ -14,6 +14,7 @@
 
 struct store {
     sqlite3 *db;
+    int depth;          /* store_begin calls not yet committed or rolled back */
 };
 
 struct store_stmt {
@@ -219,13 +220,41 @@ void store_close(struct store *s)
     free(s);
 }
 
+/* A begin inside a transaction is a savepoint (store.h: a caller that
+ * audits a verb's change wraps the verb's own transaction in its own). */
+static int store_savepoint(struct store *s, const char *verb, struct err *e)
+{
+    char sql[64];
+
+    snprintf(sql, sizeof(sql), "%s agw_%d", verb, s->depth);
+    return store_exec(s, sql, e);
+}
+
 int store_begin(struct store *s, struct err *e)
 {
-    return store_exec(s, "BEGIN IMMEDIATE", e);
+    if (s->depth > 0) {
+        if (store_savepoint(s, "SAVEPOINT", e) != 0)
+            return -1;
+        s->depth++;
+        return 0;
+    }
+    if (store_exec(s, "BEGIN IMMEDIATE", e) != 0)
+        return -1;
+    s->depth = 1;
+    return 0;
 }
 
 int store_commit(struct store *s, struct err *e)
 {
+    if (s->depth > 1) {
+        s->depth--;
+        if (store_savepoint(s, "RELEASE", e) == 0)
+            return 0;
+        s->depth++;
+        store_rollback(s);
+        return -1;
+    }
+    s->depth = 0;
     fault_crash("before-commit");
     if (fault_hit("commit")) {
         store_rollback(s);
@@ -241,6 +270,16 @@ int store_commit(struct store *s, struct err *e)
 
 void store_rollback(struct store *s)
 {
+    char sql[64];
+
+    if (s->depth > 1) {
+        s->depth--;
+        snprintf(sql, sizeof(sql), "ROLLBACK TO agw_%d; RELEASE agw_%d",
+                 s->depth, s->depth);
+        sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        return;
+    }
+    s->depth = 0;
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -41,7 +41,12 @@ int store_open(struct store **out, const char *path, int create,
                struct err *e);
 void store_close(struct store *s);
 
-int store_begin(struct store *s, struct err *e);     /* BEGIN IMMEDIATE */
+/* BEGIN IMMEDIATE. Inside a transaction of the same connection a begin
+ * is a savepoint instead, its commit a release and its rollback a
+ * rollback to it: so a caller may wrap a verb that runs its own
+ * transaction (a registry change) together with rows of its own (the
+ * audit row naming who made it) in one unit of work. */
+int store_begin(struct store *s, struct err *e);
 int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);
 

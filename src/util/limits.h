@@ -77,12 +77,18 @@
     X(CHILD_CPU_SECONDS, "limits", "child_cpu_seconds", child_cpu_seconds, \
       60, 1, 3600, SECONDS, "CPU seconds the sandboxed parsing child may use")
 
+/* [web]: the console's sessions (issue 18) */
+#define AGW_LIMITS_WEB(X) \
+    X(WEB_IDLE_TIMEOUT, "web", "idle_timeout", web_idle_timeout, 1800, 60, \
+      86400, SECONDS, "a console session unused this long is over")
+
 #define LIMIT_DEFAULT_ENUM(id, sec, key, field, def, lo, hi, unit, why) \
     LIMIT_##id = def,
 enum limit_default {
     AGW_LIMITS_GATEWAY(LIMIT_DEFAULT_ENUM)
     AGW_LIMITS_DELIVERY(LIMIT_DEFAULT_ENUM)
     AGW_LIMITS_LIMITS(LIMIT_DEFAULT_ENUM)
+    AGW_LIMITS_WEB(LIMIT_DEFAULT_ENUM)
 };
 #undef LIMIT_DEFAULT_ENUM
 
@@ -99,6 +105,32 @@ enum limit_default {
 /* the worker's last pass longer ago: it is not scheduled or fails */
 #define CHECK_WORKER_AGE_DEFAULT_S (15 * 60)
 #define CHECK_FAILED_WINDOW_S (24 * 60 * 60) /* failures counted: a day */
+
+/* web/ (issue 18): the console, what a browser or a hostile client
+ * sends it and how hard a password is to guess */
+#define WEB_FIELDS_MAX 32           /* form fields in one request */
+#define WEB_FIELD_MAX 4096          /* bytes of one form field */
+#define WEB_UPLOAD_MAX (8L << 20)   /* an uploaded CSV or GOCDB file */
+#define WEB_URL_MAX 1024            /* a request's path and query */
+#define WEB_PAGE_MAX (64L << 20)    /* one rendered page */
+#define WEB_ROWS_MAX 2000           /* rows of one table on a page */
+#define WEB_CONNECTIONS_MAX 64      /* connections open at once */
+#define WEB_CONN_TIMEOUT_S 30       /* a connection idle this long closes */
+#define WEB_SESSION_MAX_S (12 * 3600) /* a session however busy */
+#define WEB_NAME_MAX 64             /* an account's name */
+#define WEB_PASSWORD_MIN 10         /* shorter: refused at user add */
+#define WEB_PASSWORD_MAX 256        /* bytes of a password */
+/* Argon2id, OWASP's second set (19 MiB, 2 passes): about 30 ms a login
+ * here, which the throttle below multiplies into days per account. */
+#define WEB_ARGON2_T 2
+#define WEB_ARGON2_M_KIB 19456
+#define WEB_ARGON2_P 1
+#define WEB_HASH_MAX 128            /* the encoded hash */
+#define WEB_THROTTLE_WINDOW_S (15 * 60) /* failures counted this far back */
+#define WEB_THROTTLE_USER 5         /* failures per account in the window */
+#define WEB_THROTTLE_ADDRESS 20     /* failures per client address */
+#define WEB_TOKEN_BYTES 32          /* session ids and CSRF tokens */
+#define WEB_DAYS_DEFAULT 30         /* coverage's and keys' horizon, days */
 
 /* cli/cli_help.c */
 #define CLI_WORD_MAX 64         /* longer words are no command to suggest */

@@ -35,7 +35,8 @@ check "the default rules_dir is where the rules went" \
 check "the default templates_dir is where the templates went" \
     test -d "$R$tmpl"
 check "the README is installed" test -s "$R$PREFIX/share/doc/alertgw/README.md"
-for u in alertgw-worker.service alertgw-worker.timer alertgw-watch.service; do
+for u in alertgw-worker.service alertgw-worker.timer alertgw-watch.service \
+    alertgw-web.service; do
     f=$R$PREFIX/lib/systemd/system/$u
     check "$u installed" test -s "$f"
     check "$u has no placeholder left" bash -c "! grep -q '@AGW_' '$f'"

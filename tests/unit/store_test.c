@@ -258,13 +258,28 @@ static void test_transactions(void **state)
     store_rollback(s);              /* none open: nothing happens */
     assert_int_equal(t_int(s, "SELECT group_concat(v) FROM t"), 1);
 
-    /* a begin inside a transaction is an error, the outer one goes on */
+    /* a begin inside a transaction is a savepoint (issue 18: the web
+     * console wraps a registry verb and its audit row in one unit): the
+     * inner rollback undoes the inner part only, the outer commit keeps
+     * the rest */
     assert_int_equal(store_begin(s, &e), 0);
-    assert_int_equal(store_begin(s, &e), -1);
-    assert_int_equal(e.code, ERR_SOFTWARE);
     t_exec(s, "INSERT INTO t VALUES(3)");
-    err_init(&e);
+    assert_int_equal(store_begin(s, &e), 0);
+    t_exec(s, "INSERT INTO t VALUES(50)");
+    store_rollback(s);
+    assert_int_equal(store_begin(s, &e), 0);
+    t_exec(s, "INSERT INTO t VALUES(0)");
     assert_int_equal(store_commit(s, &e), 0);
+    assert_int_equal(store_commit(s, &e), 0);
+    assert_int_equal(t_int(s, "SELECT sum(v) FROM t"), 4);
+    assert_int_equal(t_int(s, "SELECT count(*) FROM t"), 3);
+
+    /* an outer rollback undoes what a committed inner one did */
+    assert_int_equal(store_begin(s, &e), 0);
+    assert_int_equal(store_begin(s, &e), 0);
+    t_exec(s, "INSERT INTO t VALUES(70)");
+    assert_int_equal(store_commit(s, &e), 0);
+    store_rollback(s);
     assert_int_equal(t_int(s, "SELECT sum(v) FROM t"), 4);
 
     /* the fault seam: the commit fails as a full disk would, and what the
