@@ -151,8 +151,6 @@ static int account_record(struct store *s, const char *name,
 static int account_check(struct store *s, const char *name,
                          const char *password, int64_t *uid, struct err *e)
 {
-    static const char dummy[] = "$argon2id$v=19$m=19456,t=2,p=1$"
-        "c2FsdHNhbHRzYWx0c2FsdA$7X2tQnJzVXh6YmNkZWZnaGlqa2xtbm9wcXJzdHV2dw";
     char hash[WEB_HASH_MAX] = "";
     struct store_stmt *st;
     int rc;
@@ -170,8 +168,18 @@ static int account_check(struct store *s, const char *name,
     store_finalize(st);
     if (rc < 0)
         return -1;
-    rc = argon2id_verify(rc == 1 ? hash : dummy, password, strlen(password));
-    return rc == ARGON2_OK && *uid != 0;
+    if (rc == 0) {
+        static const unsigned char salt[16];
+        unsigned char out[32];
+
+        argon2id_hash_raw(WEB_ARGON2_T, WEB_ARGON2_M_KIB, WEB_ARGON2_P,
+                          password, strlen(password), salt, sizeof(salt),
+                          out, sizeof(out));
+        return 0;
+    }
+    rc = argon2id_verify(hash, password, strlen(password));
+    explicit_bzero(hash, sizeof(hash));
+    return rc == ARGON2_OK;
 }
 
 static int account_open_session(struct store *s, int64_t uid, time_t now,

@@ -67,8 +67,11 @@ static int web_alert_row(void *arg, int n, const char *const *names,
     return 1;
 }
 
-/* One copy: a sanitised list's copy for everyone; a whole copy (a list
- * that does not anonymise) for officers only. */
+/* One copy, the message as it leaves (signed, encoded: its bytes are
+ * never parsed here, outside the sandboxed child): a sanitised list's
+ * copy for everyone; a whole copy (a list that does not anonymise), and
+ * a preview (it quotes every list's copy, whole ones too), for officers
+ * only. */
 static int web_copy_row(void *arg, int n, const char *const *names,
                         const char *const *vals, struct err *e)
 {
@@ -78,10 +81,14 @@ static int web_copy_row(void *arg, int n, const char *const *names,
 
     if (n < 6)
         return err_set(e, ERR_SOFTWARE, "web_copies: columns changed");
-    rc = html_fmt(&r->page, "<h3>List %s: %s of %s</h3>", list,
-                  strcmp(kind, "preview") == 0 ? "signed preview" : "copy",
-                  vals[4]);
-    if (rc == 0 && strcmp(anon, "0") == 0 && r->who.role < ACCOUNT_OFFICER)
+    if (strcmp(kind, "preview") == 0)
+        rc = html_fmt(&r->page, "<h3>Signed preview mailed to the signer, "
+                      "%s</h3>", vals[4]);
+    else
+        rc = html_fmt(&r->page, "<h3>List %s: copy of %s</h3>", list,
+                      vals[4]);
+    if (rc == 0 && (strcmp(anon, "0") == 0 || strcmp(kind, "preview") == 0)
+        && r->who.role < ACCOUNT_OFFICER)
         rc = html_fmt(&r->page, "<p>A whole (unsanitised) copy: only "
                       "officers see it.</p>");
     else if (rc == 0)
