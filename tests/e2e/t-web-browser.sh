@@ -1,0 +1,50 @@
+#!/bin/bash
+# The web console (issue 18) in a real browser: Debian's chromium,
+# headless, driven by python3-selenium and chromium-driver against a
+# console on loopback with a test database (web-browser.py): login, a
+# wrong password refused then throttled, a contact added by the form
+# and seen by `alertgw contacts list`, its HTML/script name and an
+# alert body's script shown as text (no dialog, no window flag), a form
+# stripped of its CSRF token refused, a GOCDB upload previewed then
+# applied, a held alert's copies and release command, a viewer kept
+# from a keeper's form (also by a hand-made POST). Screenshots of the
+# dashboard and the coverage page: $AGW_BUILD_DIR/artefacts/.
+set -eu
+. "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
+. "$AGW_SOURCE_DIR/tests/e2e/web-lib.sh"
+PY=
+for p in python3 /usr/bin/python3; do
+    if $p -c 'import selenium' 2>/dev/null; then PY=$p; break; fi
+done
+for need in /usr/bin/chromium /usr/bin/chromedriver; do
+    [ -x "$need" ] || { echo "SKIP: $need missing (apt-get install chromium chromium-driver)"; exit 125; }
+done
+[ -n "$PY" ] || { echo "SKIP: python3 selenium missing (apt-get install python3-selenium)"; exit 125; }
+agw_test_gateway
+ART=${AGW_BUILD_DIR:-$T}/artefacts
+mkdir -p "$ART"
+rm -f "$ART/web-dashboard.png" "$ART/web-coverage.png"
+
+agw_web_users
+echo "pass-viewer2-123" | agw web user add viewer2 --role viewer >/dev/null
+agw_web_held
+check "a held alert (row $HELD_ROW)" test -n "$HELD_ROW"
+agw orgs add NGI_EX --kind ngi --country EX >/dev/null
+check "the console starts on loopback" agw_web_start
+timeout 300 $PY "$AGW_SOURCE_DIR/tests/e2e/web-browser.py" "$WEB_URL" \
+    "$HELD_ROW" "$ART" "$AGW_SOURCE_DIR/tests/data/gocdb/get_site.xml" ||
+    fails=$((fails + 1))
+agw_web_stop
+rm -rf "$ART/.chromium-profile"
+
+check "the form's contact is in contacts list" \
+    grep -q '^payload@x.example	<script>window.agwPwned=1;alert(1)</script>' <(agw contacts list)
+check "nothing came of the refused forms" \
+    test "$(q "SELECT count(*) FROM contacts WHERE address IN ('nocsrf@x.example', 'byhand@x.example')")" = 0
+check "the GOCDB sites are in sites list" grep -q '^GOC-T1	' <(agw sites list)
+check "the preview changed nothing, the apply once: one audit row" \
+    test "$(agw audit | grep -c 'web-change.*keeper1: import gocdb')" = 1
+for p in web-dashboard web-coverage; do
+    check "screenshot $p.png kept" test -s "$ART/$p.png"
+done
+agw_test_end
