@@ -131,6 +131,9 @@ enum limit_default {
 #define WEB_THROTTLE_ADDRESS 20     /* failures per client address */
 #define WEB_TOKEN_BYTES 32          /* session ids and CSRF tokens */
 #define WEB_DAYS_DEFAULT 30         /* coverage's and keys' horizon, days */
+/* the dashboard's coverage may be this old: computing it over 10,000
+ * contacts costs more than the rest of the page (make bench: web) */
+#define WEB_COVERAGE_CACHE_S 60
 
 /* cli/cli_help.c */
 #define CLI_WORD_MAX 64         /* longer words are no command to suggest */

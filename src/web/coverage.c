@@ -30,13 +30,17 @@ static int web_key_expiry(void *ctx, const char *fpr, time_t *exp,
     return err_set(e, mine.code, "%s", mine.msg);
 }
 
-long web_coverage(struct web_req *r)
+int web_coverage(struct web_req *r, int fresh)
 {
     struct store *s = r->g->store;
+    time_t now = time(NULL);
     long n;
 
-    n = registry_coverage(s, NULL, WEB_DAYS_DEFAULT, time(NULL),
-                          web_key_expiry, r, &r->e);
+    if (!fresh && *r->coverage_at &&
+        now - *r->coverage_at < WEB_COVERAGE_CACHE_S)
+        return 0;
+    n = registry_coverage(s, NULL, WEB_DAYS_DEFAULT, now, web_key_expiry, r,
+                          &r->e);
     /* TEMP views: the table they read is this connection's own. */
     if (n < 0 ||
         store_run(s, &r->e, "CREATE TEMP VIEW IF NOT EXISTS "
@@ -52,7 +56,8 @@ long web_coverage(struct web_req *r)
                   "FROM temp.coverage ORDER BY list, problem, subject",
                   "") < 0)
         return -1;
-    return n;
+    *r->coverage_at = now;
+    return 0;
 }
 
 /* ---- the chart ---- */
@@ -146,7 +151,7 @@ int web_page_coverage(struct web_req *r)
 {
     struct buf *b = &r->page;
 
-    if (web_coverage(r) < 0 || web_head(r, "Coverage") != 0 ||
+    if (web_coverage(r, 1) < 0 || web_head(r, "Coverage") != 0 ||
         html_fmt(b, "<h2>Per list</h2>") ||
         web_chart(r, "web_list_stats", "coverage per list") ||
         web_table(r, "web_list_stats", NULL, NULL, 0, "list", "/list") ||

@@ -146,6 +146,7 @@ int web_change(struct web_req *r, const char *what, web_change_fn fn,
         store_rollback(s);
         return -1;
     }
+    *r->coverage_at = 0;
     return store_commit(s, &r->e);
 }
 

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/audit.h"
 #include "db/listing.h"
@@ -15,6 +16,8 @@
 int web_page_dashboard(struct web_req *r)
 {
     struct buf *b = &r->page;
+    char when[32];
+    struct tm tm;
 
     if (web_head(r, "Dashboard") != 0 ||
         html_fmt(b, "<h2>Alerts of the last 7 days, by state</h2>") ||
@@ -24,9 +27,13 @@ int web_page_dashboard(struct web_req *r)
         html_fmt(b, "<h2>Outbox</h2>") ||
         web_table(r, "queue_status", "copy", "all", 1, NULL, NULL))
         return -1;
-    if (web_coverage(r) < 0 ||
-        html_fmt(b, "<h2>Coverage problems (<a href=\"/coverage\">per list"
-                 "</a>)</h2>") ||
+    if (web_coverage(r, 0) < 0)
+        return -1;
+    gmtime_r(r->coverage_at, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", &tm);
+    if (html_fmt(b, "<h2>Coverage problems (<a href=\"/coverage\">per list"
+                 "</a>; as of %s, at most %d s old)</h2>", when,
+                 WEB_COVERAGE_CACHE_S) ||
         web_table(r, "web_coverage_counts", NULL, NULL, 0, NULL, NULL) ||
         html_fmt(b, "<h2>Keys expiring or missing within %d days</h2>",
                  WEB_DAYS_DEFAULT) ||

@@ -40,6 +40,7 @@ static const char web_css[] =
 struct web {
     struct gateway *g;
     const struct conf *conf;
+    time_t coverage_at;         /* when temp.coverage was filled, 0 never */
 };
 
 /* ---- the listening socket ---- */
@@ -214,6 +215,7 @@ static struct web_req *web_req_new(struct web *w, struct MHD_Connection *c,
         return NULL;
     r->g = w->g;
     r->conf = w->conf;
+    r->coverage_at = &w->coverage_at;
     r->conn = c;
     r->method = method;
     r->status = 200;
@@ -442,7 +444,7 @@ static enum MHD_Result web_handler(void *cls, struct MHD_Connection *c,
 int web_serve(struct gateway *g, const struct conf *c,
               const struct web_opts *o, struct err *e)
 {
-    struct web w = {g, c};
+    struct web w = {g, c, 0};
     struct MHD_Daemon *d;
     char where[128];
     sigset_t set;

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "conf/conf.h"
 #include "gateway/gateway.h"
@@ -49,6 +50,7 @@ struct web_req {
     char location[WEB_URL_MAX];         /* a redirect after a POST */
     char cookie[256];                   /* Set-Cookie */
     struct err e;
+    time_t *coverage_at;                /* the server's: see web_coverage */
 };
 
 /* server.c: a query argument or a posted field, NULL when absent. */
@@ -92,7 +94,10 @@ int web_page_coverage(struct web_req *r);
 int web_page_import(struct web_req *r);
 int web_post_import(struct web_req *r);
 /* coverage.c: fill temp.coverage (registry_coverage) for every list,
- * asking GnuPG about pinned keys; the number of problems or -1. */
-long web_coverage(struct web_req *r);
+ * asking GnuPG about pinned keys; 0 or -1. Not fresh: what the
+ * connection computed within WEB_COVERAGE_CACHE_S will do (the
+ * dashboard; coverage over a large registry costs more than the rest of
+ * the page); a change through the console forgets it. */
+int web_coverage(struct web_req *r, int fresh);
 
 #endif
