@@ -152,17 +152,33 @@ int web_change(struct web_req *r, const char *what, web_change_fn fn,
 
 /* ---- login ---- */
 
+/* The login form's CSRF token: there is no session yet, so it is a
+ * random value in a cookie of its own that the POST must repeat (login
+ * CSRF would log a victim into the attacker's account). */
 static int web_login_form(struct web_req *r, const char *msg)
 {
+    const char *had = web_cookie(r, "agw_login");
+    char tok[ACCOUNT_TOKEN_HEX];
+
+    /* Kept while the browser has one: a second tab, or the favicon's
+     * redirect here, must not void the form already shown. */
+    if (had && strlen(had) == ACCOUNT_TOKEN_HEX - 1 &&
+        strspn(had, "0123456789abcdef") == ACCOUNT_TOKEN_HEX - 1)
+        memcpy(tok, had, sizeof(tok));
+    else if (account_token(tok, &r->e) != 0)
+        return -1;
+    snprintf(r->cookie, sizeof(r->cookie), "agw_login=%s; Path=/login; "
+             "HttpOnly; SameSite=Strict%s", tok, r->secure ? "; Secure" : "");
     if (web_head(r, "Log in") != 0 || (msg && web_say(r, 0, msg) != 0))
         return -1;
     return html_fmt(&r->page, "<form method=\"post\" action=\"/login\" "
-                    "class=\"box\"><label>Name <input name=\"user\" "
+                    "class=\"box\"><input type=\"hidden\" name=\"csrf\" "
+                    "value=\"%s\"><label>Name <input name=\"user\" "
                     "id=\"user\" autocomplete=\"username\"></label><label>"
                     "Password <input type=\"password\" name=\"password\" "
                     "id=\"password\" autocomplete=\"current-password\">"
-                    "</label><button id=\"login\">Log in</button></form>") ||
-           web_foot(r);
+                    "</label><button id=\"login\">Log in</button></form>",
+                    tok) || web_foot(r);
 }
 
 int web_page_login(struct web_req *r)
@@ -173,6 +189,11 @@ int web_page_login(struct web_req *r)
 
     if (!r->post)
         return web_login_form(r, NULL);
+    if (!web_same(web_field(r, "csrf"), web_cookie(r, "agw_login"))) {
+        r->status = 403;
+        return web_login_form(r, "refused: this form's CSRF token is "
+                              "missing or wrong (reload the page)");
+    }
     rc = account_login(r->g->store, user ? user : "", pw ? pw : "",
                        r->address, time(NULL), sid, &r->e);
     if (rc < 0)

@@ -163,6 +163,11 @@ const char *web_arg(struct web_req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+const char *web_cookie(struct web_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
 const char *web_field(struct web_req *r, const char *name)
 {
     int i;
@@ -327,12 +332,14 @@ static const struct web_route web_routes[] = {
     {"POST", "/import", ACCOUNT_KEEPER, web_post_import},
 };
 
-/* Equal without telling by timing how much of it was. */
-static int web_same(const char *a, const char *b)
+int web_same(const char *a, const char *b)
 {
-    size_t n = strlen(a), i;
+    size_t n, i;
     unsigned char d = 0;
 
+    if (a == NULL || b == NULL)
+        return 0;
+    n = strlen(a);
     if (n != strlen(b) || n == 0)
         return 0;
     for (i = 0; i < n; i++)
@@ -373,12 +380,13 @@ static int web_route(struct web_req *r)
 
     if (strcmp(r->path, "/login") == 0)
         return web_page_login(r);
+    if (strcmp(r->path, "/favicon.ico") == 0)
+        return web_refuse(r, 404, "no such page");
     if (!r->logged_in) {
         web_redirect(r, "/login");
         return 0;
     }
-    if (r->post && !web_same(web_field(r, "csrf") ? web_field(r, "csrf")
-                             : "", r->who.csrf))
+    if (r->post && !web_same(web_field(r, "csrf"), r->who.csrf))
         return web_refuse(r, 403, "refused: this form's CSRF token is "
                           "missing or wrong (reload the page)");
     if (r->post && strcmp(r->path, "/logout") == 0)

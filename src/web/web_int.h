@@ -56,6 +56,11 @@ struct web_req {
 /* server.c: a query argument or a posted field, NULL when absent. */
 const char *web_arg(struct web_req *r, const char *name);
 const char *web_field(struct web_req *r, const char *name);
+/* 1 when a and b (NULL: no) are equal and not empty; the time taken
+ * does not tell how much of them was. */
+int web_same(const char *a, const char *b);
+/* A cookie the browser sent, NULL when none. */
+const char *web_cookie(struct web_req *r, const char *name);
 
 /* page.c: the frame around a page, the tables and the forms. */
 int web_head(struct web_req *r, const char *title);

@@ -30,9 +30,11 @@ echo "pass-viewer2-123" | agw web user add viewer2 --role viewer >/dev/null
 agw_web_held
 check "a held alert (row $HELD_ROW)" test -n "$HELD_ROW"
 agw orgs add NGI_EX --kind ngi --country EX >/dev/null
+printf 'address,name,org,role,fingerprint,active,source,confirmed\ncsv1@x.example,CSV One,,csirt,,1,manual,\ncsv2@x.example,CSV Two,,abuse,,1,manual,\n' >"$T/contacts.csv"
 check "the console starts on loopback" agw_web_start
 timeout 300 $PY "$AGW_SOURCE_DIR/tests/e2e/web-browser.py" "$WEB_URL" \
-    "$HELD_ROW" "$ART" "$AGW_SOURCE_DIR/tests/data/gocdb/get_site.xml" ||
+    "$HELD_ROW" "$ART" "$AGW_SOURCE_DIR/tests/data/gocdb/get_site.xml" \
+    "$T/contacts.csv" ||
     fails=$((fails + 1))
 agw_web_stop
 rm -rf "$ART/.chromium-profile"
@@ -41,6 +43,7 @@ check "the form's contact is in contacts list" \
     grep -q '^payload@x.example	<script>window.agwPwned=1;alert(1)</script>' <(agw contacts list)
 check "nothing came of the refused forms" \
     test "$(q "SELECT count(*) FROM contacts WHERE address IN ('nocsrf@x.example', 'byhand@x.example')")" = 0
+check "the CSV's contacts are in contacts list" grep -q '^csv2@x.example	CSV Two' <(agw contacts list)
 check "the GOCDB sites are in sites list" grep -q '^GOC-T1	' <(agw sites list)
 check "the preview changed nothing, the apply once: one audit row" \
     test "$(agw audit | grep -c 'web-change.*keeper1: import gocdb')" = 1

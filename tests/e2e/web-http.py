@@ -36,6 +36,12 @@ st, _, body = anon.get("/login")
 check("the login page has no script and no inline style",
       "<script" not in body and "style=" not in body)
 
+# the login form has its token too: a forged POST without it is refused
+f = Client(BASE)
+st, _, body = f.login("keeper1", "pass-keeper1-123", token=False)
+check("a login POST without the login form's token is refused (%d)" % st,
+      st == 403 and "CSRF" in body and not f.cookie)
+
 # log in; the cookie's flags, Secure only behind TLS
 k = Client(BASE)
 st, h, _ = k.login("keeper1", "pass-keeper1-123")

@@ -12,14 +12,20 @@ class Client:
         u = urllib.parse.urlsplit(base)
         self.host, self.port = u.hostname, u.port
         self.cookie = None
+        self.login_cookie = None
         self.extra = headers or {}
 
     def request(self, method, path, body=None, ctype=None, headers=None):
         c = http.client.HTTPConnection(self.host, self.port, timeout=30)
         h = dict(self.extra)
         h.update(headers or {})
+        cookies = []
         if self.cookie:
-            h["Cookie"] = "agw_session=" + self.cookie
+            cookies.append("agw_session=" + self.cookie)
+        if self.login_cookie and path == "/login":
+            cookies.append("agw_login=" + self.login_cookie)
+        if cookies:
+            h["Cookie"] = "; ".join(cookies)
         if ctype:
             h["Content-Type"] = ctype
         c.request(method, path, body=body, headers=h)
@@ -36,8 +42,17 @@ class Client:
         return self.request("POST", path, body, "application/x-www-form-urlencoded",
                             headers)
 
-    def login(self, user, password):
-        st, h, body = self.post("/login", {"user": user, "password": password})
+    def login(self, user, password, token=True):
+        """The login form first (its token and cookie), then the POST;
+        token False: the POST alone, as a forged cross-site one."""
+        fields = {"user": user, "password": password}
+        if token:
+            _, h, body = self.get("/login")
+            m = re.search(r"agw_login=([0-9a-f]+)", h.get("Set-Cookie") or "")
+            self.login_cookie = m.group(1) if m else None
+            m = re.search(r'name="csrf" value="([0-9a-f]+)"', body)
+            fields["csrf"] = m.group(1) if m else ""
+        st, h, body = self.post("/login", fields)
         m = re.search(r"agw_session=([0-9a-f]+)", h.get("Set-Cookie") or "")
         if st == 303 and m:
             self.cookie = m.group(1)
