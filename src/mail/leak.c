@@ -161,30 +161,46 @@ void leak_free(struct leak *l)
 
 /* ---- names, aliases, domains in a text ------------------------------- */
 
+static int host_cp(uint32_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_';
+}
+
+/* cp[k..e] (ASCII) is a kept host. */
+static int kept_at(const struct leak *l, const struct leak_text *t, size_t k,
+                   size_t e)
+{
+    char host[SITES_NAME_MAX + 1];
+    size_t i, len;
+
+    for (i = k, len = 0; i <= e && t->cp[i] < 0x80 && len < SITES_NAME_MAX;
+         i++)
+        host[len++] = (char)t->cp[i];
+    return i > e && sites_is_kept(l->sites, host, len);
+}
+
 /* A site domain found at cp[s..e] is part of a host on the keep-list
- * ("cvmfs.inst.example" kept, "inst.example" a site domain): each host
- * ending there, label by label to the left, is looked up. */
+ * ("cvmfs.inst.example" kept, "inst.example" a site domain), or of the
+ * whole host kept by the officer's Keep: line (the look-alike
+ * "inst.example.badactor.example", issue 14): each host ending there or
+ * at the end of the host name, label by label to the left, is looked
+ * up. */
 static int leak_kept(const struct leak *l, const struct leak_text *t,
                      size_t s, size_t e)
 {
-    char host[SITES_NAME_MAX + 1];
-    size_t k = s, i, len, left;
-    uint32_t c;
+    size_t k = s, left, r = e;
 
-    while (k > 0 && e + 1 - (k - 1) <= SITES_NAME_MAX) {
-        c = t->cp[k - 1];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == '_'))
-            break;
+    while (k > 0 && e + 1 - (k - 1) <= SITES_NAME_MAX && host_cp(t->cp[k - 1]))
         k--;
-    }
+    while (r + 1 < t->n && r + 1 - k < SITES_NAME_MAX && host_cp(t->cp[r + 1]))
+        r++;
+    while (r > e && (t->cp[r] == '.' || t->cp[r] == '-'))
+        r--;    /* a sentence's full stop */
     for (left = k; k <= s; k++) {
         if (k != left && t->cp[k - 1] != '.')
             continue;
-        for (i = k, len = 0; i <= e && t->cp[i] < 0x80 &&
-             len < SITES_NAME_MAX; i++)
-            host[len++] = (char)t->cp[i];
-        if (i > e && sites_is_kept(l->sites, host, len))
+        if (kept_at(l, t, k, e) || (r > e && kept_at(l, t, k, r)))
             return 1;
     }
     return 0;

@@ -547,7 +547,8 @@ int copy_make(struct pctx *c, struct pcopy *out, struct err *e)
         goto out;
     }
     pp->n = 1;      /* v[0] is the rendered body */
-    if (copy_content(c, &subj, &body, pp, e) != 0 ||
+    if (keep_apply(c->g->sites, c->a->content, e) != 0 ||
+        copy_content(c, &subj, &body, pp, e) != 0 ||
         copy_indicators(c, pp, &body, e) != 0 ||
         copy_render(c, buf_cstr(&subj), buf_cstr(&body), &rsubj, &rbody,
                     e) != 0 ||

@@ -161,6 +161,10 @@ void pcopy_init(struct pcopy *c);
 void pcopy_free(struct pcopy *c);
 /* Anonymise, render, build, sign and leak-check c's list copy. */
 int copy_make(struct pctx *c, struct pcopy *out, struct err *e);
+/* keep.c: the hosts of the alert's "Keep:" lines added to s's keep-list
+ * (the child's copy of the index); ERR_DATA for one under a site domain
+ * or no host name, ERR_NOMEM. */
+int keep_apply(struct sites *s, const struct msg_content *mc, struct err *e);
 /* A failed buf_* call (rc, buf.h) as an error: BUF_ENOMEM is ERR_NOMEM
  * (temporary), the cap ERR_TOOBIG with what. Returns -1. */
 int copy_nospace(int rc, struct err *e, const char *what);

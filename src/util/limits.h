@@ -351,6 +351,9 @@ enum limit_default {
 #define KEYREQ_ADDR_MAX 254             /* RFC 5321 path, without <> */
 #define KEYREQ_MSGID_MAX 250            /* In-Reply-To kept only below */
 
+/* process/keep.c */
+#define KEEP_HOST_MAX 253       /* a host of a Keep: line (DNS's limit) */
+
 /* process/prepare.c */
 #define PROCESS_SEQ_MAX 999     /* alert_find_id reads 2 or 3 digits */
 

@@ -449,6 +449,30 @@ static void test_reuse(void **state)
     free(huge);
 }
 
+/* The officer's Keep: line (issue 14) keeps a look-alike that embeds a
+ * site domain: the whole host kept (and a name under it) is no finding;
+ * the domain elsewhere, or in a host the kept one is a prefix of, still
+ * is. */
+static void test_kept_look_alike(void **state)
+{
+    struct fixture *f = *state;
+    struct err e;
+
+    err_init(&e);
+    assert_int_equal(sites_keep(f->s, "inst.example.badactor.example", &e), 0);
+    assert_int_equal(check_one(f->l, "see https://inst.example.badactor."
+                               "example/login.", 0, NULL), 0);
+    assert_int_equal(check_one(f->l, "inst[.]example[.]badactor[.]example",
+                               0, NULL), 0);
+    assert_int_equal(check_one(f->l, "inst.example.badactor.example.more."
+                               "example", 0, DOMAIN), 0);
+    assert_int_equal(check_one(f->l, "inst.example.badactor.example and "
+                               "ui01.inst.example", 0, DOMAIN), 0);
+    /* a name under a kept host is kept, as under "cvmfs.inst.example" */
+    assert_int_equal(check_one(f->l, "x.inst.example.badactor.example", 0,
+                               NULL), 0);
+}
+
 static void test_is_text(void **state)
 {
     (void)state;
@@ -509,6 +533,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mime, setup, teardown),
         cmocka_unit_test_setup_teardown(test_colons_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kept_look_alike, setup, teardown),
         cmocka_unit_test(test_is_text),
         cmocka_unit_test(test_ac),
     };
