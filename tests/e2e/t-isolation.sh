@@ -9,7 +9,9 @@
 #    poison, the alerts behind it go out;
 #  - every message of the fuzz corpora and tests/data/msg, and the
 #    bad-input cases: filter and queue run never die by a signal, each
-#    alert is decided within 2 s.
+#    alert is decided (within 15 s: a hang guard only, generous for a
+#    loaded 2-core machine; the child's CPU is bounded by
+#    child_cpu_seconds = 1 below, and speed is `make bench`'s).
 set -u
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
 agw_test_gateway
@@ -17,7 +19,7 @@ printf '\n[limits]\n' >>"$AGW_CONF"
 agw_conf_set limits child_memory_mb 64
 agw_conf_set limits child_cpu_seconds 1
 
-LIMIT_MS=2000
+LIMIT_MS=15000
 if grep -q '^AGW_SANITIZE:BOOL=ON' "${AGW_BUILD_DIR:-/nonexistent}/CMakeCache.txt" 2>/dev/null; then
     LIMIT_MS=$((LIMIT_MS * 4))
 fi
@@ -82,7 +84,7 @@ seam child-open-db 'parser crashed (signal 31: a forbidden system call)'
 # A fault of filter's own: 75 before the commit (the MTA retries), 0
 # after it; never a death by a signal. (Sanitizer builds keep their own
 # fault handlers, which report the fault instead.)
-if [ "$LIMIT_MS" = 2000 ]; then
+if [ "$LIMIT_MS" = 15000 ]; then
     good_alert >"$T/f.eml"
     n0=$(last_row)
     ALERTGW_FAULT=filter-fault feed "$T/f.eml"
