@@ -65,7 +65,8 @@ int alerts_raw_load(struct store *s, int64_t row, struct buf *raw,
     int rc;
 
     if (store_prepare(s, "SELECT r.raw, a.dist_id, d.default_tlp, "
-                      "d.require_release, d.address FROM alerts a JOIN "
+                      "d.require_release, d.address, d.affected = 'whole' "
+                      "FROM alerts a JOIN "
                       "alert_raw r ON r.alert_row = a.id LEFT JOIN dists d "
                       "ON d.id = a.dist_id WHERE a.id=? AND a.state='new'",
                       &st, e) != 0)
@@ -80,6 +81,7 @@ int alerts_raw_load(struct store *s, int64_t row, struct buf *raw,
         d->require_release = (int)store_col_int(st, 3);
         snprintf(d->address, sizeof(d->address), "%s",
                  store_col_text(st, 4));
+        d->affected = (int)store_col_int(st, 5);
         if (buf_append(raw, p ? p : "", n) != 0)
             rc = err_set(e, ERR_NOMEM, "out of memory");
     } else if (rc == 0) {
@@ -331,6 +333,34 @@ int alerts_outcomes_each(struct store *s, int64_t row, alerts_outcome_fn fn,
     while (!stop && (rc = store_step(st, e)) == 1)
         stop = fn(arg, store_col_text(st, 0), store_col_text(st, 1),
                   store_col_int(st, 2), store_col_text(st, 3), e);
+    store_finalize(st);
+    if (stop)
+        return stop;
+    return rc < 0 ? -1 : 0;
+}
+
+int alerts_affected_add(struct store *s, int64_t row, const char *site,
+                        const char *address, const char *outcome,
+                        const char *why, struct err *e)
+{
+    return store_run(s, e, "INSERT INTO affected(alert_row, site, address, "
+                     "outcome, why) VALUES(?,?,?,?,?)", "itttt",
+                     row, site, address, outcome, why) < 0 ? -1 : 0;
+}
+
+int alerts_affected_each(struct store *s, int64_t row, alerts_affected_fn fn,
+                         void *arg, struct err *e)
+{
+    struct store_stmt *st;
+    int rc, stop = 0;
+
+    if (store_prepare(s, "SELECT site, address, outcome, why FROM affected "
+                      "WHERE alert_row = ? ORDER BY rowid", &st, e) != 0)
+        return -1;
+    store_bind_int(st, 1, row);
+    while (!stop && (rc = store_step(st, e)) == 1)
+        stop = fn(arg, store_col_text(st, 0), store_col_text(st, 1),
+                  store_col_text(st, 2), store_col_text(st, 3), e);
     store_finalize(st);
     if (stop)
         return stop;

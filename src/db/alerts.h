@@ -60,6 +60,7 @@ struct alerts_dist {
     char default_tlp[16];       /* dists.default_tlp; "" when none */
     int require_release;
     char address[ALERTS_ADDR_MAX];
+    int affected;               /* dists.affected is 'whole' */
 };
 
 /* The mail of new alert row appended to raw, and its distribution;
@@ -167,6 +168,19 @@ typedef int (*alerts_outcome_fn)(void *arg, const char *list,
                                  const char *outcome, int64_t recipients,
                                  const char *reason, struct err *e);
 int alerts_outcomes_each(struct store *s, int64_t row, alerts_outcome_fn fn,
+                         void *arg, struct err *e);
+
+/* The affected audience of alert row (issue 19): site, the address it
+ * brought ("" for a row about the site alone), outcome ('added',
+ * 'already', 'excluded', 'no-contact', 'not-named') and why. */
+int alerts_affected_add(struct store *s, int64_t row, const char *site,
+                        const char *address, const char *outcome,
+                        const char *why, struct err *e);
+typedef int (*alerts_affected_fn)(void *arg, const char *site,
+                                  const char *address, const char *outcome,
+                                  const char *why, struct err *e);
+/* Each row of alert row's affected audience, in the order added. */
+int alerts_affected_each(struct store *s, int64_t row, alerts_affected_fn fn,
                          void *arg, struct err *e);
 
 /* ---- release ----------------------------------------------------------- */

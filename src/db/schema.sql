@@ -4,6 +4,16 @@
 -- with a database they made; after a new schema_vN.c, run
 -- `scripts/schema-sql.py write DB src > src/db/schema.sql`.
 
+-- affected: owner db/alerts.c
+--   read by the views affected_show
+CREATE TABLE affected (
+    alert_row INTEGER NOT NULL REFERENCES alerts(id),
+    site TEXT NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL CHECK(outcome IN ('added','already','excluded','no-contact','not-named')),
+    why TEXT NOT NULL DEFAULT ''
+);
+
 -- alert_raw: owner db/alerts.c
 CREATE TABLE alert_raw (
     alert_row INTEGER PRIMARY KEY REFERENCES alerts(id),
@@ -11,7 +21,7 @@ CREATE TABLE alert_raw (
 );
 
 -- alerts: owner db/alerts.c; also read by db/outbox.c
---   read by the views alerts_list, alerts_show, audit_log, queue_status, web_alert, web_alert_states, web_alerts, web_stopped, web_thread
+--   read by the views affected_show, alerts_list, alerts_show, audit_log, queue_status, web_alert, web_alert_states, web_alerts, web_stopped, web_thread
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY,
     received INTEGER NOT NULL,
@@ -46,7 +56,7 @@ CREATE TABLE audit (
     hash TEXT NOT NULL DEFAULT ''
 );
 
--- contacts: owner registry/contacts.c; also read by cli/cli_keys.c, registry/lists.c
+-- contacts: owner registry/contacts.c; also read by cli/cli_keys.c, registry/lists.c, registry/sites_db.c
 --   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list, web_list_stats, web_ngi_stats
 CREATE TABLE contacts (
     id INTEGER PRIMARY KEY,
@@ -89,7 +99,8 @@ CREATE TABLE dists (
     name TEXT NOT NULL UNIQUE,
     address TEXT NOT NULL UNIQUE COLLATE NOCASE,
     default_tlp TEXT NOT NULL DEFAULT 'AMBER' CHECK(default_tlp IN ('CLEAR','GREEN','AMBER','AMBER+STRICT','RED')),
-    require_release INTEGER NOT NULL DEFAULT 0 CHECK(require_release IN (0,1))
+    require_release INTEGER NOT NULL DEFAULT 0 CHECK(require_release IN (0,1)),
+    affected TEXT NOT NULL DEFAULT 'off' CHECK(affected IN ('off','whole'))
 );
 
 -- keep_hosts: owner registry/sites_db.c
@@ -156,7 +167,7 @@ CREATE TABLE officers (
     added_by TEXT NOT NULL DEFAULT ''
 );
 
--- orgs: owner registry/orgs.c; also read by registry/contacts.c, registry/lists.c
+-- orgs: owner registry/orgs.c; also read by registry/contacts.c, registry/lists.c, registry/sites_db.c
 --   read by the views contacts_list, contacts_show, list_recipients, lists_members, orgs_list, sites_list, web_ngi_stats
 CREATE TABLE orgs (
     id INTEGER PRIMARY KEY,
@@ -260,6 +271,18 @@ CREATE TABLE web_users (
     created INTEGER NOT NULL
 );
 
+-- affected_show: printed by cli/cli_alerts.c
+CREATE VIEW affected_show AS
+SELECT a.alert_id AS _alert_id,
+    a.id AS row,
+    f.site,
+    f.address,
+    f.outcome,
+    f.why
+FROM affected f
+JOIN alerts a ON a.id = f.alert_row
+ORDER BY f.rowid;
+
 -- alerts_list: printed by cli/cli_alerts.c, cli/cli_queue.c
 CREATE VIEW alerts_list AS
 SELECT id AS row,
@@ -346,7 +369,8 @@ ORDER BY d.name;
 CREATE VIEW dists_policy AS
 SELECT name,
     default_tlp,
-    require_release
+    require_release,
+    affected
 FROM dists
 ORDER BY name;
 
@@ -613,6 +637,8 @@ SELECT u.name,
     (SELECT count(*) FROM web_sessions s WHERE s.user_id = u.id) AS sessions
 FROM web_users u
 ORDER BY u.name;
+
+CREATE INDEX affected_alert ON affected(alert_row);
 
 CREATE INDEX alerts_alert_id ON alerts(alert_id);
 

@@ -270,3 +270,43 @@ int alert_find_update(const char *text)
     }
     return 0;
 }
+
+/* A name of a Not-affected: line, [p, p+n), to fn; 1 when given. */
+static int alert_name_out(const char *p, size_t n,
+                          void (*fn)(void *arg, const char *name), void *arg)
+{
+    char name[SITES_NAME_MAX + 1];
+
+    if (n == 0 || n > SITES_NAME_MAX)
+        return 0;
+    memcpy(name, p, n);
+    name[n] = '\0';
+    fn(arg, name);
+    return 1;
+}
+
+size_t alert_not_affected(const char *text,
+                          void (*fn)(void *arg, const char *name),
+                          void *arg)
+{
+    static const char key[] = "not-affected:";
+    const char *p = text, *end;
+    size_t got = 0, n;
+
+    while (*p && got < ALERT_NOT_AFFECTED_MAX) {
+        p += strspn(p, " \t");
+        end = p + strcspn(p, "\n");
+        if (strncasecmp(p, key, sizeof(key) - 1) == 0) {
+            for (p += sizeof(key) - 1; p < end &&
+                 got < ALERT_NOT_AFFECTED_MAX; p += n) {
+                p += strspn(p, " \t\r,;");
+                if (p >= end)
+                    break;
+                n = strcspn(p, " \t\r,;\n");
+                got += (size_t)alert_name_out(p, n, fn, arg);
+            }
+        }
+        p = *end ? end + 1 : end;
+    }
+    return got;
+}

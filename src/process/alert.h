@@ -47,4 +47,14 @@ int alert_find_risk(const char *text, char *out, size_t outsz);
 /* "UPDATE 2", "Update #3", "update-4": n (1..ALERT_UPDATE_MAX); 0 none. */
 int alert_find_update(const char *text);
 
+/* The sites an officer excludes from the affected audience (issue 19):
+ * every line of text that starts (after blanks) with "Not-affected:"
+ * (any case), its names separated by ',', ';' or blanks. Each name
+ * (SITES_NAME_MAX bytes at most; a longer one is skipped) goes through
+ * fn with arg; at most ALERT_NOT_AFFECTED_MAX names are read. Returns
+ * how many were given to fn. */
+size_t alert_not_affected(const char *text,
+                          void (*fn)(void *arg, const char *name),
+                          void *arg);
+
 #endif

@@ -380,3 +380,15 @@ int registry_list_keys(struct store *s, const char *list,
         store_bind_text(*st, 1, list);
     return 0;
 }
+
+int registry_list_has(struct store *s, int64_t list, const char *address,
+                      struct err *e)
+{
+    int64_t n = 0;
+
+    if (store_get_int(s, e, &n, "SELECT count(*) FROM list_recipients "
+                      "WHERE list_id = ? AND address = ? COLLATE NOCASE",
+                      "it", list, address) < 0)
+        return -1;
+    return n > 0;
+}

@@ -221,6 +221,17 @@ int registry_gocdb_import(struct store *s, const struct gocdb *g, FILE *out,
                           struct registry_import *r, struct err *e);
 /* Fill idx with every site of the registry and the keep-list. */
 int registry_sites_load(struct store *s, struct sites *idx, struct err *e);
+/* The affected audience of site (issue 19), a read-only statement in
+ * *st: the active contacts of the site's organisation, then the active
+ * security officers of that organisation's NGI. Columns: address,
+ * fingerprint ("": none), kind ('site' or 'ngi'), the organisation's
+ * name. No row: the site has neither. */
+int registry_site_recipients(struct store *s, const char *site,
+                             struct store_stmt **st, struct err *e);
+/* 1 when address (any case) is an active recipient of list, else 0;
+ * -1 on error. */
+int registry_list_has(struct store *s, int64_t list, const char *address,
+                      struct err *e);
 
 /* CSV (util/csv), header line first. Export appends to out; import adds
  * new rows and updates existing ones (by address / name), one

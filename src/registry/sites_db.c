@@ -297,3 +297,19 @@ int registry_sites_unseen(struct store *s, const char *origin,
     store_bind_text(*st, 1, origin);
     return 0;
 }
+
+int registry_site_recipients(struct store *s, const char *site,
+                             struct store_stmt **st, struct err *e)
+{
+    if (store_prepare(s, "SELECT c.address, c.fingerprint, 'site', o.name "
+                      "FROM sites t JOIN orgs o ON o.id = t.org_id JOIN "
+                      "contacts c ON c.org_id = o.id AND c.active = 1 WHERE "
+                      "t.name = ?1 UNION ALL SELECT c.address, c.fingerprint, "
+                      "'ngi', n.name FROM sites t JOIN orgs o ON o.id = "
+                      "t.org_id JOIN orgs n ON n.id = o.ngi_id JOIN contacts "
+                      "c ON c.org_id = n.id AND c.active = 1 AND c.role = "
+                      "'security officer' WHERE t.name = ?1", st, e) != 0)
+        return -1;
+    store_bind_text(*st, 1, site);
+    return 0;
+}

@@ -479,5 +479,12 @@ enum limit_default {
 #define INDICATORS_MAX 1000
 #define INDICATOR_VALUE_MAX 2048    /* bytes of one value (a long URL) */
 #define INDICATOR_CONTEXT_MAX 200   /* bytes of the line quoted with it */
+/* process/alert.c: sites one alert's Not-affected: lines exclude; more
+ * are not read (the receipt shows which were) */
+#define ALERT_NOT_AFFECTED_MAX 64
+/* process/affected.c: recipients the affected audience of one alert may
+ * add (the sites it names times their contacts); past it the alert is
+ * held (ERR_TOOBIG), never sent to some of them */
+#define AFFECTED_RCPTS_MAX 1024
 
 #endif

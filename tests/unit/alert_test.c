@@ -222,6 +222,50 @@ static void test_update(void **state)
 }
 
 /* Command mails: the first non-empty line is exactly "release ID". */
+/* Issue 19: the sites a Not-affected: line excludes. */
+struct na_names {
+    char v[8][64];
+    size_t n;
+};
+
+static void na_add(void *arg, const char *name)
+{
+    struct na_names *x = arg;
+
+    if (x->n < 8)
+        snprintf(x->v[x->n++], sizeof(x->v[0]), "%s", name);
+}
+
+static void test_not_affected(void **state)
+{
+    static const struct {
+        const char *text, *want;    /* names joined by '|' */
+    } cases[] = {
+        {"Not-affected: RAL\n", "RAL"},
+        {"text\n  not-affected:  RAL, UKI-LT2-DEMO;EXAMPLE-T2\r\nmore", "RAL|UKI-LT2-DEMO|EXAMPLE-T2"},
+        {"NOT-AFFECTED: A\nNot-affected: B", "A|B"},
+        {"We are not-affected: RAL (prose, not at a line start)", ""},
+        {"Not-affected:\nRAL", ""},
+        {"Not affected: RAL", ""},
+        {"", ""},
+    };
+    size_t i, k;
+    char got[512];
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct na_names x = {{{0}}, 0};
+        size_t n = alert_not_affected(cases[i].text, na_add, &x);
+        got[0] = '\0';
+        for (k = 0; k < x.n; k++)
+            snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+                     k ? "|" : "", x.v[k]);
+        if (n != x.n || strcmp(got, cases[i].want) != 0)
+            fail_msg("case %zu: got \"%s\" (%zu), want \"%s\"", i, got, n,
+                     cases[i].want);
+    }
+}
+
 static void test_command(void **state)
 {
     static const struct {
@@ -268,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_risk),
         cmocka_unit_test(test_update),
         cmocka_unit_test(test_command),
+        cmocka_unit_test(test_not_affected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
