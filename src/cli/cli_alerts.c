@@ -50,6 +50,34 @@ static int cli_show_raw(struct cli *c, const char *row)
     return rc;
 }
 
+/* After the lists, the affected audience (issue 19), when the alert had
+ * one: each site named, whom it added and why (the view affected_show),
+ * a table of its own after a blank line. With --json the lists' array
+ * stays the one JSON text: `alerts affected ID --json` has these. */
+static int cli_show_affected(struct cli *c, struct cli_args *a)
+{
+    int64_t n = 0;
+
+    if (cli_flag(a, "json"))
+        return 0;
+    if (store_get_int(c->g.store, &c->e, &n, "SELECT count(*) FROM "
+                      "affected_show WHERE _alert_id = ?", "t",
+                      a->pos[0]) < 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    putchar('\n');
+    return cli_print(c, "affected_show", "_alert_id", a->pos[0], a);
+}
+
+static int cmd_alerts_affected(struct cli *c, struct cli_args *a)
+{
+    if (cli_known(c, "alerts_list", "alert_id", a->pos[0], ERR_NOUSER,
+                  "alert") != 0)
+        return -1;
+    return cli_print(c, "affected_show", "_alert_id", a->pos[0], a);
+}
+
 static int cmd_alerts_show(struct cli *c, struct cli_args *a)
 {
     if (cli_flag(a, "raw"))
@@ -59,9 +87,10 @@ static int cmd_alerts_show(struct cli *c, struct cli_args *a)
                          "alert row") ||
                cli_show(c, "alerts_list", "row", a->pos[0], "alert row", a);
     if (cli_known(c, "alerts_list", "alert_id", a->pos[0], ERR_NOUSER,
-                  "alert") != 0)
+                  "alert") != 0 ||
+        cli_print(c, "alerts_show", "alert_id", a->pos[0], a) != 0)
         return -1;
-    return cli_print(c, "alerts_show", "alert_id", a->pos[0], a);
+    return cli_show_affected(c, a);
 }
 
 static int cmd_reveal(struct cli *c, struct cli_args *a)
@@ -207,16 +236,24 @@ static int cmd_dists_policy(struct cli *c, struct cli_args *a)
 {
     const char *def = cli_opt(a, "default-tlp"), *tlp = NULL;
     const char *rel = cli_opt(a, "require-release");
+    const char *aff = cli_opt(a, "affected");
     int on = 0;
 
     if ((def && cli_tlp(c, def, 1, &tlp) != 0) ||
-        (rel && cli_yesno(c, rel, 0, &on) != 0) || cli_open(c) != 0)
+        (rel && cli_yesno(c, rel, 0, &on) != 0))
+        return -1;
+    if (aff && strcmp(aff, "whole") != 0 && strcmp(aff, "off") != 0)
+        return err_set(&c->e, ERR_USAGE, "--affected takes whole or off, "
+                       "not '%.40s'", aff);
+    if (cli_open(c) != 0)
         return -1;
     if (store_begin(c->g.store, &c->e) != 0)
         return -1;
     if ((tlp && cli_set(c, "dists", "default_tlp", "t", tlp, 0,
                         a->pos[0]) != 0) ||
         (rel && cli_set(c, "dists", "require_release", "i", NULL, on,
+                        a->pos[0]) != 0) ||
+        (aff && cli_set(c, "dists", "affected", "t", aff, 0,
                         a->pos[0]) != 0) ||
         cli_set(c, "dists", "name", "t", a->pos[0], 0, a->pos[0]) != 0) {
         store_rollback(c->g.store);
@@ -237,6 +274,18 @@ static const struct cli_cmd cli_alerts_cmds[] = {
      "`alerts list` and the quarantine notice give) shows that stored mail,\n"
      "whatever its state: received, state, reason, signer. --raw ROW\n"
      "prints the mail as received, byte for byte (what was quarantined).\n"
+     "When the distribution has an affected audience (dists policy\n"
+     "--affected whole), a second table follows: each site the alert\n"
+     "names, the recipient it added (or already reached through a list),\n"
+     "a site excluded by a Not-affected: line, a site with no contact\n"
+     "(with --json: alerts affected). Exit 67 when there is no such alert."},
+    {"alerts", "affected", "json", 1, 1, cmd_alerts_affected,
+     "[--json] ALERT-ID",
+     "The affected audience of an alert (dists policy --affected whole):\n"
+     "each site it names and the recipient it added (added), or reached\n"
+     "through a whole list already (already); a site a Not-affected: line\n"
+     "excludes (excluded) or that the alert does not name (not-named); a\n"
+     "site with no contact of its own (no-contact: a coverage problem).\n"
      "Exit 67 when there is no such alert."},
     {"alerts", "retry", "", 1, 1, cmd_alerts_retry, "ROW",
      "Run a quarantined stored mail again, after a key or officer fix.\n"
@@ -266,14 +315,22 @@ static const struct cli_cmd cli_alerts_cmds[] = {
      "AMBER+STRICT; default AMBER) is withheld from the list and the\n"
      "receipt says so. AMBER+STRICT also needs --single-org yes and\n"
      "members of one organisation. TLP:RED goes to no list."},
-    {"dists", "policy", "default-tlp=,require-release=,json", 1, 1,
+    {"dists", "policy", "default-tlp=,require-release=,affected=,json", 1, 1,
      cmd_dists_policy,
-     "NAME [--default-tlp TLP] [--require-release yes|no]",
+     "NAME [--default-tlp TLP] [--require-release yes|no]\n"
+     "       [--affected whole|off]",
      "Set a distribution's default TLP and whether alerts need release.\n"
      "--default-tlp: the label of an alert that carries none (default\n"
      "AMBER). --require-release yes: every alert is held and its signer\n"
      "gets one signed preview per list; it goes out on `alertgw release\n"
-     "ID` or a signed mail whose body is \"release ID\"."},
+     "ID` or a signed mail whose body is \"release ID\".\n"
+     "--affected whole: each alert also goes, whole and once, to the\n"
+     "security contacts of the sites it names (contacts of the site's\n"
+     "organisation) and their NGI's security officers, who do not get it\n"
+     "whole through a list already (template 'affected'). A line\n"
+     "\"Not-affected: SITE\" in the signed alert excludes a site. The\n"
+     "receipt, alerts show and preview --affected say who was added and\n"
+     "why. Default off."},
 };
 
 CLI_TABLE(cli_alerts);

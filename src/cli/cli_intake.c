@@ -397,21 +397,26 @@ static int cmd_submit(struct cli *c, struct cli_args *a)
 
 static int cmd_preview(struct cli *c, struct cli_args *a)
 {
-    const char *list = cli_opt(a, "list");
+    const char *list = cli_opt(a, "list"), *aff = cli_opt(a, "affected");
     char verdict[ERR_MSG_MAX];
     struct buf raw;
     int rc = -1;
 
-    if (list == NULL)
-        return err_set(&c->e, ERR_USAGE, "preview needs --list NAME");
+    if ((list == NULL) == (aff == NULL))
+        return err_set(&c->e, ERR_USAGE, "preview needs --list NAME or "
+                       "--affected DIST");
     if (cli_open(c) != 0)
         return -1;
     buf_init(&raw, (size_t)c->conf.max_size);
-    if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) == 0)
-        rc = process_preview(&c->g, buf_cstr(&raw), raw.len, list,
-                             cli_flag(a, "diff"), stdout, verdict,
-                             sizeof(verdict), &c->e);
-    if (rc == 0)        /* stdout is the message: the verdict beside it */
+    if (cli_read(c, a->pos[0], (size_t)c->conf.max_size, &raw) != 0)
+        rc = -1;
+    else if (aff)       /* stdout the copy, stderr who gets it and why */
+        rc = process_preview_affected(&c->g, buf_cstr(&raw), raw.len, aff,
+                                      stdout, stderr, &c->e);
+    else if ((rc = process_preview(&c->g, buf_cstr(&raw), raw.len, list,
+                                   cli_flag(a, "diff"), stdout, verdict,
+                                   sizeof(verdict), &c->e)) == 0)
+        /* stdout is the message: the verdict beside it */
         fprintf(stderr, "alertgw: preview: %s\n", verdict);
     buf_free(&raw);
     return rc;
@@ -615,14 +620,17 @@ static const struct cli_cmd cli_intake_cmds[] = {
      "Submit a signed alert from the shell; the verdict is the exit code.\n"
      "Exit 0 queued,\n"
      "77 not signed by an authorised officer, 65 malformed or held."},
-    {"preview", NULL, "list=,diff", 0, 1, cmd_preview,
-     "--list NAME [--diff] [FILE]",
+    {"preview", NULL, "list=,diff,affected=", 0, 1, cmd_preview,
+     "--list NAME [--diff] [FILE], or --affected DIST [FILE]",
      "Show the exact message a list would receive, or every replacement.\n"
      "Prints the exact message the list would receive (signed; nothing is\n"
      "stored), or with --diff every replacement: line, original,\n"
      "placeholder, rule. The alert need not be signed yet. On stderr, the\n"
      "verdict for that list: sent (to how many recipients), withheld and\n"
-     "why, held for release first."},
+     "why, held for release first.\n"
+     "--affected DIST: the whole copy distribution DIST's affected\n"
+     "audience would get (dists policy --affected), and on stderr the\n"
+     "sites the alert names and whom each adds, and why."},
     {"anonymise", NULL, "sites=,rules=,alert-id=", 0, 1, cmd_anonymise,
      "[--sites FILE] [--rules DIR] [--alert-id ID] [FILE]",
      "Anonymise one RFC 5322 message to stdout, nothing else.\n"

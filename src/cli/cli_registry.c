@@ -480,7 +480,7 @@ static int cmd_dists_show(struct cli *c, struct cli_args *a)
 {
     return cli_show_with_policy(c, "CREATE TEMP VIEW IF NOT EXISTS "
                                 "dists_show_policy AS SELECT d.*, "
-                                "p.default_tlp, p.require_release FROM "
+                                "p.default_tlp, p.require_release, p.affected FROM "
                                 "dists_list d JOIN dists_policy p ON p.name "
                                 "= d.name", "dists_show_policy", a->pos[0],
                                 "distribution", a);

@@ -21,7 +21,7 @@
 #include "util/limits.h"
 
 #define RENDER_VARS "alert_id tlp subject body list date risk update " \
-    "update_label contact report_to"
+    "update_label contact report_to sites"
 
 struct render_tmpl;
 

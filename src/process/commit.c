@@ -226,6 +226,44 @@ static int commit_list(struct gateway *g, int64_t row, const struct pdist *d,
     return lifecycle_preview_queue(g, row, &p, e);
 }
 
+/* The affected audience (affected.c): its rows, and, when it adds
+ * anyone, its copy and each recipient's form of it (plain on the copy, or
+ * encrypted to their key), queued unless held. */
+static int commit_affected(struct gateway *g, int64_t row,
+                           const struct plist *l, const struct pcopy *c,
+                           const struct paffected *af, int hold,
+                           struct process_result *r, struct err *e)
+{
+    int64_t cid;
+    size_t i;
+
+    for (i = 0; i < af->n; i++)
+        if (alerts_affected_add(g->store, row, af->v[i].site,
+                                af->v[i].address, af->v[i].outcome,
+                                af->v[i].why, e) != 0)
+            return -1;
+    if (l->withheld[0])
+        return 0;
+    if (commit_insert_copy(g, row, 0, "copy", c->msgid, &c->msg, &cid,
+                           e) != 0 ||
+        audit_add_copy(g->store, row, "copy-affected", cid, "the affected "
+                       "audience's whole copy", NULL, e) != 0)
+        return -1;
+    for (i = 0; i < c->nrcpts; i++) {
+        const struct prcpt *rc = &c->rcpts[i];
+        if (rc->how == RCPT_ENCRYPTED) {
+            if (commit_own(g, row, l, c, rc, hold, e) != 0)
+                return -1;
+        } else if (!hold && commit_outbox(g, cid, rc->address, e) != 0) {
+            return -1;
+        }
+    }
+    r->copies++;
+    if (!hold)
+        r->recipients += (long)c->nrcpts;
+    return 0;
+}
+
 /* The alert's own row: what it became, and why. */
 static int commit_state(struct gateway *g, int64_t row,
                         const struct palert *a, const char *state,
@@ -269,7 +307,8 @@ static const char *commit_verdict(const struct plist *lists, size_t n,
 int process_commit(struct gateway *g, int64_t row, const struct pdist *d,
                    const struct palert *a, const struct anon_map *map,
                    const struct plist *lists, const struct pcopy *copies,
-                   size_t n, struct process_result *r, struct err *e)
+                   size_t n, const struct paffected *af,
+                   struct process_result *r, struct err *e)
 {
     char officer[REGISTRY_ADDR_MAX];
     const char *state;
@@ -290,6 +329,9 @@ int process_commit(struct gateway *g, int64_t row, const struct pdist *d,
         if (commit_list(g, row, d, a, &lists[i], &copies[i], officer, hold,
                         r, e) != 0)
             goto fail;
+    if (af && commit_affected(g, row, &lists[n], &copies[n], af, hold, r,
+                              e) != 0)
+        goto fail;
     state = commit_verdict(lists, n, hold, r);
     hold = r->verdict == PROCESS_AWAITING;
     if (commit_state(g, row, a, state, r->verdict == PROCESS_QUEUED ? ""

@@ -206,6 +206,7 @@ static int copy_render(struct pctx *c, const char *subject, const char *body,
         {"risk", c->a->risk[0] ? c->a->risk : "not stated"},
         {"update", update}, {"update_label", update_label},
         {"contact", c->g->conf->from}, {"report_to", c->g->conf->from},
+        {"sites", c->l->affected_sites ? c->l->affected_sites : ""},
     };
     int rc;
 

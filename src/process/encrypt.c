@@ -65,6 +65,8 @@ static int encrypt_load(struct gateway *g, const struct plist *l,
     size_t cap = 0;
     int rc;
 
+    if (l->affected)    /* affected_resolve filled them */
+        return 0;
     if (encrypt_rcpts(g, l, &st, e) != 0)
         return -1;
     while ((rc = store_step(st, e)) == 1) {

@@ -113,6 +113,42 @@ static int receipt_notes(struct gateway *g, int64_t row, struct buf *body,
                       body, e) != 0 ? -1 : 0;
 }
 
+static int receipt_affected_one(void *arg, const char *site,
+                                const char *address, const char *outcome,
+                                const char *why, struct err *e)
+{
+    struct buf *b = arg;
+    int rc;
+
+    if (b->len == 0 &&
+        buf_puts(b, "\nAffected audience (the sites this alert names):\n"))
+        return err_set(e, ERR_TOOBIG, "receipt too long");
+    rc = strcmp(outcome, "no-contact") == 0
+         ? buf_printf(b, "  %s: coverage problem: %s\n", site, why)
+         : address[0] ? buf_printf(b, "  %s: %s %s (%s)\n", site, address,
+                                   strcmp(outcome, "added") == 0
+                                   ? "added" : "not added", why)
+         : buf_printf(b, "  %s: %s (%s)\n", site, outcome, why);
+    return rc != 0 ? err_set(e, ERR_TOOBIG, "receipt too long") : 0;
+}
+
+/* The affected audience (issue 19): each site named, who it added and
+ * why, who already had the whole alert, a site excluded, a site with no
+ * contact (a coverage problem). Nothing when there was none. */
+static int receipt_affected(struct gateway *g, int64_t row, struct buf *body,
+                            struct err *e)
+{
+    struct buf part;
+    int rc;
+
+    buf_init(&part, LIFECYCLE_BODY_MAX);
+    rc = alerts_affected_each(g->store, row, receipt_affected_one, &part, e);
+    if (rc == 0 && part.len && buf_append(body, part.data, part.len) != 0)
+        rc = err_set(e, ERR_TOOBIG, "receipt too long");
+    buf_free(&part);
+    return rc != 0 ? -1 : 0;
+}
+
 /* The lists that got a copy, and those of them that reached nobody: a
  * warning line each. */
 struct receipt_reach {
@@ -191,6 +227,7 @@ int lifecycle_receipt_queue(struct gateway *g, int64_t row, struct err *e)
     }
     if (receipt_notes(g, row, &body, e) != 0 ||
         receipt_lists(g, row, &body, e) != 0 ||
+        receipt_affected(g, row, &body, e) != 0 ||
         buf_puts(&body, "\nEach queued copy is delivered by the gateway's "
                  "worker; `alertgw audit` shows\nper-recipient outcomes.\n")
         != 0)

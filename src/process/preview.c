@@ -233,7 +233,7 @@ static int anonymise_work(void *arg, struct buf *out, struct err *e)
 {
     static const struct plist sanitised = {
         0, (char *)"anonymise", (char *)"", (char *)"", (char *)"drop", 1,
-        TLP_NONE, 0, 0, "", ENCRYPT_NEVER, 0, NULL, "", NULL};
+        TLP_NONE, 0, 0, "", ENCRYPT_NEVER, 0, 0, NULL, "", NULL, NULL};
     struct anonymise_job *j = arg;
     struct msg_limits lim;
     struct palert a;

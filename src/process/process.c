@@ -38,6 +38,7 @@ void plists_free(struct plist *v, size_t n)
         free(v[i].template_name);
         free(v[i].attachments);
         free(v[i].refs);
+        free(v[i].affected_sites);
         render_free(v[i].tmpl);
     }
     free(v);
@@ -79,7 +80,8 @@ int plists_load(struct gateway *g, int64_t dist, const char *name,
     int rc;
 
     *n = 0;
-    v = calloc(PROCESS_LISTS_MAX, sizeof(*v));
+    /* one more: the affected audience's pseudo-list (affected.c) */
+    v = calloc(PROCESS_LISTS_MAX + 1, sizeof(*v));
     if (v == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
     if (registry_lists_of(g->store, dist, name, &st, e) != 0) {
@@ -294,6 +296,9 @@ static int process_list_prep(struct gateway *g, int64_t row,
     plist_withhold(l, a->tlp);
     if (l->withheld[0])
         return 0;
+    if (l->affected)    /* no thread of its own: each alert stands alone */
+        return render_load(g->conf->templates_dir, l->template_name,
+                           &l->tmpl, e);
     buf_init(&refs, PROCESS_REFS_MAX * MAILOUT_MSGID_MAX);
     if (process_refs(g, row, a->thread, l->id, &refs, l->in_reply_to,
                      sizeof(l->in_reply_to), e) != 0)
@@ -333,36 +338,46 @@ static enum pstep process_copies(struct gateway *g, int64_t row,
                                  struct process_result *r, struct err *e)
 {
     struct anon_map *map = anon_map_new();
+    struct paffected af;
     struct plist *lists = NULL;
     struct pcopy *copies = NULL;
     enum pstep step = PSTEP_ERROR;
-    size_t n = 0, i;
+    size_t n = 0, all, i;
 
+    memset(&af, 0, sizeof(af));
     if (map == NULL || plists_load(g, d->id, NULL, &lists, &n, e) != 0 ||
         process_map_load(g, a->thread, map, e) != 0 ||
-        (copies = calloc(n ? n : 1, sizeof(*copies))) == NULL) {
+        (copies = calloc(n + 1, sizeof(*copies))) == NULL) {
         /* the first error wins: this one names a failed allocation */
         err_set(e, ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (i = 0; i < n; i++)
+    all = n;
+    for (i = 0; i <= n; i++)
         pcopy_init(&copies[i]);
-    if (process_copies_ready(g, row, a, lists, n, e) != 0)
+    /* the affected audience: one more copy, lists[n] (affected.c) */
+    if (d->affected && affected_plist(&lists[all++], e) != 0)
+        goto out;
+    if (process_copies_ready(g, row, a, lists, all, e) != 0)
         goto out;
     anon_set_deadline(g->anon, g->conf->process_budget * 1000L);
-    step = process_child_step(child_copies(g, a, lists, n, &map, copies, r,
-                                           e));
+    step = process_child_step(child_copies(g, a, lists, all, &map, copies,
+                                           all > n ? &af : NULL, r, e));
     if (step == PSTEP_GO &&
-        (process_encrypt(g, a, lists, n, copies, e) != 0 ||
-         process_commit(g, row, d, a, map, lists, copies, n, r, e) != 0))
+        ((all > n && affected_resolve(g, a, lists, n, &lists[n], &af,
+                                      &copies[n], e) != 0) ||
+         process_encrypt(g, a, lists, all, copies, e) != 0 ||
+         process_commit(g, row, d, a, map, lists, copies, n,
+                        all > n ? &af : NULL, r, e) != 0))
         step = PSTEP_ERROR;
     else if (step == PSTEP_GO)
         step = PSTEP_DONE;      /* committed: the verdict is recorded */
 out:
-    for (i = 0; copies && i < n; i++)
+    for (i = 0; copies && i <= n; i++)
         pcopy_free(&copies[i]);
     free(copies);
-    plists_free(lists, n);
+    plists_free(lists, d->affected && lists ? n + 1 : n);
+    paffected_free(&af);
     anon_map_free(map);
     if (g->anon)
         anon_set_deadline(g->anon, 0);
@@ -397,8 +412,18 @@ static int process_load(struct gateway *g, int64_t row, struct buf *raw,
     if (d->default_tlp == TLP_NONE)
         d->default_tlp = TLP_AMBER;
     d->require_release = ad.require_release;
+    d->affected = ad.affected;
     snprintf(d->address, sizeof(d->address), "%s", ad.address);
     return 0;
+}
+
+static void process_not_affected(void *arg, const char *name)
+{
+    struct palert *a = arg;
+
+    if (a->n_not_affected < ALERT_NOT_AFFECTED_MAX)
+        snprintf(a->not_affected[a->n_not_affected++],
+                 sizeof(a->not_affected[0]), "%s", name);
 }
 
 /* What the text says of itself: id (if it names one), TLP (the most
@@ -419,6 +444,8 @@ int process_meta(struct gateway *g, struct palert *a,
         a->tlp = t;
     if (!alert_find_risk(a->content->subject, a->risk, sizeof(a->risk)))
         alert_find_risk(body, a->risk, sizeof(a->risk));
+    a->n_not_affected = 0;
+    alert_not_affected(body, process_not_affected, a);
     return 0;
 }
 

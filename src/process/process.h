@@ -83,6 +83,14 @@ int process_preview(struct gateway *g, const char *raw, size_t len,
                     const char *list, int diff, FILE *out, char *verdict,
                     size_t n, struct err *e);
 
+/* The whole copy distribution dist's affected audience would get
+ * (issue 19), written to out, and to report which sites the alert names
+ * and whom they add, and why (nothing stored; the distribution's
+ * affected policy aside: what it would be with --affected whole). */
+int process_preview_affected(struct gateway *g, const char *raw, size_t len,
+                             const char *dist, FILE *out, FILE *report,
+                             struct err *e);
+
 /* Anonymise one RFC 5322 message (DESIGN.md `anonymise`): kept headers
  * and every text part anonymised, parts that cannot be inspected dropped
  * with a note. alert_id non-NULL: reuse that alert's placeholders. */

@@ -397,6 +397,7 @@ struct copies_job {
     struct plist *lists;
     size_t n;
     struct anon_map *map;
+    struct paffected *af;       /* NULL: no affected audience */
 };
 
 static int pack_copy(struct buf *b, uint32_t i, const struct pcopy *c)
@@ -418,6 +419,17 @@ static int pack_map(struct buf *b, const struct anon_map *m)
     return rc;
 }
 
+/* The sites the alert names, after the map: a count, then each name. */
+static int pack_sites(struct buf *b, const struct paffected *af)
+{
+    size_t i;
+    int rc = pack_u32(b, af ? (uint32_t)af->nsites : 0);
+
+    for (i = 0; af && rc == 0 && i < af->nsites; i++)
+        rc = pack_puts(b, af->sites[i]);
+    return rc;
+}
+
 static int copies_work(void *arg, struct sandbox_chan *ch, struct buf *out,
                        struct err *e)
 {
@@ -433,6 +445,11 @@ static int copies_work(void *arg, struct sandbox_chan *ch, struct buf *out,
         l = &j->lists[i];
         if (l->withheld[0])
             continue;
+        if (l->affected && j->af &&
+            affected_find(j->g, j->a, l, j->af, e) != 0) {
+            rc = -1;
+            break;
+        }
         struct pctx c = {j->g, j->a, l, j->map, NULL,
                          l->in_reply_to[0] ? l->in_reply_to : NULL,
                          l->refs ? l->refs : ""};
@@ -443,7 +460,7 @@ static int copies_work(void *arg, struct sandbox_chan *ch, struct buf *out,
         pcopy_free(&cp);
     }
     if (rc == 0 && (pack_u32(out, UINT32_MAX) != 0 ||
-                    pack_map(out, j->map) != 0))
+                    pack_map(out, j->map) != 0 || pack_sites(out, j->af) != 0))
         rc = err_set(e, ERR_NOMEM, "%s", "out of memory");
     return rc;
 }
@@ -495,11 +512,32 @@ static struct anon_map *unpack_map(struct unpack *u)
         free(orig);
         free(ph);
     }
-    if (rc != 0 || !unpack_done(u)) {
+    if (rc != 0) {
         anon_map_free(m);
         return NULL;
     }
     return m;
+}
+
+/* The sites the child found: names of the sites index (SITES_NAME_MAX),
+ * at most as many as it holds. */
+static int unpack_sites(struct unpack *u, const struct gateway *g,
+                        struct paffected *af)
+{
+    uint32_t n = unpack_u32(u), i;
+    size_t cap = sites_count(g->sites);
+
+    if (u->bad || n > cap || (n > 0 && af == NULL))
+        return -1;
+    if (af == NULL)
+        return unpack_done(u) ? 0 : -1;
+    free(af->sites);
+    af->nsites = 0;
+    if ((af->sites = calloc(n ? n : 1, sizeof(*af->sites))) == NULL)
+        return -1;
+    for (i = 0; i < n; i++)
+        unpack_fixed(u, af->sites[af->nsites++], sizeof(af->sites[0]));
+    return u->bad || !unpack_done(u) ? -1 : 0;
 }
 
 /* Every list that is not withheld must have come back. */
@@ -516,10 +554,10 @@ static int copies_whole(const struct plist *lists, size_t n,
 
 int child_copies(struct gateway *g, const struct palert *a,
                  struct plist *lists, size_t n, struct anon_map **map,
-                 struct pcopy *copies, struct process_result *r,
-                 struct err *e)
+                 struct pcopy *copies, struct paffected *af,
+                 struct process_result *r, struct err *e)
 {
-    struct copies_job job = {g, a, lists, n, *map};
+    struct copies_job job = {g, a, lists, n, *map, af};
     struct gateway_server srv;
     struct sandbox_limits lim;
     struct sandbox_end end;
@@ -546,6 +584,9 @@ int child_copies(struct gateway *g, const struct palert *a,
         if (unpack_copies(&u, lists, n, copies) != 0 ||
             !copies_whole(lists, n, copies) ||
             (m = unpack_map(&u)) == NULL) {
+            rc = child_quarantine(r, "copy builder returned garbage");
+        } else if (unpack_sites(&u, g, af) != 0) {
+            anon_map_free(m);
             rc = child_quarantine(r, "copy builder returned garbage");
         } else {
             anon_map_free(*map);

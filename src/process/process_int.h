@@ -7,6 +7,7 @@
  *   prepare.c        an officer's command, or the alert's id and thread
  *   copy.c           one list's copy (in the child)
  *   copy_ind.c       its indicator attachments (in the child)
+ *   affected.c       the affected audience: sites named, who they add
  *   encrypt.c        per-recipient encryption (in the parent)
  *   commit.c         the one transaction that stores it all
  *   preview.c        preview and anonymise, for the officers
@@ -52,11 +53,16 @@ struct plist {
     char withheld[ERR_MSG_MAX]; /* why this alert does not go there */
     enum plist_encrypt encrypt;
     int indicators;             /* PLIST_IND_* bits */
+    int affected;               /* the affected audience (affected.c), not
+                                 * a list of the registry: id 0 */
     /* Made by the parent before the copies' child runs (it opens no file
      * and reads no database): */
     struct render_tmpl *tmpl;   /* the list's template */
     char in_reply_to[MAILOUT_MSGID_MAX];    /* an update: its last copy */
     char *refs;                 /* and the thread before it */
+    /* The affected audience's copy, in the copies' child: the sites it
+     * names for the template ({{sites}}); the child's own memory. */
+    char *affected_sites;
 };
 
 /* What every copy is made from: the authenticated content. */
@@ -69,6 +75,9 @@ struct palert {
     char risk[ALERT_RISK_MAX];
     char signer[PGP_FPR_MAX];
     time_t signed_at;
+    /* Sites the signed text excludes (Not-affected: lines) */
+    char not_affected[ALERT_NOT_AFFECTED_MAX][SITES_NAME_MAX + 1];
+    size_t n_not_affected;
 };
 
 /* The distribution an alert came in for. */
@@ -77,6 +86,28 @@ struct pdist {
     enum alert_tlp default_tlp;
     int require_release;
     char address[PROCESS_ADDR_MAX];     /* what a signed To: must name */
+    int affected;                       /* dists.affected is 'whole' */
+};
+
+/* The affected audience of one alert (affected.c): the sites it names
+ * as the copies' child found them, and one row per site excluded, site
+ * without a contact, or recipient (added, or already getting the whole
+ * alert through a list). */
+struct paff_row {
+    char site[SITES_NAME_MAX + 1];
+    char address[REGISTRY_ADDR_MAX + 1];    /* "" for a row of the site */
+    char fpr[PGP_FPR_MAX];
+    const char *outcome;    /* added, already, excluded, no-contact,
+                             * not-named */
+    char why[ERR_MSG_MAX / 2];
+};
+
+struct paffected {
+    char (*sites)[SITES_NAME_MAX + 1];
+    size_t nsites;
+    struct paff_row *v;
+    size_t n, cap;
+    size_t added;
 };
 
 /* How one recipient of an encrypting list gets the alert. */
@@ -205,6 +236,26 @@ int copy_list_id(const struct pctx *c, char *out, size_t n);
 int copy_indicators(struct pctx *c, struct pparts *pp, struct buf *body,
                     struct err *e);
 
+/* affected.c */
+void paffected_free(struct paffected *af);
+/* The pseudo-list of the affected audience (template 'affected') into
+ * *l, owned by the caller's plists_free array. */
+int affected_plist(struct plist *l, struct err *e);
+/* In the copies' child: the registry sites the alert's text names (the
+ * anonymiser's findings over Subject and text parts), into af->sites;
+ * and l->affected_sites for the template, the excluded ones left out. */
+int affected_find(struct gateway *g, const struct palert *a,
+                  struct plist *l, struct paffected *af, struct err *e);
+/* In the parent: the rows of af and the recipients of cp (the pseudo-
+ * list l's copy) from the registry; lists[0..n) are the distribution's
+ * lists, whose whole, not withheld copies already reach their members.
+ * l->withheld says why nobody is added, when nobody is. */
+int affected_resolve(struct gateway *g, const struct palert *a,
+                     const struct plist *lists, size_t n, struct plist *l,
+                     struct paffected *af, struct pcopy *cp, struct err *e);
+/* One line a row of af, for a receipt or a preview ("  SITE: ..."). */
+int affected_describe(const struct paffected *af, struct buf *out);
+
 /* encrypt.c */
 /* Every list not withheld that encrypts: each recipient classified and
  * its own message made (copies[i].rcpts). */
@@ -221,7 +272,8 @@ int encrypt_rcpts(struct gateway *g, const struct plist *l,
 int process_commit(struct gateway *g, int64_t row, const struct pdist *d,
                    const struct palert *a, const struct anon_map *map,
                    const struct plist *lists, const struct pcopy *copies,
-                   size_t n, struct process_result *r, struct err *e);
+                   size_t n, const struct paffected *af,
+                   struct process_result *r, struct err *e);
 
 /* process_child.c: the same work in a sandboxed child. Each returns 0
  * with its results, 1 when the child failed (crash, limit, garbage: r
@@ -232,10 +284,12 @@ int child_open(struct gateway *g, const char *raw, size_t len,
                struct err *e);
 /* Every list not withheld: copies[i] filled; *map replaced by the one
  * the copies were made with. */
+/* An affected pseudo-list among them: af->sites gets the sites the
+ * alert names (af may be NULL when there is none). */
 int child_copies(struct gateway *g, const struct palert *a,
                  struct plist *lists, size_t n, struct anon_map **map,
-                 struct pcopy *copies, struct process_result *r,
-                 struct err *e);
+                 struct pcopy *copies, struct paffected *af,
+                 struct process_result *r, struct err *e);
 
 /* For the officers' commands: a parser crash or limit is ERR_DATA
  * ("malformed: parser crashed (signal 11)"). child_content parses and

@@ -119,7 +119,7 @@ check "no list was added" test "$(q "SELECT count(*) FROM lists WHERE name='bad'
 set +e; agw rules lint --templates "$TD" >"$T/lint" 2>"$T/err"; rc=$?; set -e
 check "rules lint finds the broken template (exit $rc)" test "$rc" != 0
 check "rules lint says where" grep -q 'broken.tmpl:4: unknown variable' "$T/err"
-check "rules lint passes the shipped templates" bash -c "\"$ALERTGW\" -c \"$AGW_CONF\" rules lint | grep -q 'templates in .*: 2, no errors'"
+check "rules lint passes the shipped templates" bash -c "\"$ALERTGW\" -c \"$AGW_CONF\" rules lint | grep -q 'templates in .*: 3, no errors'"
 
 agw queue run >/dev/null
 check "worker delivered the receipts" test "$(ls "$T/gw/out"/receipt-*.eml | wc -l)" = 11
