@@ -41,12 +41,16 @@ int outbox_add_list(struct store *s, int64_t copy, int64_t list, int64_t *n,
 int outbox_add_member(struct store *s, int64_t row, int64_t copy,
                       const char *rcpt, struct err *e)
 {
+    /* a copy of no list is the affected audience's: its recipients
+     * are the alert's affected rows */
     return store_run(s, e, "INSERT INTO outbox(copy_id, rcpt, "
                      "updated) SELECT c.id, ?3, ?4 FROM copies c WHERE c.id "
-                     "= ?1 AND c.alert_row = ?2 AND EXISTS (SELECT 1 FROM "
+                     "= ?1 AND c.alert_row = ?2 AND (EXISTS (SELECT 1 FROM "
                      "list_recipients r WHERE r.list_id = c.list_id AND "
-                     "r.address = ?3)", "iiti", copy, row, rcpt,
-                     (int64_t)time(NULL)) < 0 ? -1 : 0;
+                     "r.address = ?3) OR (c.list_id IS NULL AND EXISTS "
+                     "(SELECT 1 FROM affected a WHERE a.alert_row = ?2 AND "
+                     "a.outcome = 'added' AND a.address = ?3)))", "iiti",
+                     copy, row, rcpt, (int64_t)time(NULL)) < 0 ? -1 : 0;
 }
 
 int outbox_add_list_rest(struct store *s, int64_t row, int64_t copy,
@@ -61,16 +65,29 @@ int outbox_add_list_rest(struct store *s, int64_t row, int64_t copy,
                      (int64_t)time(NULL), list, row) < 0 ? -1 : 0;
 }
 
+int outbox_add_affected_rest(struct store *s, int64_t row, int64_t copy,
+                             struct err *e)
+{
+    return store_run(s, e, "INSERT INTO outbox(copy_id, rcpt, updated) "
+                     "SELECT DISTINCT ?1, a.address, ?2 FROM affected a "
+                     "WHERE a.alert_row = ?3 AND a.outcome = 'added' AND "
+                     "NOT EXISTS (SELECT 1 FROM outbox o JOIN copies x ON "
+                     "x.id = o.copy_id WHERE x.alert_row = ?3 AND x.list_id "
+                     "IS NULL AND x.kind = 'copy' AND o.rcpt = a.address)",
+                     "iii", copy, (int64_t)time(NULL), row) < 0 ? -1 : 0;
+}
+
 int outbox_list_copies_each(struct store *s, int64_t row, outbox_copy_fn fn,
                             void *arg, struct err *e)
 {
     struct store_stmt *st;
     int rc, stop = 0;
 
-    if (store_prepare(s, "SELECT c.id, c.list_id FROM copies c "
-                      "JOIN lists l ON l.id = c.list_id WHERE c.alert_row = "
-                      "? AND c.kind = 'copy' AND l.encrypt <> 'always' "
-                      "ORDER BY c.id", &st, e) != 0)
+    if (store_prepare(s, "SELECT c.id, coalesce(c.list_id, 0) FROM copies "
+                      "c LEFT JOIN lists l ON l.id = c.list_id WHERE "
+                      "c.alert_row = ? AND c.kind = 'copy' AND (c.list_id "
+                      "IS NULL OR l.encrypt <> 'always') ORDER BY c.id", &st,
+                      e) != 0)
         return -1;
     store_bind_int(st, 1, row);
     while (!stop && (rc = store_step(st, e)) == 1)

@@ -50,7 +50,8 @@ int outbox_add_list(struct store *s, int64_t copy, int64_t list, int64_t *n,
  * if rcpt is still a recipient of the copy's list. outbox_add_list_rest:
  * copy to list's recipients as they are now, but for those queued a copy
  * of row for that list already. outbox_list_copies_each: each copy of
- * kind 'copy' of row whose list does not encrypt always, oldest first:
+ * kind 'copy' of row whose list does not encrypt always (list 0: the
+ * affected audience's copy), oldest first:
  * fn(arg, copy, list, e). */
 int outbox_add_member(struct store *s, int64_t row, int64_t copy,
                       const char *rcpt, struct err *e);
@@ -58,6 +59,11 @@ int outbox_add_list_rest(struct store *s, int64_t row, int64_t copy,
                          int64_t list, struct err *e);
 typedef int (*outbox_copy_fn)(void *arg, int64_t copy, int64_t list,
                               struct err *e);
+/* The affected audience's copy (list 0 to outbox_list_copies_each, and
+ * to outbox_add_member: its recipients are the alert's 'added' affected
+ * rows): to each of them not queued a copy of no list of row already. */
+int outbox_add_affected_rest(struct store *s, int64_t row, int64_t copy,
+                             struct err *e);
 int outbox_list_copies_each(struct store *s, int64_t row, outbox_copy_fn fn,
                             void *arg, struct err *e);
 /* Held alert row was decided (released or cancelled): its previews not

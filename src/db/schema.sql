@@ -5,7 +5,7 @@
 -- `scripts/schema-sql.py write DB src > src/db/schema.sql`.
 
 -- affected: owner db/alerts.c
---   read by the views affected_show
+--   also read by db/outbox.c (a release queues the affected copy); read by the views affected_show
 CREATE TABLE affected (
     alert_row INTEGER NOT NULL REFERENCES alerts(id),
     site TEXT NOT NULL,

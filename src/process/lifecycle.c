@@ -463,6 +463,8 @@ static int release_shared_one(void *arg, int64_t copy, int64_t list,
 
     if (r->n && bsearch(&copy, r->own, r->n, sizeof(*r->own), release_cmp))
         return 0;
+    if (list == 0)      /* the affected audience's whole copy */
+        return outbox_add_affected_rest(r->g->store, r->row, copy, e);
     return outbox_add_list_rest(r->g->store, r->row, copy, list, e);
 }
 

@@ -113,6 +113,24 @@ receipt=$(grep -l "^Subject: Receipt: $ID2" "$OUT"/receipt-*.eml)
 python3 "$AGW_SOURCE_DIR/tests/e2e/pgpmime.py" text "$receipt" >"$T/receipt2.txt"
 check "receipt names the coverage problem" grep -q '^  RAL: coverage problem: no security contact' "$T/receipt2.txt"
 
+# Held for release: nothing of the affected audience goes out before the
+# release, and all of it after (the release queues the affected copy to
+# its 'added' rows, not only the lists' copies).
+agw dists policy alerts --require-release yes >/dev/null
+ID4=EGI-20260707-04
+sed 's/EGI-20260707-01/EGI-20260707-04/' "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" >"$T/a4.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/a4.txt" "$ID4: held" >"$T/a4.eml"
+agw filter --wait --recipient alerts@csirt.example <"$T/a4.eml"
+aff4() { q "SELECT count(*) FROM outbox o JOIN copies c ON c.id = o.copy_id JOIN alerts a ON a.id = c.alert_row WHERE a.alert_id = '$ID4' AND c.kind = 'copy' AND c.list_id IS NULL"; }
+check "held: the affected copy is not queued ($(aff4))" test "$(aff4)" = 0
+agw release "$ID4" >/dev/null
+added4=$(q "SELECT count(DISTINCT address) FROM affected_show WHERE _alert_id='$ID4' AND outcome='added'")
+check "released: the affected copy queued to its $added4 added recipients ($(aff4))" \
+    test "$(aff4)" = "$added4" -a "$added4" -gt 0
+agw release "$ID4" >/dev/null 2>&1 || true
+check "a second release queues nothing more" test "$(aff4)" = "$added4"
+agw dists policy alerts --require-release no >/dev/null
+
 # Off: no affected copy
 agw dists policy alerts --affected off >/dev/null
 ID3=EGI-20260707-03
