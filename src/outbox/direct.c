@@ -10,7 +10,7 @@ int queue_send_now(struct gateway *g, const char *msg, size_t len,
                    const char *rcpt, struct err *e)
 {
     struct deliver_rcpt r;
-    struct deliver_msg m = {g->conf->sender, msg, len, "answer"};
+    struct deliver_msg m = {g->conf->sender, msg, len, "answer", NULL};
     struct deliver *d;
     int rc;
 

@@ -481,12 +481,17 @@ static int queue_hold(struct qpass *p, struct qcopy *q, struct err *e)
 static int queue_send(struct qpass *p, struct qcopy *q, struct err *e)
 {
     struct deliver_msg dm;
+    char envid[24];
     struct err de;
 
     dm.sender = p->g->conf->sender;
     dm.data = buf_cstr(&q->msg);
     dm.len = q->msg.len;
     dm.name = q->name;
+    /* The copy's id comes back in a delivery status report's
+     * Original-Envelope-Id (README "Bounces") */
+    snprintf(envid, sizeof(envid), "%lld", (long long)q->id);
+    dm.envid = envid;
     err_init(&de);
     deliver_set_deadline(p->d, p->leased + (int64_t)p->g->conf->smtp_timeout *
                                            QUEUE_LEASE_SEND_STEPS);

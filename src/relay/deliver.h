@@ -7,7 +7,12 @@
  *   smtp://HOST:PORT    SMTP through libetpan (EHLO, STARTTLS as set by
  *                       deliver_set_tls, MAIL, one RCPT per recipient,
  *                       DATA; MAIL, RCPT and DATA pipelined when the relay
- *                       offers PIPELINING); each recipient's outcome from
+ *                       offers PIPELINING); when the relay offers DSN
+ *                       (RFC 3461), MAIL carries RET=HDRS and ENVID=
+ *                       the message's envid, each RCPT NOTIFY=FAILURE,
+ *                       DELAY and ORCPT=rfc822;ADDR (xtext), so that a
+ *                       report names the copy and the recipient as sent;
+ *                       each recipient's outcome from
  *                       its numeric reply code. One connection serves
  *                       every deliver_send of a handle (RSET between
  *                       messages; a new one when the relay has hung up in
@@ -47,6 +52,7 @@ struct deliver_msg {
     const char *data;       /* whole message, CRLF line ends */
     size_t len;
     const char *name;       /* file-name hint for dir: ([A-Za-z0-9._-]) */
+    const char *envid;      /* smtp: ENVID (RFC 3461), NULL: none */
 };
 
 /* STARTTLS (smtp only; RFC 3207): off; may (when offered); require (a

@@ -136,6 +136,18 @@ enum smtp_state smtp_fail_reply(struct smtp_run *run, const char *what,
  * stream (code, 0 when the connection broke or sent no reply; the text
  * after the code, lines joined by spaces, printable) */
 enum smtp_state smtp_st_pipe(struct smtp_run *run);
+/* RFC 3461 xtext of in into out (NUL-terminated): its length, or -1 when
+ * it does not fit in size. */
+int smtp_xtext(char *out, size_t size, const char *in);
+/* The values of the DSN parameters, "" when the relay offers no DSN:
+ * ENVID's (the message's envid as xtext; "" without one, or when it is
+ * over SMTP_ENVID_MAX) and ORCPT's for addr ("rfc822;" and its xtext; ""
+ * when "RCPT TO:<addr> NOTIFY=FAILURE,DELAY ORCPT=...\r\n" would be over
+ * limit bytes). */
+void smtp_envid(const struct smtp_run *run, char *out, size_t size);
+void smtp_orcpt(const struct smtp_run *run, const char *addr, size_t limit,
+                char *out, size_t size);
+#define SMTP_NOTIFY " NOTIFY=FAILURE,DELAY"
 int smtp_read_reply(struct smtp_run *run, char *text, size_t size);
 
 /* tls.c: whether the chain is checked, the trust list (once per handle),

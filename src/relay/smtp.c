@@ -499,15 +499,17 @@ static enum smtp_state smtp_st_rset(struct smtp_run *run)
  * the MAIL reply. */
 static enum smtp_state smtp_st_mail(struct smtp_run *run)
 {
+    char envid[SMTP_ENVID_MAX + 1];
     int r, code;
 
     run->msgs++;
     if (run->s->esmtp & MAILSMTP_ESMTP_PIPELINING)
         return SMTP_PIPE;
-    if (run->s->esmtp & MAILSMTP_ESMTP)
-        r = mailesmtp_mail_size(run->s, run->msg->sender, 0, NULL,
-                                run->msg->len);
-    else
+    if (run->s->esmtp & MAILSMTP_ESMTP) {
+        smtp_envid(run, envid, sizeof(envid));
+        r = mailesmtp_mail_size(run->s, run->msg->sender, 0,
+                                envid[0] ? envid : NULL, run->msg->len);
+    } else
         r = mailsmtp_mail(run->s, run->msg->sender);
     code = smtp_reply(run, r, "MAIL", NULL);
     if (code < 0)
@@ -518,6 +520,23 @@ static enum smtp_state smtp_st_mail(struct smtp_run *run)
     deliver_set_pending(run->rcpts, run->n, smtp_class(code), code,
                         run->s->response);
     return SMTP_END;
+}
+
+/* libetpan writes its commands into a buffer of 513 bytes
+ * (SMTP_STRING_SIZE) and cuts what does not fit: ORCPT only when the line
+ * fits there. NOTIFY and ORCPT only go out when the relay offers DSN. */
+#define SMTP_LIBETPAN_LINE_MAX 512
+
+static int smtp_rcpt(struct smtp_run *run, const char *addr)
+{
+    char orcpt[SMTP_LIBETPAN_LINE_MAX];
+
+    if (!(run->s->esmtp & MAILSMTP_ESMTP_DSN))
+        return mailsmtp_rcpt(run->s, addr);
+    smtp_orcpt(run, addr, SMTP_LIBETPAN_LINE_MAX, orcpt, sizeof(orcpt));
+    return mailesmtp_rcpt(run->s, addr, MAILSMTP_DSN_NOTIFY_FAILURE |
+                          MAILSMTP_DSN_NOTIFY_DELAY,
+                          orcpt[0] ? orcpt : NULL);
 }
 
 static enum smtp_state smtp_st_rcpt(struct smtp_run *run)
@@ -531,7 +550,7 @@ static enum smtp_state smtp_st_rcpt(struct smtp_run *run)
     if (run->next == run->n)
         return run->accepted > 0 ? SMTP_DATA : SMTP_END;
     cur = &run->rcpts[run->next++];
-    code = smtp_reply(run, mailsmtp_rcpt(run->s, cur->addr), "RCPT", cur);
+    code = smtp_reply(run, smtp_rcpt(run, cur->addr), "RCPT", cur);
     if (code < 0)
         return SMTP_FAIL;
     run->answered++;

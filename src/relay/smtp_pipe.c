@@ -83,10 +83,67 @@ int smtp_read_reply(struct smtp_run *run, char *text, size_t size)
 
 /* ---- writing a group --------------------------------------------------- */
 
+/* ---- DSN parameters (RFC 3461) ----------------------------------------- */
+
+int smtp_xtext(char *out, size_t size, const char *in)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    unsigned char ch;
+
+    for (; *in; in++) {
+        ch = (unsigned char)*in;
+        if (ch >= '!' && ch <= '~' && ch != '+' && ch != '=') {
+            if (o + 1 >= size)
+                return -1;
+            out[o++] = (char)ch;
+            continue;
+        }
+        if (o + 3 >= size)
+            return -1;
+        out[o++] = '+';
+        out[o++] = hex[ch >> 4];
+        out[o++] = hex[ch & 15];
+    }
+    if (o >= size)
+        return -1;
+    out[o] = '\0';
+    return (int)o;
+}
+
+void smtp_envid(const struct smtp_run *run, char *out, size_t size)
+{
+    int n;
+
+    out[0] = '\0';
+    if (!(run->s->esmtp & MAILSMTP_ESMTP_DSN) || run->msg->envid == NULL)
+        return;
+    n = smtp_xtext(out, size, run->msg->envid);
+    if (n < 0 || n > SMTP_ENVID_MAX)
+        out[0] = '\0';
+}
+
+void smtp_orcpt(const struct smtp_run *run, const char *addr, size_t limit,
+                char *out, size_t size)
+{
+    static const char type[] = "rfc822;";
+    /* "RCPT TO:<" ">" NOTIFY " ORCPT=" "\r\n" */
+    size_t fixed = 9 + 1 + strlen(SMTP_NOTIFY) + 7 + 2 + strlen(addr);
+    int n;
+
+    out[0] = '\0';
+    if (!(run->s->esmtp & MAILSMTP_ESMTP_DSN) || size <= sizeof(type))
+        return;
+    memcpy(out, type, sizeof(type));
+    n = smtp_xtext(out + sizeof(type) - 1, size - sizeof(type) + 1, addr);
+    if (n < 0 || fixed + sizeof(type) - 1 + (size_t)n > limit)
+        out[0] = '\0';
+}
+
 static int smtp_mail_line(const struct smtp_run *run, char *line,
                           size_t size)
 {
-    char ret[16] = "", sz[32] = "";
+    char ret[16] = "", sz[32] = "", envid[SMTP_ENVID_MAX + 1];
 
     /* What libetpan's mailesmtp_mail_size says, so that a relay hears
      * the same MAIL with and without pipelining. */
@@ -94,8 +151,21 @@ static int smtp_mail_line(const struct smtp_run *run, char *line,
         snprintf(ret, sizeof(ret), " RET=HDRS");
     if ((run->s->esmtp & MAILSMTP_ESMTP_SIZE) && run->msg->len > 0)
         snprintf(sz, sizeof(sz), " SIZE=%zu", run->msg->len);
-    return snprintf(line, size, "MAIL FROM:<%s>%s%s\r\n", run->msg->sender,
-                    ret, sz);
+    smtp_envid(run, envid, sizeof(envid));
+    return snprintf(line, size, "MAIL FROM:<%s>%s%s%s%s\r\n",
+                    run->msg->sender, ret, envid[0] ? " ENVID=" : "", envid,
+                    sz);
+}
+
+static int smtp_rcpt_line(const struct smtp_run *run, const char *addr,
+                          char *line, size_t size)
+{
+    char orcpt[SMTP_CMD_MAX];
+    int dsn = (run->s->esmtp & MAILSMTP_ESMTP_DSN) != 0;
+
+    smtp_orcpt(run, addr, SMTP_CMD_MAX, orcpt, sizeof(orcpt));
+    return snprintf(line, size, "RCPT TO:<%s>%s%s%s\r\n", addr,
+                    dsn ? SMTP_NOTIFY : "", orcpt[0] ? " ORCPT=" : "", orcpt);
 }
 
 static int smtp_group_add(struct smtp_run *run, struct smtp_group *g,
@@ -107,7 +177,7 @@ static int smtp_group_add(struct smtp_run *run, struct smtp_group *g,
     if (cmd == SMTP_CMD_MAIL)
         len = smtp_mail_line(run, line, sizeof(line));
     else if (cmd == SMTP_CMD_RCPT)
-        len = snprintf(line, sizeof(line), "RCPT TO:<%s>\r\n", r->addr);
+        len = smtp_rcpt_line(run, r->addr, line, sizeof(line));
     else
         len = snprintf(line, sizeof(line), "%s\r\n", smtp_cmd_name[cmd]);
     /* Addresses are at most DELIVER_ADDR_MAX (deliver_send checked). */

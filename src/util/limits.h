@@ -415,8 +415,15 @@ enum limit_default {
  * 3.1 on deadlocks). */
 #define SMTP_PIPE_MAX 100
 #define SMTP_REPLY_LINES_MAX 64     /* lines of one reply we read */
-/* "MAIL FROM:<sender> RET=HDRS SIZE=N\r\n", "RCPT TO:<addr>\r\n" */
-#define SMTP_CMD_MAX (DELIVER_ADDR_MAX + 64)
+/* "MAIL FROM:<sender> RET=HDRS ENVID=ID SIZE=N\r\n", "RCPT TO:<addr>
+ * NOTIFY=FAILURE,DELAY ORCPT=rfc822;XTEXT\r\n": RFC 3461 section 4
+ * allows a RCPT line 500 octets over RFC 5321's 512 for its parameters;
+ * a recipient whose xtext (up to 3 bytes a byte) does not fit goes
+ * without ORCPT (its report then names it by Final-Recipient). */
+#define SMTP_CMD_MAX 1012
+/* ENVID: RFC 3461 section 4.4 allows 100 characters of xtext; ours is
+ * the copy's id. */
+#define SMTP_ENVID_MAX 100
 
 /* util/ac.h */
 #define AC_PATTERN_MAX 4096         /* bytes in one pattern */

@@ -199,7 +199,8 @@ static const char *const ADDRS[NRCPT] = {
 
 static struct deliver_msg msg_make(const char *sender, const char *name)
 {
-    struct deliver_msg m = {sender, MSG, sizeof(MSG) - 1, name};
+    /* an envid that needs xtext: only a relay offering DSN hears it */
+    struct deliver_msg m = {sender, MSG, sizeof(MSG) - 1, name, "id 7+"};
 
     return m;
 }
@@ -589,11 +590,14 @@ static void test_smtp_sink_ok(void **state)
         assert_int_equal(check_rcpt("sink ok", i, &r[i], DELIVER_OK, 250), 0);
     dump = sink_dump(&s);
     assert_non_null(dump);
-    assert_non_null(strstr(dump, "X-Mail-Args: <csirt@example.org>"));
+    /* smtp-sink offers DSN: the envelope asks for reports (issue 17) */
+    assert_non_null(strstr(dump, "X-Mail-Args: <csirt@example.org> RET=HDRS "
+                           "ENVID=id+207+2B"));
     for (i = 0; i < NRCPT; i++) {
-        char line[64];
+        char line[128];
 
-        snprintf(line, sizeof(line), "X-Rcpt-Args: <%s>\n", ADDRS[i]);
+        snprintf(line, sizeof(line), "X-Rcpt-Args: <%s> NOTIFY=FAILURE,DELAY "
+                 "ORCPT=rfc822;%s\n", ADDRS[i], ADDRS[i]);
         assert_non_null(strstr(dump, line));
     }
     /* The message follows smtp-sink's three-line Received header; it is
@@ -950,6 +954,24 @@ static const struct peer_case peer_cases[] = {
                            "250 2.0.0 queued", NULL},
      0, 0, ERR_OK, {DELIVER_OK, DELIVER_OK, DELIVER_OK}, {250, 250, 250},
      "2.0.0 queued", "last line\r\n.\r\nQUIT", NULL},
+    /* DSN (issue 17): ENVID and ORCPT as xtext, NOTIFY, with and
+     * without pipelining; the cases above show nothing of it without. */
+    {"DSN asked for", {"220 peer ESMTP", "250-peer\r\n250 DSN", "250 ok",
+                       "250 ok", "250 ok", "250 ok", "354 go", "250 ok",
+                       NULL},
+     0, 0, ERR_OK, {DELIVER_OK, DELIVER_OK, DELIVER_OK}, {250, 250, 250},
+     NULL, "MAIL FROM:<csirt@example.org> RET=HDRS ENVID=id+207+2B\r\n"
+           "RCPT TO:<a@example.org> NOTIFY=FAILURE,DELAY "
+           "ORCPT=rfc822;a@example.org\r\n", NULL},
+    {"pipelined DSN asked for", {"220 peer ESMTP",
+                                 "250-peer\r\n250-PIPELINING\r\n250 DSN",
+                                 "250 ok", "250 ok", "250 ok", "250 ok",
+                                 "354 go", "250 ok", NULL},
+     0, 0, ERR_OK, {DELIVER_OK, DELIVER_OK, DELIVER_OK}, {250, 250, 250},
+     NULL, "MAIL FROM:<csirt@example.org> RET=HDRS ENVID=id+207+2B\r\n"
+           "RCPT TO:<a@example.org> NOTIFY=FAILURE,DELAY "
+           "ORCPT=rfc822;a@example.org\r\nRCPT TO:<b@example.org> "
+           "NOTIFY=FAILURE,DELAY ORCPT=rfc822;b@example.org\r\n", NULL},
     {"dot stuffing on the wire", {OKSTART, "250 ok", "250 ok", "250 ok",
                                   "354 go", "250 ok", NULL},
      0, 0, ERR_OK, {DELIVER_OK, DELIVER_OK, DELIVER_OK}, {250, 250, 250},
