@@ -13,7 +13,11 @@
 #include "process/lifecycle.h"
 #include "process/process.h"
 #include "db/alerts.h"
+#include "db/reports.h"
 #include "db/store.h"
+#include "util/duration.h"
+
+#include <time.h>
 
 static int cmd_alerts_list(struct cli *c, struct cli_args *a)
 {
@@ -76,6 +80,34 @@ static int cmd_alerts_affected(struct cli *c, struct cli_args *a)
                   "alert") != 0)
         return -1;
     return cli_print(c, "affected_show", "_alert_id", a->pos[0], a);
+}
+
+/* --days of --late: alerts sent this long ago at most */
+#define CLI_LATE_DAYS_DEFAULT 7
+
+/* alerts acks ALERT-ID: per list and organisation reached, who
+ * acknowledged when; --late DURATION: every organisation of the last
+ * --days days that did not acknowledge within DURATION. */
+static int cmd_alerts_acks(struct cli *c, struct cli_args *a)
+{
+    const char *late = cli_opt(a, "late"), *days = cli_opt(a, "days");
+    int64_t l, d = CLI_LATE_DAYS_DEFAULT * 86400, now = (int64_t)time(NULL);
+
+    if ((late == NULL) == (a->pos[0] == NULL))
+        return err_set(&c->e, ERR_USAGE, "alerts acks needs ALERT-ID or "
+                       "--late DURATION");
+    if (late == NULL)
+        return cli_known(c, "alerts_list", "alert_id", a->pos[0], ERR_NOUSER,
+                         "alert") ||
+               cli_print(c, "alerts_acks", "_alert_id", a->pos[0], a);
+    if ((l = duration_parse(late, DURATION_BARE_REFUSED)) <= 0 ||
+        (days && (d = duration_parse(days, DURATION_BARE_REFUSED)) <= 0))
+        return err_set(&c->e, ERR_USAGE, "--late and --days take a duration "
+                       "with its unit (4h, 7d)");
+    if (cli_open(c) != 0 ||
+        reports_late_view(c->g.store, l, now - d, now, &c->e) != 0)
+        return -1;
+    return cli_print(c, "alerts_late", NULL, NULL, a);
 }
 
 static int cmd_alerts_show(struct cli *c, struct cli_args *a)
@@ -237,8 +269,14 @@ static int cmd_dists_policy(struct cli *c, struct cli_args *a)
     const char *def = cli_opt(a, "default-tlp"), *tlp = NULL;
     const char *rel = cli_opt(a, "require-release");
     const char *aff = cli_opt(a, "affected");
+    const char *rem = cli_opt(a, "remind-after");
+    int64_t remind = 0;
     int on = 0;
 
+    if (rem && strcmp(rem, "never") != 0 &&
+        (remind = duration_parse(rem, DURATION_BARE_REFUSED)) <= 0)
+        return err_set(&c->e, ERR_USAGE, "bad --remind-after '%s': a "
+                       "duration with its unit (4h), or never", rem);
     if ((def && cli_tlp(c, def, 1, &tlp) != 0) ||
         (rel && cli_yesno(c, rel, 0, &on) != 0))
         return -1;
@@ -255,6 +293,8 @@ static int cmd_dists_policy(struct cli *c, struct cli_args *a)
                         a->pos[0]) != 0) ||
         (aff && cli_set(c, "dists", "affected", "t", aff, 0,
                         a->pos[0]) != 0) ||
+        (rem && cli_set(c, "dists", "remind_after", "i", NULL, remind,
+                        a->pos[0]) != 0) ||
         cli_set(c, "dists", "name", "t", a->pos[0], 0, a->pos[0]) != 0) {
         store_rollback(c->g.store);
         return -1;
@@ -267,6 +307,14 @@ static int cmd_dists_policy(struct cli *c, struct cli_args *a)
 static const struct cli_cmd cli_alerts_cmds[] = {
     {"alerts", "list", "json", 0, 0, cmd_alerts_list, "[--json]",
      "Every stored alert with its state, update number, TLP and reason."},
+    {"alerts", "acks", "json,late=,days=", 0, 1, cmd_alerts_acks,
+     "[--json] ALERT-ID, or [--json] --late DURATION [--days DURATION]",
+     "Acknowledgements (replies to ack_address; README \"Acknowledgements\").\n"
+     "ALERT-ID: per mail of that alert id, list and organisation a copy\n"
+     "reached, whether it acknowledged, who, when, verified or not.\n"
+     "--late DURATION: every organisation reached by an alert of the last\n"
+     "--days (default 7d) that did not acknowledge within DURATION of the\n"
+     "copy (acknowledged: when it did, or never)."},
     {"alerts", "show", "json,raw", 1, 1, cmd_alerts_show,
      "[--json] ALERT-ID|ROW, or --raw ROW",
      "Per mail and list of an alert id: queued, withheld or awaiting\n"
@@ -315,10 +363,11 @@ static const struct cli_cmd cli_alerts_cmds[] = {
      "AMBER+STRICT; default AMBER) is withheld from the list and the\n"
      "receipt says so. AMBER+STRICT also needs --single-org yes and\n"
      "members of one organisation. TLP:RED goes to no list."},
-    {"dists", "policy", "default-tlp=,require-release=,affected=,json", 1, 1,
+    {"dists", "policy",
+     "default-tlp=,require-release=,affected=,remind-after=,json", 1, 1,
      cmd_dists_policy,
      "NAME [--default-tlp TLP] [--require-release yes|no]\n"
-     "       [--affected whole|off]",
+     "       [--affected whole|off] [--remind-after DURATION|never]",
      "Set a distribution's default TLP and whether alerts need release.\n"
      "--default-tlp: the label of an alert that carries none (default\n"
      "AMBER). --require-release yes: every alert is held and its signer\n"
@@ -330,7 +379,11 @@ static const struct cli_cmd cli_alerts_cmds[] = {
      "whole through a list already (template 'affected'). A line\n"
      "\"Not-affected: SITE\" in the signed alert excludes a site. The\n"
      "receipt, alerts show and preview --affected say who was added and\n"
-     "why. Default off."},
+     "why. Default off.\n"
+     "--remind-after 4h: the worker sends each organisation an alert of\n"
+     "this distribution reached and that has not acknowledged it 4h after\n"
+     "its copy one signed reminder, threaded under the alert in its list\n"
+     "(README \"Acknowledgements\"); never (the default) sends none."},
 };
 
 CLI_TABLE(cli_alerts);

@@ -19,6 +19,8 @@
 #include "mail/pgp.h"
 #include "intake/intake.h"
 #include "process/process.h"
+#include "process/report.h"
+#include "db/reports.h"
 #include "outbox/queue.h"
 #include "registry/registry.h"
 #include "mail/render.h"
@@ -244,7 +246,22 @@ static void cli_detach_stdio(void)
  * filter answers once processing is done. Whatever becomes of the
  * processor, the alert is stored, and the worker takes it over once no
  * live processor holds its lock. */
-static void cli_process_after_commit(struct cli *c, int64_t row, int wait)
+typedef void (*cli_after_fn)(struct cli *c, int64_t row);
+
+/* Process report row (its own errors are the worker's to retry). */
+static void cli_report_quietly(struct cli *c, int64_t row)
+{
+    struct err pe;
+
+    err_init(&pe);
+    if (gateway_store(&c->g, 0, &pe) != 0 ||
+        report_process(&c->g, row, &pe) != 0)
+        fprintf(stderr, "alertgw: report #%lld stored, processing "
+                "deferred: %s\n", (long long)row, pe.msg);
+}
+
+static void cli_process_after_commit(struct cli *c, int64_t row, int wait,
+                                     cli_after_fn fn)
 {
     int status = 0;
     pid_t pid;
@@ -252,7 +269,7 @@ static void cli_process_after_commit(struct cli *c, int64_t row, int wait)
     /* GnuPG cannot be started from a forked copy of a process valgrind
      * runs; there, processing stays in this process */
     if (sandbox_valgrind()) {
-        cli_process_quietly(c, row);
+        fn(c, row);
         return;
     }
     /* Nothing of SQLite's crosses the fork: a connection in a child that
@@ -275,7 +292,7 @@ static void cli_process_after_commit(struct cli *c, int64_t row, int wait)
             if (fork() != 0)        /* the processor is the grandchild */
                 _exit(0);
         }
-        cli_process_quietly(c, row);
+        fn(c, row);
         fflush(stdout);
         fflush(stderr);
         _exit(0);
@@ -288,9 +305,38 @@ static void cli_process_after_commit(struct cli *c, int64_t row, int wait)
                 WTERMSIG(status));
 }
 
+/* The gateway's own addresses (README "Bounces and acknowledgements"):
+ * what reaches the bounce address (`sender`) is a report to read, not an
+ * alert. NULL for any other address. */
+static const char *cli_report_kind(const struct cli *c, const char *rcpt)
+{
+    if (c->conf.sender[0] && strcasecmp(rcpt, c->conf.sender) == 0)
+        return "bounce";
+    if (c->conf.ack_address[0] && strcasecmp(rcpt, c->conf.ack_address) == 0)
+        return "reply";
+    return NULL;
+}
+
+/* Kept whole in one durable transaction, as an alert is: what is in it
+ * is decided after the commit, in a sandboxed child. */
+static int cli_report_store(struct cli *c, const char *kind,
+                            const char *rcpt, struct buf *raw,
+                            int64_t *row)
+{
+    if (store_begin(c->g.store, &c->e) != 0)
+        return -1;
+    if (reports_add(c->g.store, kind, rcpt, buf_cstr(raw), raw->len, row,
+                    &c->e) != 0) {
+        store_rollback(c->g.store);
+        return -1;
+    }
+    return store_commit(c->g.store, &c->e);
+}
+
 static int cmd_filter(struct cli *c, struct cli_args *a)
 {
-    const char *rcpt = cli_recipient(a);
+    const char *rcpt = cli_recipient(a), *kind;
+    cli_after_fn after = cli_process_quietly;
     struct buf raw;
     int64_t dist, row;
     int rc = -1;
@@ -312,10 +358,16 @@ static int cmd_filter(struct cli *c, struct cli_args *a)
         pause();
     fault_segv("filter-fault");
     if (cli_read(c, NULL, (size_t)c->conf.max_size, &raw) != 0 ||
-        gateway_store(&c->g, 0, &c->e) != 0 ||
-        registry_dist_find(c->g.store, rcpt, NULL, &dist, &c->e) != 0 ||
-        intake_store(&c->g, dist, rcpt, buf_cstr(&raw), raw.len, &row,
-                     &c->e) != 0)
+        gateway_store(&c->g, 0, &c->e) != 0)
+        goto out;
+    if ((kind = cli_report_kind(c, rcpt)) != NULL) {
+        if (cli_report_store(c, kind, rcpt, &raw, &row) != 0)
+            goto out;
+        after = cli_report_quietly;
+    } else if (registry_dist_find(c->g.store, rcpt, NULL, &dist,
+                                  &c->e) != 0 ||
+               intake_store(&c->g, dist, rcpt, buf_cstr(&raw), raw.len, &row,
+                            &c->e) != 0)
         goto out;
     cli_stored = 1;
     rc = 0;
@@ -326,7 +378,7 @@ static int cmd_filter(struct cli *c, struct cli_args *a)
     fault_segv("filter-fault-stored");
     /* the budget covers the store only */
     alarm(0);
-    cli_process_after_commit(c, row, cli_flag(a, "wait"));
+    cli_process_after_commit(c, row, cli_flag(a, "wait"), after);
 out:
     buf_free(&raw);
     return rc;
@@ -615,7 +667,9 @@ static const struct cli_cmd cli_intake_cmds[] = {
      "takes it over if that process dies). --wait answers once processing\n"
      "is done (tests, interactive use). Exit 0 once stored;\n"
      "67 unknown address; 65 over max_size; 75 anything else that stopped\n"
-     "the store. ADDR defaults to $ORIGINAL_RECIPIENT, then $RECIPIENT."},
+     "the store. ADDR defaults to $ORIGINAL_RECIPIENT, then $RECIPIENT.\n"
+     "Mail to the bounce address (`sender`) is stored as a report instead\n"
+     "and read as a delivery status report (see `reports list`)."},
     {"submit", NULL, "dist=", 0, 1, cmd_submit, "--dist NAME [FILE]",
      "Submit a signed alert from the shell; the verdict is the exit code.\n"
      "Exit 0 queued,\n"

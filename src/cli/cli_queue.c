@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "process/process.h"
+#include "process/report.h"
 #include "db/audit.h"
 #include "util/duration.h"
 #include "outbox/queue.h"
@@ -19,8 +20,13 @@
 static void cmd_queue_report(const struct queue_report *r)
 {
     printf("processed %ld alerts; %ld copies handed to the relay: %ld "
-           "recipients sent, %ld deferred, %ld failed\n", r->processed,
+           "recipients sent, %ld deferred, %ld failed", r->processed,
            r->copies, r->sent, r->deferred, r->failed);
+    if (r->reports > 0)
+        printf("; %ld reports read", r->reports);
+    if (r->reminders > 0)
+        printf("; %ld reminders", r->reminders);
+    printf("\n");
     fflush(stdout);
 }
 
@@ -41,12 +47,21 @@ static int cmd_watch_sleep(const sigset_t *set, long secs)
  * if processing is stuck (the processing error is returned after). */
 static int cmd_queue_pass(struct cli *c, struct queue_report *r)
 {
-    struct err pe;
+    struct err pe, re;
     int prc;
 
     err_init(&pe);
+    err_init(&re);
     memset(r, 0, sizeof(*r));
     prc = process_pending(&c->g, &r->processed, &pe);
+    /* reports left by a filter whose processing died, or deferred */
+    if (report_pending(&c->g, &r->reports, prc == 0 ? &pe : &re) != 0 &&
+        prc == 0)
+        prc = -1;
+    /* reminders go out in this pass (queue_run below sends them) */
+    if (report_remind(&c->g, &r->reminders, prc == 0 ? &pe : &re) != 0 &&
+        prc == 0)
+        prc = -1;
     if (queue_run(&c->g, r, &c->e) != 0 || cli_check_pass_done(c) != 0)
         return -1;
     if (prc != 0)
@@ -69,7 +84,8 @@ static int cmd_queue_watch(struct cli *c, long interval)
         /* One bad pass (database busy, agent gone) is not the end. */
         if (cmd_queue_pass(c, &r) != 0)
             fprintf(stderr, "alertgw: queue run: %s\n", c->e.msg);
-        else if (r.copies > 0 || r.processed > 0)
+        else if (r.copies > 0 || r.processed > 0 || r.reports > 0 ||
+                 r.reminders > 0)
             cmd_queue_report(&r);
         if (sigtimedwait(&set, NULL, &none) > 0 ||
             cmd_watch_sleep(&set, interval))
@@ -102,6 +118,16 @@ static int cmd_queue_run(struct cli *c, struct cli_args *a)
 static int cmd_queue_status(struct cli *c, struct cli_args *a)
 {
     return cli_print(c, "queue_status", NULL, NULL, a);
+}
+
+static int cmd_reports_list(struct cli *c, struct cli_args *a)
+{
+    return cli_print(c, "reports_list", NULL, NULL, a);
+}
+
+static int cmd_reports_counts(struct cli *c, struct cli_args *a)
+{
+    return cli_print(c, "reports_counts", NULL, NULL, a);
 }
 
 static int cmd_queue_retry(struct cli *c, struct cli_args *a)
@@ -193,6 +219,15 @@ static const struct cli_cmd cli_queue_cmds[] = {
      "--older-than DURATION",
      "Remove sent and failed outbox rows settled longer ago than DURATION.\n"
      "Pending rows and the audit log are never purged."},
+    {"reports", "list", "json", 0, 0, cmd_reports_list, "[--json]",
+     "Every message that reached the bounce address, and what became of it.\n"
+     "state: new (not read yet), matched (a delivery status report naming\n"
+     "deliveries of the gateway's: recorded in the audit log as bounced or\n"
+     "delayed), unmatched (a report naming nothing the gateway sent),\n"
+     "garbled (not a report, or its parser failed). Unmatched and garbled\n"
+     "messages are kept and never read again."},
+    {"reports", "counts", "json", 0, 0, cmd_reports_counts, "[--json]",
+     "How many reports are in each state (see reports list)."},
     {"audit", "verify", "seal", 0, 0, cmd_audit_verify, "[--seal]",
      "Check the audit hash chain; exit 65 naming the first bad row.\n"
      "Detects an edited, removed or re-ordered row and a removed tail.\n"

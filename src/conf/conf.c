@@ -55,6 +55,12 @@ static const struct conf_key conf_keys[] = {
      "domain of Message-IDs and List-Ids"},
     {"gateway", "admin", S(admin), "csirt-admin@csirt.example", 0, 0,
      "quarantine notices and delivery failures go here"},
+    {"gateway", "ack_address", S(ack_address), "", 0, 0,
+     "Reply-To of every list copy; replies to it come back through "
+     "pipe(8), are forwarded to ack_forward and may count as "
+     "acknowledgements; empty: none asked for"},
+    {"gateway", "ack_forward", S(ack_forward), "", 0, 0,
+     "every reply to ack_address is forwarded here unchanged; empty: admin"},
     {"gateway", "alert_prefix", S(alert_prefix), "EGI", 0, 0,
      "alert ids are PREFIX-YYYYMMDD-NN"},
     {"gateway", "passphrase_file", S(passphrase_file), "", 0, 0,

@@ -55,6 +55,10 @@ struct conf {
     long smtp_timeout;      /* seconds any one SMTP step may take */
     long sendkey_interval;  /* seconds between two key answers to one */
     long sendkey_per_hour;  /* key answers an hour, all told */
+    long bouncing_alerts;   /* hard-bounced alerts that make a contact
+                               bouncing */
+    char *ack_address;      /* Reply-To of copies; replies come back here */
+    char *ack_forward;      /* where replies are forwarded ("" = admin) */
     char *smtp_tls;         /* STARTTLS: off | may | require */
     char *smtp_tls_fingerprint; /* SHA-256 of the relay's certificate */
     char *smtp_tls_verify;  /* chain + host name: auto | yes | no */

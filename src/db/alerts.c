@@ -580,3 +580,11 @@ int alerts_count_dist(struct store *s, int64_t dist, int64_t *n,
     return store_get_int(s, e, n, "SELECT count(*) FROM alerts WHERE "
                          "dist_id=?", "i", dist) < 0 ? -1 : 0;
 }
+
+int alerts_row_of_id(struct store *s, const char *alert_id, int64_t *row,
+                     struct err *e)
+{
+    return store_get_int(s, e, row, "SELECT id FROM alerts WHERE alert_id = "
+                         "? AND state = 'queued' ORDER BY id DESC LIMIT 1",
+                         "t", alert_id);
+}

@@ -216,6 +216,10 @@ int alerts_held_cancel(struct store *s, int64_t row, const char *by,
                        const char *via, const char *why, struct err *e);
 /* The latest alert (command rows aside) under alert_id: 1 and its state
  * and reason (cut to their sizes); 0 when there is none; -1. */
+/* The latest queued alert row with alert id alert_id: 1 and *row, 0 when
+ * none. */
+int alerts_row_of_id(struct store *s, const char *alert_id, int64_t *row,
+                     struct err *e);
 int alerts_id_state(struct store *s, const char *alert_id, char *state,
                     size_t n, char *reason, size_t rn, struct err *e);
 

@@ -311,3 +311,38 @@ int outbox_failures_view(struct store *s, struct err *e)
                      "rcpt, reply, updated) AS SELECT rcpt, reply, updated "
                      "FROM outbox WHERE state = 'failed'", "") < 0 ? -1 : 0;
 }
+
+int outbox_sent_to(struct store *s, int64_t copy, const char *rcpt,
+                   int64_t *alert_row, struct err *e)
+{
+    return store_get_int(s, e, alert_row, "SELECT coalesce(c.alert_row, 0) "
+                         "FROM outbox o JOIN copies c ON c.id = o.copy_id "
+                         "WHERE o.copy_id = ? AND o.rcpt = ? COLLATE NOCASE "
+                         "AND o.state = 'sent' LIMIT 1", "it", copy, rcpt);
+}
+
+int outbox_alert_of_msgid(struct store *s, const char *msgid,
+                          int64_t *alert_row, struct err *e)
+{
+    return store_get_int(s, e, alert_row, "SELECT alert_row FROM copies "
+                         "WHERE message_id = ? AND alert_row IS NOT NULL AND "
+                         "kind IN ('copy', 'notice', 'reminder') ORDER BY id DESC "
+                         "LIMIT 1",
+                         "t", msgid);
+}
+
+int outbox_add_org_rcpts(struct store *s, int64_t copy, int64_t alert_row,
+                         int64_t list, int64_t org, int64_t *n,
+                         struct err *e)
+{
+    int k = store_run(s, e, "INSERT INTO outbox(copy_id, rcpt, updated) "
+                      "SELECT DISTINCT ?1, o.rcpt, ?2 FROM outbox o JOIN "
+                      "copies c ON c.id = o.copy_id JOIN contacts t ON "
+                      "t.address = o.rcpt WHERE c.alert_row = ?3 AND "
+                      "c.list_id = ?4 AND c.kind = 'copy' AND o.state = "
+                      "'sent' AND t.org_id = ?5 AND t.active = 1", "iiiii",
+                      copy, (int64_t)time(NULL), alert_row, list, org);
+
+    *n = k;
+    return k < 0 ? -1 : 0;
+}

@@ -34,7 +34,9 @@
 /* ---- storing and queueing ---------------------------------------------- */
 
 /* A copy of alert row for list (0: none, a notice of the gateway's own),
- * of kind 'copy', 'notice', 'receipt' or 'preview'; *id: its id. */
+ * of kind 'copy', 'notice', 'receipt', 'preview', 'forward' (a reply
+ * passed on unchanged; row 0 when it answers no alert) or 'reminder';
+ * *id: its id. */
 int outbox_copy_add(struct store *s, int64_t row, int64_t list,
                     const char *kind, const char *msgid, const void *msg,
                     size_t len, int64_t *id, struct err *e);
@@ -157,6 +159,27 @@ int outbox_retry_alert(struct store *s, const char *alert_id, struct err *e);
 /* Remove the sent and failed rows last changed before before: the rows
  * removed, or -1. */
 int outbox_purge(struct store *s, int64_t before, struct err *e);
+
+/* ---- delivery status reports -------------------------------------------- */
+
+/* Whether copy was sent to rcpt (an outbox row of it, state sent, the
+ * address compared without case): 1 and *alert_row (0: the copy is of no
+ * alert), 0 when not, -1 on error. A report that names anything else is
+ * about nothing the gateway sent. */
+int outbox_sent_to(struct store *s, int64_t copy, const char *rcpt,
+                   int64_t *alert_row, struct err *e);
+
+/* The alert a reply answers: the alert row of the copy, notice or
+ * reminder whose
+ * Message-ID is msgid ("<...>"): 1 and *alert_row, 0 when none. */
+int outbox_alert_of_msgid(struct store *s, const char *msgid,
+                          int64_t *alert_row, struct err *e);
+
+/* Queue copy (a reminder) to every address of org's contacts that list's
+ * copy of alert_row was sent to; *n: how many. */
+int outbox_add_org_rcpts(struct store *s, int64_t copy, int64_t alert_row,
+                         int64_t list, int64_t org, int64_t *n,
+                         struct err *e);
 
 /* ---- the registry's questions ------------------------------------------ */
 

@@ -659,10 +659,13 @@ static int queue_deliver(struct gateway *g, struct queue_report *r,
 
 int queue_run(struct gateway *g, struct queue_report *r, struct err *e)
 {
-    long processed = r->processed;
+    long processed = r->processed, reports = r->reports;
+    long reminders = r->reminders;
 
     memset(r, 0, sizeof(*r));
     r->processed = processed;
+    r->reports = reports;
+    r->reminders = reminders;
     if (queue_deliver(g, r, e) != 0 ||
         audit_seal(g->store, &r->sealed, e) != 0)
         return -1;

@@ -63,6 +63,8 @@
 
 struct queue_report {
     long processed;     /* alerts taken from 'new' (set by the caller) */
+    long reports;       /* reports read (set by the caller, kept) */
+    long reminders;     /* reminders queued (set by the caller, kept) */
     long copies;        /* copies handed to the relay */
     long sent, deferred, failed;
     long sealed;        /* audit rows added to the chain */

@@ -312,6 +312,10 @@ size_t copy_headers(const struct pctx *c, const struct pcopy *cp,
         h[n++] = (struct msg_header_field){"In-Reply-To", c->in_reply_to};
         h[n++] = (struct msg_header_field){"References", c->references};
     }
+    /* replies acknowledge (issue 17: README "Acknowledgements") */
+    if (c->g->conf->ack_address[0])
+        h[n++] = (struct msg_header_field){"Reply-To",
+                                           c->g->conf->ack_address};
     h[n++] = (struct msg_header_field){"List-Id", listid};
     h[n++] = (struct msg_header_field){"List-Post", "NO"};
     h[n++] = (struct msg_header_field){"Precedence", "list"};

@@ -170,6 +170,27 @@ int registry_contact_known(struct store *s, const char *address,
     return n > 0;
 }
 
+int registry_contact_org(struct store *s, const char *address,
+                         int64_t *org, char *fpr, size_t fsize,
+                         struct err *e)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_prepare(s, "SELECT org_id, fingerprint FROM contacts WHERE "
+                      "address = ? AND active = 1 AND org_id IS NOT NULL",
+                      &st, e) != 0)
+        return -1;
+    store_bind_text(st, 1, address);
+    rc = store_step(st, e);
+    if (rc == 1) {
+        *org = store_col_int(st, 0);
+        snprintf(fpr, fsize, "%s", store_col_text(st, 1));
+    }
+    store_finalize(st);
+    return rc;
+}
+
 int registry_contact_pin(struct store *s, const char *address,
                          const char *fpr, struct err *e)
 {

@@ -337,6 +337,15 @@ static const char *const registry_gaps_sql[] = {
     "JOIN outbox_failures o ON o.rcpt = r.address COLLATE NOCASE AND "
     "o.updated >= ?2 WHERE (?1 IS NULL OR l.name = ?1) GROUP "
     "BY l.name, r.address",
+    /* issue 17: hard bounces on bouncing_alerts consecutive alerts, since
+     * the contact was last confirmed */
+    "INSERT INTO temp.coverage SELECT l.name, 'bouncing', r.address, "
+    "'bouncing since ' || strftime('%Y-%m-%dT%H:%M:%SZ', h.bouncing_since, "
+    "'unixepoch') || ', last: ' || h.last_status || ' ' || h.last_diag FROM "
+    "lists l JOIN list_recipients r ON r.list_id = l.id JOIN contacts c ON "
+    "c.id = r.contact_id JOIN contact_health h ON h.address = c.address "
+    "WHERE (?1 IS NULL OR l.name = ?1) AND h.bouncing_since > c.confirmed "
+    "AND ?2 IS NOT NULL",
 };
 
 static int registry_gap(struct store *s, const char *sql, const char *list,

@@ -89,6 +89,12 @@ int registry_contact_rm(struct store *s, const char *address, struct err *e);
 /* 1 when a contact has address, 0 when none, -1 on error. */
 int registry_contact_known(struct store *s, const char *address,
                            struct err *e);
+/* The organisation of the active contact with address (compared without
+ * case), and its pinned fingerprint (cut to fsize; "" when none): 1, or 0
+ * when there is no such active contact with an organisation. */
+int registry_contact_org(struct store *s, const char *address,
+                         int64_t *org, char *fpr, size_t fsize,
+                         struct err *e);
 /* Pin fpr (as GnuPG gave it) for the contact: 1 done, 0 no such contact,
  * -1 on error. One statement; the contact's source stays as it is. */
 int registry_contact_pin(struct store *s, const char *address,

@@ -44,7 +44,10 @@
       "`sendkey` answers one address at most once in this time") \
     X(SENDKEY_PER_HOUR, "delivery", "sendkey_per_hour", sendkey_per_hour, \
       60, 1, 10000, NUMBER, \
-      "`sendkey` answers at most this many requests an hour, all told")
+      "`sendkey` answers at most this many requests an hour, all told") \
+    X(BOUNCING_ALERTS, "delivery", "bouncing_alerts", bouncing_alerts, 2, \
+      1, 100, NUMBER, "consecutive alerts whose copies bounced hard (5.x.x) " \
+      "at an address before its contact is marked bouncing (issue 17)")
 
 /* [limits]: hostile input, checked before a library sees it (README
  * "Hostile input", "Process isolation") */
@@ -215,6 +218,30 @@ enum limit_default {
 #define ANON_USERINFO_MAX 256   /* bytes looked back for "//user:pw@" */
 #define ANON_CUTS_MAX 32        /* places a glued host may end, tried */
 #define ANON_WEAK_MAX 5         /* letters of a name that is also a word */
+
+/* mail/dsn.c: delivery status reports (issue 17). A report names each
+ * recipient of one message; a copy goes to at most smtp_batch of them,
+ * but a hostile report may name any number: the rest are not read. */
+#define DSN_RCPTS_MAX 1000
+#define DSN_ADDR_MAX 254            /* an address (RFC 5321 path) */
+#define DSN_ENVID_MAX 100           /* RFC 3461 section 4.4 */
+#define DSN_WORD_MAX 15             /* Action and Status values */
+#define DSN_DIAG_MAX 200            /* Diagnostic-Code kept */
+#define DSN_FIELD_MAX 1000          /* one unfolded field while reading */
+#define DSN_BOUNDARY_MAX 70         /* RFC 2046 section 5.1.1 */
+/* replies: the ids a reply names (In-Reply-To, References: a long thread
+ * names many; the newest are the ones that matter) */
+#define DSN_REFS_MAX 20
+#define DSN_MSGID_MAX 250           /* one message id */
+#define DSN_SUBJECT_MAX 300         /* a Subject kept to look for an id */
+#define DSN_REFS_FIELD_MAX 16384    /* References read (about 200 ids) */
+
+/* process/report.c: a report's processing may fail (database busy, no
+ * child) this often before it is settled garbled; the record its parsing
+ * child returns (DSN_RCPTS_MAX recipients of about 750 bytes). */
+#define REPORT_ATTEMPTS_MAX 5
+#define REPORT_FRAME_MAX (4u * 1024 * 1024)
+#define REPORT_PASS_MAX 1000        /* reports one worker pass reads */
 
 /* mail/leak.c */
 #define LEAK_NOTE_MAX 128       /* bytes of the form quoted, escapes incl. */

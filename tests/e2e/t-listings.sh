@@ -31,6 +31,8 @@ agw queue run >/dev/null
 agw dists add held --address held@csirt.example --lists ngi
 agw dists policy held --require-release yes >/dev/null
 alert 3 held
+printf 'Subject: not a report\n\nhello\n' |
+    agw filter --wait --recipient csirt-bounces@csirt.example
 ODD='Odd "Quote" \ Org é'
 
 # listing NAME ARGS...: the command's --json, parsed, with the fields that
@@ -84,6 +86,8 @@ jcheck "sites list" "" name,identifiers,org sites list
 jcheck "sites show" "" name,identifiers sites show MY-SITE
 jcheck "sites kept" "" host sites kept
 jcheck "officers list" !active fingerprint,added,added_by officers list
+jcheck "reports list" row kind,state,detail,received reports list
+jcheck "reports counts" reports kind,state reports counts
 jcheck "keys list" !can_sign,!can_encrypt fingerprint,state,used_by keys list
 
 # JSON keeps its layout: one object a line, '"key": value'.
@@ -120,7 +124,7 @@ q "SELECT name FROM sqlite_master WHERE type = 'view'" | sort >"$T/views"
 for v in alerts_list alerts_show reveal lists_policy dists_policy \
          queue_status audit_log orgs_list contacts_list contacts_show \
          lists_list lists_show lists_members lists_rules dists_list \
-         sites_list sites_kept officers_list; do
+         sites_list sites_kept officers_list reports_list reports_counts; do
     check "view $v in the database" grep -qx "$v" "$T/views"
 done
 for v in keys_list keys_check lists_coverage; do
