@@ -443,3 +443,53 @@ int dsn_reply(const char *raw, size_t len, struct dsn_reply *r)
     dsn_auto_from(r);
     return 0;
 }
+
+/* ---- a signed reply's parts -------------------------------------------- */
+
+/* The start of the line break in front of line s (what RFC 2046 counts
+ * as part of the delimiter), not before floor. */
+static const char *dsn_before_break(const char *s, const char *floor)
+{
+    if (s > floor && s[-1] == '\n')
+        s--;
+    if (s > floor && s[-1] == '\r')
+        s--;
+    return s;
+}
+
+int dsn_signed(const char *raw, size_t len, const char **ent, size_t *elen,
+               const char **sig, size_t *slen)
+{
+    char name[DSN_FIELD_MAX], val[DSN_FIELD_MAX], ct[DSN_FIELD_MAX] = "";
+    char b[DSN_BOUNDARY_MAX + 1];
+    struct dsn_cur c = {raw, raw + len};
+    const char *ls, *le, *start[2] = {NULL, NULL}, *end[2] = {NULL, NULL};
+    int part = -1;
+
+    while (dsn_field(&c, name, sizeof(name), val, sizeof(val)))
+        if (strcasecmp(name, "Content-Type") == 0)
+            dsn_copy(ct, sizeof(ct), val);
+    if (!dsn_type_is(ct, "multipart/signed") ||
+        dsn_param(ct, "boundary", b, sizeof(b)) != 0)
+        return -1;
+    while (part < 2 && dsn_line(&c, &ls, &le)) {
+        if (!dsn_delimiter(ls, le, b))
+            continue;
+        if (part >= 0)
+            end[part] = dsn_before_break(ls, start[part]);
+        if (++part < 2)
+            start[part] = c.p;
+    }
+    if (part < 2)
+        return -1;
+    /* the signature part's body follows its header block */
+    c.p = start[1];
+    c.end = end[1];
+    while (dsn_field(&c, name, sizeof(name), val, sizeof(val)))
+        ;
+    *ent = start[0];
+    *elen = (size_t)(end[0] - start[0]);
+    *sig = c.p;
+    *slen = (size_t)(end[1] - c.p);
+    return 0;
+}

@@ -59,4 +59,11 @@ struct dsn_reply {
  * nothing is still a reply, forwarded but not counted). */
 int dsn_reply(const char *raw, size_t len, struct dsn_reply *r);
 
+/* A multipart/signed message (RFC 3156): the signed entity (its first
+ * part, headers and all, as the bytes stand: the caller makes the line
+ * ends CRLF before verifying) and the body of its signature part, both
+ * pointing into raw. 0 when found, -1 when raw is no such message. */
+int dsn_signed(const char *raw, size_t len, const char **ent, size_t *elen,
+               const char **sig, size_t *slen);
+
 #endif

@@ -4,7 +4,10 @@
  * acknowledgement of an alert when it answers a copy of that alert (its
  * In-Reply-To or References, else its Subject naming the alert id), its
  * From is an active contact of an organisation that alert reached, and
- * nothing says a machine wrote it. */
+ * nothing says a machine wrote it. A good signature (RFC 3156) by the key
+ * pinned for that contact makes the acknowledgement verified: the child
+ * cuts the signed entity and the signature out, the parent has GnuPG
+ * check them. */
 #include "process/report.h"
 
 #include <ctype.h>
@@ -18,6 +21,7 @@
 #include "db/reports.h"
 #include "db/store.h"
 #include "mail/dsn.h"
+#include "mail/pgp.h"
 #include "registry/registry.h"
 #include "util/limits.h"
 #include "util/pack.h"
@@ -27,6 +31,31 @@ struct reply_job {
     const char *raw;
     size_t len;
 };
+
+/* The signed entity with CRLF line ends (as RFC 3156 signs it) and the
+ * signature, appended to out; both empty when the reply is not signed. */
+static int reply_pack_signed(const struct reply_job *job, struct buf *out)
+{
+    const char *ent = "", *sig = "";
+    size_t elen = 0, slen = 0, i;
+    struct buf crlf;
+    int rc = 0;
+
+    buf_init(&crlf, REPORT_FRAME_MAX / 2);
+    if (dsn_signed(job->raw, job->len, &ent, &elen, &sig, &slen) != 0)
+        elen = slen = 0;
+    for (i = 0; rc == 0 && i < elen; i++) {
+        if (ent[i] == '\n' && (i == 0 || ent[i - 1] != '\r'))
+            rc = buf_putc(&crlf, '\r');
+        if (rc == 0)
+            rc = buf_putc(&crlf, ent[i]);
+    }
+    if (rc == 0)
+        rc = pack_put(out, crlf.data ? crlf.data : "", crlf.len) |
+             pack_put(out, sig, slen);
+    buf_free(&crlf);
+    return rc;
+}
 
 static int reply_work(void *arg, struct sandbox_chan *ch, struct buf *out,
                       struct err *e)
@@ -46,11 +75,21 @@ static int reply_work(void *arg, struct sandbox_chan *ch, struct buf *out,
          pack_u32(out, (uint32_t)r->nrefs);
     for (i = 0; rc == 0 && i < r->nrefs; i++)
         rc = pack_puts(out, r->refs[i]);
+    if (rc == 0)
+        rc = reply_pack_signed(job, out);
     free(r);
     return rc != 0 ? err_set(e, ERR_NOMEM, "reply record too large") : 0;
 }
 
-static int reply_unpack(struct unpack *u, struct dsn_reply *r)
+/* What GnuPG says of the reply's signature: valid and whose. */
+struct reply_sig {
+    int valid;
+    char fpr[PGP_FPR_MAX];
+};
+
+static int reply_unpack(struct unpack *u, struct dsn_reply *r,
+                        const char **ent, size_t *elen, const char **sig,
+                        size_t *slen)
 {
     size_t i;
 
@@ -65,15 +104,39 @@ static int reply_unpack(struct unpack *u, struct dsn_reply *r)
         return -1;
     for (i = 0; i < r->nrefs; i++)
         unpack_fixed(u, r->refs[i], sizeof(r->refs[i]));
+    *ent = unpack_bytes(u, elen);
+    *sig = unpack_bytes(u, slen);
     return unpack_done(u) ? 0 : -1;
+}
+
+/* GnuPG's verdict on a signed reply (none: not valid). Its failure to run
+ * is an error: the reply waits for the worker rather than go uncounted. */
+static int reply_verify(struct gateway *g, const char *ent, size_t elen,
+                        const char *sig, size_t slen, struct reply_sig *rs,
+                        struct err *e)
+{
+    struct pgp_verdict v;
+
+    memset(rs, 0, sizeof(*rs));
+    if (elen == 0 || slen == 0)
+        return 0;
+    memset(&v, 0, sizeof(v));
+    if (gateway_pgp(g, e) != 0 ||
+        pgp_verify_detached(g->pgp, ent, elen, sig, slen, &v, e) != 0)
+        return -1;
+    rs->valid = v.valid && v.fpr[0];
+    snprintf(rs->fpr, sizeof(rs->fpr), "%s", v.fpr);
+    return 0;
 }
 
 /* 0: r filled; 1: the child failed (why in detail: forwarded, not
  * counted); -1: no child. */
-static int reply_read(const struct gateway *g, const struct buf *raw,
-                      struct dsn_reply *r, char *detail, size_t dsize,
-                      struct err *e)
+static int reply_read(struct gateway *g, const struct buf *raw,
+                      struct dsn_reply *r, struct reply_sig *rs,
+                      char *detail, size_t dsize, struct err *e)
 {
+    const char *ent = NULL, *sig = NULL;
+    size_t elen = 0, slen = 0;
     struct reply_job job = {raw->data ? raw->data : "", raw->len};
     struct sandbox_limits lim;
     struct sandbox_end end;
@@ -93,10 +156,11 @@ static int reply_read(const struct gateway *g, const struct buf *raw,
         rc = 1;
     } else if (rc == 0) {
         unpack_init(&u, rec.data ? rec.data : "", rec.len);
-        if (reply_unpack(&u, r) != 0) {
+        if (reply_unpack(&u, r, &ent, &elen, &sig, &slen) != 0) {
             snprintf(detail, dsize, "not counted: parser returned garbage");
             rc = 1;
-        }
+        } else if (r->is_signed)
+            rc = reply_verify(g, ent, elen, sig, slen, rs, e);
     }
     buf_free(&rec);
     return rc;
@@ -171,9 +235,11 @@ static int reply_forward(struct gateway *g, int64_t row, int64_t alert_row,
 
 /* Whether r counts, and as whose acknowledgement: the detail says. */
 static int reply_count(struct gateway *g, int64_t row,
-                       const struct dsn_reply *r, int64_t alert_row,
-                       char *detail, size_t dsize, struct err *e)
+                       const struct dsn_reply *r, const struct reply_sig *rs,
+                       int64_t alert_row, char *detail, size_t dsize,
+                       struct err *e)
 {
+    int verified;
     char fpr[128], id[ALERT_ID_MAX] = "", text[ERR_MSG_MAX];
     int64_t org;
     int k;
@@ -186,9 +252,8 @@ static int reply_count(struct gateway *g, int64_t row,
                  "active contact of an organisation", r->from, id);
         return k;
     }
-    /* a signature by the contact's pinned key would make it verified;
-     * this version reads none (README "Acknowledgements") */
-    k = reports_ack_add(g->store, alert_row, org, r->from, 0, row, e);
+    verified = rs->valid && fpr[0] && strcasecmp(rs->fpr, fpr) == 0;
+    k = reports_ack_add(g->store, alert_row, org, r->from, verified, row, e);
     if (k < 0)
         return -1;
     if (k == 0) {
@@ -196,14 +261,17 @@ static int reply_count(struct gateway *g, int64_t row,
                  "its organisation got no copy", r->from, id);
         return 0;
     }
-    snprintf(detail, dsize, "counted: %s acknowledges %s", r->from, id);
-    snprintf(text, sizeof(text), "%s (%s)", id, "unverified");
+    snprintf(detail, dsize, "counted: %s acknowledges %s%s", r->from, id,
+             verified ? " (verified)" : "");
+    snprintf(text, sizeof(text), "%s (%s)", id, verified ? "verified" :
+             "unverified");
     return audit_add(g->store, alert_row, "acknowledged", text, r->from, e);
 }
 
 static int reply_record(struct gateway *g, int64_t row,
                         const struct buf *raw, const struct dsn_reply *r,
-                        char *detail, size_t dsize, struct err *e)
+                        const struct reply_sig *rs, char *detail,
+                        size_t dsize, struct err *e)
 {
     int64_t alert_row = 0;
     int k = 0;
@@ -219,7 +287,7 @@ static int reply_record(struct gateway *g, int64_t row,
                  r->automatic);
     else if (k == 0)
         snprintf(detail, dsize, "not counted: answers no alert");
-    else if (reply_count(g, row, r, alert_row, detail, dsize, e) != 0)
+    else if (reply_count(g, row, r, rs, alert_row, detail, dsize, e) != 0)
         return -1;
     return reports_settle(g->store, row, "forwarded", detail, e);
 }
@@ -229,13 +297,15 @@ int report_reply(struct gateway *g, int64_t row, const struct buf *raw,
 {
     struct dsn_reply *r = malloc(sizeof(*r));
     char detail[ERR_MSG_MAX] = "";
+    struct reply_sig rs;
     int rc, k;
 
     if (r == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
-    rc = reply_read(g, raw, r, detail, sizeof(detail), e);
+    memset(&rs, 0, sizeof(rs));
+    rc = reply_read(g, raw, r, &rs, detail, sizeof(detail), e);
     if (rc >= 0 && store_begin(g->store, e) == 0) {
-        k = reply_record(g, row, raw, rc == 0 ? r : NULL, detail,
+        k = reply_record(g, row, raw, rc == 0 ? r : NULL, &rs, detail,
                          sizeof(detail), e);
         if (k == 1)
             rc = store_commit(g->store, e);

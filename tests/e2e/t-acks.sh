@@ -37,12 +37,26 @@ reply() {   # reply NAME FROM SUBJECT [HEADER...]: a reply, through filter
     agw filter --wait --recipient "$ACK" <"$T/$name.eml"
 }
 last() { q "SELECT detail FROM reports ORDER BY id DESC LIMIT 1"; }
-reply r1 officer1@ngi-xx.example "Re: EGI-20260707-01 ..." "In-Reply-To: $NGI" "References: <other@x.example> $NGI"
-check "a reply from NGI_XX's contact answering its copy counts ($(last))" \
-    matches "$(last)" "counted: officer1@ngi-xx.example acknowledges EGI-20260707-01"
-reply r2 cert@nren-xx.example "RE: [TLP:AMBER] EGI-20260707-01: Compromised credentials"
-check "a reply naming the alert id in its Subject counts ($(last))" \
-    matches "$(last)" "counted: cert@nren-xx.example acknowledges EGI-20260707-01"
+# officer1 signs with the key pinned for it (verified); cert signs with a
+# key the registry does not pin for it (counted, not verified)
+O1_HOME=$(agw_gnupg_home)
+O1_FPR=$(agw_key "$O1_HOME" "Officer One <officer1@ngi-xx.example>")
+gpg --homedir "$O1_HOME" --armor --export "$O1_FPR" >"$T/o1.asc"
+agw keys import "$T/o1.asc" --contact officer1@ngi-xx.example >/dev/null
+X_HOME=$(agw_gnupg_home)
+X_FPR=$(agw_key "$X_HOME" "Someone <cert@nren-xx.example>")
+signed_reply() {    # signed_reply NAME HOME FPR FROM SUBJECT [HEADER]
+    echo "Seen, thanks. ($1)" >"$T/$1.txt"
+    $PGPMIME sign "$3" "$2" "$4" "$5" "$T/$1.txt" | sed "s/^To: .*/To: $ACK\r/" >"$T/$1.eml.tmp"
+    if [ -n "${6:-}" ]; then sed "1a $6\r" "$T/$1.eml.tmp"; else cat "$T/$1.eml.tmp"; fi >"$T/$1.eml"
+    agw filter --wait --recipient "$ACK" <"$T/$1.eml"
+}
+signed_reply r1 "$O1_FPR" "$O1_HOME" officer1@ngi-xx.example "Re: EGI-20260707-01 ..." "In-Reply-To: $NGI"
+check "a signed reply from NGI_XX's contact answering its copy counts, verified ($(last))" \
+    matches "$(last)" "counted: officer1@ngi-xx.example acknowledges EGI-20260707-01 (verified)"
+signed_reply r2 "$X_FPR" "$X_HOME" cert@nren-xx.example "RE: [TLP:AMBER] EGI-20260707-01: Compromised credentials"
+check "a reply naming the alert id in its Subject counts, by a key not pinned: not verified ($(last))" \
+    test "$(last)" = "counted: cert@nren-xx.example acknowledges EGI-20260707-01"
 reply r3 abuse@isp-one.example "Out of Office: EGI-20260707-01" "In-Reply-To: $ISP" "Auto-Submitted: auto-replied"
 check "an out-of-office reply is not counted ($(last))" \
     matches "$(last)" "not counted: written by a machine (Auto-Submitted)"
@@ -82,8 +96,10 @@ check "alerts acks: NGI_XX acknowledged" test "$(acked NGI_XX)" = yes
 check "alerts acks: NREN-XX acknowledged" test "$(acked NREN-XX)" = yes
 check "alerts acks: NGI_YY did not" test "$(acked NGI_YY)" = no
 check "alerts acks: ISP-One did not (out of office)" test "$(acked ISP-One)" = no
-check "alerts acks: per list (NGI_XX on ngi)" \
-    grep -q '"list": "ngi", "org": "NGI_XX", "acknowledged": "yes", "sender": "officer1@ngi-xx.example"' "$T/acks.json"
+check "alerts acks: per list (NGI_XX on ngi), verified" \
+    grep -q '"list": "ngi", "org": "NGI_XX", "acknowledged": "yes", "sender": "officer1@ngi-xx.example", "at": "[0-9 :-]*", "verified": "yes"' "$T/acks.json"
+check "alerts acks: NREN-XX not verified" \
+    grep -q '"org": "NREN-XX", "acknowledged": "yes", "sender": "cert@nren-xx.example", "at": "[0-9 :-]*", "verified": "no"' "$T/acks.json"
 check "alerts acks of an unknown alert: 67" \
     bash -c "'$ALERTGW' -c '$AGW_CONF' alerts acks EGI-20991231-01 2>/dev/null; test \$? = 67"
 
