@@ -668,8 +668,9 @@ static const struct cli_cmd cli_intake_cmds[] = {
      "is done (tests, interactive use). Exit 0 once stored;\n"
      "67 unknown address; 65 over max_size; 75 anything else that stopped\n"
      "the store. ADDR defaults to $ORIGINAL_RECIPIENT, then $RECIPIENT.\n"
-     "Mail to the bounce address (`sender`) is stored as a report instead\n"
-     "and read as a delivery status report (see `reports list`)."},
+     "Mail to the bounce address (`sender`) or to `ack_address` is stored\n"
+     "as a report instead: a delivery status report, or a reply to forward\n"
+     "and count as an acknowledgement (see `reports list`)."},
     {"submit", NULL, "dist=", 0, 1, cmd_submit, "--dist NAME [FILE]",
      "Submit a signed alert from the shell; the verdict is the exit code.\n"
      "Exit 0 queued,\n"

@@ -220,12 +220,14 @@ static const struct cli_cmd cli_queue_cmds[] = {
      "Remove sent and failed outbox rows settled longer ago than DURATION.\n"
      "Pending rows and the audit log are never purged."},
     {"reports", "list", "json", 0, 0, cmd_reports_list, "[--json]",
-     "Every message that reached the bounce address, and what became of it.\n"
-     "state: new (not read yet), matched (a delivery status report naming\n"
-     "deliveries of the gateway's: recorded in the audit log as bounced or\n"
-     "delayed), unmatched (a report naming nothing the gateway sent),\n"
-     "garbled (not a report, or its parser failed). Unmatched and garbled\n"
-     "messages are kept and never read again."},
+     "Every message that reached the bounce address (kind bounce) or the\n"
+     "ack address (kind reply), and what became of it. state: new (not\n"
+     "read yet), matched (a delivery status report naming deliveries of\n"
+     "the gateway's: recorded in the audit log as bounced or delayed),\n"
+     "unmatched (a report naming nothing the gateway sent), garbled (not a\n"
+     "report, or its parser failed), forwarded (a reply, passed on to\n"
+     "ack_forward; detail: counted as an acknowledgement or why not).\n"
+     "Unmatched and garbled messages are kept and never read again."},
     {"reports", "counts", "json", 0, 0, cmd_reports_counts, "[--json]",
      "How many reports are in each state (see reports list)."},
     {"audit", "verify", "seal", 0, 0, cmd_audit_verify, "[--seal]",

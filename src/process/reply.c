@@ -292,6 +292,23 @@ static int reply_record(struct gateway *g, int64_t row,
     return reports_settle(g->store, row, "forwarded", detail, e);
 }
 
+int report_reply_forward(struct gateway *g, int64_t row,
+                         const struct buf *raw, const char *why,
+                         struct err *e)
+{
+    char detail[ERR_MSG_MAX];
+    int k;
+
+    snprintf(detail, sizeof(detail), "not counted: %s", why);
+    if (store_begin(g->store, e) != 0)
+        return -1;
+    k = reply_record(g, row, raw, NULL, NULL, detail, sizeof(detail), e);
+    if (k == 1)
+        return store_commit(g->store, e);
+    store_rollback(g->store);
+    return k < 0 ? -1 : 0;
+}
+
 int report_reply(struct gateway *g, int64_t row, const struct buf *raw,
                  struct err *e)
 {

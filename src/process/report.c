@@ -280,7 +280,10 @@ int report_process(struct gateway *g, int64_t row, struct err *e)
     if (rc == 0 && attempts >= REPORT_ATTEMPTS_MAX) {
         snprintf(why, sizeof(why), "processing failed %lld times",
                  (long long)attempts);
-        rc = report_settle_only(g, row, "garbled", why, e);
+        /* nobody loses a reply: it is forwarded, uncounted */
+        rc = strcmp(kind, "reply") == 0 ?
+             report_reply_forward(g, row, &raw, why, e) :
+             report_settle_only(g, row, "garbled", why, e);
     } else if (rc == 0 && (rc = report_count_attempt(g, row, e)) == 0) {
         if (strcmp(kind, "bounce") == 0)
             rc = report_bounce(g, row, &raw, e);

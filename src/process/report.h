@@ -38,6 +38,11 @@ int report_process(struct gateway *g, int64_t row, struct err *e);
  * forwarded, counted or not, settled `forwarded`, in one transaction. */
 int report_reply(struct gateway *g, int64_t row, const struct buf *raw,
                  struct err *e);
+/* A reply whose reading failed too often: forwarded all the same, not
+ * counted, settled `forwarded` with why. */
+int report_reply_forward(struct gateway *g, int64_t row,
+                         const struct buf *raw, const char *why,
+                         struct err *e);
 /* remind.c: the reminders due now (the worker's pass), each in its own
  * transaction, at most one per alert and organisation; *n: sent. */
 int report_remind(struct gateway *g, long *n, struct err *e);

@@ -150,4 +150,12 @@ agw queue run >"$T/remind2.out"
 check "a second pass sends no reminder ($(cat "$T/remind2.out"))" \
     bash -c "! grep -q 'reminders' '$T/remind2.out'"
 check "still two reminders on record" test "$(q 'SELECT count(*) FROM reminders')" = 2
+
+# A reply whose reading failed REPORT_ATTEMPTS_MAX times (stood for by
+# its attempts count) is still forwarded, not counted.
+q "INSERT INTO reports(received, kind, recipient, raw, attempts) VALUES(strftime('%s', 'now'), 'reply', '$ACK', CAST('Subject: stuck' || char(10) || char(10) || 'x' AS BLOB), 5)"
+agw queue run >/dev/null
+check "a reply that failed too often is forwarded all the same" \
+    test "$(q "SELECT state || ': ' || detail FROM reports ORDER BY id DESC LIMIT 1")" = "forwarded: not counted: processing failed 5 times"
+check "... to $TEAM" test "$(q "SELECT count(*) FROM outbox o JOIN copies c ON c.id = o.copy_id WHERE c.kind = 'forward' AND o.rcpt = '$TEAM'")" = 8
 agw_test_end
