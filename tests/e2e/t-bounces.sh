@@ -13,6 +13,10 @@ set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
 . "$AGW_SOURCE_DIR/tests/e2e/postfix-lib.sh"
 pf_test_start
+# every sink of ours stopped whatever way the script ends (a sink left
+# running would hold ctest's output pipe open)
+GOOD_PID="" DEAD_PID=""
+trap 'kill $GOOD_PID $DEAD_PID 2>/dev/null; pf_stop; agw_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 as_gw() {   # the gateway as pipe(8) and the worker run it: as PF_USER
     runuser -u "$PF_USER" -- "$PF_ALERTGW" -c "$AGW_CONF" "$@"
 }
@@ -25,7 +29,8 @@ agw_setup "$T/gw" >/dev/null
 pf_sink_start "$T/sink"
 GOOD_PORT=$SINK_PORT GOOD_PID=$SINK_PID
 python3 "$AGW_SOURCE_DIR/tests/e2e/slowsmtp.py" "$T/dead.port" "$T/dead.log" \
-    --data-delay 0 --refuse "$DEAD=550 5.1.1 <$DEAD>: mailbox unavailable" &
+    --data-delay 0 --refuse "$DEAD=550 5.1.1 <$DEAD>: mailbox unavailable" \
+    >/dev/null 2>&1 &
 DEAD_PID=$!
 for _ in $(seq 100); do [ -s "$T/dead.port" ] && break; sleep 0.1; done
 DEAD_PORT=$(cat "$T/dead.port")
@@ -33,7 +38,6 @@ pf_sink_start "$T/slow" -r RCPT
 SLOW_PORT=$SINK_PORT
 pf_gateway_for_pipe
 PF_RELAYHOST=127.0.0.1:$GOOD_PORT pf_start "$T/pf" "$BOUNCE"
-trap 'kill $GOOD_PID $DEAD_PID 2>/dev/null; pf_stop; agw_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cat >>"$PF_DIR/etc/transport" <<TR
 $DEAD smtp:[127.0.0.1]:$DEAD_PORT
 $SLOW smtp:[127.0.0.1]:$SLOW_PORT
