@@ -13,7 +13,7 @@ CREATE TABLE alert_raw (
 );
 
 -- alerts: owner db/alerts.c; also read by db/outbox.c, db/reports.c
---   read by the views alert_ack_state, alerts_list, alerts_show, audit_log, queue_status
+--   read by the views alert_ack_state, alerts_list, alerts_show, audit_log, queue_status, web_alert, web_alert_states, web_alerts, web_stopped, web_thread
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY,
     received INTEGER NOT NULL,
@@ -51,7 +51,7 @@ CREATE TABLE audit (
 CREATE TABLE contact_health ( address TEXT PRIMARY KEY COLLATE NOCASE, bouncing_since INTEGER NOT NULL DEFAULT 0, last_bounce INTEGER NOT NULL DEFAULT 0, last_status TEXT NOT NULL DEFAULT '', last_diag TEXT NOT NULL DEFAULT '');
 
 -- contacts: owner registry/contacts.c; also read by cli/cli_keys.c, db/outbox.c, db/reports.c, registry/lists.c
---   read by the views alert_ack_state, contacts_list, contacts_show, list_recipients, lists_members, orgs_list
+--   read by the views alert_ack_state, contacts_list, contacts_show, list_recipients, lists_members, orgs_list, web_list_stats, web_ngi_stats
 CREATE TABLE contacts (
     id INTEGER PRIMARY KEY,
     address TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -67,7 +67,7 @@ CREATE TABLE contacts (
 );
 
 -- copies: owner db/outbox.c; also read by db/alerts.c, db/reports.c
---   read by the views alert_ack_state, queue_status
+--   read by the views alert_ack_state, queue_status, web_copies
 CREATE TABLE copies (
     id INTEGER PRIMARY KEY,
     alert_row INTEGER REFERENCES alerts(id),
@@ -87,7 +87,7 @@ CREATE TABLE dist_lists (
 );
 
 -- dists: owner registry/dists.c; also read by db/alerts.c, db/reports.c
---   read by the views dists_list, dists_policy, lists_show
+--   read by the views dists_list, dists_policy, lists_show, web_alert
 CREATE TABLE dists (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -117,7 +117,7 @@ CREATE TABLE list_outcomes (
 );
 
 -- lists: owner registry/lists.c; also read by db/alerts.c, db/outbox.c, db/reports.c
---   read by the views alert_ack_state, alerts_show, contacts_show, dists_list, lists_list, lists_members, lists_policy, lists_rules, lists_show, queue_status
+--   read by the views alert_ack_state, alerts_show, contacts_show, dists_list, lists_list, lists_members, lists_policy, lists_rules, lists_show, queue_status, web_copies, web_list_stats
 CREATE TABLE lists (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -164,7 +164,7 @@ CREATE TABLE officers (
 );
 
 -- orgs: owner registry/orgs.c; also read by registry/contacts.c, registry/lists.c
---   read by the views alert_ack_state, contacts_list, contacts_show, list_recipients, lists_members, orgs_list, sites_list
+--   read by the views alert_ack_state, contacts_list, contacts_show, list_recipients, lists_members, orgs_list, sites_list, web_ngi_stats
 CREATE TABLE orgs (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -242,6 +242,35 @@ CREATE TABLE sites (
     origin TEXT NOT NULL DEFAULT ''
 );
 
+-- web_logins: owner web/account.c
+CREATE TABLE web_logins (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    address TEXT NOT NULL,
+    ok INTEGER NOT NULL
+);
+
+-- web_sessions: owner web/account.c
+--   read by the views web_users_list
+CREATE TABLE web_sessions (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES web_users(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL
+);
+
+-- web_users: owner web/account.c
+--   read by the views web_users_list
+CREATE TABLE web_users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK(role IN ('viewer','keeper','officer')),
+    hash TEXT NOT NULL,
+    created INTEGER NOT NULL
+);
+
 -- alert_ack_state: SQL in db/reports.c
 CREATE VIEW alert_ack_state AS
 SELECT x.alert_row,
@@ -287,7 +316,7 @@ SELECT id AS row,
 FROM alerts
 ORDER BY id;
 
--- alerts_show: printed by cli/cli_alerts.c
+-- alerts_show: printed by cli/cli_alerts.c, web/pages.c
 CREATE VIEW alerts_show AS
 SELECT a.id AS row,
     a.alert_id,
@@ -300,7 +329,7 @@ JOIN alerts a ON a.id = o.alert_row
 JOIN lists l ON l.id = o.list_id
 ORDER BY a.id, l.name;
 
--- audit_log: printed by cli/cli_queue.c
+-- audit_log: printed by cli/cli_queue.c, web/pages.c
 CREATE VIEW audit_log AS
 SELECT l.alert_id AS _alert_id,
     datetime(u.at, 'unixepoch') AS at,
@@ -314,7 +343,7 @@ FROM audit u
 LEFT JOIN alerts l ON l.id = u.alert_row
 ORDER BY u.id;
 
--- contacts_list: printed by cli/cli_registry.c
+-- contacts_list: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW contacts_list AS
 SELECT o.name AS _org,
     c.address,
@@ -347,7 +376,7 @@ LEFT JOIN orgs o ON o.id = c.org_id
 LEFT JOIN contact_health h ON h.address = c.address
 ORDER BY c.address;
 
--- dists_list: printed by cli/cli_registry.c
+-- dists_list: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW dists_list AS
 SELECT d.name,
     d.address,
@@ -384,7 +413,7 @@ JOIN contacts c ON c.active = 1 AND (r.role = '' OR c.role = r.role COLLATE NOCA
 LEFT JOIN orgs o ON o.id = c.org_id
 WHERE r.org_kind = '' OR o.kind = r.org_kind;
 
--- lists_list: printed by cli/cli_registry.c
+-- lists_list: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW lists_list AS
 SELECT l.name,
     l.address,
@@ -399,7 +428,7 @@ SELECT l.name,
 FROM lists l
 ORDER BY l.name;
 
--- lists_members: printed by cli/cli_registry.c
+-- lists_members: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW lists_members AS
 SELECT l.name AS _list,
     c.address,
@@ -422,7 +451,7 @@ SELECT name,
 FROM lists
 ORDER BY name;
 
--- lists_rules: printed by cli/cli_registry.c
+-- lists_rules: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW lists_rules AS
 SELECT l.name AS _list,
     r.org_kind AS kind,
@@ -431,7 +460,7 @@ FROM member_rules r
 JOIN lists l ON l.id = r.list_id
 ORDER BY l.name, r.org_kind, r.role;
 
--- lists_show: SQL in cli/cli_registry.c
+-- lists_show: printed by web/registry.c; SQL in cli/cli_registry.c
 CREATE VIEW lists_show AS
 SELECT l.name,
     l.address,
@@ -448,7 +477,7 @@ SELECT l.name,
 FROM lists l
 ORDER BY l.name;
 
--- officers_list: printed by cli/cli_keys.c
+-- officers_list: printed by cli/cli_keys.c, web/registry.c
 CREATE VIEW officers_list AS
 SELECT fingerprint,
     name,
@@ -459,7 +488,7 @@ SELECT fingerprint,
 FROM officers
 ORDER BY name, fingerprint;
 
--- orgs_list: printed by cli/cli_registry.c
+-- orgs_list: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW orgs_list AS
 SELECT o.name,
     o.kind,
@@ -471,7 +500,7 @@ FROM orgs o
 LEFT JOIN orgs n ON n.id = o.ngi_id
 ORDER BY o.name;
 
--- queue_status: printed by cli/cli_queue.c; SQL in cli/cli_check.c
+-- queue_status: printed by cli/cli_queue.c, web/pages.c; SQL in cli/cli_check.c
 CREATE VIEW queue_status AS
 SELECT 'all' AS copy,
     '' AS alert,
@@ -508,7 +537,7 @@ SELECT id AS row,
 FROM reports
 ORDER BY id;
 
--- reveal: printed by cli/cli_alerts.c
+-- reveal: printed by cli/cli_alerts.c, web/pages.c
 CREATE VIEW reveal AS
 SELECT alert_id AS _thread,
     placeholder,
@@ -523,7 +552,7 @@ SELECT host
 FROM keep_hosts
 ORDER BY host;
 
--- sites_list: printed by cli/cli_registry.c
+-- sites_list: printed by cli/cli_registry.c, web/registry.c
 CREATE VIEW sites_list AS
 SELECT s.name,
     coalesce((SELECT group_concat(v, ' ') FROM (SELECT CASE i.kind WHEN 'alias' THEN '"' || i.value || '"' ELSE i.value END AS v FROM site_ids i WHERE i.site_id = s.id ORDER BY i.kind, i.rowid)), '') AS identifiers,
@@ -534,7 +563,125 @@ FROM sites s
 LEFT JOIN orgs o ON o.id = s.org_id
 ORDER BY s.name;
 
+-- web_alert: printed by web/pages.c
+CREATE VIEW web_alert AS
+SELECT a.id AS row,
+    a.alert_id,
+    a.state,
+    a.reason,
+    datetime(a.received, 'unixepoch') AS received,
+    a.recipient,
+    coalesce(d.name, '') AS dist,
+    a.signer,
+    a.subject,
+    a.tlp,
+    a.update_no AS "update",
+    a.command,
+    a.thread
+FROM alerts a
+LEFT JOIN dists d ON d.id = a.dist_id;
+
+-- web_alert_states: printed by web/pages.c
+CREATE VIEW web_alert_states AS
+SELECT state,
+    count(*) AS alerts
+FROM alerts
+WHERE command = '' AND received >= CAST(strftime('%s', 'now') AS INTEGER) - 7 * 86400
+GROUP BY state
+ORDER BY state;
+
+-- web_alerts: printed by web/pages.c
+CREATE VIEW web_alerts AS
+SELECT id AS row,
+    datetime(received, 'unixepoch') AS received,
+    state,
+    alert_id,
+    update_no AS "update",
+    tlp,
+    command,
+    subject,
+    reason
+FROM alerts
+ORDER BY id DESC;
+
+-- web_copies: printed by web/pages.c
+CREATE VIEW web_copies AS
+SELECT c.alert_row AS _row,
+    c.id AS copy,
+    c.kind,
+    coalesce(l.name, '') AS list,
+    coalesce(l.anonymise, 1) AS anonymise,
+    datetime(c.created, 'unixepoch') AS created,
+    CAST(c.message AS TEXT) AS message
+FROM copies c
+LEFT JOIN lists l ON l.id = c.list_id
+WHERE c.kind IN ('copy', 'preview')
+ORDER BY c.id;
+
+-- web_list_stats: printed by web/coverage.c
+CREATE VIEW web_list_stats AS
+SELECT l.name AS list,
+    count(DISTINCT r.contact_id) AS recipients,
+    count(DISTINCT coalesce(c.org_id, -c.id)) AS orgs,
+    count(DISTINCT CASE WHEN c.confirmed > 0 THEN c.id END) AS confirmed,
+    count(DISTINCT CASE WHEN c.fingerprint <> '' THEN c.id END) AS keys
+FROM lists l
+LEFT JOIN list_recipients r ON r.list_id = l.id
+LEFT JOIN contacts c ON c.id = r.contact_id
+GROUP BY l.id
+ORDER BY l.name;
+
+-- web_ngi_stats: printed by web/coverage.c
+CREATE VIEW web_ngi_stats AS
+SELECT n.name AS ngi,
+    count(DISTINCT o.id) AS sites,
+    count(DISTINCT CASE WHEN c.active = 1 THEN o.id END) AS reached,
+    count(DISTINCT CASE WHEN c.confirmed > 0 THEN c.id END) AS confirmed,
+    count(DISTINCT CASE WHEN c.fingerprint <> '' THEN c.id END) AS keys
+FROM orgs n
+LEFT JOIN orgs o ON o.ngi_id = n.id
+LEFT JOIN contacts c ON c.org_id = o.id
+WHERE n.kind = 'ngi'
+GROUP BY n.id
+ORDER BY n.name;
+
+-- web_stopped: printed by web/pages.c
+CREATE VIEW web_stopped AS
+SELECT id AS row,
+    datetime(received, 'unixepoch') AS received,
+    state,
+    alert_id,
+    tlp,
+    reason
+FROM alerts
+WHERE state IN ('held', 'quarantined')
+ORDER BY id DESC;
+
+-- web_thread: printed by web/pages.c
+CREATE VIEW web_thread AS
+SELECT a.id AS _row,
+    b.id AS row,
+    b.alert_id,
+    b.update_no AS "update",
+    b.state,
+    datetime(b.received, 'unixepoch') AS received,
+    b.command
+FROM alerts a
+JOIN alerts b ON b.thread = a.thread AND a.thread <> ''
+ORDER BY b.id;
+
+-- web_users_list: printed by cli/cli_web.c
+CREATE VIEW web_users_list AS
+SELECT u.name,
+    u.role,
+    datetime(u.created, 'unixepoch') AS created,
+    (SELECT count(*) FROM web_sessions s WHERE s.user_id = u.id) AS sessions
+FROM web_users u
+ORDER BY u.name;
+
 CREATE INDEX alerts_alert_id ON alerts(alert_id);
+
+CREATE INDEX alerts_received ON alerts(received);
 
 CREATE INDEX alerts_sig_id ON alerts(sig_id) WHERE sig_id <> '';
 
@@ -563,6 +710,10 @@ CREATE INDEX releases_id ON releases(alert_id, state);
 CREATE INDEX reports_state ON reports(state);
 
 CREATE INDEX site_ids_site ON site_ids(site_id);
+
+CREATE INDEX web_logins_address ON web_logins(address, at);
+
+CREATE INDEX web_logins_user ON web_logins(user, at);
 
 CREATE TRIGGER audit_seal AFTER INSERT ON audit WHEN new.hash = '' AND NOT EXISTS (SELECT 1 FROM audit WHERE hash = '' AND id < new.id) BEGIN UPDATE audit SET prev = coalesce((SELECT value FROM settings WHERE key = 'audit_head'), ''), hash = agw_audit_hash(coalesce((SELECT value FROM settings WHERE key = 'audit_head'), ''), new.id, new.at, coalesce(new.alert_row, -1), new.code, new.event, new.detail, new.rcpt, new.copy_hash) WHERE id = new.id; INSERT OR REPLACE INTO settings(key, value) SELECT 'audit_head', hash FROM audit WHERE id = new.id; END;
 
