@@ -6,6 +6,16 @@
 
 CREATE TABLE acks ( alert_row INTEGER NOT NULL REFERENCES alerts(id), org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE, sender TEXT NOT NULL, verified INTEGER NOT NULL DEFAULT 0 CHECK(verified IN (0,1)), at INTEGER NOT NULL, report_row INTEGER NOT NULL REFERENCES reports(id), PRIMARY KEY(alert_row, org_id, sender));
 
+-- affected: owner db/alerts.c
+--   read by the views affected_show
+CREATE TABLE affected (
+    alert_row INTEGER NOT NULL REFERENCES alerts(id),
+    site TEXT NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL CHECK(outcome IN ('added','already','excluded','no-contact','not-named')),
+    why TEXT NOT NULL DEFAULT ''
+);
+
 -- alert_raw: owner db/alerts.c
 CREATE TABLE alert_raw (
     alert_row INTEGER PRIMARY KEY REFERENCES alerts(id),
@@ -13,7 +23,7 @@ CREATE TABLE alert_raw (
 );
 
 -- alerts: owner db/alerts.c; also read by db/outbox.c, db/reports.c
---   read by the views alert_ack_state, alerts_list, alerts_show, audit_log, queue_status, web_alert, web_alert_states, web_alerts, web_stopped, web_thread
+--   read by the views affected_show, alert_ack_state, alerts_list, alerts_show, audit_log, queue_status, web_alert, web_alert_states, web_alerts, web_stopped, web_thread
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY,
     received INTEGER NOT NULL,
@@ -50,7 +60,7 @@ CREATE TABLE audit (
 
 CREATE TABLE contact_health ( address TEXT PRIMARY KEY COLLATE NOCASE, bouncing_since INTEGER NOT NULL DEFAULT 0, last_bounce INTEGER NOT NULL DEFAULT 0, last_status TEXT NOT NULL DEFAULT '', last_diag TEXT NOT NULL DEFAULT '');
 
--- contacts: owner registry/contacts.c; also read by cli/cli_keys.c, db/outbox.c, db/reports.c, registry/lists.c
+-- contacts: owner registry/contacts.c; also read by cli/cli_keys.c, db/outbox.c, db/reports.c, registry/lists.c, registry/sites_db.c
 --   read by the views alert_ack_state, contacts_list, contacts_show, list_recipients, lists_members, orgs_list, web_list_stats, web_ngi_stats
 CREATE TABLE contacts (
     id INTEGER PRIMARY KEY,
@@ -94,7 +104,8 @@ CREATE TABLE dists (
     address TEXT NOT NULL UNIQUE COLLATE NOCASE,
     default_tlp TEXT NOT NULL DEFAULT 'AMBER' CHECK(default_tlp IN ('CLEAR','GREEN','AMBER','AMBER+STRICT','RED')),
     require_release INTEGER NOT NULL DEFAULT 0 CHECK(require_release IN (0,1)),
-    remind_after INTEGER NOT NULL DEFAULT 0
+    remind_after INTEGER NOT NULL DEFAULT 0,
+    affected TEXT NOT NULL DEFAULT 'off' CHECK(affected IN ('off','whole'))
 );
 
 CREATE TABLE dsn_results ( report_row INTEGER NOT NULL REFERENCES reports(id), copy_id INTEGER NOT NULL REFERENCES copies(id), alert_row INTEGER NOT NULL REFERENCES alerts(id), rcpt TEXT NOT NULL COLLATE NOCASE, action TEXT NOT NULL CHECK(action IN ('bounced','delayed')), status TEXT NOT NULL DEFAULT '', diag TEXT NOT NULL DEFAULT '', at INTEGER NOT NULL);
@@ -163,7 +174,7 @@ CREATE TABLE officers (
     added_by TEXT NOT NULL DEFAULT ''
 );
 
--- orgs: owner registry/orgs.c; also read by registry/contacts.c, registry/lists.c
+-- orgs: owner registry/orgs.c; also read by registry/contacts.c, registry/lists.c, registry/sites_db.c
 --   read by the views alert_ack_state, contacts_list, contacts_show, list_recipients, lists_members, orgs_list, sites_list, web_ngi_stats
 CREATE TABLE orgs (
     id INTEGER PRIMARY KEY,
@@ -270,6 +281,18 @@ CREATE TABLE web_users (
     hash TEXT NOT NULL,
     created INTEGER NOT NULL
 );
+
+-- affected_show: printed by cli/cli_alerts.c
+CREATE VIEW affected_show AS
+SELECT a.alert_id AS _alert_id,
+    a.id AS row,
+    f.site,
+    f.address,
+    f.outcome,
+    f.why
+FROM affected f
+JOIN alerts a ON a.id = f.alert_row
+ORDER BY f.rowid;
 
 -- alert_ack_state: SQL in db/reports.c
 CREATE VIEW alert_ack_state AS
@@ -392,7 +415,7 @@ CREATE VIEW dists_policy AS
 SELECT name,
     default_tlp,
     require_release,
-    remind_after
+    affected
 FROM dists
 ORDER BY name;
 
@@ -678,6 +701,8 @@ SELECT u.name,
     (SELECT count(*) FROM web_sessions s WHERE s.user_id = u.id) AS sessions
 FROM web_users u
 ORDER BY u.name;
+
+CREATE INDEX affected_alert ON affected(alert_row);
 
 CREATE INDEX alerts_alert_id ON alerts(alert_id);
 
