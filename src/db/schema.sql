@@ -6,7 +6,7 @@
 
 CREATE TABLE acks ( alert_row INTEGER NOT NULL REFERENCES alerts(id), org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE, sender TEXT NOT NULL, verified INTEGER NOT NULL DEFAULT 0 CHECK(verified IN (0,1)), at INTEGER NOT NULL, report_row INTEGER NOT NULL REFERENCES reports(id), PRIMARY KEY(alert_row, org_id, sender));
 
--- affected: owner db/alerts.c
+-- affected: owner db/alerts.c; also read by db/outbox.c
 --   read by the views affected_show
 CREATE TABLE affected (
     alert_row INTEGER NOT NULL REFERENCES alerts(id),
