@@ -20,7 +20,7 @@ trap 'kill $GOOD_PID $DEAD_PID 2>/dev/null; pf_stop; agw_cleanup; [ -n "${KEEP:-
 as_gw() {   # the gateway as pipe(8) and the worker run it: as PF_USER
     runuser -u "$PF_USER" -- "$PF_ALERTGW" -c "$AGW_CONF" "$@"
 }
-q() { runuser -u "$PF_USER" -- sqlite3 "$T/gw/data/alertgw.db" "$@"; }
+q() { runuser -u "$PF_USER" -- sqlite3 -cmd ".timeout 10000" "$T/gw/data/alertgw.db" "$@"; }
 DEAD=officer3@ngi-zz.example
 SLOW=csirt@nren-yy.example
 BOUNCE=csirt-bounces@csirt.example
