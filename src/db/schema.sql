@@ -415,6 +415,7 @@ CREATE VIEW dists_policy AS
 SELECT name,
     default_tlp,
     require_release,
+    remind_after,
     affected
 FROM dists
 ORDER BY name;

@@ -47,7 +47,7 @@ const char schema_v11[] =
     " CHECK(affected IN ('off','whole'));"
     "DROP VIEW dists_policy;"
     "CREATE VIEW dists_policy AS SELECT name, default_tlp, require_release,"
-    " affected FROM dists ORDER BY name;"
+    " remind_after, affected FROM dists ORDER BY name;"
 
     "CREATE TABLE affected(alert_row INTEGER NOT NULL REFERENCES alerts(id),"
     " site TEXT NOT NULL, address TEXT NOT NULL DEFAULT '',"
