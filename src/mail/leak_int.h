@@ -4,7 +4,8 @@
  *
  *   leak.c       life cycle, the identifiers' automaton, one check, the
  *                finding's line
- *   leak_norm.c  the normal form: HTML rendered, placeholders, decoding,
+ *   leak_html.c  step 1: HTML rendered (libxml2)
+ *   leak_norm.c  the normal form: placeholders, decoding,
  *                folding (ICU), refanging, words
  *   leak_addr.c  addresses of site networks, DNs
  */
