@@ -138,22 +138,13 @@ static int reply_read(struct gateway *g, const struct buf *raw,
     const char *ent = NULL, *sig = NULL;
     size_t elen = 0, slen = 0;
     struct reply_job job = {raw->data ? raw->data : "", raw->len};
-    struct sandbox_limits lim;
-    struct sandbox_end end;
+    char why[ERR_MSG_MAX];
     struct buf rec;
     struct unpack u;
-    int rc;
+    int rc = report_child(g, reply_work, &job, &rec, why, sizeof(why), e);
 
-    sandbox_limits_set(&lim, (size_t)g->conf->child_memory_mb << 20,
-                       (unsigned)g->conf->child_cpu_seconds);
-    lim.frame_max = REPORT_FRAME_MAX;
-    buf_init(&rec, REPORT_FRAME_MAX);
-    rc = sandbox_run(&lim, reply_work, &job, NULL, NULL, &rec, &end, e);
-    if (rc == 0 && end.how != SANDBOX_DONE) {
-        snprintf(detail, dsize, "not counted: parser: %.200s",
-                 end.how == SANDBOX_FAILED ? e->msg : end.reason);
-        err_init(e);
-        rc = 1;
+    if (rc == 1) {
+        snprintf(detail, dsize, "not counted: %.220s", why);
     } else if (rc == 0) {
         unpack_init(&u, rec.data ? rec.data : "", rec.len);
         if (reply_unpack(&u, r, &ent, &elen, &sig, &slen) != 0) {

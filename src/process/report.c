@@ -87,29 +87,39 @@ static int report_unpack(struct unpack *u, struct dsn_report *r)
     return unpack_done(u) ? 0 : -1;
 }
 
+int report_child(const struct gateway *g, sandbox_work work, void *job,
+                 struct buf *rec, char *detail, size_t dsize,
+                 struct err *e)
+{
+    struct sandbox_limits lim;
+    struct sandbox_end end;
+    int rc;
+
+    sandbox_limits_set(&lim, (size_t)g->conf->child_memory_mb << 20,
+                       (unsigned)g->conf->child_cpu_seconds);
+    lim.frame_max = REPORT_FRAME_MAX;
+    buf_init(rec, REPORT_FRAME_MAX);
+    rc = sandbox_run(&lim, work, job, NULL, NULL, rec, &end, e);
+    if (rc == 0 && end.how != SANDBOX_DONE) {
+        snprintf(detail, dsize, "parser: %.200s", end.how == SANDBOX_FAILED ?
+                 e->msg : end.reason);
+        err_init(e);
+        rc = 1;
+    }
+    return rc;
+}
+
 /* 0: a report in r; 1: not one, why in detail; -1: no child (e). */
 static int report_read(const struct gateway *g, const struct buf *raw,
                        struct dsn_report *r, char *detail, size_t dsize,
                        struct err *e)
 {
     struct report_job job = {raw->data ? raw->data : "", raw->len};
-    struct sandbox_limits lim;
-    struct sandbox_end end;
     struct buf rec;
     struct unpack u;
-    int rc;
+    int rc = report_child(g, report_work, &job, &rec, detail, dsize, e);
 
-    sandbox_limits_set(&lim, (size_t)g->conf->child_memory_mb << 20,
-                       (unsigned)g->conf->child_cpu_seconds);
-    lim.frame_max = REPORT_FRAME_MAX;
-    buf_init(&rec, REPORT_FRAME_MAX);
-    rc = sandbox_run(&lim, report_work, &job, NULL, NULL, &rec, &end, e);
-    if (rc == 0 && end.how != SANDBOX_DONE) {
-        snprintf(detail, dsize, "parser: %.200s", end.how == SANDBOX_FAILED ?
-                 e->msg : end.reason);
-        err_init(e);
-        rc = 1;
-    } else if (rc == 0) {
+    if (rc == 0) {
         unpack_init(&u, rec.data ? rec.data : "", rec.len);
         rc = report_unpack(&u, r);
         if (rc < 0)

@@ -29,7 +29,18 @@
 #include <stdint.h>
 
 #include "gateway/gateway.h"
+#include "util/buf.h"
 #include "util/err.h"
+#include "util/sandbox.h"
+
+/* Run work(job) in a sandboxed child under the configured limits; its
+ * one frame (REPORT_FRAME_MAX at most) into rec (buf_init'ed here, the
+ * caller frees it). 0: rec holds it; 1: the child did not finish (why,
+ * "parser: ...", in detail); -1: no child (e). Shared by the bounce and
+ * the ack address. */
+int report_child(const struct gateway *g, sandbox_work work, void *job,
+                 struct buf *rec, char *detail, size_t dsize,
+                 struct err *e);
 
 /* Process stored report row. -1 (e set) when it could not be finished
  * (database busy, no child could be started): it stays 'new'. */
