@@ -7,8 +7,11 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "mail/msg.h"
 
 struct dsn_cur {
     const char *p, *end;
@@ -379,8 +382,13 @@ static void dsn_reply_field(struct dsn_reply *r, const char *name,
         dsn_ids(val, id, 1, &n);
         if (n)
             dsn_copy(r->msgid, sizeof(r->msgid), id[0]);
-    } else if (strcasecmp(name, "Subject") == 0)
-        dsn_copy(r->subject, sizeof(r->subject), val);
+    } else if (strcasecmp(name, "Subject") == 0) {
+        /* a mail client encodes the whole Subject for one accent */
+        char *d = msg_hdr_decode(val, strlen(val));
+
+        dsn_copy(r->subject, sizeof(r->subject), d ? d : val);
+        free(d);
+    }
     else if (strcasecmp(name, "In-Reply-To") == 0)
         dsn_ids(val, r->refs, DSN_REFS_MAX, &r->nrefs);
     else if (strcasecmp(name, "Content-Type") == 0)

@@ -106,6 +106,11 @@ void msg_content_free(struct msg_content *c);
 int msg_build_entity(const struct msg_part *parts, size_t n, struct buf *out,
                      struct err *e);
 
+/* A header value unfolded, trimmed and RFC 2047-decoded to clean UTF-8
+ * (plain ASCII kept as is); malloc'ed, NULL on allocation failure. For
+ * the sandboxed child only, like every reading of untrusted mail. */
+char *msg_hdr_decode(const char *v, size_t n);
+
 struct msg_header_field {
     const char *name;
     const char *value;      /* UTF-8; RFC 2047-encoded when not ASCII */

@@ -88,7 +88,6 @@ int msg_hdr_next(const char *p, size_t len, size_t *pos, struct msg_span *f);
 int msg_hdr_check(const char *p, size_t len, const struct msg_limits *lim,
                   size_t *body, struct err *e);
 /* v unfolded, trimmed, RFC 2047 decoded, cleaned; the caller frees it. */
-char *msg_hdr_decode(const char *v, size_t n);
 /* The first field called name in the block, decoded (the caller frees
  * it), or NULL: *found tells absent from out of memory. */
 char *msg_hdr_find(const char *p, size_t len, const char *name, int *found);

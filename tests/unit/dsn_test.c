@@ -204,12 +204,28 @@ static void test_dsn_reply(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* The Subject as the reader wrote it: RFC 2047 words decoded, so an alert
+ * id inside a base64 word still names the alert. */
+static void test_dsn_reply_subject(void **state)
+{
+    static const char in[] = "From: a@b.example\nSubject: =?utf-8?b?UmU6IFtUTFA6QU1CRVJdIEVHSS0yMDI2MDcwNy0wMTogw5xiZXJwcsO8ZnVuZw==?=\n\nok\n";
+    struct dsn_reply *r = malloc(sizeof(*r));
+
+    (void)state;
+    assert_non_null(r);
+    assert_int_equal(dsn_reply(in, strlen(in), r), 0);
+    assert_non_null(strstr(r->subject, "EGI-20260707-01"));
+    assert_non_null(strstr(r->subject, "\xc3\x9c"));     /* U+00DC */
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dsn_parse),
         cmocka_unit_test(test_dsn_too_many),
         cmocka_unit_test(test_dsn_reply),
+        cmocka_unit_test(test_dsn_reply_subject),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
