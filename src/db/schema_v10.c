@@ -98,6 +98,9 @@ const char schema_v10[] =
     " at INTEGER NOT NULL,"
     " PRIMARY KEY(alert_row, list_id, org_id));"
     "ALTER TABLE dists ADD COLUMN remind_after INTEGER NOT NULL DEFAULT 0;"
+    /* the key of the envelope ids' MACs (db/envid.c) */
+    "INSERT OR IGNORE INTO settings(key, value) VALUES('envid_key',"
+    " lower(hex(randomblob(32))));"
 
     "DROP VIEW contacts_show;"
     "CREATE VIEW contacts_show AS SELECT c.address, c.name,"

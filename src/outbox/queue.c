@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "db/audit.h"
+#include "db/envid.h"
 #include "db/outbox.h"
 #include "relay/deliver.h"
 #include "db/store.h"
@@ -481,17 +482,19 @@ static int queue_hold(struct qpass *p, struct qcopy *q, struct err *e)
 static int queue_send(struct qpass *p, struct qcopy *q, struct err *e)
 {
     struct deliver_msg dm;
-    char envid[24];
+    char envid[ENVID_MAX];
     struct err de;
 
     dm.sender = p->g->conf->sender;
     dm.data = buf_cstr(&q->msg);
     dm.len = q->msg.len;
     dm.name = q->name;
-    /* The copy's id comes back in a delivery status report's
-     * Original-Envelope-Id (README "Bounces") */
-    snprintf(envid, sizeof(envid), "%lld", (long long)q->id);
-    dm.envid = envid;
+    /* The copy's id and its MAC come back in a delivery status report's
+     * Original-Envelope-Id (README "Bounces"); without the key, no DSN
+     * is asked for rather than no copy sent. */
+    err_init(&de);
+    dm.envid = envid_make(p->g->store, q->id, envid, &de) == 0 ? envid
+                                                               : NULL;
     err_init(&de);
     deliver_set_deadline(p->d, p->leased + (int64_t)p->g->conf->smtp_timeout *
                                            QUEUE_LEASE_SEND_STEPS);

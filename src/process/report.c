@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "db/audit.h"
+#include "db/envid.h"
 #include "db/outbox.h"
 #include "db/reports.h"
 #include "db/store.h"
@@ -134,20 +135,6 @@ static int report_read(const struct gateway *g, const struct buf *raw,
 
 /* ---- matching and recording ------------------------------------------- */
 
-/* The copy an envelope id names: our ENVIDs are copy ids (queue.c). */
-static int64_t report_copy_of(const char *envid)
-{
-    int64_t v = 0;
-    size_t i;
-
-    for (i = 0; envid[i]; i++) {
-        if (envid[i] < '0' || envid[i] > '9' || i >= 18)
-            return 0;
-        v = v * 10 + (envid[i] - '0');
-    }
-    return v;
-}
-
 struct report_tally {
     int64_t row;
     long matched, bouncing;
@@ -210,9 +197,13 @@ static int report_record(struct gateway *g, int64_t row,
                          const struct dsn_report *r, struct err *e)
 {
     struct report_tally t = {row, 0, 0};
-    int64_t copy = report_copy_of(r->envid);
     char detail[ERR_MSG_MAX];
+    int64_t copy;
     size_t i;
+
+    /* a MAC that does not verify names no copy: nothing matches */
+    if (envid_copy(g->store, r->envid, &copy, e) != 0)
+        return -1;
 
     for (i = 0; i < r->n; i++)
         if (report_rcpt(g, &t, copy, &r->rcpt[i], e) != 0)

@@ -1,4 +1,5 @@
 /* SHA-256 through nettle (util/sha256.h says why the wrapper). */
+#include <nettle/hmac.h>
 #include <nettle/sha2.h>
 
 /* nettle names its functions by macro; ours have the same names */
@@ -41,4 +42,18 @@ void sha256_hex_of(const void *p, size_t n, char out[SHA256_HEX])
     sha256_init(&s);
     sha256_update(&s, p, n);
     sha256_hex(&s, out);
+}
+
+void hmac_sha256_hex(const void *key, size_t klen, const void *msg,
+                     size_t mlen, char out[SHA256_HEX])
+{
+    struct hmac_sha256_ctx c;
+    uint8_t md[SHA256_DIGEST_SIZE];
+    size_t i;
+
+    nettle_hmac_sha256_set_key(&c, klen, key);
+    nettle_hmac_sha256_update(&c, mlen, msg);
+    nettle_hmac_sha256_digest(&c, sizeof(md), md);
+    for (i = 0; i < sizeof(md); i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
 }

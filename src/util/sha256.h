@@ -26,4 +26,8 @@ void sha256_hex(struct sha256 *s, char out[SHA256_HEX]);
 /* The digest of one buffer. */
 void sha256_hex_of(const void *p, size_t n, char out[SHA256_HEX]);
 
+/* HMAC-SHA256 (RFC 2104) of msg under key, in hex. */
+void hmac_sha256_hex(const void *key, size_t klen, const void *msg,
+                     size_t mlen, char out[SHA256_HEX]);
+
 #endif

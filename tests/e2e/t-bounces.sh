@@ -74,8 +74,8 @@ check "alert 1 handed to Postfix ($(cat "$T/run1.out"))" grep -q ' 0 deferred, 0
 SINK_DIR=$T/sink pf_sink_wait 4 20 || true
 # Postfix passes ENVID, ORCPT and NOTIFY on (in its own order)
 NGI1=$(q "SELECT c.id FROM copies c JOIN lists l ON l.id = c.list_id WHERE l.name = 'ngi' ORDER BY c.id LIMIT 1")
-check "the next hop sees ENVID=<copy id>" \
-    grep -q "^X-Mail-Args: <$BOUNCE> ENVID=$NGI1 RET=HDRS" "$T"/sink/msg.*
+check "the next hop sees ENVID=<copy id>.<its MAC>" \
+    grep -q "^X-Mail-Args: <$BOUNCE> ENVID=$NGI1\.[0-9a-f]\{16\} RET=HDRS" "$T"/sink/msg.*
 check "the next hop sees ORCPT=rfc822;<recipient> and NOTIFY" \
     grep -q '^X-Rcpt-Args: <officer1@ngi-xx.example> ORCPT=rfc822;officer1@ngi-xx.example NOTIFY=FAILURE,DELAY' \
     "$T"/sink/msg.*
@@ -122,8 +122,17 @@ forge() {  # forge ENVID RCPT: an RFC 3464 report as an attacker would write
         "$BOUNCE" "$1" "$2" "$2"
 }
 feed() { as_gw filter --recipient "$BOUNCE" --wait; }
-forge "$COPY" attacker@evil.example | feed
+ENVID=$(grep -h "^X-Mail-Args: <$BOUNCE> ENVID=$COPY\." "$T"/sink/msg.* | head -1 | sed 's/.*ENVID=\([^ ]*\).*/\1/')
+check "the copy's envelope id is known to the test ($ENVID)" test -n "$ENVID"
+forge "$ENVID" attacker@evil.example | feed
 check "forged: a recipient the copy never went to is unmatched" \
+    test "$(q "SELECT state FROM reports ORDER BY id DESC LIMIT 1")" = unmatched
+# a forger who knows the copy id and a recipient, but not the MAC
+forge "$COPY" officer1@ngi-xx.example | feed
+check "forged: the copy id without its MAC is unmatched" \
+    test "$(q "SELECT state FROM reports ORDER BY id DESC LIMIT 1")" = unmatched
+forge "$COPY.0123456789abcdef" officer1@ngi-xx.example | feed
+check "forged: the copy id with a wrong MAC is unmatched" \
     test "$(q "SELECT state FROM reports ORDER BY id DESC LIMIT 1")" = unmatched
 forge 999999 officer1@ngi-xx.example | feed
 check "forged: an envelope id of no copy is unmatched" \
@@ -144,8 +153,8 @@ check "hostile reports changed no contact's health" \
     test "$(q "SELECT group_concat(address || bouncing_since || last_bounce) FROM contact_health")" = "$before_health"
 check "every report is kept" test "$(q "SELECT count(*) FROM reports WHERE length(raw) > 0")" = "$(q "SELECT count(*) FROM reports")"
 as_gw reports counts >"$T/counts.out"
-check "reports counts: 2 unmatched, 3 garbled" \
-    bash -c "grep -q '^bounce	unmatched	2$' $T/counts.out && grep -q '^bounce	garbled	3$' $T/counts.out"
+check "reports counts: 4 unmatched, 3 garbled" \
+    bash -c "grep -q '^bounce	unmatched	4$' $T/counts.out && grep -q '^bounce	garbled	3$' $T/counts.out"
 as_gw queue run >"$T/run3.out"
 check "the worker reads nothing twice" test "$(q "SELECT count(*) FROM reports WHERE state = 'new'")" = 0
 
