@@ -131,6 +131,36 @@ agw release "$ID4" >/dev/null 2>&1 || true
 check "a second release queues nothing more" test "$(aff4)" = "$added4"
 agw dists policy alerts --require-release no >/dev/null
 
+# A site contact with a pinned encryption key gets the whole affected
+# copy encrypted to it (and only to it), which decrypts to the signed copy.
+EH=$(agw_gnupg_home)
+EFPR=$(agw_key "$EH" "Demo Security <security@demo-uni.example>")
+gpg --homedir "$EH" --batch --quiet --pinentry-mode loopback --passphrase '' \
+    --quick-add-key "$EFPR" cv25519 encr never 2>/dev/null
+gpg --homedir "$EH" --armor --export "$EFPR" >"$T/demo.asc"
+agw keys import "$T/demo.asc" --contact security@demo-uni.example >/dev/null 2>&1
+ID5=EGI-20260707-05
+sed 's/EGI-20260707-01/EGI-20260707-05/' "$AGW_SOURCE_DIR/tests/data/alert-sample.txt" >"$T/a5.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/a5.txt" "$ID5: encrypted" >"$T/a5.eml"
+agw filter --wait --recipient alerts@csirt.example <"$T/a5.eml"
+agw queue run >/dev/null
+enc5=$(grep -lx security@demo-uni.example "$OUT"/*.rcpt | while read -r r; do
+    f=${r%.rcpt}.eml
+    grep -q "^Content-Type: multipart/encrypted" "$f" && grep -q "$ID5" "$f" && echo "$f"
+done | head -1)
+check "the keyed site contact's affected copy is encrypted" test -n "$enc5"
+if [ -n "$enc5" ]; then
+    check "... to that contact alone" test "$(tail -n +2 "${enc5%.eml}.rcpt")" = security@demo-uni.example
+    python3 - "$enc5" >"$T/a5.asc" <<'PY'
+import email, email.policy, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+sys.stdout.buffer.write(m.get_payload()[1].get_payload(decode=True))
+PY
+    gpg --homedir "$EH" --batch --quiet --decrypt "$T/a5.asc" >"$T/a5.dec" 2>/dev/null
+    check "... and decrypts to the whole affected copy" grep -q 'YOUR SITE IS NAMED' "$T/a5.dec"
+    check "... naming the site" grep -q 'UKI-LT2-DEMO\|EXAMPLE-T2' "$T/a5.dec"
+fi
+
 # Off: no affected copy
 agw dists policy alerts --affected off >/dev/null
 ID3=EGI-20260707-03
