@@ -87,8 +87,10 @@ static int dsn_field(struct dsn_cur *c, char *name, size_t nsize, char *val,
     dsn_append(name, nsize, s, colon);
     dsn_append(val, vsize, dsn_skip_ws(colon + 1, e), e);
     while (c->p < c->end && (*c->p == ' ' || *c->p == '\t')) {
+        static const char space[] = " ";    /* a fold is one space */
+
         dsn_line(c, &s, &e);
-        dsn_append(val, vsize, " ", " " + 1);
+        dsn_append(val, vsize, space, space + 1);
         dsn_append(val, vsize, dsn_skip_ws(s, e), e);
     }
     return 1;
