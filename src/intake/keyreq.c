@@ -4,23 +4,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/text.h"
+
 int keyreq_addr_ok(const char *addr)
 {
     const char *at = strrchr(addr, '@');
-    size_t i, n = strlen(addr);
+    size_t n = strlen(addr);
 
-    if (n == 0 || n > KEYREQ_ADDR_MAX || at == NULL || at == addr ||
-        strchr(at + 1, '.') == NULL || at[1] == '.' || addr[n - 1] == '.')
-        return 0;
-    for (i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)addr[i];
-
-        if (ch <= ' ' || ch >= 0x7f || strchr("\"<>(),;:[]\\", ch))
-            return 0;
-        if (ch == '@' && addr + i != at)
-            return 0;
-    }
-    return 1;
+    /* and no domain that starts or ends with a dot */
+    return text_addr_ok(addr, KEYREQ_ADDR_MAX) && at[1] != '.' &&
+           addr[n - 1] != '.';
 }
 
 /* Senders that are programs, not people (RFC 3834 5.2 and the usual

@@ -12,7 +12,7 @@
  *     grid DNs write them or last as RFC 4514 does.
  *
  * Each becomes a span like a rule's, its placeholder the one its plain
- * form gets (an address's [IP-n], a domain's siteN.invalid): the map is
+ * form is given (an address's [IP-n], a domain's siteN.invalid): the map is
  * keyed by the plain form. Spans here start before an overlapping rule's
  * at the same place (anon.c sorts them first), so a DC run is a domain,
  * not a [DN-n]; a DC run followed by another DN component is a DN and is

@@ -75,6 +75,37 @@ static size_t mailout_notice_headers(struct msg_header_field *h,
     return n;
 }
 
+/* What the gateway writes, whole: parts signed with the protected
+ * headers h[0..n) (h has room for MAILOUT_HDRS_MAX), then Date, a fresh
+ * Message-ID (into msgid; local part local), In-Reply-To when given, and
+ * Auto-Submitted (RFC 3834: no auto-replies, no loops) outside. */
+static int mailout_build(struct gateway *g, const char *local,
+                         const struct msg_part *parts, size_t np,
+                         struct msg_header_field *h, size_t n,
+                         const char *in_reply_to, const char *automatic,
+                         char *msgid, struct buf *out, struct err *e)
+{
+    char date[MAILOUT_DATE_MAX];
+    struct buf entity;
+    int rc = -1;
+
+    buf_init(&entity, MAILOUT_MAX);
+    mailout_date(date, sizeof(date));
+    if (mailout_msgid(g, local, msgid, MAILOUT_MSGID_MAX) != 0) {
+        err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
+    } else if (msg_build_entity_protected(parts, np, h, n, &entity,
+                                          e) == 0) {
+        h[n++] = (struct msg_header_field){"Date", date};
+        h[n++] = (struct msg_header_field){"Message-ID", msgid};
+        if (in_reply_to && in_reply_to[0])
+            h[n++] = (struct msg_header_field){"In-Reply-To", in_reply_to};
+        h[n++] = (struct msg_header_field){"Auto-Submitted", automatic};
+        rc = mailout_sign(g, h, n, &entity, out, e);
+    }
+    buf_free(&entity);
+    return rc;
+}
+
 static int mailout_build_notice(struct gateway *g, const char *to,
                                 const char *reply_to, const char *subject,
                                 const char *body, char *msgid,
@@ -82,28 +113,12 @@ static int mailout_build_notice(struct gateway *g, const char *to,
 {
     struct msg_part part = {1, (char *)"text/plain", NULL, (char *)body,
                             strlen(body)};
-    struct msg_header_field h[8];
-    char date[MAILOUT_DATE_MAX];
-    struct buf entity;
-    size_t n;
-    int rc = -1;
+    struct msg_header_field h[MAILOUT_HDRS_MAX];
+    size_t n = mailout_notice_headers(h, g->conf->from, to, reply_to,
+                                      subject);
 
-    buf_init(&entity, MAILOUT_MAX);
-    mailout_date(date, sizeof(date));
-    n = mailout_notice_headers(h, g->conf->from, to, reply_to, subject);
-    if (mailout_msgid(g, "notice", msgid, MAILOUT_MSGID_MAX) != 0) {
-        err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
-    } else if (msg_build_entity_protected(&part, 1, h, n, &entity,
-                                          e) == 0) {
-        /* Auto-Submitted (RFC 3834): no auto-replies, no loops. */
-        h[n++] = (struct msg_header_field){"Date", date};
-        h[n++] = (struct msg_header_field){"Message-ID", msgid};
-        h[n++] = (struct msg_header_field){"Auto-Submitted",
-                                           "auto-generated"};
-        rc = mailout_sign(g, h, n, &entity, out, e);
-    }
-    buf_free(&entity);
-    return rc;
+    return mailout_build(g, "notice", &part, 1, h, n, NULL,
+                         "auto-generated", msgid, out, e);
 }
 
 int mailout_notice_reply(struct gateway *g, int64_t alert_row,
@@ -172,48 +187,31 @@ int mailout_key_answer(struct gateway *g, const char *to,
                        const char *in_reply_to, char *msgid,
                        struct buf *out, struct err *e)
 {
-    struct msg_header_field h[10];
-    char date[MAILOUT_DATE_MAX];
-    struct buf text, key, entity;
+    struct msg_header_field h[MAILOUT_HDRS_MAX];
+    struct buf text, key;
     struct msg_part parts[2];
     size_t n = 0;
     int rc = -1;
 
     buf_init(&text, MAILOUT_MAX);
     buf_init(&key, MAILOUT_MAX);
-    buf_init(&entity, MAILOUT_MAX);
-    if (gateway_pgp(g, e) != 0 || gateway_signing_key(g, e) != 0 ||
-        pgp_export(g->pgp, g->signing_key, &key, e) != 0 ||
-        mailout_key_text(g, &text, e) != 0)
-        goto out;
-    parts[0] = (struct msg_part){1, (char *)"text/plain", NULL, text.data,
-                                 text.len};
-    /* not text to the builder: text parts are written as text/plain */
-    parts[1] = (struct msg_part){0, (char *)"application/pgp-keys",
-                                 (char *)"csirt-gateway.asc", key.data,
-                                 key.len};
-    h[n++] = (struct msg_header_field){"From", g->conf->from};
-    h[n++] = (struct msg_header_field){"To", to};
-    h[n++] = (struct msg_header_field){"Subject",
-                                       "OpenPGP key of the CSIRT's alert "
-                                       "gateway"};
-    mailout_date(date, sizeof(date));
-    if (mailout_msgid(g, "key", msgid, MAILOUT_MSGID_MAX) != 0) {
-        err_set(e, ERR_SOFTWARE, "cannot make a Message-ID");
-        goto out;
+    if (gateway_pgp(g, e) == 0 && gateway_signing_key(g, e) == 0 &&
+        pgp_export(g->pgp, g->signing_key, &key, e) == 0 &&
+        mailout_key_text(g, &text, e) == 0) {
+        parts[0] = (struct msg_part){1, (char *)"text/plain", NULL,
+                                     text.data, text.len};
+        /* not text to the builder: text parts are written as text/plain */
+        parts[1] = (struct msg_part){0, (char *)"application/pgp-keys",
+                                     (char *)"csirt-gateway.asc", key.data,
+                                     key.len};
+        h[n++] = (struct msg_header_field){"From", g->conf->from};
+        h[n++] = (struct msg_header_field){"To", to};
+        h[n++] = (struct msg_header_field){"Subject", "OpenPGP key of the "
+                                           "CSIRT's alert gateway"};
+        rc = mailout_build(g, "key", parts, 2, h, n, in_reply_to,
+                           "auto-replied", msgid, out, e);
     }
-    if (msg_build_entity_protected(parts, 2, h, n, &entity, e) != 0)
-        goto out;
-    h[n++] = (struct msg_header_field){"Date", date};
-    h[n++] = (struct msg_header_field){"Message-ID", msgid};
-    if (in_reply_to[0])
-        h[n++] = (struct msg_header_field){"In-Reply-To", in_reply_to};
-    /* RFC 3834: an answer of a program; nothing answers it again. */
-    h[n++] = (struct msg_header_field){"Auto-Submitted", "auto-replied"};
-    rc = mailout_sign(g, h, n, &entity, out, e);
-out:
     buf_free(&text);
     buf_free(&key);
-    buf_free(&entity);
     return rc;
 }

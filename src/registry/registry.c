@@ -14,23 +14,14 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "util/text.h"
+
 static const char *const registry_kinds[] = {"ngi", "nren", "isp", "csirt",
                                              "site", NULL};
 
 int registry_valid_address(const char *addr)
 {
-    const char *at = strchr(addr, '@');
-    size_t n = strlen(addr);
-    const unsigned char *p;
-
-    if (n == 0 || n > REGISTRY_ADDR_MAX || at == NULL || at == addr ||
-        at[1] == '\0' || strchr(at + 1, '@') != NULL ||
-        strchr(at, '.') == NULL)
-        return 0;
-    for (p = (const unsigned char *)addr; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || strchr("<>()[],;:\\\"", *p))
-            return 0;
-    return 1;
+    return text_addr_ok(addr, REGISTRY_ADDR_MAX);
 }
 
 int registry_norm_fpr(const char *in, char *out, size_t outsz)

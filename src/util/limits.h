@@ -371,6 +371,7 @@ enum limit_default {
 /* bytes of one message the gateway writes */
 #define MAILOUT_MAX (64u * 1024 * 1024)
 #define MAILOUT_FPR_TEXT_MAX 128        /* a fingerprint in groups of 4 */
+#define MAILOUT_HDRS_MAX 10             /* header fields of a gateway mail */
 
 /* intake/keyreq.c: a key request is read for its header only; the rest
  * is drained unread so that pipe(8) sees the whole message taken. */

@@ -20,6 +20,12 @@ const char *text_show(const char *p, size_t len, char *out, size_t size);
  * (it never runs ahead of it). For error lines, relay replies, audit. */
 void text_oneline(char *dst, size_t size, const char *src);
 
+/* 1 when addr is one bare mail address of at most max bytes:
+ * local@domain, a dot in the domain, printable ASCII without white
+ * space, quotes, angle brackets, brackets, commas, semicolons, colons
+ * or backslashes. What the registry stores and a reply may go to. */
+int text_addr_ok(const char *addr, size_t max);
+
 /* ASCII only, as tolower() in the C locale, but inlined. */
 static inline unsigned char text_lower(unsigned char c)
 {
