@@ -337,30 +337,57 @@ static int sendkey_read(struct cli *c, char *hdr, size_t *len)
     return 0;
 }
 
-/* Why not to answer sender now (rate limits), or NULL; *why_buf holds a
- * reason that names a number. */
-static const char *sendkey_limited(struct cli *c, const char *sender,
-                                   char *why, size_t n)
+/* *why: NULL, or why not to answer sender now (the rate limits), in
+ * buf. -1 on a store error. */
+static int sendkey_limited(struct cli *c, const char *sender, char *buf,
+                           size_t n, const char **why)
 {
     int64_t now = (int64_t)time(NULL), k;
 
+    *why = NULL;
     if (audit_count_since(c->g.store, "key-sent", sender,
                           now - c->conf.sendkey_interval, &k, &c->e) != 0)
-        return NULL;
+        return -1;
     if (k > 0) {
-        snprintf(why, n, "answered within sendkey_interval (%lds)",
+        snprintf(buf, n, "answered within sendkey_interval (%lds)",
                  c->conf.sendkey_interval);
-        return why;
+        *why = buf;
+        return 0;
     }
     if (audit_count_since(c->g.store, "key-sent", NULL, now - 3600, &k,
                           &c->e) != 0)
-        return NULL;
+        return -1;
     if (k >= c->conf.sendkey_per_hour) {
-        snprintf(why, n, "over sendkey_per_hour (%ld answers this hour)",
+        snprintf(buf, n, "over sendkey_per_hour (%ld answers this hour)",
                  c->conf.sendkey_per_hour);
-        return why;
+        *why = buf;
     }
-    return "";
+    return 0;
+}
+
+/* Make and send the answer. 0: sent (*why NULL), or refused by the relay
+ * for good (*why: its reply, in buf; nothing to retry, so not an error).
+ * -1: no answer could be made, or the relay again later (75). */
+static int sendkey_answer(struct cli *c, const char *sender,
+                          const struct keyreq *r, char *msgid, char *buf,
+                          size_t n, const char **why)
+{
+    struct buf answer;
+    int rc;
+
+    *why = NULL;
+    buf_init(&answer, MAILOUT_MAX);
+    rc = mailout_key_answer(&c->g, sender, r->msgid, msgid, &answer, &c->e);
+    if (rc == 0 && (rc = queue_send_now(&c->g, answer.data, answer.len,
+                                        sender, &c->e)) != 0 &&
+        c->e.code == ERR_DATA) {
+        snprintf(buf, n, "%s", c->e.msg);
+        err_init(&c->e);
+        *why = buf;
+        rc = 0;
+    }
+    buf_free(&answer);
+    return rc;
 }
 
 static int sendkey_audit(struct cli *c, const char *event, const char *detail,
@@ -381,8 +408,7 @@ static int sendkey_audit(struct cli *c, const char *event, const char *detail,
 static int cmd_sendkey(struct cli *c, struct cli_args *a)
 {
     const char *sender = cli_opt(a, "sender"), *why;
-    char msgid[MAILOUT_MSGID_MAX], limit[128], *hdr;
-    struct buf answer;
+    char msgid[MAILOUT_MSGID_MAX] = "", buf[ERR_MSG_MAX], *hdr;
     struct keyreq r;
     size_t len;
     int rc = -1;
@@ -393,37 +419,23 @@ static int cmd_sendkey(struct cli *c, struct cli_args *a)
         return err_set(&c->e, ERR_USAGE, "no sender (--sender ADDR)");
     if ((hdr = malloc(KEYREQ_HEADER_MAX)) == NULL)
         return err_set(&c->e, ERR_SOFTWARE, "out of memory");
-    buf_init(&answer, MAILOUT_MAX);
     if (cli_open(c) != 0 || sendkey_read(c, hdr, &len) != 0)
         goto out;
     keyreq_screen(sender, hdr, len, &r);
     why = r.refused;
-    if (why == NULL &&
-        (why = sendkey_limited(c, sender, limit, sizeof(limit))) == NULL)
+    if ((why == NULL &&
+         sendkey_limited(c, sender, buf, sizeof(buf), &why) != 0) ||
+        (why == NULL &&
+         sendkey_answer(c, sender, &r, msgid, buf, sizeof(buf), &why) != 0))
         goto out;
-    if (why[0] == '\0' &&
-        mailout_key_answer(&c->g, sender, r.msgid, msgid, &answer,
-                           &c->e) == 0) {
-        if (queue_send_now(&c->g, answer.data, answer.len, sender,
-                           &c->e) != 0 && c->e.code != ERR_DATA)
-            goto out;           /* the relay again later: 75 */
-        why = c->e.code == ERR_DATA ? c->e.msg : NULL;
-    } else if (why[0] == '\0') {
-        goto out;
-    }
-    if (why) {
-        rc = sendkey_audit(c, "key-request-ignored", why, sender);
-        if (rc == 0)
-            printf("no answer to %s: %s\n", sender, why);
-    } else {
-        rc = sendkey_audit(c, "key-sent", msgid, sender);
-        if (rc == 0)
-            printf("sent the gateway key %s to %s\n", c->g.signing_key,
-                   sender);
-    }
+    rc = sendkey_audit(c, why ? "key-request-ignored" : "key-sent",
+                       why ? why : msgid, sender);
+    if (rc == 0 && why)
+        printf("no answer to %s: %s\n", sender, why);
+    else if (rc == 0)
+        printf("sent the gateway key %s to %s\n", c->g.signing_key, sender);
 out:
     free(hdr);
-    buf_free(&answer);
     return rc;
 }
 

@@ -110,6 +110,21 @@ postfix -c "$PF_DIR/etc" flush >/dev/null 2>&1
 check "relay back: the deferred request is answered" pf_sink_wait 1 30
 check "... once" test "$(audit_n key-sent soc@isp-one.example)" = 1
 
+# A relay that refuses the recipient for good (550): nothing to retry,
+# so the request is taken (exit 0) and audited as ignored with the reply.
+pf_sink_stop
+pf_sink_start "$T/sink3" -f rcpt -B "550 5.1.1 no such user"
+sed -i "s|^transport = .*|transport = smtp://127.0.0.1:$SINK_PORT|" "$AGW_CONF"
+request gone@isp-one.example; settle
+check "relay refuses the requester for good: the request is not bounced" \
+    bash -c "! grep -q 'relay=alertgw-sendkey.*status=bounced' '$PF_DIR/maillog'"
+check "... audited as ignored with the relay's reply" \
+    test "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE event='key-request-ignored' AND rcpt='gone@isp-one.example' AND detail LIKE '%550%'")" = 1
+check "... and nothing recorded as sent" test "$(audit_n key-sent gone@isp-one.example)" = 0
+pf_sink_stop
+pf_sink_start "$T/sink2"
+sed -i "s|^transport = .*|transport = smtp://127.0.0.1:$SINK_PORT|" "$AGW_CONF"
+
 # sendkey_per_hour = 3: two answered so far, one more, then nobody.
 request abuse@isp-two.example; settle
 request noc@isp-two.example; settle
