@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,26 +71,19 @@ static int cmd_officers_add(struct cli *c, struct cli_args *a)
     struct buf key;
     int rc = 0;
 
-    if (file == NULL && a->pos[0] == NULL)
-        return err_set(&c->e, ERR_USAGE, "officers add needs FINGERPRINT or "
-                       "--key FILE");
     if (cli_open(c) != 0)
         return -1;
-    snprintf(fpr, sizeof(fpr), "%s", a->pos[0] ? a->pos[0] : "");
-    if (file) {
-        buf_init(&key, CLI_FILE_MAX);
-        rc = cli_read(c, file, CLI_FILE_MAX, &key);
-        if (rc == 0 && gateway_pgp(&c->g, &c->e) == 0)
-            rc = pgp_import(c->g.pgp, buf_cstr(&key), key.len, fpr, &c->e);
-        buf_free(&key);
-        if (rc == 0 && a->pos[0] && strcasecmp(a->pos[0], fpr) != 0)
-            rc = err_set(&c->e, ERR_DATA, "%s holds key %s, not %s", file,
-                         fpr, a->pos[0]);
-    }
+    buf_init(&key, CLI_FILE_MAX);
+    if (file)
+        rc = cli_read(c, file, CLI_FILE_MAX, &key) == 0 &&
+             gateway_pgp(&c->g, &c->e) == 0 ? 0 : -1;
     cli_actor("officers add", by, sizeof(by));
     if (rc == 0)
-        rc = registry_officer_add(c->g.store, fpr, cli_opt(a, "name"),
-                                  cli_opt(a, "email"), by, &c->e);
+        rc = registry_officer_add_key(c->g.store, c->g.pgp,
+                                      file ? buf_cstr(&key) : NULL, key.len,
+                                      file, a->pos[0], cli_opt(a, "name"),
+                                      cli_opt(a, "email"), by, fpr, &c->e);
+    buf_free(&key);
     if (rc == 0)
         printf("officer %s authorised\n", fpr);
     return rc;

@@ -11,7 +11,6 @@
 #include "registry/gocdb.h"
 #include "mail/pgp.h"
 #include "registry/registry.h"
-#include "mail/render.h"
 #include "db/store.h"
 #include "util/file.h"
 
@@ -276,16 +275,10 @@ static int cmd_lists_add(struct cli *c, struct cli_args *a)
     if (cli_list_opts(c, a, &l) != 0)
         return -1;
     l.name = a->pos[0];
-    if (l.address == NULL)
-        return err_set(&c->e, ERR_USAGE, "lists add needs --address");
-    l.anonymise = l.anonymise >= 0;
-    if (l.template_name == NULL)
-        l.template_name = l.anonymise ? "sanitised" : "full";
-    if (cli_open(c) != 0 ||
-        render_check_template(c->conf.templates_dir, l.template_name,
-                              &c->e) != 0)
+    if (cli_open(c) != 0)
         return -1;
-    return registry_list_add(c->g.store, &l, &c->e);
+    return registry_list_add_given(c->g.store, c->conf.templates_dir, &l,
+                                   &c->e);
 }
 
 static int cmd_lists_edit(struct cli *c, struct cli_args *a)
@@ -295,13 +288,10 @@ static int cmd_lists_edit(struct cli *c, struct cli_args *a)
     if (cli_list_opts(c, a, &l) != 0)
         return -1;
     l.name = cli_opt(a, "name");
-    l.anonymise = l.anonymise == 0 ? -1 : l.anonymise > 0;
-    if (cli_open(c) != 0 ||
-        (l.template_name &&
-         render_check_template(c->conf.templates_dir, l.template_name,
-                               &c->e) != 0))
+    if (cli_open(c) != 0)
         return -1;
-    return registry_list_edit(c->g.store, a->pos[0], &l, &c->e);
+    return registry_list_edit_given(c->g.store, c->conf.templates_dir,
+                                    a->pos[0], &l, &c->e);
 }
 
 static int cmd_lists_rm(struct cli *c, struct cli_args *a)
@@ -488,78 +478,36 @@ static int cmd_dists_show(struct cli *c, struct cli_args *a)
 
 /* ---- sites ---- */
 
-/* Comma-separated values of one option into site 0 of ids. */
-static int cli_site_values(struct sites *ids, const char *v,
-                           int (*add)(struct sites *, size_t, const char *,
-                                      struct err *), struct err *e)
+/* The command's options as registry_site_given. */
+static void cli_site_given(struct cli_args *a, struct registry_site_given *g)
 {
-    char one[SITES_NAME_MAX + 1];
-    const char *p = v, *q;
-    size_t n;
-
-    for (; p && *p; p = *q ? q + 1 : q) {
-        q = p + strcspn(p, ",");
-        n = (size_t)(q - p);
-        if (n == 0 || n > SITES_NAME_MAX)
-            return err_set(e, ERR_DATA, "bad value in '%.100s'", v);
-        memcpy(one, p, n);
-        one[n] = '\0';
-        if (add(ids, 0, one, e) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* The identifiers given on the command line, validated and normalised by
- * the sites module: what the anonymiser will match is what is stored. */
-static struct sites *cli_site_ids(struct cli *c, struct cli_args *a,
-                                  const char *name)
-{
-    struct sites *ids = sites_new();
-    size_t idx;
-    const char *alias = cli_opt(a, "alias");
-
-    if (ids == NULL) {
-        err_set(&c->e, ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    if (sites_add(ids, name, &idx, &c->e) != 0 ||
-        (alias && sites_add_alias(ids, 0, alias, &c->e) != 0) ||
-        cli_site_values(ids, cli_opt(a, "domain"), sites_add_domain,
-                        &c->e) != 0 ||
-        cli_site_values(ids, cli_opt(a, "network"), sites_add_network,
-                        &c->e) != 0) {
-        sites_free(ids);
-        return NULL;
-    }
-    return ids;
+    memset(g, 0, sizeof(*g));
+    g->name = a->pos[0];
+    g->alias = cli_opt(a, "alias");
+    g->domains = cli_opt(a, "domain");
+    g->networks = cli_opt(a, "network");
+    g->rm = cli_opt(a, "rm");
+    g->org = cli_opt(a, "org");
 }
 
 static int cmd_sites_add(struct cli *c, struct cli_args *a)
 {
-    struct sites *ids = cli_site_ids(c, a, a->pos[0]);
-    int rc;
+    struct registry_site_given g;
 
-    if (ids == NULL)
+    cli_site_given(a, &g);
+    if (cli_open(c) != 0)
         return -1;
-    rc = cli_open(c) == 0 ? registry_site_add(c->g.store, ids,
-                                              cli_opt(a, "org"), &c->e) : -1;
-    sites_free(ids);
-    return rc;
+    return registry_site_add_given(c->g.store, &g, &c->e);
 }
 
 static int cmd_sites_edit(struct cli *c, struct cli_args *a)
 {
-    struct sites *ids = cli_site_ids(c, a, a->pos[0]);
-    int rc;
+    struct registry_site_given g;
 
-    if (ids == NULL)
+    cli_site_given(a, &g);
+    if (cli_open(c) != 0)
         return -1;
-    rc = cli_open(c) == 0 ? registry_site_edit(c->g.store, a->pos[0], ids,
-                                               cli_opt(a, "rm"),
-                                               cli_opt(a, "org"), &c->e) : -1;
-    sites_free(ids);
-    return rc;
+    return registry_site_edit_given(c->g.store, &g, &c->e);
 }
 
 static int cmd_sites_rm(struct cli *c, struct cli_args *a)

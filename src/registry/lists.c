@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db/outbox.h"
+#include "mail/render.h"
 
 int registry_list_id(struct store *s, const char *name, int64_t *id,
                      struct err *e)
@@ -90,6 +91,35 @@ int registry_list_add(struct store *s, const struct registry_list *l,
         err_reword(e, ERR_DUP, "a list named %s or with address %s exists",
                    l->name, l->address);
     return registry_end(s, rc, e);
+}
+
+int registry_list_add_given(struct store *s, const char *templates_dir,
+                            const struct registry_list *l, struct err *e)
+{
+    struct registry_list add = *l;
+
+    if (add.address == NULL)
+        return err_set(e, ERR_USAGE, "lists add needs --address");
+    add.anonymise = add.anonymise >= 0;
+    if (add.template_name == NULL)
+        add.template_name = add.anonymise ? "sanitised" : "full";
+    if (render_check_template(templates_dir, add.template_name, e) != 0)
+        return -1;
+    return registry_list_add(s, &add, e);
+}
+
+int registry_list_edit_given(struct store *s, const char *templates_dir,
+                             const char *name, const struct registry_list *l,
+                             struct err *e)
+{
+    struct registry_list edit = *l;
+
+    /* registry_list_edit's anonymise: -1 unchanged, else 0 or 1 */
+    edit.anonymise = l->anonymise == 0 ? -1 : l->anonymise > 0;
+    if (edit.template_name &&
+        render_check_template(templates_dir, edit.template_name, e) != 0)
+        return -1;
+    return registry_list_edit(s, name, &edit, e);
 }
 
 static int registry_list_update(struct store *s, const char *name,

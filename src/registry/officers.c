@@ -2,6 +2,8 @@
 #include "registry/registry_int.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "db/audit.h"
@@ -73,6 +75,31 @@ int registry_officer_add(struct store *s, const char *fpr, const char *name,
         return -1;
     return registry_end(s, registry_officer_insert(s, norm, name, email, by,
                                                    e), e);
+}
+
+int registry_officer_add_key(struct store *s, struct pgp *p, const char *key,
+                             size_t len, const char *origin, const char *fpr,
+                             const char *name, const char *email,
+                             const char *by, char out[PGP_FPR_MAX],
+                             struct err *e)
+{
+    char got[PGP_FPR_MAX];
+
+    if (key == NULL && (fpr == NULL || *fpr == '\0'))
+        return err_set(e, ERR_USAGE, "officers add needs FINGERPRINT or "
+                       "--key FILE");
+    snprintf(got, sizeof(got), "%s", fpr ? fpr : "");
+    if (key) {
+        if (pgp_import(p, key, len, got, e) != 0)
+            return -1;
+        if (fpr && *fpr && strcasecmp(fpr, got) != 0)
+            return err_set(e, ERR_DATA, "%s holds key %s, not %s", origin,
+                           got, fpr);
+    }
+    if (registry_officer_add(s, got, name, email, by, e) != 0)
+        return -1;
+    memcpy(out, got, PGP_FPR_MAX);
+    return 0;
 }
 
 static int registry_officer_id(struct store *s, const char *fpr, int64_t *id,

@@ -31,6 +31,7 @@
 
 #include "util/err.h"
 #include "registry/gocdb.h"
+#include "mail/pgp.h"
 #include "mail/sites.h"
 #include "db/store.h"
 #include "util/buf.h"
@@ -117,6 +118,20 @@ int registry_list_add(struct store *s, const struct registry_list *l,
                       struct err *e);
 int registry_list_edit(struct store *s, const char *name,
                        const struct registry_list *l, struct err *e);
+/* `lists add` and `lists edit` as an operator gives them, by the command
+ * line's options or the console's form: one implementation of their
+ * defaults and checks. Every field NULL when not given; anonymise 1 yes,
+ * -1 no, 0 not given. Add needs an address (ERR_USAGE "lists add needs
+ * --address"), anonymises unless told not to, and takes the template
+ * 'sanitised' ('full' when it does not anonymise) unless one is named;
+ * edit changes what is given. The template is checked in templates_dir
+ * (render_check_template: its error line) before anything changes. One
+ * transaction, as registry_list_add and _edit. */
+int registry_list_add_given(struct store *s, const char *templates_dir,
+                            const struct registry_list *l, struct err *e);
+int registry_list_edit_given(struct store *s, const char *templates_dir,
+                             const char *name, const struct registry_list *l,
+                             struct err *e);
 /* Refused once copies were made for it (they keep pointing at it). */
 int registry_list_rm(struct store *s, const char *name, struct err *e);
 /* The id of the list named name (ERR_DATA when none). */
@@ -168,6 +183,21 @@ int registry_dist_find(struct store *s, const char *address, const char *name,
  * changes nothing; ERR_DUP: already an officer. */
 int registry_officer_add(struct store *s, const char *fpr, const char *name,
                          const char *email, const char *by, struct err *e);
+/* `officers add` as an operator gives it, by the command line or the
+ * console (officer role): key (len bytes, NULL: none) is the officer's
+ * public key, imported into p's home first (pgp_import: a secret key is
+ * refused) and authorised by its primary fingerprint; fpr, when given
+ * too, must be that key's ("ORIGIN holds key X, not Y", origin naming
+ * where the key came from). Without a key fpr alone is authorised (the
+ * key must reach the home some other way). Neither: ERR_USAGE. The
+ * authorised fingerprint into out. The keyring is not part of the
+ * transaction: a key imported for a refused officer stays in the home,
+ * as `keys import` would leave it. */
+int registry_officer_add_key(struct store *s, struct pgp *p, const char *key,
+                             size_t len, const char *origin, const char *fpr,
+                             const char *name, const char *email,
+                             const char *by, char out[PGP_FPR_MAX],
+                             struct err *e);
 /* For edit: NULL unchanged; active 1 yes, -1 no, 0 unchanged. An
  * inactive officer stays on record, but its signature no longer counts. */
 struct registry_officer {
@@ -199,6 +229,27 @@ int registry_site_add(struct store *s, const struct sites *ids,
 int registry_site_edit(struct store *s, const char *name,
                        const struct sites *ids, const char *rm_value,
                        const char *org, struct err *e);
+/* `sites add` and `sites edit` as an operator gives them, by the command
+ * line's options or the console's form: the identifiers are validated
+ * and normalised by the sites module (what the anonymiser will match is
+ * what is stored), then registry_site_add or _edit. alias: one alias;
+ * domains, networks: comma-separated (ERR_DATA "bad value in ..." for an
+ * empty or overlong one); rm (edit only) one identifier to remove; all
+ * NULL when not given, org as above. */
+struct registry_site_given {
+    const char *name;
+    const char *alias;
+    const char *domains;
+    const char *networks;
+    const char *rm;
+    const char *org;
+};
+int registry_site_add_given(struct store *s,
+                            const struct registry_site_given *g,
+                            struct err *e);
+int registry_site_edit_given(struct store *s,
+                             const struct registry_site_given *g,
+                             struct err *e);
 int registry_site_rm(struct store *s, const char *name, struct err *e);
 /* The keep-list: host names that stay readable under a site domain. */
 int registry_keep(struct store *s, const char *host, int remove,

@@ -101,6 +101,78 @@ int registry_site_edit(struct store *s, const char *name,
                                                 e), e);
 }
 
+/* Comma-separated values of one option into site 0 of ids. */
+static int registry_site_values(struct sites *ids, const char *v,
+                                int (*add)(struct sites *, size_t,
+                                           const char *, struct err *),
+                                struct err *e)
+{
+    char one[SITES_NAME_MAX + 1];
+    const char *p = v, *q;
+    size_t n;
+
+    for (; p && *p; p = *q ? q + 1 : q) {
+        q = p + strcspn(p, ",");
+        n = (size_t)(q - p);
+        if (n == 0 || n > SITES_NAME_MAX)
+            return err_set(e, ERR_DATA, "bad value in '%.100s'", v);
+        memcpy(one, p, n);
+        one[n] = '\0';
+        if (add(ids, 0, one, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The identifiers given, as site 0 of a new index (the caller frees). */
+static struct sites *registry_site_given_ids(
+    const struct registry_site_given *g, struct err *e)
+{
+    struct sites *ids = sites_new();
+    size_t idx;
+
+    if (ids == NULL) {
+        err_set(e, ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (sites_add(ids, g->name ? g->name : "", &idx, e) != 0 ||
+        (g->alias && sites_add_alias(ids, 0, g->alias, e) != 0) ||
+        registry_site_values(ids, g->domains, sites_add_domain, e) != 0 ||
+        registry_site_values(ids, g->networks, sites_add_network, e) != 0) {
+        sites_free(ids);
+        return NULL;
+    }
+    return ids;
+}
+
+int registry_site_add_given(struct store *s,
+                            const struct registry_site_given *g,
+                            struct err *e)
+{
+    struct sites *ids = registry_site_given_ids(g, e);
+    int rc;
+
+    if (ids == NULL)
+        return -1;
+    rc = registry_site_add(s, ids, g->org, e);
+    sites_free(ids);
+    return rc;
+}
+
+int registry_site_edit_given(struct store *s,
+                             const struct registry_site_given *g,
+                             struct err *e)
+{
+    struct sites *ids = registry_site_given_ids(g, e);
+    int rc;
+
+    if (ids == NULL)
+        return -1;
+    rc = registry_site_edit(s, g->name, ids, g->rm, g->org, e);
+    sites_free(ids);
+    return rc;
+}
+
 int registry_site_rm(struct store *s, const char *name, struct err *e)
 {
     int rc;
