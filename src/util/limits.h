@@ -113,6 +113,9 @@ enum limit_default {
  * sends it and how hard a password is to guess */
 #define WEB_FIELDS_MAX 32           /* form fields in one request */
 #define WEB_FIELD_MAX 4096          /* bytes of one form field */
+/* the "key" field: an officer's armoured public key pasted into the
+ * form; one with many certifications runs to tens of KiB */
+#define WEB_KEY_FIELD_MAX (256L << 10)
 #define WEB_UPLOAD_MAX (8L << 20)   /* an uploaded CSV or GOCDB file */
 #define WEB_URL_MAX 1024            /* a request's path and query */
 #define WEB_PAGE_MAX (64L << 20)    /* one rendered page */

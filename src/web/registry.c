@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "db/store.h"
+#include "mail/pgp.h"
 #include "registry/registry.h"
 
 /* A field, NULL when empty or absent (the CLI's option not given). */
@@ -160,6 +161,115 @@ static int op_officer_rm(struct web_req *r, void *a)
     return registry_officer_rm(S, F(r, "fingerprint"), by, &r->e);
 }
 
+/* What a form's op says it did when the first field does not (an
+ * officer added from a key: the key's fingerprint). */
+struct web_done {
+    char subject[PGP_FPR_MAX];
+};
+
+static int web_list_given(struct web_req *r, struct registry_list *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->name = F(r, "name");
+    l->address = F(r, "address");
+    l->audience = F(r, "audience");
+    l->template_name = F(r, "template");
+    l->attachments = F(r, "attachments");
+    l->encrypt = F(r, "encrypt");
+    l->audience_kinds = F(r, "kinds");
+    l->indicators = F(r, "indicators");
+    l->anonymise = web_tri(F(r, "anonymise"));
+    if (l->anonymise == -2)
+        return err_set(&r->e, ERR_USAGE, "expected yes or no, not '%.40s'",
+                       F(r, "anonymise"));
+    return 0;
+}
+
+static int op_list_add(struct web_req *r, void *a)
+{
+    struct registry_list l;
+
+    if (web_list_given(r, &l) != 0)
+        return -1;
+    return registry_list_add_given(S, r->conf->templates_dir, &l, &r->e);
+}
+
+static int op_list_edit(struct web_req *r, void *a)
+{
+    struct registry_list l;
+
+    if (web_list_given(r, &l) != 0)
+        return -1;
+    return registry_list_edit_given(S, r->conf->templates_dir, F(r, "list"),
+                                    &l, &r->e);
+}
+
+static int op_list_rm(struct web_req *r, void *a)
+{
+    return registry_list_rm(S, F(r, "list"), &r->e);
+}
+
+/* The key pasted, else the file chosen (NULL: neither). */
+static const char *web_key(struct web_req *r, size_t *len,
+                           const char **origin)
+{
+    const char *k = F(r, "key");
+
+    *origin = "the pasted key";
+    if (k) {
+        *len = strlen(k);
+        return k;
+    }
+    *origin = r->upload_name[0] ? r->upload_name : "the uploaded file";
+    *len = r->upload.len;
+    return r->upload.len ? buf_cstr(&r->upload) : NULL;
+}
+
+static int op_officer_add(struct web_req *r, void *a)
+{
+    struct web_done *d = a;
+    const char *key, *origin;
+    char by[WEB_NAME_MAX + 8];
+    size_t len;
+
+    key = web_key(r, &len, &origin);
+    if (key && gateway_pgp(r->g, &r->e) != 0)
+        return -1;
+    snprintf(by, sizeof(by), "web:%s", r->who.user);
+    return registry_officer_add_key(S, r->g->pgp, key, len, origin,
+                                    F(r, "fingerprint"), F(r, "name"),
+                                    F(r, "email"), by, d->subject, &r->e);
+}
+
+static int web_site_given(struct web_req *r, const char *name,
+                          struct registry_site_given *g)
+{
+    memset(g, 0, sizeof(*g));
+    g->name = F(r, name);
+    g->alias = F(r, "alias");
+    g->domains = F(r, "domains");
+    g->networks = F(r, "networks");
+    g->rm = F(r, "rm");
+    g->org = F(r, "org");
+    return 0;
+}
+
+static int op_site_add(struct web_req *r, void *a)
+{
+    struct registry_site_given g;
+
+    web_site_given(r, "name", &g);
+    return registry_site_add_given(S, &g, &r->e);
+}
+
+static int op_site_edit(struct web_req *r, void *a)
+{
+    struct registry_site_given g;
+
+    web_site_given(r, "site", &g);
+    return registry_site_edit_given(S, &g, &r->e);
+}
+
 static int op_site_rm(struct web_req *r, void *a)
 {
     return registry_site_rm(S, F(r, "site"), &r->e);
@@ -170,74 +280,95 @@ static int op_keep(struct web_req *r, void *a)
     return registry_keep(S, F(r, "host"), 0, &r->e);
 }
 
-/* A form: its tab, op, title, fields ("name" or "name=yes|no" for a
- * choice), what the CLI says when it is done (%s: the first field). */
+/* A form: its tab, op, title, fields ("name", "name=yes|no" a choice,
+ * "name#" a text area, "name@" a file: the form is then multipart),
+ * what the CLI says when it is done (%s: the first field), who may use
+ * it (the route lets keepers in; adding an officer, which gives signing
+ * authority, wants the officer role). */
+#define WEB_OP_FIELDS 10
+
 struct web_op {
-    const char *tab, *op, *title, *fields[7], *done;
+    const char *tab, *op, *title, *fields[WEB_OP_FIELDS], *done;
     web_change_fn fn;
+    enum account_role min;
 };
+
+#define K ACCOUNT_KEEPER
+#define LIST_POLICY "audience", "kinds", "anonymise=|yes|no", "template", \
+    "attachments=|keep|drop|refuse", "encrypt=|never|if-key|always", \
+    "indicators=|none|csv|stix|both"
 
 static const struct web_op web_ops[] = {
     {"orgs", "org-add", "Add an organisation",
      {"name", "kind=ngi|nren|isp|csirt|site", "country", "ngi"},
-     "organisation %s added", op_org_add},
+     "organisation %s added", op_org_add, K},
     {"orgs", "org-edit", "Change an organisation",
      {"org", "name", "kind=|ngi|nren|isp|csirt|site", "country", "ngi"},
-     "organisation %s changed", op_org_edit},
+     "organisation %s changed", op_org_edit, K},
     {"orgs", "org-rm", "Remove an organisation", {"org"},
-     "organisation %s removed", op_org_rm},
+     "organisation %s removed", op_org_rm, K},
     {"contacts", "contact-add", "Add a contact",
      {"address", "name", "org", "role", "fingerprint"}, "contact %s added",
-     op_contact_add},
+     op_contact_add, K},
     {"contacts", "contact-edit", "Change a contact",
      {"contact", "name", "org", "role", "fingerprint", "active=|yes|no"},
-     "contact %s changed", op_contact_edit},
+     "contact %s changed", op_contact_edit, K},
     {"contacts", "contact-confirm", "Confirm a contact", {"contact"},
-     "contact %s confirmed", op_contact_confirm},
+     "contact %s confirmed", op_contact_confirm, K},
     {"contacts", "contact-rm", "Remove a contact", {"contact"},
-     "contact %s removed", op_contact_rm},
+     "contact %s removed", op_contact_rm, K},
+    {"lists", "list-add", "Add a list", {"name", "address", LIST_POLICY},
+     "list %s added", op_list_add, K},
+    {"list", "list-edit", "Change the list (empty: unchanged)",
+     {"list", "name", "address", LIST_POLICY}, "list %s changed",
+     op_list_edit, K},
+    {"list", "list-rm", "Remove the list", {"list"}, "list %s removed",
+     op_list_rm, K},
     {"list", "member-add", "Add a member", {"list", "address"},
-     "list %s: member added", op_member_add},
+     "list %s: member added", op_member_add, K},
     {"list", "member-rm", "Remove a member", {"list", "address"},
-     "list %s: member removed", op_member_rm},
+     "list %s: member removed", op_member_rm, K},
     {"list", "rule-add", "Add a rule (organisation kind, role)",
-     {"list", "kind", "role"}, "list %s: rule added", op_rule_add},
+     {"list", "kind", "role"}, "list %s: rule added", op_rule_add, K},
     {"list", "rule-rm", "Remove a rule", {"list", "kind", "role"},
-     "list %s: rule removed", op_rule_rm},
+     "list %s: rule removed", op_rule_rm, K},
     {"dists", "dist-add", "Add a distribution", {"name", "address", "lists"},
-     "distribution %s added", op_dist_add},
+     "distribution %s added", op_dist_add, K},
     {"dists", "dist-edit", "Change a distribution",
-     {"dist", "address", "lists"}, "distribution %s changed", op_dist_edit},
+     {"dist", "address", "lists"}, "distribution %s changed", op_dist_edit, K},
     {"dists", "dist-rm", "Remove a distribution", {"dist"},
-     "distribution %s removed", op_dist_rm},
+     "distribution %s removed", op_dist_rm, K},
+    {"officers", "officer-add", "Add an officer (officers only): paste "
+     "the public key or choose its file",
+     {"fingerprint", "name", "email", "key#", "keyfile@"},
+     "officer %s authorised", op_officer_add, ACCOUNT_OFFICER},
     {"officers", "officer-edit", "Change an officer",
      {"fingerprint", "name", "email", "active=|yes|no"},
-     "officer %s changed", op_officer_edit},
+     "officer %s changed", op_officer_edit, K},
     {"officers", "officer-rm", "Remove an officer", {"fingerprint"},
-     "officer %s removed", op_officer_rm},
+     "officer %s removed", op_officer_rm, K},
+    {"sites", "site-add", "Add a site (domains, networks: "
+     "comma-separated)", {"name", "alias", "domains", "networks", "org"},
+     "site %s added", op_site_add, K},
+    {"sites", "site-edit", "Change a site: add identifiers, or remove one",
+     {"site", "alias", "domains", "networks", "rm", "org"},
+     "site %s changed", op_site_edit, K},
     {"sites", "site-rm", "Remove a site", {"site"}, "site %s removed",
-     op_site_rm},
+     op_site_rm, K},
     {"sites", "keep", "Keep a host name readable", {"host"},
-     "host %s kept readable", op_keep},
+     "host %s kept readable", op_keep, K},
 };
 
 #define WEB_NOPS (sizeof(web_ops) / sizeof(web_ops[0]))
 
-/* One field of a form: a text input, or a select of its choices. */
-static int web_input(struct web_req *r, const char *spec, const char *val)
+/* A select of the choices after '=' ("a|b|c"). */
+static int web_select(struct buf *b, const char *name, const char *choices)
 {
-    char name[64], one[64];
-    const char *eq = strchr(spec, '='), *p, *q;
-    struct buf *b = &r->page;
-    int rc;
+    const char *p, *q;
+    char one[64];
+    int rc = html_fmt(b, "<label>%s <select name=\"%s\">", name, name);
 
-    snprintf(name, sizeof(name), "%.*s",
-             (int)(eq ? (size_t)(eq - spec) : strlen(spec)), spec);
-    if (eq == NULL)
-        return html_fmt(b, "<label>%s <input name=\"%s\" value=\"%s\">"
-                        "</label>", name, name, val ? val : "");
-    rc = html_fmt(b, "<label>%s <select name=\"%s\">", name, name);
-    for (p = eq + 1; rc == 0; p = q + 1) {
+    for (p = choices; rc == 0; p = q + 1) {
         q = strchr(p, '|');
         if (q == NULL)
             q = p + strlen(p);
@@ -249,26 +380,60 @@ static int web_input(struct web_req *r, const char *spec, const char *val)
     return rc ? rc : html_fmt(b, "</select></label>");
 }
 
-/* The forms of tab, for keepers; list: the list page's own name. */
+/* One field of a form (web_op's field syntax). */
+static int web_input(struct web_req *r, const char *spec, const char *val)
+{
+    size_t n = strcspn(spec, "=#@");
+    char name[64];
+    struct buf *b = &r->page;
+
+    snprintf(name, sizeof(name), "%.*s", (int)n, spec);
+    if (spec[n] == '=')
+        return web_select(b, name, spec + n + 1);
+    if (spec[n] == '#')
+        return html_fmt(b, "<label>%s <textarea name=\"%s\" rows=\"4\" "
+                        "cols=\"64\"></textarea></label>", name, name);
+    if (spec[n] == '@')
+        return html_fmt(b, "<label>%s <input type=\"file\" name=\"%s\">"
+                        "</label>", name, name);
+    return html_fmt(b, "<label>%s <input name=\"%s\" value=\"%s\">"
+                    "</label>", name, name, val ? val : "");
+}
+
+/* A form's opening: multipart when one of its fields is a file. */
+static int web_op_open(struct web_req *r, const struct web_op *k)
+{
+    int i;
+
+    for (i = 0; i < WEB_OP_FIELDS && k->fields[i]; i++)
+        if (strchr(k->fields[i], '@'))
+            return html_fmt(&r->page, "<form method=\"post\" action=\""
+                            "/registry\" class=\"box\" enctype=\""
+                            "multipart/form-data\"><input type=\"hidden\" "
+                            "name=\"csrf\" value=\"%s\">", r->who.csrf);
+    return web_form_open(r, "/registry", "box");
+}
+
+/* The forms of tab that the account's role may use; list: the list
+ * page's own name. */
 static int web_forms(struct web_req *r, const char *tab, const char *list)
 {
+    const struct web_op *k;
     size_t i;
-    int k, rc = 0;
+    int f, rc = 0;
 
-    if (r->who.role < ACCOUNT_KEEPER)
-        return 0;
     for (i = 0; rc == 0 && i < WEB_NOPS; i++) {
-        if (strcmp(web_ops[i].tab, tab) != 0)
+        k = &web_ops[i];
+        if (strcmp(k->tab, tab) != 0 || r->who.role < k->min)
             continue;
-        rc = web_form_open(r, "/registry", "box") ||
+        rc = web_op_open(r, k) ||
              html_fmt(&r->page, "<input type=\"hidden\" name=\"op\" value=\""
-                      "%s\"><b>%s</b> ", web_ops[i].op, web_ops[i].title);
-        for (k = 0; rc == 0 && k < 7 && web_ops[i].fields[k]; k++)
-            rc = web_input(r, web_ops[i].fields[k],
-                           strcmp(web_ops[i].fields[k], "list") == 0 ? list
-                           : NULL);
+                      "%s\"><b>%s</b> ", k->op, k->title);
+        for (f = 0; rc == 0 && f < WEB_OP_FIELDS && k->fields[f]; f++)
+            rc = web_input(r, k->fields[f],
+                           strcmp(k->fields[f], "list") == 0 ? list : NULL);
         rc = rc ? rc : html_fmt(&r->page, "<button id=\"%s\">%s</button>"
-                                "</form>", web_ops[i].op, web_ops[i].op);
+                                "</form>", k->op, k->op);
     }
     return rc;
 }
@@ -347,6 +512,26 @@ int web_page_list(struct web_req *r)
     return web_list(r, web_arg(r, "name"), 1, NULL);
 }
 
+/* The page after a change of a list's: the list's own, under its new
+ * name after a rename; the lists after a removal. */
+static int web_list_after(struct web_req *r, const struct web_op *k, int rc,
+                          const char *msg)
+{
+    const char *name = F(r, "list");
+    int64_t id;
+
+    if (rc == 0 && strcmp(k->op, "list-rm") == 0)
+        return web_registry(r, "lists", 1, msg);
+    if (rc != 0 && (name == NULL || registry_list_id(S, name, &id,
+                                                      &r->e) != 0)) {
+        err_init(&r->e);
+        return web_registry(r, "lists", 0, msg);
+    }
+    if (rc == 0 && strcmp(k->op, "list-edit") == 0 && F(r, "name"))
+        name = F(r, "name");
+    return web_list(r, name, rc == 0, msg);
+}
+
 /* Run the form's op; the page of its tab then says how it went, in the
  * CLI's words: its done line, or its error line. */
 int web_post_registry(struct web_req *r)
@@ -354,6 +539,7 @@ int web_post_registry(struct web_req *r)
     const char *op = web_field(r, "op"), *first, *role = F(r, "role");
     const struct web_op *k = NULL;
     char what[ERR_MSG_MAX], msg[ERR_MSG_MAX + 200];
+    struct web_done done;
     size_t i;
     int rc;
 
@@ -362,9 +548,14 @@ int web_post_registry(struct web_req *r)
             k = &web_ops[i];
     if (k == NULL)
         return web_refuse(r, 404, "no such change");
+    if (r->who.role < k->min)
+        return web_refuse(r, 403, "refused: your role may not do this");
     first = web_field(r, k->fields[0]);
     snprintf(what, sizeof(what), "%s %.200s", k->op, first ? first : "");
-    rc = web_change(r, what, k->fn, NULL);
+    memset(&done, 0, sizeof(done));
+    rc = web_change(r, what, k->fn, &done);
+    if (done.subject[0])
+        first = done.subject;
     if (rc == 0) {
         const char *at = strstr(k->done, "%s");
 
@@ -380,6 +571,6 @@ int web_post_registry(struct web_req *r)
         err_init(&r->e);
     }
     if (strcmp(k->tab, "list") == 0)
-        return web_list(r, F(r, "list"), rc == 0, msg);
+        return web_list_after(r, k, rc, msg);
     return web_registry(r, k->tab, rc == 0, msg);
 }

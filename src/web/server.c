@@ -203,7 +203,8 @@ static enum MHD_Result web_post_iter(void *cls, enum MHD_ValueKind kind,
             return MHD_YES;
         }
         snprintf(r->field[i].name, sizeof(r->field[i].name), "%s", key);
-        buf_init(&r->field[i].value, WEB_FIELD_MAX);
+        buf_init(&r->field[i].value, strcmp(key, "key") == 0 ?
+                 (size_t)WEB_KEY_FIELD_MAX : WEB_FIELD_MAX);
         r->nfields++;
     }
     if (buf_append(&r->field[i].value, data, size) != 0)

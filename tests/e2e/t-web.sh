@@ -5,7 +5,9 @@
 # without its CSRF token refused; a keeper's change made by the
 # registry's own verb (the CLI sees it, the error line is the CLI's,
 # the audit names the account); what each role sees of a held alert
-# (web-http.py); `web user` list, --json and remove.
+# (web-http.py); the list, site and officer forms (web-forms.py): each
+# for its role only, its change seen by the CLI's listing, its error
+# line the CLI's, its audit row; `web user` list, --json and remove.
 set -eu
 . "$AGW_SOURCE_DIR/tests/e2e/lib.sh"
 . "$AGW_SOURCE_DIR/tests/e2e/web-lib.sh"
@@ -44,6 +46,55 @@ check "the web's error line is the CLI's ($(cat "$T/weberr"))" \
     test "$(cat "$T/weberr")" = "$(cat "$T/clierr")"
 check "the change is audited with the account's name" \
     grep -q "web-change.*keeper1: contact-add new@x.example" <(agw audit)
+
+# the list, site and officer forms (web-forms.py), each checked against
+# the command line's listing and its error line
+NEWOFF_HOME=$(agw_gnupg_home)
+NEWOFF_FPR=$(agw_key "$NEWOFF_HOME" "Web Officer <web-officer@csirt.example>")
+gpg --homedir "$NEWOFF_HOME" --armor --export "$NEWOFF_FPR" >"$T/newoff.asc"
+mkdir -p "$T/formerr"
+python3 "$AGW_SOURCE_DIR/tests/e2e/web-forms.py" "$WEB_URL" "$T/newoff.asc" \
+    "$NEWOFF_FPR" "$T/formerr" || fails=$((fails + 1))
+# each refused form's line is the CLI's for the same input
+cli_same() {
+    local name=$1; shift
+    set +e; agw "$@" >/dev/null 2>"$T/clierr"; set -e
+    check "web's $name line is the CLI's ($(cat "$T/clierr"))" \
+        test "$(cat "$T/formerr/$name.err" 2>/dev/null)" = "$(cat "$T/clierr")"
+}
+cli_same list-add-name lists add "bad list" --address bad@csirt.example
+cli_same list-add-noaddr lists add noaddr
+cli_same list-add-template lists add tpl --address tpl@csirt.example --template no-such-template
+cli_same list-edit-attachments lists edit web-list2 --attachments bogus
+cli_same list-rm-unknown lists rm no-such-list
+cli_same site-add-network sites add WIDE --network 0.0.0.0/0
+cli_same site-edit-rm sites edit WEB-SITE --rm nothere.example
+cli_same officer-add-nothing officers add
+printf -- '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nbm90IGEga2V5Cg==\n=AAAA\n-----END PGP PUBLIC KEY BLOCK-----\n' >"$T/garbage.asc"
+cli_same officer-add-garbage officers add --key "$T/garbage.asc"
+agw lists list --json >"$T/lists.json"
+check "lists list: web-list2 as the forms left it" grep -q \
+    '"name": "web-list2", "address": "web-list@csirt.example", "audience": "Web <test> & co", "kinds": "nren,isp", "anonymise": false, "template": "full", "attachments": "drop", "encrypt": "if-key", "indicators": "csv", "members": 1' "$T/lists.json"
+check "lists list: the removed, refused and viewer's lists are not there" \
+    test "$(grep -c '"web-list"\|web-gone\|viewer-list\|nocsrf\|"noaddr"\|"tpl"\|bad list' "$T/lists.json")" = 0
+check "lists members web-list2: the member added" grep -q '^new@x.example' <(agw lists members web-list2)
+agw sites show WEB-SITE --json >"$T/site.json"; sed 's/^/# /' "$T/site.json"
+check "sites show WEB-SITE: as the forms left it" grep -q \
+    '"identifiers": "\\"Web Site Institute\\" web-site.example web3-site.example 198.51.100.0/24",' \
+    "$T/site.json"
+check "no site from the refused forms" test "$(agw sites list | grep -c 'WIDE\|VIEWER-SITE')" = 0
+agw officers list --json >"$T/officers.json"; sed 's/^/# /' "$T/officers.json"
+check "officers list: the officer added by the web, by officer1" grep -q \
+    "\"fingerprint\": \"$NEWOFF_FPR\", \"name\": \"Web Officer\", \"email\": \"\", \"active\": true, \"added\": \"[0-9TZ:-]*\", \"added_by\": \"web:officer1\"" \
+    "$T/officers.json"
+check "its key is in the gateway's keyring" grep -q "$NEWOFF_FPR" <(agw keys list)
+agw audit >"$T/audit"
+for w in "keeper1: list-add web-list" "keeper1: list-edit web-list" \
+         "keeper1: list-rm web-gone" "keeper1: site-add WEB-SITE" \
+         "keeper1: site-edit WEB-SITE" "officer1: officer-add"; do
+    check "audited: web-change $w" grep -q "web-change.*$w" "$T/audit"
+done
+check "audited: officer-added by web:officer1" grep -q "officer-added.*$NEWOFF_FPR.*(web:officer1)" "$T/audit"
 check "the chain holds" agw audit verify
 agw_web_stop
 

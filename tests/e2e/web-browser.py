@@ -1,7 +1,8 @@
-"""web-browser.py BASE ROW ARTEFACTS GOCDB: the console in Debian's
-chromium, headless, through selenium (t-web-browser.sh). Prints ok /
-not ok lines; exit 1 when one failed. Screenshots of the dashboard and
-the coverage page go to ARTEFACTS."""
+"""web-browser.py BASE ROW ARTEFACTS GOCDB CSV KEY: the console in
+Debian's chromium, headless, through selenium (t-web-browser.sh).
+Prints ok / not ok lines; exit 1 when one failed. Screenshots of the
+dashboard, the coverage page, the list forms and the officer form go
+to ARTEFACTS. KEY: an officer's public key file to add by the form."""
 import os
 import sys
 
@@ -10,12 +11,12 @@ from selenium.common.exceptions import (NoAlertPresentException,
                                         WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.dirname(__file__))
 from webclient import Client  # noqa: E402
 
-BASE, ROW, ART, GOCDB, CSV = sys.argv[1:6]
+BASE, ROW, ART, GOCDB, CSV, KEY = sys.argv[1:7]
 PAYLOAD = ('<script>window.agwPwned=1;alert(1)</script>'
            '<img src=x onerror="window.agwPwned=2">')
 fails = 0
@@ -134,6 +135,39 @@ try:
     check("a form stripped of its CSRF token is refused",
           "CSRF token is missing or wrong" in text())
 
+    d.get(BASE + "/registry?t=lists")
+    f = form("list-add")
+    f.find_element(By.NAME, "name").send_keys("browser-list")
+    f.find_element(By.NAME, "address").send_keys("browser-list@csirt.example")
+    Select(f.find_element(By.NAME, "anonymise")).select_by_visible_text("no")
+    click("list-add")
+    check("a list added by the form", "list browser-list added" in text())
+    f = form("list-add")
+    f.find_element(By.NAME, "name").send_keys("browser-bad")
+    f.find_element(By.NAME, "address").send_keys("browser-bad@csirt.example")
+    f.find_element(By.NAME, "template").send_keys("no-such-template")
+    click("list-add")
+    check("an unknown template: the CLI's one line",
+          "alertgw: " in text() and "no-such-template" in text())
+    d.find_element(By.LINK_TEXT, "browser-list").click()
+    f = form("list-edit")
+    Select(f.find_element(By.NAME, "encrypt")).select_by_visible_text("always")
+    f.find_element(By.NAME, "audience").send_keys("Browser audience")
+    click("list-edit")
+    check("the list changed by its page's form",
+          "list browser-list changed" in text() and "Browser audience" in text())
+    d.save_screenshot(os.path.join(ART, "web-list-edit.png"))
+    d.get(BASE + "/registry?t=sites")
+    f = form("site-add")
+    f.find_element(By.NAME, "name").send_keys("BROWSER-SITE")
+    f.find_element(By.NAME, "domains").send_keys("browser-site.example")
+    f.find_element(By.NAME, "networks").send_keys("203.0.113.0/24")
+    click("site-add")
+    check("a site added by the form", "site BROWSER-SITE added" in text())
+    check("a keeper has no officer-add form",
+          (d.get(BASE + "/registry?t=officers") or True) and
+          not d.find_elements(By.ID, "officer-add"))
+
     d.get(BASE + "/import")
     d.find_element(By.ID, "file").send_keys(GOCDB)
     click("preview")
@@ -195,6 +229,17 @@ try:
                                        "address": "byhand@x.example"})
     check("a viewer's hand-made POST (urllib, its own session and token) is "
           "refused (%d)" % st, st == 403)
+    logout()
+
+    login("officer1", "pass-officer1-123")
+    d.get(BASE + "/registry?t=officers")
+    f = form("officer-add")
+    f.find_element(By.NAME, "name").send_keys("Browser Officer")
+    f.find_element(By.NAME, "keyfile").send_keys(KEY)
+    click("officer-add")
+    check("an officer added from its key file by the officer's form",
+          "authorised" in text() and "Browser Officer" in text())
+    d.save_screenshot(os.path.join(ART, "web-officer-add.png"))
 finally:
     d.quit()
 sys.exit(1 if fails else 0)
