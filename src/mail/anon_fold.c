@@ -23,7 +23,11 @@
  * ICU's confusable skeleton (after NFKC) takes for one Latin letter or
  * digit ("EX\u0410MPLE-T2", Cyrillic A), fullwidth ASCII and ideographic
  * full stops, and percent-encoding of a name's bytes in a URL
- * ("inst%2Eexample", "%D0%B0" for Cyrillic a). The leak detector folds
+ * ("inst%2Eexample", "%D0%B0" for Cyrillic a), and the letters and
+ * digits outside the two-byte range that NFKC takes for one ASCII letter
+ * or digit: mathematical alphanumerics ("\U0001D404" bold E, four bytes
+ * of UTF-8 for one letter), circled and squared letters, letterlike
+ * symbols, superscripts. The leak detector folds
  * the same forms its own way (leak_norm.c); here they are folded so that
  * the alert is anonymised instead of held.
  *
@@ -37,13 +41,15 @@
 #include <string.h>
 
 #include <unicode/uchar.h>
+#include <unicode/utf16.h>
 #include <unicode/unorm2.h>
 #include <unicode/uspoof.h>
 
 /* Bytes that may start a form: brackets, '%' and the first byte of the
  * UTF-8 forms below (not the space of " [at] ": spaces are everywhere).
  * 0xc2 to 0xdf lead the two-byte code points (Greek, Cyrillic, accented
- * Latin), 0xe3 U+3002. */
+ * Latin), 0xe2 the symbols of U+2000 to U+2FFF, 0xe3 U+3002, 0xef the
+ * fullwidth forms, 0xf0 the mathematical and enclosed letters. */
 static const unsigned char fold_lead[256] = {
     ['['] = 1, ['('] = 1, ['{'] = 1, ['%'] = 1,
     [0xc2] = 1, [0xc3] = 1, [0xc4] = 1, [0xc5] = 1, [0xc6] = 1, [0xc7] = 1,
@@ -51,7 +57,21 @@ static const unsigned char fold_lead[256] = {
     [0xce] = 1, [0xcf] = 1, [0xd0] = 1, [0xd1] = 1, [0xd2] = 1, [0xd3] = 1,
     [0xd4] = 1, [0xd5] = 1, [0xd6] = 1, [0xd7] = 1, [0xd8] = 1, [0xd9] = 1,
     [0xda] = 1, [0xdb] = 1, [0xdc] = 1, [0xdd] = 1, [0xde] = 1, [0xdf] = 1,
-    [0xe2] = 1, [0xe3] = 1, [0xef] = 1,
+    [0xe2] = 1, [0xe3] = 1, [0xef] = 1, [0xf0] = 1,
+};
+
+/* The ranges of a->looksym, in its order: where NFKC folds some code
+ * points to one ASCII letter or digit ("\u24B6" circled A, "\U0001D7CE"
+ * bold zero, "\U0001F130" squared A). Which ones, ICU says (sym_compute);
+ * these bound only where it is asked. */
+static const struct {
+    uint32_t lo, n;
+} sym_range[] = {
+    {0x2070, 0x30},             /* superscripts and subscripts */
+    {0x2100, 0x50},             /* letterlike symbols */
+    {0x2460, 0xa0},             /* enclosed alphanumerics */
+    {0x1d400, 0x400},           /* mathematical alphanumeric symbols */
+    {0x1f100, 0x100},           /* enclosed alphanumeric supplement */
 };
 
 /* ---- look-alikes ---- */
@@ -94,6 +114,44 @@ static unsigned char look_compute(const UNormalizer2 *nf,
     return (unsigned char)(u_islower(c) ? text_lower((unsigned char)got) : got);
 }
 
+/* The ASCII letter or digit NFKC makes of c alone, else 0: it keeps the
+ * case ("\U0001D41A" bold small a is 'a'); one that makes more ("\u2474",
+ * "(1)") is none. */
+static unsigned char sym_compute(const UNormalizer2 *nf, UChar32 c)
+{
+    UChar in[2], n[8];
+    int32_t nin = 0, nn;
+    UErrorCode st = U_ZERO_ERROR;
+
+    U16_APPEND_UNSAFE(in, nin, c);
+    nn = unorm2_normalize(nf, in, nin, n, 8, &st);
+    return U_SUCCESS(st) && nn == 1 && ascii_alnum(n[0]) ? (unsigned char)n[0]
+                                                         : 0;
+}
+
+static void sym_init(struct anon *a, const UNormalizer2 *nf)
+{
+    size_t r, o = 0;
+    uint32_t k;
+
+    for (r = 0; r < sizeof sym_range / sizeof *sym_range; r++)
+        for (k = 0; k < sym_range[r].n; k++)
+            a->looksym[o++] = sym_compute(nf, (UChar32)(sym_range[r].lo + k));
+}
+
+/* The letter a->looksym holds for cp, else 0. */
+static char sym_look(const struct anon *a, uint32_t cp)
+{
+    size_t r, o = 0;
+
+    for (r = 0; r < sizeof sym_range / sizeof *sym_range; r++) {
+        if (cp >= sym_range[r].lo && cp - sym_range[r].lo < sym_range[r].n)
+            return (char)a->looksym[o + cp - sym_range[r].lo];
+        o += sym_range[r].n;
+    }
+    return 0;
+}
+
 int anon_fold_init(struct anon *a, struct err *e)
 {
     UErrorCode st = U_ZERO_ERROR;
@@ -107,9 +165,11 @@ int anon_fold_init(struct anon *a, struct err *e)
         if (u_isalnum(c))
             a->look2[c] = look_compute(nf, sc, c);
     uspoof_close(sc);
+    sym_init(a, nf);
     /* the self-test the leak detector does too: a fold that silently
      * failed would hold alerts it should anonymise */
-    if (a->look2[0x430] != 'a' || a->look2[0x410] != 'A')
+    if (a->look2[0x430] != 'a' || a->look2[0x410] != 'A'
+        || sym_look(a, 0x1d404) != 'E' || sym_look(a, 0x24b6) != 'A')
         return err_set(e, ERR_SOFTWARE, "ICU folds look-alikes wrongly");
     return 0;
 }
@@ -145,6 +205,30 @@ static int pct_byte(const char *t, size_t len, size_t i)
         || (l = hexv(t[i + 2])) < 0)
         return -1;
     return h << 4 | l;
+}
+
+/* A three-byte code point at u (u[0] 0xe0 to 0xef), or 0 when the
+ * sequence is broken. */
+static uint32_t utf8_3(const unsigned char *u)
+{
+    if ((u[1] & 0xc0) != 0x80 || (u[2] & 0xc0) != 0x80)
+        return 0;
+    return (uint32_t)(u[0] & 0x0f) << 12 | (uint32_t)(u[1] & 0x3f) << 6
+           | (u[2] & 0x3f);
+}
+
+/* A four-byte code point at u (u[0] 0xf0), or 0 when broken or
+ * overlong (an overlong form is no letter). */
+static uint32_t utf8_4(const unsigned char *u)
+{
+    uint32_t cp;
+
+    if ((u[1] & 0xc0) != 0x80 || (u[2] & 0xc0) != 0x80
+        || (u[3] & 0xc0) != 0x80)
+        return 0;
+    cp = (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3f) << 12
+         | (uint32_t)(u[2] & 0x3f) << 6 | (u[3] & 0x3f);
+    return cp >= 0x10000 ? cp : 0;
 }
 
 /* A two-byte code point u[0..1] that looks like an ASCII letter: it. */
@@ -255,6 +339,10 @@ static size_t fold_at(const struct anon *a, const char *t, size_t len,
         return (*c = look2(a, u)) != 0 ? 2 : 0;
     if (len - i < 3)
         return 0;
+    /* one letter of four bytes: the edit maps its one folded byte back
+     * to all four ("\U0001D404" 'E') */
+    if (u[0] == 0xf0)
+        return len - i >= 4 && (*c = sym_look(a, utf8_4(u))) != 0 ? 4 : 0;
     if (u[0] == 0xef && u[1] >= 0xbc && u[1] <= 0xbd)
         return (*c = fullwidth(u)) != 0 ? 3 : 0;
     /* U+3002 IDEOGRAPHIC FULL STOP, U+FF61 its halfwidth form: '.' (IDNA) */
@@ -276,6 +364,8 @@ static size_t fold_at(const struct anon *a, const char *t, size_t len,
         *clen = 0;
         return 3;
     }
+    if (u[0] == 0xe2)           /* circled, letterlike, superscript */
+        return (*c = sym_look(a, utf8_3(u))) != 0 ? 3 : 0;
     return 0;
 }
 

@@ -33,6 +33,11 @@
 #include "util/limits.h"
 
 #define ANON_UNI2_MAX 0x800     /* code points with a 2-byte UTF-8 form */
+/* Code points of three and four bytes that NFKC may fold to one ASCII
+ * letter or digit, in the ranges anon_fold.c looks at (superscripts,
+ * letterlike, enclosed alphanumerics, mathematical alphanumerics, the
+ * enclosed supplement): their sizes summed. */
+#define ANON_SYM_MAX 0x620
 
 /* A one in each byte, for eight bytes at a time (anon_map.c's lower8,
  * anon_tokens.c's alnum8). */
@@ -82,6 +87,9 @@ struct anon {
     /* the ASCII letter each two-byte code point looks like, or 0
      * (anon_fold.c) */
     unsigned char look2[ANON_UNI2_MAX];
+    /* the same for the symbol ranges of ANON_SYM_MAX ("\U0001D404",
+     * mathematical bold E), as NFKC folds them (anon_fold.c) */
+    unsigned char looksym[ANON_SYM_MAX];
     pcre2_code *uni;
     int uni_jit;
     pcre2_match_context *mctx;

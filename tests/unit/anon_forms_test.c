@@ -140,6 +140,49 @@ static void test_look_alikes(void **state)
                                / sizeof *look_cases, 0), 0);
 }
 
+/* Letters outside the two-byte range that NFKC folds to ASCII (the
+ * detector held mathematical bold "EXAMPLE-T2"): four-byte mathematical
+ * alphanumerics, circled and squared letters, letterlike symbols; the
+ * look-alike letters go with the identifier. */
+static const struct form_case sym_cases[] = {
+    {"mathematical bold name and digit",
+     "\xf0\x9d\x90\x84\xf0\x9d\x90\x97\xf0\x9d\x90\x80\xf0\x9d\x90"
+     "\x8c\xf0\x9d\x90\x8f\xf0\x9d\x90\x8b\xf0\x9d\x90\x84-\xf0\x9d"
+     "\x90\x93\xf0\x9d\x9f\x90 and EXAMPLE-T2",
+     "[SITE-1] and [SITE-1]"},
+    {"fraktur in a host", "wn01.grid.\xf0\x9d\x94\xa6\xf0\x9d\x94\xab"
+     "\xf0\x9d\x94\xb0\xf0\x9d\x94\xb1.example, wn01.grid.inst.example",
+     "host1.site1.invalid, host1.site1.invalid"},
+    {"bold alias", "\xf0\x9d\x90\x84\xf0\x9d\x90\xb1\xf0\x9d\x90\x86"
+     "\xf0\x9d\x90\xab\xf0\x9d\x90\xa2\xf0\x9d\x90\x9d: ExGrid",
+     "[SITE-1]: [SITE-1]"},
+    {"circled, squared, double-struck, monospace",
+     "\xe2\x92\xb8\xe2\x92\xba\xe2\x93\x87\xe2\x93\x83 "
+     "\xf0\x9f\x85\x81\xf0\x9f\x84\xb0\xf0\x9f\x84\xbb "
+     "\xe2\x84\x9d\xf0\x9d\x94\xb8\xf0\x9d\x95\x83 "
+     "\xf0\x9d\x99\xb2\xf0\x9d\x99\xb4\xf0\x9d\x9a\x81\xf0\x9d\x99"
+     "\xbd.ch CERN",
+     "[SITE-1] [SITE-2] [SITE-2] site1.invalid [SITE-1]"},
+    /* not a site: stays as written, emoji and all */
+    {"others stay", "\xf0\x9d\x90\x87\xf0\x9d\x90\x9e\xf0\x9d\x90\xa5"
+     "\xf0\x9d\x90\xa5\xf0\x9d\x90\xa8 \xe2\x93\xa7 \xf0\x9f\x84\xb0"
+     "\xf0\x9f\x84\xb1 \xf0\x9d\x90\x9e\xf0\x9d\x90\xaf\xf0\x9d\x90"
+     "\xa2\xf0\x9d\x90\xa5.example \xf0\x9f\x99\x82 \xe2\x91\xa9",
+     "\xf0\x9d\x90\x87\xf0\x9d\x90\x9e\xf0\x9d\x90\xa5"
+     "\xf0\x9d\x90\xa5\xf0\x9d\x90\xa8 \xe2\x93\xa7 \xf0\x9f\x84\xb0"
+     "\xf0\x9f\x84\xb1 \xf0\x9d\x90\x9e\xf0\x9d\x90\xaf\xf0\x9d\x90"
+     "\xa2\xf0\x9d\x90\xa5.example \xf0\x9f\x99\x82 \xe2\x91\xa9"},
+    /* broken and overlong four-byte sequences are no letters */
+    {"broken UTF-8 stays", "RA\xf0\x9d\x90 L \xf0\x82\x81\xb0",
+     "RA\xf0\x9d\x90 L \xf0\x82\x81\xb0"},
+};
+
+static void test_symbols(void **state)
+{
+    assert_int_equal(run_cases(*state, sym_cases, sizeof sym_cases
+                               / sizeof *sym_cases, 0), 0);
+}
+
 /* Percent-encoded names and hosts in URLs (the detector held
  * "grid.inst%2Eexample"). */
 static const struct form_case pct_cases[] = {
@@ -270,6 +313,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_look_alikes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symbols, setup, teardown),
         cmocka_unit_test_setup_teardown(test_percent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_url_hosts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
