@@ -9,7 +9,15 @@
  *     are each an address of their own;
  *   - a domain written as DC components outside a DN ("DC=example,DC=inst",
  *     "/dc=example/dc=inst", "dc=example dc=inst"), top label first as
- *     grid DNs write them or last as RFC 4514 does.
+ *     grid DNs write them or last as RFC 4514 does;
+ *   - an IPv4 address with blanks around its dots ("192 . 0 . 2 . 45",
+ *     "192 .0. 2 .45"), up to ANON_V4_BLANKS_MAX each side, as the
+ *     detector reads it: the whole span becomes the placeholder;
+ *   - an IPv6 address written with '-' for ':' ("2001-db8-77--1" of
+ *     "2001-db8-77--1.ipv6-literal.net", or a PTR-style name): the
+ *     address, and in an ipv6-literal.net name its zone ("s4"), become
+ *     the placeholder; the rest of the name stays
+ *     ("[IP-1].ipv6-literal.net", as a reverse zone keeps ".ip6.arpa").
  *
  * Each becomes a span like a rule's, its placeholder the one its plain
  * form is given (an address's [IP-n], a domain's siteN.invalid): the map is
@@ -348,9 +356,241 @@ static int dc_runs(struct anon_run *r, struct anon_spans *sp)
     return 0;
 }
 
+/* ---- IPv4 with blanks around its dots ---- */
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Blanks at t[p..), at most ANON_V4_BLANKS_MAX: how many. */
+static size_t blanks(const char *t, size_t len, size_t p)
+{
+    size_t b = 0;
+
+    while (p + b < len && b < ANON_V4_BLANKS_MAX && is_blank(t[p + b]))
+        b++;
+    return b;
+}
+
+/* The separator at t[p] before the next group: '.' with blanks around
+ * it, then a digit. Its length, 0 when none; *spaced 1 when it has
+ * blanks. */
+static size_t v4_sep(const char *t, size_t len, size_t p, int *spaced)
+{
+    size_t q = p + blanks(t, len, p), b;
+
+    if (q >= len || t[q] != '.')
+        return 0;
+    b = blanks(t, len, q + 1);
+    *spaced = q > p || b > 0;
+    q += 1 + b;
+    return q < len && is_dig(t[q]) ? q - p : 0;
+}
+
+/* Groups of one run: where each starts and ends, its value (-1 when it
+ * is no octet) and whether blanks stand before it. */
+struct v4_run {
+    size_t st[ANON_V4_GROUPS_MAX], en[ANON_V4_GROUPS_MAX], n;
+    int val[ANON_V4_GROUPS_MAX], spaced[ANON_V4_GROUPS_MAX];
+};
+
+/* The run of groups from t[p] (a digit); its end. */
+static size_t v4_run_read(const char *t, size_t len, size_t p,
+                          struct v4_run *g)
+{
+    size_t j = p, k;
+    int v, sp = 0;
+
+    for (g->n = 0; g->n < ANON_V4_GROUPS_MAX;) {
+        g->st[g->n] = j;
+        for (v = 0; j < len && is_dig(t[j]) && j - g->st[g->n] < 4; j++)
+            v = v * 10 + (t[j] - '0');
+        g->val[g->n] = j - g->st[g->n] <= 3 && v <= 255
+                       && !(j < len && is_dig(t[j])) ? v : -1;
+        g->spaced[g->n] = sp;
+        g->en[g->n++] = j;
+        if ((k = v4_sep(t, len, j, &sp)) == 0)
+            break;
+        j += k;
+    }
+    return j;
+}
+
+/* Every four groups in a row with blanks somewhere between them that
+ * make a site address: a span each (four plain dots are the token
+ * scanner's). */
+static int v4_run_spans(struct anon_run *r, struct anon_spans *sp,
+                        const struct v4_run *g)
+{
+    char a[ANON_KEY_MAX];
+    size_t w, k;
+    long site;
+
+    for (w = 0; w + 4 <= g->n; w++) {
+        for (k = w; k < w + 4 && g->val[k] >= 0; k++)
+            ;
+        if (k < w + 4 || !(g->spaced[w + 1] || g->spaced[w + 2]
+                           || g->spaced[w + 3]))
+            continue;
+        snprintf(a, sizeof a, "%d.%d.%d.%d", g->val[w], g->val[w + 1],
+                 g->val[w + 2], g->val[w + 3]);
+        site = sites_lookup_addr(r->sites, a, strlen(a));
+        if (site < 0)
+            continue;
+        if (push(r, sp, g->st[w], g->en[w + 3], HIT_IP, site, 0, a) != 0)
+            return -1;
+        w += 3;
+    }
+    return 0;
+}
+
+/* A '.' at t[d] with a blank beside it and a group before it: the runs
+ * from the groups that start up to ANON_V4_BACK_MAX bytes before it, up
+ * to their end; *done past the last. */
+static int v4_spaced_at(struct anon_run *r, struct anon_spans *sp, size_t d,
+                        size_t from, size_t *done)
+{
+    const char *t = r->text;
+    size_t i = d - from > ANON_V4_BACK_MAX ? d - ANON_V4_BACK_MAX : from;
+    size_t q = d;
+    struct v4_run g;
+
+    while (q > from && d - q < ANON_V4_BLANKS_MAX && is_blank(t[q - 1]))
+        q--;
+    if (q == from || !is_dig(t[q - 1]))
+        return 0;
+    for (*done = d + 1; i < d; i++) {
+        if (!is_dig(t[i]) || (i > 0 && is_dig(t[i - 1])))
+            continue;
+        i = v4_run_read(t, r->len, i, &g);
+        if (v4_run_spans(r, sp, &g) != 0)
+            return -1;
+        if (i > *done)
+            *done = i;
+    }
+    return 0;
+}
+
+static int v4_spaced(struct anon_run *r, struct anon_spans *sp)
+{
+    const char *t = r->text, *p = t;
+    size_t d, done = 0;
+
+    while ((p = memchr(p, '.', r->len - (size_t)(p - t))) != NULL) {
+        d = (size_t)(p - t);
+        p++;
+        /* nearly every ". " ends a sentence after a word: one look */
+        if (!((d > 0 && is_blank(t[d - 1]))
+              || (d + 1 < r->len && is_blank(t[d + 1]))))
+            continue;
+        if (v4_spaced_at(r, sp, d, done, &done) != 0)
+            return -1;
+        if (done > d + 1)
+            p = t + done;
+    }
+    return 0;
+}
+
+/* ---- IPv6 with '-' for ':' ---- */
+
+static int is_hex(char c)
+{
+    return is_dig(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+static int v6_dash_char(char c)
+{
+    return is_hex(c) || c == '-';
+}
+
+/* t[s..e), a lone '-' at either end left out ("ip-"), each '-' read as
+ * ':': the site whose network holds it, or -1. The span in *ps, *pe,
+ * the address in a. */
+static long v6_dash_lookup(const struct anon_run *r, size_t s, size_t e,
+                           size_t *ps, size_t *pe, char *a)
+{
+    const char *t = r->text;
+    size_t k;
+
+    while (s < e && t[s] == '-' && !(s + 1 < e && t[s + 1] == '-'))
+        s++;
+    while (e > s && t[e - 1] == '-' && !(e > s + 1 && t[e - 2] == '-'))
+        e--;
+    if (e <= s || e - s > ANON_V6_TEXT_MAX)
+        return -1;
+    for (k = s; k < e; k++)
+        a[k - s] = t[k] == '-' ? ':' : (char)text_lower((unsigned char)t[k]);
+    a[e - s] = '\0';
+    *ps = s;
+    *pe = e;
+    return sites_lookup_addr(r->sites, a, e - s);
+}
+
+/* After an address at t[e]: its zone in an ipv6-literal.net name
+ * ("s4.ipv6-literal.net"): the zone's end, else e. */
+static size_t v6_zone_end(const char *t, size_t len, size_t e)
+{
+    static const char suf[] = ".ipv6-literal.net";
+    size_t q = e + 1;
+
+    if (e >= len || (t[e] | 0x20) != 's')
+        return e;
+    while (q < len && is_alnum(t[q]))
+        q++;
+    return q > e + 1 && len - q >= sizeof suf - 1
+           && strncasecmp(t + q, suf, sizeof suf - 1) == 0 ? q : e;
+}
+
+/* The run of [0-9a-f-] around the '-' at t[d], from before it at most
+ * back to from: as the detector reads it, whole (when no letter but a
+ * zone's 's' follows) and, with three '-' or more, from after its first
+ * '-' ("dead-2001-db8-..."). Its span if it is a site address; *next
+ * past the run. */
+static int v6_dash_at(struct anon_run *r, struct anon_spans *sp, size_t d,
+                      size_t from, size_t *next)
+{
+    const char *t = r->text;
+    char a[ANON_V6_TEXT_MAX + 1];
+    size_t s = d, e = d, c = 0, first = 0, ps, pe;
+    long site = -1;
+
+    while (s > from && v6_dash_char(t[s - 1]))
+        s--;
+    for (; e < r->len && v6_dash_char(t[e]); e++)
+        if (t[e] == '-' && c++ == 0)
+            first = e;
+    *next = e;              /* no '-' before d: it is the first after from */
+    if (c < 2)
+        return 0;
+    if (!(e < r->len && is_alnum(t[e]) && (t[e] | 0x20) != 's'))
+        site = v6_dash_lookup(r, s, e, &ps, &pe, a);
+    if (site < 0 && c >= 3)
+        site = v6_dash_lookup(r, first + 1, e, &ps, &pe, a);
+    if (site < 0)
+        return 0;
+    if (pe == e)
+        pe = v6_zone_end(t, r->len, e);
+    return push(r, sp, ps, pe, HIT_IP, site, 0, a);
+}
+
+static int v6_dashes(struct anon_run *r, struct anon_spans *sp)
+{
+    const char *t = r->text, *p = t;
+    size_t next = 0;
+
+    while ((p = memchr(p, '-', r->len - (size_t)(p - t))) != NULL) {
+        if (v6_dash_at(r, sp, (size_t)(p - t), next, &next) != 0)
+            return -1;
+        p = t + next;
+    }
+    return 0;
+}
+
 int anon_form_spans(struct anon_run *r, struct anon_spans *sp)
 {
-    if (url_hosts(r, sp) != 0 || ranges(r, sp) != 0 || dc_runs(r, sp) != 0)
+    if (url_hosts(r, sp) != 0 || ranges(r, sp) != 0 || dc_runs(r, sp) != 0
+        || v4_spaced(r, sp) != 0 || v6_dashes(r, sp) != 0)
         return -1;
     return 0;
 }

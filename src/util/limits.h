@@ -206,6 +206,15 @@ enum limit_default {
 #define ANON_KEY_MAX 256
 #define ANON_HOST_SCAN_MAX 255  /* bytes of a URL authority looked at */
 #define ANON_DC_MAX 16          /* DC components of one run */
+/* blanks each side of the dots of "192 . 0 . 2 . 45": as many as the leak
+ * detector reads (LEAK_V4_BLANKS_MAX), so each form it would hold is
+ * replaced */
+#define ANON_V4_BLANKS_MAX 4
+#define ANON_V4_GROUPS_MAX 16   /* digit groups of one such run looked at */
+/* bytes looked back from a dot with blanks for the groups before it:
+ * three groups and their separators */
+#define ANON_V4_BACK_MAX 48
+#define ANON_V6_TEXT_MAX 64     /* "2001-db8-..." longer is no IPv6 address */
 
 /* mail/anon_map.c */
 #define ANON_PH_MAX 96                    /* bytes in a placeholder */

@@ -1,15 +1,17 @@
 #!/bin/bash
 # Issue 14: the independent leak detector (mail/leak.c) holds an alert
-# whose body names a site in a form the anonymiser does not read (its
-# README lists them): a site address with blanks around its dots, an IPv6
-# address written with '-', mathematical bold letters. Each alert is held
+# whose body names a site in a form the anonymiser does not read: a
+# combining accent inside a site name, a Latin letter of the extended
+# block (U+1E00) in one. Each alert is held
 # with a "leak:" reason naming the form; no copy of it reaches any list (a
 # hold holds the whole alert, the unanonymised list too). Forms the
 # anonymiser learned (a defanged address, a soft hyphen in a name) are
 # either replaced or held, never sent as written; a Cyrillic look-alike
-# letter, a site address as a decimal URL host and a name split by
-# <span class=x> in an HTML part, which the detector held before the
-# anonymiser learned them, are replaced and the alert queued. A control
+# letter, a site address as a decimal URL host, a name split by
+# <span class=x> in an HTML part, a site address with blanks around its
+# dots, an IPv6 address written with '-' and mathematical bold letters,
+# which the detector held before the anonymiser learned them, are
+# replaced and the alert queued. A control
 # alert the anonymiser replaces is queued and delivered: the detector does
 # not hold what is clean.
 set -eu
@@ -33,33 +35,27 @@ feed_held() {
     check "$name: no copy queued" test "$(copies)" = "$before"
 }
 
-# 1. an address of a site network with blanks around its dots, and an
-#    IPv6 address of one written with '-' (an ipv6-literal.net name)
-printf 'Scans from 192 . 0 . 2 . 45 and 2001-db8-77--1.ipv6-literal.net.\n' \
-    >"$T/blanks.txt"
-agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/blanks.txt" \
-    "Scanning from a grid node" >"$T/blanks.eml"
-feed_held blank-dots "$T/blanks.eml" \
-    'leak: network of site EXAMPLE-T2 as "192 . 0 . 2 . 45" in part 1*'
-printf 'Scans from 2001-db8-77--1.ipv6-literal.net.\n' >"$T/dash6.txt"
-agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/dash6.txt" \
-    "Scanning from a grid node" >"$T/dash6.eml"
-feed_held ipv6-dash "$T/dash6.eml" \
-    'leak: network of site EXAMPLE-T2 as "2001-db8-77--1" in part 1*'
+# 1. a combining acute accent inside a site name (the detector drops
+#    marks; the anonymiser reads the name as broken there)
+printf 'Sources: EXA\xcc\x81MPLE-T2 nodes, see wn01.grid.inst.example.\n' \
+    >"$T/accent.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/accent.txt" \
+    "Compromise at a grid site" >"$T/accent.eml"
+feed_held combining-accent "$T/accent.eml" \
+    'leak: site EXAMPLE-T2 as "EXA<U+0301>MPLE-T2" in part 1*'
 
-# 3. mathematical bold letters (outside the BMP: folded by ICU in the
-#    child itself) and a Cyrillic look-alike in a site domain
-printf 'Sources: \xf0\x9d\x90\x84\xf0\x9d\x90\x97AMPLE-T2 nodes, see \xd1\x96nst.example.\n' \
-    >"$T/bold.txt"
-agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/bold.txt" \
-    "Compromise at a grid site" >"$T/bold.eml"
-feed_held math-bold "$T/bold.eml" \
-    'leak: site EXAMPLE-T2 as "<U+1D404><U+1D417>AMPLE-T2" in part 1*'
+# 2. a letter of Latin Extended Additional (folded by ICU in the child
+#    itself)
+printf 'Sources: EX\xe1\xb8\x80MPLE-T2 nodes.\n' >"$T/ext.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/ext.txt" \
+    "Compromise at a grid site" >"$T/ext.eml"
+feed_held latin-extended "$T/ext.eml" \
+    'leak: site EXAMPLE-T2 as "EX<U+1E00>MPLE-T2" in part 1*'
 
-# alerts list shows the three holds and why
+# alerts list shows the two holds and why
 agw alerts list >"$T/list.txt" 2>&1
-check "alerts list: three held with a leak: reason" \
-    test "$(grep -c 'held.*leak: ' "$T/list.txt")" = 3
+check "alerts list: two held with a leak: reason" \
+    test "$(grep -c 'held.*leak: ' "$T/list.txt")" = 2
 
 # nothing reached anyone
 agw queue run >/dev/null 2>&1 || true
@@ -127,6 +123,27 @@ printf 'The dropper was fetched from hxxp://3221226029/x.sh by the attacker.\n' 
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/decimal.txt" \
     "Dropper on a grid node" >"$T/decimal.eml"
 feed_anonymised decimal-url "$T/decimal.eml" '3221226029' 'hxxp://\[IP-[0-9]+\]/x.sh'
+
+# an address of a site network with blanks around its dots, an IPv6
+# address of one written with '-' (an ipv6-literal.net name), and
+# mathematical bold letters (outside the BMP) in a site name
+printf 'Scans from 192 . 0 . 2 . 45 and 2001-db8-77--1.ipv6-literal.net.\n' \
+    >"$T/blanks.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/blanks.txt" \
+    "Scanning from a grid node" >"$T/blanks.eml"
+feed_anonymised blank-dots "$T/blanks.eml" '192 . 0' \
+    'Scans from \[IP-[0-9]+\] and \[IP-[0-9]+\]\.ipv6-literal\.net\.'
+printf 'Scans from 2001-db8-77--1s4.ipv6-literal.net.\n' >"$T/dash6.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/dash6.txt" \
+    "Scanning from a grid node" >"$T/dash6.eml"
+feed_anonymised ipv6-dash "$T/dash6.eml" '2001-db8-77' \
+    'Scans from \[IP-[0-9]+\]\.ipv6-literal\.net\.'
+printf 'Sources: \xf0\x9d\x90\x84\xf0\x9d\x90\x97AMPLE-T2 nodes, see \xd1\x96nst.example.\n' \
+    >"$T/bold.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/bold.txt" \
+    "Compromise at a grid site" >"$T/bold.eml"
+feed_anonymised math-bold "$T/bold.eml" $'\xf0\x9d\x90\x84' \
+    'Sources: \[SITE-[0-9]+\] nodes, see site[0-9]+\.invalid\.'
 
 # a name split by an inline tag with attributes in the HTML alternative (its meta
 #    charset, one no converter was loaded for, is not followed: the child

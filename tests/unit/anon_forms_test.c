@@ -245,6 +245,57 @@ static void test_ranges(void **state)
                                / sizeof *range_cases, 0), 0);
 }
 
+/* IPv4 with blanks around its dots, up to four each side as the
+ * detector reads them (it held "192 . 0 . 2 . 45"): the whole span is
+ * the address's placeholder. Only four octets inside a site network are
+ * an address; versions, lists and attackers' addresses stay. */
+static const struct form_case spaced_cases[] = {
+    {"blanks around dots", "192 . 0 . 2 . 45, 192 .0. 2 .45, "
+     "192\t.\t0 . 2 . 45, 192    .    0.2.45 and 192.0.2.45",
+     "[IP-1], [IP-1], [IP-1], [IP-1] and [IP-1]"},
+    {"inside a longer run, defanged", "seen 10 . 192 . 0 . 2 . 45 and "
+     "192 [.] 0 [.] 2 [.] 46; RAL: 198 . 51 . 100 . 7",
+     "seen 10 . [IP-1] and [IP-2]; [SITE-1]: [IP-3]"},
+    {"others stay", "version 2 . 0 . 1, steps 1. 2. 3. 4., 203 . 0 . 113 . 5, "
+     "198 . 51 . 100, 192     . 0 . 2 . 45, 1921 . 0 . 2 . 45",
+     "version 2 . 0 . 1, steps 1. 2. 3. 4., 203 . 0 . 113 . 5, "
+     "198 . 51 . 100, 192     . 0 . 2 . 45, 1921 . 0 . 2 . 45"},
+};
+
+static void test_spaced_v4(void **state)
+{
+    assert_int_equal(run_cases(*state, spaced_cases, sizeof spaced_cases
+                               / sizeof *spaced_cases, 0), 0);
+}
+
+/* IPv6 written with '-' for ':' (the detector held
+ * "2001-db8-77--1.ipv6-literal.net"): the address (and an
+ * ipv6-literal.net zone) replaced, the rest of the name kept, as a
+ * reverse zone keeps ".ip6.arpa". */
+static const struct form_case dash6_cases[] = {
+    {"ipv6-literal.net", "2001-db8-77--1.ipv6-literal.net and 2001:db8:77::1",
+     "[IP-1].ipv6-literal.net and [IP-1]"},
+    {"zone, upper case, no '--'", "2001-db8-77--1s4.ipv6-literal.net "
+     "2001-DB8-77-0-0-0-0-1.IPV6-LITERAL.NET",
+     "[IP-1].ipv6-literal.net [IP-1].IPV6-LITERAL.NET"},
+    {"PTR-style names", "host-2001-db8-77--2.example.net, "
+     "dead-2001-db8-77--3.example.net",
+     "host-[IP-1].example.net, dead-[IP-2].example.net"},
+    {"reverse zone still", "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.7.7.0.0"
+     ".8.b.d.0.1.0.0.2.ip6.arpa 2001-db8-77--1.ipv6-literal.net",
+     "[IP-1].ip6.arpa [IP-1].ipv6-literal.net"},
+    {"others stay", "2001-db8-99--1.ipv6-literal.net 2024-05-11 "
+     "dead-beef-cafe 123e4567-e89b-12d3-a456-426614174000 EXAMPLE-T3",
+     "2001-db8-99--1.ipv6-literal.net 2024-05-11 "
+     "dead-beef-cafe 123e4567-e89b-12d3-a456-426614174000 EXAMPLE-T3"},
+};
+
+static void test_dash_v6(void **state)
+{
+    assert_int_equal(run_cases(*state, dash6_cases, sizeof dash6_cases
+                               / sizeof *dash6_cases, 0), 0);
+}
+
 /* A site domain as DC components outside a DN: the domain's placeholder;
  * within a DN, the DN's. */
 static const struct form_case dc_cases[] = {
@@ -318,6 +369,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_url_hosts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spaced_v4, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dash_v6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html_value_in_covered_tag, setup,
                                         teardown),
