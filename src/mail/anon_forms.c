@@ -472,26 +472,6 @@ static int v4_spaced_at(struct anon_run *r, struct anon_spans *sp, size_t d,
     return 0;
 }
 
-static int v4_spaced(struct anon_run *r, struct anon_spans *sp)
-{
-    const char *t = r->text, *p = t;
-    size_t d, done = 0;
-
-    while ((p = memchr(p, '.', r->len - (size_t)(p - t))) != NULL) {
-        d = (size_t)(p - t);
-        p++;
-        /* nearly every ". " ends a sentence after a word: one look */
-        if (!((d > 0 && is_blank(t[d - 1]))
-              || (d + 1 < r->len && is_blank(t[d + 1]))))
-            continue;
-        if (v4_spaced_at(r, sp, d, done, &done) != 0)
-            return -1;
-        if (done > d + 1)
-            p = t + done;
-    }
-    return 0;
-}
-
 /* ---- IPv6 with '-' for ':' ---- */
 
 static int is_hex(char c)
@@ -502,6 +482,28 @@ static int is_hex(char c)
 static int v6_dash_char(char c)
 {
     return is_hex(c) || c == '-';
+}
+
+/* t[s..e) could be an IPv6 address with '-' for ':': groups of at most
+ * four hex digits, and "--" or eight groups. Dates ("2024-05-11") and
+ * ids ("CVE-2024-3094") fail here, before the costlier lookup: they are
+ * most of the runs a text has. */
+static int v6_dash_shaped(const char *t, size_t s, size_t e)
+{
+    size_t k, g = 0, dashes = 0;
+    int dd = 0;
+
+    for (k = s; k < e; k++) {
+        if (t[k] != '-') {
+            if (++g > 4)
+                return 0;
+            continue;
+        }
+        dd |= k > s && t[k - 1] == '-';
+        dashes++;
+        g = 0;
+    }
+    return dd ? dashes <= 8 : dashes == 7;
 }
 
 /* t[s..e), a lone '-' at either end left out ("ip-"), each '-' read as
@@ -517,7 +519,7 @@ static long v6_dash_lookup(const struct anon_run *r, size_t s, size_t e,
         s++;
     while (e > s && t[e - 1] == '-' && !(e > s + 1 && t[e - 2] == '-'))
         e--;
-    if (e <= s || e - s > ANON_V6_TEXT_MAX)
+    if (e <= s || e - s > ANON_V6_TEXT_MAX || !v6_dash_shaped(t, s, e))
         return -1;
     for (k = s; k < e; k++)
         a[k - s] = t[k] == '-' ? ':' : (char)text_lower((unsigned char)t[k]);
@@ -552,15 +554,15 @@ static int v6_dash_at(struct anon_run *r, struct anon_spans *sp, size_t d,
 {
     const char *t = r->text;
     char a[ANON_V6_TEXT_MAX + 1];
-    size_t s = d, e = d, c = 0, first = 0, ps, pe;
+    size_t s = d, e, c = 0, first = 0, ps, pe;
     long site = -1;
 
     while (s > from && v6_dash_char(t[s - 1]))
         s--;
-    for (; e < r->len && v6_dash_char(t[e]); e++)
+    for (e = s; e < r->len && v6_dash_char(t[e]); e++)
         if (t[e] == '-' && c++ == 0)
             first = e;
-    *next = e;              /* no '-' before d: it is the first after from */
+    *next = e;
     if (c < 2)
         return 0;
     if (!(e < r->len && is_alnum(t[e]) && (t[e] | 0x20) != 's'))
@@ -574,23 +576,100 @@ static int v6_dash_at(struct anon_run *r, struct anon_spans *sp, size_t d,
     return push(r, sp, ps, pe, HIT_IP, site, 0, a);
 }
 
-static int v6_dashes(struct anon_run *r, struct anon_spans *sp)
-{
-    const char *t = r->text, *p = t;
-    size_t next = 0;
+/* ---- one sweep for both ---- */
 
-    while ((p = memchr(p, '-', r->len - (size_t)(p - t))) != NULL) {
-        if (v6_dash_at(r, sp, (size_t)(p - t), next, &next) != 0)
+/* Where each pass has got to: the runs it read end there. */
+struct sweep {
+    size_t v4, v6;
+};
+
+/* A '.' with a blank beside it at t[k], a candidate for v4_spaced_at. */
+static int dot_spaced(const char *t, size_t len, size_t k)
+{
+    return t[k] == '.' && ((k > 0 && is_blank(t[k - 1]))
+                           || (k + 1 < len && is_blank(t[k + 1])));
+}
+
+static int sweep_dot(struct anon_run *r, struct anon_spans *sp, size_t k,
+                     struct sweep *w)
+{
+    return k < w->v4 ? 0 : v4_spaced_at(r, sp, k, w->v4, &w->v4);
+}
+
+static int sweep_dash(struct anon_run *r, struct anon_spans *sp, size_t k,
+                      struct sweep *w)
+{
+    return k < w->v6 ? 0 : v6_dash_at(r, sp, k, w->v6, &w->v6);
+}
+
+/* t[i..end) a byte at a time. */
+static int sweep_bytes(struct anon_run *r, struct anon_spans *sp, size_t i,
+                       size_t end, struct sweep *w)
+{
+    for (; i < end; i++) {
+        if (dot_spaced(r->text, r->len, i) && sweep_dot(r, sp, i, w) != 0)
             return -1;
-        p = t + next;
+        if (r->text[i] == '-' && sweep_dash(r, sp, i, w) != 0)
+            return -1;
     }
     return 0;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Sixteen bytes at a time. Text is full of dots and dashes (host names,
+ * dates), and this pass runs over every text: only a dot with a blank
+ * beside it is looked at, and the dashes of a block with three of them
+ * or "--" (an address written so has a "--", or seven dashes at most
+ * five bytes apart, over three blocks at most: one has three). */
+static int sweep_text(struct anon_run *r, struct anon_spans *sp)
+{
+    const char *t = r->text;
+    const __m128i dot = _mm_set1_epi8('.'), dash = _mm_set1_epi8('-');
+    const __m128i sp8 = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+    struct sweep w = {0, 0};
+    size_t i;
+
+    for (i = 0; r->len - i >= 16; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+        unsigned dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, dot));
+        unsigned dashes = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, dash));
+        unsigned bl, near, two;
+
+        if (dots) {
+            bl = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+                _mm_cmpeq_epi8(x, sp8), _mm_cmpeq_epi8(x, tab)));
+            /* a blank before or after, the neighbours' bytes too */
+            near = bl << 1 | bl >> 1 | (i > 0 && is_blank(t[i - 1]))
+                   | (unsigned)(i + 16 < r->len && is_blank(t[i + 16])) << 15;
+            for (dots &= near; dots; dots &= dots - 1)
+                if (sweep_dot(r, sp, i + (size_t)__builtin_ctz(dots), &w) != 0)
+                    return -1;
+        }
+        two = dashes & (dashes - 1);
+        if (!(two & (two - 1)) && !(dashes & dashes >> 1)
+            && !(dashes >> 15 && i + 16 < r->len && t[i + 16] == '-'))
+            continue;
+        for (; dashes; dashes &= dashes - 1)
+            if (sweep_dash(r, sp, i + (size_t)__builtin_ctz(dashes), &w) != 0)
+                return -1;
+    }
+    return sweep_bytes(r, sp, i, r->len, &w);
+}
+#else
+static int sweep_text(struct anon_run *r, struct anon_spans *sp)
+{
+    struct sweep w = {0, 0};
+
+    return sweep_bytes(r, sp, 0, r->len, &w);
+}
+#endif
+
 int anon_form_spans(struct anon_run *r, struct anon_spans *sp)
 {
     if (url_hosts(r, sp) != 0 || ranges(r, sp) != 0 || dc_runs(r, sp) != 0
-        || v4_spaced(r, sp) != 0 || v6_dashes(r, sp) != 0)
+        || sweep_text(r, sp) != 0)
         return -1;
     return 0;
 }

@@ -296,6 +296,43 @@ static void test_dash_v6(void **state)
                                / sizeof *dash6_cases, 0), 0);
 }
 
+/* The sweep reads sixteen bytes at a time: each form at every offset
+ * from a block's start, its blanks and dashes across block boundaries. */
+static void test_forms_at_every_offset(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } forms[] = {
+        {"192 . 0 . 2 . 45", "[IP-1]"},
+        {"192. 0. 2. 45", "[IP-1]"},
+        {"192 .0 .2 .45", "[IP-1]"},
+        {"192 .0.2.45", "[IP-1]"},
+        {"192.0.2. 45", "[IP-1]"},
+        {"2001-db8-77--1.ipv6-literal.net", "[IP-1].ipv6-literal.net"},
+        {"2001-db8-77-0-0-0-0-1", "[IP-1]"},
+        {"-2001-db8-77-0-0-0-0-1-", "-[IP-1]-"},
+    };
+    static const char pads[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    static const char rest[] = " and the rest of the line";
+    char in[160], want[160], name[64];
+    struct form_case c = {name, in, want};
+    size_t i;
+    int pad, bad = 0;
+
+    for (i = 0; i < sizeof forms / sizeof *forms; i++)
+        for (pad = 0; pad < 34; pad++) {
+            /* a full block after the form too: the tail is read a
+             * byte at a time */
+            snprintf(in, sizeof in, "%.*s %s%s", pad, pads, forms[i].in,
+                     rest);
+            snprintf(want, sizeof want, "%.*s %s%s", pad, pads,
+                     forms[i].want, rest);
+            snprintf(name, sizeof name, "%s at %d", forms[i].in, pad + 1);
+            bad += run_case(*state, &c, 0);
+        }
+    assert_int_equal(bad, 0);
+}
+
 /* A site domain as DC components outside a DN: the domain's placeholder;
  * within a DN, the DN's. */
 static const struct form_case dc_cases[] = {
@@ -371,6 +408,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spaced_v4, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dash_v6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forms_at_every_offset, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_html_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html_value_in_covered_tag, setup,
                                         teardown),
