@@ -161,15 +161,21 @@ int anon_fold_init(struct anon *a, struct err *e)
 
     if (U_FAILURE(st) || sc == NULL)
         return err_set(e, ERR_SOFTWARE, "ICU: %s", u_errorName(st));
-    for (c = 0x80; c < ANON_UNI2_MAX; c++)
+    for (c = 0x80; c < ANON_UNI2_MAX; c++) {
+        int8_t ty = u_charType(c);
+
         if (u_isalnum(c))
             a->look2[c] = look_compute(nf, sc, c);
+        if (ty == U_NON_SPACING_MARK || ty == U_ENCLOSING_MARK)
+            a->mark2[c >> 3] |= (unsigned char)(1u << (c & 7));
+    }
     uspoof_close(sc);
     sym_init(a, nf);
     /* the self-test the leak detector does too: a fold that silently
      * failed would hold alerts it should anonymise */
     if (a->look2[0x430] != 'a' || a->look2[0x410] != 'A'
-        || sym_look(a, 0x1d404) != 'E' || sym_look(a, 0x24b6) != 'A')
+        || sym_look(a, 0x1d404) != 'E' || sym_look(a, 0x24b6) != 'A'
+        || !(a->mark2[0x301 >> 3] >> (0x301 & 7) & 1))
         return err_set(e, ERR_SOFTWARE, "ICU folds look-alikes wrongly");
     return 0;
 }
@@ -237,6 +243,14 @@ static char look2(const struct anon *a, const unsigned char *u)
     unsigned cp = (unsigned)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
 
     return (u[1] & 0xc0) == 0x80 && cp >= 0x80 ? (char)a->look2[cp] : 0;
+}
+
+/* A two-byte code point u[0..1] that is a combining mark. */
+static int mark2(const struct anon *a, const unsigned char *u)
+{
+    unsigned cp = (unsigned)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+
+    return (u[1] & 0xc0) == 0x80 && (a->mark2[cp >> 3] >> (cp & 7) & 1);
 }
 
 /* "%XX" at t[i] for a byte of a name ([A-Za-z0-9._@-]), or "%XX%XX" for
@@ -335,8 +349,13 @@ static size_t fold_at(const struct anon *a, const char *t, size_t len,
         if (u[1] == 0xa0)
             return 2;
     }
-    if (u[0] >= 0xc2 && u[0] <= 0xdf && len - i >= 2)
+    if (u[0] >= 0xc2 && u[0] <= 0xdf && len - i >= 2) {
+        if (mark2(a, u)) {
+            *clen = 0;
+            return 2;
+        }
         return (*c = look2(a, u)) != 0 ? 2 : 0;
+    }
     if (len - i < 3)
         return 0;
     /* one letter of four bytes: the edit maps its one folded byte back
@@ -355,8 +374,16 @@ static size_t fold_at(const struct anon *a, const char *t, size_t len,
         *clen = 0;                  /* U+200B ZWSP, U+200C ZWNJ, U+200D ZWJ */
         return 3;
     }
-    if (u[0] == 0xe2 && u[1] == 0x80 && u[2] == 0x91) {
-        *c = '-';                   /* U+2011 NON-BREAKING HYPHEN */
+    /* U+2010 HYPHEN, U+2011 NON-BREAKING HYPHEN, U+2012 FIGURE DASH,
+     * U+2013 EN DASH (word processors write it for '-'), U+2212 MINUS
+     * SIGN: '-'; U+2024 ONE DOT LEADER: '.' (NFKC) */
+    if ((u[0] == 0xe2 && u[1] == 0x80 && u[2] >= 0x90 && u[2] <= 0x93)
+        || (u[0] == 0xe2 && u[1] == 0x88 && u[2] == 0x92)) {
+        *c = '-';
+        return 3;
+    }
+    if (u[0] == 0xe2 && u[1] == 0x80 && u[2] == 0xa4) {
+        *c = '.';
         return 3;
     }
     if ((u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0xa0)     /* U+2060 WJ */

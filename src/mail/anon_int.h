@@ -90,6 +90,10 @@ struct anon {
     /* the same for the symbol ranges of ANON_SYM_MAX ("\U0001D404",
      * mathematical bold E), as NFKC folds them (anon_fold.c) */
     unsigned char looksym[ANON_SYM_MAX];
+    /* a bit per two-byte code point that is a combining mark ("\u0301"
+     * after a letter, as NFD text and some keyboards write accents):
+     * folded away like an invisible character (anon_fold.c) */
+    unsigned char mark2[ANON_UNI2_MAX / 8];
     pcre2_code *uni;
     int uni_jit;
     pcre2_match_context *mctx;

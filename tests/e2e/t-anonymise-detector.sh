@@ -1,10 +1,10 @@
 #!/bin/bash
 # Issue 14: `alertgw anonymise` runs the independent leak detector over
 # what it built, as the pipeline does before a copy leaves: a message
-# naming a site in a form the anonymiser does not replace (a combining
-# accent inside the name) is refused (exit 65, the form named), nothing
-# printed (mathematical bold letters, the example before, are replaced
-# now: t-anonymise-forms); a
+# naming a site in a form the anonymiser does not replace (a letter of
+# Latin Extended Additional, U+1E00, inside the name) is refused (exit 65,
+# the form named), nothing printed (mathematical bold letters, the example
+# before, are replaced now: t-anonymise-forms); a
 # clean one is printed as before, and so is one with an address of a site
 # network as a decimal URL host, which the anonymiser replaces now.
 set -u
@@ -14,12 +14,12 @@ S=$AGW_SOURCE_DIR/tests/data/sites-sample.txt
 printf '[anonymise]\nrules_dir = %s\n' "$AGW_SOURCE_DIR/rules" >"$T/c.conf"
 an() { "$ALERTGW" -c "$T/c.conf" anonymise --sites "$S" "$@"; }
 
-printf 'Subject: accent\n\nSources: EXA\xcc\x81MPLE-T2 nodes.\n' \
-    >"$T/accent.eml"
-rc=0; an "$T/accent.eml" >"$T/out" 2>"$T/err" || rc=$?
-check "combining accent: exit 65 (got $rc)" test "$rc" = 65
+printf 'Subject: extended\n\nSources: EX\xe1\xb8\x80MPLE-T2 nodes.\n' \
+    >"$T/ext.eml"
+rc=0; an "$T/ext.eml" >"$T/out" 2>"$T/err" || rc=$?
+check "Latin Extended Additional: exit 65 (got $rc)" test "$rc" = 65
 check "the form is named: $(cat "$T/err")" \
-    grep -q 'leak: site EXAMPLE-T2 as "EXA<U+0301>MPLE-T2"' "$T/err"
+    grep -q 'leak: site EXAMPLE-T2 as "EX<U+1E00>MPLE-T2"' "$T/err"
 check "nothing printed" test ! -s "$T/out"
 
 printf 'Subject: dropper\n\nFetched from hxxp://3221226029/x.sh by the attacker.\n' \

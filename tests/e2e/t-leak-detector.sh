@@ -1,8 +1,8 @@
 #!/bin/bash
 # Issue 14: the independent leak detector (mail/leak.c) holds an alert
 # whose body names a site in a form the anonymiser does not read: a
-# combining accent inside a site name, a Latin letter of the extended
-# block (U+1E00) in one. Each alert is held
+# doubled dash inside a site name, a Latin letter of the extended block
+# (U+1E00) in one. Each alert is held
 # with a "leak:" reason naming the form; no copy of it reaches any list (a
 # hold holds the whole alert, the unanonymised list too). Forms the
 # anonymiser learned (a defanged address, a soft hyphen in a name) are
@@ -35,14 +35,14 @@ feed_held() {
     check "$name: no copy queued" test "$(copies)" = "$before"
 }
 
-# 1. a combining acute accent inside a site name (the detector drops
-#    marks; the anonymiser reads the name as broken there)
-printf 'Sources: EXA\xcc\x81MPLE-T2 nodes, see wn01.grid.inst.example.\n' \
-    >"$T/accent.txt"
-agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/accent.txt" \
-    "Compromise at a grid site" >"$T/accent.eml"
-feed_held combining-accent "$T/accent.eml" \
-    'leak: site EXAMPLE-T2 as "EXA<U+0301>MPLE-T2" in part 1*'
+# 1. a doubled dash inside a site name (the detector reads any run of
+#    punctuation as one separator; the anonymiser reads two names)
+printf 'Sources: EXAMPLE--T2 nodes, see wn01.grid.inst.example.\n' \
+    >"$T/dashes.txt"
+agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/dashes.txt" \
+    "Compromise at a grid site" >"$T/dashes.eml"
+feed_held double-dash "$T/dashes.eml" \
+    'leak: site EXAMPLE-T2 as "EXAMPLE--T2" in part 1*'
 
 # 2. a letter of Latin Extended Additional (folded by ICU in the child
 #    itself)
@@ -126,7 +126,8 @@ feed_anonymised decimal-url "$T/decimal.eml" '3221226029' 'hxxp://\[IP-[0-9]+\]/
 
 # an address of a site network with blanks around its dots, an IPv6
 # address of one written with '-' (an ipv6-literal.net name), and
-# mathematical bold letters (outside the BMP) in a site name
+# mathematical bold letters (outside the BMP) and a combining accent in
+# site names
 printf 'Scans from 192 . 0 . 2 . 45 and 2001-db8-77--1.ipv6-literal.net.\n' \
     >"$T/blanks.txt"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/blanks.txt" \
@@ -138,12 +139,12 @@ agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/dash6.txt" \
     "Scanning from a grid node" >"$T/dash6.eml"
 feed_anonymised ipv6-dash "$T/dash6.eml" '2001-db8-77' \
     'Scans from \[IP-[0-9]+\]\.ipv6-literal\.net\.'
-printf 'Sources: \xf0\x9d\x90\x84\xf0\x9d\x90\x97AMPLE-T2 nodes, see \xd1\x96nst.example.\n' \
+printf 'Sources: \xf0\x9d\x90\x84\xf0\x9d\x90\x97AMPLE-T2 nodes, see \xd1\x96nst.example, EXA\xcc\x81MPLE-T2.\n' \
     >"$T/bold.txt"
 agw_sign "$OFFICER_HOME" "$OFFICER_FPR" "$T/bold.txt" \
     "Compromise at a grid site" >"$T/bold.eml"
 feed_anonymised math-bold "$T/bold.eml" $'\xf0\x9d\x90\x84' \
-    'Sources: \[SITE-[0-9]+\] nodes, see site[0-9]+\.invalid\.'
+    'Sources: \[SITE-[0-9]+\] nodes, see site[0-9]+\.invalid, \[SITE-[0-9]+\]\.'
 
 # a name split by an inline tag with attributes in the HTML alternative (its meta
 #    charset, one no converter was loaded for, is not followed: the child

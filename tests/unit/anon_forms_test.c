@@ -127,6 +127,15 @@ static const struct form_case look_cases[] = {
      "\xac\xef\xbc\xa5-T2 wn01\xe3\x80\x82grid\xef\xbc\x8einst.example",
      "[SITE-1] host1.site1.invalid"},
     {"accents", "\xc3\x89xGrid ExGrid", "[SITE-1] [SITE-1]"},
+    /* NFD text and word processors: a combining accent, Unicode hyphens
+     * and dashes, the one dot leader */
+    {"combining mark, hyphens, dashes", "EXA\xcc\x81MPLE-T2, "
+     "EXAMPLE\xe2\x80\x90T2, EXAMPLE\xe2\x80\x93T2, wn01.grid.inst"
+     "\xe2\x80\xa4" "example, ExGrid\xcc\x81",
+     "[SITE-1], [SITE-1], [SITE-1], host1.site1.invalid, [SITE-1]\xcc\x81"},
+    {"marks and dashes elsewhere stay", "cafe\xcc\x81, pages 3\xe2\x80\x93"
+     "5, 203.0.113.5\xe2\x80\x93" "9",
+     "cafe\xcc\x81, pages 3\xe2\x80\x93" "5, 203.0.113.5\xe2\x80\x93" "9"},
     /* what is not a site stays as written, look-alikes and all */
     {"others stay", "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 "
      "Universit\xc3\xa9 \xd0\xb5vil.example",
