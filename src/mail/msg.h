@@ -80,6 +80,45 @@ struct msg_part {
     size_t len;
 };
 
+/* The shape of an entity: its MIME entities in document order, each with
+ * its depth (0: the entity itself); a node's children are the nodes one
+ * deeper that follow it. msg_content gives the alert's; msg_build_tree
+ * writes one. */
+enum msg_node_kind {
+    MSG_NODE_PART,          /* a leaf: parts[part] */
+    MSG_NODE_MULTI,         /* multipart/subtype, at least one child */
+    MSG_NODE_MESSAGE,       /* message/rfc822: its header is parts[part]
+                               (text/rfc822-headers: "Name: value" lines,
+                               decoded; the part's filename is the
+                               attached message's), its entity the one
+                               child (none: an empty body) */
+};
+enum msg_disp { MSG_DISP_NONE, MSG_DISP_INLINE, MSG_DISP_ATTACHMENT };
+struct msg_node {
+    enum msg_node_kind kind;
+    unsigned depth;
+    enum msg_disp disp;     /* Content-Disposition as written */
+    size_t part;            /* PART, MESSAGE: an index into parts */
+    char subtype[MSG_SUBTYPE_MAX];  /* MULTI: "mixed", "alternative",
+                                       "related", ... lower case */
+    char *cid;              /* Content-ID without <>, printable ASCII;
+                               NULL: none. Owned by the array's owner */
+};
+
+/* A Content-ID as we write it back: 1 to MSG_CID_MAX bytes of printable
+ * ASCII, no white space, '<' or '>' (RFC 5322 msg-id, without its
+ * brackets). */
+static inline int msg_cid_ok(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s && s[i]; i++)
+        if (s[i] <= ' ' || s[i] > '~' || s[i] == '<' || s[i] == '>' ||
+            i >= MSG_CID_MAX)
+            return 0;
+    return s && i > 0;
+}
+
 struct msg_content {
     char *subject;          /* UTF-8: of a signed entity, its protected
                                Subject ("" when it has none: the outer one
@@ -95,11 +134,21 @@ struct msg_content {
                                other parts with this number (the leaves of
                                one multipart/alternative); 0: a part of its
                                own. NULL: none is */
+    struct msg_node *nodes; /* the entity's shape, parts[] its leaves and
+                               attached messages' headers */
+    size_t nnodes;
 };
 
 int msg_content(const struct msg *m, struct msg_content **out,
                 struct err *e);
 void msg_content_free(struct msg_content *c);
+/* The body: the first text/plain part outside attached messages, or -1.
+ * What an attached message says is a sample, never the alert's text. */
+long msg_content_body(const struct msg_content *c);
+/* 0 when nodes[0..nn) is a shape msg_build_tree can write over parts of
+ * nparts (depths, kinds, indices, children), else -1. */
+int msg_nodes_check(const struct msg_node *nodes, size_t nn,
+                    const struct msg_part *parts, size_t nparts);
 
 /* Build the entity to sign. parts[0] must be text (the body). Text parts
  * are written as UTF-8 quoted-printable, others base64. Output CRLF. */
@@ -129,6 +178,16 @@ int msg_build_entity_protected(const struct msg_part *parts, size_t n,
 int msg_build_entity_alt(const struct msg_part *parts, size_t n, size_t nalt,
                          const struct msg_header_field *hdrs, size_t nhdrs,
                          struct buf *out, struct err *e);
+/* Write the entity of shape nodes (msg_nodes_check) over parts: text as
+ * msg_build_entity does, multiparts with fresh boundaries, attached
+ * messages with their header fields (Content-* and MIME-Version of the
+ * header part are the writer's, not copied) and entity; hdrs as
+ * msg_build_entity_alt's (may be NULL). ERR_SOFTWARE for a bad shape,
+ * ERR_DATA for a header line that cannot be written. Output CRLF, 7-bit. */
+int msg_build_tree(const struct msg_part *parts, size_t nparts,
+                   const struct msg_node *nodes, size_t nn,
+                   const struct msg_header_field *hdrs, size_t nhdrs,
+                   struct buf *out, struct err *e);
 /* Write headers, then a multipart/signed body holding entity and sig.
  * micalg as GPGME reported it ("pgp-sha256"). Output CRLF. Values with
  * CR or LF are refused (ERR_DATA): no header injection. */

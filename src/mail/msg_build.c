@@ -19,7 +19,6 @@
 
 #define MSG_LINE_SOFT      78u  /* RFC 5322 2.1.1: SHOULD fold before */
 #define MSG_QP_LINE        76u  /* RFC 2045 6.7 rule 5, '=' included */
-#define MSG_BOUNDARY_RAND  16u  /* random bytes in a fresh boundary */
 #define MSG_BOUNDARY_TRIES 8
 #define MSG_EW_CHUNK       45u  /* 45 bytes -> 60 base64 -> 72-char word */
 
@@ -161,8 +160,6 @@ static int msg_boundary(char *bnd, size_t size, const char *a, size_t alen,
     return err_set(e, ERR_SOFTWARE, "no fresh MIME boundary found");
 }
 
-#define MSG_BOUNDARY_SIZE (sizeof("=_agw_") + 2 * MSG_BOUNDARY_RAND)
-
 /* A parameter value as a quoted-string with nothing that needs quoting
  * inside: controls, quotes and backslashes become '_'. */
 static void msg_put_ascii_name(struct msg_w *w, const char *s, size_t n)
@@ -196,12 +193,18 @@ static void msg_put_2231_name(struct msg_w *w, const char *s, size_t n)
     }
 }
 
-static void msg_put_disposition(struct msg_w *w, const char *name)
+/* A part with a file name and no disposition gets "attachment": the name
+ * is written there, and clients show a named part as one anyway. */
+static void msg_put_disposition(struct msg_w *w, enum msg_disp disp,
+                                const char *name)
 {
     size_t i, n;
     int ascii = 1;
 
-    w_puts(w, "Content-Disposition: attachment");
+    if (disp == MSG_DISP_NONE && (name == NULL || *name == '\0'))
+        return;
+    w_puts(w, disp == MSG_DISP_INLINE ? "Content-Disposition: inline" :
+           "Content-Disposition: attachment");
     if (name == NULL || *name == '\0') {
         w_puts(w, "\r\n");
         return;
@@ -240,130 +243,37 @@ int msg_type_ok(const char *t)
     return slash == 1 && t[0] != '/' && t[i - 1] != '/';
 }
 
-static void msg_put_part(struct msg_w *w, const struct msg_part *p,
-                         int attach)
+/* The content type p is written with: text of another type
+ * (octet-stream read as text by its file name) goes as text/plain, so
+ * that it reads back as text whatever its name becomes. */
+const char *msg_part_type(const struct msg_part *p)
 {
     const char *ct = p->content_type;
 
-    if (p->is_text) {
-        w_puts(w, "Content-Type: ");
-        /* text of another type (octet-stream read as text by its file
-         * name) goes as text/plain: it reads back as text whatever its
-         * name becomes */
-        w_puts(w, msg_type_ok(ct) && msg_type_textual(ct) ? ct
-                                                          : "text/plain");
-        w_puts(w, "; charset=utf-8\r\n"
-               "Content-Transfer-Encoding: quoted-printable\r\n");
-    } else {
-        w_puts(w, "Content-Type: ");
-        w_puts(w, msg_type_ok(ct) ? ct : "application/octet-stream");
-        w_puts(w, "\r\nContent-Transfer-Encoding: base64\r\n");
+    if (p->is_text)
+        return msg_type_ok(ct) && msg_type_textual(ct) ? ct : "text/plain";
+    return msg_type_ok(ct) ? ct : "application/octet-stream";
+}
+
+static void msg_put_part(struct msg_w *w, const struct msg_part *p,
+                         enum msg_disp disp, const char *cid)
+{
+    w_puts(w, "Content-Type: ");
+    w_puts(w, msg_part_type(p));
+    w_puts(w, p->is_text ? "; charset=utf-8\r\n"
+           "Content-Transfer-Encoding: quoted-printable\r\n" :
+           "\r\nContent-Transfer-Encoding: base64\r\n");
+    if (msg_cid_ok(cid)) {
+        w_puts(w, "Content-ID: <");
+        w_puts(w, cid);
+        w_puts(w, ">\r\n");
     }
-    if (attach)
-        msg_put_disposition(w, p->filename);
+    msg_put_disposition(w, disp, p->filename);
     w_puts(w, "\r\n");
     if (p->is_text)
         msg_qp_encode(w, p->data, p->len);
     else
         msg_b64_encode(w, p->data, p->len);
-}
-
-/* The body's alternatives parts[0..nalt), each after a delimiter line of
- * placeholder d (\001 the entity's boundary, \002 a nested
- * alternative's). */
-static void msg_alt_parts(struct msg_w *w, const struct msg_part *parts,
-                          size_t nalt, const char *d)
-{
-    size_t i;
-
-    for (i = 0; i < nalt; i++) {
-        w_puts(w, "\r\n--");
-        w_puts(w, d);
-        w_puts(w, "\r\n");
-        msg_put_part(w, &parts[i], 0);
-    }
-}
-
-/* The parts between the delimiter lines: the body (with its alternatives,
- * as a nested multipart/alternative when there are attachments too), then
- * the attachments. */
-static int msg_entity_parts(const struct msg_part *parts, size_t n,
-                            size_t nalt, struct buf *body, struct err *e)
-{
-    struct msg_w w = {body, 0};
-    size_t i;
-
-    if (nalt > 1 && nalt < n) {
-        w_puts(&w, "\r\n--\001\r\nContent-Type: multipart/alternative;\r\n"
-               " boundary=\"\002\"\r\n\r\n");
-        msg_alt_parts(&w, parts, nalt, "\002");
-        w_puts(&w, "\r\n--\002--\r\n");
-    } else {
-        msg_alt_parts(&w, parts, nalt, "\001");
-    }
-    for (i = nalt; i < n; i++) {
-        w_puts(&w, "\r\n--\001\r\n");  /* \001: boundary placeholder */
-        msg_put_part(&w, &parts[i], 1);
-    }
-    w_puts(&w, "\r\n--\001--\r\n");
-    return w_done(&w, e, "MIME entity");
-}
-
-/* Copy tmp to w, putting bnd in place of each \001 placeholder and bnd2 in
- * place of each \002 (which cannot occur otherwise: the encoders write
- * 7-bit printable text). */
-static void msg_put_with_boundary(struct msg_w *w, const char *tmp,
-                                  size_t len, const char *bnd,
-                                  const char *bnd2)
-{
-    const char *p = tmp, *q, *end = tmp + len;
-
-    while ((q = p) < end) {
-        while (q < end && *q != '\001' && *q != '\002')
-            q++;
-        w_put(w, p, (size_t)(q - p));
-        if (q == end)
-            break;
-        w_puts(w, *q == '\001' ? bnd : bnd2);
-        p = q + 1;
-    }
-}
-
-static int msg_entity_write(const struct msg_part *parts, size_t n,
-                            size_t nalt, struct buf *out, struct err *e)
-{
-    struct msg_w w = {out, 0};
-    char bnd[MSG_BOUNDARY_SIZE], bnd2[MSG_BOUNDARY_SIZE];
-    struct buf tmp;
-
-    if (nalt == 0 || nalt > n)
-        return err_set(e, ERR_SOFTWARE, "entity: bad alternatives");
-    if (n == 0 || !parts[0].is_text)
-        return err_set(e, ERR_SOFTWARE, "entity: first part must be text");
-    if (n == 1) {
-        msg_put_part(&w, &parts[0], 0);
-        return w_done(&w, e, "MIME entity");
-    }
-    buf_init(&tmp, out->max);
-    bnd2[0] = '\0';
-    /* two boundaries of one length that differ: neither is a prefix of
-     * the other (RFC 2046 5.1.1) */
-    if (msg_entity_parts(parts, n, nalt, &tmp, e) < 0 ||
-        msg_boundary(bnd, sizeof(bnd), buf_cstr(&tmp), tmp.len, NULL, 0,
-                     e) < 0 ||
-        (nalt > 1 && nalt < n &&
-         msg_boundary(bnd2, sizeof(bnd2), buf_cstr(&tmp), tmp.len, bnd,
-                      strlen(bnd), e) < 0)) {
-        buf_free(&tmp);
-        return -1;
-    }
-    w_puts(&w, nalt == n ? "Content-Type: multipart/alternative;\r\n"
-           " boundary=\"" : "Content-Type: multipart/mixed;\r\n boundary=\"");
-    w_puts(&w, bnd);
-    w_puts(&w, "\"\r\n\r\nThis is a multi-part message in MIME format.");
-    msg_put_with_boundary(&w, tmp.data, tmp.len, bnd, bnd2);
-    buf_free(&tmp);
-    return w_done(&w, e, "MIME entity");
 }
 
 /* ------------------------------------------------------------ headers */
@@ -372,6 +282,10 @@ static int msg_word_needs_ew(const char *s, size_t n)
 {
     size_t i;
 
+    /* a word too long to fold (an attached message's header may hold
+     * one) goes as encoded words, which fold and decode back to it */
+    if (n > MSG_LINE_HARD / 2)
+        return 1;
     for (i = 0; i < n; i++)
         if ((unsigned char)s[i] >= 0x80 || (unsigned char)s[i] < 0x20 ||
             (s[i] == '=' && i + 1 < n && s[i + 1] == '?'))
@@ -641,7 +555,7 @@ int msg_build_entity(const struct msg_part *parts, size_t n, struct buf *out,
 {
     size_t len0 = out->len;
 
-    return msg_rollback(out, len0, msg_entity_write(parts, n, 1, out, e));
+    return msg_rollback(out, len0, msg_tree_entity(parts, n, 1, out, e));
 }
 
 /* The entity's first header line, with protected-headers="v1" added as a
@@ -659,6 +573,23 @@ static void msg_put_protected_type(struct msg_w *w, const struct buf *ent)
     w_put(w, ent->data + n, ent->len - n);
 }
 
+int msg_entity_protect(const struct msg_header_field *hdrs, size_t nhdrs,
+                       const struct buf *ent, struct buf *out,
+                       struct err *e)
+{
+    struct msg_w w = {out, 0};
+    size_t i;
+
+    for (i = 0; i < nhdrs; i++)
+        if (msg_put_field(&w, &hdrs[i], out->max, e) < 0)
+            return -1;
+    if (hdrs)
+        msg_put_protected_type(&w, ent);
+    else
+        w_put(&w, ent->data ? ent->data : "", ent->len);
+    return w_done(&w, e, "MIME entity");
+}
+
 int msg_build_entity_protected(const struct msg_part *parts, size_t n,
                                const struct msg_header_field *hdrs,
                                size_t nhdrs, struct buf *out, struct err *e)
@@ -670,20 +601,14 @@ int msg_build_entity_alt(const struct msg_part *parts, size_t n, size_t nalt,
                          const struct msg_header_field *hdrs, size_t nhdrs,
                          struct buf *out, struct err *e)
 {
-    struct msg_w w = {out, 0};
-    size_t len0 = out->len, i;
+    size_t len0 = out->len;
     struct buf ent;
-    int rc = 0;
+    int rc;
 
     buf_init(&ent, out->max);
-    for (i = 0; i < nhdrs && rc == 0; i++)
-        rc = msg_put_field(&w, &hdrs[i], out->max, e);
+    rc = msg_tree_entity(parts, n, nalt, &ent, e);
     if (rc == 0)
-        rc = msg_entity_write(parts, n, nalt, hdrs ? &ent : out, e);
-    if (rc == 0 && hdrs) {
-        msg_put_protected_type(&w, &ent);
-        rc = w_done(&w, e, "MIME entity");
-    }
+        rc = msg_entity_protect(hdrs, nhdrs, &ent, out, e);
     buf_free(&ent);
     return msg_rollback(out, len0, rc);
 }
@@ -781,4 +706,40 @@ int msg_build_encrypted(const struct msg_header_field *hdrs, size_t nhdrs,
 
     return msg_rollback(out, len0, msg_encrypted_write(hdrs, nhdrs, ct, clen,
                                                        out, e));
+}
+
+/* ---------------------------------------- for the tree (msg_tree.c) */
+
+int msg_part_put(struct buf *out, const struct msg_part *p,
+                 enum msg_disp disp, const char *cid, struct err *e)
+{
+    struct msg_w w = {out, 0};
+
+    msg_put_part(&w, p, disp, cid);
+    return w_done(&w, e, "MIME part");
+}
+
+int msg_disp_put(struct buf *out, enum msg_disp disp, const char *name,
+                 struct err *e)
+{
+    struct msg_w w = {out, 0};
+
+    msg_put_disposition(&w, disp, name);
+    return w_done(&w, e, "MIME part");
+}
+
+int msg_field_put(struct buf *out, const struct msg_header_field *h,
+                  struct err *e)
+{
+    struct msg_w w = {out, 0};
+
+    if (msg_put_field(&w, h, out->max, e) < 0)
+        return -1;
+    return w_done(&w, e, "header");
+}
+
+int msg_boundary_new(char bnd[MSG_BOUNDARY_SIZE], const char *a,
+                     size_t alen, struct err *e)
+{
+    return msg_boundary(bnd, MSG_BOUNDARY_SIZE, a, alen, NULL, 0, e);
 }

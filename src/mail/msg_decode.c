@@ -11,6 +11,8 @@
 #include "mail/leak.h"  /* leak_is_text: one rule for "bytes read as text" */
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -35,6 +37,9 @@ void msg_content_free(struct msg_content *c)
         msg_part_clear(&c->parts[i]);
     free(c->parts);
     free(c->alt);
+    for (i = 0; i < c->nnodes; i++)
+        free(c->nodes[i].cid);
+    free(c->nodes);
     free(c->subject);
     free(c->from);
     free(c->signed_to);
@@ -372,16 +377,92 @@ static int msg_leaf_headers(const struct mailmime *n, struct msg_part *p,
     return 0;
 }
 
-/* Leaves in document order. An attached message/rfc822 is descended into
- * (its text must be anonymised like any other), its header fields first as
- * one text part. Depth is bounded by the limit walk done at parse time. */
-static int msg_collect(const struct mailmime *n, struct msg_content *c,
-                       struct err *e)
+/* A Content-ID as a copy may write it back: printable ASCII, no '<' '>'
+ * or white space (RFC 5322 msg-id), at most MSG_CID_MAX bytes; else none
+ * (an HTML part's cid: reference then finds nothing, as it would in a
+ * client that refuses the id). */
+static char *msg_node_cid(const char *id)
+{
+    return msg_cid_ok(id) ? strdup(id) : NULL;
+}
+
+/* One node of the shape (msg.h) for entity n. The limit walk counted
+ * every entity, so nodes[] has room. */
+static int msg_node_add(struct msg_content *c, const struct mailmime *n,
+                        enum msg_node_kind kind, unsigned depth, size_t part,
+                        struct err *e)
+{
+    struct msg_node *o = &c->nodes[c->nnodes++];
+    struct mailmime_single_fields sf;
+    const struct mailmime_disposition *d;
+    char *t;
+
+    o->kind = kind;
+    o->depth = depth;
+    o->part = part;
+    mailmime_single_fields_init(&sf, n->mm_mime_fields, n->mm_content_type);
+    d = sf.fld_disposition;
+    o->disp = d == NULL ? MSG_DISP_NONE :
+        d->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT ?
+        MSG_DISP_ATTACHMENT : MSG_DISP_INLINE;
+    errno = 0;
+    if (sf.fld_id && (o->cid = msg_node_cid(sf.fld_id)) == NULL &&
+        errno == ENOMEM)
+        return err_set(e, ERR_NOMEM, "content: out of memory");
+    if (kind != MSG_NODE_MULTI)
+        return 0;
+    if ((t = msg_type_str(n->mm_content_type)) == NULL)
+        return err_set(e, ERR_NOMEM, "content: out of memory");
+    /* "multipart/" is 10 bytes; an odd subtype is written as mixed */
+    snprintf(o->subtype, sizeof(o->subtype), "%s",
+             strlen(t) - 10 < sizeof(o->subtype) && msg_type_ok(t) ?
+             t + 10 : "mixed");
+    free(t);
+    return 0;
+}
+
+static int msg_collect(const struct mailmime *n, unsigned depth,
+                       struct msg_content *c, struct err *e);
+
+/* An attached message: its header block as a part of its own (always
+ * one, empty when libetpan found none, so that the node has its header
+ * part), the file name of the message part on it, then its entity. */
+static int msg_collect_message(const struct mailmime *n, unsigned depth,
+                               struct msg_content *c, struct err *e)
+{
+    struct msg_part *p = &c->parts[c->nparts++];
+
+    if (n->mm_body && n->mm_body->dt_type == MAILMIME_DATA_TEXT) {
+        if (msg_leaf_headers(n, p, e) < 0)
+            return -1;
+    } else {
+        p->content_type = strdup("text/rfc822-headers");
+        p->data = strdup("");
+        p->is_text = 1;
+        if (p->content_type == NULL || p->data == NULL)
+            return err_set(e, ERR_NOMEM, "attached message: out of memory");
+    }
+    if (msg_part_filename(p, n, e) < 0)
+        return -1;
+    return n->mm_data.mm_message.mm_msg_mime ?
+        msg_collect(n->mm_data.mm_message.mm_msg_mime, depth + 1, c, e) : 0;
+}
+
+/* Leaves in document order, and the shape around them (c->nodes). An
+ * attached message/rfc822 is descended into (its text must be anonymised
+ * like any other), its header fields first as one text part. Depth is
+ * bounded by the limit walk done at parse time. */
+static int msg_collect(const struct mailmime *n, unsigned depth,
+                       struct msg_content *c, struct err *e)
 {
     clistiter *it;
     const struct mailmime *k;
     unsigned alt;
 
+    if (msg_node_add(c, n, n->mm_type == MAILMIME_MULTIPLE ? MSG_NODE_MULTI :
+                     n->mm_type == MAILMIME_MESSAGE ? MSG_NODE_MESSAGE :
+                     MSG_NODE_PART, depth, c->nparts, e) < 0)
+        return -1;
     if (n->mm_type == MAILMIME_MULTIPLE) {
         /* the leaves of a multipart/alternative are numbered as one group
          * (the number of its first leaf, from 1), so that a copy can be
@@ -391,20 +472,15 @@ static int msg_collect(const struct mailmime *n, struct msg_content *c,
         for (it = clist_begin(n->mm_data.mm_multipart.mm_mp_list); it;
              it = clist_next(it)) {
             k = clist_content(it);
-            if (msg_collect(k, c, e) < 0)
+            if (msg_collect(k, depth + 1, c, e) < 0)
                 return -1;
             if (k->mm_type == MAILMIME_SINGLE && c->nparts > 0)
                 c->alt[c->nparts - 1] = alt;
         }
         return 0;
     }
-    if (n->mm_type == MAILMIME_MESSAGE && n->mm_body &&
-        n->mm_body->dt_type == MAILMIME_DATA_TEXT &&
-        msg_leaf_headers(n, &c->parts[c->nparts++], e) < 0)
-        return -1;
     if (n->mm_type == MAILMIME_MESSAGE)
-        return n->mm_data.mm_message.mm_msg_mime ?
-            msg_collect(n->mm_data.mm_message.mm_msg_mime, c, e) : 0;
+        return msg_collect_message(n, depth, c, e);
     return msg_leaf(n, &c->parts[c->nparts++], e);
 }
 
@@ -458,12 +534,14 @@ int msg_content(const struct msg *m, struct msg_content **out,
                       sizeof(*c->parts));
     c->alt = calloc(m->lim.max_parts ? m->lim.max_parts : 1,
                     sizeof(*c->alt));
-    if (c->parts == NULL || c->alt == NULL) {
+    c->nodes = calloc(m->lim.max_parts ? m->lim.max_parts : 1,
+                      sizeof(*c->nodes));
+    if (c->parts == NULL || c->alt == NULL || c->nodes == NULL) {
         err_set(e, ERR_NOMEM, "content: out of memory");
         goto fail;
     }
     if (msg_content_heads(m, ent, elen, c, e) < 0 ||
-        msg_collect(msg_top(mime), c, e) < 0)
+        msg_collect(msg_top(mime), 0, c, e) < 0)
         goto fail;
     mailmime_free(mime);
     *out = c;

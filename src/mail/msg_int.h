@@ -105,6 +105,36 @@ int msg_mime_parse(const char *text, size_t len,
                    const struct msg_limits *lim, struct mailmime **out,
                    struct err *e);
 
+/* msg_build.c: what the tree writer (msg_tree.c) shares */
+#define MSG_BOUNDARY_RAND  16u  /* random bytes in a fresh boundary */
+#define MSG_BOUNDARY_SIZE (sizeof("=_agw_") + 2 * MSG_BOUNDARY_RAND)
+/* The content type p is written with (borrowed). */
+const char *msg_part_type(const struct msg_part *p);
+/* p as msg_build_entity writes a part, with disposition disp (a file name
+ * and none: attachment) and Content-ID cid (NULL: none), appended. */
+int msg_part_put(struct buf *out, const struct msg_part *p,
+                 enum msg_disp disp, const char *cid, struct err *e);
+/* One header field, encoded and folded; the refusals of msg_build_signed. */
+int msg_field_put(struct buf *out, const struct msg_header_field *h,
+                  struct err *e);
+/* A fresh boundary that occurs nowhere in a[0..alen). */
+int msg_boundary_new(char bnd[MSG_BOUNDARY_SIZE], const char *a,
+                     size_t alen, struct err *e);
+/* The disposition field (none for MSG_DISP_NONE without a name). */
+int msg_disp_put(struct buf *out, enum msg_disp disp, const char *name,
+                 struct err *e);
+/* hdrs, then the entity ent with protected-headers="v1" on its first
+ * line; hdrs NULL: ent as it is. Appended to out. */
+int msg_entity_protect(const struct msg_header_field *hdrs, size_t nhdrs,
+                       const struct buf *ent, struct buf *out,
+                       struct err *e);
+
+/* msg_tree.c */
+/* The entity of msg_build_entity_alt: parts[0..nalt) alternatives of one
+ * another, the rest attachments (msg.h). */
+int msg_tree_entity(const struct msg_part *parts, size_t n, size_t nalt,
+                    struct buf *out, struct err *e);
+
 /* msg_decode.c */
 /* The value of hex digit c, or -1. */
 int msg_hexval(int c);

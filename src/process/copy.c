@@ -63,8 +63,8 @@ int copy_text(struct pctx *c, const char *in, size_t len, struct buf *out,
     return anon_apply(c->g->anon, c->map, in, len, out, c->changes, e);
 }
 
-static int copy_note_drop(struct pctx *c, const struct msg_part *p,
-                          struct buf *notes, struct err *e)
+int copy_note_drop(struct pctx *c, const struct msg_part *p,
+                   struct buf *notes, struct err *e)
 {
     struct buf name;
     const char *fn = p->filename ? p->filename : "(unnamed)";
@@ -90,11 +90,12 @@ void pparts_free(struct pparts *pp)
         buf_free(&pp->data[i]);
         free(pp->v[i].filename);
     }
+    for (i = 0; i < pp->nt; i++)
+        free(pp->tree[i].cid);
 }
 
-static int copy_attachment(struct pctx *c, const struct msg_part *p,
-                           struct pparts *pp, struct buf *notes,
-                           struct err *e)
+int copy_part(struct pctx *c, const struct msg_part *p, struct pparts *pp,
+              struct buf *notes, struct err *e)
 {
     struct msg_part *o = &pp->v[pp->n];
     struct buf *d = &pp->data[pp->n];
@@ -249,51 +250,6 @@ static int copy_render(struct pctx *c, const char *subject, const char *body,
     return rc;
 }
 
-/* Is part i an HTML alternative of the body (msg.h, alt)? The copy keeps
- * it as one, labelled like the body (copy_label_html); any other part of
- * the alert's alternatives becomes an attachment. */
-static int copy_is_alt(const struct msg_content *mc, size_t i,
-                       unsigned body_alt, const char *first)
-{
-    return body_alt != 0 && mc->alt && mc->alt[i] == body_alt &&
-           mc->parts[i].data != first && mc->parts[i].is_text &&
-           strcmp(mc->parts[i].content_type, "text/html") == 0;
-}
-
-/* Body: the first text/plain part; every other part is an attachment, but
- * for the body's HTML alternatives. */
-int copy_content(struct pctx *c, struct buf *subject, struct buf *body,
-                 struct pparts *pp, struct err *e)
-{
-    const struct msg_content *mc = c->a->content;
-    struct buf notes;
-    const char *first = process_body_text(mc);
-    unsigned body_alt = 0;
-    size_t i;
-    int rc = 0;
-
-    buf_init(&notes, PROCESS_COPY_MAX);
-    if (copy_text(c, mc->subject, strlen(mc->subject), subject, e) != 0 ||
-        copy_text(c, first, strlen(first), body, e) != 0)
-        rc = -1;
-    for (i = 0; i < mc->nparts; i++)
-        if (mc->parts[i].data == first && mc->alt)
-            body_alt = mc->alt[i];
-    /* the body's alternatives right after it, then the attachments */
-    for (i = 0; rc == 0 && i < mc->nparts; i++)
-        if (copy_is_alt(mc, i, body_alt, first))
-            rc = copy_attachment(c, &mc->parts[i], pp, &notes, e);
-    pp->nalt = pp->n;
-    for (i = 0; rc == 0 && i < mc->nparts; i++)
-        if (mc->parts[i].data != first && !copy_is_alt(mc, i, body_alt, first))
-            rc = copy_attachment(c, &mc->parts[i], pp, &notes, e);
-    if (rc == 0 && notes.len &&
-        (rc = buf_append(body, notes.data, notes.len)) != 0)
-        rc = copy_nospace(rc, e, "copy too large");
-    buf_free(&notes);
-    return rc;
-}
-
 /* Fresh headers only (README "Outgoing headers" says why each is there):
  * nothing of the original's header section reaches a copy. The list copy
  * and its encrypted variants share them, Message-ID included. */
@@ -414,6 +370,16 @@ int copy_leak_msg(struct pctx *c, const char *msg, size_t len,
     for (i = 0; i < mc->nparts; i++)
         if (copy_leak_part(c, &mc->parts[i], i + 1, e) != 0)
             goto out;
+    /* a Content-ID is written as the sender's mailer made it, often
+     * with the sender's host name in it */
+    for (i = 0; i < mc->nnodes; i++)
+        if (mc->nodes[i].cid &&
+            (anon_scan(c->g->anon, mc->nodes[i].cid,
+                       strlen(mc->nodes[i].cid), "a Content-ID", e) != 0 ||
+             leak_check(c->g->leak, mc->nodes[i].cid,
+                        strlen(mc->nodes[i].cid), 0, "a Content-ID",
+                        e) != 0))
+            goto out;
     if (leak_check(c->g->leak, msg, len, LEAK_MIME, "the raw copy", e) != 0)
         goto out;
     rc = 0;
@@ -425,7 +391,7 @@ out:
 
 /* Protected headers (Subject, From, To inside the signed entity): a
  * recipient can see that the gateway signed the Subject it reads. */
-static int copy_entity(struct pctx *c, const struct pparts *pp,
+static int copy_entity(struct pctx *c, struct pparts *pp,
                        const char *subject, struct buf *entity,
                        struct err *e)
 {
@@ -434,8 +400,7 @@ static int copy_entity(struct pctx *c, const struct pparts *pp,
         {"Subject", subject},
     };
 
-    return msg_build_entity_alt(pp->v, pp->n, pp->nalt, ph,
-                                sizeof(ph) / sizeof(ph[0]), entity, e);
+    return copy_shape_build(pp, ph, sizeof(ph) / sizeof(ph[0]), entity, e);
 }
 
 /* s[0..n) as HTML text. */
@@ -494,9 +459,11 @@ static int copy_label_one(const char *pre, size_t npre, const char *post,
     return rc ? rc : buf_append(out, p->data + tail, p->len - tail);
 }
 
-/* The body's HTML alternatives get the text body's label (an HTML-first
- * reader must not see an unlabelled copy): the template rendered once
- * more around a marker gives what goes before and after the body. */
+/* The copy's HTML renderings (pp->label: the body's HTML alternatives,
+ * and inline HTML outside attached messages) get the text body's label
+ * (an HTML-first reader must not see an unlabelled copy): the template
+ * rendered once more around a marker gives what goes before and after
+ * the body. */
 static int copy_label_html(struct pctx *c, const char *subject,
                            struct pparts *pp, struct err *e)
 {
@@ -505,8 +472,10 @@ static int copy_label_html(struct pctx *c, const char *subject,
     size_t i, at;
     int rc = 0;
 
-    if (pp->nalt <= 1)
-        return 0;
+    for (i = 1; i < pp->n && !pp->label[i]; i++)
+        ;
+    if (i == pp->n)
+        return 0;       /* no HTML rendering to label */
     buf_init(&rs, PROCESS_COPY_MAX);
     buf_init(&rb, PROCESS_COPY_MAX);
     if (copy_render(c, subject, "\001", &rs, &rb, e) != 0) {
@@ -516,7 +485,9 @@ static int copy_label_html(struct pctx *c, const char *subject,
     /* a template without {{body}}: all of it goes before the HTML */
     mark = rb.len ? memchr(rb.data, '\001', rb.len) : NULL;
     at = mark ? (size_t)(mark - rb.data) : rb.len;
-    for (i = 1; rc == 0 && i < pp->nalt; i++) {
+    for (i = 1; rc == 0 && i < pp->n; i++) {
+        if (!pp->label[i])
+            continue;
         buf_init(&lab, PROCESS_COPY_MAX);
         if ((rc = copy_label_one(rb.data ? rb.data : "", at,
                                  mark ? mark + 1 : "",

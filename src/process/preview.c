@@ -204,8 +204,7 @@ static int anonymise_build(struct pctx *c, const struct msg *m,
     pp->v[0].content_type = (char *)"text/plain";
     pp->v[0].data = (char *)buf_cstr(&body);
     pp->v[0].len = body.len;
-    if (msg_build_entity_alt(pp->v, pp->n, pp->nalt, NULL, 0, &entity,
-                             e) == 0)
+    if (copy_shape_build(pp, NULL, 0, &entity, e) == 0)
         rc = msg_build_message(h, nh, entity.data, entity.len, out, e);
 out:
     for (i = 0; i < ANONYMISE_NKEEP; i++)

@@ -204,13 +204,9 @@ static enum pstep process_child_step(int rc)
 
 const char *process_body_text(const struct msg_content *c)
 {
-    size_t i;
+    long i = msg_content_body(c);
 
-    for (i = 0; i < c->nparts; i++)
-        if (c->parts[i].is_text &&
-            strcmp(c->parts[i].content_type, "text/plain") == 0)
-            return c->parts[i].data;
-    return "";
+    return i >= 0 ? c->parts[i].data : "";
 }
 
 static int process_map_add(void *map, const char *cls, const char *orig,

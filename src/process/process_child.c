@@ -191,7 +191,50 @@ static int pack_content(struct buf *b, const struct msg_content *c)
              pack_u32(b, p->filename != NULL) | pack_puts(b, p->filename) |
              pack_put(b, p->data, p->len);
     }
+    rc |= pack_u32(b, (uint32_t)c->nnodes);
+    for (i = 0; i < c->nnodes && rc == 0; i++)
+        rc = pack_u32(b, (uint32_t)c->nodes[i].kind) |
+             pack_u32(b, c->nodes[i].depth) |
+             pack_u32(b, (uint32_t)c->nodes[i].disp) |
+             pack_u32(b, (uint32_t)c->nodes[i].part) |
+             pack_puts(b, c->nodes[i].subtype) |
+             pack_u32(b, c->nodes[i].cid != NULL) |
+             pack_puts(b, c->nodes[i].cid);
     return rc;
+}
+
+/* The shape after the parts; the parent checks it (msg_nodes_check)
+ * before anything walks it: the child's record is not trusted. */
+static int unpack_nodes(struct unpack *u, struct msg_content *c)
+{
+    uint32_t n = unpack_u32(u), i;
+    struct msg_node *o;
+    char *cid;
+    int has_cid;
+
+    if (u->bad || n == 0 || n > CHILD_PARTS_MAX ||
+        (c->nodes = calloc(n, sizeof(*c->nodes))) == NULL)
+        return -1;
+    for (i = 0; i < n && !u->bad; i++) {
+        o = &c->nodes[c->nnodes++];
+        o->kind = (enum msg_node_kind)unpack_u32(u);
+        o->depth = unpack_u32(u);
+        o->disp = (enum msg_disp)unpack_u32(u);
+        o->part = unpack_u32(u);
+        unpack_fixed(u, o->subtype, sizeof(o->subtype));
+        has_cid = unpack_u32(u) != 0;
+        cid = unpack_str(u, MSG_CID_MAX + 1);
+        if (cid == NULL || o->disp > MSG_DISP_ATTACHMENT) {
+            free(cid);
+            return -1;
+        }
+        if (has_cid)
+            o->cid = cid;
+        else
+            free(cid);      /* the empty string written for none */
+    }
+    return u->bad || msg_nodes_check(c->nodes, c->nnodes, c->parts,
+                                     c->nparts) != 0 ? -1 : 0;
 }
 
 /* data keeps a NUL after its bytes, as msg gives it (text is used as a
@@ -248,6 +291,10 @@ static struct msg_content *unpack_content(struct unpack *u)
             msg_content_free(c);
             return NULL;
         }
+    }
+    if (unpack_nodes(u, c) != 0) {
+        msg_content_free(c);
+        return NULL;
     }
     return c;
 }

@@ -166,7 +166,8 @@ void plist_withhold(struct plist *l, enum alert_tlp tlp);
 /* The placeholders an alert's thread already has, into map. */
 int process_map_load(struct gateway *g, const char *alert_id,
                      struct anon_map *map, struct err *e);
-/* The first text/plain part's text, "" when none; borrowed from c. */
+/* The body's text (msg_content_body: the first text/plain part outside
+ * attached messages), "" when none; borrowed from c. */
 const char *process_body_text(const struct msg_content *c);
 /* Id, TLP and risk as the text states them (r may be NULL). */
 int process_meta(struct gateway *g, struct palert *a,
@@ -209,19 +210,40 @@ int copy_leak_msg(struct pctx *c, const char *msg, size_t len,
 int copy_text(struct pctx *c, const char *in, size_t len, struct buf *out,
               struct err *e);
 
-/* Attachments after the body part: text is anonymised like the body;
- * what cannot be inspected follows the list's policy. */
+/* The parts of a copy and its shape: v[0] is the rendered body, the
+ * others come from the alert (anonymised as the list wants) and then
+ * from copy_indicators. */
 struct pparts {
     struct msg_part v[MSG_DEFAULT_MAX_PARTS + 1];
     struct buf data[MSG_DEFAULT_MAX_PARTS + 1];
     size_t n;
-    size_t nalt;    /* v[0..nalt): the body and its HTML alternatives */
+    size_t ncontent;    /* v[0..ncontent): the alert's; after: indicators */
+    unsigned char label[MSG_DEFAULT_MAX_PARTS + 1]; /* an HTML rendering */
+    struct msg_node tree[COPY_NODES_MAX];   /* the alert's shape over v */
+    size_t nt;                              /* (owns the cids) */
+    int has_body;                           /* tree holds v[0] */
+    struct msg_node nodes[COPY_NODES_MAX];  /* the copy's, from tree */
+    size_t nn;
 };
 void pparts_free(struct pparts *pp);
-/* Subject, body (the first text/plain part) and attachments of the
- * alert, as they go into c's copy; pp->v[0] is left to the caller. */
+/* copy.c: one part of the alert into pp as c's list wants it (text
+ * anonymised, binary by the list's policy): added, or dropped with a
+ * note in notes (pp->n unchanged), or ERR_LEAK when the list refuses. */
+int copy_part(struct pctx *c, const struct msg_part *p, struct pparts *pp,
+              struct buf *notes, struct err *e);
+/* A note that part p was dropped, into notes. */
+int copy_note_drop(struct pctx *c, const struct msg_part *p,
+                   struct buf *notes, struct err *e);
+/* copy_shape.c: Subject, body (msg_content_body) and the other parts of
+ * the alert in their shape (pp->tree), as they go into c's copy; pp->v[0]
+ * is left to the caller. Dropped parts are noted at the end of body. */
 int copy_content(struct pctx *c, struct buf *subject, struct buf *body,
                  struct pparts *pp, struct err *e);
+/* The entity of pp (v[0] set, indicators added): the alert's shape with
+ * the body in it (or first, in a multipart/mixed around it) and the
+ * indicator attachments last; hdrs as msg_build_tree's. */
+int copy_shape_build(struct pparts *pp, const struct msg_header_field *hdrs,
+                     size_t nhdrs, struct buf *out, struct err *e);
 
 /* The list copy's header fields into h (values borrowed); the count. */
 size_t copy_headers(const struct pctx *c, const struct pcopy *cp,

@@ -534,4 +534,24 @@ enum limit_default {
  * held (ERR_TOOBIG), never sent to some of them */
 #define AFFECTED_RCPTS_MAX 1024
 
+/* ---- issue 14: a copy keeps the alert's shape ----------------------- */
+/* mail/msg.h: what a node of an entity's shape keeps of its header. A
+ * multipart subtype longer than this, or not a token, is written as
+ * "mixed"; a Content-ID longer (RFC 5322 3.6.4 msg-id, one line) or not
+ * printable ASCII is not written. */
+#define MSG_SUBTYPE_MAX 32
+#define MSG_CID_MAX 250
+/* mail/msg_tree.c: depth of a shape written (the writer recurses once a
+ * level): max_mime_depth's bound (64) and a copy's wrapping multipart */
+#define MSG_TREE_DEPTH_MAX 66
+/* process/copy_shape.c: attached messages (message/rfc822) nested in
+ * one another that a copy rebuilds. A forwarded phishing mail inside a
+ * forwarded report is 2; deeper nesting is an attacker's, not a
+ * reporter's, and such a message is dropped with a note (its contents
+ * never reach a copy unchecked). */
+#define COPY_MESSAGE_DEPTH_MAX 3
+/* Nodes of one copy's shape: the alert's (at most max_parts, <= 256),
+ * the body, a wrapping multipart/mixed and the indicator attachments. */
+#define COPY_NODES_MAX (MSG_DEFAULT_MAX_PARTS + 8)
+
 #endif

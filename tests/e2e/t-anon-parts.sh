@@ -3,7 +3,9 @@
 # anonymised list: text/csv (an IoC list, dropped before by the default
 # "drop"), application/json (copied verbatim and unchecked before with
 # "keep"), application/octet-stream named *.log whose bytes are text, an
-# attached message's header (dropped before) and body. A
+# attached message (dropped before; then its header as a text part and
+# its body flattened; now kept as message/rfc822, its header fields
+# anonymised). A
 # binary part is dropped with a note, even with "keep", unless the
 # detector can read its bytes; "refuse" holds the alert.
 set -u
@@ -49,6 +51,14 @@ from email import policy
 m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=policy.default)
 victim = re.compile(r'inst\.example|192\.0\.2\.4[5-9]|EXAMPLE-T2', re.I)
 for p in m.walk():
+    if p.get_content_type() == 'message/rfc822':
+        print('PART message/rfc822', p.get_filename() or '-')
+        inner = p.get_payload()[0]
+        for k, v in inner.items():
+            print('HDR %s: %s' % (k, ' '.join(str(v).split())))
+            if victim.search(str(v)):
+                print('LEAK')
+        continue
     if p.is_multipart():
         continue
     print('PART', p.get_content_type(), p.get_filename() or '-')
@@ -74,12 +84,14 @@ check "drop: the attacker's address in it kept" has drop 'evil.example,203.0.113
 check "drop: ioc.json kept as application/json" has drop 'PART application/json ioc.json'
 check "drop: auth.log (octet-stream, text bytes) kept, as text/plain" has drop "PART text/plain auth.log"
 check "drop: auth.log anonymised" has drop 'Accepted publickey from \[IP-'
-check "drop: the attached message's header kept as text/rfc822-headers" \
-    has drop 'PART text/rfc822-headers'
+check "drop: the attached message kept as message/rfc822" \
+    has drop 'PART message/rfc822'
 check "drop: its Received line anonymised" \
-    has drop '^Received: from host[0-9]*\.site[0-9]*\.invalid (\[IP-[0-9]*\]) by mx.example'
+    has drop '^HDR Received: from host[0-9]*\.site[0-9]*\.invalid (\[IP-[0-9]*\]) by mx.example'
 check "drop: its encoded Subject decoded and anonymised" \
-    has drop '^Subject: your account on host[0-9]*\.site[0-9]*\.invalid'
+    has drop '^HDR Subject: your account on host[0-9]*\.site[0-9]*\.invalid'
+check "drop: its From kept, anonymised" \
+    has drop '^HDR From: Jo Smith <user[0-9]*@site[0-9]*\.invalid>'
 check "drop: its body kept, anonymised" has drop 'Phishing body naming host[0-9]*\.site'
 check "drop: dump.bin dropped" bash -c "! grep -q 'PART .* dump.bin' '$T/drop.parts'"
 check "drop: with a note" has drop 'attachment "dump.bin".*dropped'
