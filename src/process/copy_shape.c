@@ -113,20 +113,21 @@ static int shape_part(struct shape *s, const struct msg_node *n, unsigned d,
 }
 
 /* Is child j of the body's multipart/alternative one the copy can keep?
- * Only renderings that carry the label: the body, an HTML part, a
- * multipart/related whose root is HTML. Another form of the body (text
- * of another kind, a calendar) would be an unlabelled copy. */
+ * Only renderings that carry the label: the body, an HTML part, or a
+ * multipart that starts with one (related: HTML and its images; mixed:
+ * Apple Mail's HTML with attachments between its pieces). Another form
+ * of the body (text of another kind, a calendar) would be an unlabelled
+ * copy. */
 static int shape_alt_ok(const struct shape *s, size_t j)
 {
-    const struct msg_node *n = &s->mc->nodes[j], *r = n + 1;
+    const struct msg_node *n = &s->mc->nodes[j];
 
-    if (n->kind == MSG_NODE_PART)
-        return (long)n->part == s->body ||
-               strcmp(s->mc->parts[n->part].content_type, "text/html") == 0;
-    return n->kind == MSG_NODE_MULTI && strcmp(n->subtype, "related") == 0 &&
-           j + 1 < s->mc->nnodes && r->kind == MSG_NODE_PART &&
-           r->depth == n->depth + 1 &&
-           strcmp(s->mc->parts[r->part].content_type, "text/html") == 0;
+    if (n->kind == MSG_NODE_PART && (long)n->part == s->body)
+        return 1;
+    while (n->kind == MSG_NODE_MULTI && ++j < s->mc->nnodes)
+        n = &s->mc->nodes[j];   /* its first child, a level deeper */
+    return n->kind == MSG_NODE_PART &&
+           strcmp(s->mc->parts[n->part].content_type, "text/html") == 0;
 }
 
 /* Does the multipart at i hold the body as a child of its own? */
