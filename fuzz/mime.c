@@ -7,7 +7,9 @@
  * shares fuzz/msg.dict and the msg seeds.
  *
  * Invariants: every failure sets an error; a parsed message answers every
- * accessor, and its decoded parts are within the limits it was read with.
+ * accessor, and its decoded parts are within the limits it was read with;
+ * its shape passes msg_nodes_check and is written back without a crash
+ * or a refusal of the shape itself.
  */
 #include <stdint.h>
 #include <string.h>
@@ -34,6 +36,19 @@ static void fz_read(const struct msg *m)
     (void)sum;
 }
 
+static void fz_write(const struct msg_content *c)
+{
+    struct buf out;
+    struct err e;
+
+    buf_init(&out, FZ_MAX_SIZE * 4);
+    err_init(&e);
+    if (msg_build_tree(c->parts, c->nparts, c->nodes, c->nnodes, NULL, 0,
+                       &out, &e) != 0)
+        FUZZ_CHECK(e.code != ERR_OK && e.code != ERR_SOFTWARE);
+    buf_free(&out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct msg_limits lim;
@@ -52,6 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(c->nparts <= lim.max_parts);
         for (i = 0; i < c->nparts; i++)
             FUZZ_CHECK(c->parts[i].len == 0 || c->parts[i].data != NULL);
+        /* the shape read is one the writer takes (issue 14), and
+         * writing it back never crashes */
+        FUZZ_CHECK(msg_nodes_check(c->nodes, c->nnodes, c->parts,
+                                   c->nparts) == 0);
+        fz_write(c);
     }
     msg_content_free(c);
     msg_free(m);
