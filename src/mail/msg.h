@@ -86,7 +86,7 @@ struct msg_part {
  * writes one. */
 enum msg_node_kind {
     MSG_NODE_PART,          /* a leaf: parts[part] */
-    MSG_NODE_MULTI,         /* multipart/subtype, at least one child */
+    MSG_NODE_MULTI,         /* multipart/subtype */
     MSG_NODE_MESSAGE,       /* message/rfc822: its header is parts[part]
                                (text/rfc822-headers: "Name: value" lines,
                                decoded; the part's filename is the

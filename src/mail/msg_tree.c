@@ -88,8 +88,10 @@ static int msg_node_ok(const struct msg_node *n, const struct msg_part *parts,
 }
 
 /* Pre-order with depths: a node's parent is the last node one less deep
- * before it; a part has no children, a message at most one, a multipart
- * at least one. */
+ * before it; a part has no children, a message at most one. A multipart
+ * may have none (libetpan finds none where no delimiter line is; it is
+ * written back as it came, a close delimiter alone), though a copy
+ * leaves such a multipart out. */
 int msg_nodes_check(const struct msg_node *nodes, size_t nn,
                     const struct msg_part *parts, size_t nparts)
 {
@@ -113,9 +115,6 @@ int msg_nodes_check(const struct msg_node *nodes, size_t nn,
         }
         last[d] = i;
         kids[d] = 0;
-        if (nodes[i].kind == MSG_NODE_MULTI &&
-            (i + 1 == nn || nodes[i + 1].depth != d + 1))
-            return -1;
     }
     return 0;
 }
