@@ -135,75 +135,11 @@ static int cmd_officers_list(struct cli *c, struct cli_args *a)
 
 #define KEYS_DAYS_DEFAULT 30
 
-/* A temporary table holds what GnuPG says of each key, so that listings
- * are printed (table or --json) by the same code as every other one; the
- * views over it are TEMP views too (a view of the database file cannot
- * read a connection's temporary table). */
-static int keys_table(struct cli *c)
-{
-    if (store_run(c->g.store, &c->e, "CREATE TEMP TABLE IF NOT EXISTS "
-                  "keyring(fingerprint TEXT PRIMARY KEY COLLATE NOCASE, "
-                  "uid TEXT, state TEXT, expires TEXT, can_sign INTEGER, "
-                  "can_encrypt INTEGER, exp_at INTEGER)", "") < 0)
-        return -1;
-    return store_run(c->g.store, &c->e, "CREATE TEMP VIEW IF NOT EXISTS "
-                     "keys_list AS SELECT k.fingerprint, k.uid, k.state, "
-                     "k.expires, k.can_sign, k.can_encrypt, trim("
-                     "CASE WHEN k.fingerprint = (SELECT value FROM settings "
-                     "WHERE key='signing_key') THEN 'gateway ' ELSE '' END ||"
-                     "CASE WHEN o.active = 1 THEN 'officer ' ELSE '' END ||"
-                     "coalesce((SELECT group_concat(address, ' ') FROM "
-                     "contacts WHERE fingerprint = k.fingerprint "
-                     "COLLATE NOCASE), '')) AS used_by "
-                     "FROM keyring k LEFT JOIN officers o ON "
-                     "o.fingerprint = k.fingerprint ORDER BY k.uid", "") < 0
-           ? -1 : 0;
-}
-
-static const char *keys_state(const struct pgp_keyinfo *ki)
-{
-    if (ki->revoked)
-        return "revoked";
-    if (ki->expired)
-        return "expired";
-    if (ki->invalid)
-        return "invalid";
-    return "valid";
-}
-
-/* The earliest of the primary's and the usable subkeys' expiry: a key
- * whose signing or encryption subkey runs out is as good as expired for
- * that use. 0: never. */
-static time_t keys_expiry(const struct pgp_keyinfo *ki)
-{
-    if (ki->expires == 0)
-        return ki->use_expires;
-    if (ki->use_expires == 0 || ki->expires < ki->use_expires)
-        return ki->expires;
-    return ki->use_expires;
-}
-
-static int keys_row(void *arg, const struct pgp_keyinfo *ki)
-{
-    struct cli *c = arg;
-    time_t exp = keys_expiry(ki);
-    char when[32] = "never";
-    struct tm tm;
-
-    if (exp != 0 && gmtime_r(&exp, &tm) != NULL)
-        strftime(when, sizeof(when), "%Y-%m-%d", &tm);
-    return store_run(c->g.store, &c->e, "INSERT OR REPLACE INTO keyring "
-                     "VALUES(?,?,?,?,?,?,?)", "ttttiii", ki->fpr, ki->uid,
-                     keys_state(ki), when, (int64_t)ki->can_sign,
-                     (int64_t)ki->can_encrypt, (int64_t)exp) < 0 ? -1 : 0;
-}
-
 static int keys_load(struct cli *c)
 {
-    if (cli_open(c) != 0 || gateway_pgp(&c->g, &c->e) != 0 ||
-        keys_table(c) != 0)
+    if (cli_open(c) != 0 || gateway_pgp(&c->g, &c->e) != 0)
         return -1;
-    return pgp_key_each(c->g.pgp, keys_row, c, &c->e);
+    return registry_keys_load(c->g.store, c->g.pgp, 0, &c->e);
 }
 
 static int keys_pin_contact(struct cli *c, const char *addr, const char *fpr)
@@ -438,45 +374,11 @@ static int cmd_keys_list(struct cli *c, struct cli_args *a)
     return cli_print(c, "keys_list", NULL, NULL, a);
 }
 
-/* Every fingerprint the gateway relies on, with who relies on it; then
- * the ones that will not do: missing from the GnuPG home, revoked,
- * expired, expiring within the window, or unusable for their job. A TEMP
- * view over the keyring table; the window's end is a number written
- * between the two halves (a view takes no parameters). */
-static const char keys_check_head[] =
-    "CREATE TEMP VIEW keys_check AS "
-    "WITH pins(fingerprint, used_by, need) AS ("
-    " SELECT value, 'gateway', 'sign' FROM settings WHERE key='signing_key'"
-    " UNION ALL SELECT fingerprint, 'officer ' || name, 'sign' FROM officers"
-    "  WHERE active = 1"
-    " UNION ALL SELECT fingerprint, 'contact ' || address, 'encrypt'"
-    "  FROM contacts WHERE active = 1 AND fingerprint <> ''),"
-    " judged AS (SELECT p.fingerprint, p.used_by, coalesce(k.uid, '') AS uid,"
-    "  CASE WHEN k.fingerprint IS NULL THEN 'missing'"
-    "   WHEN k.state <> 'valid' THEN k.state"
-    "   WHEN p.need = 'sign' AND k.can_sign = 0 THEN 'cannot sign'"
-    "   WHEN p.need = 'encrypt' AND k.can_encrypt = 0 THEN 'cannot encrypt'"
-    "   WHEN k.exp_at <> 0 AND k.exp_at < ";
-static const char keys_check_tail[] =
-    " THEN 'expiring'"
-    "   ELSE 'ok' END AS problem, coalesce(k.expires, '') AS expires"
-    "  FROM pins p LEFT JOIN keyring k ON k.fingerprint = p.fingerprint)"
-    " SELECT fingerprint, problem, expires, used_by, uid FROM judged"
-    " WHERE problem <> 'ok' ORDER BY problem, used_by";
-
-static int keys_check_view(struct cli *c, long days)
-{
-    char sql[sizeof(keys_check_head) + sizeof(keys_check_tail) + 24];
-
-    snprintf(sql, sizeof(sql), "%s%lld%s", keys_check_head,
-             (long long)time(NULL) + (long long)days * 86400,
-             keys_check_tail);
-    return store_run(c->g.store, &c->e, sql, "") < 0 ? -1 : 0;
-}
-
 int cli_keys_check_view(struct cli *c, long days)
 {
-    return keys_load(c) != 0 || keys_check_view(c, days) != 0 ? -1 : 0;
+    return keys_load(c) != 0 ||
+           registry_keys_check_view(c->g.store, days, time(NULL),
+                                    &c->e) != 0 ? -1 : 0;
 }
 
 static int cmd_keys_check(struct cli *c, struct cli_args *a)

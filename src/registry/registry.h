@@ -305,6 +305,24 @@ int registry_orgs_import(struct store *s, const char *text, size_t len,
                          const char *origin, struct registry_import *r,
                          struct err *e);
 
+/* What GnuPG says of keys, for `keys list`, `keys check`, `check` and the
+ * console's dashboard, in the connection's temporary table
+ * keyring(fingerprint, uid, state, expires, can_sign, can_encrypt,
+ * exp_at), emptied first, with the TEMP view keys_list over it (who
+ * uses each key: gateway, officer, contacts). signers_only: only the
+ * gateway's and the active officers' keys, one look-up each (a large
+ * keyring of recipients' keys is not listed); else every key of p's
+ * home. */
+int registry_keys_load(struct store *s, struct pgp *p, int signers_only,
+                       struct err *e);
+/* The TEMP view keys_check(fingerprint, problem, expires, used_by, uid)
+ * over keyring (replaced if there was one): every pinned key (the
+ * gateway's, active officers', active contacts') missing from the
+ * keyring, revoked, expired, invalid, unable to sign (gateway,
+ * officers) or encrypt (contacts), or expiring before now + days. */
+int registry_keys_check_view(struct store *s, long days, time_t now,
+                             struct err *e);
+
 /* Coverage of one list (NULL: every list) into the connection's temporary
  * table coverage(list, problem, subject, detail), emptied first:
  *   no-recipient a list without any active recipient (member or rule)

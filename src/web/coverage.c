@@ -1,5 +1,5 @@
 /* coverage - the coverage page: registry_coverage's problems for every
- * list, and a chart drawn on the server as SVG (no script, no third
+ * list (and for the dashboard the signing keys' state), and a chart drawn on the server as SVG (no script, no third
  * party): per list and per NGI, who is reached, confirmed, keyed. */
 #include "web/web_int.h"
 
@@ -30,6 +30,23 @@ static int web_key_expiry(void *ctx, const char *fpr, time_t *exp,
     return err_set(e, mine.code, "%s", mine.msg);
 }
 
+/* The gateway's and the officers' keys as `keys check` judges them
+ * (registry_keys_*): the signing keys, a few look-ups, not the whole
+ * keyring; the recipients' keys are coverage's. */
+static int web_signer_keys(struct web_req *r, time_t now)
+{
+    struct store *s = r->g->store;
+
+    if (gateway_pgp(r->g, &r->e) != 0 ||
+        registry_keys_load(s, r->g->pgp, 1, &r->e) != 0 ||
+        registry_keys_check_view(s, WEB_DAYS_DEFAULT, now, &r->e) != 0)
+        return -1;
+    return store_run(s, &r->e, "CREATE TEMP VIEW IF NOT EXISTS "
+                     "web_signer_keys AS SELECT fingerprint, problem, "
+                     "expires, used_by, uid FROM keys_check WHERE used_by "
+                     "NOT LIKE 'contact %'", "") < 0 ? -1 : 0;
+}
+
 int web_coverage(struct web_req *r, int fresh)
 {
     struct store *s = r->g->store;
@@ -54,7 +71,7 @@ int web_coverage(struct web_req *r, int fresh)
         store_run(s, &r->e, "CREATE TEMP VIEW IF NOT EXISTS "
                   "web_coverage_all AS SELECT list, problem, subject, detail "
                   "FROM temp.coverage ORDER BY list, problem, subject",
-                  "") < 0)
+                  "") < 0 || web_signer_keys(r, now) != 0)
         return -1;
     *r->coverage_at = now;
     return 0;

@@ -35,8 +35,11 @@ int web_page_dashboard(struct web_req *r)
                  "</a>; as of %s, at most %d s old)</h2>", when,
                  WEB_COVERAGE_CACHE_S) ||
         web_table(r, "web_coverage_counts", NULL, NULL, 0, NULL, NULL) ||
-        html_fmt(b, "<h2>Keys expiring or missing within %d days</h2>",
-                 WEB_DAYS_DEFAULT) ||
+        html_fmt(b, "<h2>Keys expiring or missing within %d days</h2>"
+                 "<h3>The gateway's and the officers' signing keys (as "
+                 "<code>alertgw keys check</code>)</h3>", WEB_DAYS_DEFAULT) ||
+        web_table(r, "web_signer_keys", NULL, NULL, 100, NULL, NULL) ||
+        html_fmt(b, "<h3>Recipients' pinned keys</h3>") ||
         web_table(r, "web_coverage_keys", NULL, NULL, 100, NULL, NULL))
         return -1;
     return web_foot(r);
