@@ -117,8 +117,9 @@ static const struct cli_cmd cli_web_cmds[] = {
      "add: the password is read from the terminal (twice, no echo) or\n"
      "as the first line of stdin, at least 10 bytes; it is stored as an\n"
      "Argon2id hash. viewer reads every page; keeper also changes the\n"
-     "registry and imports; officer also sees reveal and whole\n"
-     "(unsanitised) copies. remove ends the account's sessions too.\n"
+     "registry and imports; officer also adds officers (signing\n"
+     "authority) and sees reveal and whole (unsanitised) copies.\n"
+     "remove ends the account's sessions too.\n"
      "Adding and removing are in the audit chain."},
     {"web", NULL, "listen=,socket=", 0, 0, cmd_web,
      "[--listen 127.0.0.1:8025 | --socket PATH]",

@@ -18,5 +18,6 @@ extern const char schema_v9[];
 extern const char schema_v10[];
 extern const char schema_v11[];
 extern const char schema_v12[];
+extern const char schema_v13[];
 
 #endif

@@ -60,7 +60,7 @@ CREATE TABLE audit (
 
 CREATE TABLE contact_health ( address TEXT PRIMARY KEY COLLATE NOCASE, bouncing_since INTEGER NOT NULL DEFAULT 0, last_bounce INTEGER NOT NULL DEFAULT 0, last_status TEXT NOT NULL DEFAULT '', last_diag TEXT NOT NULL DEFAULT '');
 
--- contacts: owner registry/contacts.c; also read by cli/cli_keys.c, db/outbox.c, db/reports.c, registry/lists.c, registry/sites_db.c
+-- contacts: owner registry/contacts.c; also read by db/outbox.c, db/reports.c, registry/keys.c, registry/lists.c, registry/sites_db.c
 --   read by the views alert_ack_state, contacts_list, contacts_show, list_recipients, lists_members, orgs_list, web_list_stats, web_ngi_stats
 CREATE TABLE contacts (
     id INTEGER PRIMARY KEY,
@@ -162,7 +162,7 @@ CREATE TABLE members (
     PRIMARY KEY(list_id, contact_id)
 );
 
--- officers: owner registry/officers.c; also read by cli/cli_keys.c
+-- officers: owner registry/officers.c; also read by registry/keys.c
 --   read by the views officers_list
 CREATE TABLE officers (
     id INTEGER PRIMARY KEY,
@@ -227,7 +227,7 @@ CREATE TABLE reminders ( alert_row INTEGER NOT NULL REFERENCES alerts(id), list_
 
 CREATE TABLE reports ( id INTEGER PRIMARY KEY, received INTEGER NOT NULL, kind TEXT NOT NULL CHECK(kind IN ('bounce','reply')), recipient TEXT NOT NULL DEFAULT '', raw BLOB NOT NULL, state TEXT NOT NULL DEFAULT 'new' CHECK(state IN ('new','matched','unmatched','garbled','ignored','forwarded')), detail TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0);
 
--- settings: owner db/store.c; also read by cli/cli_keys.c
+-- settings: owner db/store.c; also read by registry/keys.c
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -270,6 +270,17 @@ CREATE TABLE web_sessions (
     csrf TEXT NOT NULL,
     created INTEGER NOT NULL,
     last_seen INTEGER NOT NULL
+);
+
+-- web_uploads: owner web/upload.c
+CREATE TABLE web_uploads (
+    id INTEGER PRIMARY KEY,
+    session TEXT NOT NULL UNIQUE REFERENCES web_sessions(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    data BLOB NOT NULL,
+    created INTEGER NOT NULL
 );
 
 -- web_users: owner web/account.c

@@ -117,6 +117,9 @@ enum limit_default {
  * form; one with many certifications runs to tens of KiB */
 #define WEB_KEY_FIELD_MAX (256L << 10)
 #define WEB_UPLOAD_MAX (8L << 20)   /* an uploaded CSV or GOCDB file */
+/* a previewed upload is kept for its apply this long: time to read the
+ * preview, not a store of files */
+#define WEB_UPLOAD_KEEP_S (30 * 60)
 #define WEB_URL_MAX 1024            /* a request's path and query */
 #define WEB_PAGE_MAX (64L << 20)    /* one rendered page */
 #define WEB_ROWS_MAX 2000           /* rows of one table on a page */

@@ -254,6 +254,7 @@ int account_session(struct store *s, const char *sid, time_t now,
         snprintf(out->csrf, sizeof(out->csrf), "%s", store_col_text(st, 2));
         seen = store_col_int(st, 3);
         made = store_col_int(st, 4);
+        memcpy(out->key, key, sizeof(out->key));
     }
     store_finalize(st);
     if (rc != 1)

@@ -28,6 +28,7 @@
 #include "db/store.h"
 #include "util/err.h"
 #include "util/limits.h"
+#include "util/sha256.h"
 
 enum account_role { ACCOUNT_VIEWER = 1, ACCOUNT_KEEPER, ACCOUNT_OFFICER };
 
@@ -37,6 +38,7 @@ struct account_session {
     char user[WEB_NAME_MAX + 1];
     enum account_role role;
     char csrf[ACCOUNT_TOKEN_HEX];
+    char key[SHA256_HEX];       /* its row: what other tables tie to it */
 };
 
 /* "viewer" ... to the role, 0 when none. */

@@ -1,20 +1,24 @@
 /* import - CSV and GOCDB XML by upload: a dry run first (the imports'
  * own dry_run: everything done, counted, reported, then rolled back),
- * then the same file applied, in one transaction with its audit row.
- * The parsing and the rules are the imports' (registry/csv_io.c,
- * registry/gocdb.c), as `alertgw sites import --gocdb` and `contacts
- * import` run them. */
+ * after which the file is kept (web/upload.h) under its SHA-256; apply
+ * names that SHA-256 and runs the kept bytes, so what is applied is
+ * what was previewed, in one transaction with its audit row and the
+ * kept file's removal. The parsing and the rules are the imports'
+ * (registry/csv_io.c, registry/gocdb.c), as `alertgw sites import
+ * --gocdb` and `contacts import` run them. */
 #include "web/web_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "registry/gocdb.h"
 #include "registry/registry.h"
+#include "web/upload.h"
 
 struct web_import {
-    const char *kind;
+    char kind[16];
     struct registry_import r;
     char *report;               /* what the import wrote on its stream */
     size_t report_len;
@@ -62,12 +66,24 @@ static int web_import_form(struct web_req *r)
                     "<option>contacts</option><option>orgs</option></select>"
                     "</label><label>File <input type=\"file\" name=\"file\" "
                     "id=\"file\"></label><button name=\"action\" value=\""
-                    "preview\" id=\"preview\">Preview (dry run)</button> "
-                    "<button name=\"action\" value=\"apply\" id=\"apply\">"
-                    "Apply</button></form><p>GOCDB: the XML of <code>"
-                    "get_site</code>; CSV: the columns of <code>alertgw "
-                    "contacts export</code> / <code>orgs export</code>.</p>",
-                    r->who.csrf);
+                    "preview\" id=\"preview\">Preview (dry run)</button>"
+                    "</form><p>GOCDB: the XML of <code>get_site</code>; CSV: "
+                    "the columns of <code>alertgw contacts export</code> / "
+                    "<code>orgs export</code>. The file previewed is kept "
+                    "(%d minutes at most) and applied from here, byte for "
+                    "byte.</p>", r->who.csrf, WEB_UPLOAD_KEEP_S / 60);
+}
+
+/* After a good preview: apply the kept file, named by its SHA-256. */
+static int web_apply_form(struct web_req *r, const char *sha)
+{
+    return html_fmt(&r->page, "<form method=\"post\" action=\"/import\" "
+                    "class=\"box\"><input type=\"hidden\" name=\"csrf\" "
+                    "value=\"%s\"><input type=\"hidden\" name=\"sha256\" "
+                    "value=\"%s\"><b>Apply the file previewed</b> (%s, "
+                    "SHA-256 <code id=\"sha256\">%s</code>) <button name=\""
+                    "action\" value=\"apply\" id=\"apply\">Apply</button>"
+                    "</form>", r->who.csrf, sha, r->upload_name, sha);
 }
 
 int web_page_import(struct web_req *r)
@@ -94,24 +110,68 @@ static int web_import_summary(struct web_req *r, const struct web_import *im)
     return web_say(r, 1, line);
 }
 
+/* Apply: the import of the kept file, and the file forgotten. */
+static int web_import_apply(struct web_req *r, void *arg)
+{
+    if (web_import_run(r, arg) != 0)
+        return -1;
+    return upload_drop(r->g->store, r->who.key, &r->e);
+}
+
+/* The kept file named sha into r->upload, its kind into im. */
+static int web_import_kept(struct web_req *r, struct web_import *im,
+                           const char *sha)
+{
+    int rc;
+
+    buf_reset(&r->upload);
+    rc = upload_take(r->g->store, r->who.key, sha ? sha : "", time(NULL),
+                     &r->upload, im->kind, sizeof(im->kind), r->upload_name,
+                     sizeof(r->upload_name), &r->e);
+    if (rc == 0)
+        return err_set(&r->e, ERR_DATA, "no previewed file with SHA-256 "
+                       "%.64s in this session (applied already, replaced by "
+                       "a later preview, or older than %d minutes): preview "
+                       "it again", sha ? sha : "", WEB_UPLOAD_KEEP_S / 60);
+    return rc < 0 ? -1 : 0;
+}
+
+/* A preview (dry run), or the apply of the file it kept; sha: the kept
+ * file's SHA-256 (a preview sets it). */
+static int web_import_do(struct web_req *r, struct web_import *im, int apply,
+                         char sha[SHA256_HEX])
+{
+    const char *kind = web_field(r, "kind");
+    char what[400];
+
+    if (apply) {
+        snprintf(sha, SHA256_HEX, "%s", web_field(r, "sha256") ?
+                 web_field(r, "sha256") : "");
+        if (web_import_kept(r, im, sha) != 0)
+            return -1;
+        snprintf(what, sizeof(what), "import %.20s %.200s sha256 %s",
+                 im->kind, r->upload_name, sha);
+        return web_change(r, what, web_import_apply, im);
+    }
+    snprintf(im->kind, sizeof(im->kind), "%s", kind ? kind : "");
+    im->r.dry_run = 1;
+    if (web_import_run(r, im) != 0)
+        return -1;
+    return upload_keep(r->g->store, r->who.key, im->kind, r->upload_name,
+                       r->upload.data ? r->upload.data : "", r->upload.len,
+                       time(NULL), sha, &r->e);
+}
+
 int web_post_import(struct web_req *r)
 {
     struct web_import im;
     const char *action = web_field(r, "action");
-    char what[300];
-    int rc;
+    int apply = action && strcmp(action, "apply") == 0, rc;
+    char sha[SHA256_HEX] = "";
 
     memset(&im, 0, sizeof(im));
-    im.kind = web_field(r, "kind") ? web_field(r, "kind") : "";
-    im.r.dry_run = !(action && strcmp(action, "apply") == 0);
-    if (im.r.dry_run)
-        rc = web_import_run(r, &im);
-    else {
-        snprintf(what, sizeof(what), "import %.20s %.200s", im.kind,
-                 r->upload_name);
-        rc = web_change(r, what, web_import_run, &im);
-    }
-    if (web_head(r, im.r.dry_run ? "Import: preview" : "Import") != 0)
+    rc = web_import_do(r, &im, apply, sha);
+    if (web_head(r, apply ? "Import" : "Import: preview") != 0)
         rc = -2;
     else if (rc != 0) {
         r->status = 400;
@@ -119,7 +179,8 @@ int web_post_import(struct web_req *r)
         err_init(&r->e);
     } else if (web_import_summary(r, &im) != 0 ||
                (im.report_len && html_fmt(&r->page, "<pre>%s</pre>",
-                                          im.report) != 0)) {
+                                          im.report) != 0) ||
+               (!apply && web_apply_form(r, sha) != 0)) {
         rc = -2;
     }
     free(im.report);

@@ -53,6 +53,17 @@ NEWOFF_HOME=$(agw_gnupg_home)
 NEWOFF_FPR=$(agw_key "$NEWOFF_HOME" "Web Officer <web-officer@csirt.example>")
 gpg --homedir "$NEWOFF_HOME" --armor --export "$NEWOFF_FPR" >"$T/newoff.asc"
 mkdir -p "$T/formerr"
+# officers whose keys the dashboard must name: one the keyring lacks, one
+# expiring within its 30 days (as `keys check` says)
+agw officers add 0123456789ABCDEF0123456789ABCDEF01234567 --name "Ghost Officer" >/dev/null
+SOON_HOME=$(agw_gnupg_home)
+gpg --homedir "$SOON_HOME" --batch --pinentry-mode loopback --passphrase '' \
+    --quick-gen-key "Soon Officer <soon@csirt.example>" ed25519 sign 10d >/dev/null 2>&1
+gpg --homedir "$SOON_HOME" --armor --export soon@csirt.example >"$T/soon.asc"
+agw officers add --key "$T/soon.asc" --name "Soon Officer" >/dev/null
+agw keys check >"$T/keyscheck" 2>/dev/null || true
+check "keys check: Ghost Officer's key missing" grep -q "missing.*officer Ghost Officer" "$T/keyscheck"
+check "keys check: Soon Officer's key expiring" grep -q "expiring.*officer Soon Officer" "$T/keyscheck"
 python3 "$AGW_SOURCE_DIR/tests/e2e/web-forms.py" "$WEB_URL" "$T/newoff.asc" \
     "$NEWOFF_FPR" "$T/formerr" || fails=$((fails + 1))
 # each refused form's line is the CLI's for the same input
@@ -88,6 +99,14 @@ check "officers list: the officer added by the web, by officer1" grep -q \
     "\"fingerprint\": \"$NEWOFF_FPR\", \"name\": \"Web Officer\", \"email\": \"\", \"active\": true, \"added\": \"[0-9TZ:-]*\", \"added_by\": \"web:officer1\"" \
     "$T/officers.json"
 check "its key is in the gateway's keyring" grep -q "$NEWOFF_FPR" <(agw keys list)
+agw contacts list >"$T/contacts"
+check "the applied uploads' contacts are there" \
+    test "$(grep -c '^up1@\|^up2@\|^up4@\|^up4b@' "$T/contacts")" = 4
+check "the replaced preview's contacts are not" \
+    test "$(grep -c '^up3' "$T/contacts")" = 0
+check "the applied uploads are forgotten" test "$(q "SELECT count(*) FROM web_uploads")" = 0
+check "an apply is audited with the file's SHA-256" \
+    grep -q "web-change.*keeper1: import contacts contacts.csv sha256 [0-9a-f]\{64\}" <(agw audit)
 agw audit >"$T/audit"
 for w in "keeper1: list-add web-list" "keeper1: list-edit web-list" \
          "keeper1: list-rm web-gone" "keeper1: site-add WEB-SITE" \

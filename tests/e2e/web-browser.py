@@ -3,6 +3,7 @@ Debian's chromium, headless, through selenium (t-web-browser.sh).
 Prints ok / not ok lines; exit 1 when one failed. Screenshots of the
 dashboard, the coverage page, the list forms and the officer form go
 to ARTEFACTS. KEY: an officer's public key file to add by the form."""
+import hashlib
 import os
 import sys
 
@@ -173,9 +174,11 @@ try:
     click("preview")
     check("GOCDB upload: a dry-run preview",
           "dry run, nothing changed: 3 sites read: 3 new" in text())
-    d.find_element(By.ID, "file").send_keys(GOCDB)
+    check("the preview names the kept file by its SHA-256",
+          d.find_element(By.ID, "sha256").text ==
+          hashlib.sha256(open(GOCDB, "rb").read()).hexdigest())
     click("apply")
-    check("GOCDB upload applied",
+    check("GOCDB upload applied from the kept file, not chosen again",
           "3 sites read: 3 new" in text() and
           "dry run, nothing changed" not in text())
 
@@ -185,15 +188,15 @@ try:
     click("preview")
     check("CSV upload: a dry-run preview",
           "dry run, nothing changed: 2 contacts read: 2 new" in text())
-    d.find_element(By.XPATH, "//select[@id='kind']/option[text()='contacts']").click()
-    d.find_element(By.ID, "file").send_keys(CSV)
     click("apply")
     check("CSV upload applied", "2 contacts read: 2 new" in text() and
           "dry run, nothing changed" not in text())
     d.find_element(By.ID, "file").send_keys(CSV)
-    click("apply")
-    check("a file that is not GOCDB XML: the import's one-line error",
-          "alertgw: " in text() and "sites read" not in text())
+    click("preview")
+    check("a file that is not GOCDB XML: the import's one-line error, "
+          "nothing to apply",
+          "alertgw: " in text() and "sites read" not in text() and
+          not d.find_elements(By.ID, "apply"))
 
     d.get(BASE + "/alert?row=" + ROW)
     t = text()

@@ -4,7 +4,12 @@ it is for, refused to the one below it even as a hand-made POST, and one
 bad value of each is posted: the page's one error line goes to
 OUT/NAME.err for t-web.sh to compare with the command line's. The key in
 KEYFILE (fingerprint KEYFPR) is added as an officer by pasting it, then
-again from a file. Prints ok / not ok lines; exit 1 when one failed."""
+again from a file. The dashboard's officers' keys (t-web.sh made Ghost
+Officer's missing and Soon Officer's expiring). An import kept from its
+preview to its apply: named by its SHA-256, tied to the session, applied
+once, replaced by a later preview. Prints ok / not ok lines; exit 1 when
+one failed."""
+import hashlib
 import html
 import os
 import re
@@ -203,4 +208,70 @@ data, ctype = multipart({"op": "officer-add"},
 st, _, body = o.request("POST", "/registry", data, ctype)
 check("a multipart officer-add without the CSRF token is refused (%d)" % st,
       st == 403 and "CSRF" in body)
+
+# ---- the dashboard: the officers' keys as `keys check` judges them ----
+st, _, body = v.get("/")
+rows = re.findall(r"<tr>(.*?)</tr>", body)
+check("dashboard: an officer whose key the keyring lacks is listed missing",
+      any('"missing"' in x and "officer Ghost Officer" in x for x in rows))
+check("dashboard: an officer key expiring within 30 days is listed",
+      any('"expiring"' in x and "officer Soon Officer" in x for x in rows))
+check("dashboard: the officers with good keys are not listed",
+      not any("officer Duty Officer" in x for x in rows))
+
+# ---- an upload kept from its preview to its apply ----
+CSV1 = ("address,name,org,role,fingerprint,active,source,confirmed\n"
+        "up1@x.example,Up One,,csirt,,1,manual,\n"
+        "up2@x.example,Up Two,,abuse,,1,manual,\n")
+CSV3 = CSV1.replace("up1@", "up3@").replace("up2@", "up3b@")
+CSV4 = CSV1.replace("up1@", "up4@").replace("up2@", "up4b@")
+
+
+def preview(c, csv, tok):
+    data, ctype = multipart({"csrf": tok, "kind": "contacts",
+                             "action": "preview"},
+                            {"file": ("contacts.csv", csv)})
+    return c.request("POST", "/import", data, ctype)
+
+
+def apply(c, sha, tok):
+    return c.post("/import", {"csrf": tok, "action": "apply", "sha256": sha})
+
+
+itok = k.csrf("/import")
+st, _, body = preview(k, CSV1, itok)
+m = re.search(r'<code id="sha256">([0-9a-f]{64})</code>', body)
+sha1 = hashlib.sha256(CSV1.encode()).hexdigest()
+check("a preview (%d) is a dry run naming the kept file by its SHA-256" % st,
+      st == 200 and "dry run, nothing changed: 2 contacts read: 2 new" in
+      said(body) and m and m.group(1) == sha1 and
+      'name="sha256" value="%s"' % sha1 in body)
+st, _, body = apply(k, "0" * 64, itok)
+check("apply naming another SHA-256 is refused (%d): %s" % (st, said(body, False)),
+      st == 400 and "no previewed file with SHA-256" in said(body, False))
+k2 = Client(BASE)
+k2.login("keeper1", "pass-keeper1-123")
+st, _, body = apply(k2, sha1, k2.csrf("/import"))
+check("another session of the same keeper cannot apply it (%d)" % st,
+      st == 400 and "no previewed file" in said(body, False))
+st, _, body = k.post("/import", {"action": "apply", "sha256": sha1})
+check("apply without the CSRF token is refused (%d)" % st, st == 403)
+st, _, body = v.post("/import", {"csrf": v.csrf("/"), "action": "apply",
+                                 "sha256": sha1})
+check("a viewer's hand-made apply is refused (%d)" % st, st == 403)
+st, _, body = apply(k, sha1, itok)
+check("apply runs the kept file (%d): %s" % (st, said(body)),
+      st == 200 and said(body).startswith("2 contacts read: 2 new"))
+st, _, body = apply(k, sha1, itok)
+check("... once: it is forgotten after (%d)" % st,
+      st == 400 and "no previewed file" in said(body, False))
+st, _, body = preview(k, CSV3, itok)
+sha3 = hashlib.sha256(CSV3.encode()).hexdigest()
+st, _, body = preview(k, CSV4, itok)
+sha4 = hashlib.sha256(CSV4.encode()).hexdigest()
+st, _, body = apply(k, sha3, itok)
+check("a later preview replaces the kept file: the earlier one is refused (%d)"
+      % st, st == 400)
+st, _, body = apply(k, sha4, itok)
+check("... and the later one applied (%d): %s" % (st, said(body)), st == 200)
 sys.exit(1 if fails else 0)

@@ -293,7 +293,8 @@ static void make_old_db(const char *path, int v)
     static const char *const schemas[] = {schema_v1, schema_v2, schema_v3,
                                           schema_v4, schema_v5, schema_v6,
                                           schema_v7, schema_v8, schema_v9,
-                                          schema_v10, schema_v11};
+                                          schema_v10, schema_v11,
+                                          schema_v12};
     _Static_assert(sizeof(schemas) / sizeof(schemas[0]) ==
                        STORE_SCHEMA_VERSION - 1,
                    "every older schema version");

@@ -25,6 +25,7 @@
 static const char *const t_migrations[] = {
     schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6,
     schema_v7, schema_v8, schema_v9, schema_v10, schema_v11, schema_v12,
+    schema_v13,
 };
 
 static char t_dir[] = "/tmp/agw-store-test.XXXXXX";

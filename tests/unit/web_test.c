@@ -1,7 +1,8 @@
 /* web_test - the console's pieces that need no browser: the one
  * escaping function and its formatter (web/html.c), the listen-address
  * check (web/server.c), accounts, sessions and the login throttle
- * (web/account.c) on a scratch database; and listing_each, which its
+ * (web/account.c) and the upload kept from preview to apply
+ * (web/upload.c) on a scratch database; and listing_each, which its
  * tables read views with. The browser's side: e2e/t-web-browser.sh;
  * HTTP by hand: e2e/t-web.sh. */
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include "db/store.h"
 #include "web/account.h"
 #include "web/html.h"
+#include "web/upload.h"
 #include "web/web.h"
 #include "t_db.h"
 
@@ -242,6 +244,63 @@ struct each_seen {
     char last[128];
 };
 
+/* An upload kept from its preview to its apply (web/upload.c): taken by
+ * its session and SHA-256 only, not after WEB_UPLOAD_KEEP_S, replaced by
+ * the session's next one, gone with the session. */
+static void test_upload_kept(void **state)
+{
+    struct store *s = t_db_open(dir, NULL, 0);
+    struct account_session who, other;
+    char sid[ACCOUNT_TOKEN_HEX], sid2[ACCOUNT_TOKEN_HEX];
+    char sha[SHA256_HEX], sha2[SHA256_HEX], want[SHA256_HEX];
+    char kind[16], name[64];
+    struct buf b;
+    struct err e;
+    time_t now = 1800000000;
+
+    err_init(&e);
+    buf_init(&b, 1024);
+    assert_int_equal(account_add(s, "kim", "keeper", "correct horse", &e), 0);
+    assert_int_equal(account_login(s, "kim", "correct horse", "a1", now, sid,
+                                   &e), 1);
+    assert_int_equal(account_login(s, "kim", "correct horse", "a1", now,
+                                   sid2, &e), 1);
+    assert_int_equal(account_session(s, sid, now, 1800, &who, &e), 1);
+    assert_int_equal(account_session(s, sid2, now, 1800, &other, &e), 1);
+    assert_int_equal(upload_keep(s, who.key, "orgs", "o.csv", "name\nA\n", 8,
+                                 now, sha, &e), 0);
+    sha256_hex_of("name\nA\n", 8, want);
+    assert_string_equal(sha, want);
+    assert_int_equal(upload_take(s, other.key, sha, now, &b, kind,
+                                 sizeof(kind), name, sizeof(name), &e), 0);
+    assert_int_equal(upload_take(s, who.key, want + 1, now, &b, kind,
+                                 sizeof(kind), name, sizeof(name), &e), 0);
+    assert_int_equal(upload_take(s, who.key, sha, now + WEB_UPLOAD_KEEP_S + 1,
+                                 &b, kind, sizeof(kind), name, sizeof(name),
+                                 &e), 0);
+    assert_int_equal(upload_take(s, who.key, sha, now + 60, &b, kind,
+                                 sizeof(kind), name, sizeof(name), &e), 1);
+    assert_int_equal(b.len, 8);
+    assert_memory_equal(b.data, "name\nA\n", 8);
+    assert_string_equal(kind, "orgs");
+    assert_string_equal(name, "o.csv");
+    /* the session's next preview replaces it */
+    assert_int_equal(upload_keep(s, who.key, "orgs", "p.csv", "x", 1, now,
+                                 sha2, &e), 0);
+    t_expect(s, "SELECT count(*) FROM web_uploads", "1");
+    assert_int_equal(upload_take(s, who.key, sha, now, &b, kind,
+                                 sizeof(kind), name, sizeof(name), &e), 0);
+    /* applied: dropped; a logout takes the session's with it */
+    assert_int_equal(upload_drop(s, who.key, &e), 0);
+    t_expect(s, "SELECT count(*) FROM web_uploads", "0");
+    assert_int_equal(upload_keep(s, other.key, "orgs", "q.csv", "y", 1, now,
+                                 sha2, &e), 0);
+    assert_int_equal(account_logout(s, sid2, &e), 0);
+    t_expect(s, "SELECT count(*) FROM web_uploads", "0");
+    buf_free(&b);
+    t_db_remove(dir, s);
+}
+
 static int each_row(void *arg, int n, const char *const *names,
                     const char *const *vals, struct err *e)
 {
@@ -286,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_login_session),
         cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_listing_each),
+        cmocka_unit_test(test_upload_kept),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
