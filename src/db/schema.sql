@@ -545,13 +545,13 @@ SELECT 'all' AS copy,
     coalesce(sum(o.state = 'sent'), 0) AS sent,
     coalesce(sum(o.state = 'failed'), 0) AS failed,
     coalesce(strftime('%s', 'now') - min(CASE WHEN o.state = 'pending' THEN c.created END), 0) AS oldest_pending_s,
-    coalesce(min(CASE WHEN o.state = 'pending' THEN o.next_try END) - strftime('%s', 'now'), 0) AS next_try_in_s,
+    coalesce(max(0, min(CASE WHEN o.state = 'pending' THEN o.next_try END) - strftime('%s', 'now')), 0) AS next_try_in_s,
     '' AS leased_by
 FROM outbox o
 JOIN copies c ON c.id = o.copy_id
 UNION ALL
 SELECT *
-FROM (SELECT c.id, a.alert_id, coalesce(l.name, c.kind), sum(o.state = 'pending'), sum((o.state = 'pending' AND o.lease_owner <> '' AND o.lease_until >= CAST(strftime('%s', 'now') AS INTEGER))), sum(o.state = 'sent'), sum(o.state = 'failed'), strftime('%s', 'now') - c.created, min(CASE WHEN o.state = 'pending' THEN o.next_try END) - strftime('%s', 'now'), coalesce(group_concat(DISTINCT CASE WHEN (o.state = 'pending' AND o.lease_owner <> '' AND o.lease_until >= CAST(strftime('%s', 'now') AS INTEGER)) THEN o.lease_owner END), '') FROM outbox o JOIN copies c ON c.id = o.copy_id JOIN alerts a ON a.id = c.alert_row LEFT JOIN lists l ON l.id = c.list_id GROUP BY c.id HAVING sum(o.state = 'pending') > 0 ORDER BY c.id);
+FROM (SELECT c.id, a.alert_id, coalesce(l.name, c.kind), sum(o.state = 'pending'), sum((o.state = 'pending' AND o.lease_owner <> '' AND o.lease_until >= CAST(strftime('%s', 'now') AS INTEGER))), sum(o.state = 'sent'), sum(o.state = 'failed'), strftime('%s', 'now') - c.created, max(0, min(CASE WHEN o.state = 'pending' THEN o.next_try END) - strftime('%s', 'now')), coalesce(group_concat(DISTINCT CASE WHEN (o.state = 'pending' AND o.lease_owner <> '' AND o.lease_until >= CAST(strftime('%s', 'now') AS INTEGER)) THEN o.lease_owner END), '') FROM outbox o JOIN copies c ON c.id = o.copy_id JOIN alerts a ON a.id = c.alert_row LEFT JOIN lists l ON l.id = c.list_id GROUP BY c.id HAVING sum(o.state = 'pending') > 0 ORDER BY c.id);
 
 -- reports_counts: printed by cli/cli_queue.c
 CREATE VIEW reports_counts AS

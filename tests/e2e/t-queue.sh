@@ -84,6 +84,9 @@ check "audit: deferrals recorded" test "$(agw audit EGI-20260707-02 | grep -c '	
 pf_sink_start "$T/sink"
 agw_conf_set delivery transport "smtp://127.0.0.1:$SINK_PORT"
 check "queue retry EGI-20260707-02" agw queue retry EGI-20260707-02
+agw queue status --json >"$T/status"
+check "queue status: a retried fan-out is due in 0 s (next_try 0 is now, not the epoch)" \
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r=r.get("rows", r) if isinstance(r, dict) else r; sys.exit(not (r and all(int(x["next_try_in_s"]) == 0 for x in r)))' "$T/status"
 agw queue run >"$T/run.out"
 check "after retry: delivered" test "$(rcpts_in EGI-20260707-02 sent)" = 7
 check "queue status: nothing in flight" \
