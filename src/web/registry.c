@@ -149,6 +149,11 @@ static int op_officer_edit(struct web_req *r, void *a)
     if (o.active == -2)
         return err_set(&r->e, ERR_USAGE, "expected yes or no, not '%.40s'",
                        F(r, "active"));
+    /* a keeper may take signing authority away, not give it back: that
+     * is adding an officer, which is the officers' */
+    if (o.active == 1 && r->who.role < ACCOUNT_OFFICER)
+        return err_set(&r->e, ERR_NOPERM, "making an officer active gives "
+                       "signing authority: the officer role only");
     snprintf(by, sizeof(by), "web:%s", r->who.user);
     return registry_officer_edit(S, F(r, "fingerprint"), &o, by, &r->e);
 }

@@ -203,6 +203,18 @@ data, ctype = multipart({"csrf": otok, "op": "officer-add",
 st, _, body = o.request("POST", "/registry", data, ctype)
 check("... and adds it again from a chosen file (%d): %s" % (st, said(body)),
       st == 200 and said(body) == "officer %s authorised" % KEYFPR)
+st, _, body = k.post("/registry", {"csrf": tok, "op": "officer-edit",
+                                   "fingerprint": KEYFPR, "active": "no"})
+check("a keeper takes an officer's authority away (%d): %s" % (st, said(body)),
+      st == 200 and said(body) == "officer %s changed" % KEYFPR)
+st, _, body = k.post("/registry", {"csrf": tok, "op": "officer-edit",
+                                   "fingerprint": KEYFPR, "active": "yes"})
+check("... but may not give it back (%d): %s" % (st, said(body, False)),
+      st in (400, 403) and "officer role only" in said(body, False))
+st, _, body = o.post("/registry", {"csrf": otok, "op": "officer-edit",
+                                   "fingerprint": KEYFPR, "active": "yes"})
+check("an officer makes it active again (%d): %s" % (st, said(body)),
+      st == 200 and said(body) == "officer %s changed" % KEYFPR)
 data, ctype = multipart({"op": "officer-add"},
                         {"keyfile": ("web-officer.asc", key)})
 st, _, body = o.request("POST", "/registry", data, ctype)
