@@ -131,17 +131,24 @@ for i in 1 2 3; do
         [ "$(q "SELECT attempts FROM alerts WHERE id = $poison")" = "$i" ] && break
         sleep 0.1
     done
-    sleep 0.3   # the child is forked right after the count
-    kids=$(pgrep -P "$pid" | tr '\n' ' ')
+    # the child is forked right after the count: wait for it (a loaded
+    # machine may take a while), 10 s at most
+    kids=
+    for _ in $(seq 100); do
+        kids=$(pgrep -P "$pid" | tr '\n' ' ')
+        [ -n "$kids" ] && break
+        sleep 0.1
+    done
     kill -9 "$pid"
     wait "$pid" 2>/dev/null
     check "poison: attempt $i counted" \
         test "$(q "SELECT attempts FROM alerts WHERE id = $poison")" = "$i"
 done
 agw_conf_set limits child_cpu_seconds 1
-sleep 0.5   # the orphaned children die with their parent
 # dead, or a zombie nobody reaps (PID 1 of a container may not)
 alive() { for k in "$@"; do case $(ps -o stat= -p "$k" 2>/dev/null) in ""|Z*) ;; *) return 0;; esac; done; return 1; }
+# the orphaned children die with their parent: 5 s at most
+for _ in $(seq 50); do alive $kids || break; sleep 0.1; done
 check "poison: the last worker's child died with it (${kids:-none seen})" \
     bash -c "[ -n '$kids' ]" 
 check "poison: no child of a killed worker still runs" bash -c "$(declare -f alive); ! alive $kids"
