@@ -158,7 +158,7 @@ static int fz_anonymise(const struct msg_content *c, struct anon_map *map,
                         struct fz_copy *cp, struct err *e)
 {
     static const struct msg_part empty = {1, (char *)"text/plain", NULL,
-                                          (char *)"", 0};
+                                          (char *)"", 0, NULL, 0};
     size_t i, body = c->nparts;
 
     for (i = 0; i < c->nparts && body == c->nparts; i++)

@@ -421,6 +421,12 @@ int msg_is_pgp_signed(const struct msg *m)
     return m->is_signed;
 }
 
+void msg_bytes(const struct msg *m, const char **data, size_t *len)
+{
+    *data = m->raw;
+    *len = m->len;
+}
+
 int msg_signed_part(const struct msg *m, const char **data, size_t *len)
 {
     *data = NULL;

@@ -63,6 +63,10 @@ void msg_free(struct msg *m);
  * RFC 2047 decoded to UTF-8; NULL when absent. Borrowed. */
 const char *msg_header(const struct msg *m, const char *name);
 
+/* Borrowed: the message as parsed (the bytes given, each bare LF made
+ * CRLF), which msg_part's raw points into. */
+void msg_bytes(const struct msg *m, const char **data, size_t *len);
+
 /* 1 when the message is PGP/MIME signed (RFC 3156 shape), else 0. */
 int msg_is_pgp_signed(const struct msg *m);
 /* Borrowed: the exact signed bytes (CRLF) and the signature part body. */
@@ -78,6 +82,12 @@ struct msg_part {
     char *filename;         /* NULL if none; UTF-8 */
     char *data;             /* text: UTF-8; other: decoded bytes */
     size_t len;
+    const char *raw;        /* from msg_content: the body as written,
+                               transfer-encoded, in the message's own
+                               bytes (msg_bytes; borrowed, until msg_free;
+                               from msg_content_entity, in the entity
+                               given); NULL when not known or built here */
+    size_t raw_len;
 };
 
 /* The shape of an entity: its MIME entities in document order, each with

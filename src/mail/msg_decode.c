@@ -238,6 +238,10 @@ int msg_part_body(struct msg_part *p, const struct mailmime *n,
     p->data = malloc(slen + 1);
     if (p->data == NULL)
         return err_set(e, ERR_NOMEM, "part body: out of memory");
+    if (d && d->dt_type == MAILMIME_DATA_TEXT) {
+        p->raw = src;
+        p->raw_len = slen;
+    }
     if (d && d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
         p->len = msg_qp_decode(src, slen, p->data);
     } else if (slen) {

@@ -304,12 +304,19 @@ static int copy_sign(struct pctx *c, const char *subject, struct pcopy *out,
 /* The independent detector (mail/leak.h) over one part: its decoded
  * text, the HTML as a reader sees it, its file name, and the bytes of a
  * part of another type that read as text (CSV, JSON, a log). */
+/* A part the detector reads decoded, as text: one rule for the check
+ * and for what the raw copy's check may then leave out. */
+static int copy_leak_text(const struct msg_part *p)
+{
+    return p->is_text || leak_is_text(p->data, p->len);
+}
+
 static int copy_leak_part(struct pctx *c, const struct msg_part *p,
                           size_t no, struct err *e)
 {
     struct leak *l = c->g->leak;
     char where[128];
-    int text = p->is_text || leak_is_text(p->data, p->len);
+    int text = copy_leak_text(p);
 
     snprintf(where, sizeof(where), "part %zu", no);
     if (text && leak_check(l, p->data, p->len, 0, where, e) != 0)
@@ -324,6 +331,41 @@ static int copy_leak_part(struct pctx *c, const struct msg_part *p,
     return 0;
 }
 
+/* What of the raw copy msg[0..len) is read as it stands: all of it but
+ * the body of each part that is read decoded as text (copy_leak_text),
+ * whose transfer encoding a reader undoes too; each left out for a line
+ * break. That is the header fields, the MIME structure and parameters,
+ * and any part read only as written (binary ones, whose base64 lines
+ * LEAK_MIME skips). Every byte that leaves is read once as it stands or
+ * once decoded. Where the bytes the parser kept are not msg's (a bare
+ * LF made CRLF) or a body does not lie in them in order, all of msg. */
+static int copy_leak_rest(const struct msg *m, const struct msg_content *mc,
+                          const char *msg, size_t len, struct buf *out)
+{
+    const char *raw;
+    size_t i, at = 0, off, rlen;
+    int rc = 0;
+
+    msg_bytes(m, &raw, &rlen);
+    if (rlen != len || memcmp(raw, msg, len) != 0)
+        return buf_append(out, msg, len);
+    for (i = 0; i < mc->nparts && rc == 0; i++) {
+        const struct msg_part *p = &mc->parts[i];
+
+        if (p->raw == NULL || !copy_leak_text(p))
+            continue;
+        off = (size_t)((uintptr_t)p->raw - (uintptr_t)raw);
+        if ((uintptr_t)p->raw < (uintptr_t)raw || off < at ||
+            off > len || p->raw_len > len - off) {
+            buf_reset(out);
+            return buf_append(out, msg, len);
+        }
+        rc = buf_append(out, msg + at, off - at) | buf_puts(out, "\r\n");
+        at = off + p->raw_len;
+    }
+    return rc | buf_append(out, msg + at, len - at);
+}
+
 /* Fail closed: parse what will leave and scan every decoded byte, first
  * with the anonymiser's own scanner, then with the independent detector,
  * which sees the forms that scanner does not (defanged, invisible
@@ -334,17 +376,25 @@ int copy_leak_msg(struct pctx *c, const char *msg, size_t len,
     struct msg_limits lim;
     struct msg *m = NULL;
     struct msg_content *mc = NULL;
+    struct buf rest;
     char where[128];
     size_t i;
     int rc = -1;
 
     if (c->g->leak == NULL)
         return err_set(e, ERR_SOFTWARE, "no leak detector");
+    buf_init(&rest, PROCESS_COPY_MAX);
     msg_limits_default(&lim);
     lim.max_size = PROCESS_COPY_MAX;
-    if (anon_scan(c->g->anon, msg, len, "the raw copy", e) != 0 ||
-        msg_parse(msg, len, &lim, &m, e) != 0 ||
-        msg_content(m, &mc, e) != 0 ||
+    if (msg_parse(msg, len, &lim, &m, e) != 0 ||
+        msg_content(m, &mc, e) != 0)
+        goto out;
+    if (copy_leak_rest(m, mc, msg, len, &rest) != 0) {
+        err_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (anon_scan(c->g->anon, buf_cstr(&rest), rest.len, "the raw copy",
+                  e) != 0 ||
         anon_scan(c->g->anon, mc->subject, strlen(mc->subject), "Subject",
                   e) != 0)
         goto out;
@@ -380,10 +430,12 @@ int copy_leak_msg(struct pctx *c, const char *msg, size_t len,
                         strlen(mc->nodes[i].cid), 0, "a Content-ID",
                         e) != 0))
             goto out;
-    if (leak_check(c->g->leak, msg, len, LEAK_MIME, "the raw copy", e) != 0)
+    if (leak_check(c->g->leak, buf_cstr(&rest), rest.len, LEAK_MIME,
+                   "the raw copy", e) != 0)
         goto out;
     rc = 0;
 out:
+    buf_free(&rest);
     msg_content_free(mc);
     msg_free(m);
     return rc;

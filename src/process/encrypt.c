@@ -286,7 +286,8 @@ static int encrypt_notice(struct pctx *c, struct prcpt *r, struct err *e)
     char subject[ALERT_ID_MAX + 128], date[MAILOUT_DATE_MAX];
     const char *tlp = alert_tlp_label(c->a->tlp);
     struct buf body, entity;
-    struct msg_part part = {1, (char *)"text/plain", NULL, NULL, 0};
+    struct msg_part part = {1, (char *)"text/plain", NULL, NULL, 0,
+                             NULL, 0};
     int rc = -1, len, brc = 0;
 
     buf_init(&body, 8192);

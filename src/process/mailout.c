@@ -112,7 +112,7 @@ static int mailout_build_notice(struct gateway *g, const char *to,
                                 struct buf *out, struct err *e)
 {
     struct msg_part part = {1, (char *)"text/plain", NULL, (char *)body,
-                            strlen(body)};
+                            strlen(body), NULL, 0};
     struct msg_header_field h[MAILOUT_HDRS_MAX];
     size_t n = mailout_notice_headers(h, g->conf->from, to, reply_to,
                                       subject);
@@ -199,11 +199,11 @@ int mailout_key_answer(struct gateway *g, const char *to,
         pgp_export(g->pgp, g->signing_key, &key, e) == 0 &&
         mailout_key_text(g, &text, e) == 0) {
         parts[0] = (struct msg_part){1, (char *)"text/plain", NULL,
-                                     text.data, text.len};
+                                     text.data, text.len, NULL, 0};
         /* not text to the builder: text parts are written as text/plain */
         parts[1] = (struct msg_part){0, (char *)"application/pgp-keys",
                                      (char *)"csirt-gateway.asc", key.data,
-                                     key.len};
+                                     key.len, NULL, 0};
         h[n++] = (struct msg_header_field){"From", g->conf->from};
         h[n++] = (struct msg_header_field){"To", to};
         h[n++] = (struct msg_header_field){"Subject", "OpenPGP key of the "

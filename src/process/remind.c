@@ -29,7 +29,8 @@ static int remind_build(struct gateway *g, const struct reports_due *r,
                         char *msgid, struct buf *out, struct err *e)
 {
     char subject[256], body[1024], date[MAILOUT_DATE_MAX], when[32];
-    struct msg_part part = {1, (char *)"text/plain", NULL, body, 0};
+    struct msg_part part = {1, (char *)"text/plain", NULL, body, 0, NULL,
+                             0};
     struct msg_header_field h[12];
     time_t sent = (time_t)r->sent;
     struct buf entity;

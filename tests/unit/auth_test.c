@@ -209,9 +209,9 @@ static void test_content_entity(void **state)
 static void test_protected_roundtrip(void **state)
 {
     struct msg_part parts[2] = {
-        {1, (char *)"text/plain", NULL, (char *)"body text\n", 10},
+        {1, (char *)"text/plain", NULL, (char *)"body text\n", 10, NULL, 0},
         {0, (char *)"application/octet-stream", (char *)"x.bin",
-         (char *)"\001\002", 2},
+         (char *)"\001\002", 2, NULL, 0},
     };
     const struct msg_header_field h[] = {
         {"Subject", "[EGI-20260707-01] protected \xe2\x9c\x93"},

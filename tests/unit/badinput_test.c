@@ -222,7 +222,8 @@ static void test_msg_cr_run_before_lf(void **state)
         {"x\r\r\r\ny\rz\r\n", "x\ny\rz\n"},
         {"end\r\r", "end\r\r"},
     };
-    struct msg_part part = {1, (char *)"text/plain", NULL, NULL, 0};
+    struct msg_part part = {1, (char *)"text/plain", NULL, NULL, 0, NULL,
+                            0};
     struct buf raw, ent;
     struct err e;
     char *text, *again;
@@ -649,7 +650,7 @@ static void test_msg_boundary_quoted_in_text_cut_by_qp(void **state)
         " boundary=\"----=_Part_1234567890_0987654321.1234567890123\"\n"
         "--b1\nContent-Type: multipart/alternative; boundary=\"\\\"\"\n";
     struct msg_part part = {1, (char *)"text/plain", NULL, (char *)text,
-                            sizeof(text) - 1};
+                            sizeof(text) - 1, NULL, 0};
     struct buf ent;
     struct err e;
     char *got;

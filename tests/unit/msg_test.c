@@ -643,7 +643,7 @@ static void test_build_entity_qp(void **state)
     for (i = 0; i < sizeof(qp_cases) / sizeof(qp_cases[0]); i++) {
         const struct qp_case *c = &qp_cases[i];
         struct msg_part p = {1, "text/plain", NULL, (char *)c->text,
-                             strlen(c->text)};
+                             strlen(c->text), NULL, 0};
         struct buf out;
         struct err e;
 
@@ -667,11 +667,12 @@ static void test_build_entity_multipart(void **state)
 {
     static char bin[] = "\x00\xff--=_agw_ binary\r\n";
     struct msg_part in[] = {
-        {1, "text/plain", NULL, "Body at h\xc3\xb4st.invalid\nbye \n", 0},
-        {1, "text/html", "note.html", "<b>x</b>", 0},
+        {1, "text/plain", NULL, "Body at h\xc3\xb4st.invalid\nbye \n", 0,
+         NULL, 0},
+        {1, "text/html", "note.html", "<b>x</b>", 0, NULL, 0},
         {0, "application/pdf", "r\xc3\xa9sum\xc3\xa9 \"1\".pdf", bin,
-         sizeof(bin) - 1},
-        {0, "bad type\r\nX: y", "a/b\"c.bin", "z", 1},
+         sizeof(bin) - 1, NULL, 0},
+        {0, "bad type\r\nX: y", "a/b\"c.bin", "z", 1, NULL, 0},
     };
     const char *want_type[] = {"text/plain", "text/html", "application/pdf",
                                "application/octet-stream"};
@@ -709,7 +710,7 @@ static void test_build_entity_multipart(void **state)
 
 static void test_build_entity_first_not_text(void **state)
 {
-    struct msg_part p = {0, "application/pdf", NULL, "x", 1};
+    struct msg_part p = {0, "application/pdf", NULL, "x", 1, NULL, 0};
     struct buf out;
     struct err e;
 
@@ -770,8 +771,8 @@ static const struct msg_header_field t_hdrs[] = {
 static void test_build_signed_roundtrip(void **state)
 {
     struct msg_part p[] = {
-        {1, "text/plain", NULL, "Alert text \nFrom the CSIRT\n", 0},
-        {0, "application/octet-stream", "ioc.bin", "\x01\x02", 2},
+        {1, "text/plain", NULL, "Alert text \nFrom the CSIRT\n", 0, NULL, 0},
+        {0, "application/octet-stream", "ioc.bin", "\x01\x02", 2, NULL, 0},
     };
     size_t n;
 
