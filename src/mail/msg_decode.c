@@ -53,20 +53,23 @@ void msg_content_free(struct msg_content *c)
  * a line break and read back one byte shorter. */
 static void msg_text_lf(char *s, size_t *len)
 {
-    size_t i, j = 0, k;
+    const char *cr;
+    size_t i = 0, j = 0, k, n = *len;
 
-    for (i = 0; i < *len; i++) {
-        if (s[i] != '\r') {
-            s[j++] = s[i];
-            continue;
-        }
-        for (k = i; k < *len && s[k] == '\r'; k++)
+    /* from CR to CR (memchr): a 5 MiB part is mostly lines */
+    while ((cr = memchr(s + i, '\r', n - i)) != NULL) {
+        k = (size_t)(cr - s);
+        memmove(s + j, s + i, k - i);
+        j += k - i;
+        for (i = k; i < n && s[i] == '\r'; i++)
             ;
-        if (k == *len || s[k] != '\n')
-            for (; i < k; i++)  /* CRs inside a line stay */
-                s[j++] = s[i];
-        i = k - 1;
+        if (i == n || s[i] != '\n') {  /* CRs inside a line stay */
+            memmove(s + j, s + k, i - k);
+            j += i - k;
+        }
     }
+    memmove(s + j, s + i, n - i);
+    j += n - i;
     s[j] = '\0';
     *len = j;
 }
@@ -208,8 +211,12 @@ static size_t msg_qp_decode(const char *s, size_t n, char *out)
             i = k;
             continue;
         }
-        if (s[i] != '=') {
-            out[j++] = s[i++];
+        if (s[i] != '=') {      /* a run of plain bytes, at once */
+            for (k = i + 1; k < n && s[k] != '=' && !msg_is_wsp(s[k]); k++)
+                ;
+            memcpy(out + j, s + i, k - i);
+            j += k - i;
+            i = k;
             continue;
         }
         for (k = i + 1; k < n && msg_is_wsp(s[k]); k++)

@@ -609,9 +609,16 @@ static int msg_prescan_delims(const char *p, size_t len,
  * nests this deep. */
 static int msg_prescan_comments(const char *p, size_t len, struct err *e)
 {
+    const char *q;
     size_t i, depth = 0;
 
     for (i = 0; i < len; i++) {
+        /* outside a comment only '(' counts: skip to the next one */
+        if (depth == 0) {
+            if ((q = memchr(p + i, '(', len - i)) == NULL)
+                break;
+            i = (size_t)(q - p);
+        }
         if (p[i] == '\n' && i + 1 < len && !msg_is_wsp(p[i + 1]))
             depth = 0;
         else if (p[i] == '(' && ++depth > MSG_COMMENT_DEPTH)
