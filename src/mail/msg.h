@@ -86,7 +86,10 @@ struct msg_part {
                                transfer-encoded, in the message's own
                                bytes (msg_bytes; borrowed, until msg_free;
                                from msg_content_entity, in the entity
-                               given); NULL when not known or built here */
+                               given), where data shows every byte of it
+                               as it stands or as its escape (7bit, 8bit,
+                               binary, quoted-printable, no charset
+                               converted); else NULL */
     size_t raw_len;
 };
 

@@ -88,6 +88,7 @@ static int msg_text_utf8(struct msg_part *p, const char *charset,
         strcasecmp(charset, "us-ascii") != 0) {
         rc = charconv_buffer("utf-8", charset, p->data, p->len, &res, &rlen);
         if (rc == MAIL_CHARCONV_NO_ERROR) {
+            p->raw = NULL;      /* data no longer shows its bytes */
             free(p->data);
             p->data = malloc(rlen + 1);
             if (p->data == NULL) {
@@ -245,7 +246,13 @@ int msg_part_body(struct msg_part *p, const struct mailmime *n,
     p->data = malloc(slen + 1);
     if (p->data == NULL)
         return err_set(e, ERR_NOMEM, "part body: out of memory");
-    if (d && d->dt_type == MAILMIME_DATA_TEXT) {
+    /* raw only where data shows every byte of it, as it stands or as
+     * its escape: not base64, whose decoder skips what is not base64 */
+    if (d && d->dt_type == MAILMIME_DATA_TEXT &&
+        (d->dt_encoding == MAILMIME_MECHANISM_7BIT ||
+         d->dt_encoding == MAILMIME_MECHANISM_8BIT ||
+         d->dt_encoding == MAILMIME_MECHANISM_BINARY ||
+         d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE)) {
         p->raw = src;
         p->raw_len = slen;
     }

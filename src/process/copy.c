@@ -332,11 +332,12 @@ static int copy_leak_part(struct pctx *c, const struct msg_part *p,
 }
 
 /* What of the raw copy msg[0..len) is read as it stands: all of it but
- * the body of each part that is read decoded as text (copy_leak_text),
- * whose transfer encoding a reader undoes too; each left out for a line
- * break. That is the header fields, the MIME structure and parameters,
- * and any part read only as written (binary ones, whose base64 lines
- * LEAK_MIME skips). Every byte that leaves is read once as it stands or
+ * the body of each part that is read decoded as text (copy_leak_text)
+ * and whose decoded text shows every byte of it (msg_part.raw: not
+ * base64, no charset converted); each left out for a line break. That is
+ * the header fields, the MIME structure and parameters, and any body
+ * read only as written (base64 ones, whose base64 lines LEAK_MIME skips,
+ * while anything else in them is read). Every byte that leaves is read once as it stands or
  * once decoded. Where the bytes the parser kept are not msg's (a bare
  * LF made CRLF) or a body does not lie in them in order, all of msg. */
 static int copy_leak_rest(const struct msg *m, const struct msg_content *mc,

@@ -1,7 +1,8 @@
 /* copy: the last check before a copy leaves (copy_leak_msg) reads every
  * place of the copy once: the raw copy's header fields, MIME structure
  * and parameters as they stand, and each text part decoded (its body as
- * written is then left out of the raw read, issue 14's speed). A victim
+ * written is then left out of the raw read, issue 14's speed, unless it
+ * is base64: a line in it that is not base64 is read raw). A victim
  * name in a form only the independent detector reads (mathematical bold
  * letters) is put in each place in turn: each is caught, in the place
  * named; the same copy with a placeholder there passes. */
@@ -26,6 +27,11 @@
 #define T_BOLD_QP "=F0=9D=90=84=F0=9D=90=97AM=\r\nPLE-T2"
 #define T_BOLD_PCT "%F0%9D%90%84%F0%9D%90%97AMPLE-T2"
 #define T_CLEAN "[SITE-1]"
+/* all of it in bold: no byte of it is base64, so a base64 decoder skips
+ * it, and only the raw copy's check reads it */
+#define T_ALL_BOLD "\xf0\x9d\x90\x84\xf0\x9d\x90\x97\xf0\x9d\x90\x80" \
+    "\xf0\x9d\x90\x8c\xf0\x9d\x90\x8f\xf0\x9d\x90\x8b\xf0\x9d\x90\x84-" \
+    "\xf0\x9d\x90\x93\xf0\x9d\x9f\x90"
 
 #define T_HEAD "From: CSIRT <csirt@csirt.example>\r\n" \
     "To: nren@lists.example\r\nSubject: EGI-20260707-01 [TLP:AMBER]\r\n"
@@ -81,6 +87,11 @@ static const struct t_case cases[] = {
      "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
      "-- =0D\r\nSanitised copy for the NREN CSIRTs of @V@.\r\n--b1--\r\n",
      T_BOLD_QP, T_CLEAN, "in part 2"},
+    {"a base64 text part, a line in it that is not base64 (read raw)",
+     T_HEAD T_MIXED "--b1\r\n"
+     "Content-Type: text/plain; charset=utf-8; name=\"notes.txt\"\r\n"
+     "Content-Transfer-Encoding: base64\r\n\r\nbm90ZXMK\r\n@V@\r\n--b1--\r\n",
+     T_ALL_BOLD, "-", "in the raw copy"},
     {"a header field, bare LF line ends (the raw copy read whole)",
      "From: csirt@csirt.example\nSubject: x\nComments: at @V@\n"
      "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
