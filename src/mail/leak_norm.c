@@ -376,8 +376,12 @@ static int text_grow(struct leak_text *t, size_t more)
 {
     uint32_t *cp, *og;
     /* a quarter more than the text: the raw copy checked after its
-     * largest part then fits (pages never touched cost nothing) */
-    size_t cap = t->capn ? t->capn : t->slen + t->slen / 4 + 64;
+     * largest part then fits (pages never touched cost nothing); never
+     * less, even when what the last, shorter text left is nearly full
+     * (doubling from a Subject's size copied a 5 MiB body's arrays a
+     * dozen times) */
+    size_t want = t->slen + t->slen / 4 + 64;
+    size_t cap = t->capn > want ? t->capn : want;
 
     if (t->n + more > t->nmax)
         return -2;
