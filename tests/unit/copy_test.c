@@ -3,9 +3,9 @@
  * and parameters as they stand, and each text part decoded (its body as
  * written is then left out of the raw read, issue 14's speed, unless it
  * is base64: a line in it that is not base64 is read raw). A victim
- * name in a form only the independent detector reads (mathematical bold
- * letters) is put in each place in turn: each is caught, in the place
- * named; the same copy with a placeholder there passes. */
+ * name in a form only the independent detector reads (U+1E00 for its A)
+ * is put in each place in turn: each is caught, in the place named; the
+ * same copy with a placeholder there passes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,14 +21,16 @@
 #include "process/process_int.h"
 #include "util/buf.h"
 
-/* EXAMPLE-T2 (tests/data/sites-sample.txt) with its E and X in
- * mathematical bold, which the anonymiser's own scanner does not read */
-#define T_BOLD "\xf0\x9d\x90\x84\xf0\x9d\x90\x97" "AMPLE-T2"
-#define T_BOLD_QP "=F0=9D=90=84=F0=9D=90=97AM=\r\nPLE-T2"
-#define T_BOLD_PCT "%F0%9D%90%84%F0%9D%90%97AMPLE-T2"
+/* EXAMPLE-T2 (tests/data/sites-sample.txt) with its A written U+1E00
+ * (A with ring below), which the anonymiser's own scanner does not read
+ * (README, known gaps), so that the independent detector must */
+#define T_FORM "EX\xe1\xb8\x80MPLE-T2"
+#define T_FORM_QP "EX=E1=B8=80M=\r\nPLE-T2"
+#define T_FORM_PCT "EX%E1%B8%80MPLE-T2"
 #define T_CLEAN "[SITE-1]"
-/* all of it in bold: no byte of it is base64, so a base64 decoder skips
- * it, and only the raw copy's check reads it */
+/* all of it in mathematical bold: no byte of it is base64, so a base64
+ * decoder skips it and only the raw copy's checks read it (the
+ * anonymiser's scanner reads this form too now: either finding will do) */
 #define T_ALL_BOLD "\xf0\x9d\x90\x84\xf0\x9d\x90\x97\xf0\x9d\x90\x80" \
     "\xf0\x9d\x90\x8c\xf0\x9d\x90\x8f\xf0\x9d\x90\x8b\xf0\x9d\x90\x84-" \
     "\xf0\x9d\x90\x93\xf0\x9d\x9f\x90"
@@ -53,27 +55,27 @@ struct t_case {
 
 static const struct t_case cases[] = {
     {"a header field", T_HEAD "Comments: seen at @V@\r\n" T_TEXT
-     "\r\nBody.\r\n", T_BOLD, T_CLEAN, "in the raw copy"},
+     "\r\nBody.\r\n", T_FORM, T_CLEAN, "in the raw copy"},
     {"the Subject", "From: csirt@csirt.example\r\nSubject: at @V@\r\n"
-     T_TEXT "\r\nBody.\r\n", T_BOLD, T_CLEAN, "in Subject"},
+     T_TEXT "\r\nBody.\r\n", T_FORM, T_CLEAN, "in Subject"},
     {"a MIME parameter", T_HEAD "MIME-Version: 1.0\r\n"
      "Content-Type: text/plain; charset=utf-8; x-origin=\"@V@\"\r\n"
-     "Content-Transfer-Encoding: 8bit\r\n\r\nBody.\r\n", T_BOLD, T_CLEAN,
+     "Content-Transfer-Encoding: 8bit\r\n\r\nBody.\r\n", T_FORM, T_CLEAN,
      "in the raw copy"},
     {"a file name", T_HEAD T_MIXED "--b1\r\n"
      "Content-Type: text/plain; charset=utf-8\r\n"
      "Content-Disposition: attachment; filename*=utf-8''@V@.txt\r\n"
      "Content-Transfer-Encoding: base64\r\n\r\nbm90ZXMK\r\n--b1--\r\n",
-     T_BOLD_PCT, "SITE-1", "in the file name of part 2"},
+     T_FORM_PCT, "SITE-1", "in the file name of part 2"},
     {"a quoted-printable body split by a soft line break", T_HEAD
      "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
      "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-     "Seen at @V@ today.\r\n", T_BOLD_QP, T_CLEAN, "in part 1"},
+     "Seen at @V@ today.\r\n", T_FORM_QP, T_CLEAN, "in part 1"},
     {"a base64 attachment", T_HEAD T_MIXED "--b1\r\n"
      "Content-Type: text/plain; charset=utf-8; name=\"notes.txt\"\r\n"
      "Content-Disposition: attachment; filename=\"notes.txt\"\r\n"
      "Content-Transfer-Encoding: base64\r\n\r\n@V@\r\n--b1--\r\n",
-     "SG9zdHMgb2Yg8J2QhPCdkJdBTVBMRS1UMiB3ZXJlIGVudGVyZWQuCg==",
+     "SG9zdHMgb2YgRVjhuIBNUExFLVQyIHdlcmUgZW50ZXJlZC4K",
      "SG9zdHMgb2YgW1NJVEUtMV0gd2VyZSBlbnRlcmVkLgo=", "in part 2"},
     {"an HTML alternative", T_HEAD "MIME-Version: 1.0\r\n"
      "Content-Type: multipart/alternative; boundary=\"b2\"\r\n\r\n"
@@ -81,12 +83,12 @@ static const struct t_case cases[] = {
      "--b2\r\nContent-Type: text/html; charset=utf-8\r\n"
      "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
      "<p>Seen at <span class=3Dx>@V@</span>PLE-T2</p>\r\n--b2--\r\n",
-     "=F0=9D=90=84=F0=9D=90=97AM", "SITE-1 AM", "in part 2 (HTML"},
+     "EX=E1=B8=80M", "SITE-1 AM", "in part 2 (HTML"},
     {"the template's own text", T_HEAD T_MIXED "--b1\r\n"
      "Content-Type: text/plain; charset=utf-8\r\n"
      "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
      "-- =0D\r\nSanitised copy for the NREN CSIRTs of @V@.\r\n--b1--\r\n",
-     T_BOLD_QP, T_CLEAN, "in part 2"},
+     T_FORM_QP, T_CLEAN, "in part 2"},
     {"a base64 text part, a line in it that is not base64 (read raw)",
      T_HEAD T_MIXED "--b1\r\n"
      "Content-Type: text/plain; charset=utf-8; name=\"notes.txt\"\r\n"
@@ -95,7 +97,7 @@ static const struct t_case cases[] = {
     {"a header field, bare LF line ends (the raw copy read whole)",
      "From: csirt@csirt.example\nSubject: x\nComments: at @V@\n"
      "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
-     "Content-Transfer-Encoding: quoted-printable\n\nBody.\n", T_BOLD,
+     "Content-Transfer-Encoding: quoted-printable\n\nBody.\n", T_FORM,
      T_CLEAN, "in the raw copy"},
 };
 
