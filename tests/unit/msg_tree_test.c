@@ -153,9 +153,10 @@ static void test_tree_check(void **state)
     static const int want[] = {0, 0, 0, 0, -1, -1, -1, -1, 0, -1, -1, -1,
                                -1};
     struct msg_part parts[3] = {
-        {1, (char *)"text/plain", NULL, (char *)"a", 1},
-        {1, (char *)"text/plain", NULL, (char *)"b", 1},
-        {1, (char *)"text/rfc822-headers", NULL, (char *)"From: x\n", 8},
+        {1, (char *)"text/plain", NULL, (char *)"a", 1, NULL, 0},
+        {1, (char *)"text/plain", NULL, (char *)"b", 1, NULL, 0},
+        {1, (char *)"text/rfc822-headers", NULL, (char *)"From: x\n", 8, NULL,
+         0},
     };
     struct msg_node v[4];
     size_t i, j;
