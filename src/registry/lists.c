@@ -336,34 +336,48 @@ int registry_list_recipients(struct store *s, int64_t list,
     return 0;
 }
 
+/* The recipients of every list, once: list_recipients is a view (direct
+ * members and rule members, a union over the contacts) that each question
+ * below would evaluate again, one of them once per list and organisation
+ * (0.4 s at 10,000 contacts; 40 ms for all of them with this table). */
+static const char *const registry_gaps_prep[] = {
+    "DROP TABLE IF EXISTS temp.coverage_rcpt",
+    "CREATE TEMP TABLE coverage_rcpt AS SELECT r.list_id, r.contact_id, "
+    "r.address, c.org_id FROM list_recipients r JOIN contacts c ON c.id = "
+    "r.contact_id",
+    "CREATE INDEX temp.coverage_rcpt_org ON coverage_rcpt(list_id, org_id)",
+    "CREATE INDEX temp.coverage_rcpt_addr ON coverage_rcpt(address COLLATE "
+    "NOCASE)",
+};
+
 /* ?1 the list name or NULL, ?2 the time before which is "too long ago". */
 static const char *const registry_gaps_sql[] = {
     /* issue 16: a list nobody gets was "queued for 0 recipients", exit 0 */
     "INSERT INTO temp.coverage SELECT l.name, 'no-recipient', l.address, "
     "'the list reaches no active recipient' FROM lists l WHERE (?1 IS NULL "
-    "OR l.name = ?1) AND NOT EXISTS (SELECT 1 FROM list_recipients r WHERE "
+    "OR l.name = ?1) AND NOT EXISTS (SELECT 1 FROM temp.coverage_rcpt r WHERE "
     "r.list_id = l.id)",
     "INSERT INTO temp.coverage SELECT l.name, 'no-contact', o.name, "
     "'no active recipient for this ' || o.kind FROM lists l JOIN orgs o ON "
     "(instr(',' || l.audience_kinds || ',', ',' || o.kind || ',') > 0 OR "
     "EXISTS (SELECT 1 FROM member_rules mr WHERE mr.list_id = l.id AND "
     "mr.org_kind = o.kind)) WHERE (?1 IS NULL OR l.name = ?1) AND NOT "
-    "EXISTS (SELECT 1 FROM list_recipients r JOIN contacts c ON c.id = "
-    "r.contact_id WHERE r.list_id = l.id AND c.org_id = o.id)",
+    "EXISTS (SELECT 1 FROM temp.coverage_rcpt r WHERE r.list_id = l.id AND "
+    "r.org_id = o.id)",
     "INSERT INTO temp.coverage SELECT l.name, 'no-key', r.address, "
     "'the list encrypts (' || l.encrypt || ') and no key is pinned' FROM "
-    "lists l JOIN list_recipients r ON r.list_id = l.id JOIN contacts c ON "
+    "lists l JOIN temp.coverage_rcpt r ON r.list_id = l.id JOIN contacts c ON "
     "c.id = r.contact_id WHERE (?1 IS NULL OR l.name = ?1) AND l.encrypt <> "
     "'never' AND c.fingerprint = ''",
     "INSERT INTO temp.coverage SELECT l.name, 'unconfirmed', r.address, "
     "CASE c.confirmed WHEN 0 THEN 'never confirmed' ELSE 'last confirmed ' "
     "|| strftime('%Y-%m-%dT%H:%M:%SZ', c.confirmed, 'unixepoch') END FROM "
-    "lists l JOIN list_recipients r ON r.list_id = l.id JOIN contacts c ON "
+    "lists l JOIN temp.coverage_rcpt r ON r.list_id = l.id JOIN contacts c ON "
     "c.id = r.contact_id WHERE (?1 IS NULL OR l.name = ?1) AND c.confirmed "
     "< ?2",
     "INSERT INTO temp.coverage SELECT l.name, 'failed', r.address, "
     "count(*) || ' delivery(ies) failed permanently, last: ' || "
-    "max(o.reply) FROM lists l JOIN list_recipients r ON r.list_id = l.id "
+    "max(o.reply) FROM lists l JOIN temp.coverage_rcpt r ON r.list_id = l.id "
     "JOIN outbox_failures o ON o.rcpt = r.address COLLATE NOCASE AND "
     "o.updated >= ?2 WHERE (?1 IS NULL OR l.name = ?1) GROUP "
     "BY l.name, r.address",
@@ -372,7 +386,7 @@ static const char *const registry_gaps_sql[] = {
     "INSERT INTO temp.coverage SELECT l.name, 'bouncing', r.address, "
     "'bouncing since ' || strftime('%Y-%m-%dT%H:%M:%SZ', h.bouncing_since, "
     "'unixepoch') || ', last: ' || h.last_status || ' ' || h.last_diag FROM "
-    "lists l JOIN list_recipients r ON r.list_id = l.id JOIN contacts c ON "
+    "lists l JOIN temp.coverage_rcpt r ON r.list_id = l.id JOIN contacts c ON "
     "c.id = r.contact_id JOIN contact_health h ON h.address = c.address "
     "WHERE (?1 IS NULL OR l.name = ?1) AND h.bouncing_since > c.confirmed "
     "AND ?2 IS NOT NULL",
@@ -399,6 +413,10 @@ int registry_list_gaps(struct store *s, const char *list, int64_t since,
 {
     size_t i;
 
+    for (i = 0; i < sizeof(registry_gaps_prep) / sizeof(registry_gaps_prep[0]);
+         i++)
+        if (store_run(s, e, registry_gaps_prep[i], "") < 0)
+            return -1;
     for (i = 0; i < sizeof(registry_gaps_sql) / sizeof(registry_gaps_sql[0]);
          i++)
         if (registry_gap(s, registry_gaps_sql[i], list, since, e) != 0)
@@ -410,8 +428,8 @@ int registry_list_keys(struct store *s, const char *list,
                        struct store_stmt **st, struct err *e)
 {
     if (store_prepare(s, "SELECT l.name, l.encrypt, r.address, "
-                      "c.fingerprint FROM lists l JOIN list_recipients r ON "
-                      "r.list_id = l.id JOIN contacts c ON c.id = "
+                      "c.fingerprint FROM lists l JOIN temp.coverage_rcpt r "
+                      "ON r.list_id = l.id JOIN contacts c ON c.id = "
                       "r.contact_id WHERE (?1 IS NULL OR l.name = ?1) AND "
                       "c.fingerprint <> '' ORDER BY 1, 3", st, e) != 0)
         return -1;

@@ -43,7 +43,8 @@ int registry_set_int(struct store *s, const char *table,
  * finds alone (no-contact, no-key without a pin, unconfirmed and failed
  * since the time since); keys prepares the recipients with a pinned key,
  * columns list, encrypt, address, fingerprint, for the caller to step
- * and finalize. */
+ * and finalize; it reads the recipients gaps gathered (temp.coverage_rcpt),
+ * so it comes after gaps. */
 int registry_list_gaps(struct store *s, const char *list, int64_t since,
                        struct err *e);
 int registry_list_keys(struct store *s, const char *list,
