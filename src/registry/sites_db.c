@@ -145,32 +145,34 @@ static struct sites *registry_site_given_ids(
     return ids;
 }
 
-int registry_site_add_given(struct store *s,
-                            const struct registry_site_given *g,
-                            struct err *e)
+/* Add (edit 0) or change (edit 1) a site from what the operator gave. */
+static int registry_site_given(struct store *s,
+                               const struct registry_site_given *g, int edit,
+                               struct err *e)
 {
     struct sites *ids = registry_site_given_ids(g, e);
     int rc;
 
     if (ids == NULL)
         return -1;
-    rc = registry_site_add(s, ids, g->org, e);
+    rc = edit ? registry_site_edit(s, g->name, ids, g->rm, g->org, e)
+              : registry_site_add(s, ids, g->org, e);
     sites_free(ids);
     return rc;
+}
+
+int registry_site_add_given(struct store *s,
+                            const struct registry_site_given *g,
+                            struct err *e)
+{
+    return registry_site_given(s, g, 0, e);
 }
 
 int registry_site_edit_given(struct store *s,
                              const struct registry_site_given *g,
                              struct err *e)
 {
-    struct sites *ids = registry_site_given_ids(g, e);
-    int rc;
-
-    if (ids == NULL)
-        return -1;
-    rc = registry_site_edit(s, g->name, ids, g->rm, g->org, e);
-    sites_free(ids);
-    return rc;
+    return registry_site_given(s, g, 1, e);
 }
 
 int registry_site_rm(struct store *s, const char *name, struct err *e)
